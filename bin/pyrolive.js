@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+'use strict';
+// Thin launcher: the CLI lives in dist/cli (compiled from src/cli by `npm run build`).
+let main;
+try {
+  ({ main } = require('../dist/cli/index.js'));
+} catch (err) {
+  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/index.js')) {
+    process.stderr.write('pyrolive: not built yet: run `npm install` (or `npm run build`) in the checkout first\n');
+    process.exit(1);
+  }
+  throw err;
+}
+main(process.argv).catch((e) => {
+  process.stderr.write(`pyrolive: ${e && e.message ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+// Placeholder module init; the fitting core replaces this.
+#include <napi.h>
+static Napi::Object Init(Napi::Env env, Napi::Object exports) { return exports; }
+NODE_API_MODULE(pyrolive, Init)

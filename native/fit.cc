@@ -1,0 +1,1 @@
+// fitting core: to come

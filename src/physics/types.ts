@@ -1,0 +1,111 @@
+/**
+ * Contract of the fitting core, implemented twice: in C++ (native/, loaded by ./engine.ts) and in
+ * TypeScript (./planck.ts etc.). Both engines take the same arguments and return the same shapes.
+ *
+ * Conventions: wavelengths in nm (strictly positive, finite); radiance already divided by the system
+ * response (finite; may be negative from noise); variance per pixel (finite, > 0) when given;
+ * mask: Uint8Array, 1 = ignore this pixel, 0 = use it. Invalid arguments throw FitArgumentError
+ * (JS engine) / Error with the same message (native, re-thrown as FitArgumentError by the facade).
+ */
+export type EngineName = 'native' | 'js';
+
+export interface FitOptions {
+  /** Per-pixel variance of the radiance. Given: weighted fit, σT absolute. Absent: unweighted, σT scaled by χ²/dof. */
+  variance?: Float64Array;
+  /** 1 = ignore pixel. Same length as the wavelengths. */
+  mask?: Uint8Array;
+  /** Newton passes at most (default 50). */
+  maxIterations?: number;
+  /** Relative convergence on T (default 1e-10). */
+  tolerance?: number;
+}
+
+export interface PlanckResult {
+  temperature: number;        // K
+  temperatureError: number;   // K, 1σ from the profiled χ² curvature
+  scale: number;              // s in I = s·L(λ,T), L with c1 = 2hc² in W m^-2 sr^-1 m^-1 (λ in m)
+  chi2: number;               // Σ w (y − sL)²  (w = 1/var, or 1 when no variance)
+  dof: number;                // used pixels − 2
+  iterations: number;
+  converged: boolean;
+  engine: EngineName;
+}
+
+export interface WienResult {
+  temperature: number;
+  temperatureError: number;
+  scale: number;
+  chi2: number;               // of the linear fit in Wien coordinates
+  dof: number;
+  engine: EngineName;
+}
+
+export interface SlidingTwoColorOptions {
+  mask?: Uint8Array;
+  /** Histogram bins (default 50), over [min, max] of the finite pair temperatures. */
+  bins?: number;
+}
+
+export interface SlidingTwoColorResult {
+  mean: number;
+  std: number;
+  count: number;              // number of valid pairs
+  histogram: { edges: Float64Array; counts: Uint32Array }; // edges.length = bins + 1
+  engine: EngineName;
+}
+
+/** Per-frame status codes in batch results. */
+export const enum FitStatus {
+  Ok = 0,
+  /** NaN/Inf in the frame's data (or variance): no fit attempted. */
+  InvalidData = 1,
+  /** The fit ran but did not converge. */
+  NotConverged = 2,
+  /** Fewer than 3 usable pixels after the mask / non-positive signal. */
+  TooFewPixels = 3,
+}
+
+export interface BatchOptions {
+  /** Variance, same length as frames (nFrames × nPixels), or absent. */
+  variance?: Float64Array;
+  /** Mask, length nPixels (shared by all frames) or nFrames × nPixels (per frame). 1 = ignore. */
+  mask?: Uint8Array;
+  /** Worker threads for the native engine (default: all cores for large batches, 1 for small). */
+  threads?: number;
+  maxIterations?: number;
+  tolerance?: number;
+}
+
+export interface BatchResult {
+  temperature: Float64Array;
+  temperatureError: Float64Array;
+  scale: Float64Array;
+  chi2: Float64Array;
+  dof: Int32Array;
+  iterations: Int32Array;
+  /** FitStatus per frame; a bad frame never fails the batch. */
+  status: Uint8Array;
+  engine: EngineName;
+}
+
+/**
+ * The engine facade (src/physics/index.ts exports `physics`, the chosen engine):
+ *  fitPlanck(wl, radiance, opts?)                    → PlanckResult        (throws on invalid args)
+ *  fitWien(wl, radiance, opts?)                      → WienResult
+ *  twoColor(wl, radiance, i, j)                      → number (K)           (pixel indices)
+ *  slidingTwoColor(wl, radiance, separation, opts?)  → SlidingTwoColorResult
+ *  fitPlanckBatch(wl, frames, nFrames, opts?)        → Promise<BatchResult> (frames: nFrames × wl.length, row-major)
+ *  fitPlanckBatchSync(wl, frames, nFrames, opts?)    → BatchResult          (same, on the calling thread)
+ */
+export interface PhysicsEngine {
+  readonly name: EngineName;
+  fitPlanck(wavelengthNm: Float64Array, radiance: Float64Array, opts?: FitOptions): PlanckResult;
+  fitWien(wavelengthNm: Float64Array, radiance: Float64Array, opts?: FitOptions): WienResult;
+  twoColor(wavelengthNm: Float64Array, radiance: Float64Array, i: number, j: number): number;
+  slidingTwoColor(wavelengthNm: Float64Array, radiance: Float64Array, separation: number, opts?: SlidingTwoColorOptions): SlidingTwoColorResult;
+  fitPlanckBatch(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Promise<BatchResult>;
+  fitPlanckBatchSync(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): BatchResult;
+}
+
+export const C1 = 1.191042972e-16; // 2hc², W m² sr⁻¹
+export const C2 = 1.438776877e-2;  // hc/k, m K

@@ -1,0 +1,42 @@
+/**
+ * Contract of the SPE reader (src/io/spe.ts: `openSpe(path): SpeFile`) and writer (src/io/speWriter.ts).
+ * Reading is lazy: the header and XML footer are parsed at open, frames are read on demand with fs.readSync at
+ * computed offsets; a 2 GB file is never loaded whole. Every size is checked against the file length at open.
+ * Errors are InputFileError (message names the file and the problem).
+ */
+export type SpeDataType = 'float32' | 'int32' | 'int16' | 'uint16' | 'float64' | 'uint8' | 'uint32';
+
+export interface SpeInfo {
+  path: string;
+  /** Header version as stored (2.x WinSpec, 3.0 LightField), e.g. 2.5 or 3. */
+  version: number;
+  /** Pixels per row of the stored data (XML region width for 3.0, incl. step-and-glue). */
+  width: number;
+  /** Rows per frame. */
+  height: number;
+  frames: number;
+  dataType: SpeDataType;
+  bytesPerPixel: number;
+  /** Bytes between the starts of two consecutive frames (XML Frame stride for 3.0, else width·height·bpp). */
+  frameStride: number;
+  /** Byte offset of frame 0 (4100). */
+  dataOffset: number;
+  /** Exposure time in seconds, or null when the file does not say. */
+  exposureTime: number | null;
+  /** Calibrated wavelength (nm) of each stored pixel, length = width, or null when uncalibrated. */
+  wavelength: Float64Array | null;
+  /** Where the wavelengths came from. */
+  wavelengthSource: 'xml' | 'polynomial' | 'none';
+  /** Per-frame time stamps in s from per-frame metadata, when present. */
+  frameTimes: Float64Array | null;
+  /** The XML footer text (3.0), or null. */
+  xml: string | null;
+}
+
+export interface SpeFile extends SpeInfo {
+  /** Frame i as float64, row-major (height × width). Throws InputFileError if unreadable. */
+  readFrame(i: number): Float64Array;
+  /** Sum of rows a..b inclusive (0-based) of frame i, length width. */
+  readRows(i: number, a: number, b: number): Float64Array;
+  close(): void;
+}

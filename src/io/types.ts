@@ -31,6 +31,40 @@ export interface SpeInfo {
   frameTimes: Float64Array | null;
   /** The XML footer text (3.0), or null. */
   xml: string | null;
+  // ---- added by the reader (optional extras; the fields above are the contract) ----
+  /** Bytes of pixel data of the exposed region in one frame (width·height·bpp). */
+  frameSize?: number;
+  /** Largest value the data type can hold (65535 for uint16), or null for floating-point data. */
+  fullScale?: number | null;
+  /** Where the frame geometry came from: the XML footer (3.0) or the legacy header. */
+  geometrySource?: 'xml' | 'header';
+  /** All regions of a 3.0 frame (only the first is exposed by readFrame/readRows). */
+  regions?: { width: number; height: number; size: number }[];
+  /** Per-frame metadata items stored after the pixels of each frame (3.0). */
+  metadata?: SpeMetaItem[];
+  /** SensorMapping of the exposed region (3.0), when present. */
+  sensorMapping?: { x: number; y: number; width: number; height: number; xBinning: number; yBinning: number } | null;
+  /** x-calibration polynomial of the legacy header (lowest order first), when valid. */
+  polynomial?: number[] | null;
+  /** Frames declared by the file (may exceed `frames` when a truncated last frame was dropped). */
+  declaredFrames?: number;
+  /** Non-fatal problems found while opening (dropped truncated frame, ignored garbage XML offset...). */
+  warnings?: string[];
+}
+
+/** One per-frame metadata item of a 3.0 MetaBlock (e.g. TimeStamp ExposureStarted, FrameTrackingNumber). */
+export interface SpeMetaItem {
+  /** Element name, e.g. "TimeStamp", "FrameTrackingNumber", "GateTracking". */
+  kind: string;
+  /** event (TimeStamp) or component (GateTracking), when given. */
+  event: string | null;
+  /** Byte offset from the end of the frame's pixel data (Frame size). */
+  offset: number;
+  bytes: number;
+  /** Declared type, e.g. "Int64". */
+  type: string;
+  /** Ticks per second (TimeStamp), or null. */
+  resolution: number | null;
 }
 
 export interface SpeFile extends SpeInfo {

@@ -1,0 +1,585 @@
+/**
+ * Princeton Instruments SPE reader: WinSpec 2.x and LightField 3.0 (domain.md §7).
+ *
+ * - The 4100-byte header and (3.0) the XML footer are read at open; frames are read lazily with fs.readSync at
+ *   computed offsets, so a 2 GB shot is never loaded whole.
+ * - 3.0: the XML footer is authoritative (Frame count/size/stride/pixelFormat, Region width/height, wavelength
+ *   list cropped by SensorMapping, exposure time, per-frame time stamps). Legacy header fields are ignored.
+ * - 2.x, and any file whose XML offset is unusable (zero, inside the header, not pointing at `<?xml`): header
+ *   xdim/ydim/NumFrames/datatype, x-calibration polynomial over 1-based pixel numbers, exposure at offset 10.
+ *   Exception: a version ≥ 3 file whose XML offset points past the end of the file is truncated: error.
+ * - Every size is checked against the file length. Problems are InputFileError("<file>: <problem>").
+ * - A truncated LAST frame (only that frame incomplete) is dropped: `frames` counts the complete ones,
+ *   `declaredFrames` what the file says, and `warnings` says so. Anything more missing is an error.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import { InputFileError } from '../errors';
+import type { SpeDataType, SpeFile, SpeMetaItem } from './types';
+import { deepText, findAll, findFirst, parseXml, XmlElement } from './xml';
+
+export const SPE_HEADER_SIZE = 4100;
+export const SPE_OFFSETS = {
+  exposure: 10, // float32, s (2.x)
+  xDimDet: 6, // uint16
+  xdim: 42, // uint16
+  datatype: 108, // int16
+  yDimDet: 18, // uint16
+  ydim: 656, // uint16
+  xmlOffset: 678, // uint64 (3.0)
+  numFrames: 1446, // int32
+  version: 1992, // float32
+  polyOrder: 3101, // int8
+  polyCoeffs: 3263, // 6 × float64
+  lastValue: 4098, // int16 0x5555
+} as const;
+
+/** Header data-type codes. */
+export const SPE_TYPE_CODES: Record<number, SpeDataType> = {
+  0: 'float32', 1: 'int32', 2: 'int16', 3: 'uint16', 5: 'float64', 6: 'uint8', 8: 'uint32',
+};
+export const SPE_TYPE_TO_CODE: Record<SpeDataType, number> = {
+  float32: 0, int32: 1, int16: 2, uint16: 3, float64: 5, uint8: 6, uint32: 8,
+};
+export const BYTES_PER_PIXEL: Record<SpeDataType, number> = {
+  float32: 4, int32: 4, int16: 2, uint16: 2, float64: 8, uint8: 1, uint32: 4,
+};
+export const FULL_SCALE: Record<SpeDataType, number | null> = {
+  float32: null, float64: null, int32: 2147483647, int16: 32767, uint16: 65535, uint8: 255, uint32: 4294967295,
+};
+/** LightField pixelFormat names (without "Monochrome") → data type. */
+const PIXEL_FORMATS: Record<string, SpeDataType> = {
+  unsigned16: 'uint16', unsigned32: 'uint32', floating32: 'float32', floating64: 'float64',
+  signed16: 'int16', signed32: 'int32', unsigned8: 'uint8',
+};
+export const PIXEL_FORMAT_OF: Record<SpeDataType, string> = {
+  uint16: 'MonochromeUnsigned16', uint32: 'MonochromeUnsigned32', float32: 'MonochromeFloating32',
+  float64: 'MonochromeFloating64', int16: 'MonochromeSigned16', int32: 'MonochromeSigned32', uint8: 'MonochromeUnsigned8',
+};
+
+const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
+/** Largest XML footer we agree to parse (LightField footers are tens of kB; a wavelength list of 100k px ~2 MB). */
+const MAX_XML_BYTES = 64 * 1024 * 1024;
+
+function fail(file: string, problem: string): never {
+  throw new InputFileError(file, problem);
+}
+
+function parseIntAttr(v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const t = v.trim();
+  if (!/^[+]?\d+$/.test(t)) return null;
+  const x = Number(t);
+  return Number.isSafeInteger(x) ? x : null;
+}
+
+function parseNumberList(text: string): number[] | null {
+  const parts = text.split(/[\s,;]+/).filter((p) => p.length > 0);
+  if (parts.length === 0) return null;
+  const out = new Array<number>(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const x = Number(parts[i]);
+    if (!Number.isFinite(x)) return null;
+    out[i] = x;
+  }
+  return out;
+}
+
+/** `<WavelengthError>` holds "nm,err" pairs separated by whitespace: take the nm of each. */
+function parseWavelengthErrorList(text: string): number[] | null {
+  const tokens = text.trim().split(/\s+/).filter((t) => t.length > 0);
+  if (tokens.length === 0) return null;
+  let values: number[];
+  if (tokens.length === 1) {
+    // one token: a flat comma list nm,err,nm,err...
+    const flat = tokens[0].split(',').map(Number);
+    values = flat.filter((_v, k) => k % 2 === 0);
+  } else {
+    values = tokens.map((t) => Number(t.split(',')[0]));
+  }
+  return values.every(Number.isFinite) ? values : null;
+}
+
+interface Geometry {
+  width: number;
+  height: number;
+  frames: number;
+  dataType: SpeDataType;
+  frameSize: number; // bytes of pixels of the exposed region
+  frameBlockSize: number; // bytes of pixels of the whole frame (all regions)
+  stride: number;
+  dataEnd: number; // bytes available for data: XML offset or file length
+  regions: { width: number; height: number; size: number }[];
+}
+
+function describeBytes(n: number): string {
+  return `${n} byte${n === 1 ? '' : 's'}`;
+}
+
+/** Open an SPE file. Throws InputFileError on anything that is not a readable SPE file. */
+export function openSpe(path: string): SpeFile {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail(path, 'no such file');
+    if (code === 'EACCES' || code === 'EPERM') fail(path, 'permission denied');
+    if (code === 'EISDIR') fail(path, 'is a directory, not an SPE file');
+    fail(path, `cannot open (${(e as Error).message})`);
+  }
+  try {
+    return openFd(path, fd);
+  } catch (e) {
+    try { fs.closeSync(fd); } catch { /* already closed */ }
+    throw e;
+  }
+}
+
+function openFd(path: string, fd: number): SpeFile {
+  const st = fs.fstatSync(fd);
+  if (st.isDirectory()) fail(path, 'is a directory, not an SPE file');
+  const fileLen = st.size;
+  if (fileLen === 0) fail(path, 'empty file (0 bytes), not an SPE file');
+  if (fileLen < SPE_HEADER_SIZE) {
+    fail(path, `too short for an SPE file: ${describeBytes(fileLen)}, the header alone is ${SPE_HEADER_SIZE} (truncated header?)`);
+  }
+  const hdr = Buffer.alloc(SPE_HEADER_SIZE);
+  const got = fs.readSync(fd, hdr, 0, SPE_HEADER_SIZE, 0);
+  if (got < SPE_HEADER_SIZE) fail(path, `could read only ${got} of the ${SPE_HEADER_SIZE} header bytes`);
+
+  const warnings: string[] = [];
+  const rawVersion = hdr.readFloatLE(SPE_OFFSETS.version);
+  const version = Number.isFinite(rawVersion) ? Math.round(rawVersion * 1000) / 1000 : NaN;
+  const isV3 = version >= 2.95 && version < 100;
+
+  // ---- the XML footer -----------------------------------------------------------------------------------
+  const xmlOffsetBig = hdr.readBigUInt64LE(SPE_OFFSETS.xmlOffset);
+  const xmlOffset = xmlOffsetBig > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(xmlOffsetBig);
+  let xmlText: string | null = null;
+  if (xmlOffset >= fileLen && isV3) {
+    fail(path, `XML footer offset ${xmlOffsetBig} is past the end of the file (${describeBytes(fileLen)}): truncated or corrupt SPE 3.0 file`);
+  }
+  if (xmlOffset >= SPE_HEADER_SIZE && xmlOffset < fileLen) {
+    const len = fileLen - xmlOffset;
+    if (len > MAX_XML_BYTES) {
+      if (isV3) fail(path, `XML footer of ${describeBytes(len)} is implausibly large (offset ${xmlOffset})`);
+    } else {
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, xmlOffset);
+      let start = 0;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3; // UTF-8 BOM
+      while (start < buf.length && (buf[start] === 0x20 || buf[start] === 0x0a || buf[start] === 0x0d || buf[start] === 0x09)) start++;
+      const head = buf.subarray(start, start + 5).toString('latin1');
+      if (head === '<?xml' || head.startsWith('<Spe') || head.startsWith('<spe')) {
+        xmlText = buf.subarray(start).toString('utf8').replace(/\0+$/, '');
+      } else if (isV3) {
+        warnings.push(`XML footer offset ${xmlOffset} does not point at XML: used the legacy header instead`);
+      }
+    }
+  } else if (isV3) {
+    warnings.push(`XML footer offset ${xmlOffsetBig} is unusable: used the legacy header instead`);
+  }
+
+  let xmlRoot: XmlElement | null = null;
+  let frameBlock: XmlElement | null = null;
+  if (xmlText !== null) {
+    xmlRoot = parseXml(xmlText);
+    frameBlock = findFirst(xmlRoot, 'DataBlock', (e) => (e.attrs.type ?? '').toLowerCase() === 'frame');
+    if (!frameBlock) {
+      warnings.push('XML footer has no DataBlock type="Frame": used the legacy header instead');
+    }
+  }
+
+  // ---- geometry ---------------------------------------------------------------------------------------
+  let geom: Geometry;
+  let geometrySource: 'xml' | 'header';
+  let sensorMapping: SpeInfoSensorMapping | null = null;
+  let regionCalibIds: string[] = [];
+  if (frameBlock && xmlRoot) {
+    geometrySource = 'xml';
+    const r = geometryFromXml(path, hdr, frameBlock, xmlOffset, warnings);
+    geom = r.geom;
+    regionCalibIds = r.calibIds;
+    sensorMapping = findSensorMapping(xmlRoot, regionCalibIds);
+  } else {
+    geometrySource = 'header';
+    const dataEnd = xmlText !== null ? xmlOffset : fileLen;
+    geom = geometryFromHeader(path, hdr, dataEnd, version);
+  }
+
+  // ---- frames present ------------------------------------------------------------------------------
+  const { stride, frameBlockSize, dataEnd } = geom;
+  const declaredFrames = geom.frames;
+  const available = dataEnd - SPE_HEADER_SIZE;
+  // frame i is complete when 4100 + i·stride + frameBlockSize ≤ dataEnd
+  const complete = available < frameBlockSize ? 0 : Math.floor((available - frameBlockSize) / stride) + 1;
+  let frames = declaredFrames;
+  if (complete < declaredFrames) {
+    const need = SPE_HEADER_SIZE + (declaredFrames - 1) * stride + frameBlockSize;
+    if (complete === declaredFrames - 1 && complete >= 1) {
+      frames = complete;
+      warnings.push(`the last frame (${declaredFrames - 1}) is truncated: ${complete} complete frame(s) of ${declaredFrames} read`);
+    } else {
+      fail(path, `truncated data: ${declaredFrames} frame(s) of ${geom.width}×${geom.height} ${geom.dataType} ` +
+        `need ${need} bytes, the ${geometrySource === 'xml' ? 'data block ends at' : 'file has'} ${dataEnd}`);
+    }
+  }
+
+  // ---- calibration -------------------------------------------------------------------------------------
+  let wavelength: Float64Array | null = null;
+  let wavelengthSource: 'xml' | 'polynomial' | 'none' = 'none';
+  if (xmlRoot) {
+    wavelength = wavelengthFromXml(xmlRoot, regionCalibIds, geom.width, sensorMapping, warnings);
+    if (wavelength) wavelengthSource = 'xml';
+  }
+  const polynomial = readPolynomial(hdr);
+  if (!wavelength && polynomial) {
+    wavelength = new Float64Array(geom.width);
+    for (let i = 0; i < geom.width; i++) {
+      const p = i + 1;
+      let v = 0;
+      for (let k = polynomial.length - 1; k >= 0; k--) v = v * p + polynomial[k];
+      wavelength[i] = v;
+    }
+    if (wavelength.every(Number.isFinite)) wavelengthSource = 'polynomial';
+    else { wavelength = null; warnings.push('x-calibration polynomial gives non-finite wavelengths: ignored'); }
+  }
+
+  // ---- exposure -------------------------------------------------------------------------------------------
+  let exposureTime: number | null = null;
+  if (xmlRoot) exposureTime = exposureFromXml(xmlRoot);
+  if (exposureTime === null) {
+    const e = hdr.readFloatLE(SPE_OFFSETS.exposure);
+    if (Number.isFinite(e) && e > 0 && e < 1e6) exposureTime = e;
+  }
+
+  // ---- per-frame metadata ----------------------------------------------------------------------------------
+  let metadata: SpeMetaItem[] = [];
+  let frameTimes: Float64Array | null = null;
+  if (xmlRoot && frameBlock && geometrySource === 'xml') {
+    metadata = metadataFromXml(xmlRoot, frameBlock, stride - frameBlockSize, warnings);
+    const ts = metadata.find((m) => m.kind === 'TimeStamp' && (m.event ?? '').toLowerCase() === 'exposurestarted')
+      ?? metadata.find((m) => m.kind === 'TimeStamp');
+    if (ts && ts.resolution && ts.resolution > 0 && ts.bytes === 8) {
+      frameTimes = new Float64Array(frames);
+      const b = Buffer.alloc(8);
+      for (let i = 0; i < frames; i++) {
+        const pos = SPE_HEADER_SIZE + i * stride + frameBlockSize + ts.offset;
+        if (fs.readSync(fd, b, 0, 8, pos) !== 8) { frameTimes = null; break; }
+        const ticks = ts.type.toLowerCase().startsWith('u') ? b.readBigUInt64LE(0) : b.readBigInt64LE(0);
+        frameTimes[i] = Number(ticks) / ts.resolution;
+      }
+    }
+  }
+
+  return new SpeReader(fd, {
+    path, version: Number.isFinite(version) ? version : 0, width: geom.width, height: geom.height, frames,
+    dataType: geom.dataType, bytesPerPixel: BYTES_PER_PIXEL[geom.dataType], frameStride: stride,
+    dataOffset: SPE_HEADER_SIZE, exposureTime, wavelength, wavelengthSource, frameTimes, xml: xmlText,
+    frameSize: geom.frameSize, fullScale: FULL_SCALE[geom.dataType], geometrySource, regions: geom.regions,
+    metadata, sensorMapping, polynomial, declaredFrames, warnings,
+  });
+}
+
+type SpeInfoSensorMapping = { x: number; y: number; width: number; height: number; xBinning: number; yBinning: number };
+
+function geometryFromHeader(path: string, hdr: Buffer, dataEnd: number, version: number): Geometry {
+  const code = hdr.readInt16LE(SPE_OFFSETS.datatype);
+  const dataType = SPE_TYPE_CODES[code];
+  const vtxt = Number.isFinite(version) ? `version ${version}` : 'no version';
+  if (!dataType) fail(path, `not an SPE file or corrupt header: unknown data type code ${code} at offset 108 (${vtxt})`);
+  const width = hdr.readUInt16LE(SPE_OFFSETS.xdim);
+  const height = hdr.readUInt16LE(SPE_OFFSETS.ydim);
+  const frames = hdr.readInt32LE(SPE_OFFSETS.numFrames);
+  if (width === 0) fail(path, 'header says zero width (xdim = 0 at offset 42)');
+  if (height === 0) fail(path, 'header says zero height (ydim = 0 at offset 656)');
+  if (frames <= 0) fail(path, `header says ${frames} frames (NumFrames at offset 1446)`);
+  const bpp = BYTES_PER_PIXEL[dataType];
+  const size = width * height * bpp;
+  return { width, height, frames, dataType, frameSize: size, frameBlockSize: size, stride: size, dataEnd,
+    regions: [{ width, height, size }] };
+}
+
+function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset: number, warnings: string[]):
+  { geom: Geometry; calibIds: string[] } {
+  // data type: pixelFormat, else the header code
+  const pf = (frame.attrs.pixelFormat ?? '').trim();
+  let dataType: SpeDataType | undefined = PIXEL_FORMATS[pf.toLowerCase().replace(/^monochrome/, '')];
+  if (!dataType) {
+    dataType = SPE_TYPE_CODES[hdr.readInt16LE(SPE_OFFSETS.datatype)];
+    if (!dataType) fail(path, `unknown pixelFormat "${pf}" in the XML footer and no valid data type in the header`);
+    if (pf) warnings.push(`unknown pixelFormat "${pf}": used the header data type ${dataType}`);
+  }
+  const bpp = BYTES_PER_PIXEL[dataType];
+  const count = parseIntAttr(frame.attrs.count);
+  if (count === null) fail(path, `XML Frame block has no valid count ("${frame.attrs.count ?? ''}")`);
+  if (count <= 0) fail(path, `XML Frame block says ${count} frames`);
+
+  const regionEls = findAll(frame, 'DataBlock', (e) => (e.attrs.type ?? '').toLowerCase() === 'region');
+  const regions: { width: number; height: number; size: number }[] = [];
+  let calibIds: string[] = [];
+  if (regionEls.length === 0) {
+    // no region: the legacy header dims
+    const width = hdr.readUInt16LE(SPE_OFFSETS.xdim);
+    const height = hdr.readUInt16LE(SPE_OFFSETS.ydim);
+    if (width === 0 || height === 0) fail(path, 'XML Frame block has no Region and the header says zero width/height');
+    regions.push({ width, height, size: width * height * bpp });
+    warnings.push('XML Frame block has no Region: used the header dimensions');
+  } else {
+    for (const [k, r] of regionEls.entries()) {
+      const width = parseIntAttr(r.attrs.width);
+      const height = parseIntAttr(r.attrs.height);
+      if (width === null || height === null) fail(path, `XML Region ${k + 1} has no valid width/height`);
+      if (width === 0) fail(path, `XML Region ${k + 1} has zero width`);
+      if (height === 0) fail(path, `XML Region ${k + 1} has zero height`);
+      const declared = parseIntAttr(r.attrs.size);
+      const size = width * height * bpp;
+      if (declared !== null && declared !== size) {
+        warnings.push(`Region ${k + 1} size ${declared} ≠ width·height·bpp = ${size}: used the latter`);
+      }
+      regions.push({ width, height, size });
+    }
+    calibIds = (regionEls[0].attrs.calibrations ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (regions.length > 1) {
+      warnings.push(`${regions.length} regions of interest in each frame: only the first (${regions[0].width}×${regions[0].height}) is read`);
+    }
+  }
+  const regionsBytes = regions.reduce((s, r) => s + r.size, 0);
+  let size = parseIntAttr(frame.attrs.size);
+  if (size === null) size = regionsBytes;
+  if (size < regionsBytes) fail(path, `XML Frame size ${size} is smaller than its regions (${regionsBytes} bytes)`);
+  let stride = parseIntAttr(frame.attrs.stride);
+  if (stride === null) stride = size;
+  if (stride < size) fail(path, `XML Frame stride ${stride} is smaller than the frame size ${size}`);
+  return {
+    geom: { width: regions[0].width, height: regions[0].height, frames: count, dataType, frameSize: regions[0].size,
+      frameBlockSize: size, stride, dataEnd: xmlOffset, regions },
+    calibIds,
+  };
+}
+
+function findSensorMapping(root: XmlElement, calibIds: string[]): SpeInfoSensorMapping | null {
+  const all = findAll(root, 'SensorMapping');
+  if (all.length === 0) return null;
+  const el = all.find((e) => calibIds.includes((e.attrs.id ?? '').trim())) ?? all[0];
+  const x = parseIntAttr(el.attrs.x) ?? 0;
+  const y = parseIntAttr(el.attrs.y) ?? 0;
+  const width = parseIntAttr(el.attrs.width);
+  const height = parseIntAttr(el.attrs.height);
+  if (width === null || height === null || width === 0) return null;
+  return { x, y, width, height, xBinning: Math.max(1, parseIntAttr(el.attrs.xBinning) ?? 1),
+    yBinning: Math.max(1, parseIntAttr(el.attrs.yBinning) ?? 1) };
+}
+
+function wavelengthFromXml(root: XmlElement, calibIds: string[], width: number, sm: SpeInfoSensorMapping | null,
+  warnings: string[]): Float64Array | null {
+  const maps = findAll(root, 'WavelengthMapping');
+  if (maps.length === 0) return null;
+  const map = maps.find((e) => calibIds.includes((e.attrs.id ?? '').trim())) ?? maps[0];
+  let list: number[] | null = null;
+  const wl = findFirst(map, 'Wavelength');
+  if (wl) list = parseNumberList(deepText(wl));
+  if (!list) {
+    const we = findFirst(map, 'WavelengthError');
+    if (we) list = parseWavelengthErrorList(deepText(we));
+  }
+  if (!list) {
+    if (wl || findFirst(map, 'WavelengthError')) warnings.push('wavelength list in the XML footer is not numeric: ignored');
+    return null;
+  }
+  if (list.length === width) return Float64Array.from(list);
+  // a list for the full sensor: crop with SensorMapping (x, width in sensor pixels, xBinning)
+  if (sm && sm.x + sm.width <= list.length) {
+    const crop = list.slice(sm.x, sm.x + sm.width);
+    if (crop.length === width) return Float64Array.from(crop);
+    if (sm.xBinning > 1 && Math.floor(crop.length / sm.xBinning) === width) {
+      const out = new Float64Array(width);
+      for (let i = 0; i < width; i++) {
+        let s = 0;
+        for (let k = 0; k < sm.xBinning; k++) s += crop[i * sm.xBinning + k];
+        out[i] = s / sm.xBinning;
+      }
+      return out;
+    }
+  }
+  warnings.push(`wavelength list has ${list.length} values for ${width} pixels and no SensorMapping that maps them: ignored`);
+  return null;
+}
+
+function exposureFromXml(root: XmlElement): number | null {
+  const cameras = findFirst(root, 'Cameras');
+  const candidates = cameras ? findAll(cameras, 'ExposureTime') : [];
+  if (candidates.length === 0) candidates.push(...findAll(root, 'ExposureTime'));
+  for (const e of candidates) {
+    const v = Number(deepText(e).trim());
+    if (deepText(e).trim() !== '' && Number.isFinite(v) && v >= 0) return v / 1000; // LightField: ms
+  }
+  return null;
+}
+
+function metadataFromXml(root: XmlElement, frame: XmlElement, room: number, warnings: string[]): SpeMetaItem[] {
+  const formats = findFirst(root, 'MetaFormat');
+  if (!formats) return [];
+  const blocks = findAll(formats, 'MetaBlock');
+  if (blocks.length === 0) return [];
+  const id = (frame.attrs.metaFormat ?? '').trim();
+  const block = blocks.find((b) => (b.attrs.id ?? '').trim() === id) ?? blocks[0];
+  const items: SpeMetaItem[] = [];
+  let offset = 0;
+  for (const c of block.children) {
+    const bits = parseIntAttr(c.attrs.bitDepth) ?? 64;
+    const bytes = Math.ceil(bits / 8);
+    const res = c.attrs.resolution !== undefined ? Number(c.attrs.resolution) : NaN;
+    items.push({ kind: c.name, event: c.attrs.event ?? c.attrs.component ?? null, offset, bytes,
+      type: c.attrs.type ?? 'Int64', resolution: Number.isFinite(res) && res > 0 ? res : null });
+    offset += bytes;
+  }
+  if (offset > room) {
+    warnings.push(`per-frame metadata needs ${offset} bytes but the frame stride leaves ${room}: metadata ignored`);
+    return [];
+  }
+  return items;
+}
+
+function readPolynomial(hdr: Buffer): number[] | null {
+  const coeffs: number[] = [];
+  for (let k = 0; k < 6; k++) coeffs.push(hdr.readDoubleLE(SPE_OFFSETS.polyCoeffs + 8 * k));
+  let order = hdr.readInt8(SPE_OFFSETS.polyOrder);
+  if (!(order >= 1 && order <= 5)) {
+    // order byte not set: the highest non-zero coefficient decides
+    order = 0;
+    for (let k = 5; k >= 1; k--) if (coeffs[k] !== 0 && Number.isFinite(coeffs[k])) { order = k; break; }
+    if (order === 0) return null;
+  }
+  const used = coeffs.slice(0, order + 1);
+  if (!used.every((c) => Number.isFinite(c) && Math.abs(c) < 1e12)) return null;
+  if (used.slice(1).every((c) => c === 0)) return null;
+  return used;
+}
+
+class SpeReader implements SpeFile {
+  path!: string; version!: number; width!: number; height!: number; frames!: number; dataType!: SpeDataType;
+  bytesPerPixel!: number; frameStride!: number; dataOffset!: number; exposureTime!: number | null;
+  wavelength!: Float64Array | null; wavelengthSource!: 'xml' | 'polynomial' | 'none';
+  frameTimes!: Float64Array | null; xml!: string | null;
+  frameSize!: number; fullScale!: number | null; geometrySource!: 'xml' | 'header';
+  regions!: { width: number; height: number; size: number }[]; metadata!: SpeMetaItem[];
+  sensorMapping!: SpeInfoSensorMapping | null; polynomial!: number[] | null; declaredFrames!: number;
+  warnings!: string[];
+  private fd: number | null;
+  private scratch: ArrayBuffer;
+
+  constructor(fd: number, info: Omit<SpeReader, 'readFrame' | 'readRows' | 'close' | 'readRowsInto' | 'readFrameInto'>) {
+    Object.assign(this, info);
+    this.fd = fd;
+    this.scratch = new ArrayBuffer(0);
+  }
+
+  private checkFrame(i: number): void {
+    if (this.fd === null) throw new InputFileError(this.path, 'file already closed');
+    if (!Number.isInteger(i) || i < 0 || i >= this.frames) {
+      throw new InputFileError(this.path, `frame ${i} does not exist (the file has ${this.frames} frame(s), 0-based)`);
+    }
+  }
+
+  /** Read `rows` rows starting at row a of frame i into `out` (float64), summing when sum = true. */
+  private readInto(i: number, a: number, rows: number, out: Float64Array, sum: boolean): void {
+    const w = this.width;
+    const bpp = this.bytesPerPixel;
+    const n = rows * w * bpp;
+    if (this.scratch.byteLength < n) this.scratch = new ArrayBuffer(n);
+    const u8 = new Uint8Array(this.scratch, 0, n);
+    const pos = this.dataOffset + i * this.frameStride + a * w * bpp;
+    let got = 0;
+    try {
+      while (got < n) {
+        const r = fs.readSync(this.fd as number, u8, got, n - got, pos + got);
+        if (r <= 0) break;
+        got += r;
+      }
+    } catch (e) {
+      throw new InputFileError(this.path, `cannot read frame ${i}: ${(e as Error).message}`);
+    }
+    if (got < n) throw new InputFileError(this.path, `frame ${i} is truncated (read ${got} of ${n} bytes)`);
+    const count = rows * w;
+    const src = this.typed(count);
+    if (!sum) {
+      for (let k = 0; k < count; k++) out[k] = src[k];
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const base = r * w;
+        for (let k = 0; k < w; k++) out[k] += src[base + k];
+      }
+    }
+  }
+
+  /** The scratch bytes as numbers (a typed-array view on a little-endian host, a converted copy otherwise). */
+  private typed(count: number): ArrayLike<number> {
+    const ab = this.scratch;
+    if (LITTLE_ENDIAN_HOST) {
+      switch (this.dataType) {
+        case 'uint16': return new Uint16Array(ab, 0, count);
+        case 'int16': return new Int16Array(ab, 0, count);
+        case 'uint32': return new Uint32Array(ab, 0, count);
+        case 'int32': return new Int32Array(ab, 0, count);
+        case 'float32': return new Float32Array(ab, 0, count);
+        case 'float64': return new Float64Array(ab, 0, count);
+        default: return new Uint8Array(ab, 0, count);
+      }
+    }
+    const dv = new DataView(ab);
+    const out = new Float64Array(count);
+    for (let k = 0; k < count; k++) {
+      switch (this.dataType) {
+        case 'uint16': out[k] = dv.getUint16(2 * k, true); break;
+        case 'int16': out[k] = dv.getInt16(2 * k, true); break;
+        case 'uint32': out[k] = dv.getUint32(4 * k, true); break;
+        case 'int32': out[k] = dv.getInt32(4 * k, true); break;
+        case 'float32': out[k] = dv.getFloat32(4 * k, true); break;
+        case 'float64': out[k] = dv.getFloat64(8 * k, true); break;
+        default: out[k] = dv.getUint8(k);
+      }
+    }
+    return out;
+  }
+
+  readFrame(i: number): Float64Array {
+    const out = new Float64Array(this.width * this.height);
+    this.readFrameInto(i, out);
+    return out;
+  }
+
+  /** Like readFrame, into a caller's buffer of length width·height (no allocation). */
+  readFrameInto(i: number, out: Float64Array): Float64Array {
+    this.checkFrame(i);
+    if (out.length < this.width * this.height) throw new RangeError('readFrameInto: output buffer too small');
+    this.readInto(i, 0, this.height, out, false);
+    return out;
+  }
+
+  readRows(i: number, a: number, b: number): Float64Array {
+    return this.readRowsInto(i, a, b, new Float64Array(this.width));
+  }
+
+  /** Like readRows, into a caller's buffer of length width (overwritten). */
+  readRowsInto(i: number, a: number, b: number, out: Float64Array): Float64Array {
+    this.checkFrame(i);
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a || b >= this.height) {
+      throw new InputFileError(this.path, `rows ${a}:${b} are outside the frame (rows 0:${this.height - 1}, inclusive, 0-based)`);
+    }
+    if (out.length < this.width) throw new RangeError('readRowsInto: output buffer too small');
+    out.fill(0, 0, this.width);
+    this.readInto(i, a, b - a + 1, out, true);
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      try { fs.closeSync(this.fd); } catch { /* ignore */ }
+      this.fd = null;
+    }
+  }
+}
+
+export type { SpeFile } from './types';

@@ -4,8 +4,11 @@
  * Hörmann's transformed rejection (PTRS) for large ones, so the noise is truly Poisson at every count level.
  */
 export class Rng {
-  private s0: number; private s1: number; private s2: number; private s3: number;
+  // xoshiro128** state, kept in a Uint32Array so V8 keeps it as raw 32-bit words (about 3× faster than
+  // number-typed fields); the sequence is the same as with plain fields.
+  private readonly st = new Uint32Array(4);
   private spare: number | null = null;
+  private spareFast: number | null = null;
 
   constructor(seed = 1) {
     // splitmix32 to spread the seed over the state
@@ -17,18 +20,24 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    const st = this.st;
+    st[0] = next(); st[1] = next(); st[2] = next(); st[3] = next();
+    if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
   }
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    const r = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0; this.s3 ^= this.s1; this.s1 ^= this.s2; this.s0 ^= this.s3;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3 >>> 0, 11);
-    this.s0 >>>= 0; this.s1 >>>= 0; this.s2 >>>= 0;
+    const st = this.st;
+    const s0 = st[0] | 0; const s1 = st[1] | 0;
+    const m = Math.imul(s1, 5);
+    const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    const s2 = st[2] ^ s0;
+    const s3 = st[3] ^ s1;
+    st[1] = s1 ^ s2;
+    st[0] = s0 ^ s3;
+    st[2] = s2 ^ t;
+    st[3] = (s3 << 11) | (s3 >>> 21);
     return r / 4294967296;
   }
 
@@ -41,6 +50,23 @@ export class Rng {
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /**
+   * Standard normal by Marsaglia's polar method (no sin/cos: about twice as fast as normal()). A separate stream
+   * of values from normal(): use one or the other for a given purpose so results stay reproducible.
+   */
+  normalFast(): number {
+    if (this.spareFast !== null) { const v = this.spareFast; this.spareFast = null; return v; }
+    let u: number; let v: number; let s: number;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt(-2 * Math.log(s) / s);
+    this.spareFast = v * f;
+    return u * f;
   }
 
   /** Poisson deviate of mean lam (lam ≥ 0). */
@@ -70,7 +96,6 @@ export class Rng {
   int(lo: number, hi: number): number { return lo + Math.floor(this.uniform() * (hi - lo + 1)); }
 }
 
-function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k))) >>> 0; }
 
 /** ln Γ(x) for x > 0 (Lanczos, |error| < 1e-13 here). */
 export function lgamma(x: number): number {

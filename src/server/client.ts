@@ -1,0 +1,197 @@
+/**
+ * One connected dashboard: a bounded send queue in front of a WebSocket.
+ *
+ * While the socket drains (ws.bufferedAmount below the high-water mark and nothing pending), each message is sent
+ * at once (the broadcast's JSON is serialised once and shared). When the client falls behind, messages are
+ * coalesced instead of queued: only the latest spectrum and status are kept, frames are merged and capped to the
+ * most recent `maxPendingFrames` (the display may be thinned, the recording never is), events are kept (an update
+ * of an event replaces its pending earlier version), and a reset discards what it makes obsolete. Memory per
+ * client is therefore bounded whatever the client does. A client that stays above the high-water mark for longer
+ * than `stallTimeoutMs`, or whose buffer passes `maxBufferedBytes`, is terminated.
+ */
+import WebSocket from 'ws';
+import type { FrameMessage, LiveEvent, LiveMessage } from './protocol';
+
+export interface ClientLimits {
+  /** Send directly while ws.bufferedAmount is below this (bytes). */
+  highWaterMark: number;
+  /** A client above the high-water mark for this long is dropped (ms). */
+  stallTimeoutMs: number;
+  /** A client whose buffered bytes pass this is dropped at once. */
+  maxBufferedBytes: number;
+  /** At most this many frames are kept pending for a slow client (oldest thinned first). */
+  maxPendingFrames: number;
+  /** At most this many frames per coalesced `frames` message. */
+  maxFramesPerMessage: number;
+}
+
+export const DEFAULT_LIMITS: ClientLimits = {
+  highWaterMark: 1 << 20,
+  stallTimeoutMs: 10_000,
+  maxBufferedBytes: 8 << 20,
+  maxPendingFrames: 5000,
+  maxFramesPerMessage: 1000,
+};
+
+/** A message and (lazily) its JSON, shared by every client it is broadcast to. */
+export class Outgoing {
+  private json: string | null = null;
+  constructor(readonly message: LiveMessage) {}
+  get text(): string {
+    if (this.json === null) this.json = JSON.stringify(this.message);
+    return this.json;
+  }
+}
+
+export interface ClientStats {
+  sent: number;
+  coalesced: number;
+  thinnedFrames: number;
+}
+
+export class ClientChannel {
+  readonly stats: ClientStats = { sent: 0, coalesced: 0, thinnedFrames: 0 };
+  private pending = false;
+  private pendingHello: LiveMessage | null = null;
+  private pendingReset: LiveMessage | null = null;
+  private pendingEvents = new Map<string, LiveEvent>();
+  private pendingFrames: FrameMessage[] = [];
+  private pendingSpectrum: LiveMessage | null = null;
+  private pendingStatus: LiveMessage | null = null;
+  private stalledSince: number | null = null;
+  private closed = false;
+
+  constructor(readonly ws: WebSocket, private readonly limits: ClientLimits, private readonly onDrop: (why: string) => void) {}
+
+  get isPending(): boolean {
+    return this.pending;
+  }
+
+  /** Number of messages/frames held for this client (for tests and /api/status). */
+  get pendingSize(): number {
+    return this.pendingFrames.length + this.pendingEvents.size + (this.pendingSpectrum ? 1 : 0) +
+      (this.pendingStatus ? 1 : 0) + (this.pendingReset ? 1 : 0) + (this.pendingHello ? 1 : 0);
+  }
+
+  send(out: Outgoing): void {
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.pending && this.ws.bufferedAmount < this.limits.highWaterMark) {
+      this.write(out.text);
+      return;
+    }
+    this.hold(out.message);
+    this.check(Date.now());
+  }
+
+  /** Called periodically: flush what is held once the socket has drained, drop a client stalled too long. */
+  tick(now: number): void {
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.check(now)) return;
+    if (this.pending && this.ws.bufferedAmount < this.limits.highWaterMark) this.flush();
+  }
+
+  close(code: number, reason: string): void {
+    this.closed = true;
+    this.clear();
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  private write(text: string): void {
+    this.stats.sent++;
+    this.ws.send(text);
+  }
+
+  /** Returns false when the client was dropped. */
+  private check(now: number): boolean {
+    const buffered = this.ws.bufferedAmount;
+    if (buffered > this.limits.maxBufferedBytes) {
+      this.drop(`send buffer over ${this.limits.maxBufferedBytes} bytes`);
+      return false;
+    }
+    if (buffered >= this.limits.highWaterMark) {
+      if (this.stalledSince === null) this.stalledSince = now;
+      else if (now - this.stalledSince > this.limits.stallTimeoutMs) {
+        this.drop(`stalled for more than ${this.limits.stallTimeoutMs} ms`);
+        return false;
+      }
+    } else {
+      this.stalledSince = null;
+    }
+    return true;
+  }
+
+  private drop(why: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clear();
+    this.ws.terminate();
+    this.onDrop(why);
+  }
+
+  private clear(): void {
+    this.pending = false;
+    this.pendingHello = this.pendingReset = this.pendingSpectrum = this.pendingStatus = null;
+    this.pendingEvents.clear();
+    this.pendingFrames = [];
+  }
+
+  private hold(msg: LiveMessage): void {
+    this.pending = true;
+    this.stats.coalesced++;
+    switch (msg.type) {
+      case 'hello':
+        this.pendingHello = msg;
+        break;
+      case 'reset':
+        // everything before a reset is history the client is about to clear
+        this.pendingReset = msg;
+        this.pendingEvents.clear();
+        this.stats.thinnedFrames += this.pendingFrames.length;
+        this.pendingFrames = [];
+        this.pendingSpectrum = null;
+        break;
+      case 'event':
+        this.pendingEvents.delete(msg.event.id); // keep insertion order = order of the latest update
+        this.pendingEvents.set(msg.event.id, msg.event);
+        break;
+      case 'frames': {
+        const frames = this.pendingFrames;
+        for (const f of msg.frames) frames.push(f);
+        const excess = frames.length - this.limits.maxPendingFrames;
+        if (excess > 0) {
+          frames.splice(0, excess);
+          this.stats.thinnedFrames += excess;
+        }
+        break;
+      }
+      case 'spectrum':
+        this.pendingSpectrum = msg;
+        break;
+      case 'status':
+        this.pendingStatus = msg;
+        break;
+      default:
+        break; // unknown message kinds from a newer pipeline are not worth holding for a slow client
+    }
+  }
+
+  private flush(): void {
+    const out: LiveMessage[] = [];
+    if (this.pendingHello) out.push(this.pendingHello);
+    if (this.pendingReset) out.push(this.pendingReset);
+    const frames = this.pendingFrames;
+    for (let i = 0; i < frames.length; i += this.limits.maxFramesPerMessage) {
+      out.push({ type: 'frames', frames: frames.slice(i, i + this.limits.maxFramesPerMessage) });
+    }
+    // events after the frames they refer to, so the client can place them on its curves
+    for (const event of this.pendingEvents.values()) out.push({ type: 'event', event });
+    if (this.pendingSpectrum) out.push(this.pendingSpectrum);
+    if (this.pendingStatus) out.push(this.pendingStatus);
+    this.clear();
+    for (const m of out) this.write(JSON.stringify(m));
+  }
+}

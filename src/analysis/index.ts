@@ -1,0 +1,9 @@
+/** The shared analysis pipeline (see docs/analysis.md). */
+export * from './types';
+export { createAnalyzer } from './analyzer';
+export type { Analyzer, AnalyzerConfig, LampInput, DarkInput, Method } from './analyzer';
+export { pairPower } from './power';
+export type { PowerLog } from './power';
+export { emissivityArray, compilePowerExpr } from './expr';
+export { analyzeFiles, parseRange } from './run';
+export type { AnalyzeOptions, AnalyzeOutput } from './run';

@@ -1,0 +1,64 @@
+/**
+ * Frame-quality tests (domain.md §6). A frame is never dropped: these functions only say what is wrong with it
+ * and which pixels to mask. Pure: arrays in, numbers/masks out.
+ */
+import type { SpeDataType } from '../io/types';
+
+/** Full scale of a detector data type (counts at which a pixel is saturated); Infinity for floats. */
+export function fullScaleOf(dataType: SpeDataType | string | null | undefined): number {
+  switch (dataType) {
+    case 'uint16': return 65535;
+    case 'int16': return 32767;
+    case 'int32': return 2147483647;
+    case 'uint32': return 4294967295;
+    case 'uint8': return 255;
+    default: return Infinity;
+  }
+}
+
+/** Cosmic test thresholds (in σ of the difference). */
+export const COSMIC_SCREEN_SIGMA = 7;
+export const COSMIC_CONFIRM_SIGMA = 6;
+/** Half-width of the running median used to confirm a spike (window 2·H+1 pixels, centre excluded). */
+export const COSMIC_MEDIAN_HALF = 4;
+
+/**
+ * Spike (cosmic-ray) pixels of a spectrum `s` (counts above dark, contiguous pixels) with per-pixel noise σ:
+ * a cheap screen s_k − mean(s_{k−3}, s_{k+3}) > 7σ (neighbours 3 px away are outside a spike up to 3 px wide),
+ * confirmed by s_k − median(s_{k−4..k+4} without k) > 6σ, then dilated by one pixel each side.
+ * Sets mask[k] = 1 on spike pixels (other entries untouched); returns the number of spike pixels found
+ * (before dilation). `sigmaFloor` bounds σ from below (e.g. a robust scatter of the whole spectrum).
+ */
+export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Array, n = s.length, sOff = 0, mOff = 0, sigmaFloor = 0): number {
+  let found = 0;
+  let lastMarked = -10;
+  const win = new Float64Array(2 * COSMIC_MEDIAN_HALF);
+  for (let k = 0; k < n; k++) {
+    const v = s[sOff + k];
+    let ref = 0; let cnt = 0;
+    if (k >= 3) { ref += s[sOff + k - 3]; cnt++; }
+    if (k + 3 < n) { ref += s[sOff + k + 3]; cnt++; }
+    if (cnt === 0) continue;
+    ref /= cnt;
+    const sg = Math.max(sigma[sOff + k], sigmaFloor);
+    const d = v - ref;
+    if (!(d > COSMIC_SCREEN_SIGMA * sg * Math.sqrt(1 + 1 / cnt))) continue;
+    // confirm against the running median of the neighbours
+    let m = 0;
+    for (let j = k - COSMIC_MEDIAN_HALF; j <= k + COSMIC_MEDIAN_HALF; j++) {
+      if (j === k || j < 0 || j >= n) continue;
+      win[m++] = s[sOff + j];
+    }
+    const w = win.subarray(0, m).sort();
+    const med = m % 2 ? w[m >> 1] : 0.5 * (w[(m >> 1) - 1] + w[m >> 1]);
+    if (!(v - med > COSMIC_CONFIRM_SIGMA * sg)) continue;
+    found++;
+    for (let j = Math.max(0, k - 1, lastMarked + 1); j <= Math.min(n - 1, k + 1); j++) mask[mOff + j] = 1;
+    lastMarked = k + 1;
+  }
+  return found;
+}
+
+/** Rule for `weak`: T is withheld when the frame has no real signal or its fit is too uncertain. */
+export const WEAK_MIN_SNR = 5;
+export const WEAK_MAX_RELATIVE_ERROR = 0.05;

@@ -1,0 +1,108 @@
+/**
+ * Noise model of CCD counts (domain.md §4): var(C) ≈ (C − bias)/gain + σ_read² per pixel; the bias is removed
+ * by the dark. Summed over n rows: var(ΣC) = S/gain + n·σ_read², S the dark-subtracted row sum. Radiance
+ * y = S / R has var(y) = var(S) / R² (+ y²·var(R)/R² from the lamp's own noise).
+ *
+ * When the user does not give them:
+ *  - read noise (counts rms per pixel, incl. dark-current shot noise) comes from the dark frames: the scatter
+ *    between dark frames (≥ 2 frames), else the pixel-to-pixel high-pass scatter of the single frame;
+ *    with no dark at all it is assumed to be 0 (shot noise only).
+ *  - gain (e⁻/count) comes from the data: the high-pass residual h = y_k − (y_{k−1}+y_{k+1})/2 of the radiance
+ *    (where the lamp has divided out pixel-to-pixel response) has E[h²] ≈ 1.5·var(y_k); taking the median of
+ *    h²R²/1.5/χ²₁-median against the level S gives 1/gain. The CLI then also scales σT by √(χ²/dof), so a
+ *    residual error in the estimated gain does not make σT dishonest.
+ * Pure: arrays in, numbers out.
+ */
+
+export interface NoiseModel {
+  /** electrons per count */
+  gain: number;
+  /** read noise in counts rms per pixel (per row) */
+  readNoise: number;
+  gainSource: 'given' | 'estimated' | 'assumed';
+  readNoiseSource: 'given' | 'dark' | 'assumed';
+}
+
+/** Median of a (copied) array; NaN for empty. */
+export function median(values: ArrayLike<number>): number {
+  const a = Float64Array.from(values as ArrayLike<number>);
+  if (a.length === 0) return NaN;
+  a.sort();
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m] : 0.5 * (a[m - 1] + a[m]);
+}
+
+/** Median of χ² with one degree of freedom. */
+const CHI2_1_MEDIAN = 0.454936423119572;
+
+/**
+ * Read noise (counts rms per pixel) from dark frames (each height×width, row-major). With ≥ 2 frames:
+ * the median over pixels of the between-frame sample variance (corrected for the χ² median bias);
+ * with 1 frame: the MAD of the pixel-to-pixel second difference along each row. Non-finite pixels are skipped.
+ * Returns null when nothing can be estimated (width < 3 and one frame).
+ */
+export function estimateReadNoise(frames: Float64Array[], width: number, height: number): number | null {
+  const n = frames.length;
+  if (n === 0) return null;
+  const npx = width * height;
+  if (n >= 2) {
+    const v: number[] = [];
+    for (let p = 0; p < npx; p++) {
+      let s = 0; let s2 = 0; let ok = true;
+      for (let f = 0; f < n; f++) { const x = frames[f][p]; if (!Number.isFinite(x)) { ok = false; break; } s += x; }
+      if (!ok) continue;
+      const m = s / n;
+      for (let f = 0; f < n; f++) { const d = frames[f][p] - m; s2 += d * d; }
+      v.push(s2 / (n - 1));
+    }
+    if (v.length === 0) return null;
+    // sample variance ~ σ²·χ²_{n−1}/(n−1): mean of the central values is close to σ² for hot-pixel-free data;
+    // use the median corrected by the median of χ²_{n−1}/(n−1) (Wilson–Hilferty approximation)
+    const k = n - 1;
+    const chiMed = k * Math.pow(1 - 2 / (9 * k), 3) / k;
+    return Math.sqrt(median(v) / chiMed);
+  }
+  if (width < 3) return null;
+  const h: number[] = [];
+  const f0 = frames[0];
+  for (let r = 0; r < height; r++) {
+    const o = r * width;
+    for (let i = 1; i < width - 1; i++) {
+      const d = f0[o + i] - 0.5 * (f0[o + i - 1] + f0[o + i + 1]);
+      if (Number.isFinite(d)) h.push(Math.abs(d));
+    }
+  }
+  if (h.length === 0) return null;
+  // |h| median = 0.6745·σ_h, σ_h² = 1.5·σ²
+  return (median(h) / 0.6744897501960817) / Math.sqrt(1.5);
+}
+
+/**
+ * Gain (e⁻/count) from frames of dark-subtracted row sums `signal` (nFrames × n) on a grid whose response
+ * (counts per radiance unit, per pixel, length n) is `response`; `rows` rows were summed, each with read noise
+ * `readNoise`. Uses pixels whose three neighbours have positive, finite signal. Returns null when there are
+ * too few usable pixels or no detectable shot noise.
+ */
+export function estimateGain(signal: Float64Array, nFrames: number, response: Float64Array, rows: number, readNoise: number): number | null {
+  const n = response.length;
+  const ratios: number[] = [];
+  const readVar = rows * readNoise * readNoise;
+  for (let f = 0; f < nFrames; f++) {
+    const o = f * n;
+    for (let k = 1; k < n - 1; k++) {
+      const s0 = signal[o + k - 1]; const s1 = signal[o + k]; const s2 = signal[o + k + 1];
+      const r0 = response[k - 1]; const r1 = response[k]; const r2 = response[k + 1];
+      if (!(s1 > 0 && s0 > 0 && s2 > 0 && r0 > 0 && r1 > 0 && r2 > 0)) continue;
+      if (!Number.isFinite(s0 + s1 + s2)) continue;
+      const h = s1 / r1 - 0.5 * (s0 / r0 + s2 / r2);
+      // E[h²]·R² ≈ 1.5·var(S) when the response and the signal vary slowly from pixel to pixel
+      const q = (h * r1) * (h * r1) / 1.5;
+      // median(q) = var(S) = S/g + readVar: collect the per-pixel estimate scaled back from the χ²₁ median
+      ratios.push((q / CHI2_1_MEDIAN - readVar) / s1);
+    }
+  }
+  if (ratios.length < 50) return null;
+  const invGain = median(ratios);
+  if (!(invGain > 0) || !Number.isFinite(invGain)) return null;
+  return 1 / invGain;
+}

@@ -1,4 +1,552 @@
-// Placeholder module init; the fitting core replaces this.
+// Node-API binding of the fitting core. Every argument is validated here; problems become JavaScript errors
+// (TypeError for wrong types, RangeError for bad values) whose messages match the TypeScript engine's.
+// Nothing in this file aborts the process.
 #include <napi.h>
-static Napi::Object Init(Napi::Env env, Napi::Object exports) { return exports; }
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fit.h"
+#include "frame.h"
+
+namespace {
+
+using pyro::ArgError;
+using pyro::Grid;
+using pyro::Scratch;
+
+constexpr int kMaxIterationsLimit = 10000;
+constexpr int kDefaultMaxIterations = 50;
+constexpr double kDefaultTolerance = 1e-10;
+constexpr int kMaxThreads = 256;
+constexpr int kMaxBins = 100000;
+constexpr size_t kParallelFrames = 256;  // batches at least this large use all cores by default
+
+struct TypeErr {
+  std::string message;
+};
+
+[[noreturn]] void argFail(const std::string& m) { throw ArgError{m}; }
+[[noreturn]] void typeFail(const std::string& m) { throw TypeErr{m}; }
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F&& f) {
+  Napi::Env env = info.Env();
+  try {
+    return f();
+  } catch (const ArgError& e) {
+    throw Napi::RangeError::New(env, e.message);
+  } catch (const TypeErr& e) {
+    throw Napi::TypeError::New(env, e.message);
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "out of memory");
+  }
+}
+
+struct F64 {
+  const double* data = nullptr;
+  size_t length = 0;
+};
+struct U8 {
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+};
+
+F64 asF64(const Napi::Value& v, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    typeFail(std::string(name) + " must be a Float64Array");
+  auto a = v.As<Napi::Float64Array>();
+  return F64{a.Data(), a.ElementLength()};
+}
+
+U8 asU8(const Napi::Value& v, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    typeFail(std::string(name) + " must be a Uint8Array");
+  auto a = v.As<Napi::Uint8Array>();
+  return U8{a.Data(), a.ElementLength()};
+}
+
+bool absent(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
+
+Napi::Object optionsObject(const Napi::CallbackInfo& info, size_t at, Napi::Env env) {
+  if (info.Length() <= at || absent(info[at])) return Napi::Object::New(env);
+  if (!info[at].IsObject() || info[at].IsArray() || info[at].IsTypedArray()) typeFail("options must be an object");
+  return info[at].As<Napi::Object>();
+}
+
+bool isInteger(double v) { return std::isfinite(v) && v == std::floor(v); }
+
+int intOption(const Napi::Object& o, const char* key, int def, int lo, int hi) {
+  Napi::Value v = o.Get(key);
+  if (absent(v)) return def;
+  const std::string msg =
+      std::string(key) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (!v.IsNumber()) typeFail(msg);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!isInteger(d) || d < lo || d > hi) argFail(msg);
+  return static_cast<int>(d);
+}
+
+double toleranceOption(const Napi::Object& o) {
+  Napi::Value v = o.Get("tolerance");
+  if (absent(v)) return kDefaultTolerance;
+  if (!v.IsNumber()) typeFail("tolerance must be a finite number in (0, 1)");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || !(d > 0) || !(d < 1)) argFail("tolerance must be a finite number in (0, 1)");
+  return d;
+}
+
+// Wavelength grid: validated and precomputed once per distinct content (per thread).
+const Grid& gridFor(const Napi::Value& v) {
+  static thread_local Grid cache;
+  static thread_local bool valid = false;
+  F64 wl = asF64(v, "wavelengths");
+  if (valid && cache.wl.size() == wl.length &&
+      (wl.length == 0 || std::memcmp(cache.wl.data(), wl.data, wl.length * sizeof(double)) == 0))
+    return cache;
+  for (size_t i = 0; i < wl.length; i++) {
+    if (!std::isfinite(wl.data[i]) || !(wl.data[i] > 0))
+      argFail("wavelengths[" + std::to_string(i) + "] must be finite and > 0");
+  }
+  valid = false;
+  cache.build(wl.data, wl.length);
+  valid = true;
+  return cache;
+}
+
+void checkLength(size_t len, size_t n, const char* name) {
+  if (len != n)
+    argFail(std::string(name) + " length " + std::to_string(len) + " does not match wavelengths length " +
+            std::to_string(n));
+}
+
+void checkMaskValues(const uint8_t* m, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (m[i] > 1) argFail("mask[" + std::to_string(i) + "] must be 0 or 1");
+}
+
+struct SingleArgs {
+  const Grid* grid;
+  F64 y;
+  const double* var = nullptr;
+  const uint8_t* mask = nullptr;
+  int maxIterations = kDefaultMaxIterations;
+  double tolerance = kDefaultTolerance;
+};
+
+SingleArgs singleArgs(const Napi::CallbackInfo& info, bool fitOptions) {
+  Napi::Env env = info.Env();
+  SingleArgs a;
+  a.grid = &gridFor(info[0]);
+  const size_t n = a.grid->wl.size();
+  a.y = asF64(info[1], "radiance");
+  checkLength(a.y.length, n, "radiance");
+  Napi::Object o = optionsObject(info, 2, env);
+  Napi::Value vv = o.Get("variance");
+  if (!absent(vv)) {
+    F64 var = asF64(vv, "variance");
+    checkLength(var.length, n, "variance");
+    a.var = var.data;
+  }
+  Napi::Value mv = o.Get("mask");
+  if (!absent(mv)) {
+    U8 m = asU8(mv, "mask");
+    checkLength(m.length, n, "mask");
+    checkMaskValues(m.data, m.length);
+    a.mask = m.data;
+  }
+  if (fitOptions) {
+    a.maxIterations = intOption(o, "maxIterations", kDefaultMaxIterations, 1, kMaxIterationsLimit);
+    a.tolerance = toleranceOption(o);
+  }
+  return a;
+}
+
+std::string badDataMessage(const pyro::FrameFit& r) {
+  return r.badIsVariance ? "variance[" + std::to_string(r.badIndex) + "] must be finite and > 0"
+                         : "radiance[" + std::to_string(r.badIndex) + "] is not finite";
+}
+
+Napi::Value FitPlanck(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    SingleArgs a = singleArgs(info, true);
+    static thread_local std::vector<uint32_t> idx;
+    static thread_local std::vector<double> ca, cb;
+    static thread_local Scratch scratch;
+    pyro::usedPixels(*a.grid, a.mask, idx, ca, cb);
+    pyro::FrameFit r = pyro::fitFrame(a.y.data, a.var, idx.data(), idx.size(), ca.data(), cb.data(), a.maxIterations,
+                                      a.tolerance, scratch);
+    if (r.status == pyro::InvalidData) argFail(badDataMessage(r));
+    if (r.status == pyro::TooFewPixels)
+      argFail("fewer than 3 usable pixels (" + std::to_string(r.nUsed) + " unmasked, " +
+              std::to_string(r.nPositive) + " with radiance > 0)");
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("temperature", r.fit.temperature);
+    out.Set("temperatureError", r.fit.temperatureError);
+    out.Set("scale", r.fit.scale);
+    out.Set("chi2", r.fit.chi2);
+    out.Set("dof", r.fit.dof);
+    out.Set("iterations", r.fit.iterations);
+    out.Set("converged", r.fit.converged);
+    return out;
+  });
+}
+
+// Pixels used by Wien / two-colour: unmasked, finite (checked), radiance > 0.
+Napi::Value FitWien(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    SingleArgs a = singleArgs(info, false);
+    const Grid& g = *a.grid;
+    const size_t n = g.wl.size();
+    static thread_local Scratch s;
+    s.reserve(n);
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (a.mask != nullptr && a.mask[i] != 0) continue;
+      const double v = a.y.data[i];
+      if (!std::isfinite(v)) argFail("radiance[" + std::to_string(i) + "] is not finite");
+      double w = 1.0;
+      if (a.var != nullptr) {
+        const double vv = a.var[i];
+        if (!std::isfinite(vv) || !(vv > 0)) argFail("variance[" + std::to_string(i) + "] must be finite and > 0");
+        w = 1.0 / vv;
+      }
+      if (v > 0) {
+        s.y[np] = v; s.w[np] = w; s.a[np] = g.a[i]; s.b[np] = g.b[i];
+        np++;
+      }
+    }
+    if (np < 3) argFail("fewer than 3 usable pixels (" + std::to_string(np) + " unmasked with radiance > 0)");
+    pyro::WienOut r = pyro::fitWienCompact(np, s.y.data(), s.w.data(), s.a.data(), s.b.data(), a.var != nullptr,
+                                           a.var != nullptr, s.z.data());
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("temperature", r.temperature);
+    out.Set("temperatureError", r.temperatureError);
+    out.Set("scale", r.scale);
+    out.Set("chi2", r.chi2);
+    out.Set("dof", r.dof);
+    return out;
+  });
+}
+
+size_t pixelIndex(const Napi::Value& v, const char* name, size_t n) {
+  const std::string msg = std::string("pixel index ") + name + " must be an integer in [0, " +
+                          std::to_string(n == 0 ? 0 : n - 1) + "]";
+  if (!v.IsNumber()) typeFail(msg);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!isInteger(d) || d < 0 || d >= static_cast<double>(n)) argFail(msg);
+  return static_cast<size_t>(d);
+}
+
+Napi::Value TwoColor(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const Grid& g = gridFor(info[0]);
+    const size_t n = g.wl.size();
+    F64 y = asF64(info[1], "radiance");
+    checkLength(y.length, n, "radiance");
+    const size_t i = pixelIndex(info[2], "i", n);
+    const size_t j = pixelIndex(info[3], "j", n);
+    if (i == j) argFail("pixel indices i and j must differ");
+    for (size_t k : {i, j}) {
+      if (!std::isfinite(y.data[k]) || !(y.data[k] > 0))
+        argFail("radiance[" + std::to_string(k) + "] must be finite and > 0 for two-colour");
+    }
+    const double zi = std::log(y.data[i] / g.a[i]);
+    const double zj = std::log(y.data[j] / g.a[j]);
+    return Napi::Number::New(env, (g.b[j] - g.b[i]) / (zi - zj));
+  });
+}
+
+Napi::Value SlidingTwoColor(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const Grid& g = gridFor(info[0]);
+    const size_t n = g.wl.size();
+    F64 y = asF64(info[1], "radiance");
+    checkLength(y.length, n, "radiance");
+    const std::string sepMsg = "separation must be an integer in [1, " + std::to_string(n < 2 ? 1 : n - 1) + "]";
+    if (!info[2].IsNumber()) typeFail(sepMsg);
+    const double sd = info[2].As<Napi::Number>().DoubleValue();
+    if (!isInteger(sd) || sd < 1 || sd > static_cast<double>(n) - 1) argFail(sepMsg);
+    const size_t sep = static_cast<size_t>(sd);
+    Napi::Object o = optionsObject(info, 3, env);
+    const uint8_t* mask = nullptr;
+    Napi::Value mv = o.Get("mask");
+    if (!absent(mv)) {
+      U8 m = asU8(mv, "mask");
+      checkLength(m.length, n, "mask");
+      checkMaskValues(m.data, m.length);
+      mask = m.data;
+    }
+    const int bins = intOption(o, "bins", 50, 1, kMaxBins);
+    // z = ln(y/a) for usable pixels, NaN elsewhere
+    std::vector<double> z(n, std::nan(""));
+    for (size_t i = 0; i < n; i++) {
+      if (mask != nullptr && mask[i] != 0) continue;
+      if (!std::isfinite(y.data[i])) argFail("radiance[" + std::to_string(i) + "] is not finite");
+      if (y.data[i] > 0) z[i] = std::log(y.data[i] / g.a[i]);
+    }
+    std::vector<double> t;
+    t.reserve(n);
+    for (size_t i = 0; i + sep < n; i++) {
+      const size_t j = i + sep;
+      if (std::isnan(z[i]) || std::isnan(z[j])) continue;
+      const double T = (g.b[j] - g.b[i]) / (z[i] - z[j]);
+      if (std::isfinite(T) && T > 0) t.push_back(T);
+    }
+    if (t.empty()) argFail("no valid pixel pair at separation " + std::to_string(sep));
+    double sum = 0, lo = t[0], hi = t[0];
+    for (double v : t) {
+      sum += v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const double mean = sum / t.size();
+    double ss = 0;
+    for (double v : t) ss += (v - mean) * (v - mean);
+    const double sdv = t.size() > 1 ? std::sqrt(ss / (t.size() - 1)) : 0.0;
+    if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
+    Napi::Float64Array edges = Napi::Float64Array::New(env, bins + 1);
+    for (int k = 0; k <= bins; k++) edges[k] = lo + k * (hi - lo) / bins;
+    Napi::Uint32Array counts = Napi::Uint32Array::New(env, bins);
+    for (int k = 0; k < bins; k++) counts[k] = 0;
+    for (double v : t) {
+      double f = std::floor((v - lo) / (hi - lo) * bins);
+      int k = f < 0 ? 0 : (f >= bins ? bins - 1 : static_cast<int>(f));
+      counts[k] = counts[k] + 1;
+    }
+    Napi::Object hist = Napi::Object::New(env);
+    hist.Set("edges", edges);
+    hist.Set("counts", counts);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("mean", mean);
+    out.Set("std", sdv);
+    out.Set("count", static_cast<double>(t.size()));
+    out.Set("histogram", hist);
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Batch
+
+struct BatchJob {
+  std::shared_ptr<Grid> grid;
+  const double* frames = nullptr;
+  const double* var = nullptr;
+  const uint8_t* mask = nullptr;
+  bool maskPerFrame = false;
+  size_t nFrames = 0, nPix = 0;
+  int maxIterations = kDefaultMaxIterations;
+  double tolerance = kDefaultTolerance;
+  int threads = 1;
+  // outputs
+  std::vector<double> T, sT, scale, chi2;
+  std::vector<int32_t> dof, iterations;
+  std::vector<uint8_t> status;
+
+  void run();
+};
+
+void BatchJob::run() {
+  T.assign(nFrames, std::nan("")); sT.assign(nFrames, std::nan("")); scale.assign(nFrames, std::nan(""));
+  chi2.assign(nFrames, std::nan("")); dof.assign(nFrames, 0); iterations.assign(nFrames, 0);
+  status.assign(nFrames, pyro::InvalidData);
+  if (nFrames == 0) return;
+  std::vector<uint32_t> sharedIdx;
+  std::vector<double> sharedA, sharedB;
+  if (!maskPerFrame) pyro::usedPixels(*grid, mask, sharedIdx, sharedA, sharedB);
+  std::atomic<size_t> next{0};
+  constexpr size_t kChunk = 64;
+  auto worker = [&]() {
+    Scratch s;
+    std::vector<uint32_t> idx;
+    std::vector<double> ca, cb;
+    for (;;) {
+      const size_t start = next.fetch_add(kChunk);
+      if (start >= nFrames) break;
+      const size_t end = std::min(nFrames, start + kChunk);
+      for (size_t f = start; f < end; f++) {
+        const uint32_t* pi = sharedIdx.data();
+        const double* pa = sharedA.data();
+        const double* pb = sharedB.data();
+        size_t ni = sharedIdx.size();
+        if (maskPerFrame) {
+          pyro::usedPixels(*grid, mask + f * nPix, idx, ca, cb);
+          pi = idx.data(); pa = ca.data(); pb = cb.data(); ni = idx.size();
+        }
+        pyro::FrameFit r = pyro::fitFrame(frames + f * nPix, var ? var + f * nPix : nullptr, pi, ni, pa, pb,
+                                          maxIterations, tolerance, s);
+        status[f] = r.status;
+        if (r.status == pyro::Ok || r.status == pyro::NotConverged) {
+          T[f] = r.fit.temperature; sT[f] = r.fit.temperatureError; scale[f] = r.fit.scale; chi2[f] = r.fit.chi2;
+          dof[f] = r.fit.dof; iterations[f] = r.fit.iterations;
+        }
+      }
+    }
+  };
+  const int nt = std::max(1, std::min<int>(threads, static_cast<int>((nFrames + kChunk - 1) / kChunk)));
+  std::vector<std::thread> pool;
+  for (int k = 1; k < nt; k++) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+}
+
+Napi::Object batchResult(Napi::Env env, const BatchJob& j) {
+  const size_t n = j.nFrames;
+  auto f64 = [&](const std::vector<double>& v) {
+    Napi::Float64Array a = Napi::Float64Array::New(env, n);
+    if (n) std::memcpy(a.Data(), v.data(), n * sizeof(double));
+    return a;
+  };
+  auto i32 = [&](const std::vector<int32_t>& v) {
+    Napi::Int32Array a = Napi::Int32Array::New(env, n);
+    if (n) std::memcpy(a.Data(), v.data(), n * sizeof(int32_t));
+    return a;
+  };
+  Napi::Uint8Array st = Napi::Uint8Array::New(env, n);
+  if (n) std::memcpy(st.Data(), j.status.data(), n);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("temperature", f64(j.T));
+  out.Set("temperatureError", f64(j.sT));
+  out.Set("scale", f64(j.scale));
+  out.Set("chi2", f64(j.chi2));
+  out.Set("dof", i32(j.dof));
+  out.Set("iterations", i32(j.iterations));
+  out.Set("status", st);
+  return out;
+}
+
+// Validates (wl, frames, nFrames, opts) into a job. Keeps the typed arrays in `keep` (for the async worker).
+std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<BatchJob>();
+  const Grid& g = gridFor(info[0]);
+  job->grid = std::make_shared<Grid>(g);
+  const size_t n = g.wl.size();
+  job->nPix = n;
+  F64 fr = asF64(info[1], "frames");
+  const std::string nfMsg = "nFrames must be a non-negative integer";
+  if (info.Length() < 3 || !info[2].IsNumber()) typeFail(nfMsg);
+  const double nfd = info[2].As<Napi::Number>().DoubleValue();
+  if (!isInteger(nfd) || nfd < 0 || nfd > 9007199254740991.0) argFail(nfMsg);
+  const size_t nF = static_cast<size_t>(nfd);
+  const double total = nfd * static_cast<double>(n);
+  if (static_cast<double>(fr.length) != total)
+    argFail("frames length " + std::to_string(fr.length) + " does not match nFrames × pixels = " +
+            std::to_string(static_cast<unsigned long long>(total)));
+  job->nFrames = nF;
+  job->frames = fr.data;
+  if (keep) keep->push_back(info[1]);
+  Napi::Object o = optionsObject(info, 3, env);
+  Napi::Value vv = o.Get("variance");
+  if (!absent(vv)) {
+    F64 var = asF64(vv, "variance");
+    if (var.length != fr.length)
+      argFail("variance length " + std::to_string(var.length) + " does not match frames length " +
+              std::to_string(fr.length));
+    job->var = var.data;
+    if (keep) keep->push_back(vv);
+  }
+  Napi::Value mv = o.Get("mask");
+  if (!absent(mv)) {
+    U8 m = asU8(mv, "mask");
+    if (m.length == n) {
+      job->maskPerFrame = false;
+    } else if (static_cast<double>(m.length) == total && nF > 0) {
+      job->maskPerFrame = true;
+    } else {
+      argFail("mask length " + std::to_string(m.length) + " must be pixels (" + std::to_string(n) +
+              ") or nFrames × pixels (" + std::to_string(static_cast<unsigned long long>(total)) + ")");
+    }
+    checkMaskValues(m.data, m.length);
+    job->mask = m.data;
+    if (keep) keep->push_back(mv);
+  }
+  job->maxIterations = intOption(o, "maxIterations", kDefaultMaxIterations, 1, kMaxIterationsLimit);
+  job->tolerance = toleranceOption(o);
+  unsigned hw = std::thread::hardware_concurrency();
+  if (hw == 0) hw = 1;
+  const int def = nF >= kParallelFrames ? static_cast<int>(std::min<unsigned>(hw, kMaxThreads)) : 1;
+  job->threads = intOption(o, "threads", def, 1, kMaxThreads);
+  return job;
+}
+
+class BatchWorker : public Napi::AsyncWorker {
+ public:
+  BatchWorker(Napi::Env env, std::unique_ptr<BatchJob> job, const std::vector<Napi::Value>& keep)
+      : Napi::AsyncWorker(env, "pyrolive.fitPlanckBatch"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
+    // Hold the input typed arrays until the work is done (no copy of the frames).
+    for (const auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      job_->run();
+    } catch (const std::exception& e) {
+      SetError(std::string("batch fit failed: ") + e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(batchResult(Env(), *job_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::unique_ptr<BatchJob> job_;
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::ObjectReference> refs_;
+};
+
+Napi::Value FitPlanckBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  // Argument errors reject the promise (same as an async function).
+  try {
+    std::vector<Napi::Value> keep;
+    std::unique_ptr<BatchJob> job = batchArgs(info, &keep);
+    auto* w = new BatchWorker(env, std::move(job), keep);
+    Napi::Promise p = w->Promise();
+    w->Queue();
+    return p;
+  } catch (const ArgError& e) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(Napi::RangeError::New(env, e.message).Value());
+    return d.Promise();
+  } catch (const TypeErr& e) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(Napi::TypeError::New(env, e.message).Value());
+    return d.Promise();
+  }
+}
+
+Napi::Value FitPlanckBatchSync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    std::unique_ptr<BatchJob> job = batchArgs(info, nullptr);
+    job->threads = 1;
+    job->run();
+    return batchResult(info.Env(), *job);
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("fitPlanck", Napi::Function::New(env, FitPlanck, "fitPlanck"));
+  exports.Set("fitWien", Napi::Function::New(env, FitWien, "fitWien"));
+  exports.Set("twoColor", Napi::Function::New(env, TwoColor, "twoColor"));
+  exports.Set("slidingTwoColor", Napi::Function::New(env, SlidingTwoColor, "slidingTwoColor"));
+  exports.Set("fitPlanckBatch", Napi::Function::New(env, FitPlanckBatch, "fitPlanckBatch"));
+  exports.Set("fitPlanckBatchSync", Napi::Function::New(env, FitPlanckBatchSync, "fitPlanckBatchSync"));
+  exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
+  return exports;
+}
+
+}  // namespace
+
 NODE_API_MODULE(pyrolive, Init)

@@ -193,6 +193,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   };
 
+  const snapshotHello = (): LiveMessage | null => {
+    try {
+      return source.snapshot().find((m) => m.type === 'hello') ?? null;
+    } catch {
+      return null;
+    }
+  };
+
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     try {
       if (!hostAllowed(policy, req.headers.host)) {
@@ -213,7 +221,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           uptimeSeconds: (Date.now() - started) / 1000,
           clients: clients.size,
           droppedClients,
-          hello,
+          hello: hello ?? snapshotHello(),
           status: latestStatus,
         });
         return;

@@ -5,7 +5,7 @@
  */
 import { Subject } from 'rxjs';
 import type { FrameMessage, LiveEvent, LiveMessage, LiveSource } from '../../src/server/protocol';
-import { defaultResponse, defaultWavelengths, planckRadiance, simulateSpectrum, DEFAULT_DETECTOR } from '../../src/sim/spectrum';
+import { defaultResponse, defaultWavelengths, expectedCounts, planckRadiance, simulateSpectrum, DEFAULT_DETECTOR } from '../../src/sim/spectrum';
 import { Rng } from '../../src/sim/rng';
 
 export interface FakeSource extends LiveSource {
@@ -107,7 +107,12 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
   source.push(hello);
 
   const makeSpectrum = (i: number, t: number): LiveMessage => {
-    const sim = simulateSpectrum({ wavelength: wl, temperature: t, response: resp, exposure: 0.01, cosmics: rng.uniform() < 0.1 ? 1 : 0 }, rng);
+    // the operator keeps the detector well below full scale: exposure chosen for a peak of ~30,000 counts
+    const probe = expectedCounts({ wavelength: wl, temperature: t, response: resp, exposure: 0.01 });
+    let peak = 0;
+    for (const v of probe) peak = Math.max(peak, v);
+    const exposure = 0.01 * Math.min(1, 30000 / peak);
+    const sim = simulateSpectrum({ wavelength: wl, temperature: t, response: resp, exposure, cosmics: rng.uniform() < 0.1 ? 1 : 0 }, rng);
     const radiance: number[] = new Array(wl.length);
     const fit: number[] = new Array(wl.length);
     const mask: number[] = new Array(wl.length);

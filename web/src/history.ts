@@ -1,0 +1,78 @@
+/**
+ * The bounded history behind the charts: columnar Float64Arrays (what uPlot draws fastest), appended in arrival
+ * order. When full, the older half is thinned to every second point (in place), so the charts always span the
+ * whole run — full resolution for the recent frames, coarser further back — memory is fixed whatever the run
+ * length, and appends stay O(1) amortised.
+ */
+import type { FrameMessage } from '../../src/server/protocol';
+
+export const HISTORY = 6000;
+
+export class History {
+  readonly capacity: number;
+  length = 0;
+  readonly index: Float64Array;
+  readonly time: Float64Array;
+  readonly temperature: Float64Array;
+  readonly sigma: Float64Array;
+  /** NaN where no power is known. */
+  readonly power: Float64Array;
+  /** 1 when the frame carries a quality flag (cosmic, saturated ...). */
+  readonly flagged: Uint8Array;
+  /** Bumped on every change, so renderers know when to redraw. */
+  version = 0;
+
+  constructor(capacity = HISTORY) {
+    this.capacity = capacity;
+    this.index = new Float64Array(capacity);
+    this.time = new Float64Array(capacity);
+    this.temperature = new Float64Array(capacity);
+    this.sigma = new Float64Array(capacity);
+    this.power = new Float64Array(capacity);
+    this.flagged = new Uint8Array(capacity);
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.version++;
+  }
+
+  /** Frames without a temperature (withheld: corrupt, weak, fit-failed) are not plotted. */
+  push(f: FrameMessage): void {
+    if (f.temperature === null || !Number.isFinite(f.temperature)) return;
+    if (this.length === this.capacity) this.thinOlderHalf();
+    const i = this.length++;
+    this.index[i] = f.index;
+    this.time[i] = f.time ?? f.index;
+    this.temperature[i] = f.temperature;
+    this.sigma[i] = f.temperatureError ?? 0;
+    this.power[i] = f.power ?? NaN;
+    this.flagged[i] = f.flags.length > 0 ? 1 : 0;
+    this.version++;
+  }
+
+  /** Keeps every second point of the older half. */
+  private thinOlderHalf(): void {
+    const half = this.length >> 1;
+    const cols = [this.index, this.time, this.temperature, this.sigma, this.power, this.flagged];
+    let w = 0;
+    for (let r = 0; r < half; r += 2) {
+      for (const a of cols) a[w] = a[r];
+      w++;
+    }
+    for (const a of cols) a.copyWithin(w, half, this.length);
+    this.length = w + (this.length - half);
+  }
+
+  /** The time of the first kept frame with index ≥ frameIndex (for placing events on the time axis), or null. */
+  timeAtIndex(frameIndex: number): number | null {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.index[mid] < frameIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.length ? this.time[lo] : null;
+  }
+}

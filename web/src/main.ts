@@ -1,0 +1,272 @@
+/**
+ * The live dashboard. Messages only update plain state (typed-array history, latest spectrum, events, status);
+ * one requestAnimationFrame loop turns that state into exactly one setData per chart per frame, and text into
+ * the DOM at most ten times a second, so 1 kHz of frames costs the page no more than the screen refresh.
+ */
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/server/protocol';
+import { PowerChart, powerSpans, SpectrumChart, TimeChart, Span } from './charts';
+import { connect, ConnState } from './connection';
+import { eventDetail, eventHeadline, flaggedSummary, fmt } from './format';
+import { History } from './history';
+
+const $ = (id: string) => document.getElementById(id) as HTMLElement;
+
+const history = new History();
+const events = new Map<string, LiveEvent>();
+let latest: FrameMessage | null = null;
+let spectrum: Extract<LiveMessage, { type: 'spectrum' }> | null = null;
+let spectrumVersion = 0;
+let status: Extract<LiveMessage, { type: 'status' }> | null = null;
+let eventsVersion = 0;
+let lastMessageAt = 0;
+let connState: ConnState = 'connecting';
+let retryAt = 0;
+
+function clearAll(): void {
+  history.clear();
+  events.clear();
+  latest = null;
+  spectrum = null;
+  spectrumVersion++;
+  eventsVersion++;
+}
+
+function onMessage(msg: LiveMessage): void {
+  lastMessageAt = performance.now();
+  switch (msg.type) {
+    case 'hello':
+      $('source').textContent = msg.source;
+      $('source').title = `source: ${msg.source}${msg.range ? ` · fit range ${msg.range[0]}–${msg.range[1]} nm` : ''}`;
+      break;
+    case 'frames':
+      if (!Array.isArray(msg.frames)) return;
+      for (const f of msg.frames) {
+        history.push(f);
+        latest = f;
+      }
+      break;
+    case 'spectrum':
+      spectrum = msg;
+      spectrumVersion++;
+      break;
+    case 'event':
+      events.set(msg.event.id, msg.event);
+      eventsVersion++;
+      break;
+    case 'status':
+      status = msg;
+      break;
+    case 'reset':
+      clearAll();
+      break;
+    default:
+      break;
+  }
+}
+
+// ---------- charts ----------
+const timeChart = new TimeChart($('chart-time'));
+const powerChart = new PowerChart($('chart-power'));
+const spectrumChart = new SpectrumChart($('chart-spectrum-main'), $('chart-spectrum-resid'));
+
+let drawnHistory = -1;
+let drawnPower = -1;
+let drawnSpectrum = -1;
+let drawnEvents = -1;
+let lastPowerDraw = 0;
+let lastTextDraw = 0;
+
+function timeSpans(): Span[] {
+  const out: Span[] = [];
+  for (const e of events.values()) {
+    const from = history.timeAtIndex(e.startIndex);
+    if (from === null) continue;
+    const to = e.endIndex === null ? null : history.timeAtIndex(e.endIndex);
+    out.push({ from, to, label: e.kind === 'plateau' ? 'plateau' : 'slope change' });
+  }
+  return out;
+}
+
+function drawTime(): void {
+  const n = history.length;
+  const t = history.temperature.subarray(0, n);
+  const lo = new Float64Array(n);
+  const hi = new Float64Array(n);
+  const flagged: (number | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = history.sigma[i];
+    lo[i] = t[i] - s;
+    hi[i] = t[i] + s;
+    flagged[i] = history.flagged[i] ? t[i] : null;
+  }
+  timeChart.spans = timeSpans();
+  timeChart.u.setData([history.time.subarray(0, n), t, lo, hi, flagged]);
+}
+
+function drawPower(): void {
+  const n = history.length;
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (!Number.isNaN(history.power[i])) order.push(i);
+  order.sort((a, b) => history.power[a] - history.power[b]);
+  const m = order.length;
+  const x = new Float64Array(m);
+  const y = new Float64Array(m);
+  const mean: (number | null)[] = new Array(m).fill(null);
+  let start = 0;
+  for (let k = 0; k < m; k++) {
+    x[k] = history.power[order[k]];
+    y[k] = history.temperature[order[k]];
+    if (k === m - 1 || history.power[order[k + 1]] !== x[k]) {
+      let sum = 0;
+      for (let j = start; j <= k; j++) sum += y[j];
+      mean[Math.floor((start + k) / 2)] = sum / (k - start + 1);
+      start = k + 1;
+    }
+  }
+  powerChart.spans = powerSpans(events.values());
+  powerChart.u.setData([x, y, mean]);
+}
+
+function drawSpectrum(): void {
+  if (!spectrum) {
+    spectrumChart.main.setData([[], [], []]);
+    spectrumChart.resid.setData([[], []]);
+    $('spectrum-index').textContent = '';
+    return;
+  }
+  const { wavelength, radiance, fit, mask } = spectrum;
+  const n = Math.min(wavelength.length, radiance.length, fit.length);
+  const wl = Float64Array.from(wavelength.slice(0, n));
+  let peak = 0;
+  for (let i = 0; i < n; i++) if (!mask[i] && fit[i] > peak) peak = fit[i];
+  const resid: (number | null)[] = new Array(n);
+  const runs: [number, number][] = [];
+  let runStart = -1;
+  for (let i = 0; i < n; i++) {
+    const m = mask[i] === 1;
+    resid[i] = !m && peak > 0 ? (100 * (radiance[i] - fit[i])) / peak : null;
+    if (m && runStart < 0) runStart = i;
+    if ((!m || i === n - 1) && runStart >= 0) {
+      runs.push([wl[runStart], wl[m ? i : i - 1]]);
+      runStart = -1;
+    }
+  }
+  spectrumChart.maskRuns = runs;
+  spectrumChart.main.setData([wl, Float64Array.from(radiance.slice(0, n)), Float64Array.from(fit.slice(0, n))]);
+  spectrumChart.resid.setData([wl, resid]);
+  $('spectrum-index').textContent = `frame ${spectrum.index}`;
+}
+
+function drawEvents(): void {
+  const ol = $('events');
+  ol.textContent = '';
+  const list = [...events.values()].sort((a, b) => b.detectedAtIndex - a.detectedAtIndex);
+  if (!list.length) {
+    const li = document.createElement('li');
+    li.className = 'empty';
+    li.textContent = 'no plateau yet';
+    ol.appendChild(li);
+    return;
+  }
+  for (const e of list) {
+    const li = document.createElement('li');
+    li.className = `event ${e.kind}${e.endPower === null ? ' open' : ''}`;
+    li.dataset.eventId = e.id;
+    const head = document.createElement('div');
+    head.className = 'headline';
+    head.textContent = eventHeadline(e);
+    const detail = document.createElement('div');
+    detail.className = 'detail';
+    detail.textContent = eventDetail(e);
+    li.append(head, detail);
+    ol.appendChild(li);
+  }
+}
+
+function drawText(now: number): void {
+  const f = latest;
+  $('temperature').textContent = f ? fmt(f.temperature, 0) : '—';
+  $('sigma').textContent = f ? fmt(f.temperatureError, 0) : '—';
+  $('power').textContent = f ? fmt(f.power, 2) : '—';
+  $('chi2').textContent = f ? fmt(f.chi2, 2) : '—';
+  $('twocolor').textContent = f?.twoColor ? `${fmt(f.twoColor.mean, 0)} ± ${fmt(f.twoColor.std, 0)} K` : '—';
+  $('frameindex').textContent = f ? String(f.index) : '—';
+  const flags = $('flags');
+  const key = f ? f.flags.join(',') : '';
+  if (flags.dataset.key !== key) {
+    flags.dataset.key = key;
+    flags.textContent = '';
+    for (const fl of f?.flags ?? []) {
+      const chip = document.createElement('span');
+      chip.className = `chip ${fl}`;
+      chip.textContent = fl;
+      flags.appendChild(chip);
+    }
+    if (f && !f.flags.length) {
+      const chip = document.createElement('span');
+      chip.className = 'chip ok';
+      chip.textContent = 'good frame';
+      flags.appendChild(chip);
+    }
+  }
+  if (status) {
+    $('fps').textContent = fmt(status.framesPerSecond, 0);
+    $('latency').textContent = `${fmt(status.latencyP50, 1)} / ${fmt(status.latencyP99, 1)} ms`;
+    $('frames').textContent = String(status.frames);
+    $('flagged').textContent = flaggedSummary(status.flagged);
+  }
+  const conn = $('conn');
+  let state: string = connState;
+  let text = 'connecting…';
+  if (connState === 'open') {
+    const stale = lastMessageAt > 0 && now - lastMessageAt > 3000;
+    state = stale ? 'stale' : 'open';
+    text = stale ? `no data for ${Math.round((now - lastMessageAt) / 1000)} s` : 'live';
+  } else if (connState === 'closed') {
+    text = `disconnected · retry in ${Math.max(0, Math.ceil((retryAt - Date.now()) / 1000))} s`;
+  }
+  conn.dataset.state = state;
+  (conn.querySelector('span') as HTMLElement).textContent = text;
+}
+
+function frame(now: number): void {
+  if (drawnHistory !== history.version || drawnEvents !== eventsVersion) {
+    drawTime();
+    if (now - lastPowerDraw > 100 || drawnEvents !== eventsVersion) {
+      drawPower(); // the sort makes this the dearest chart: 10 per second is plenty
+      lastPowerDraw = now;
+      drawnPower = history.version;
+    }
+    drawnHistory = history.version;
+  } else if (drawnPower !== history.version) {
+    drawPower();
+    drawnPower = history.version;
+    lastPowerDraw = now;
+  }
+  if (drawnSpectrum !== spectrumVersion) {
+    drawSpectrum();
+    drawnSpectrum = spectrumVersion;
+  }
+  if (drawnEvents !== eventsVersion) {
+    drawEvents();
+    drawnEvents = eventsVersion;
+  }
+  if (now - lastTextDraw > 100) {
+    drawText(now);
+    lastTextDraw = now;
+  }
+  requestAnimationFrame(frame);
+}
+
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+connect(wsUrl, {
+  onOpen: clearAll, // the server sends a snapshot first: start from it
+  onMessage,
+  onState: (s, retryIn) => {
+    connState = s;
+    if (retryIn !== null) retryAt = Date.now() + retryIn;
+  },
+});
+requestAnimationFrame(frame);

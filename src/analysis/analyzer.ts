@@ -338,13 +338,22 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     if (calibrated) {
       for (let k = 0; k < nU; k++) sigma[k] = Math.sqrt(Math.max(smooth[k], 0) * invG + readVar);
     } else {
-      // radiance input has no noise model: a robust scatter of the second difference sets σ for the cosmic test
+      // radiance input has no noise model: robust scatters of the second difference, absolute and relative to
+      // the level, set σ for the cosmic test (the larger of the two: constant or proportional noise)
       const h = new Float64Array(Math.max(0, nU - 2));
-      for (let k = 1; k < nU - 1; k++) h[k - 1] = Math.abs(sig[off + k] - 0.5 * (sig[off + k - 1] + sig[off + k + 1]));
-      floor = h.length ? median(h) / 0.6745 / Math.sqrt(1.5) : 0;
-      sigma.fill(floor, 0, nU);
+      const hr = new Float64Array(Math.max(0, nU - 2));
+      for (let k = 1; k < nU - 1; k++) {
+        h[k - 1] = Math.abs(sig[off + k] - 0.5 * (sig[off + k - 1] + sig[off + k + 1]));
+        hr[k - 1] = smooth[k] !== 0 ? h[k - 1] / Math.abs(smooth[k]) : 0;
+      }
+      const c = 1 / 0.6745 / Math.sqrt(1.5);
+      floor = h.length ? median(h) * c : 0;
+      const rel = hr.length ? median(hr) * c : 0;
+      let top = 0;
+      for (let k = 0; k < nU; k++) top = Math.max(top, Math.abs(smooth[k]));
+      for (let k = 0; k < nU; k++) sigma[k] = Math.max(floor, rel * Math.abs(smooth[k]), 1e-9 * top, 1e-300);
     }
-    const nc = maskCosmics(sig, sigma, m, nU, off, off, floor);
+    const nc = maskCosmics(sig, sigma, m, nU, off, off, floor, 0);
     if (nc > 0) b.cosmic[f * nR + pi] = 1;
     let sSum = 0; let vSum = 0;
     for (let k = 0; k < nU; k++) {
@@ -357,12 +366,13 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         v[off + k] = vc / (d * d) + ys * ys * p.relVarDen[k];
         if (!m[off + k]) { sSum += sig[off + k]; vSum += vc; }
       } else {
-        v[off + k] = 1;
-        if (!m[off + k]) { sSum += sig[off + k]; vSum += floor * floor; }
+        // estimated scatter as the variance: χ²/dof ≈ 1 when the estimate is right, σT scaled by √(χ²/dof)
+        v[off + k] = sigma[k] * sigma[k];
+        if (!m[off + k]) { sSum += sig[off + k]; vSum += sigma[k] * sigma[k]; }
       }
     }
     // weak: no signal worth a fit (total SNR of the unmasked pixels below WEAK_MIN_SNR)
-    if (!(sSum > WEAK_MIN_SNR * Math.sqrt(vSum)) && (vSum > 0 || !(sSum > 0))) b.weak[f * nR + pi] = 1;
+    if (!(sSum > WEAK_MIN_SNR * Math.sqrt(vSum))) b.weak[f * nR + pi] = 1;
   }
 
   function maybeEstimateGain(n: number, b: Buffers): void {
@@ -406,6 +416,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         const mf = b.m[pi].subarray(f * nU, (f + 1) * nU);
         let scale = NaN;
         if (b.corrupt[slot]) {
+          flags.length = 0;
           flags.push('corrupt');
         } else if (b.weak[slot]) {
           flags.push('weak');
@@ -423,10 +434,10 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
             if (twoc) { T = twoc.mean; dT = twoc.std; } else flags.push('fit-failed');
           } else if (method === 'wien') {
             try {
-              const r = engine.fitWien(p.wl, yf, { variance: calibrated ? b.v[pi].subarray(f * nU, (f + 1) * nU) : undefined, mask: mf });
+              const r = engine.fitWien(p.wl, yf, { variance: b.v[pi].subarray(f * nU, (f + 1) * nU), mask: mf });
               if (Number.isFinite(r.temperature) && r.temperature > 0) {
                 T = r.temperature; dT = r.temperatureError; chi2 = r.dof > 0 ? r.chi2 / r.dof : null; scale = r.scale;
-                if (scaleByChi2 && calibrated && chi2 !== null && dT !== null) dT *= Math.sqrt(chi2);
+                if (scaleByChi2 && chi2 !== null && dT !== null) dT *= Math.sqrt(chi2);
               } else flags.push('fit-failed');
             } catch { flags.push('fit-failed'); }
           } else {
@@ -437,7 +448,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
               chi2 = fit.dof[f] > 0 ? fit.chi2[f] / fit.dof[f] : null;
               scale = fit.scale[f];
               // with variance given the engine reports the absolute σT: rescale when the gain is not known
-              if (scaleByChi2 && calibrated && chi2 !== null) dT *= Math.sqrt(chi2);
+              if (scaleByChi2 && chi2 !== null) dT *= Math.sqrt(chi2);
             } else if (st === 1) {
               flags.push('corrupt');
             } else if (st === 3) {
@@ -492,7 +503,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   function batchOpts(pi: number, n: number, b: Buffers) {
     const nU = plans[pi].used.length;
     return {
-      variance: calibrated ? b.v[pi].subarray(0, n * nU) : undefined,
+      variance: b.v[pi].subarray(0, n * nU),
       mask: b.m[pi].subarray(0, n * nU),
       threads: config.threads,
     };

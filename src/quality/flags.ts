@@ -24,34 +24,41 @@ export const COSMIC_MEDIAN_HALF = 4;
 
 /**
  * Spike (cosmic-ray) pixels of a spectrum `s` (counts above dark, contiguous pixels) with per-pixel noise σ:
- * a cheap screen s_k − mean(s_{k−3}, s_{k+3}) > 7σ (neighbours 3 px away are outside a spike up to 3 px wide),
- * confirmed by s_k − median(s_{k−4..k+4} without k) > 6σ, then dilated by one pixel each side.
+ * a cheap screen s_k − mean(s_{k−3}, s_{k+3}) > 7σ·√1.5 (neighbours 3 px away are outside a spike up to 3 px
+ * wide), confirmed by s_k − median(s_{k−4..k+4} without k) > 6σ, then dilated by one pixel each side. Within 3 px
+ * of the band edges the reference is the line through the pixels 3 and 6 px inwards (threshold 7σ·√6).
  * Sets mask[k] = 1 on spike pixels (other entries untouched); returns the number of spike pixels found
  * (before dilation). `sigmaFloor` bounds σ from below (e.g. a robust scatter of the whole spectrum).
+ * Offsets: s from sOff, mask from mOff, sigma from sigmaOff (default sOff).
  */
-export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Array, n = s.length, sOff = 0, mOff = 0, sigmaFloor = 0): number {
+export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Array, n = s.length, sOff = 0, mOff = 0, sigmaFloor = 0, sigmaOff = sOff): number {
   let found = 0;
   let lastMarked = -10;
   const win = new Float64Array(2 * COSMIC_MEDIAN_HALF);
   for (let k = 0; k < n; k++) {
     const v = s[sOff + k];
-    let ref = 0; let cnt = 0;
-    if (k >= 3) { ref += s[sOff + k - 3]; cnt++; }
-    if (k + 3 < n) { ref += s[sOff + k + 3]; cnt++; }
-    if (cnt === 0) continue;
-    ref /= cnt;
-    const sg = Math.max(sigma[sOff + k], sigmaFloor);
-    const d = v - ref;
-    if (!(d > COSMIC_SCREEN_SIGMA * sg * Math.sqrt(1 + 1 / cnt))) continue;
-    // confirm against the running median of the neighbours
-    let m = 0;
-    for (let j = k - COSMIC_MEDIAN_HALF; j <= k + COSMIC_MEDIAN_HALF; j++) {
-      if (j === k || j < 0 || j >= n) continue;
-      win[m++] = s[sOff + j];
+    const sg = Math.max(sigma[sigmaOff + k], sigmaFloor);
+    const interior = k >= 3 && k + 3 < n;
+    if (interior) {
+      const d = v - 0.5 * (s[sOff + k - 3] + s[sOff + k + 3]);
+      if (!(d > COSMIC_SCREEN_SIGMA * sg * Math.SQRT1_2 * Math.sqrt(3))) continue;
+      // confirm against the running median of the neighbours
+      let m = 0;
+      for (let j = k - COSMIC_MEDIAN_HALF; j <= k + COSMIC_MEDIAN_HALF; j++) {
+        if (j === k || j < 0 || j >= n) continue;
+        win[m++] = s[sOff + j];
+      }
+      const w = win.subarray(0, m).sort();
+      const med = m % 2 ? w[m >> 1] : 0.5 * (w[(m >> 1) - 1] + w[m >> 1]);
+      if (!(v - med > COSMIC_CONFIRM_SIGMA * sg)) continue;
+    } else {
+      // band edge: extrapolate the line through the pixels 3 and 6 away on the inner side
+      const dir = k >= 3 ? -1 : 1;
+      const a = k + 3 * dir; const b = k + 6 * dir;
+      if (a < 0 || a >= n || b < 0 || b >= n) continue;
+      const d = v - (2 * s[sOff + a] - s[sOff + b]);
+      if (!(d > COSMIC_SCREEN_SIGMA * sg * Math.sqrt(6))) continue;
     }
-    const w = win.subarray(0, m).sort();
-    const med = m % 2 ? w[m >> 1] : 0.5 * (w[(m >> 1) - 1] + w[m >> 1]);
-    if (!(v - med > COSMIC_CONFIRM_SIGMA * sg)) continue;
     found++;
     for (let j = Math.max(0, k - 1, lastMarked + 1); j <= Math.min(n - 1, k + 1); j++) mask[mOff + j] = 1;
     lastMarked = k + 1;

@@ -1,13 +1,160 @@
-import { Command } from 'commander';
-import { PyroliveError } from '../../errors';
+/**
+ * `pyrolive analyze`: SPE shot(s) + lamp (+ dark, power log) → one FrameResult per frame, as JSON, CSV or a
+ * readable table. All the work is in src/analysis (analyzeFiles); this file parses options and formats output.
+ */
+import * as fs from 'fs';
+import { Command, Option } from 'commander';
+import { InputFileError, UsageError } from '../../errors';
+import { analyzeFiles, parseRange, type AnalyzeOutput } from '../../analysis/run';
+import type { FrameResult } from '../../analysis/types';
+import type { Method } from '../../analysis/analyzer';
 
-// Placeholder: replaced by the issue that builds the `analyze` command.
+function num(what: string, positive = true) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || (positive ? !(x > 0) : x < 0)) {
+      throw new UsageError(`${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`);
+    }
+    return x;
+  };
+}
+function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
+
+function fmt(x: number | null, digits: number): string { return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits); }
+function csvNum(x: number | null): string { return x === null || !Number.isFinite(x) ? '' : String(x); }
+
+export function toCsv(out: AnalyzeOutput): string {
+  const rois = out.frames.length && out.frames[0].rois ? Object.keys(out.frames[0].rois) : [];
+  const head = ['index', 'time_s', 'power_W', 'temperature_K', 'temperatureError_K', 'chi2', 'flags'];
+  for (const r of rois) head.push(`${r}_temperature_K`, `${r}_temperatureError_K`);
+  const lines = [head.join(',')];
+  for (const f of out.frames) {
+    const row = [String(f.index), csvNum(f.time), csvNum(f.power), csvNum(f.temperature), csvNum(f.temperatureError), csvNum(f.chi2), f.flags.join(';')];
+    for (const r of rois) row.push(csvNum(f.rois?.[r]?.temperature ?? null), csvNum(f.rois?.[r]?.temperatureError ?? null));
+    lines.push(row.join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function toJson(out: AnalyzeOutput): string {
+  const frames = out.frames.map((f: FrameResult) => {
+    const o: Record<string, unknown> = {
+      index: f.index, time: f.time, power: f.power, temperature: f.temperature, temperatureError: f.temperatureError,
+      chi2: f.chi2, flags: f.flags, twoColor: f.twoColor,
+    };
+    if (f.rois) o.rois = f.rois;
+    return o;
+  });
+  return JSON.stringify({ engine: out.engine, frames, events: out.events }) + '\n';
+}
+
+export function toTable(out: AnalyzeOutput, maxRows = 40): string {
+  const lines: string[] = [];
+  const n = out.frames.length;
+  const withT = out.frames.filter((f) => f.temperature !== null);
+  const flagged: Record<string, number> = {};
+  for (const f of out.frames) for (const fl of f.flags) flagged[fl] = (flagged[fl] ?? 0) + 1;
+  lines.push(`${n} frame(s), engine ${out.engine}, fitted ${Object.entries(out.ranges).map(([k, [a, b]]) => `${out.rois.length > 1 ? k + ' ' : ''}${a.toFixed(1)}–${b.toFixed(1)} nm`).join(', ')}`);
+  if (out.noise) lines.push(`noise model: gain ${out.noise.gain.toPrecision(3)} e-/count (${out.noise.gainSource}), read noise ${out.noise.readNoise.toPrecision(3)} counts (${out.noise.readNoiseSource})`);
+  if (withT.length) {
+    const ts = withT.map((f) => f.temperature!);
+    lines.push(`temperature: ${withT.length} frame(s), ${Math.min(...ts).toFixed(0)}–${Math.max(...ts).toFixed(0)} K`);
+  }
+  lines.push(`flagged: ${Object.keys(flagged).length ? Object.entries(flagged).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`);
+  const rois = out.rois.length > 1 ? out.rois : [];
+  const head = ['frame', 'time s', 'power W', 'T K', 'σT K', 'χ²/dof', '2-col K', ...rois.map((r) => `${r} T K`), 'flags'];
+  const rows: string[][] = [];
+  const step = n > maxRows ? Math.ceil(n / maxRows) : 1;
+  for (let i = 0; i < n; i += step) {
+    const f = out.frames[i];
+    rows.push([String(f.index), fmt(f.time, 3), fmt(f.power, 3), fmt(f.temperature, 1), fmt(f.temperatureError, 1), fmt(f.chi2, 2),
+      f.twoColor ? `${f.twoColor.mean.toFixed(0)}±${f.twoColor.std.toFixed(0)}` : '',
+      ...rois.map((r) => fmt(f.rois?.[r]?.temperature ?? null, 1)), f.flags.join(',')]);
+  }
+  const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  lines.push(head.map((h, j) => h.padStart(w[j])).join('  '));
+  for (const r of rows) lines.push(r.map((c, j) => c.padStart(w[j])).join('  '));
+  if (step > 1) lines.push(`(every ${step}th frame shown; --json or --out for all)`);
+  if (out.events.length) lines.push(`events: ${JSON.stringify(out.events.map((e) => { const x = e as Record<string, unknown>; return { kind: x.kind, startPower: x.startPower, endPower: x.endPower }; }))}`);
+  return lines.join('\n') + '\n';
+}
+
 export function register(program: Command): void {
   program
     .command('analyze')
-    .description('(analyze: not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new PyroliveError('analyze is not implemented yet');
+    .description('Fit a temperature to every frame of one or more SPE shots (calibrated with a lamp), or to text spectra\n' +
+      'already corrected for the system response; pair with a laser power log and find the plateau.')
+    .argument('<shots...>', 'SPE shot file(s) (several = one run, in order), or text spectra (wavelength + radiance columns)')
+    .option('--calibration <lamp.spe>', 'lamp SPE file (counts of a lamp of known radiance, same detector region)')
+    .option('--lamp-temperature <K>', 'the lamp is a greybody at this temperature', num('--lamp-temperature'))
+    .option('--lamp-spectrum <file>', 'the lamp radiance as a table (nm, radiance), interpolated linearly')
+    .option('--tungsten', "with --lamp-temperature: multiply by tungsten's spectral emissivity (Larrabee / de Vos)")
+    .option('--background <dark.spe>', 'dark/background SPE, averaged over its frames, subtracted from lamp and shot')
+    .option('--power <power.csv>', 'laser power log: time_s,power_W (nearest in time) or frame,power_W')
+    .option('--power-expr <expr>', 'turn the logged value x into watts (mathjs), e.g. "x / 100 * 42"')
+    .option('--rows <A:B>', 'sum rows A..B (0-based, inclusive) into one spectrum (default: all rows)')
+    .option('--roi <NAME=A:B>', 'a named band of rows, fitted separately (repeat: --roi DS=10:30 --roi US=60:80)', collect, [])
+    .option('--range <LO:HI>', 'fit range in nm (default: where the lamp response is ≥ 5 % of its peak)')
+    .addOption(new Option('--method <m>', 'fit method').choices(['planck', 'wien', 'two-color']).default('planck'))
+    .option('--emissivity <expr>', 'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit, e.g. "1 - 2e-4*(lambda-700)"')
+    .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
+    .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
+    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'))
+    .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
+    .option('--json', 'print {engine, frames, events} as JSON on stdout')
+    .option('--out <results.csv>', 'write one CSV line per frame')
+    .addHelpText('after', `
+Examples:
+  $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --background dark.spe \\
+        --power power.csv --range 570:830 --json > results.json
+  $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-spectrum lamp_radiance.txt --background dark.spe \\
+        --roi DS=20:40 --roi US=60:80 --out results.csv
+  $ pyrolive analyze spectrum.txt --range 600:800        # text spectra already corrected: one frame per column
+
+Flags per frame (the frame is always kept): saturated, cosmic (spike pixels masked), weak (T withheld:
+total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-failed.`)
+    .action(async (shots: string[], o: Record<string, unknown>) => {
+      if (o.json && o.out) throw new UsageError('give either --json or --out, not both');
+      const range = o.range ? parseRange(String(o.range)) : null;
+      const method = String(o.method) as Method;
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const cliProgress = process.stderr.isTTY ? require('cli-progress') as typeof import('cli-progress') : null;
+      let bar: import('cli-progress').SingleBar | null = null;
+      const out = await analyzeFiles({
+        shots,
+        calibration: (o.calibration as string) ?? null,
+        lampTemperature: (o.lampTemperature as number) ?? null,
+        lampSpectrum: (o.lampSpectrum as string) ?? null,
+        tungsten: !!o.tungsten,
+        background: (o.background as string) ?? null,
+        power: (o.power as string) ?? null,
+        powerExpr: (o.powerExpr as string) ?? null,
+        rows: (o.rows as string) ?? null,
+        roi: (o.roi as string[]) ?? [],
+        range, method,
+        emissivity: (o.emissivity as string) ?? null,
+        gain: (o.gain as number) ?? null,
+        readNoise: (o.readNoise as number) ?? null,
+        saturation: (o.saturation as number) ?? null,
+        chunkFrames: o.chunk as number,
+        onStart: (total) => {
+          if (cliProgress && total > 1) {
+            bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'analyze |{bar}| {value}/{total} frames  {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+            bar.start(total, 0);
+          }
+        },
+        onProgress: (done) => { (bar as import('cli-progress').SingleBar | null)?.update(done); },
+      }).finally(() => { (bar as import('cli-progress').SingleBar | null)?.stop(); });
+      for (const w of out.warnings) process.stderr.write(`pyrolive: warning: ${w}\n`);
+      if (o.power && !out.eventsAvailable) process.stderr.write('pyrolive: warning: the slope-change detector is not available in this build: events are empty\n');
+      if (o.json) {
+        process.stdout.write(toJson(out));
+      } else if (o.out) {
+        const file = String(o.out);
+        try { fs.writeFileSync(file, toCsv(out)); } catch (e) { throw new InputFileError(file, `cannot write (${(e as Error).message})`); }
+        process.stderr.write(`pyrolive: ${out.frames.length} frame(s) written to ${file}\n`);
+      } else {
+        process.stdout.write(toTable(out));
+      }
     });
 }

@@ -74,6 +74,26 @@ U8 asU8(const Napi::Value& v, const char* name) {
 
 bool absent(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
 
+// Property names, created once per environment (building them from char* on every call is measurable).
+// Node-API 9 cannot reference strings directly: they live in an array held by an ObjectReference.
+enum Key : uint32_t { kVariance, kMask, kMaxIterations, kTolerance, kThreads, kBins, kKeyCount };
+const char* const kKeyNames[kKeyCount] = {"variance", "mask", "maxIterations", "tolerance", "threads", "bins"};
+
+struct Keys {
+  Napi::ObjectReference names;
+};
+
+Napi::Value key(Napi::Env env, const char* name) {
+  Keys* k = env.GetInstanceData<Keys>();
+  if (k != nullptr) {
+    for (uint32_t i = 0; i < kKeyCount; i++)
+      if (std::strcmp(kKeyNames[i], name) == 0) return k->names.Value().Get(i);
+  }
+  return Napi::String::New(env, name);
+}
+
+Napi::Value getOpt(const Napi::Object& o, const char* name) { return o.Get(key(o.Env(), name)); }
+
 Napi::Object optionsObject(const Napi::CallbackInfo& info, size_t at, Napi::Env env) {
   if (info.Length() <= at || absent(info[at])) return Napi::Object::New(env);
   if (!info[at].IsObject() || info[at].IsArray() || info[at].IsTypedArray()) typeFail("options must be an object");
@@ -83,7 +103,7 @@ Napi::Object optionsObject(const Napi::CallbackInfo& info, size_t at, Napi::Env 
 bool isInteger(double v) { return std::isfinite(v) && v == std::floor(v); }
 
 int intOption(const Napi::Object& o, const char* key, int def, int lo, int hi) {
-  Napi::Value v = o.Get(key);
+  Napi::Value v = getOpt(o, key);
   if (absent(v)) return def;
   const std::string msg =
       std::string(key) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
@@ -94,7 +114,7 @@ int intOption(const Napi::Object& o, const char* key, int def, int lo, int hi) {
 }
 
 double toleranceOption(const Napi::Object& o) {
-  Napi::Value v = o.Get("tolerance");
+  Napi::Value v = getOpt(o, "tolerance");
   if (absent(v)) return kDefaultTolerance;
   if (!v.IsNumber()) typeFail("tolerance must be a finite number in (0, 1)");
   const double d = v.As<Napi::Number>().DoubleValue();
@@ -148,13 +168,13 @@ SingleArgs singleArgs(const Napi::CallbackInfo& info, bool fitOptions) {
   a.y = asF64(info[1], "radiance");
   checkLength(a.y.length, n, "radiance");
   Napi::Object o = optionsObject(info, 2, env);
-  Napi::Value vv = o.Get("variance");
+  Napi::Value vv = getOpt(o, "variance");
   if (!absent(vv)) {
     F64 var = asF64(vv, "variance");
     checkLength(var.length, n, "variance");
     a.var = var.data;
   }
-  Napi::Value mv = o.Get("mask");
+  Napi::Value mv = getOpt(o, "mask");
   if (!absent(mv)) {
     U8 m = asU8(mv, "mask");
     checkLength(m.length, n, "mask");
@@ -187,6 +207,16 @@ Napi::Value FitPlanck(const Napi::CallbackInfo& info) {
     if (r.status == pyro::TooFewPixels)
       argFail("fewer than 3 usable pixels (" + std::to_string(r.nUsed) + " unmasked, " +
               std::to_string(r.nPositive) + " with radiance > 0)");
+    // Optional 4th argument: a Float64Array(7) to receive [T, σT, scale, χ², dof, iterations, converged]
+    // (the TypeScript wrapper builds the result object; much cheaper than setting properties from C++).
+    if (info.Length() > 3 && !absent(info[3])) {
+      F64 o = asF64(info[3], "out");
+      if (o.length < 7) argFail("out must have at least 7 elements");
+      double* d = const_cast<double*>(o.data);
+      d[0] = r.fit.temperature; d[1] = r.fit.temperatureError; d[2] = r.fit.scale; d[3] = r.fit.chi2;
+      d[4] = r.fit.dof; d[5] = r.fit.iterations; d[6] = r.fit.converged ? 1 : 0;
+      return env.Undefined();
+    }
     Napi::Object out = Napi::Object::New(env);
     out.Set("temperature", r.fit.temperature);
     out.Set("temperatureError", r.fit.temperatureError);
@@ -280,7 +310,7 @@ Napi::Value SlidingTwoColor(const Napi::CallbackInfo& info) {
     const size_t sep = static_cast<size_t>(sd);
     Napi::Object o = optionsObject(info, 3, env);
     const uint8_t* mask = nullptr;
-    Napi::Value mv = o.Get("mask");
+    Napi::Value mv = getOpt(o, "mask");
     if (!absent(mv)) {
       U8 m = asU8(mv, "mask");
       checkLength(m.length, n, "mask");
@@ -448,7 +478,7 @@ std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<
   job->frames = fr.data;
   if (keep) keep->push_back(info[1]);
   Napi::Object o = optionsObject(info, 3, env);
-  Napi::Value vv = o.Get("variance");
+  Napi::Value vv = getOpt(o, "variance");
   if (!absent(vv)) {
     F64 var = asF64(vv, "variance");
     if (var.length != fr.length)
@@ -457,7 +487,7 @@ std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<
     job->var = var.data;
     if (keep) keep->push_back(vv);
   }
-  Napi::Value mv = o.Get("mask");
+  Napi::Value mv = getOpt(o, "mask");
   if (!absent(mv)) {
     U8 m = asU8(mv, "mask");
     if (m.length == n) {
@@ -537,6 +567,11 @@ Napi::Value FitPlanckBatchSync(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* k = new Keys();
+  Napi::Array names = Napi::Array::New(env, kKeyCount);
+  for (uint32_t i = 0; i < kKeyCount; i++) names.Set(i, Napi::String::New(env, kKeyNames[i]));
+  k->names = Napi::Persistent(names.As<Napi::Object>());
+  env.SetInstanceData<Keys>(k);
   exports.Set("fitPlanck", Napi::Function::New(env, FitPlanck, "fitPlanck"));
   exports.Set("fitWien", Napi::Function::New(env, FitWien, "fitWien"));
   exports.Set("twoColor", Napi::Function::New(env, TwoColor, "twoColor"));

@@ -1,0 +1,163 @@
+/**
+ * Engine selection (sharp-like loader). The native engine is a thin wrapper around the addon
+ * (build/Release/pyrolive.node, else build/Debug/pyrolive.node) that re-throws addon errors as FitArgumentError
+ * and stamps `engine: 'native'`. Default: native if it loads, else the TypeScript engine with ONE warning on
+ * stderr naming what was tried. PYROLIVE_ENGINE=js forces TypeScript, PYROLIVE_ENGINE=native forces native.
+ */
+import * as path from 'path';
+import { FitArgumentError, UsageError } from '../errors';
+import { jsEngine } from './js-engine';
+import type {
+  BatchOptions, BatchResult, EngineName, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorOptions,
+  SlidingTwoColorResult, WienResult,
+} from './types';
+
+/** The raw addon's exports (results without `engine`). */
+export interface NativeAddon {
+  /** With `out` (Float64Array ≥ 7): fills [T, σT, scale, χ², dof, iterations, converged] and returns undefined. */
+  fitPlanck(wl: Float64Array, y: Float64Array, opts?: FitOptions, out?: Float64Array): Omit<PlanckResult, 'engine'> | undefined;
+  fitWien(wl: Float64Array, y: Float64Array, opts?: FitOptions): Omit<WienResult, 'engine'>;
+  twoColor(wl: Float64Array, y: Float64Array, i: number, j: number): number;
+  slidingTwoColor(wl: Float64Array, y: Float64Array, sep: number, opts?: SlidingTwoColorOptions): Omit<SlidingTwoColorResult, 'engine'>;
+  fitPlanckBatch(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Promise<Omit<BatchResult, 'engine'>>;
+  fitPlanckBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Omit<BatchResult, 'engine'>;
+  hardwareConcurrency: number;
+}
+
+export interface NativeLoad {
+  addon: NativeAddon | null;
+  /** Every path tried, with the error of each failure. */
+  tried: { path: string; error: string | null }[];
+}
+
+/** Package root: this file is src/physics/engine.ts (tests) or dist/physics/engine.js (built). */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Candidate addon paths under a package root. */
+export function addonCandidates(root: string = PACKAGE_ROOT): string[] {
+  return [path.join(root, 'build', 'Release', 'pyrolive.node'), path.join(root, 'build', 'Debug', 'pyrolive.node')];
+}
+
+const REQUIRED = ['fitPlanck', 'fitWien', 'twoColor', 'slidingTwoColor', 'fitPlanckBatch', 'fitPlanckBatchSync'];
+
+/** Tries to load the addon from `root` (default: this package). Never throws. */
+export function loadNative(root: string = PACKAGE_ROOT): NativeLoad {
+  const tried: NativeLoad['tried'] = [];
+  for (const p of addonCandidates(root)) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const m = require(p) as Record<string, unknown>;
+      const missing = REQUIRED.filter((k) => typeof m[k] !== 'function');
+      if (missing.length > 0) {
+        tried.push({ path: p, error: `loaded but lacks ${missing.join(', ')} (stale build? run npm run build:native)` });
+        continue;
+      }
+      tried.push({ path: p, error: null });
+      return { addon: m as unknown as NativeAddon, tried };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      tried.push({ path: p, error: msg });
+    }
+  }
+  return { addon: null, tried };
+}
+
+/** Human-readable report of a load attempt. */
+export function formatLoadReport(load: NativeLoad): string {
+  const lines = load.tried.map((t) => `  ${t.path}: ${t.error === null ? 'loaded' : t.error}`);
+  const head = load.addon !== null ? 'native addon loaded' : 'native addon not available';
+  return [head + '; tried:', ...lines].join('\n');
+}
+
+function rethrow(e: unknown): never {
+  if (e instanceof FitArgumentError) throw e;
+  if (e instanceof Error) throw new FitArgumentError(e.message);
+  throw new FitArgumentError(String(e));
+}
+
+/** Wraps a loaded addon as a PhysicsEngine. */
+export function wrapNative(addon: NativeAddon): PhysicsEngine {
+  const out = new Float64Array(7);
+  return {
+    name: 'native',
+    fitPlanck(wl, y, opts) {
+      try {
+        addon.fitPlanck(wl, y, opts, out);
+      } catch (e) { return rethrow(e); }
+      return {
+        temperature: out[0], temperatureError: out[1], scale: out[2], chi2: out[3], dof: out[4], iterations: out[5],
+        converged: out[6] === 1, engine: 'native',
+      };
+    },
+    fitWien(wl, y, opts) {
+      try { return { ...addon.fitWien(wl, y, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+    },
+    twoColor(wl, y, i, j) {
+      try { return addon.twoColor(wl, y, i, j); } catch (e) { return rethrow(e); }
+    },
+    slidingTwoColor(wl, y, sep, opts) {
+      try { return { ...addon.slidingTwoColor(wl, y, sep, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+    },
+    async fitPlanckBatch(wl, frames, nFrames, opts) {
+      try {
+        return { ...(await addon.fitPlanckBatch(wl, frames, nFrames, opts)), engine: 'native' };
+      } catch (e) { return rethrow(e); }
+    },
+    fitPlanckBatchSync(wl, frames, nFrames, opts) {
+      try { return { ...addon.fitPlanckBatchSync(wl, frames, nFrames, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+    },
+  };
+}
+
+let defaultLoad: NativeLoad | undefined;
+let nativeEngine: PhysicsEngine | null | undefined;
+let warned = false;
+
+function native(): PhysicsEngine | null {
+  if (nativeEngine === undefined) {
+    defaultLoad = loadNative();
+    nativeEngine = defaultLoad.addon !== null ? wrapNative(defaultLoad.addon) : null;
+  }
+  return nativeEngine;
+}
+
+/** True when the addon of this package loads. */
+export function nativeAvailable(): boolean {
+  return native() !== null;
+}
+
+/** Paths tried to load the addon and their errors (loads it first if needed). */
+export function nativeLoadReport(): string {
+  native();
+  return formatLoadReport(defaultLoad as NativeLoad);
+}
+
+/**
+ * The physics engine. name: 'native' (throws UsageError if the addon is unavailable) or 'js'; absent: the
+ * PYROLIVE_ENGINE environment variable ('js' | 'native'), else native when it loads, else js (warning once).
+ */
+export function getEngine(name?: EngineName): PhysicsEngine {
+  let wanted: string | undefined = name;
+  if (wanted === undefined) {
+    const env = process.env.PYROLIVE_ENGINE;
+    if (env !== undefined && env !== '') {
+      wanted = env.trim().toLowerCase();
+      if (wanted !== 'js' && wanted !== 'native') {
+        throw new UsageError(`PYROLIVE_ENGINE must be 'js' or 'native' (got '${env}')`);
+      }
+    }
+  }
+  if (wanted === 'js') return jsEngine;
+  const n = native();
+  if (wanted === 'native') {
+    if (n === null) throw new UsageError(`the native engine was asked for but cannot be loaded.\n${nativeLoadReport()}`);
+    return n;
+  }
+  if (wanted !== undefined) throw new UsageError(`unknown engine '${String(wanted)}' (use 'js' or 'native')`);
+  if (n !== null) return n;
+  if (!warned) {
+    warned = true;
+    process.stderr.write(`pyrolive: warning: using the TypeScript fitting engine (slower): ${nativeLoadReport()}\n`);
+  }
+  return jsEngine;
+}

@@ -1,0 +1,318 @@
+/**
+ * The TypeScript engine: argument validation (same messages as the native addon) around ./core.ts.
+ */
+import { FitArgumentError } from '../errors';
+import {
+  buildGrid, fitFrame, fitWienCompact, Grid, Scratch, STATUS_INVALID_DATA, STATUS_NOT_CONVERGED, STATUS_OK,
+  STATUS_TOO_FEW_PIXELS, usedPixels, Used,
+} from './core';
+import type {
+  BatchOptions, BatchResult, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorOptions, SlidingTwoColorResult,
+  WienResult,
+} from './types';
+
+export const DEFAULT_MAX_ITERATIONS = 50;
+export const DEFAULT_TOLERANCE = 1e-10;
+const MAX_ITERATIONS_LIMIT = 10000;
+const MAX_THREADS = 256;
+const MAX_BINS = 100000;
+
+function fail(message: string): never {
+  throw new FitArgumentError(message);
+}
+
+function asF64(v: unknown, name: string): Float64Array {
+  if (!(v instanceof Float64Array)) fail(`${name} must be a Float64Array`);
+  return v;
+}
+
+function asU8(v: unknown, name: string): Uint8Array {
+  // Uint8ClampedArray and Buffer subclasses: Buffer is a Uint8Array and is accepted, as by the addon
+  if (!(v instanceof Uint8Array)) fail(`${name} must be a Uint8Array`);
+  return v;
+}
+
+const absent = (v: unknown): boolean => v === undefined || v === null;
+
+function optionsObject(o: unknown): Record<string, unknown> {
+  if (absent(o)) return {};
+  if (typeof o !== 'object' || Array.isArray(o) || ArrayBuffer.isView(o)) fail('options must be an object');
+  return o as Record<string, unknown>;
+}
+
+function intOption(o: Record<string, unknown>, key: string, def: number, lo: number, hi: number): number {
+  const v = o[key];
+  if (absent(v)) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(`${key} must be an integer in [${lo}, ${hi}]`);
+  return v;
+}
+
+function toleranceOption(o: Record<string, unknown>): number {
+  const v = o.tolerance;
+  if (absent(v)) return DEFAULT_TOLERANCE;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0) || !(v < 1)) fail('tolerance must be a finite number in (0, 1)');
+  return v;
+}
+
+// Grid constants cached per wavelength array; the cached copy is compared on each call, so an array changed
+// in place is revalidated and recomputed.
+const grids = new WeakMap<Float64Array, Grid>();
+
+export function gridFor(v: unknown): Grid {
+  const wl = asF64(v, 'wavelengths');
+  const cached = grids.get(wl);
+  if (cached !== undefined && cached.wl.length === wl.length) {
+    const c = cached.wl;
+    let same = true;
+    for (let i = 0; i < c.length; i++) if (c[i] !== wl[i]) { same = false; break; }
+    if (same) return cached;
+  }
+  for (let i = 0; i < wl.length; i++) {
+    const x = wl[i];
+    if (!Number.isFinite(x) || !(x > 0)) fail(`wavelengths[${i}] must be finite and > 0`);
+  }
+  const g = buildGrid(wl);
+  grids.set(wl, g);
+  return g;
+}
+
+function checkLength(len: number, n: number, name: string): void {
+  if (len !== n) fail(`${name} length ${len} does not match wavelengths length ${n}`);
+}
+
+function checkMaskValues(m: Uint8Array): void {
+  for (let i = 0; i < m.length; i++) if (m[i] > 1) fail(`mask[${i}] must be 0 or 1`);
+}
+
+interface SingleArgs {
+  grid: Grid; y: Float64Array; variance: Float64Array | null; mask: Uint8Array | null;
+  maxIterations: number; tolerance: number;
+}
+
+function singleArgs(wl: unknown, radiance: unknown, opts: unknown, fitOptions: boolean): SingleArgs {
+  const grid = gridFor(wl);
+  const n = grid.wl.length;
+  const y = asF64(radiance, 'radiance');
+  checkLength(y.length, n, 'radiance');
+  const o = optionsObject(opts);
+  let variance: Float64Array | null = null;
+  if (!absent(o.variance)) {
+    variance = asF64(o.variance, 'variance');
+    checkLength(variance.length, n, 'variance');
+  }
+  let mask: Uint8Array | null = null;
+  if (!absent(o.mask)) {
+    mask = asU8(o.mask, 'mask');
+    checkLength(mask.length, n, 'mask');
+    checkMaskValues(mask);
+  }
+  let maxIterations = DEFAULT_MAX_ITERATIONS, tolerance = DEFAULT_TOLERANCE;
+  if (fitOptions) {
+    maxIterations = intOption(o, 'maxIterations', DEFAULT_MAX_ITERATIONS, 1, MAX_ITERATIONS_LIMIT);
+    tolerance = toleranceOption(o);
+  }
+  return { grid, y, variance, mask, maxIterations, tolerance };
+}
+
+const scratch = new Scratch();
+let usedBuf: Used | undefined;
+
+export function fitPlanck(wl: Float64Array, radiance: Float64Array, opts?: FitOptions): PlanckResult {
+  const a = singleArgs(wl, radiance, opts, true);
+  const used = usedPixels(a.grid, a.mask, 0, usedBuf);
+  usedBuf = used;
+  const r = fitFrame(a.y, a.variance, 0, used, a.maxIterations, a.tolerance, scratch);
+  if (r.status === STATUS_INVALID_DATA) {
+    fail(r.badIsVariance ? `variance[${r.badIndex}] must be finite and > 0` : `radiance[${r.badIndex}] is not finite`);
+  }
+  if (r.status === STATUS_TOO_FEW_PIXELS || r.fit === null) {
+    fail(`fewer than 3 usable pixels (${r.nUsed} unmasked, ${r.nPositive} with radiance > 0)`);
+  }
+  const f = r.fit;
+  return {
+    temperature: f.temperature, temperatureError: f.temperatureError, scale: f.scale, chi2: f.chi2, dof: f.dof,
+    iterations: f.iterations, converged: f.converged, engine: 'js',
+  };
+}
+
+export function fitWien(wl: Float64Array, radiance: Float64Array, opts?: FitOptions): WienResult {
+  const a = singleArgs(wl, radiance, opts, false);
+  const g = a.grid;
+  const n = g.wl.length;
+  const s = scratch;
+  s.reserve(n);
+  let np = 0;
+  for (let i = 0; i < n; i++) {
+    if (a.mask !== null && a.mask[i] !== 0) continue;
+    const v = a.y[i];
+    if (!Number.isFinite(v)) fail(`radiance[${i}] is not finite`);
+    let w = 1.0;
+    if (a.variance !== null) {
+      const vv = a.variance[i];
+      if (!Number.isFinite(vv) || !(vv > 0)) fail(`variance[${i}] must be finite and > 0`);
+      w = 1.0 / vv;
+    }
+    if (v > 0) {
+      s.y[np] = v; s.w[np] = w; s.a[np] = g.a[i]; s.b[np] = g.b[i];
+      np++;
+    }
+  }
+  if (np < 3) fail(`fewer than 3 usable pixels (${np} unmasked with radiance > 0)`);
+  const r = fitWienCompact(np, s.y, s.w, s.a, s.b, a.variance !== null, a.variance !== null, s.z);
+  return { ...r, engine: 'js' };
+}
+
+function pixelIndex(v: unknown, name: string, n: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) {
+    fail(`pixel index ${name} must be an integer in [0, ${n === 0 ? 0 : n - 1}]`);
+  }
+  return v;
+}
+
+export function twoColor(wl: Float64Array, radiance: Float64Array, i: number, j: number): number {
+  const g = gridFor(wl);
+  const n = g.wl.length;
+  const y = asF64(radiance, 'radiance');
+  checkLength(y.length, n, 'radiance');
+  pixelIndex(i, 'i', n);
+  pixelIndex(j, 'j', n);
+  if (i === j) fail('pixel indices i and j must differ');
+  for (const k of [i, j]) {
+    if (!Number.isFinite(y[k]) || !(y[k] > 0)) fail(`radiance[${k}] must be finite and > 0 for two-colour`);
+  }
+  const zi = Math.log(y[i] / g.a[i]);
+  const zj = Math.log(y[j] / g.a[j]);
+  return (g.b[j] - g.b[i]) / (zi - zj);
+}
+
+export function slidingTwoColor(wl: Float64Array, radiance: Float64Array, separation: number,
+  opts?: SlidingTwoColorOptions): Omit<SlidingTwoColorResult, 'engine'> & { engine: 'js' } {
+  const g = gridFor(wl);
+  const n = g.wl.length;
+  const y = asF64(radiance, 'radiance');
+  checkLength(y.length, n, 'radiance');
+  const sepMsg = `separation must be an integer in [1, ${n < 2 ? 1 : n - 1}]`;
+  if (typeof separation !== 'number' || !Number.isInteger(separation) || separation < 1 || separation > n - 1) fail(sepMsg);
+  const o = optionsObject(opts);
+  let mask: Uint8Array | null = null;
+  if (!absent(o.mask)) {
+    mask = asU8(o.mask, 'mask');
+    checkLength(mask.length, n, 'mask');
+    checkMaskValues(mask);
+  }
+  const bins = intOption(o, 'bins', 50, 1, MAX_BINS);
+  const z = new Float64Array(n).fill(NaN);
+  for (let i = 0; i < n; i++) {
+    if (mask !== null && mask[i] !== 0) continue;
+    if (!Number.isFinite(y[i])) fail(`radiance[${i}] is not finite`);
+    if (y[i] > 0) z[i] = Math.log(y[i] / g.a[i]);
+  }
+  const t: number[] = [];
+  for (let i = 0; i + separation < n; i++) {
+    const j = i + separation;
+    if (Number.isNaN(z[i]) || Number.isNaN(z[j])) continue;
+    const T = (g.b[j] - g.b[i]) / (z[i] - z[j]);
+    if (Number.isFinite(T) && T > 0) t.push(T);
+  }
+  if (t.length === 0) fail(`no valid pixel pair at separation ${separation}`);
+  let sum = 0, lo = t[0], hi = t[0];
+  for (const v of t) {
+    sum += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const mean = sum / t.length;
+  let ss = 0;
+  for (const v of t) ss += (v - mean) * (v - mean);
+  const std = t.length > 1 ? Math.sqrt(ss / (t.length - 1)) : 0;
+  if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
+  const edges = new Float64Array(bins + 1);
+  for (let k = 0; k <= bins; k++) edges[k] = lo + k * (hi - lo) / bins;
+  const counts = new Uint32Array(bins);
+  for (const v of t) {
+    const f = Math.floor((v - lo) / (hi - lo) * bins);
+    const k = f < 0 ? 0 : (f >= bins ? bins - 1 : f);
+    counts[k]++;
+  }
+  return { mean, std, count: t.length, histogram: { edges, counts }, engine: 'js' };
+}
+
+interface BatchJob {
+  grid: Grid; frames: Float64Array; variance: Float64Array | null; mask: Uint8Array | null; maskPerFrame: boolean;
+  nFrames: number; nPix: number; maxIterations: number; tolerance: number; threads: number;
+}
+
+/** Validates batch arguments (same rules and messages as the addon). */
+export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: unknown): BatchJob {
+  const grid = gridFor(wl);
+  const n = grid.wl.length;
+  const fr = asF64(frames, 'frames');
+  if (typeof nFrames !== 'number' || !Number.isInteger(nFrames) || nFrames < 0 || nFrames > Number.MAX_SAFE_INTEGER) {
+    fail('nFrames must be a non-negative integer');
+  }
+  const total = nFrames * n;
+  if (fr.length !== total) fail(`frames length ${fr.length} does not match nFrames × pixels = ${total}`);
+  const o = optionsObject(opts);
+  let variance: Float64Array | null = null;
+  if (!absent(o.variance)) {
+    variance = asF64(o.variance, 'variance');
+    if (variance.length !== fr.length) fail(`variance length ${variance.length} does not match frames length ${fr.length}`);
+  }
+  let mask: Uint8Array | null = null;
+  let maskPerFrame = false;
+  if (!absent(o.mask)) {
+    mask = asU8(o.mask, 'mask');
+    if (mask.length === n) maskPerFrame = false;
+    else if (mask.length === total && nFrames > 0) maskPerFrame = true;
+    else fail(`mask length ${mask.length} must be pixels (${n}) or nFrames × pixels (${total})`);
+    checkMaskValues(mask);
+  }
+  const maxIterations = intOption(o, 'maxIterations', DEFAULT_MAX_ITERATIONS, 1, MAX_ITERATIONS_LIMIT);
+  const tolerance = toleranceOption(o);
+  const threads = intOption(o, 'threads', 1, 1, MAX_THREADS); // validated for parity; the JS engine is single-threaded
+  return { grid, frames: fr, variance, mask, maskPerFrame, nFrames, nPix: n, maxIterations, tolerance, threads };
+}
+
+function runBatch(j: BatchJob): BatchResult {
+  const nF = j.nFrames;
+  const out: BatchResult = {
+    temperature: new Float64Array(nF).fill(NaN), temperatureError: new Float64Array(nF).fill(NaN),
+    scale: new Float64Array(nF).fill(NaN), chi2: new Float64Array(nF).fill(NaN),
+    dof: new Int32Array(nF), iterations: new Int32Array(nF), status: new Uint8Array(nF).fill(STATUS_INVALID_DATA),
+    engine: 'js',
+  };
+  if (nF === 0) return out;
+  const s = new Scratch();
+  let used = usedPixels(j.grid, j.maskPerFrame ? null : j.mask, 0);
+  for (let f = 0; f < nF; f++) {
+    if (j.maskPerFrame) used = usedPixels(j.grid, j.mask, f * j.nPix, used);
+    const r = fitFrame(j.frames, j.variance, f * j.nPix, used, j.maxIterations, j.tolerance, s);
+    out.status[f] = r.status;
+    if ((r.status === STATUS_OK || r.status === STATUS_NOT_CONVERGED) && r.fit !== null) {
+      out.temperature[f] = r.fit.temperature; out.temperatureError[f] = r.fit.temperatureError;
+      out.scale[f] = r.fit.scale; out.chi2[f] = r.fit.chi2; out.dof[f] = r.fit.dof; out.iterations[f] = r.fit.iterations;
+    }
+  }
+  return out;
+}
+
+export function fitPlanckBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): BatchResult {
+  return runBatch(batchArgs(wl, frames, nFrames, opts));
+}
+
+export async function fitPlanckBatch(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Promise<BatchResult> {
+  return runBatch(batchArgs(wl, frames, nFrames, opts));
+}
+
+export { STATUS_TOO_FEW_PIXELS };
+
+/** The TypeScript engine. */
+export const jsEngine: PhysicsEngine = {
+  name: 'js',
+  fitPlanck,
+  fitWien,
+  twoColor,
+  slidingTwoColor,
+  fitPlanckBatch,
+  fitPlanckBatchSync,
+};

@@ -85,6 +85,11 @@ export function parseTable(text: string, file: string, minColumns = 2): ParsedTa
   return { header, columns, lines };
 }
 
+/** Any numeric table from a file (header optional). */
+export function readTable(path: string, minColumns = 1): ParsedTable {
+  return parseTable(readText(path), path, minColumns);
+}
+
 /** A lamp radiance table: wavelength (nm) and radiance, ascending in wavelength. */
 export function parseLampTable(text: string, file: string): LampTable {
   const t = parseTable(text, file, 2);

@@ -194,7 +194,7 @@ function drawText(now: number): void {
   $('twocolor').textContent = f?.twoColor ? `${fmt(f.twoColor.mean, 0)} ± ${fmt(f.twoColor.std, 0)} K` : '—';
   $('frameindex').textContent = f ? String(f.index) : '—';
   const flags = $('flags');
-  const key = f ? f.flags.join(',') : '';
+  const key = f ? `f:${f.flags.join(',')}` : 'none';
   if (flags.dataset.key !== key) {
     flags.dataset.key = key;
     flags.textContent = '';

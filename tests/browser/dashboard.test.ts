@@ -1,0 +1,89 @@
+/**
+ * The dashboard in a real browser, fed by the fake simulated shot through the real server: a moving
+ * temperature, three drawn charts, the plateau event, no console errors, no external request; reconnects after
+ * the server comes back. Leaves a screenshot in test-artifacts/dashboard.png.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, RunningServer } from '../../src/server';
+import { startFakeShot, FakeShot, trueTemperature, SHOT } from '../server/fake-source';
+import { ARTIFACTS, buildWeb, Browser, canvasColours, chromiumAvailable, openBrowser, temperatureNumber } from './browser';
+
+const available = chromiumAvailable();
+
+describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
+  let shot: FakeShot;
+  let server: RunningServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    buildWeb();
+    // 500 frames/s, 10 W/s: the plateau (24–29 W) is announced at ~2.6 s and closed at ~3 s
+    shot = startFakeShot({ rate: 500, wattsPerSecond: 10, loop: false, seed: 3 });
+    server = await startServer({ port: 0, source: shot.source });
+    browser = await openBrowser(server.url.replace(/\/$/, ''));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await shot?.stop();
+  });
+
+  it('shows a moving temperature, three drawn charts and the plateau event, without console errors', async () => {
+    const { page } = browser;
+    await page.goto(server.url);
+    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''));
+    const t1 = await temperatureNumber(page);
+    await page.waitForTimeout(700);
+    const t2 = await temperatureNumber(page);
+    expect(t1).toBeGreaterThan(1000);
+    expect(t2).toBeLessThan(5000);
+    expect(t2).not.toBe(t1);
+    await expect.poll(() => page.getAttribute('[data-testid="connection"]', 'data-state')).toBe('open');
+
+    // the plateau: announced, then completed with its end power
+    const events = page.locator('[data-testid="events"]');
+    await page.waitForFunction(() => /→ 29\.0 W/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''), null, { timeout: 20_000 });
+    const text = (await events.textContent()) ?? '';
+    const m = /plateau at (\d+\.\d) W, (\d+) K/.exec(text);
+    expect(m, text).not.toBeNull();
+    expect(Number(m![1])).toBeCloseTo(SHOT.plateauStart, 1);
+    expect(Math.abs(Number(m![2]) - trueTemperature(SHOT.plateauStart))).toBeLessThan(50);
+
+    // the displayed temperature follows the simulated curve at the displayed power
+    const [power, shown] = await page.evaluate(() => [
+      Number(document.getElementById('power')?.textContent), Number(document.querySelector('[data-testid="temperature"]')?.textContent)]);
+    expect(Math.abs(shown - trueTemperature(power))).toBeLessThan(80); // 80 K ≈ 6 σ of the simulated scatter
+
+    // each chart has its canvas and has drawn data on it (many colours: lines, points, shading)
+    for (const id of ['chart-time', 'chart-power', 'chart-spectrum']) {
+      const colours = await canvasColours(page, id);
+      expect(colours.length, id).toBeGreaterThan(0);
+      expect(Math.max(...colours), id).toBeGreaterThan(20);
+    }
+    // status bar filled from the status messages
+    expect(Number(await page.textContent('#fps'))).toBeGreaterThan(100);
+    expect(await page.textContent('#latency')).toMatch(/ms$/);
+    expect(await page.textContent('[data-testid="flagged"]')).toMatch(/cosmic \d+/);
+
+    await page.waitForTimeout(300);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png') });
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('reconnects on its own when the server comes back', async () => {
+    const { page } = browser;
+    const port = server.port;
+    await server.close();
+    await expect.poll(() => page.getAttribute('[data-testid="connection"]', 'data-state'), { timeout: 5000 }).toBe('closed');
+    expect(await page.textContent('[data-testid="connection"]')).toMatch(/retry in/);
+    server = await startServer({ port, source: shot.source });
+    await expect.poll(() => page.getAttribute('[data-testid="connection"]', 'data-state'), { timeout: 15_000 }).toBe('open');
+    // the snapshot brought the event back after the reconnect cleared the page
+    await page.waitForFunction(() => /plateau at/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''), null, { timeout: 5000 });
+    // only the expected complaints while the server was away (failed WebSocket connections), nothing else
+    const other = browser.problems.filter((p) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(p));
+    expect(other).toEqual([]);
+  });
+});

@@ -1,0 +1,103 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/pyrolive.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-inspect-'));
+
+/** Build dist/ with `npm run build:ts` when it is missing or older than the sources this test exercises. */
+function ensureBuilt(): void {
+  const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+    const p = path.join(dir, e.name);
+    return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }, 0);
+  const out = path.join(ROOT, 'dist/cli/commands/inspect.js');
+  const stale = () => !fs.existsSync(out) || fs.statSync(out).mtimeMs < Math.max(newest(path.join(ROOT, 'src/io')), newest(path.join(ROOT, 'src/cli')));
+  const lock = path.join(os.tmpdir(), 'pyrolive-build-ts.lock');
+  for (let k = 0; k < 600 && stale(); k++) {
+    try { fs.mkdirSync(lock); } catch { spawnSync('sleep', ['0.5']); continue; }
+    try { spawnSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'ignore' }); } finally { fs.rmdirSync(lock); }
+  }
+}
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A WinSpec 2.x file built byte by byte: uint16, 8 px × 3 rows × 2 frames, linear calibration 600 + 0.5·px. */
+function v2File(name: string): string {
+  const h = Buffer.alloc(4100);
+  h.writeFloatLE(0.25, 10);
+  h.writeUInt16LE(8, 42);
+  h.writeInt16LE(3, 108);
+  h.writeUInt16LE(3, 656);
+  h.writeInt32LE(2, 1446);
+  h.writeFloatLE(2.2, 1992);
+  h.writeInt8(1, 3101);
+  h.writeDoubleLE(600, 3263);
+  h.writeDoubleLE(0.5, 3271);
+  const d = Buffer.alloc(2 * 8 * 3 * 2);
+  for (let k = 0; k < 48; k++) d.writeUInt16LE(k < 24 ? 100 + k : 7, 2 * k);
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, Buffer.concat([h, d]));
+  return p;
+}
+
+beforeAll(() => ensureBuilt(), 180_000);
+
+describe('pyrolive inspect', () => {
+  it('--json prints exactly the documented fields', () => {
+    const p = v2File('a.spe');
+    const r = run(['inspect', p, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out);
+    // frame 0: 100 … 123 → 24·100 + (0+…+23) = 2676
+    // wavelength: 600 + 0.5·px over 1-based pixels 1…8
+    expect(j).toEqual({ version: 2.2, width: 8, height: 3, frames: 2, dataType: 'uint16', exposureTime: 0.25,
+      wavelength: { first: 600.5, last: 604, count: 8 }, sum: 2676 });
+    expect(Object.keys(j)).toEqual(['version', 'width', 'height', 'frames', 'dataType', 'exposureTime', 'wavelength', 'sum']);
+  });
+
+  it('wavelength is null for an uncalibrated file', () => {
+    const h = Buffer.alloc(4100);
+    h.writeUInt16LE(2, 42); h.writeInt16LE(0, 108); h.writeUInt16LE(1, 656); h.writeInt32LE(1, 1446);
+    const d = Buffer.alloc(8); d.writeFloatLE(1.5, 0); d.writeFloatLE(-0.25, 4);
+    const p = path.join(tmp, 'u.spe');
+    fs.writeFileSync(p, Buffer.concat([h, d]));
+    const j = JSON.parse(run(['inspect', p, '--json']).out);
+    expect(j.wavelength).toBeNull();
+    expect(j.exposureTime).toBeNull();
+    expect(j.sum).toBe(1.25);
+    expect(j.dataType).toBe('float32');
+  });
+
+  it('without --json prints a readable summary', () => {
+    const r = run(['inspect', v2File('b.spe')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/2 × 3 row\(s\) × 8 px, uint16/);
+    expect(r.out).toMatch(/600\.5 – 604 nm over 8 px \(x-calibration polynomial\)/);
+    expect(r.out).toMatch(/frame stride 48 bytes/);
+  });
+
+  it('bad files: one line on stderr naming the file, exit 1, no stack', () => {
+    const trunc = path.join(tmp, 'trunc.spe');
+    fs.writeFileSync(trunc, fs.readFileSync(v2File('c.spe')).subarray(0, 3000));
+    const empty = path.join(tmp, 'empty.spe');
+    fs.writeFileSync(empty, '');
+    for (const [p, re] of [[trunc, /too short/], [empty, /empty/], [path.join(tmp, 'missing.spe'), /no such file/]] as const) {
+      const r = run(['inspect', p, '--json']);
+      expect(r.code).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err.trim().split('\n').length).toBe(1);
+      expect(r.err).toContain(p);
+      expect(r.err).toMatch(re);
+      expect(r.err).toMatch(/^pyrolive: /);
+      expect(r.err).not.toMatch(/\s+at\s/);
+    }
+  });
+});

@@ -455,6 +455,8 @@ function readPolynomial(hdr: Buffer): number[] | null {
   const used = coeffs.slice(0, order + 1);
   if (!used.every((c) => Number.isFinite(c) && Math.abs(c) < 1e12)) return null;
   if (used.slice(1).every((c) => c === 0)) return null;
+  // the identity (pixel → pixel number) is WinSpec's "no calibration", not wavelengths
+  if (used[0] === 0 && used[1] === 1 && used.slice(2).every((c) => c === 0)) return null;
   return used;
 }
 
@@ -470,7 +472,7 @@ class SpeReader implements SpeFile {
   private fd: number | null;
   private scratch: ArrayBuffer;
 
-  constructor(fd: number, info: Omit<SpeReader, 'readFrame' | 'readRows' | 'close' | 'readRowsInto' | 'readFrameInto'>) {
+  constructor(fd: number, info: Omit<SpeReader, 'readFrame' | 'readRows' | 'close' | 'readRowsInto' | 'readFrameInto' | 'readRegionFrame'>) {
     Object.assign(this, info);
     this.fd = fd;
     this.scratch = new ArrayBuffer(0);
@@ -556,6 +558,34 @@ class SpeReader implements SpeFile {
     if (out.length < this.width * this.height) throw new RangeError('readFrameInto: output buffer too small');
     this.readInto(i, 0, this.height, out, false);
     return out;
+  }
+
+  /**
+   * Frame i of region k (0-based) of a multi-region 3.0 file, as float64 (height_k × width_k). Region 0 is what
+   * readFrame returns.
+   */
+  readRegionFrame(i: number, k: number): Float64Array {
+    this.checkFrame(i);
+    const regions = this.regions;
+    if (!Number.isInteger(k) || k < 0 || k >= regions.length) {
+      throw new InputFileError(this.path, `region ${k} does not exist (the file has ${regions.length})`);
+    }
+    if (k === 0) return this.readFrame(i);
+    let offset = 0;
+    for (let r = 0; r < k; r++) offset += regions[r].size;
+    const { width, height, size } = regions[k];
+    const buf = new ArrayBuffer(size);
+    const u8 = new Uint8Array(buf);
+    const n = fs.readSync(this.fd as number, u8, 0, size, this.dataOffset + i * this.frameStride + offset);
+    if (n < size) throw new InputFileError(this.path, `frame ${i} region ${k} is truncated`);
+    const saved = this.scratch;
+    this.scratch = buf;
+    try {
+      const src = this.typed(width * height);
+      return Float64Array.from(src);
+    } finally {
+      this.scratch = saved;
+    }
   }
 
   readRows(i: number, a: number, b: number): Float64Array {

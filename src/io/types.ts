@@ -73,4 +73,11 @@ export interface SpeFile extends SpeInfo {
   /** Sum of rows a..b inclusive (0-based) of frame i, length width. */
   readRows(i: number, a: number, b: number): Float64Array;
   close(): void;
+  // ---- added by the reader (optional extras) ----
+  /** readFrame into a caller's buffer (length ≥ width·height), no allocation. */
+  readFrameInto?(i: number, out: Float64Array): Float64Array;
+  /** readRows into a caller's buffer (length ≥ width, overwritten), no allocation. */
+  readRowsInto?(i: number, a: number, b: number, out: Float64Array): Float64Array;
+  /** Frame i of region k of a multi-region 3.0 file (region 0 = readFrame). */
+  readRegionFrame?(i: number, k: number): Float64Array;
 }

@@ -43,6 +43,13 @@ describe('SPE 2.x (WinSpec)', () => {
     s.close();
   });
 
+  it('the identity polynomial (pixel numbers) is WinSpec\'s "uncalibrated", not nm', () => {
+    const p = writeFile('v2ident.spe', header({ xdim: 4, ydim: 1, frames: 1, polyOrder: 1, coeffs: [0, 1] }), encode('uint16', [1, 2, 3, 4]));
+    const s = openSpe(p);
+    expect(s.wavelength).toBeNull();
+    expect(s.wavelengthSource).toBe('none');
+  });
+
   it('reads every data type exactly', () => {
     const w = 5; const h = 2; const nf = 3;
     const values: Record<TypeName, (f: number, r: number, c: number) => number> = {
@@ -188,6 +195,8 @@ describe('SPE 3.0 (LightField): the XML footer is authoritative', () => {
     expect(Array.from(s.readFrame(1))).toEqual([4, 5, 6]);
     expect(s.regions!.length).toBe(2);
     expect(s.warnings!.join(' ')).toMatch(/2 regions/);
+    expect(Array.from(s.readRegionFrame!(1, 1))).toEqual([94, 95, 96, 97]);
+    expect(Array.from(s.readRegionFrame!(0, 1))).toEqual([90, 91, 92, 93]);
   });
 
   it('a garbage XML offset falls back to the header dimensions and the polynomial', () => {

@@ -151,7 +151,7 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
   }
 
   double u = std::log(T0);
-  double uEval = u, chiEval = std::numeric_limits<double>::infinity(), sEval = nan, H = nan, step = 0;
+  double uEval = u, chiEval = std::numeric_limits<double>::infinity(), sEval = nan, spEval = 0, H = nan, step = 0;
   double prevNewton = 0;  // previous accepted full Newton step (0 if none)
   bool haveEval = false, lastAccepted = false, converged = false;
   int it = 0;
@@ -179,6 +179,7 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
     // χ'(u) = −2 s (A' − s B'),  s' = (A' − 2 s B')/B,  χ'' = −2 s'(A' − 2 s B') − 2 s A'' + 2 s² (B'' + Σw L'²)
     const double d1 = -2.0 * sc * (q.A1 - sc * q.B1);
     const double sp = (q.A1 - 2.0 * sc * q.B1) / q.B;
+    spEval = sp;
     H = -2.0 * sp * (q.A1 - 2.0 * sc * q.B1) - 2.0 * sc * q.A2 + 2.0 * sc * sc * (q.B11 + q.B2);
     double curv = H;
     // Gauss–Newton curvature of the projected model s(u)·L(u), 2 Σ w (s L' + s' L)², if H is not positive
@@ -215,7 +216,8 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
   if (!weighted) sigma *= std::sqrt(chi2 / out.dof);
   out.temperature = T;
   out.temperatureError = sigma;
-  out.scale = sEval;
+  // the scale at the reported T: first order in the last step (error O(step²), below 1e-9 at convergence)
+  out.scale = converged ? sEval + spEval * step : sEval;
   out.chi2 = chi2;
   out.converged = converged && H > 0;
   return out;

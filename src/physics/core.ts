@@ -174,7 +174,7 @@ export function fitPlanckCompact(n: number, y: Float64Array, w: Float64Array, a:
   }
 
   let u = Math.log(T0);
-  let uEval = u, chiEval = Infinity, sEval = NaN, H = NaN, step = 0;
+  let uEval = u, chiEval = Infinity, sEval = NaN, spEval = 0, H = NaN, step = 0;
   let prevNewton = 0;
   let haveEval = false, lastAccepted = false, converged = false;
   let it = 0;
@@ -203,6 +203,7 @@ export function fitPlanckCompact(n: number, y: Float64Array, w: Float64Array, a:
     // χ'(u) = −2 s (A' − s B'),  s' = (A' − 2 s B')/B,  χ'' = −2 s'(A' − 2 s B') − 2 s A'' + 2 s² (B'' + Σw L'²)
     const d1 = -2.0 * sc * (A1 - sc * B1);
     const sp = (A1 - 2.0 * sc * B1) / B;
+    spEval = sp;
     H = -2.0 * sp * (A1 - 2.0 * sc * B1) - 2.0 * sc * A2 + 2.0 * sc * sc * (B11 + B2);
     let curv = H;
     // Gauss–Newton curvature of the projected model s(u)·L(u), 2 Σ w (s L' + s' L)², if H is not positive
@@ -235,7 +236,9 @@ export function fitPlanckCompact(n: number, y: Float64Array, w: Float64Array, a:
   }
   let sigma = H > 0 ? T * Math.sqrt(2.0 / H) : NaN;
   if (!weighted) sigma *= Math.sqrt(chi2 / dof);
-  return { temperature: T, temperatureError: sigma, scale: sEval, chi2, dof, iterations: it, converged: converged && H > 0 };
+  // the scale at the reported T: first order in the last step (error O(step²), below 1e-9 at convergence)
+  const scale = converged ? sEval + spEval * step : sEval;
+  return { temperature: T, temperatureError: sigma, scale, chi2, dof, iterations: it, converged: converged && H > 0 };
 }
 
 /** Used pixels (mask 0, or all when mask is null; maskOffset selects a frame's row of a per-frame mask). */

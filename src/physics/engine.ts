@@ -64,9 +64,9 @@ export function loadNative(root: string = PACKAGE_ROOT): NativeLoad {
 
 /** Human-readable report of a load attempt. */
 export function formatLoadReport(load: NativeLoad): string {
-  const lines = load.tried.map((t) => `  ${t.path}: ${t.error === null ? 'loaded' : t.error}`);
-  const head = load.addon !== null ? 'native addon loaded' : 'native addon not available';
-  return [head + '; tried:', ...lines].join('\n');
+  const parts = load.tried.map((t) => `${t.path} (${t.error === null ? 'loaded' : t.error})`);
+  const head = load.addon !== null ? 'native addon loaded' : 'native addon not available (build it with `npm run build:native`)';
+  return `${head}; tried: ${parts.join('; ')}`;
 }
 
 function rethrow(e: unknown): never {
@@ -109,55 +109,76 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
   };
 }
 
-let defaultLoad: NativeLoad | undefined;
-let nativeEngine: PhysicsEngine | null | undefined;
-let warned = false;
-
-function native(): PhysicsEngine | null {
-  if (nativeEngine === undefined) {
-    defaultLoad = loadNative();
-    nativeEngine = defaultLoad.addon !== null ? wrapNative(defaultLoad.addon) : null;
-  }
-  return nativeEngine;
+export interface EngineSelector {
+  getEngine(name?: EngineName): PhysicsEngine;
+  nativeAvailable(): boolean;
+  nativeLoadReport(): string;
 }
 
-/** True when the addon of this package loads. */
-export function nativeAvailable(): boolean {
-  return native() !== null;
+/**
+ * An engine selector over the addon under `root` (default: this package). `warn` receives the one-time
+ * fallback warning (default: stderr). The module-level getEngine/nativeAvailable/nativeLoadReport use the default.
+ */
+export function createEngineSelector(root: string = PACKAGE_ROOT,
+  warn: (message: string) => void = (m) => { process.stderr.write(m); }): EngineSelector {
+  let load: NativeLoad | undefined;
+  let nativeEngine: PhysicsEngine | null | undefined;
+  let warned = false;
+  const native = (): PhysicsEngine | null => {
+    if (nativeEngine === undefined) {
+      load = loadNative(root);
+      nativeEngine = load.addon !== null ? wrapNative(load.addon) : null;
+    }
+    return nativeEngine;
+  };
+  const report = (): string => { native(); return formatLoadReport(load as NativeLoad); };
+  return {
+    nativeAvailable: () => native() !== null,
+    nativeLoadReport: report,
+    getEngine(name?: EngineName): PhysicsEngine {
+      let wanted: string | undefined = name;
+      if (wanted === undefined) {
+        const env = process.env.PYROLIVE_ENGINE;
+        if (env !== undefined && env.trim() !== '') {
+          wanted = env.trim().toLowerCase();
+          if (wanted !== 'js' && wanted !== 'native') {
+            throw new UsageError(`PYROLIVE_ENGINE must be 'js' or 'native' (got '${env}')`);
+          }
+        }
+      }
+      if (wanted === 'js') return jsEngine;
+      if (wanted !== undefined && wanted !== 'native') throw new UsageError(`unknown engine '${String(wanted)}' (use 'js' or 'native')`);
+      const n = native();
+      if (wanted === 'native') {
+        if (n === null) throw new UsageError(`the native engine was asked for but cannot be loaded. ${report()}`);
+        return n;
+      }
+      if (n !== null) return n;
+      if (!warned) {
+        warned = true;
+        warn(`pyrolive: warning: using the TypeScript fitting engine (slower). ${report()}\n`);
+      }
+      return jsEngine;
+    },
+  };
 }
 
-/** Paths tried to load the addon and their errors (loads it first if needed). */
-export function nativeLoadReport(): string {
-  native();
-  return formatLoadReport(defaultLoad as NativeLoad);
-}
+const defaultSelector = createEngineSelector();
 
 /**
  * The physics engine. name: 'native' (throws UsageError if the addon is unavailable) or 'js'; absent: the
  * PYROLIVE_ENGINE environment variable ('js' | 'native'), else native when it loads, else js (warning once).
  */
 export function getEngine(name?: EngineName): PhysicsEngine {
-  let wanted: string | undefined = name;
-  if (wanted === undefined) {
-    const env = process.env.PYROLIVE_ENGINE;
-    if (env !== undefined && env !== '') {
-      wanted = env.trim().toLowerCase();
-      if (wanted !== 'js' && wanted !== 'native') {
-        throw new UsageError(`PYROLIVE_ENGINE must be 'js' or 'native' (got '${env}')`);
-      }
-    }
-  }
-  if (wanted === 'js') return jsEngine;
-  const n = native();
-  if (wanted === 'native') {
-    if (n === null) throw new UsageError(`the native engine was asked for but cannot be loaded.\n${nativeLoadReport()}`);
-    return n;
-  }
-  if (wanted !== undefined) throw new UsageError(`unknown engine '${String(wanted)}' (use 'js' or 'native')`);
-  if (n !== null) return n;
-  if (!warned) {
-    warned = true;
-    process.stderr.write(`pyrolive: warning: using the TypeScript fitting engine (slower): ${nativeLoadReport()}\n`);
-  }
-  return jsEngine;
+  return defaultSelector.getEngine(name);
+}
+
+/** True when the addon of this package loads. */
+export function nativeAvailable(): boolean {
+  return defaultSelector.nativeAvailable();
+}
+
+/** Paths tried to load the addon and their errors (loads it first if needed). */
+export function nativeLoadReport(): string {
+  return defaultSelector.nativeLoadReport();
 }

@@ -13,9 +13,9 @@ export * from './types';
 export { jsEngine } from './js-engine';
 export {
   getEngine, nativeAvailable, nativeLoadReport, loadNative, formatLoadReport, addonCandidates, wrapNative,
-  PACKAGE_ROOT,
+  createEngineSelector, PACKAGE_ROOT,
 } from './engine';
-export type { NativeAddon, NativeLoad } from './engine';
+export type { NativeAddon, NativeLoad, EngineSelector } from './engine';
 
 /** FitStatus values as plain numbers (types.ts declares a const enum, erased at run time). */
 export const FIT_STATUS = { Ok: 0, InvalidData: 1, NotConverged: 2, TooFewPixels: 3 } as const;

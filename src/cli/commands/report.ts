@@ -1,13 +1,237 @@
+/**
+ * `pyrolive report RESULTS.json|RECORDING_DIR -o shot.html`: a self-contained HTML page of a shot for the
+ * logbook. Reads what `pyrolive analyze --json` writes, or a recording folder (results.csv + events.jsonl).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command } from 'commander';
-import { PyroliveError } from '../../errors';
+import { InputFileError, UsageError } from '../../errors';
+import { renderReport, ChartRenderer, ReportEvent, ReportFrame, ShotData } from '../../report/html';
 
-// Placeholder: replaced by the issue that builds the `report` command.
+const FLAGS = new Set(['saturated', 'cosmic', 'weak', 'corrupt', 'fit-failed']);
+
+function numOrNull(v: unknown, file: string, where: string): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputFileError(file, `${where} is not a number`);
+  return v;
+}
+
+function parseFlags(v: unknown, file: string, where: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new InputFileError(file, `${where} is not a list of flag names`);
+  return v as string[];
+}
+
+/** A detector event in any of the shapes the pipeline writes (SlopeEvent, LiveEvent, {type:'event', event}). */
+export function parseEvent(raw: unknown, file: string, where: string): ReportEvent & { id: string | null } {
+  let e = raw as Record<string, unknown>;
+  if (e && typeof e === 'object' && e.type === 'event' && typeof e.event === 'object') e = e.event as Record<string, unknown>;
+  if (!e || typeof e !== 'object' || Array.isArray(e)) throw new InputFileError(file, `${where} is not an event object`);
+  if (typeof e.kind !== 'string') throw new InputFileError(file, `${where}.kind is missing`);
+  const startPower = numOrNull(e.startPower, file, `${where}.startPower`);
+  const temperature = numOrNull(e.temperature, file, `${where}.temperature`);
+  if (startPower === null) throw new InputFileError(file, `${where}.startPower is missing`);
+  if (temperature === null) throw new InputFileError(file, `${where}.temperature is missing`);
+  const opt = (k: string) => numOrNull(e[k], file, `${where}.${k}`);
+  return {
+    id: e.id === undefined || e.id === null ? null : String(e.id),
+    kind: e.kind,
+    startPower,
+    endPower: opt('endPower'),
+    temperature,
+    slopeBefore: opt('slopeBefore'),
+    slopeAfter: opt('slopeAfter'),
+    significance: opt('significance'),
+    detectedAtIndex: opt('detectedAtIndex'),
+    startPowerError: opt('startPowerError'),
+    endPowerError: opt('endPowerError'),
+    slopeBeforeError: opt('slopeBeforeError'),
+    slopeAfterError: opt('slopeAfterError'),
+  };
+}
+
+/** Keeps the last version of each event id (an update reuses its id), in order of first appearance. */
+function latestById(events: (ReportEvent & { id: string | null })[]): ReportEvent[] {
+  const byId = new Map<string, ReportEvent>();
+  const out: ReportEvent[] = [];
+  let anon = 0;
+  for (const e of events) {
+    const key = e.id ?? `#${anon++}`;
+    const { id: _id, ...rest } = e;
+    byId.set(key, rest);
+  }
+  for (const e of byId.values()) out.push(e);
+  return out;
+}
+
+export function loadResultsJson(file: string): ShotData {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputFileError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputFileError(file, `not valid JSON (${(e as Error).message})`);
+  }
+  if (!doc || typeof doc !== 'object' || !Array.isArray((doc as Record<string, unknown>).frames)) {
+    throw new InputFileError(file, 'expected the JSON of `pyrolive analyze --json`: {engine, frames: [...], events: [...]}');
+  }
+  const d = doc as { engine?: unknown; frames: unknown[]; events?: unknown };
+  const frames: ReportFrame[] = d.frames.map((raw, i) => {
+    const where = `frames[${i}]`;
+    if (!raw || typeof raw !== 'object') throw new InputFileError(file, `${where} is not an object`);
+    const f = raw as Record<string, unknown>;
+    const index = numOrNull(f.index, file, `${where}.index`);
+    return {
+      index: index ?? i,
+      time: numOrNull(f.time, file, `${where}.time`),
+      power: numOrNull(f.power, file, `${where}.power`),
+      temperature: numOrNull(f.temperature, file, `${where}.temperature`),
+      temperatureError: numOrNull(f.temperatureError, file, `${where}.temperatureError`),
+      chi2: numOrNull(f.chi2, file, `${where}.chi2`),
+      flags: parseFlags(f.flags, file, `${where}.flags`),
+    };
+  });
+  if (d.events !== undefined && d.events !== null && !Array.isArray(d.events)) throw new InputFileError(file, '"events" is not a list');
+  const events = ((d.events as unknown[] | undefined) ?? []).map((e, i) => parseEvent(e, file, `events[${i}]`));
+  return { source: file, engine: typeof d.engine === 'string' ? d.engine : null, frames, events: latestById(events) };
+}
+
+const CSV_COLUMNS = ['index', 'time_s', 'power_W', 'temperature_K', 'temperatureError_K', 'chi2', 'flags'] as const;
+
+export function loadRecording(dir: string): ShotData {
+  const csv = path.join(dir, 'results.csv');
+  let text: string;
+  try {
+    text = fs.readFileSync(csv, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputFileError(csv, code === 'ENOENT' ? 'missing: not a pyrolive recording folder' : `cannot read (${code})`);
+  }
+  const lines = text.split(/\r?\n/);
+  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
+  const col: Record<string, number> = {};
+  for (const c of CSV_COLUMNS) {
+    const j = header.indexOf(c);
+    if (j < 0) throw new InputFileError(csv, `header lacks column "${c}" (expected ${CSV_COLUMNS.join(',')})`);
+    col[c] = j;
+  }
+  const frames: ReportFrame[] = [];
+  const last = lines.length - 1;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line.trim()) continue;
+    const cells = line.split(',');
+    if (cells.length < header.length) {
+      if (i === last || (i === last - 1 && !lines[last].trim())) break; // a torn last line: the recording was killed mid-write
+      throw new InputFileError(csv, `line ${i + 1}: ${cells.length} fields, expected ${header.length}`);
+    }
+    const num = (c: string): number | null => {
+      const s = cells[col[c]].trim();
+      if (s === '') return null;
+      const v = Number(s);
+      if (!Number.isFinite(v)) throw new InputFileError(csv, `line ${i + 1}: ${c} "${s}" is not a number`);
+      return v;
+    };
+    const flagText = cells[col.flags].trim();
+    const flags = flagText ? flagText.split(/[;|]/).map((x) => x.trim()).filter(Boolean) : [];
+    for (const fl of flags) if (!FLAGS.has(fl)) throw new InputFileError(csv, `line ${i + 1}: unknown flag "${fl}"`);
+    frames.push({
+      index: num('index') ?? frames.length, time: num('time_s'), power: num('power_W'), temperature: num('temperature_K'),
+      temperatureError: num('temperatureError_K'), chi2: num('chi2'), flags,
+    });
+  }
+  const eventsFile = path.join(dir, 'events.jsonl');
+  const events: (ReportEvent & { id: string | null })[] = [];
+  if (fs.existsSync(eventsFile)) {
+    const ev = fs.readFileSync(eventsFile, 'utf8').split(/\r?\n/);
+    ev.forEach((line, k) => {
+      if (!line.trim()) return;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        if (k >= ev.length - 2) return; // torn last line
+        throw new InputFileError(eventsFile, `line ${k + 1} is not valid JSON`);
+      }
+      events.push(parseEvent(raw, eventsFile, `line ${k + 1}`));
+    });
+  }
+  let engine: string | null = null;
+  for (const meta of ['meta.json', 'run.json', 'recording.json']) {
+    const p = path.join(dir, meta);
+    if (!fs.existsSync(p)) continue;
+    try {
+      const m = JSON.parse(fs.readFileSync(p, 'utf8')) as Record<string, unknown>;
+      if (typeof m.engine === 'string') engine = m.engine;
+    } catch {
+      /* metadata is optional */
+    }
+    if (engine) break;
+  }
+  return { source: dir, engine, frames, events: latestById(events) };
+}
+
+export function loadShot(input: string): ShotData {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(input);
+  } catch {
+    throw new InputFileError(input, 'no such file or folder');
+  }
+  return st.isDirectory() ? loadRecording(input) : loadResultsJson(input);
+}
+
+/** The SVG chart renderer of src/report/svg.ts when it is part of this build, else null. */
+export function chartRenderer(): ChartRenderer | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const svg = require('../../report/svg') as Partial<ChartRenderer>;
+    if (typeof svg.temperatureVsTime === 'function' && typeof svg.temperatureVsPower === 'function') return svg as ChartRenderer;
+  } catch {
+    /* not built */
+  }
+  return null;
+}
+
+export function defaultOutput(input: string): string {
+  const st = fs.statSync(input);
+  if (st.isDirectory()) return path.join(input, 'report.html');
+  return input.replace(/\.json$/i, '') + '.html';
+}
+
 export function register(program: Command): void {
   program
     .command('report')
-    .description('(report: not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new PyroliveError('report is not implemented yet');
+    .description('write a self-contained HTML page of a shot (charts, plateaus, events, summary) for the logbook')
+    .argument('<input>', 'results JSON from `pyrolive analyze --json`, or a recording folder (results.csv, events.jsonl)')
+    .option('-o, --out <file>', 'output HTML file ("-" for stdout; default: next to the input, .html)')
+    .option('--title <text>', 'title of the page', 'pyrolive shot report')
+    .addHelpText('after', `
+Examples:
+  $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --power power.csv --json > results.json
+  $ pyrolive report results.json -o shot.html
+  $ pyrolive report recordings/2024-05-02T10-31-07/ -o shot.html --title "H2, 95 GPa, run 3"`)
+    .action((input: string, o: { out?: string; title: string }) => {
+      const shot = loadShot(input);
+      if (!shot.frames.length) throw new InputFileError(input, 'contains no frames');
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const pkg = require('../../../package.json') as { version: string };
+      const html = renderReport(shot, { title: o.title, version: pkg.version, charts: chartRenderer() });
+      const out = o.out ?? defaultOutput(input);
+      if (out === '-') {
+        process.stdout.write(html);
+        return;
+      }
+      try {
+        fs.writeFileSync(out, html);
+      } catch (e) {
+        throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      process.stderr.write(`wrote ${out} (${shot.frames.length} frames, ${shot.events.length} event(s))\n`);
     });
 }

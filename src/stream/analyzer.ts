@@ -1,0 +1,137 @@
+/**
+ * The analysis pipeline of `pyrolive analyze` (src/analysis createAnalyzer) wrapped for the live pipeline, and
+ * built from the same options as `analyze` (lamp, dark, ROIs, range, method, emissivity, noise model).
+ * For a watched folder the geometry is only known when the first file arrives: `lazyAnalyzer` builds the
+ * analyzer at the first frame.
+ */
+import { createAnalyzer, type Analyzer, type AnalyzerConfig, type DarkInput, type LampInput, type Method } from '../analysis/analyzer';
+import { loadCalibration } from '../calibration';
+import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
+import { UsageError } from '../errors';
+import type { SpeFile } from '../io/types';
+import type { PhysicsEngine } from '../physics/types';
+import { getEngine } from '../physics';
+import type { FrameResult } from '../analysis/types';
+import type { FrameGeometry, LiveAnalyzer, LiveFrame } from './types';
+
+/** The analysis options shared with `pyrolive analyze`. */
+export interface LiveAnalysisOptions {
+  calibration?: string | null;
+  lampTemperature?: number | null;
+  lampSpectrum?: string | null;
+  tungsten?: boolean;
+  background?: string | null;
+  rows?: string | null;
+  roi?: string[] | null;
+  range?: [number, number] | null;
+  method?: Method;
+  emissivity?: string | null;
+  gain?: number | null;
+  readNoise?: number | null;
+  saturation?: number | null;
+  twoColor?: boolean;
+  engine?: PhysicsEngine;
+}
+
+export function roisFromOptions(o: LiveAnalysisOptions, height: number): Roi[] {
+  if (o.rows && o.roi && o.roi.length) throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
+  if (o.roi && o.roi.length) return o.roi.map(parseRoi);
+  if (o.rows) { const [a, b] = parseRowRange(o.rows); return [{ name: 'rows', first: a, last: b }]; }
+  return [{ name: 'all', first: 0, last: height - 1 }];
+}
+
+/** Checks the option combinations that do not depend on the frames (before anything starts). */
+export function checkAnalysisOptions(o: LiveAnalysisOptions): void {
+  if (!o.calibration && (o.lampTemperature != null || o.lampSpectrum || o.background)) {
+    throw new UsageError('--lamp-temperature, --lamp-spectrum and --background need --calibration LAMP.spe');
+  }
+  if (o.rows && o.roi && o.roi.length) throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
+}
+
+/**
+ * An Analyzer for frames of `geometry` from the analyze options (lamp/dark files read here), or from a
+ * ready calibration (the simulator's). Raw counts need a calibration.
+ */
+export function buildAnalyzer(
+  o: LiveAnalysisOptions,
+  geometry: FrameGeometry,
+  shotName: string,
+  ready?: { lamp: LampInput; dark: DarkInput | null; readNoiseFromDark: number | null },
+): { analyzer: Analyzer; warnings: string[] } {
+  const warnings: string[] = [];
+  if (!geometry.wavelength || geometry.wavelength.length !== geometry.width) {
+    throw new UsageError(`${shotName}: has no wavelength calibration (no XML wavelength list, no x-calibration polynomial)`);
+  }
+  let lamp = ready?.lamp ?? null;
+  let dark = ready?.dark ?? null;
+  let readNoiseFromDark = ready?.readNoiseFromDark ?? null;
+  if (!ready) {
+    if (!o.calibration) {
+      throw new UsageError('live frames are raw detector counts: give --calibration LAMP.spe with --lamp-temperature K or --lamp-spectrum FILE (and --background DARK.spe)');
+    }
+    // loadCalibration only looks at the shot's path, size and wavelengths
+    const shotLike = { path: shotName, width: geometry.width, height: geometry.height, wavelength: geometry.wavelength } as unknown as SpeFile;
+    const cal = loadCalibration(shotLike, {
+      lampPath: o.calibration, lampTemperature: o.lampTemperature, lampSpectrum: o.lampSpectrum, tungsten: o.tungsten,
+      darkPath: o.background,
+    });
+    warnings.push(...cal.warnings);
+    lamp = cal.lamp; dark = cal.dark; readNoiseFromDark = cal.readNoise;
+    if (!o.background) warnings.push('no --background: the counts are taken as free of bias and dark (subtract a dark for honest temperatures)');
+  }
+  const config: AnalyzerConfig = {
+    wavelength: geometry.wavelength, width: geometry.width, height: geometry.height, lamp, dark,
+    rois: roisFromOptions(o, geometry.height), range: o.range ?? null, method: o.method, emissivity: o.emissivity ?? null,
+    gain: o.gain ?? null, readNoise: o.readNoise ?? null, readNoiseFromDark, saturation: o.saturation ?? null,
+    dataType: geometry.dataType, engine: o.engine ?? getEngine(), shotFile: shotName, twoColor: o.twoColor,
+  };
+  return { analyzer: createAnalyzer(config), warnings };
+}
+
+/** Wraps an Analyzer for fitFrames. */
+export function liveAnalyzer(a: Analyzer): LiveAnalyzer {
+  const first = a.rois[0]?.name;
+  return {
+    analyzeFrame: (f: LiveFrame): FrameResult => a.analyzeFrame(f.counts, f.index, f.time),
+    analyzeBatch: (frames: LiveFrame[]) => a.analyzeBatch(frames.map((f) => f.counts), frames.map((f) => f.index), frames.map((f) => f.time)),
+    spectrum: () => a.lastSpectrum(),
+    range: first && a.ranges[first] ? a.ranges[first] : null,
+    rois: a.rois.map((r) => r.name),
+  };
+}
+
+/**
+ * An analyzer built at the first frame (from its geometry). If building fails (e.g. a lamp of another size),
+ * `onError` is told once and every frame is flagged corrupt, the rest of the run goes on.
+ */
+export function lazyAnalyzer(
+  build: (geometry: FrameGeometry, origin: string) => LiveAnalyzer,
+  hooks: { onReady?: (a: LiveAnalyzer) => void; onError?: (message: string) => void } = {},
+): LiveAnalyzer {
+  let inner: LiveAnalyzer | null = null;
+  let failed: string | null = null;
+  const get = (f: LiveFrame): LiveAnalyzer | null => {
+    if (inner || failed) return inner;
+    try {
+      inner = build(f.geometry, f.origin ?? 'live frames');
+      self.range = inner.range ?? null;
+      self.rois = inner.rois;
+      hooks.onReady?.(inner);
+    } catch (e) {
+      failed = (e as Error).message;
+      hooks.onError?.(failed);
+    }
+    return inner;
+  };
+  const fail = (f: LiveFrame): FrameResult => ({
+    index: f.index, time: f.time, power: null, temperature: null, temperatureError: null, chi2: null, flags: ['corrupt'], twoColor: null,
+  });
+  const self: LiveAnalyzer = {
+    analyzeFrame: (f) => { const a = get(f); return a ? a.analyzeFrame(f) : fail(f); },
+    analyzeBatch: (frames) => { const a = get(frames[0]); return a ? a.analyzeBatch(frames) : Promise.resolve(frames.map(fail)); },
+    spectrum: (f, r) => inner?.spectrum?.(f, r) ?? null,
+    range: null,
+    rois: [],
+  };
+  return self;
+}

@@ -1,0 +1,142 @@
+/**
+ * pairPower(power$): gives each item (a fitted frame) the laser power nearest in time, within its run.
+ *
+ * Readings are kept per run, sorted by time (bounded: the oldest are forgotten beyond `maxReadings`). An item
+ * whose time t already has a reading at or after t is released at once with the nearest reading (ties → the
+ * earlier one, as `pyrolive analyze` pairs). Otherwise the power for t may still be on its way, so the item waits
+ * — at most `maxWaitMs` — for a reading at or after t, then goes with the best it has. Items are released in
+ * arrival order (a later item never overtakes an earlier one). No waiting when the run has no reading at all yet
+ * (no power source, or not started) or once power$ has completed. An item with no time gets null.
+ * State is per subscription.
+ */
+import { asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import type { PowerReading } from './types';
+
+export interface PairPowerOptions {
+  /** Longest wait for a reading after the item's time (ms, default 50). */
+  maxWaitMs?: number;
+  /** Readings kept per run (default 200,000; the oldest are dropped beyond). */
+  maxReadings?: number;
+  scheduler?: SchedulerLike;
+}
+
+export interface Pairable {
+  run: number;
+  time: number | null;
+}
+
+class ReadingBuffer {
+  time: number[] = [];
+  power: number[] = [];
+  constructor(private readonly max: number) {}
+
+  add(t: number, p: number): void {
+    const { time, power } = this;
+    let i = time.length;
+    if (i === 0 || time[i - 1] <= t) { time.push(t); power.push(p); } else {
+      // out of order: insert after equal times (keeps the arrival order of equal stamps)
+      let lo = 0; let hi = time.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (time[mid] <= t) lo = mid + 1; else hi = mid; }
+      i = lo;
+      time.splice(i, 0, t); power.splice(i, 0, p);
+    }
+    if (time.length > this.max) {
+      const excess = time.length - this.max;
+      time.splice(0, excess); power.splice(0, excess);
+    }
+  }
+
+  get last(): number { return this.time.length ? this.time[this.time.length - 1] : -Infinity; }
+
+  nearest(t: number): number | null {
+    const k = this.time;
+    if (k.length === 0) return null;
+    let lo = 0; let hi = k.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (k[mid] < t) lo = mid + 1; else hi = mid; }
+    if (lo === 0) return this.power[0];
+    if (lo === k.length) return this.power[k.length - 1];
+    return (t - k[lo - 1] <= k[lo] - t) ? this.power[lo - 1] : this.power[lo];
+  }
+}
+
+export function pairPower<T extends Pairable>(
+  power$: Observable<PowerReading>,
+  options: PairPowerOptions = {},
+): OperatorFunction<T, { item: T; power: number | null }> {
+  const maxWait = options.maxWaitMs ?? 50;
+  const maxReadings = options.maxReadings ?? 200_000;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return (source) => new Observable<{ item: T; power: number | null }>((subscriber) => {
+    const runs = new Map<number, ReadingBuffer>();
+    const pending: { item: T; deadline: number }[] = [];
+    let powerDone = false;
+    let sourceDone = false;
+    let timer: Subscription | null = null;
+    let timerAt = Infinity;
+
+    const buffer = (run: number) => {
+      let b = runs.get(run);
+      if (!b) {
+        b = new ReadingBuffer(maxReadings);
+        runs.set(run, b);
+        // forget runs older than the previous one
+        for (const r of runs.keys()) if (r < run - 1) runs.delete(r);
+      }
+      return b;
+    };
+
+    const ready = (item: T, now: number, deadline: number): boolean => {
+      if (item.time === null || !Number.isFinite(item.time) || powerDone) return true;
+      const b = runs.get(item.run);
+      if (!b || b.time.length === 0) return true;
+      return b.last >= item.time || now >= deadline;
+    };
+
+    const release = () => {
+      const now = scheduler.now();
+      while (pending.length > 0 && ready(pending[0].item, now, pending[0].deadline)) {
+        const { item } = pending.shift()!;
+        const b = runs.get(item.run);
+        const power = item.time === null || !Number.isFinite(item.time) || !b ? null : b.nearest(item.time);
+        subscriber.next({ item, power });
+      }
+      if (pending.length > 0) {
+        const at = pending[0].deadline;
+        if (timer === null || at !== timerAt) {
+          timer?.unsubscribe();
+          timerAt = at;
+          timer = scheduler.schedule(() => { timer = null; timerAt = Infinity; release(); }, Math.max(0, at - now));
+        }
+      } else {
+        timer?.unsubscribe();
+        timer = null;
+        timerAt = Infinity;
+        if (sourceDone) subscriber.complete();
+      }
+    };
+
+    const powerSub = power$.subscribe({
+      next: (r) => {
+        if (!Number.isFinite(r.time) || !Number.isFinite(r.power)) return;
+        buffer(r.run).add(r.time, r.power);
+        if (pending.length > 0) release();
+      },
+      error: (e) => subscriber.error(e),
+      complete: () => { powerDone = true; if (pending.length > 0) release(); },
+    });
+    const sub = source.subscribe({
+      next: (item) => {
+        buffer(item.run);
+        pending.push({ item, deadline: scheduler.now() + maxWait });
+        release();
+      },
+      error: (e) => subscriber.error(e),
+      complete: () => {
+        sourceDone = true;
+        powerDone = true; // nothing left to wait for
+        release();
+      },
+    });
+    return () => { sub.unsubscribe(); powerSub.unsubscribe(); timer?.unsubscribe(); pending.length = 0; };
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * watch(dir): SPE files that LightField (or anything) writes into a folder, picked up once complete, in order,
+ * never twice, and their frames emitted as a live source.
+ *
+ * - chokidar 4 watches the folder (not sub-folders) for *.spe files, with awaitWriteFinish (the size must stay
+ *   the same for `stabilityMs`); files already there at start are ignored unless `includeExisting`.
+ * - A candidate is taken only when it is complete: its size and mtime did not change between two checks
+ *   `pollMs` apart, the SPE header and (3.0) XML footer parse, and every declared frame is present (no truncated
+ *   last frame). Otherwise it is checked again every `pollMs`, for at most `giveUpMs` (then `onWarning` is told
+ *   and the file is skipped, never half-read).
+ * - Files are emitted one after another in the order they became complete (ties: mtime, then natural name
+ *   order, so "shot (2).spe" before "shot (10).spe"); a path is never emitted twice.
+ * - Frames are read lazily and emitted in chunks of `chunk` per macrotask, so a 20,000-frame file does not stall
+ *   the server; indices run on across files; time = the file's mtime (s since the watch started) minus the
+ *   frame's distance in time from the file's last frame (time stamps or exposure).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Observable } from 'rxjs';
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { openSpe } from '../io/spe';
+import { InputFileError } from '../errors';
+import type { SpeFile } from '../io/types';
+import type { SourceItem } from './types';
+import { frameTimesOf, geometryOf } from './replay';
+
+export interface WatchOptions {
+  includeExisting?: boolean;
+  /** chokidar awaitWriteFinish stability threshold (ms, default 300). */
+  stabilityMs?: number;
+  /** Re-check interval of an incomplete candidate (ms, default 200). */
+  pollMs?: number;
+  /** Give up on a file that never completes after this long (ms, default 10 min). */
+  giveUpMs?: number;
+  /** Frames emitted per macrotask (default 64). */
+  chunk?: number;
+  /** Use polling (network shares; default false). */
+  usePolling?: boolean;
+  onWarning?: (line: string) => void;
+  /** Told each time a file has been taken (path, frames). */
+  onFile?: (file: string, frames: number) => void;
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/** Opens an SPE file only when it is complete (header, footer, every frame); null otherwise. */
+export function openIfComplete(file: string): SpeFile | null {
+  let f: SpeFile;
+  try {
+    f = openSpe(file);
+  } catch {
+    return null;
+  }
+  const declared = f.declaredFrames ?? f.frames;
+  if (f.frames < 1 || declared !== f.frames || (f.version >= 3 && f.xml === null)) {
+    f.close();
+    return null;
+  }
+  return f;
+}
+
+export function watch(dir: string, options: WatchOptions = {}): Observable<SourceItem> {
+  const pollMs = options.pollMs ?? 200;
+  const giveUpMs = options.giveUpMs ?? 10 * 60_000;
+  const chunk = Math.max(1, options.chunk ?? 64);
+  const warn = options.onWarning ?? (() => undefined);
+  return new Observable<SourceItem>((subscriber) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+    } catch {
+      subscriber.error(new InputFileError(dir, 'no such folder to watch'));
+      return undefined;
+    }
+    if (!st.isDirectory()) { subscriber.error(new InputFileError(dir, 'is not a folder')); return undefined; }
+    const t0 = Date.now();
+    const seen = new Set<string>(); // taken (or given up)
+    const checking = new Map<string, { first: number; size: number; mtime: number; timer: NodeJS.Timeout | null }>();
+    const ready: { file: string; spe: SpeFile; mtime: number }[] = [];
+    let emitting = false;
+    let nextIndex = 0;
+    let stopped = false;
+    let emitTimer: NodeJS.Immediate | null = null;
+    let current: SpeFile | null = null;
+
+    const emitNext = () => {
+      if (emitting || stopped || ready.length === 0) return;
+      ready.sort((a, b) => a.mtime - b.mtime || collator.compare(path.basename(a.file), path.basename(b.file)));
+      const { file, spe, mtime } = ready.shift()!;
+      emitting = true;
+      current = spe;
+      options.onFile?.(file, spe.frames);
+      const geometry = geometryOf(spe);
+      const rel = frameTimesOf(spe);
+      const last = rel[rel.length - 1];
+      const end = (mtime - t0) / 1000;
+      const blank = new Float64Array(spe.width * spe.height).fill(NaN);
+      let i = 0;
+      const step = () => {
+        emitTimer = null;
+        if (stopped) return;
+        const stop = Math.min(spe.frames, i + chunk);
+        for (; i < stop && !subscriber.closed; i++) {
+          let counts: Float64Array;
+          try { counts = spe.readFrame(i); } catch { counts = blank.slice(); }
+          const t = rel[i] !== null && last !== null ? end - ((last as number) - (rel[i] as number)) : end;
+          subscriber.next({ kind: 'frame', frame: { index: nextIndex++, time: t, counts, geometry, origin: file } });
+        }
+        if (i < spe.frames) { emitTimer = setImmediate(step); return; }
+        try { spe.close(); } catch { /* closed */ }
+        current = null;
+        emitting = false;
+        emitNext();
+      };
+      step();
+    };
+
+    const check = (file: string) => {
+      const c = checking.get(file);
+      if (!c || stopped) return;
+      c.timer = null;
+      let s: fs.Stats;
+      try { s = fs.statSync(file); } catch { checking.delete(file); return; } // removed
+      const stable = s.size === c.size && s.mtimeMs === c.mtime && s.size > 0;
+      c.size = s.size; c.mtime = s.mtimeMs;
+      if (stable) {
+        const spe = openIfComplete(file);
+        if (spe) {
+          checking.delete(file);
+          seen.add(file);
+          ready.push({ file, spe, mtime: s.mtimeMs });
+          emitNext();
+          return;
+        }
+      }
+      if (Date.now() - c.first > giveUpMs) {
+        checking.delete(file);
+        seen.add(file);
+        warn(`${file}: still not a complete SPE file after ${Math.round(giveUpMs / 1000)} s: skipped`);
+        return;
+      }
+      c.timer = setTimeout(() => check(file), pollMs);
+    };
+
+    const candidate = (p: string) => {
+      const file = path.resolve(p);
+      if (!/\.spe$/i.test(file) || seen.has(file)) return;
+      const c = checking.get(file);
+      if (c) { if (c.timer) { clearTimeout(c.timer); } check(file); return; }
+      checking.set(file, { first: Date.now(), size: -1, mtime: -1, timer: null });
+      check(file);
+    };
+
+    let watcher: FSWatcher | null = chokidarWatch(dir, {
+      ignoreInitial: !options.includeExisting,
+      depth: 0,
+      usePolling: options.usePolling ?? false,
+      interval: pollMs,
+      awaitWriteFinish: { stabilityThreshold: options.stabilityMs ?? 300, pollInterval: Math.min(100, pollMs) },
+      ignored: (p: string, stats?: fs.Stats) => !!stats?.isFile() && !/\.spe$/i.test(p),
+    });
+    watcher.on('add', candidate);
+    watcher.on('change', candidate);
+    watcher.on('error', (e) => warn(`watching ${dir}: ${(e as Error).message}`));
+
+    return () => {
+      stopped = true;
+      if (emitTimer) clearImmediate(emitTimer);
+      for (const c of checking.values()) if (c.timer) clearTimeout(c.timer);
+      checking.clear();
+      for (const r of ready) { try { r.spe.close(); } catch { /* closed */ } }
+      ready.length = 0;
+      if (current) { try { current.close(); } catch { /* closed */ } current = null; }
+      const w = watcher;
+      watcher = null;
+      void w?.close();
+    };
+  });
+}

@@ -125,6 +125,7 @@ function drawPower(): void {
       start = k + 1;
     }
   }
+  ($('power-note') as HTMLElement).hidden = !(m === 0 && n > 0);
   powerChart.spans = powerSpans(events.values());
   powerChart.u.setData([x, y, mean]);
 }
@@ -193,6 +194,20 @@ function drawText(now: number): void {
   $('chi2').textContent = f ? fmt(f.chi2, 2) : '—';
   $('twocolor').textContent = f?.twoColor ? `${fmt(f.twoColor.mean, 0)} ± ${fmt(f.twoColor.std, 0)} K` : '—';
   $('frameindex').textContent = f ? String(f.index) : '—';
+  const rois = $('rois');
+  const roiText = f?.rois ? Object.entries(f.rois).map(([k, r]) => `${k}\u0000${fmt(r.temperature, 0)} ± ${fmt(r.temperatureError, 0)} K`).join('\u0001') : '';
+  if (rois.dataset.key !== roiText) {
+    rois.dataset.key = roiText;
+    rois.textContent = '';
+    for (const item of roiText ? roiText.split('\u0001') : []) {
+      const [name, value] = item.split('\u0000');
+      const div = document.createElement('div');
+      const b = document.createElement('b');
+      b.textContent = name;
+      div.append(b, ` ${value}`);
+      rois.appendChild(div);
+    }
+  }
   const flags = $('flags');
   const key = f ? `f:${f.flags.join(',')}` : 'none';
   if (flags.dataset.key !== key) {

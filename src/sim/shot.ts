@@ -84,8 +84,9 @@ export interface ShotOptions {
   powerLogRate?: number;
   powerLogNoise?: number;
   /**
-   * 'fast' (default): exact Poisson below 200 electrons, above it a Gaussian of the same mean and variance
-   * (skewness < 7 %, indistinguishable after rounding); 'exact': Poisson everywhere (about 3× slower).
+   * 'fast' (default): Poisson(λ) + read noise drawn as one Gaussian of the same mean and variance wherever the
+   * skewness of that sum, λ/(λ+σ²)^1.5 (σ = read noise in electrons), is ≤ 0.05 (every pixel at the default
+   * detector), exact Poisson elsewhere; 'exact': Poisson + Gaussian read noise everywhere (about 2× slower).
    */
   noise?: 'fast' | 'exact';
 }
@@ -309,7 +310,11 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
     us: respUs ? shape(o.lamp.temperature, respUs, 1, new Float64Array(width)) : null };
 
   const det = o.detector;
-  const exactThreshold = o.noise === 'exact' ? Infinity : 200; // electrons
+  // 'fast': a Gaussian of the same mean and variance as Poisson(λ) + read noise wherever the skewness of that sum,
+  // λ/(λ+σ²)^1.5 (σ = read noise in electrons), is ≤ 0.05, exact Poisson elsewhere. At the default detector
+  // (σ = 8 e⁻) the skewness never exceeds 0.048, so every pixel takes the Gaussian path.
+  const exact = o.noise === 'exact';
+  const readE2 = (det.readNoise * det.gain) ** 2;
 
   /** Fill counts (rows × width) from per-side spectra (expected counts at row weight 1), with noise. */
   const render = (ds: Float64Array, us: Float64Array | null, rng: Rng, noise: boolean): Float64Array => {
@@ -323,11 +328,13 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
         const mu = w * spec[j];
         if (!noise) { out[base + j] = mu; continue; }
         const electrons = mu * gain;
+        const v = electrons + readE2;
+        const sd = Math.sqrt(v);
         let c: number;
-        if (electrons < exactThreshold) {
+        if (exact || electrons > 0.05 * v * sd) {
           c = bias + rng.poisson(electrons) / gain + readNoise * rng.normalFast();
         } else {
-          c = bias + mu + Math.sqrt(mu / gain + readNoise * readNoise) * rng.normalFast();
+          c = bias + (electrons + sd * rng.normalFast()) / gain;
         }
         c = Math.round(c);
         out[base + j] = c < 0 ? 0 : c > fullScale ? fullScale : c;

@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .addOption(new Option('--lamp-frames <N>', 'frames in lamp.spe').default(5).argParser(num('--lamp-frames', { int: true, min: 1 })))
     .addOption(new Option('--dark-frames <N>', 'frames in dark.spe').default(5).argParser(num('--dark-frames', { int: true, min: 1 })))
     .addOption(new Option('--peak-counts <N>', 'expected peak counts above bias of the hottest frame').default(40000).argParser(num('--peak-counts', { min: 1, max: 65000 })))
-    .addOption(new Option('--noise <model>', 'fast: Gaussian above 200 electrons, exact Poisson below; exact: Poisson everywhere').choices(['fast', 'exact']).default('fast'))
+    .addOption(new Option('--noise <model>', 'fast: Poisson+read noise as one Gaussian of the same variance where its skewness ≤ 0.05; exact: Poisson everywhere').choices(['fast', 'exact']).default('fast'))
     .option('--json', 'print what was written as JSON')
     .addHelpText('after', `
 Examples:

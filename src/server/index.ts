@@ -43,6 +43,8 @@ export interface ServerOptions {
   flushIntervalMs?: number;
   /** WebSocket keep-alive ping interval (ms, default 15000); a client that misses one pong is dropped. */
   heartbeatMs?: number;
+  /** Most WebSocket clients at once (default 64); further upgrades get 503. */
+  maxClients?: number;
   /** Called with a one-line note when a client is dropped or a source error occurs (default: silent). */
   log?: (line: string) => void;
 }
@@ -280,6 +282,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!originAllowed(policy, req.headers.origin)) {
       log(`ws: refused upgrade from origin ${req.headers.origin}`);
       return refuseUpgrade(socket, 403, 'Forbidden');
+    }
+    if (clients.size >= (opts.maxClients ?? 64)) {
+      log('ws: refused a client: too many clients');
+      return refuseUpgrade(socket, 503, 'Service Unavailable');
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
   });

@@ -142,6 +142,25 @@ describe('HTTP', () => {
   });
 });
 
+describe('client limit', () => {
+  it('refuses upgrades beyond maxClients with 503, and accepts again once one leaves', async () => {
+    const tree = makeStaticTree();
+    const server = await startServer({ port: 0, source: createFakeSource([hello]), staticDir: tree.staticDir, maxClients: 2 });
+    const a = new TestClient(`ws://127.0.0.1:${server.port}/ws`);
+    const b = new TestClient(`ws://127.0.0.1:${server.port}/ws`);
+    await Promise.all([a.opened(), b.opened()]);
+    expect(await tryUpgrade(server.port, {})).toBe(503);
+    a.ws.close();
+    await a.closed();
+    const until = Date.now() + 2000;
+    while (server.clientCount() > 1 && Date.now() < until) await sleep(10);
+    expect(await tryUpgrade(server.port, {})).toBe(101);
+    b.ws.close();
+    await server.close();
+    fs.rmSync(tree.root, { recursive: true, force: true });
+  });
+});
+
 describe('WebSocket', () => {
   let tree: ReturnType<typeof makeStaticTree>;
   let server: RunningServer;

@@ -1,13 +1,209 @@
-import { Command } from 'commander';
-import { PyroliveError } from '../../errors';
+/**
+ * `pyrolive serve`: the live dashboard on a source — a replayed shot, a folder LightField writes into, or the
+ * simulator — through the same analysis as `pyrolive analyze`, optionally recorded. All the work is in
+ * src/stream (pipeline) and src/server (HTTP + WebSocket); this file parses options and wires them.
+ */
+import * as path from 'path';
+import { Command, Option } from 'commander';
+import { UsageError } from '../../errors';
+import { parseRange } from '../../analysis/run';
+import type { Method } from '../../analysis/analyzer';
+import { startServer, isLoopback } from '../../server';
+import { buildAnalyzer, checkAnalysisOptions, lazyAnalyzer, liveAnalyzer, type LiveAnalysisOptions } from '../../stream/analyzer';
+import { createLivePipeline, type LivePipeline } from '../../stream/pipeline';
+import { replay } from '../../stream/replay';
+import { watch } from '../../stream/watch';
+import { demoShotOptions, simulate, simulatedCalibration } from '../../stream/simulate';
+import { openSpe } from '../../io/spe';
+import { geometryOf } from '../../stream/replay';
+import type { LiveAnalyzer, SourceItem } from '../../stream/types';
+import type { Observable } from 'rxjs';
 
-// Placeholder: replaced by the issue that builds the `serve` command.
+function num(what: string, positive = true) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || (positive ? !(x > 0) : x < 0)) {
+      throw new UsageError(`${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`);
+    }
+    return x;
+  };
+}
+function port(v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 0 || x > 65535) throw new UsageError(`--port must be an integer 0–65535 (0 = any free port), got "${v}"`);
+  return x;
+}
+function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
+
+/** Adds the analysis options of `pyrolive analyze` (same names, same meaning). */
+export function addAnalysisOptions(cmd: Command): Command {
+  return cmd
+    .option('--calibration <lamp.spe>', 'lamp SPE file (counts of a lamp of known radiance, same detector region)')
+    .option('--lamp-temperature <K>', 'the lamp is a greybody at this temperature', num('--lamp-temperature'))
+    .option('--lamp-spectrum <file>', 'the lamp radiance as a table (nm, radiance), interpolated linearly')
+    .option('--tungsten', "with --lamp-temperature: multiply by tungsten's spectral emissivity")
+    .option('--background <dark.spe>', 'dark/background SPE, averaged over its frames, subtracted from lamp and shot')
+    .option('--power-expr <expr>', 'turn the logged/pushed value x into watts (mathjs), e.g. "x / 100 * 42"')
+    .option('--rows <A:B>', 'sum rows A..B (0-based, inclusive) into one spectrum (default: all rows)')
+    .option('--roi <NAME=A:B>', 'a named band of rows, fitted separately (repeatable)', collect, [])
+    .option('--range <LO:HI>', 'fit range in nm (default: where the lamp response is ≥ 5 % of its peak)')
+    .addOption(new Option('--method <m>', 'fit method').choices(['planck', 'wien', 'two-color']).default('planck'))
+    .option('--emissivity <expr>', 'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit')
+    .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
+    .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
+    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type)', num('--saturation'));
+}
+
+export function analysisOptionsFrom(o: Record<string, unknown>): LiveAnalysisOptions {
+  return {
+    calibration: (o.calibration as string) ?? null,
+    lampTemperature: (o.lampTemperature as number) ?? null,
+    lampSpectrum: (o.lampSpectrum as string) ?? null,
+    tungsten: !!o.tungsten,
+    background: (o.background as string) ?? null,
+    rows: (o.rows as string) ?? null,
+    roi: (o.roi as string[]) ?? [],
+    range: o.range ? parseRange(String(o.range)) : null,
+    method: (o.method as Method) ?? 'planck',
+    emissivity: (o.emissivity as string) ?? null,
+    gain: (o.gain as number) ?? null,
+    readNoise: (o.readNoise as number) ?? null,
+    saturation: (o.saturation as number) ?? null,
+  };
+}
+
+export interface RunLiveOptions {
+  source: Observable<SourceItem>;
+  sourceName: string;
+  analyzer: LiveAnalyzer;
+  host: string;
+  port: number;
+  record?: string | null;
+  recordInfo?: Record<string, unknown>;
+  /** Printed after the URL. */
+  note?: string;
+}
+
+/** Starts the pipeline and the server, prints the URL, runs until SIGINT/SIGTERM, then stops cleanly. */
+export async function runLive(o: RunLiveOptions): Promise<void> {
+  const err = (line: string) => process.stderr.write(`pyrolive: ${line}\n`);
+  if (!isLoopback(o.host)) {
+    err(`warning: listening on ${o.host}: anyone who can reach this machine can watch the shot and push laser powers (no authentication); use the default 127.0.0.1 and an SSH tunnel unless you mean it`);
+  }
+  const pipeline: LivePipeline = createLivePipeline({
+    source: o.source, sourceName: o.sourceName, analyzer: o.analyzer, record: o.record ?? null,
+    recordOptions: { description: `pyrolive ${process.argv.slice(2).join(' ')}`, info: o.recordInfo },
+    onWarning: (line) => err(`warning: ${line}`),
+  });
+  let server;
+  try {
+    server = await startServer({ host: o.host, port: o.port, source: pipeline, log: (line) => err(line) });
+  } catch (e) {
+    await pipeline.stop();
+    throw e;
+  }
+  process.stdout.write(`pyrolive live dashboard: ${server.url}\n`);
+  if (o.note) process.stdout.write(`${o.note}\n`);
+  if (o.record) process.stdout.write(`recording into ${path.resolve(o.record)}\n`);
+  process.stdout.write('press Ctrl-C to stop\n');
+  void pipeline.done.then(() => {
+    if (!stopping) err(`the source ${o.sourceName} has ended (${pipeline.counts().received} frames); the dashboard stays up until Ctrl-C`);
+  });
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      void (async () => {
+        await pipeline.stop();
+        await server.close();
+        const n = pipeline.counts().received;
+        err(`stopped (${signal}) after ${n} frame(s)${o.record ? `; recording finalized in ${path.resolve(o.record)}` : ''}`);
+        resolve();
+      })();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
-    .description('(serve: not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new PyroliveError('serve is not implemented yet');
+    .description('The live dashboard (HTTP + WebSocket) on a replayed shot, a folder LightField writes into, or the simulator:\n' +
+      'every frame fitted as in `analyze`, paired with the laser power, plateau detected live; optionally recorded.')
+    .option('--replay <shot.spe>', 'replay an SPE shot as if it were arriving from the detector')
+    .option('--power <power.csv>', 'with --replay: its laser power log (time_s,power_W or frame,power_W)')
+    .option('--rate <fps>', 'with --replay/--simulate: frames per second (default: the shot\'s own rate)', num('--rate'))
+    .option('--loop', 'with --replay: start over at the end (the dashboard is reset)')
+    .option('--watch <dir>', 'pick up each new SPE file written into this folder once complete, in order')
+    .option('--existing', 'with --watch: also take the SPE files already in the folder')
+    .option('--simulate', 'a simulated heating shot with a plateau, looping (brings its own lamp and dark)')
+    .option('--seed <n>', 'with --simulate: random seed', (v) => { const x = Number(v); if (!Number.isInteger(x)) throw new UsageError(`--seed must be an integer (got "${v}")`); return x; }, 1);
+  addAnalysisOptions(cmd);
+  cmd
+    .option('--port <n>', 'TCP port (0 = any free port)', port, 8787)
+    .option('--host <h>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--record <dir>', 'record frames (SPE), power, results and events into this new folder')
+    .addHelpText('after', `
+Examples:
+  $ pyrolive serve --simulate                               # dashboard on http://127.0.0.1:8787/
+  $ pyrolive serve --replay shot.spe --power power.csv --calibration lamp.spe --lamp-temperature 2800 \\
+        --background dark.spe --range 570:830 --rate 100 --loop
+  $ pyrolive serve --watch D:/LightField/today --calibration lamp.spe --lamp-temperature 2800 \\
+        --background dark.spe --roi DS=10:30 --record run-042
+  $ curl -X POST -H 'Content-Type: application/json' -d '{"power": 24.1}' http://127.0.0.1:8787/api/power
+
+Laser power: --power for a replay; otherwise POST /api/power {"power": W, "time"?: s} or a WebSocket
+{"type":"power",...} message (time: s since the run started, or Unix seconds; absent = now).
+Recording (--record DIR): frames.spe, power.csv, results.csv, events.jsonl, flushed every second, so a crash
+loses at most the last second; post-process with
+  $ pyrolive analyze DIR/frames.spe --power DIR/power.csv --calibration ... (same options as live)`)
+    .action(async (o: Record<string, unknown>) => {
+      const modes = ['replay', 'watch', 'simulate'].filter((k) => !!o[k]);
+      if (modes.length !== 1) throw new UsageError('give exactly one source: --replay SHOT.spe, --watch DIR or --simulate');
+      const mode = modes[0];
+      if (o.power && mode !== 'replay') throw new UsageError('--power goes with --replay (for live sources, POST /api/power)');
+      if (o.loop && mode !== 'replay') throw new UsageError('--loop goes with --replay');
+      if (o.rate && mode === 'watch') throw new UsageError('--rate goes with --replay or --simulate');
+      const ao = analysisOptionsFrom(o);
+      checkAnalysisOptions(ao);
+      const powerExpr = (o.powerExpr as string) ?? null;
+      let source: Observable<SourceItem>;
+      let sourceName: string;
+      let analyzer: LiveAnalyzer;
+      const warn = (w: string) => process.stderr.write(`pyrolive: warning: ${w}\n`);
+      if (mode === 'simulate') {
+        if (ao.calibration) throw new UsageError('--simulate brings its own lamp and dark: drop --calibration/--background');
+        const shot = demoShotOptions({ seed: o.seed as number });
+        const cal = simulatedCalibration(shot);
+        analyzer = liveAnalyzer(buildAnalyzer(ao, cal.geometry, 'simulated shot', cal).analyzer);
+        source = simulate({ ...shot, rate: o.rate as number | undefined });
+        sourceName = 'simulate';
+      } else if (mode === 'replay') {
+        const shotPath = String(o.replay);
+        const f = openSpe(shotPath);
+        let g;
+        try { g = geometryOf(f); } finally { f.close(); }
+        const built = buildAnalyzer(ao, g, shotPath);
+        built.warnings.forEach(warn);
+        analyzer = liveAnalyzer(built.analyzer);
+        source = replay(shotPath, (o.power as string) ?? null, { rate: o.rate as number | undefined, loop: !!o.loop, powerExpr });
+        sourceName = `replay ${path.basename(shotPath)}`;
+      } else {
+        const dir = String(o.watch);
+        if (!ao.calibration) throw new UsageError('--watch needs --calibration LAMP.spe with --lamp-temperature or --lamp-spectrum (the frames are raw counts)');
+        analyzer = lazyAnalyzer((g, origin) => {
+          const built = buildAnalyzer(ao, g, origin);
+          built.warnings.forEach(warn);
+          return liveAnalyzer(built.analyzer);
+        }, { onError: (m) => warn(`cannot analyse the watched frames: ${m}`) });
+        source = watch(dir, { includeExisting: !!o.existing, onWarning: warn, onFile: (file, n) => process.stderr.write(`pyrolive: ${path.basename(file)}: ${n} frame(s)\n`) });
+        sourceName = `watch ${dir}`;
+      }
+      await runLive({
+        source, sourceName, analyzer, host: String(o.host), port: o.port as number, record: (o.record as string) ?? null,
+        recordInfo: { analysis: { ...ao, engine: undefined }, powerExpr, replay: o.replay ?? null, power: o.power ?? null, watch: o.watch ?? null, simulate: !!o.simulate },
+      });
     });
 }

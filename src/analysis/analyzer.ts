@@ -98,6 +98,8 @@ interface RoiPlan {
   darkSum: Float64Array;
   /** lamp's relative variance of R per pixel (set when the noise model is known) */
   relVarDen: Float64Array;
+  invDen: Float64Array;
+  invDen2: Float64Array;
   lampSig: Float64Array | null;
 }
 
@@ -223,6 +225,8 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       roi, rows, used, wl, den,
       darkSum: Float64Array.from(used, (i) => darkSum[i]),
       relVarDen: new Float64Array(nU),
+      invDen: new Float64Array(nU),
+      invDen2: new Float64Array(nU),
       lampSig: lampSig ? Float64Array.from(used, (i) => lampSig![i]) : null,
     };
   });
@@ -241,6 +245,10 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         p.den[k] *= e;
       }
     }
+  }
+
+  for (const p of plans) {
+    for (let k = 0; k < p.den.length; k++) { p.invDen[k] = 1 / p.den[k]; p.invDen2[k] = p.invDen[k] * p.invDen[k]; }
   }
 
   const updateLampNoise = () => {
@@ -283,6 +291,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   const nMax = Math.max(...plans.map((p) => p.used.length));
   const smooth = new Float64Array(nMax);
   const sigma = new Float64Array(nMax);
+  const varC = new Float64Array(nMax);
 
   /** Stage 1 of a frame for one ROI: sum rows, subtract dark, saturation and corrupt tests → sig. */
   function stageCounts(counts: Float64Array, pi: number, f: number, b: Buffers): void {
@@ -336,7 +345,13 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     }
     let floor = 0;
     if (calibrated) {
-      for (let k = 0; k < nU; k++) sigma[k] = Math.sqrt(Math.max(smooth[k], 0) * invG + readVar);
+      for (let k = 0; k < nU; k++) {
+        const sm = smooth[k] > 0 ? smooth[k] : 0;
+        smooth[k] = sm;
+        const vc = sm * invG + readVar;
+        varC[k] = vc;
+        sigma[k] = Math.sqrt(vc);
+      }
     } else {
       // radiance input has no noise model: robust scatters of the second difference, absolute and relative to
       // the level, set σ for the cosmic test (the larger of the two: constant or proportional noise)
@@ -351,25 +366,23 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       const rel = hr.length ? median(hr) * c : 0;
       let top = 0;
       for (let k = 0; k < nU; k++) top = Math.max(top, Math.abs(smooth[k]));
-      for (let k = 0; k < nU; k++) sigma[k] = Math.max(floor, rel * Math.abs(smooth[k]), 1e-9 * top, 1e-300);
+      for (let k = 0; k < nU; k++) {
+        sigma[k] = Math.max(floor, rel * Math.abs(smooth[k]), 1e-9 * top, 1e-300);
+        varC[k] = sigma[k] * sigma[k];
+        smooth[k] = 0; // no lamp term
+      }
     }
     const nc = maskCosmics(sig, sigma, m, nU, off, off, floor, 0);
     if (nc > 0) b.cosmic[f * nR + pi] = 1;
     let sSum = 0; let vSum = 0;
+    const invDen = p.invDen; const invDen2 = p.invDen2; const rvd = p.relVarDen;
     for (let k = 0; k < nU; k++) {
-      const d = p.den[k];
-      const yk = sig[off + k] / d;
-      y[off + k] = yk;
-      if (calibrated) {
-        const ys = Math.max(smooth[k], 0) / d;
-        const vc = sigma[k] * sigma[k];
-        v[off + k] = vc / (d * d) + ys * ys * p.relVarDen[k];
-        if (!m[off + k]) { sSum += sig[off + k]; vSum += vc; }
-      } else {
-        // estimated scatter as the variance: χ²/dof ≈ 1 when the estimate is right, σT scaled by √(χ²/dof)
-        v[off + k] = sigma[k] * sigma[k];
-        if (!m[off + k]) { sSum += sig[off + k]; vSum += sigma[k] * sigma[k]; }
-      }
+      const sk = sig[off + k];
+      y[off + k] = sk * invDen[k];
+      // var(y) = var(S)/R² + (S/R)²·var(R)/R²   (the lamp's own noise), with S smoothed
+      const sm = smooth[k];
+      v[off + k] = (varC[k] + sm * sm * rvd[k]) * invDen2[k];
+      if (m[off + k] === 0) { sSum += sk; vSum += varC[k]; }
     }
     // weak: no signal worth a fit (total SNR of the unmasked pixels below WEAK_MIN_SNR)
     if (!(sSum > WEAK_MIN_SNR * Math.sqrt(vSum))) b.weak[f * nR + pi] = 1;
@@ -398,6 +411,26 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     updateLampNoise();
   }
 
+  /** Sliding two-colour of every good frame (runs on this thread while the batch fits on the workers). */
+  const twoColors: ({ mean: number; std: number } | null)[][] = plans.map(() => []);
+  function computeTwoColors(n: number, b: Buffers): void {
+    for (let pi = 0; pi < nR; pi++) {
+      const p = plans[pi]; const nU = p.used.length;
+      const arr = twoColors[pi];
+      arr.length = n;
+      const sep = Math.max(1, Math.min(sep0, Math.floor(nU / 2)));
+      for (let f = 0; f < n; f++) {
+        arr[f] = null;
+        const slot = f * nR + pi;
+        if (!(doTwoColor || method === 'two-color') || b.corrupt[slot] || b.weak[slot]) continue;
+        try {
+          const r = engine.slidingTwoColor(p.wl, b.y[pi].subarray(f * nU, (f + 1) * nU), sep, { mask: b.m[pi].subarray(f * nU, (f + 1) * nU), bins: 1 });
+          if (r.count > 0 && Number.isFinite(r.mean)) arr[f] = { mean: r.mean, std: Number.isFinite(r.std) ? r.std : 0 };
+        } catch { arr[f] = null; }
+      }
+    }
+  }
+
   let last: { pi: 0; f: number; T: number; scale: number; index: number; y: Float64Array; m: Uint8Array } | null = null;
 
   function results(n: number, b: Buffers, fits: (BatchResult | null)[], indices: ArrayLike<number>, times: ArrayLike<number | null>, powers: ArrayLike<number | null> | null | undefined): FrameResult[] {
@@ -421,14 +454,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         } else if (b.weak[slot]) {
           flags.push('weak');
         } else {
-          let twoc: { mean: number; std: number } | null = null;
-          if (doTwoColor || method === 'two-color') {
-            const sep = Math.max(1, Math.min(sep0, Math.floor(nU / 2)));
-            try {
-              const r = engine.slidingTwoColor(p.wl, yf, sep, { mask: mf });
-              if (r.count > 0 && Number.isFinite(r.mean)) twoc = { mean: r.mean, std: Number.isFinite(r.std) ? r.std : 0 };
-            } catch { twoc = null; }
-          }
+          const twoc = twoColors[pi][f];
           if (pi === 0) tc = twoc;
           if (method === 'two-color') {
             if (twoc) { T = twoc.mean; dT = twoc.std; } else flags.push('fit-failed');
@@ -518,15 +544,19 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       const fits = method === 'planck'
         ? plans.map((p, pi) => engine.fitPlanckBatchSync(p.wl, b.y[pi].subarray(0, p.used.length), 1, batchOpts(pi, 1, b)))
         : plans.map(() => null);
+      computeTwoColors(1, b);
       return results(1, b, fits, [index], [time], [power])[0];
     },
     async analyzeBatch(frames, indices, times, powers = null) {
       const n = frames.length;
       if (n === 0) return [];
       const b = prepare(frames, n);
-      const fits = method === 'planck'
-        ? await Promise.all(plans.map((p, pi) => engine.fitPlanckBatch(p.wl, b.y[pi].subarray(0, n * p.used.length), n, batchOpts(pi, n, b))))
-        : plans.map(() => null);
+      const pending = method === 'planck'
+        ? Promise.all(plans.map((p, pi) => engine.fitPlanckBatch(p.wl, b.y[pi].subarray(0, n * p.used.length), n, batchOpts(pi, n, b))))
+        : Promise.resolve(plans.map(() => null));
+      // two-colour on this thread while the native batch runs on the workers
+      computeTwoColors(n, b);
+      const fits = await pending;
       return results(n, b, fits, indices, times, powers);
     },
     lastSpectrum() {

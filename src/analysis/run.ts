@@ -14,6 +14,7 @@ import { loadCalibration, shotWavelength } from '../calibration';
 import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
 import { pairPower } from './power';
 import { compilePowerExpr } from './expr';
+import { ChunkReader } from './frames';
 import type { NoiseModel } from '../quality/noise';
 
 export interface AnalyzeOptions {
@@ -155,6 +156,7 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
 
   // ---- SPE shots with a lamp calibration ------------------------------------------------------------
   const files: SpeFile[] = [];
+  const readers: ChunkReader[] = [];
   try {
     for (const s of o.shots) files.push(openSpe(s));
     const first = files[0];
@@ -184,7 +186,6 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
     const total = files.reduce((s, f) => s + f.frames, 0);
     o.onStart?.(total);
     const chunk = Math.max(1, Math.floor(o.chunkFrames ?? 1024));
-    const blank = new Float64Array(first.width * first.height).fill(NaN);
     let globalIndex = 0;
     let timeOffset = 0;
     const times: (number | null)[] = [];
@@ -196,13 +197,11 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
         if (period) return i * period + timeOffset;
         return null;
       };
+      const reader = new ChunkReader(f, chunk);
+      readers.push(reader);
       const read = (from: number, to: number) => {
-        const fr: Float64Array[] = []; const idx: number[] = []; const tm: (number | null)[] = [];
-        for (let i = from; i < to; i++) {
-          let c: Float64Array;
-          try { c = f.readFrame(i); } catch { c = blank; }
-          fr.push(c); idx.push(globalIndex + i); tm.push(timeOf(i));
-        }
+        const fr = reader.read(from, to); const idx: number[] = []; const tm: (number | null)[] = [];
+        for (let i = from; i < to; i++) { idx.push(globalIndex + i); tm.push(timeOf(i)); }
         return { fr, idx, tm };
       };
       let next = read(0, Math.min(chunk, f.frames));
@@ -237,6 +236,7 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
     const ev = powerLog ? detectEvents(frames) : { events: [], available: true };
     return { engine: engineName, frames, events: ev.events, eventsAvailable: ev.available, noise: a.noise(), ranges, rois: roiNames, warnings };
   } finally {
+    for (const r of readers) r.close();
     for (const f of files) { try { f.close(); } catch { /* already closed */ } }
   }
 }

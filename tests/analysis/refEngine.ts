@@ -26,12 +26,12 @@ export function refFitPlanck(wl: Float64Array, y: Float64Array, opts: FitOptions
   }
   // coarse log grid then golden section on ln T
   let best = 1000; let bestC = Infinity;
-  for (let lt = Math.log(500); lt < Math.log(20000); lt += 0.02) {
+  for (let lt = Math.log(500); lt < Math.log(20000); lt += 0.05) {
     const c = profile(wl, y, w, Math.exp(lt)).chi2; if (c < bestC) { bestC = c; best = lt; }
   }
-  let lo = best - 0.02; let hi = best + 0.02;
+  let lo = best - 0.05; let hi = best + 0.05;
   const g = (Math.sqrt(5) - 1) / 2;
-  for (let it = 0; it < 80; it++) {
+  for (let it = 0; it < 50; it++) {
     const x1 = hi - g * (hi - lo); const x2 = lo + g * (hi - lo);
     if (profile(wl, y, w, Math.exp(x1)).chi2 < profile(wl, y, w, Math.exp(x2)).chi2) hi = x2; else lo = x1;
   }

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+'use strict';
+// Throughput of `pyrolive analyze` on a 20,000-frame, 1340-pixel, 2-row uint16 shot (binned spectroscopy
+// readout) fitted over 570–830 nm (~260 nm, ~700 pixels), with lamp, dark and power log: whole process
+// (spawned CLI, JSON written to a file) and the pipeline in-process (analyzeFiles). Reference: a scipy
+// curve_fit loop does ~600 fits/s (400–800 on this class of machine); target ≥ 50×, aim 100×.
+// The shot is generated once by the simulator into os.tmpdir() and reused.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const ROOT = path.join(__dirname, '..');
+const FRAMES = Number(process.env.BENCH_FRAMES || 20000);
+const SCIPY_FITS_PER_S = 600;
+const dir = path.join(os.tmpdir(), `pyrolive-bench-analyze-${FRAMES}`);
+
+function ensureShot() {
+  const marker = path.join(dir, 'shot.json');
+  if (fs.existsSync(marker)) {
+    try { const j = JSON.parse(fs.readFileSync(marker, 'utf8')); if (j.frames === FRAMES && j.width === 1340 && j.rows === 2) return; } catch { /* regenerate */ }
+  }
+  const { simulateShot, writeShot } = require(path.join(ROOT, 'dist/sim/shot.js'));
+  const t = Date.now();
+  const shot = simulateShot({ frames: FRAMES, seed: 2026, width: 1340, rows: 2, downstreamRows: [0, 1], cosmicRate: 0.01 });
+  writeShot(shot, dir);
+  console.log(`generated ${FRAMES} frames into ${dir} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+function args(extra = []) {
+  return ['analyze', path.join(dir, 'shot.spe'), '--calibration', path.join(dir, 'lamp.spe'), '--lamp-temperature', '2800',
+    '--background', path.join(dir, 'dark.spe'), '--power', path.join(dir, 'power.csv'), '--range', '570:830', ...extra];
+}
+
+function spawned(reps) {
+  const out = path.join(dir, 'results.json');
+  const times = [];
+  let engine = '?';
+  for (let r = 0; r < reps; r++) {
+    const fd = fs.openSync(out, 'w');
+    const t = process.hrtime.bigint();
+    const res = spawnSync(process.execPath, [path.join(ROOT, 'bin/pyrolive.js'), ...args(['--json'])], { stdio: ['ignore', fd, 'pipe'] });
+    const s = Number(process.hrtime.bigint() - t) / 1e9;
+    fs.closeSync(fd);
+    if (res.status !== 0) throw new Error(`analyze failed: ${res.stderr}`);
+    times.push(s);
+  }
+  const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+  engine = j.engine;
+  if (j.frames.length !== FRAMES) throw new Error(`expected ${FRAMES} frames, got ${j.frames.length}`);
+  return { best: Math.min(...times), engine, frames: j.frames };
+}
+
+async function inProcess(reps) {
+  const { analyzeFiles } = require(path.join(ROOT, 'dist/analysis/run.js'));
+  const times = [];
+  for (let r = 0; r < reps; r++) {
+    const t = process.hrtime.bigint();
+    const o = await analyzeFiles({ shots: [path.join(dir, 'shot.spe')], calibration: path.join(dir, 'lamp.spe'), lampTemperature: 2800,
+      background: path.join(dir, 'dark.spe'), power: path.join(dir, 'power.csv'), range: [570, 830] });
+    times.push(Number(process.hrtime.bigint() - t) / 1e9);
+    if (o.frames.length !== FRAMES) throw new Error('frame count');
+  }
+  return Math.min(...times);
+}
+
+function accuracy(frames) {
+  const truth = fs.readFileSync(path.join(dir, 'truth.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const rel = []; const pulls = [];
+  frames.forEach((f, i) => {
+    if (f.temperature === null) return;
+    rel.push(Math.abs(f.temperature / truth[i][3] - 1));
+    pulls.push((f.temperature - truth[i][3]) / f.temperatureError);
+  });
+  rel.sort((a, b) => a - b);
+  const m = pulls.reduce((a, b) => a + b, 0) / pulls.length;
+  const sd = Math.sqrt(pulls.reduce((a, b) => a + (b - m) ** 2, 0) / (pulls.length - 1));
+  return { medianRel: rel[rel.length >> 1], pullStd: sd, withT: rel.length };
+}
+
+(async () => {
+  ensureShot();
+  const reps = Number(process.env.BENCH_REPS || 3);
+  const sp = spawned(reps);
+  const ip = await inProcess(reps);
+  const acc = accuracy(sp.frames);
+  const row = (name, s) => {
+    const fps = FRAMES / s;
+    console.log(`${name.padEnd(34)} ${s.toFixed(3).padStart(7)} s  ${fps.toFixed(0).padStart(7)} frames/s  ${(fps / SCIPY_FITS_PER_S).toFixed(1).padStart(6)}× scipy`);
+  };
+  console.log(`analyze: ${FRAMES} frames × 1340 px × 2 rows uint16, fit 570–830 nm, engine ${sp.engine}, ${os.cpus().length} cores, best of ${reps}`);
+  row('whole process (spawned CLI, --json)', sp.best);
+  row('pipeline in-process (analyzeFiles)', ip);
+  console.log(`accuracy: median |ΔT/T| ${(acc.medianRel * 100).toFixed(3)} %, pull std ${acc.pullStd.toFixed(2)}, ${acc.withT} frames with T`);
+  console.log(`reference: scipy curve_fit loop ${SCIPY_FITS_PER_S} fits/s; target ≥ 50×, aim 100×`);
+})().catch((e) => { console.error(e); process.exit(1); });

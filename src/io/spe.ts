@@ -408,9 +408,12 @@ function wavelengthFromXml(root: XmlElement, calibIds: string[], width: number, 
 }
 
 function exposureFromXml(root: XmlElement): number | null {
+  // LightField: Experiment/Devices/Cameras/Camera/ShutterTiming/ExposureTime (ms); else any in Cameras; else any
   const cameras = findFirst(root, 'Cameras');
-  const candidates = cameras ? findAll(cameras, 'ExposureTime') : [];
-  if (candidates.length === 0) candidates.push(...findAll(root, 'ExposureTime'));
+  const scope = cameras ?? root;
+  const candidates = findAll(scope, 'ShutterTiming').flatMap((st) => findAll(st, 'ExposureTime'));
+  candidates.push(...findAll(scope, 'ExposureTime'));
+  if (cameras) candidates.push(...findAll(root, 'ExposureTime'));
   for (const e of candidates) {
     const v = Number(deepText(e).trim());
     if (deepText(e).trim() !== '' && Number.isFinite(v) && v >= 0) return v / 1000; // LightField: ms

@@ -168,7 +168,7 @@ describe('SPE 3.0 (LightField): the XML footer is authoritative', () => {
       '<Calibrations><WavelengthMapping id="1"><Wavelength>700.5,701.5,702.5</Wavelength></WavelengthMapping></Calibrations>' +
       '<DataHistories><DataHistory><Origin software="LightField" user="김민준 (고압 실험실)">' +
       '<Experiment xmlns="http://www.princetoninstruments.com/experiment/2009" xmlns:px="urn:x"><px:Operator>이서연 &amp; 박지훈</px:Operator>' +
-      '<Devices><Cameras><Camera><ShutterTiming><ExposureTime type="Double">250</ExposureTime></ShutterTiming></Camera></Cameras></Devices>' +
+      '<Devices><Cameras><Camera><Sensor><ExposureTime>999</ExposureTime></Sensor><ShutterTiming><ExposureTime type="Double">250</ExposureTime></ShutterTiming></Camera></Cameras></Devices>' +
       '</Experiment></Origin></DataHistory></DataHistories>');
     const s = openSpe(v3File('korean.spe', {}, encode('uint32', [7, 8, 4000000000]), xml));
     expect(s.exposureTime).toBe(0.25);

@@ -9,8 +9,8 @@
  *   xdim/ydim/NumFrames/datatype, x-calibration polynomial over 1-based pixel numbers, exposure at offset 10.
  *   Exception: a version ≥ 3 file whose XML offset points past the end of the file is truncated: error.
  * - Every size is checked against the file length. Problems are InputFileError("<file>: <problem>").
- * - A truncated LAST frame (only that frame incomplete) is dropped: `frames` counts the complete ones,
- *   `declaredFrames` what the file says, and `warnings` says so. Anything more missing is an error.
+ * - Truncated data is an error. With `{allowTruncated: true}` an incomplete LAST frame is dropped instead:
+ *   `frames` counts the complete ones, `declaredFrames` what the file says, and `warnings` says so.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -116,8 +116,17 @@ function describeBytes(n: number): string {
   return `${n} byte${n === 1 ? '' : 's'}`;
 }
 
+export interface OpenSpeOptions {
+  /**
+   * Accept a file whose LAST frame is incomplete (an acquisition stopped while writing): `frames` then counts the
+   * complete frames, `declaredFrames` what the file says, and `warnings` says so. Default false: truncated data
+   * is an error. More than the last frame missing is always an error.
+   */
+  allowTruncated?: boolean;
+}
+
 /** Open an SPE file. Throws InputFileError on anything that is not a readable SPE file. */
-export function openSpe(path: string): SpeFile {
+export function openSpe(path: string, options: OpenSpeOptions = {}): SpeFile {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -129,14 +138,14 @@ export function openSpe(path: string): SpeFile {
     fail(path, `cannot open (${(e as Error).message})`);
   }
   try {
-    return openFd(path, fd);
+    return openFd(path, fd, options);
   } catch (e) {
     try { fs.closeSync(fd); } catch { /* already closed */ }
     throw e;
   }
 }
 
-function openFd(path: string, fd: number): SpeFile {
+function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
   const st = fs.fstatSync(fd);
   if (st.isDirectory()) fail(path, 'is a directory, not an SPE file');
   const fileLen = st.size;
@@ -218,6 +227,10 @@ function openFd(path: string, fd: number): SpeFile {
   if (complete < declaredFrames) {
     const need = SPE_HEADER_SIZE + (declaredFrames - 1) * stride + frameBlockSize;
     if (complete === declaredFrames - 1 && complete >= 1) {
+      if (!options.allowTruncated) {
+        fail(path, `truncated data: the last frame (${declaredFrames - 1}) is incomplete, ${complete} of ${declaredFrames} ` +
+          `frames are complete (the file has ${dataEnd} bytes, ${need} needed)`);
+      }
       frames = complete;
       warnings.push(`the last frame (${declaredFrames - 1}) is truncated: ${complete} complete frame(s) of ${declaredFrames} read`);
     } else {
@@ -266,6 +279,7 @@ function openFd(path: string, fd: number): SpeFile {
       const b = Buffer.alloc(8);
       for (let i = 0; i < frames; i++) {
         const pos = SPE_HEADER_SIZE + i * stride + frameBlockSize + ts.offset;
+        if (pos + 8 > dataEnd) { frameTimes[i] = NaN; continue; } // metadata of the last frame cut off
         if (fs.readSync(fd, b, 0, 8, pos) !== 8) { frameTimes = null; break; }
         const ticks = ts.type.toLowerCase().startsWith('u') ? b.readBigUInt64LE(0) : b.readBigInt64LE(0);
         frameTimes[i] = Number(ticks) / ts.resolution;

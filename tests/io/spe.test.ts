@@ -78,10 +78,12 @@ describe('SPE 2.x (WinSpec)', () => {
     }
   });
 
-  it('drops a truncated last frame with a warning, and says how many frames the file declares', () => {
+  it('a truncated last frame: an error by default; with allowTruncated, dropped with a warning', () => {
     const w = 4; const h = 2;
     const data = encode('uint16', frames(3, h, w)).subarray(0, 2 * w * h * 2 + 5); // 2 full frames + 5 bytes
-    const s = openSpe(writeFile('lastcut.spe', header({ xdim: w, ydim: h, frames: 3 }), data));
+    const p = writeFile('lastcut.spe', header({ xdim: w, ydim: h, frames: 3 }), data);
+    expect(() => openSpe(p)).toThrow(/truncated data: the last frame \(2\) is incomplete, 2 of 3/);
+    const s = openSpe(p, { allowTruncated: true });
     expect(s.frames).toBe(2);
     expect(s.declaredFrames).toBe(3);
     expect(s.warnings!.join(' ')).toMatch(/truncated/);

@@ -95,14 +95,16 @@ export function register(program: Command): void {
       'frame stride and per-frame metadata, and the sum of frame 0. Frames are not loaded, except frame 0.')
     .argument('<file>', 'an .spe file')
     .option('--json', 'print {version, width, height, frames, dataType, exposureTime, wavelength: {first, last, count} | null, sum}')
+    .option('--allow-truncated', 'accept a file whose last frame is incomplete (count only the complete frames)')
     .addHelpText('after', `
 Examples:
   $ pyrolive inspect shot/shot.spe
   $ pyrolive inspect shot/shot.spe --json | jq .wavelength
 JSON: sum = sum of all pixels of frame 0; wavelength = null when the file is uncalibrated; exposureTime in s
 (null when the file does not say). A file that is not a readable SPE gives one line on stderr and exit 1.`)
-    .action((file: string, o: { json?: boolean }) => {
-      const spe = openSpe(file);
+    .action((file: string, o: { json?: boolean; allowTruncated?: boolean }) => {
+      const spe = openSpe(file, { allowTruncated: !!o.allowTruncated });
+      for (const w of spe.warnings ?? []) if (o.json) process.stderr.write(`pyrolive: warning: ${file}: ${w}\n`);
       try {
         if (o.json) process.stdout.write(JSON.stringify(inspectJson(spe)) + '\n');
         else process.stdout.write(inspectText(spe));

@@ -122,6 +122,9 @@ double toleranceOption(const Napi::Object& o) {
   return d;
 }
 
+// Bumped whenever the cached grid is rebuilt (caches derived from the grid check it).
+thread_local uint64_t gridGeneration = 0;
+
 // Wavelength grid: validated and precomputed once per distinct content (per thread).
 const Grid& gridFor(const Napi::Value& v) {
   static thread_local Grid cache;
@@ -136,6 +139,7 @@ const Grid& gridFor(const Napi::Value& v) {
   }
   valid = false;
   cache.build(wl.data, wl.length);
+  gridGeneration++;
   valid = true;
   return cache;
 }
@@ -149,6 +153,44 @@ void checkLength(size_t len, size_t n, const char* name) {
 void checkMaskValues(const uint8_t* m, size_t len) {
   for (size_t i = 0; i < len; i++)
     if (m[i] > 1) argFail("mask[" + std::to_string(i) + "] must be 0 or 1");
+}
+
+// The used pixels of the last (grid, mask) of single fits on this thread: a loop of fits with one mask
+// validates and compacts it once (the content is compared on every call, so a mask changed in place is seen).
+struct UsedCache {
+  bool valid = false;
+  uint64_t gen = 0;
+  bool hasMask = false;
+  std::vector<uint8_t> mask;
+  std::vector<uint32_t> idx;
+  std::vector<double> ca, cb;
+
+  bool sameMask(const uint8_t* m, size_t len) const {
+    if (!valid || (m != nullptr) != hasMask) return false;
+    if (m == nullptr) return true;
+    return mask.size() == len && (len == 0 || std::memcmp(mask.data(), m, len) == 0);
+  }
+};
+thread_local UsedCache usedCache;
+
+// Validates a single-fit mask (skipped when it equals the cached, already validated one).
+void checkMask(const uint8_t* m, size_t len) {
+  if (usedCache.sameMask(m, len)) return;
+  checkMaskValues(m, len);
+}
+
+// Used pixels for the grid and mask (validated), from the cache when possible.
+const UsedCache& usedFor(const Grid& g, const uint8_t* m) {
+  UsedCache& c = usedCache;
+  const size_t n = g.wl.size();
+  if (c.sameMask(m, n) && c.gen == gridGeneration) return c;
+  c.valid = false;
+  pyro::usedPixels(g, m, c.idx, c.ca, c.cb);
+  c.hasMask = m != nullptr;
+  if (m != nullptr) c.mask.assign(m, m + n); else c.mask.clear();
+  c.gen = gridGeneration;
+  c.valid = true;
+  return c;
 }
 
 struct SingleArgs {
@@ -178,7 +220,7 @@ SingleArgs singleArgs(const Napi::CallbackInfo& info, bool fitOptions) {
   if (!absent(mv)) {
     U8 m = asU8(mv, "mask");
     checkLength(m.length, n, "mask");
-    checkMaskValues(m.data, m.length);
+    checkMask(m.data, m.length);
     a.mask = m.data;
   }
   if (fitOptions) {
@@ -197,12 +239,10 @@ Napi::Value FitPlanck(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     SingleArgs a = singleArgs(info, true);
-    static thread_local std::vector<uint32_t> idx;
-    static thread_local std::vector<double> ca, cb;
     static thread_local Scratch scratch;
-    pyro::usedPixels(*a.grid, a.mask, idx, ca, cb);
-    pyro::FrameFit r = pyro::fitFrame(a.y.data, a.var, idx.data(), idx.size(), ca.data(), cb.data(), a.maxIterations,
-                                      a.tolerance, scratch);
+    const UsedCache& u = usedFor(*a.grid, a.mask);
+    pyro::FrameFit r = pyro::fitFrame(a.y.data, a.var, u.idx.data(), u.idx.size(), u.ca.data(), u.cb.data(),
+                                      a.maxIterations, a.tolerance, scratch);
     if (r.status == pyro::InvalidData) argFail(badDataMessage(r));
     if (r.status == pyro::TooFewPixels)
       argFail("fewer than 3 usable pixels (" + std::to_string(r.nUsed) + " unmasked, " +

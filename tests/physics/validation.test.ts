@@ -118,6 +118,18 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s engine rejects bad
     expect(eng.fitPlanck(w2, yShift).temperature).toBeCloseTo(2500, 6);
   });
 
+  it('a mask changed in place between fits is seen (validated and applied again)', () => {
+    const mk = new Uint8Array(50);
+    expect(eng.fitPlanck(wl, y, { mask: mk }).dof).toBe(48);
+    mk[0] = 1; mk[1] = 1;
+    expect(eng.fitPlanck(wl, y, { mask: mk }).dof).toBe(46);
+    mk[2] = 2;
+    expect(() => eng.fitPlanck(wl, y, { mask: mk })).toThrow(/mask\[2\] must be 0 or 1/);
+    mk[2] = 0;
+    expect(eng.fitPlanck(wl, y, { mask: mk }).dof).toBe(46);
+    expect(eng.fitPlanck(wl, y).dof).toBe(48);
+  });
+
   it('NaN on masked pixels is ignored (the mask is how a bad pixel is taken out)', () => {
     const yBad = with_(y, 10, NaN);
     const mask = with_(m, 10, 1);

@@ -265,3 +265,48 @@ describe('bad files: one-line InputFileError naming the file', () => {
     expect(() => s.readFrame(0)).toThrow(/closed/);
   });
 });
+
+describe('fuzz: mutated files either open or throw InputFileError, never anything else', () => {
+  it('300 deterministic mutations of a 2.x and a 3.0 file', () => {
+    const w = 6; const h = 2; const nf = 3;
+    const v2 = Buffer.concat([header({ xdim: w, ydim: h, frames: nf, polyOrder: 1, coeffs: [500, 1] }), encode('uint16', frames(nf, h, w))]);
+    const xml = xmlDoc(`<DataFormat><DataBlock type="Frame" count="${nf}" pixelFormat="MonochromeUnsigned16" size="${w * h * 2}" stride="${w * h * 2 + 8}" metaFormat="1">` +
+      `<DataBlock type="Region" width="${w}" height="${h}" calibrations="1,3"/></DataBlock></DataFormat>` +
+      '<MetaFormat><MetaBlock id="1"><TimeStamp event="ExposureStarted" type="Int64" bitDepth="64" resolution="1000"/></MetaBlock></MetaFormat>' +
+      `<Calibrations><WavelengthMapping id="1"><Wavelength>${Array.from({ length: 10 }, (_, i) => 600 + i).join(',')}</Wavelength></WavelengthMapping>` +
+      `<SensorMapping id="3" x="2" y="0" width="${w}" height="${h}" xBinning="1" yBinning="1"/></Calibrations>`);
+    const parts: Buffer[] = [];
+    for (let f = 0; f < nf; f++) parts.push(encode('uint16', frames(1, h, w)), int64([f * 10]));
+    const v3 = fs.readFileSync(v3File('fuzzbase3.spe', {}, Buffer.concat(parts), xml));
+    let x = 987654321;
+    const rnd = (n: number) => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x % n; };
+    let opened = 0; let refused = 0;
+    for (let k = 0; k < 300; k++) {
+      const base = k % 2 ? v3 : v2;
+      let b = Buffer.from(base);
+      const kind = rnd(4);
+      if (kind === 0) b = b.subarray(0, rnd(b.length)); // truncate anywhere
+      else if (kind === 1) for (let m = 0; m < 1 + rnd(8); m++) b[rnd(b.length)] = rnd(256); // random bytes
+      else if (kind === 2) { // hit the header fields that matter
+        const offs = [42, 43, 108, 656, 678, 679, 682, 685, 1446, 1449, 1992, 1995, 3101, 3263, 3270];
+        for (let m = 0; m < 1 + rnd(3); m++) b[offs[rnd(offs.length)]] = rnd(256);
+      } else { // damage the XML text
+        const at = 4100 + rnd(b.length - 4100);
+        b = Buffer.concat([b.subarray(0, at), Buffer.from(['"', '<', '>', '/', '0', '99999999999', 'é'][rnd(7)]), b.subarray(at + 1)]);
+      }
+      const p = writeFile(`fuzz${k}.spe`, b);
+      try {
+        const s = openSpe(p);
+        for (let f = 0; f < s.frames; f++) s.readFrame(f);
+        s.close();
+        opened++;
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputFileError);
+        expect((e as Error).message).not.toContain('\n');
+        refused++;
+      }
+    }
+    expect(opened).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(20);
+  });
+});

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -46,6 +48,12 @@ Napi::Value guarded(const Napi::CallbackInfo& info, F&& f) {
     throw Napi::TypeError::New(env, e.message);
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "out of memory");
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("internal error: ") + e.what());
+  } catch (...) {
+    throw Napi::Error::New(env, "internal error");
   }
 }
 
@@ -425,6 +433,13 @@ struct BatchJob {
   std::vector<uint8_t> status;
 
   void run();
+
+ private:
+  static constexpr size_t kChunk = 64;  // frames taken at a time by a worker thread
+  std::vector<uint32_t> sharedIdx;
+  std::vector<double> sharedA, sharedB;
+  std::atomic<size_t> next{0};
+  void work();
 };
 
 void BatchJob::run() {
@@ -432,12 +447,33 @@ void BatchJob::run() {
   chi2.assign(nFrames, std::nan("")); dof.assign(nFrames, 0); iterations.assign(nFrames, 0);
   status.assign(nFrames, pyro::InvalidData);
   if (nFrames == 0) return;
-  std::vector<uint32_t> sharedIdx;
-  std::vector<double> sharedA, sharedB;
   if (!maskPerFrame) pyro::usedPixels(*grid, mask, sharedIdx, sharedA, sharedB);
-  std::atomic<size_t> next{0};
-  constexpr size_t kChunk = 64;
+  next = 0;
+  std::atomic<bool> failed{false};
   auto worker = [&]() {
+    try {
+      work();
+    } catch (...) {  // (bad_alloc) never let an exception leave a thread: that would abort the process
+      failed = true;
+      next = nFrames;
+    }
+  };
+  const int nt = std::max(1, std::min<int>(threads, static_cast<int>((nFrames + kChunk - 1) / kChunk)));
+  std::vector<std::thread> pool;
+  for (int k = 1; k < nt; k++) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // no more threads available: the ones running share the work
+    }
+  }
+  worker();
+  for (auto& th : pool) th.join();
+  if (failed) throw std::runtime_error("out of memory in a batch worker");
+}
+
+void BatchJob::work() {
+  {
     Scratch s;
     std::vector<uint32_t> idx;
     std::vector<double> ca, cb;
@@ -463,12 +499,7 @@ void BatchJob::run() {
         }
       }
     }
-  };
-  const int nt = std::max(1, std::min<int>(threads, static_cast<int>((nFrames + kChunk - 1) / kChunk)));
-  std::vector<std::thread> pool;
-  for (int k = 1; k < nt; k++) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
+  }
 }
 
 Napi::Object batchResult(Napi::Env env, const BatchJob& j) {
@@ -509,6 +540,7 @@ std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<
   if (info.Length() < 3 || !info[2].IsNumber()) typeFail(nfMsg);
   const double nfd = info[2].As<Napi::Number>().DoubleValue();
   if (!isInteger(nfd) || nfd < 0 || nfd > 9007199254740991.0) argFail(nfMsg);
+  if (n == 0 && nfd > 0) argFail("wavelengths must not be empty");
   const size_t nF = static_cast<size_t>(nfd);
   const double total = nfd * static_cast<double>(n);
   if (static_cast<double>(fr.length) != total)
@@ -567,7 +599,14 @@ class BatchWorker : public Napi::AsyncWorker {
       SetError(std::string("batch fit failed: ") + e.what());
     }
   }
-  void OnOK() override { deferred_.Resolve(batchResult(Env(), *job_)); }
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    try {
+      deferred_.Resolve(batchResult(Env(), *job_));
+    } catch (const Napi::Error& e) {  // e.g. the result arrays cannot be allocated
+      deferred_.Reject(e.Value());
+    }
+  }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
@@ -593,6 +632,10 @@ Napi::Value FitPlanckBatch(const Napi::CallbackInfo& info) {
   } catch (const TypeErr& e) {
     auto d = Napi::Promise::Deferred::New(env);
     d.Reject(Napi::TypeError::New(env, e.message).Value());
+    return d.Promise();
+  } catch (const std::bad_alloc&) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(Napi::Error::New(env, "out of memory").Value());
     return d.Promise();
   }
 }

@@ -250,6 +250,7 @@ export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: 
   if (typeof nFrames !== 'number' || !Number.isInteger(nFrames) || nFrames < 0 || nFrames > Number.MAX_SAFE_INTEGER) {
     fail('nFrames must be a non-negative integer');
   }
+  if (n === 0 && nFrames > 0) fail('wavelengths must not be empty');
   const total = nFrames * n;
   if (fr.length !== total) fail(`frames length ${fr.length} does not match nFrames × pixels = ${total}`);
   const o = optionsObject(opts);

@@ -72,6 +72,7 @@ const cases: [string, Call, RegExp][] = [
   ['batch variance length', (e) => e.fitPlanckBatchSync(wl, frames, 2, { variance: new Float64Array(50) }), /variance length 50 does not match frames length 100/],
   ['batch mask length', (e) => e.fitPlanckBatchSync(wl, frames, 2, { mask: new Uint8Array(70) }), /mask length 70 must be pixels \(50\) or nFrames × pixels \(100\)/],
   ['batch mask value', (e) => e.fitPlanckBatchSync(wl, frames, 2, { mask: with_(new Uint8Array(100), 77, 3) }), /mask\[77\] must be 0 or 1/],
+  ['batch on an empty grid', (e) => e.fitPlanckBatchSync(new Float64Array(0), new Float64Array(0), 1e12), /wavelengths must not be empty/],
   ['threads 0', (e) => e.fitPlanckBatchSync(wl, frames, 2, { threads: 0 }), /threads must be an integer in \[1, 256\]/],
   ['batch bad wavelength', (e) => e.fitPlanckBatchSync(with_(wl, 2, -1), frames, 2), /wavelengths\[2\] must be finite and > 0/],
 ];

@@ -57,8 +57,10 @@ export interface ShotOptions {
   slope?: number;
   /** The plateau (default start 25 W, width 6 W, slope fraction 0.1); null for a straight line. */
   plateau?: PlateauOptions | null;
-  /** Sample emissivity (constant, default 0.5). */
+  /** Sample emissivity at 700 nm (default 0.5). */
   emissivity?: number;
+  /** Emissivity slope per nm: ε(λ) = emissivity · (1 + emissivitySlope · (λ − 700)) (default 0, a greybody). */
+  emissivitySlope?: number;
   /** Expected peak counts above bias, brightest row, hottest frame (default 40000). */
   peakCounts?: number;
   /** Downstream band rows [a, b], inclusive, 0-based (default around rows/4). */
@@ -94,7 +96,7 @@ export interface ShotOptions {
 export interface ResolvedShotOptions {
   frames: number; seed: number; rows: number; width: number; wavelengthStart: number; wavelengthEnd: number;
   exposureTime: number; frameInterval: number; powerStart: number; powerEnd: number; framesPerStep: number;
-  t0: number; slope: number; plateau: PlateauOptions | null; emissivity: number; peakCounts: number;
+  t0: number; slope: number; plateau: PlateauOptions | null; emissivity: number; emissivitySlope: number; peakCounts: number;
   downstreamRows: [number, number]; upstream: boolean; upstreamRows: [number, number] | null; upstreamOffset: number;
   upstreamBrightness: number; strayLight: number; cosmicRate: number; saturateFrame: number | null;
   detector: Required<DetectorModel>;
@@ -182,6 +184,7 @@ export function resolveShotOptions(o: ShotOptions = {}): ResolvedShotOptions {
     slope: o.slope ?? 50,
     plateau: o.plateau === undefined ? { start: 25, width: 6, slopeFraction: 0.1 } : o.plateau,
     emissivity: o.emissivity ?? 0.5,
+    emissivitySlope: o.emissivitySlope ?? 0,
     peakCounts: o.peakCounts ?? 40000,
     downstreamRows: ds,
     upstream,
@@ -297,13 +300,17 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
   if (o.saturateFrame !== null) truth.saturated[o.saturateFrame] = 1;
 
   // brightness scale: the hottest frame peaks at peakCounts in the brightest row
-  const shape = (T: number, resp: Float64Array, eps: number, out: Float64Array): Float64Array => {
-    for (let j = 0; j < width; j++) out[j] = resp[j] * eps * planckRadiance(wavelength[j], T) / L_REF;
+  const epsSample = Float64Array.from(wavelength, (l) => o.emissivity * (1 + o.emissivitySlope * (l - 700)));
+  need(epsSample.every((e) => e > 0), 'emissivity must stay positive over the wavelength range (check the slope)');
+  const shape = (T: number, resp: Float64Array, eps: number | Float64Array, out: Float64Array): Float64Array => {
+    for (let j = 0; j < width; j++) {
+      out[j] = resp[j] * (typeof eps === 'number' ? eps : eps[j]) * planckRadiance(wavelength[j], T) / L_REF;
+    }
     return out;
   };
   const tmp = new Float64Array(width);
   const maxOf = (a: Float64Array) => { let m = 0; for (const v of a) if (v > m) m = v; return m; };
-  const scale = o.peakCounts / (peakDsRow * maxOf(shape(tMax, respDs, o.emissivity, tmp)));
+  const scale = o.peakCounts / (peakDsRow * maxOf(shape(tMax, respDs, epsSample, tmp)));
   const lampScale = o.lamp.peakCounts / (peakDsRow * Math.max(maxOf(shape(o.lamp.temperature, respDs, 1, tmp)),
     respUs ? maxOf(shape(o.lamp.temperature, respUs, 1, new Float64Array(width))) : 0));
   const lampShape = { ds: shape(o.lamp.temperature, respDs, 1, new Float64Array(width)),
@@ -344,13 +351,13 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
   };
 
   const sideSpectra = (i: number) => {
-    const ds = shape(truth.temperature[i], respDs, o.emissivity, new Float64Array(width));
+    const ds = shape(truth.temperature[i], respDs, epsSample, new Float64Array(width));
     // the saturated frame: brightness raised until its peak is 2.5 × full scale (T unchanged)
     const f = truth.saturated[i] ? Math.max(1, 2.5 * det.fullScale / (scale * peakDsRow * maxOf(ds))) : 1;
     for (let j = 0; j < width; j++) ds[j] *= scale * f;
     let us: Float64Array | null = null;
     if (respUs && truth.temperatureUpstream) {
-      us = shape(truth.temperatureUpstream[i], respUs, o.emissivity, new Float64Array(width));
+      us = shape(truth.temperatureUpstream[i], respUs, epsSample, new Float64Array(width));
       for (let j = 0; j < width; j++) us[j] *= scale * f;
     }
     return { ds, us };
@@ -485,6 +492,7 @@ export function writeShot(shot: SimulatedShot, dir: string, onProgress?: (done: 
     temperature: { t0: o.t0, slope: o.slope, plateau: o.plateau, upstreamOffset: o.upstream ? o.upstreamOffset : null,
       min: t.temperature.reduce((a, b) => Math.min(a, b), Infinity), max: t.temperature.reduce((a, b) => Math.max(a, b), -Infinity) },
     emissivity: o.emissivity,
+    emissivitySlope: o.emissivitySlope,
     peakCounts: o.peakCounts,
     lamp: { temperature: o.lamp.temperature, emissivity: 1, frames: o.lamp.frames, exposureTime: o.lamp.exposureTime, peakCounts: o.lamp.peakCounts },
     dark: { frames: o.dark.frames, exposureTime: o.exposureTime },

@@ -129,6 +129,34 @@ describe('simulated frames', () => {
   });
 });
 
+describe('emissivity slope', () => {
+  it('dividing out the known ε(λ) recovers T; ignoring it biases T', () => {
+    const slope = -4e-4;
+    const shot = simulateShot({ frames: 10, seed: 2, emissivitySlope: slope });
+    const o = shot.options; const wl = shot.wavelength;
+    const i = 9; const frame = shot.frame(i);
+    const avg = (get: (k: number) => Float64Array, n: number) => {
+      const acc = new Float64Array(o.rows * o.width);
+      for (let k = 0; k < n; k++) get(k).forEach((v, j) => { acc[j] += v / n; });
+      return acc;
+    };
+    const lamp = avg(shot.lampFrame, o.lamp.frames); const dark = avg(shot.darkFrame, o.dark.frames);
+    const [a, b] = o.downstreamRows;
+    const used = Array.from(wl.keys()).filter((j) => wl[j] >= 570 && wl[j] <= 830);
+    const y = used.map((j) => {
+      let s = 0; let l = 0; let d = 0;
+      for (let r = a; r <= b; r++) { s += frame[r * o.width + j]; l += lamp[r * o.width + j]; d += dark[r * o.width + j]; }
+      return (s - d) / (l - d) * planckRadiance(wl[j], o.lamp.temperature);
+    });
+    const x = Float64Array.from(used, (j) => wl[j]);
+    const truthT = shot.truth.temperature[i];
+    const tCorrected = fitT(x, Float64Array.from(y, (v, k) => v / (1 + slope * (x[k] - 700))));
+    const tRaw = fitT(x, Float64Array.from(y));
+    expect(Math.abs(tCorrected - truthT) / truthT).toBeLessThan(0.003);
+    expect(Math.abs(tRaw - truthT) / truthT).toBeGreaterThan(0.01);
+  });
+});
+
 describe('writeShot', () => {
   it('writes files the reader reads back, with truth, power log and parameters', () => {
     const shot = simulateShot({ frames: 30, seed: 5, rows: 12, upstream: true, saturateFrame: 2 });

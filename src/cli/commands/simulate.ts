@@ -34,7 +34,7 @@ interface SimulateCliOptions {
   powerStart: number; powerEnd: number; framesPerStep: number; t0: number; slope: number;
   plateau: boolean; plateauStart: number; plateauWidth: number; plateauSlope: number;
   upstream?: boolean; dsRows?: [number, number]; usRows?: [number, number]; usOffset: number;
-  cosmicRate: number; saturateFrame?: number; lampTemperature: number; lampFrames: number; darkFrames: number;
+  emissivity: number; emissivitySlope: number; cosmicRate: number; saturateFrame?: number; lampTemperature: number; lampFrames: number; darkFrames: number;
   peakCounts: number; noise: 'fast' | 'exact'; json?: boolean;
 }
 
@@ -72,6 +72,8 @@ export function register(program: Command): void {
     .addOption(new Option('--ds-rows <A:B>', 'downstream band rows (0-based, inclusive)').argParser(rowsRange('--ds-rows')))
     .addOption(new Option('--us-rows <A:B>', 'upstream band rows (implies --upstream)').argParser(rowsRange('--us-rows')))
     .addOption(new Option('--us-offset <K>', 'upstream minus downstream temperature').default(-60).argParser(num('--us-offset')))
+    .addOption(new Option('--emissivity <E>', 'sample emissivity at 700 nm').default(0.5).argParser(num('--emissivity', { min: 1e-6 })))
+    .addOption(new Option('--emissivity-slope <per-nm>', 'emissivity = E·(1 + slope·(λ − 700)), λ in nm').default(0).argParser(num('--emissivity-slope')))
     .addOption(new Option('--cosmic-rate <F>', 'fraction of frames with a cosmic-ray spike').default(0).argParser(num('--cosmic-rate', { min: 0, max: 1 })))
     .addOption(new Option('--saturate-frame <I>', 'make frame I bright enough to clip at 65535').argParser(num('--saturate-frame', { int: true, min: 0 })))
     .addOption(new Option('--lamp-temperature <K>', 'calibration lamp temperature').default(2800).argParser(num('--lamp-temperature', { min: 1 })))
@@ -96,6 +98,7 @@ Then: pyrolive analyze shot/shot.spe --calibration shot/lamp.spe --lamp-temperat
         powerStart: o.powerStart, powerEnd: o.powerEnd, framesPerStep: o.framesPerStep, t0: o.t0, slope: o.slope,
         plateau: o.plateau ? { start: o.plateauStart, width: o.plateauWidth, slopeFraction: o.plateauSlope } : null,
         upstream: !!(o.upstream || o.usRows), downstreamRows: o.dsRows, upstreamRows: o.usRows, upstreamOffset: o.usOffset,
+        emissivity: o.emissivity, emissivitySlope: o.emissivitySlope,
         cosmicRate: o.cosmicRate, saturateFrame: o.saturateFrame ?? null,
         lamp: { temperature: o.lampTemperature, frames: o.lampFrames }, dark: { frames: o.darkFrames },
         peakCounts: o.peakCounts, noise: o.noise,

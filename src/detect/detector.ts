@@ -1,0 +1,392 @@
+/**
+ * The online slope-change detector: a pure, incremental state machine. Feed points in time order with push(),
+ * read new or refined events from its return value; finish() runs the offline segmented fit over everything.
+ *
+ * Per usable point (bounded work: at most `window` recent points are looked at):
+ *  1. leg bookkeeping: a power reversal larger than `reversalTolerance` starts a new leg (a cooling leg is its
+ *     own segment, never a slope change);
+ *  2. the kink test on the current segment (points since the leg start or the last confirmed kink, at most
+ *     `window`): quadratic + hinge against quadratic at every candidate kink (robust: 4σ rejection around the
+ *     best fit, σ from the scatter); the statistic is the largest |z| over candidates;
+ *  3. confirmation: |z| ≥ threshold on `confirmations` consecutive points with the same sign → an event
+ *     (downward: a slope-change, or a plateau when slopeAfter < plateauRatio·slopeBefore; upward after an open
+ *     downward event: that event's end); the segment then restarts at the kink;
+ *  4. refinement: the latest kinks are re-placed by a continuous line + hinge fit on the points between their
+ *     neighbouring kinks, and updates are emitted when they move.
+ */
+import {
+  DEFAULT_DETECTOR_OPTIONS, DetectorOptions, DetectorUpdate, DetectPoint, OfflineResult, ResolvedDetectorOptions,
+  SkipCounts, SlopeEvent,
+} from './types';
+import { HingeData, HingeFit, scanHinge } from './hinge';
+import { offlineFit } from './offline';
+import { invertMatrix } from './stats';
+import { UsageError } from '../errors';
+
+const BAD_FLAGS = new Set(['corrupt', 'fit-failed', 'weak', 'saturated']);
+
+/** A usable point as stored by the detector. */
+export interface StoredPoint {
+  index: number;
+  power: number;
+  temperature: number;
+  /** Relative weight (1/σ², normalised later), 1 when no error was given. */
+  weight: number;
+  /** Leg number. */
+  leg: number;
+}
+
+export interface Leg {
+  id: number;
+  direction: 0 | 1 | -1;
+  /** Ordinal (into the usable points) of the first point. */
+  first: number;
+  /** Ordinal one past the last point (grows). */
+  end: number;
+  /** Running extreme of power in the leg's direction. */
+  extreme: number;
+  extremeOrdinal: number;
+}
+
+/** A kink placed on a leg: the start or the end of an event. */
+interface Kink {
+  eventId: number;
+  role: 'start' | 'end';
+  leg: number;
+  /** Position in x = direction × power. */
+  x: number;
+  /** Ordinal of the first usable point beyond the kink (in time). */
+  ordinalAfter: number;
+  /** Frozen once enough points follow it. */
+  frozen: boolean;
+}
+
+export function resolveOptions(opts: DetectorOptions = {}): ResolvedDetectorOptions {
+  const o = { ...DEFAULT_DETECTOR_OPTIONS } as ResolvedDetectorOptions;
+  for (const [k, v] of Object.entries(opts)) {
+    if (v === undefined) continue;
+    if (!(k in o)) throw new UsageError(`unknown detector option: ${k}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`detector option ${k} must be a finite number`);
+    (o as unknown as Record<string, number>)[k] = v;
+  }
+  if (o.threshold <= 0) throw new UsageError('threshold must be > 0');
+  if (!Number.isInteger(o.confirmations) || o.confirmations < 1) throw new UsageError('confirmations must be an integer ≥ 1');
+  if (!Number.isInteger(o.window) || o.window < 12) throw new UsageError('window must be an integer ≥ 12');
+  if (!Number.isInteger(o.minBefore) || o.minBefore < 4) throw new UsageError('minBefore must be an integer ≥ 4');
+  if (!Number.isInteger(o.minAfter) || o.minAfter < 2) throw new UsageError('minAfter must be an integer ≥ 2');
+  if (!Number.isInteger(o.minAfterLevels) || o.minAfterLevels < 1) throw new UsageError('minAfterLevels must be an integer ≥ 1');
+  if (o.minBefore + o.minAfter > o.window) throw new UsageError('window must be ≥ minBefore + minAfter');
+  if (o.powerResolution < 0 || o.reversalTolerance <= 0) throw new UsageError('powerResolution ≥ 0 and reversalTolerance > 0 required');
+  if (!(o.plateauRatio > 0 && o.plateauRatio < 1)) throw new UsageError('plateauRatio must be in (0, 1)');
+  if (!(o.rejectSigma >= 2)) throw new UsageError('rejectSigma must be ≥ 2');
+  return o;
+}
+
+export class SlopeChangeDetector {
+  readonly options: ResolvedDetectorOptions;
+  private pts: StoredPoint[] = [];
+  private legs: Leg[] = [];
+  private streak = 0;
+  private streakSign = 0;
+  private evts: SlopeEvent[] = [];
+  private kinks: Kink[] = [];
+  private nextId = 1;
+  private skip: SkipCounts = { total: 0, flagged: 0, nonFinite: 0, belowMinTemperature: 0 };
+  private lastIndex = -Infinity;
+  private maxStat = 0;
+
+  /** @param exactStatistic calibration aid: compute the leave-out statistic in full whenever |z| ≥ 3 (slower),
+   * so that maxStatistic is exact below the threshold too. */
+  constructor(opts: DetectorOptions = {}, private readonly exact = false) {
+    this.options = resolveOptions(opts);
+  }
+
+  /** Events so far (snapshots). */
+  get events(): SlopeEvent[] { return this.evts.map((e) => ({ ...e })); }
+  /** Skipped points so far. */
+  get skipped(): SkipCounts { return { ...this.skip }; }
+  /** Usable points so far. */
+  get points(): number { return this.pts.length; }
+  /** Largest confirmed statistic (min over the confirmation run) seen so far, σ: a calibration aid. */
+  get maxStatistic(): number { return this.maxStat; }
+
+  /** Feed one point; returns new or refined events (empty most of the time). */
+  push(p: DetectPoint): DetectorUpdate[] {
+    const o = this.options;
+    const idx = p.index;
+    if (Number.isFinite(idx)) this.lastIndex = idx;
+    if (p.flags && p.flags.some((f) => BAD_FLAGS.has(f))) { this.skip.total++; this.skip.flagged++; return []; }
+    const err = p.temperatureError;
+    if (!Number.isFinite(p.power) || !Number.isFinite(p.temperature) || !Number.isFinite(idx) ||
+      (err !== undefined && err !== null && !(Number.isFinite(err) && err > 0))) {
+      this.skip.total++; this.skip.nonFinite++; return [];
+    }
+    if (p.temperature < o.minTemperature) { this.skip.total++; this.skip.belowMinTemperature++; return []; }
+    const ordinal = this.pts.length;
+    const weight = err !== undefined && err !== null ? 1 / (err * err) : 1;
+
+    // 1. legs
+    let leg = this.legs[this.legs.length - 1];
+    if (!leg) {
+      leg = { id: 0, direction: 0, first: 0, end: 0, extreme: p.power, extremeOrdinal: 0 };
+      this.legs.push(leg);
+    }
+    const tol = o.reversalTolerance;
+    if (leg.direction === 0) {
+      const p0 = this.pts.length > leg.first ? this.pts[leg.first].power : p.power;
+      if (Math.abs(p.power - p0) > tol) {
+        leg.direction = p.power > p0 ? 1 : -1;
+        // extreme so far in that direction
+        leg.extreme = -Infinity;
+        for (let i = leg.first; i < ordinal; i++) {
+          const x = leg.direction * this.pts[i].power;
+          if (x >= leg.extreme) { leg.extreme = x; leg.extremeOrdinal = i; }
+        }
+      }
+    } else if (leg.direction * p.power < leg.extreme - tol) {
+      // reversal: a new leg from the turning point
+      const turn = leg.extremeOrdinal;
+      leg.end = turn + 1;
+      const nl: Leg = { id: leg.id + 1, direction: leg.direction === 1 ? -1 : 1, first: turn, end: turn + 1, extreme: -Infinity, extremeOrdinal: turn };
+      for (let i = turn; i < ordinal; i++) {
+        const x = nl.direction * this.pts[i].power;
+        if (x >= nl.extreme) { nl.extreme = x; nl.extremeOrdinal = i; }
+      }
+      // the turning point belongs to both legs; later points re-assigned
+      for (let i = turn + 1; i < ordinal; i++) this.pts[i].leg = nl.id;
+      for (const k of this.kinks) if (k.leg === leg.id) k.frozen = true;
+      this.legs.push(nl);
+      leg = nl;
+      this.streak = 0; this.streakSign = 0;
+    }
+    this.pts.push({ index: idx, power: p.power, temperature: p.temperature, weight, leg: leg.id });
+    leg.end = ordinal + 1;
+    if (leg.direction !== 0) {
+      const x = leg.direction * p.power;
+      if (x >= leg.extreme) { leg.extreme = x; leg.extremeOrdinal = ordinal; }
+    }
+
+    const updates: DetectorUpdate[] = [];
+    if (leg.direction !== 0) this.test(leg, idx, updates);
+    this.refine(idx, updates);
+    return updates;
+  }
+
+  /** Sorted (by x) data of ordinals [a, b) on a leg. Also returns the ordinal of each sorted point. */
+  private data(leg: Leg, a: number, b: number): { d: HingeData; ord: Int32Array } {
+    const n = Math.max(b - a, 0);
+    const ord = new Int32Array(n);
+    for (let i = 0; i < n; i++) ord[i] = a + i;
+    const dir = leg.direction || 1;
+    const pts = this.pts;
+    const arr = Array.from(ord).sort((i, j) => dir * pts[i].power - dir * pts[j].power || i - j);
+    const x = new Float64Array(n); const y = new Float64Array(n); const w0 = new Float64Array(n);
+    let wsum = 0;
+    for (let i = 0; i < n; i++) { const q = pts[arr[i]]; x[i] = dir * q.power; y[i] = q.temperature; w0[i] = q.weight; wsum += q.weight; ord[i] = arr[i]; }
+    const norm = n / (wsum || 1);
+    for (let i = 0; i < n; i++) w0[i] *= norm;
+    return { d: { x, y, w0, n }, ord };
+  }
+
+  private test(leg: Leg, idx: number, updates: DetectorUpdate[]): void {
+    const o = this.options;
+    const end = this.pts.length;
+    const a = Math.max(leg.first, end - o.window);
+    const { d, ord } = this.data(leg, a, end);
+    const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
+    const fit = scanHinge(d, {
+      fixed,
+      quadratic: true, minBefore: o.minBefore, minAfter: o.minAfter, minAfterLevels: o.minAfterLevels,
+      resolution: o.powerResolution, rejectSigma: o.rejectSigma, iterations: 3,
+      jackknife: 2, floor: o.minTemperature,
+      ...(this.exact ? { jackknifeFrom: 3 } : { jackknifeFrom: o.threshold, jackknifeStop: o.threshold }),
+    });
+    if (!fit) { this.streak = 0; this.streakSign = 0; return; }
+    const z = fit.z;
+    const sign = Math.sign(z);
+    if (Math.abs(z) >= o.threshold && (this.streak === 0 || sign === this.streakSign)) { this.streak++; this.streakSign = sign; } else if (Math.abs(z) >= o.threshold) { this.streak = 1; this.streakSign = sign; } else { this.streak = 0; this.streakSign = 0; }
+    this.trackStat(Math.abs(z));
+    if (this.streak < o.confirmations) return;
+    this.streak = 0; this.streakSign = 0;
+    this.confirm(leg, fit, d, ord, idx, updates);
+  }
+
+  private recentZ: number[] = [];
+  private trackStat(z: number): void {
+    const c = this.options.confirmations;
+    this.recentZ.push(z);
+    if (this.recentZ.length > c) this.recentZ.shift();
+    if (this.recentZ.length === c) this.maxStat = Math.max(this.maxStat, Math.min(...this.recentZ));
+  }
+
+  private confirm(leg: Leg, fit: HingeFit, d: HingeData, ord: Int32Array, idx: number, updates: DetectorUpdate[]): void {
+    const o = this.options;
+    const dir = leg.direction === -1 ? -1 : 1;
+    // place the kink with the continuous line + hinge on the same data, near the detected position
+    const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
+    const ref = scanHinge(d, {
+      fixed,
+      quadratic: false, minBefore: Math.min(4, o.minBefore), minAfter: 2, minAfterLevels: 1,
+      resolution: o.powerResolution, rejectSigma: o.rejectSigma, iterations: 3, continuous: true, floor: o.minTemperature,
+    }) ?? fit;
+    const kx = ref.kappa;
+    let after = Infinity;
+    for (let i = 0; i < d.n; i++) if (d.x[i] > kx) after = Math.min(after, ord[i]);
+    if (!Number.isFinite(after)) after = ord[d.n - 1];
+    // change of dT/dP across the kink in time order
+    const downward = dir * fit.slopeChange < 0;
+    const open = [...this.evts].reverse().find((e) => e.direction === dir && e.endPower === null && e.slopeAfter < e.slopeBefore &&
+      this.kinks.some((k) => k.eventId === e.id && k.leg === leg.id));
+    if (!downward && open) {
+      open.endPower = dir * kx;
+      open.endIndex = this.pts[after].index;
+      open.endDetectedAtIndex = idx;
+      open.endSignificance = Math.abs(fit.z);
+      open.slopeEnd = dir * ref.slopeAfter;
+      open.slopeEndError = ref.slopeAfterError;
+      open.endPowerError = null;
+      this.kinks.push({ eventId: open.id, role: 'end', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
+      // the start kink keeps refining until enough points follow the end
+      updates.push({ type: 'end', atIndex: idx, event: { ...open } });
+    } else {
+      const sb = dir * ref.slopeBefore; const sa = dir * ref.slopeAfter;
+      const e: SlopeEvent = {
+        id: this.nextId++,
+        kind: downward && sa < o.plateauRatio * sb ? 'plateau' : 'slope-change',
+        startPower: dir * kx,
+        endPower: null,
+        startIndex: this.pts[after].index,
+        endIndex: null,
+        detectedAtIndex: idx,
+        endDetectedAtIndex: null,
+        slopeBefore: sb,
+        slopeAfter: sa,
+        slopeEnd: null,
+        temperature: ref.yAtKink,
+        significance: Math.abs(fit.z),
+        endSignificance: null,
+        startPowerError: null,
+        endPowerError: null,
+        slopeBeforeError: ref.slopeBeforeError,
+        slopeAfterError: ref.slopeAfterError,
+        slopeEndError: null,
+        direction: dir,
+        refined: false,
+      };
+      // earlier kinks of this leg stop refining
+      for (const k of this.kinks) if (k.leg === leg.id) k.frozen = true;
+      this.evts.push(e);
+      this.kinks.push({ eventId: e.id, role: 'start', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
+      updates.push({ type: 'new', atIndex: idx, event: { ...e } });
+    }
+  }
+
+  /** Re-place the latest kinks with the points that arrived since. */
+  private refine(idx: number, updates: DetectorUpdate[]): void {
+    const o = this.options;
+    const end = this.pts.length;
+    for (let ki = 0; ki < this.kinks.length; ki++) {
+      const k = this.kinks[ki];
+      if (k.frozen) continue;
+      const leg = this.legs[k.leg];
+      // neighbours on the same leg
+      let prev: Kink | undefined; let next: Kink | undefined;
+      for (const q of this.kinks) {
+        if (q === k || q.leg !== k.leg) continue;
+        if (q.x < k.x && (!prev || q.x > prev.x)) prev = q;
+        if (q.x > k.x && (!next || q.x < next.x)) next = q;
+      }
+      const a0 = prev ? prev.ordinalAfter : leg.first;
+      const a = Math.max(a0, k.ordinalAfter - o.window);
+      const b = Math.min(next ? next.ordinalAfter : end, k.ordinalAfter + o.window, end);
+      if (!next && end - k.ordinalAfter >= o.window) k.frozen = true;
+      if (b - a < 8) continue;
+      const { d, ord } = this.data(leg, a, b);
+      const lo = prev ? prev.x : -Infinity; const hi = next ? next.x : Infinity;
+      const fit = scanHinge(d, {
+        quadratic: false, minBefore: 3, minAfter: 2, minAfterLevels: 1, resolution: o.powerResolution,
+        rejectSigma: o.rejectSigma, iterations: 3, continuous: true, lo, hi,
+      });
+      if (!fit) continue;
+      const dir = leg.direction === -1 ? -1 : 1;
+      const e = this.evts.find((q) => q.id === k.eventId)!;
+      let after = Infinity;
+      for (let i = 0; i < d.n; i++) if (d.x[i] > fit.kappa) after = Math.min(after, ord[i]);
+      if (!Number.isFinite(after)) continue;
+      const moved = Math.abs(fit.kappa - k.x);
+      k.x = fit.kappa; k.ordinalAfter = after;
+      const before = { ...e };
+      if (k.role === 'start') {
+        e.startPower = dir * fit.kappa;
+        e.startIndex = this.pts[after].index;
+        e.slopeBefore = dir * fit.slopeBefore; e.slopeBeforeError = fit.slopeBeforeError;
+        if (e.endPower === null) { e.slopeAfter = dir * fit.slopeAfter; e.slopeAfterError = fit.slopeAfterError; }
+        e.temperature = fit.yAtKink;
+        e.startPowerError = kinkError(fit, d);
+        if (e.endPower === null && e.slopeAfter < e.slopeBefore) e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
+      } else {
+        e.endPower = dir * fit.kappa;
+        e.endIndex = this.pts[after].index;
+        e.slopeAfter = dir * fit.slopeBefore; e.slopeAfterError = fit.slopeBeforeError;
+        e.slopeEnd = dir * fit.slopeAfter; e.slopeEndError = fit.slopeAfterError;
+        e.endPowerError = kinkError(fit, d);
+        e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
+      }
+      if (moved > 0.01 || before.kind !== e.kind || before.startIndex !== e.startIndex || before.endIndex !== e.endIndex) {
+        updates.push({ type: 'update', atIndex: idx, event: { ...e } });
+      }
+    }
+  }
+
+  /** Offline refinement over the whole curve (does not change the online state). */
+  finish(): OfflineResult {
+    const fit = offlineFit(this.pts, this.legs, this.evts, this.kinks.map((k) => ({ eventId: k.eventId, role: k.role, leg: k.leg, x: k.x })), this.options);
+    return { events: fit.events, fit: fit.fit, points: this.pts.length, skipped: { ...this.skip }, };
+  }
+
+  /** Usable points stored so far (for plots), with the leg they belong to. */
+  usedPoints(): ReadonlyArray<Readonly<StoredPoint>> { return this.pts; }
+  /** The legs (heating/cooling runs) so far. */
+  legList(): ReadonlyArray<Readonly<Leg>> { return this.legs; }
+  /** Index of the last point pushed. */
+  get lastPointIndex(): number { return this.lastIndex; }
+}
+
+/** 1σ of the kink position of a line + hinge fit: delta method, σκ ≈ σ_y-intercept-shift / |Δslope| using the
+ * full Gauss–Newton covariance of (a, b, c, κ). */
+export function kinkError(fit: HingeFit, d: HingeData): number | null {
+  const c = fit.slopeChange;
+  if (!(Math.abs(c) > 0)) return null;
+  // J columns: 1, x, h, −c·1[x>κ] ; weights fit.w
+  const p = 4;
+  const A = new Float64Array(p * p);
+  let nPos = 0; let rss = 0;
+  for (let i = 0; i < d.n; i++) {
+    const w = fit.w[i]; if (!(w > 0)) continue;
+    nPos++;
+    const x = d.x[i];
+    const h = x > fit.kappa ? x - fit.kappa : 0;
+    const g = [1, x - fit.kappa, h, x > fit.kappa ? -c : 0];
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) A[a * p + b] += w * g[a] * g[b];
+    const r = d.y[i] - predictLineHinge(fit, x);
+    rss += w * r * r;
+  }
+  if (nPos <= p) return null;
+  const inv = invertMatrix(A, p);
+  if (!inv) return null;
+  const s2 = rss / (nPos - p);
+  const v = inv[p * p - 1] * s2;
+  return v > 0 ? Math.sqrt(v) : null;
+}
+
+function predictLineHinge(fit: HingeFit, x: number): number {
+  const h = x > fit.kappa ? x - fit.kappa : 0;
+  return fit.yAtKink + fit.slopeBefore * (x - fit.kappa) + fit.slopeChange * h;
+}
+
+
+
+/** Convenience factory. */
+export function createDetector(opts?: DetectorOptions): SlopeChangeDetector {
+  return new SlopeChangeDetector(opts);
+}

@@ -1,0 +1,427 @@
+/**
+ * The kink test: a continuous hinge
+ *     y = β0 + β1 u (+ β2 u²) + Σ_f γ_f·max(0, u − κ_f) + c·max(0, u − κ)
+ * fitted by weighted least squares at every candidate kink κ, in O(1) per candidate from suffix sums over the
+ * points sorted by x. κ_f are kinks already confirmed (fixed regressors, all before the candidates).
+ *
+ * With `quadratic` the base model is a quadratic (the smooth alternative: it absorbs power-law bends
+ * T ∝ P^0.85–0.97 and radiative curvature over the window), so the hinge term c is only significant for a bend
+ * sharper than any parabola. Without it (line + hinge) it is the segmented fit used to place a kink.
+ *
+ * Coordinates: u = (x − xc)/xs with xc, xs from the data range (conditioning); results are given back in x.
+ */
+import { invertMatrix, madSigma, tToZ } from './stats';
+
+export interface HingeData {
+  /** sorted ascending */
+  x: Float64Array;
+  y: Float64Array;
+  /** Base weights (1/σ_i², relative), > 0. */
+  w0: Float64Array;
+  n: number;
+}
+
+export interface HingeScanOptions {
+  quadratic: boolean;
+  /** Minimum non-rejected points between the last fixed kink (or the window start) and a candidate. */
+  minBefore: number;
+  minAfter: number;
+  minAfterLevels: number;
+  resolution: number;
+  rejectSigma: number;
+  /** Robust iterations (fit, reject at rejectSigma × MAD σ, refit). */
+  iterations?: number;
+  /** Refine κ continuously between power levels (golden section). */
+  continuous?: boolean;
+  /** Leave-out robustness: the reported z is the smallest |z| (same κ) over deletions of up to `jackknife`
+   * (0, 1 or 2) points among those beyond the kink (when ≤ 16) and those between the previous kink and the
+   * candidate (all when ≤ 16, else the first 6): no single pair of outliers can make a kink. Computed when
+   * |z| ≥ jackknifeFrom. */
+  jackknife?: number;
+  jackknifeFrom?: number;
+  /** Stop the leave-out search as soon as |z| falls below this (the decision is made then). */
+  jackknifeStop?: number;
+  /** Points whose FITTED y is below floor + 3σ are left out (selection on x, not on y: no truncation bias). */
+  floor?: number;
+  /** Already confirmed kinks (x units), fixed regressors; candidates are only searched beyond the last. */
+  fixed?: number[];
+  /** Restrict candidate kinks to [lo, hi] (x units). */
+  lo?: number;
+  hi?: number;
+}
+
+export interface HingeFit {
+  /** Kink position in x. */
+  kappa: number;
+  /** Slope change across the kink, dy/dx. */
+  slopeChange: number;
+  slopeChangeError: number;
+  /** dy/dx just before and just after the kink. */
+  slopeBefore: number;
+  slopeAfter: number;
+  slopeBeforeError: number;
+  slopeAfterError: number;
+  /** Fitted y at the kink. */
+  yAtKink: number;
+  /** t of the hinge term, its degrees of freedom, and the equivalent normal z (two-sided; after the leave-out
+   * check when requested). */
+  t: number;
+  dof: number;
+  z: number;
+  /** z before the leave-out check. */
+  zFull: number;
+  /** Residual scale (σ of unit weight). */
+  sigma: number;
+  /** Index (sorted order) of the first point beyond the kink. */
+  firstAfter: number;
+  /** Final weights (0 = rejected outlier). */
+  w: Float64Array;
+  /** Number of points rejected. */
+  rejected: number;
+  /** Prediction. */
+  predict: (x: number) => number;
+}
+
+interface Sums {
+  n: number;
+  s: Float64Array[]; // suffix sums s[m][i] = Σ_{k≥i} w u^m, m = 0..4
+  sy: Float64Array[]; // sy[m][i] = Σ_{k≥i} w u^m y, m = 0..2
+  syy: number;
+  yc: number;
+  xc: number;
+  xs: number;
+  u: Float64Array;
+  nPos: number;
+}
+
+function buildSums(d: HingeData, w: Float64Array): Sums {
+  const n = d.n;
+  const xc = 0.5 * (d.x[0] + d.x[n - 1]);
+  const xs = Math.max(0.5 * (d.x[n - 1] - d.x[0]), 1e-9);
+  let sw = 0; let swy = 0; let nPos = 0;
+  for (let i = 0; i < n; i++) { sw += w[i]; swy += w[i] * d.y[i]; if (w[i] > 0) nPos++; }
+  const yc = sw > 0 ? swy / sw : 0;
+  const u = new Float64Array(n);
+  for (let i = 0; i < n; i++) u[i] = (d.x[i] - xc) / xs;
+  const s = [0, 1, 2, 3, 4].map(() => new Float64Array(n + 1));
+  const sy = [0, 1, 2].map(() => new Float64Array(n + 1));
+  let syy = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const wi = w[i]; const ui = u[i]; const yi = d.y[i] - yc;
+    let p = wi;
+    for (let m = 0; m <= 4; m++) { s[m][i] = s[m][i + 1] + p; if (m <= 2) sy[m][i] = sy[m][i + 1] + p * yi; p *= ui; }
+    syy += wi * yi * yi;
+  }
+  return { n, s, sy, syy, yc, xc, xs, u, nPos };
+}
+
+/** A design column: a power u^a, or a hinge max(0, u − κ) whose support starts at sorted index j. */
+type Col = { a: number; kap?: undefined; j?: undefined } | { a?: undefined; kap: number; j: number };
+
+function colValue(c: Col, u: number): number {
+  if (c.kap === undefined) return c.a === 0 ? 1 : c.a === 1 ? u : u * u;
+  return u > c.kap ? u - c.kap : 0;
+}
+
+function inner(S: Sums, c1: Col, c2: Col): number {
+  const s = S.s;
+  if (c1.kap === undefined && c2.kap === undefined) return s[c1.a + c2.a][0];
+  if (c1.kap === undefined || c2.kap === undefined) {
+    const p = (c1.kap === undefined ? c1 : c2) as { a: number };
+    const h = (c1.kap === undefined ? c2 : c1) as { kap: number; j: number };
+    return s[p.a + 1][h.j] - h.kap * s[p.a][h.j];
+  }
+  const J = Math.max(c1.j, c2.j);
+  return s[2][J] - (c1.kap + c2.kap) * s[1][J] + c1.kap * c2.kap * s[0][J];
+}
+
+function innerY(S: Sums, c: Col): number {
+  if (c.kap === undefined) return S.sy[c.a][0];
+  return S.sy[1][c.j] - c.kap * S.sy[0][c.j];
+}
+
+interface PointFit {
+  rss: number; beta: Float64Array; p: number; nPos: number;
+  /** Schur complement of the last column (1 / (AᵀWA)⁻¹_last,last). */
+  schur: number;
+  A: Float64Array;
+}
+
+/** Inner products of the leading (fixed) columns, computed once per scan. */
+interface Prefix { S: Sums; cols: Col[]; A: Float64Array; b: Float64Array }
+function prefixOf(S: Sums, cols: Col[]): Prefix {
+  const q = cols.length;
+  const A = new Float64Array(q * q); const b = new Float64Array(q);
+  for (let r = 0; r < q; r++) {
+    b[r] = innerY(S, cols[r]);
+    for (let c = r; c < q; c++) { const v = inner(S, cols[r], cols[c]); A[r * q + c] = v; A[c * q + r] = v; }
+  }
+  return { S, cols, A, b };
+}
+
+/** WLS fit of the prefix columns plus `last` from the sums (Cholesky); `del` lists sorted indices left out. */
+function fitCols(S: Sums, colsIn: Col[], del?: number[], w?: Float64Array, yv?: Float64Array, pre?: Prefix): PointFit | null {
+  const cols = colsIn;
+  const p = cols.length;
+  const A = new Float64Array(p * p); const b = new Float64Array(p);
+  const q = pre && pre.cols.length === p - 1 ? p - 1 : 0;
+  if (q) {
+    for (let r = 0; r < q; r++) { b[r] = pre!.b[r]; for (let c = 0; c < q; c++) A[r * p + c] = pre!.A[r * q + c]; }
+  }
+  for (let r = 0; r < p; r++) {
+    if (r < q) { const c = p - 1; const v = inner(S, cols[r], cols[c]); A[r * p + c] = v; A[c * p + r] = v; continue; }
+    b[r] = innerY(S, cols[r]);
+    for (let c = r; c < p; c++) { const v = inner(S, cols[r], cols[c]); A[r * p + c] = v; A[c * p + r] = v; }
+  }
+  let syy = S.syy; let nPos = S.nPos;
+  if (del && w && yv) {
+    for (const i of del) {
+      const wi = w[i]; if (!(wi > 0)) continue;
+      const ui = S.u[i]; const yi = yv[i] - S.yc;
+      for (let r = 0; r < p; r++) {
+        const gr = colValue(cols[r], ui);
+        if (gr === 0) continue;
+        b[r] -= wi * gr * yi;
+        for (let c = 0; c < p; c++) A[r * p + c] -= wi * gr * colValue(cols[c], ui);
+      }
+      syy -= wi * yi * yi; nPos--;
+    }
+  }
+  // Cholesky A = L Lᵀ (L in the lower triangle of a copy)
+  const Lm = new Float64Array(A);
+  let scale = 0;
+  for (let i = 0; i < p; i++) scale = Math.max(scale, Lm[i * p + i]);
+  if (!(scale > 0)) return null;
+  for (let j = 0; j < p; j++) {
+    let dsum = Lm[j * p + j];
+    for (let k = 0; k < j; k++) dsum -= Lm[j * p + k] * Lm[j * p + k];
+    if (!(dsum > 1e-12 * Math.max(A[j * p + j], 1e-300))) return null;
+    const djj = Math.sqrt(dsum);
+    Lm[j * p + j] = djj;
+    for (let i = j + 1; i < p; i++) {
+      let v = Lm[i * p + j];
+      for (let k = 0; k < j; k++) v -= Lm[i * p + k] * Lm[j * p + k];
+      Lm[i * p + j] = v / djj;
+    }
+  }
+  const z = new Float64Array(p);
+  for (let i = 0; i < p; i++) { let v = b[i]; for (let k = 0; k < i; k++) v -= Lm[i * p + k] * z[k]; z[i] = v / Lm[i * p + i]; }
+  const beta = new Float64Array(p);
+  for (let i = p - 1; i >= 0; i--) { let v = z[i]; for (let k = i + 1; k < p; k++) v -= Lm[k * p + i] * beta[k]; beta[i] = v / Lm[i * p + i]; }
+  let fit = 0;
+  for (let i = 0; i < p; i++) fit += z[i] * z[i];
+  const lp = Lm[p * p - 1];
+  return { rss: Math.max(syy - fit, 0), beta, p, nPos, schur: lp * lp, A };
+}
+
+/** z of the last column (the candidate hinge). */
+function zOf(f: PointFit): number {
+  const dof = f.nPos - f.p;
+  if (dof < 1) return 0;
+  const s2 = f.rss / dof;
+  const v = s2 / f.schur;
+  if (!(v > 0)) return 0;
+  return tToZ(f.beta[f.p - 1] / Math.sqrt(v), dof);
+}
+
+/** Distinct levels of sorted x: start index of each group. */
+export function levelStarts(x: Float64Array, n: number, resolution: number): number[] {
+  const starts: number[] = [];
+  for (let i = 0; i < n; i++) if (i === 0 || x[i] - x[starts[starts.length - 1]] > resolution) starts.push(i);
+  return starts;
+}
+
+function golden(f: (k: number) => number, a: number, b: number, iters = 30): { k: number; v: number } {
+  const g = 0.6180339887498949;
+  let c = b - g * (b - a); let d = a + g * (b - a);
+  let fc = f(c); let fd = f(d);
+  for (let i = 0; i < iters; i++) {
+    if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); } else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
+  }
+  return fc < fd ? { k: c, v: fc } : { k: d, v: fd };
+}
+
+function firstAbove(u: Float64Array, n: number, v: number): number {
+  let lo = 0; let hi = n;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (u[m] > v) hi = m; else lo = m + 1; }
+  return lo;
+}
+
+/**
+ * Best hinge over candidate kinks, with robust re-weighting. Returns null when there are too few points or
+ * levels for any candidate.
+ */
+export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
+  const n = d.n;
+  if (n < o.minBefore + o.minAfter) return null;
+  const starts = levelStarts(d.x, n, o.resolution);
+  const L = starts.length;
+  const fixedX = (o.fixed ?? []).filter((k) => k > d.x[0] && k < d.x[n - 1]).sort((a, b) => a - b);
+  const lastFixed = fixedX.length ? fixedX[fixedX.length - 1] : -Infinity;
+  const cands: number[] = [];
+  for (let l = 0; l + 1 < L; l++) {
+    const xk = d.x[starts[l]];
+    if (xk <= lastFixed) continue;
+    if (o.lo !== undefined && xk < o.lo) continue;
+    if (o.hi !== undefined && xk > o.hi) continue;
+    if (n - starts[l + 1] < o.minAfter || L - (l + 1) < o.minAfterLevels) continue;
+    cands.push(l);
+  }
+  if (cands.length === 0) return null;
+  const w = new Float64Array(d.w0);
+  const iters = o.iterations ?? 3;
+  const base: Col[] = o.quadratic ? [{ a: 0 }, { a: 1 }, { a: 2 }] : [{ a: 0 }, { a: 1 }];
+  let best: { S: Sums; kap: number; j: number; fit: PointFit; cols: Col[]; segStart: number } | null = null;
+  for (let it = 0; it < iters; it++) {
+    const S = buildSums(d, w);
+    if (S.nPos < base.length + fixedX.length + 3) return null;
+    const fixedCols: Col[] = fixedX.map((x) => { const kap = (x - S.xc) / S.xs; return { kap, j: firstAbove(S.u, n, kap) }; });
+    const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j! : 0;
+    // candidates must keep enough non-rejected points and levels on each side
+    const pos = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? 1 : 0);
+    const posLevelsAfter = new Int32Array(L + 1);
+    for (let l = L - 1; l >= 0; l--) {
+      const e = l + 1 < L ? starts[l + 1] : n;
+      posLevelsAfter[l] = posLevelsAfter[l + 1] + (pos[e] - pos[starts[l]] > 0 ? 1 : 0);
+    }
+    best = null;
+    const pre = prefixOf(S, [...base, ...fixedCols]);
+    for (const l of cands) {
+      const j = starts[l + 1];
+      if (pos[j] - pos[segStart] < o.minBefore || pos[n] - pos[j] < o.minAfter || posLevelsAfter[l + 1] < o.minAfterLevels) continue;
+      const kap = S.u[starts[l]];
+      const cols = [...base, ...fixedCols, { kap, j }];
+      const f = fitCols(S, cols, undefined, undefined, undefined, pre);
+      if (f && (!best || f.rss < best.fit.rss)) best = { S, kap, j, fit: f, cols, segStart };
+    }
+    if (!best) return null;
+    // residuals and rejection
+    const pred = predictor(best.S, best.cols, best.fit.beta);
+    const res = new Float64Array(n);
+    for (let i = 0; i < n; i++) res[i] = (d.y[i] - pred(best.S.u[i])) * Math.sqrt(d.w0[i]);
+    const sr = madSigma(res);
+    if (!(sr > 0)) break;
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      let nw = Math.abs(res[i]) > o.rejectSigma * sr ? 0 : d.w0[i];
+      if (o.floor !== undefined && pred(best.S.u[i]) < o.floor + 3 * sr / Math.sqrt(d.w0[i])) nw = 0;
+      if (nw !== w[i]) { changed = true; w[i] = nw; }
+    }
+    if (!changed) break;
+    if (it === iters - 1) {
+      // weights changed on the last pass: refit at the same κ with the new weights
+      const S2 = buildSums(d, w);
+      const f = fitCols(S2, best.cols);
+      if (f && S2.nPos > best.cols.length) best = { ...best, S: S2, fit: f };
+    }
+  }
+  if (best && o.continuous) {
+    const S = best.S; const segStart = best.segStart;
+    const fixedCols = best.cols.slice(base.length, -1);
+    const pre = prefixOf(S, [...base, ...fixedCols]);
+    const pos = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? 1 : 0);
+      // refine κ between the neighbouring levels on both sides of the best level
+      const l = starts.indexOf(best.j) - 1;
+      const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
+      const intervals: Array<[number, number, number]> = [];
+      if (l >= 1 && lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap! : -Infinity) &&
+        pos[n] - pos[starts[l]] >= o.minAfter) intervals.push([lvlU(l - 1), lvlU(l), starts[l]]);
+      if (l + 1 < L) intervals.push([lvlU(l), lvlU(l + 1), starts[l + 1]]);
+      for (const [a, b, j] of intervals) {
+        if (!(b > a)) continue;
+        const mk = (k: number) => [...base, ...fixedCols, { kap: k, j }];
+        const r = golden((k) => { const f = fitCols(S, mk(k), undefined, undefined, undefined, pre); return f ? f.rss : Infinity; }, a, b - 1e-9 * (b - a), 24);
+        if (r.v < best.fit.rss) {
+          const cols = mk(r.k);
+          const f = fitCols(S, cols);
+          if (f) best = { S, kap: r.k, j, fit: f, cols, segStart };
+        }
+      }
+    }
+  if (!best) return null;
+  const out = summarize(d, best.S, best.kap, best.j, best.fit, best.cols, w, o.quadratic);
+  const jk = o.jackknife ?? 0;
+  if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
+    const S = best.S; const j = best.j; const cols = best.cols;
+    const pre = prefixOf(S, cols.slice(0, -1));
+    let zmin = Math.abs(out.z);
+    const stop = o.jackknifeStop ?? -Infinity;
+    const consider = (del: number[]) => {
+      if (zmin < stop) return;
+      const f = fitCols(S, cols, del, w, d.y, pre);
+      const z = f ? Math.abs(zOf(f)) : 0;
+      if (z < zmin) zmin = z;
+    };
+    const pool: number[] = [];
+    const before: number[] = [];
+    for (let i = best.segStart; i < j; i++) if (w[i] > 0) before.push(i);
+    pool.push(...(before.length <= 16 ? before : before.slice(0, 6)));
+    if (n - j <= 16) for (let i = j; i < n; i++) if (w[i] > 0) pool.push(i);
+    for (let a = 0; a < pool.length; a++) {
+      consider([pool[a]]);
+      if (jk >= 2) for (let b = a + 1; b < pool.length; b++) consider([pool[a], pool[b]]);
+    }
+    out.z = Math.sign(out.z) * zmin;
+  }
+  return out;
+}
+
+function predictor(S: Sums, cols: Col[], beta: Float64Array): (u: number) => number {
+  return (u: number) => { let v = S.yc; for (let c = 0; c < cols.length; c++) v += beta[c] * colValue(cols[c], u); return v; };
+}
+
+function summarize(d: HingeData, S: Sums, kap: number, j: number, f: PointFit, cols: Col[], w: Float64Array, quadratic: boolean): HingeFit {
+  const p = f.p;
+  const inv = invertMatrix(f.A, p) ?? new Float64Array(p * p);
+  const dof = Math.max(f.nPos - p, 1);
+  const s2 = f.rss / dof;
+  const ch = p - 1;
+  const c = f.beta[ch];
+  const varC = inv[ch * p + ch] * s2;
+  const t = varC > 0 ? c / Math.sqrt(varC) : (c === 0 ? 0 : Infinity * Math.sign(c));
+  // slope just before κ: β1 + 2β2κ + Σ fixed hinges (all active); after: + c
+  const gb = new Float64Array(p); gb[1] = 1; if (quadratic) gb[2] = 2 * kap;
+  for (let k = quadratic ? 3 : 2; k < ch; k++) gb[k] = 1;
+  const ga = new Float64Array(gb); ga[ch] = 1;
+  const quad = (g: Float64Array) => { let v = 0; for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) v += g[a] * inv[a * p + b] * g[b]; return Math.max(v, 0) * s2; };
+  let sb = 0; for (let k = 0; k < p; k++) sb += gb[k] * f.beta[k];
+  const xs = S.xs;
+  let rejected = 0;
+  for (let i = 0; i < d.n; i++) if (w[i] === 0) rejected++;
+  const pred = predictor(S, cols, f.beta);
+  const z = tToZ(t, dof);
+  return {
+    kappa: S.xc + kap * xs,
+    slopeChange: c / xs,
+    slopeChangeError: Math.sqrt(Math.max(varC, 0)) / xs,
+    slopeBefore: sb / xs,
+    slopeAfter: (sb + c) / xs,
+    slopeBeforeError: Math.sqrt(quad(gb)) / xs,
+    slopeAfterError: Math.sqrt(quad(ga)) / xs,
+    yAtKink: pred(kap),
+    t, dof, z, zFull: z,
+    sigma: Math.sqrt(s2),
+    firstAfter: j,
+    w,
+    rejected,
+    predict: (x: number) => pred((x - S.xc) / xs),
+  };
+}
+
+/**
+ * z of the hinge term at a FIXED kink κ (x units) against the base model (quadratic or line), with the given
+ * weights (0 = excluded). Used to report the significance of a refined kink. Returns 0 when not estimable.
+ */
+export function hingeZAt(d: HingeData, w: Float64Array, kappa: number, quadratic: boolean): number {
+  const n = d.n;
+  if (n < (quadratic ? 6 : 5)) return 0;
+  const S = buildSums(d, w);
+  const kap = (kappa - S.xc) / S.xs;
+  const j = firstAbove(S.u, n, kap);
+  if (j === 0 || j === n) return 0;
+  const base: Col[] = quadratic ? [{ a: 0 }, { a: 1 }, { a: 2 }] : [{ a: 0 }, { a: 1 }];
+  const f = fitCols(S, [...base, { kap, j }]);
+  return f ? zOf(f) : 0;
+}

@@ -1,0 +1,236 @@
+/**
+ * Offline refinement: per leg (a heating or cooling run), the best continuous segmented (hinge) fit
+ *   T = a + b (x − x0) + Σ_j c_j · max(0, x − κ_j),   x = direction × power,
+ * with one breakpoint per kink the online detector confirmed. Breakpoints are re-placed by coordinate descent
+ * (scan over nearby power levels, then golden section between levels) with robust 4σ rejection; uncertainties
+ * come from the full Gauss–Newton covariance of (a, b, c_j, κ_j), scaled by the residual scatter.
+ */
+import type { ResolvedDetectorOptions, SlopeEvent, OfflineFit, FitLeg, FitSegment, FitBreakpoint } from './types';
+import type { StoredPoint, Leg } from './detector';
+import { hingeZAt } from './hinge';
+import { madSigma, invertMatrix } from './stats';
+
+export interface KinkRef { eventId: number; role: 'start' | 'end'; leg: number; x: number }
+
+interface LegData { x: Float64Array; y: Float64Array; w0: Float64Array; ord: Int32Array; n: number }
+
+function legData(pts: StoredPoint[], leg: Leg): LegData {
+  const dir = leg.direction === -1 ? -1 : 1;
+  const ords: number[] = [];
+  for (let i = leg.first; i < leg.end && i < pts.length; i++) ords.push(i);
+  ords.sort((i, j) => dir * pts[i].power - dir * pts[j].power || i - j);
+  const n = ords.length;
+  const x = new Float64Array(n); const y = new Float64Array(n); const w0 = new Float64Array(n); const ord = new Int32Array(n);
+  let ws = 0;
+  for (let i = 0; i < n; i++) { const p = pts[ords[i]]; x[i] = dir * p.power; y[i] = p.temperature; w0[i] = p.weight; ws += p.weight; ord[i] = ords[i]; }
+  for (let i = 0; i < n; i++) w0[i] *= n / (ws || 1);
+  return { x, y, w0, ord, n };
+}
+
+interface Solved { beta: Float64Array; rss: number }
+
+/** WLS of the segmented model at fixed breakpoints. x0 centres the line. */
+function solveSegmented(D: LegData, w: Float64Array, kap: number[], x0: number): Solved | null {
+  const p = 2 + kap.length;
+  const A = new Float64Array(p * p); const b = new Float64Array(p);
+  const g = new Float64Array(p);
+  let yy = 0;
+  for (let i = 0; i < D.n; i++) {
+    const wi = w[i]; if (!(wi > 0)) continue;
+    const x = D.x[i];
+    g[0] = 1; g[1] = x - x0;
+    for (let j = 0; j < kap.length; j++) g[2 + j] = x > kap[j] ? x - kap[j] : 0;
+    const y = D.y[i];
+    for (let r = 0; r < p; r++) { const wr = wi * g[r]; b[r] += wr * y; for (let c = r; c < p; c++) A[r * p + c] += wr * g[c]; }
+    yy += wi * y * y;
+  }
+  for (let r = 0; r < p; r++) for (let c = 0; c < r; c++) A[r * p + c] = A[c * p + r];
+  const inv = invertMatrix(A, p);
+  if (!inv) return null;
+  const beta = new Float64Array(p);
+  for (let r = 0; r < p; r++) { let s = 0; for (let c = 0; c < p; c++) s += inv[r * p + c] * b[c]; beta[r] = s; }
+  // rss computed directly (cancellation-safe)
+  let rss = 0;
+  for (let i = 0; i < D.n; i++) {
+    const wi = w[i]; if (!(wi > 0)) continue;
+    const r = D.y[i] - predict(beta, kap, x0, D.x[i]);
+    rss += wi * r * r;
+  }
+  return { beta, rss };
+}
+
+function predict(beta: Float64Array, kap: number[], x0: number, x: number): number {
+  let v = beta[0] + beta[1] * (x - x0);
+  for (let j = 0; j < kap.length; j++) if (x > kap[j]) v += beta[2 + j] * (x - kap[j]);
+  return v;
+}
+
+function golden(f: (k: number) => number, a: number, b: number, iters = 30): { k: number; v: number } {
+  const g = 0.6180339887498949;
+  let c = b - g * (b - a); let d = a + g * (b - a);
+  let fc = f(c); let fd = f(d);
+  for (let i = 0; i < iters; i++) {
+    if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); } else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
+  }
+  return fc < fd ? { k: c, v: fc } : { k: d, v: fd };
+}
+
+/** Re-place breakpoint j by a scan over levels within ±radius, then golden section between levels. */
+function optimiseKink(D: LegData, w: Float64Array, kap: number[], j: number, x0: number, levels: number[], radius: number, minSide: number): void {
+  const lo = j > 0 ? kap[j - 1] : -Infinity; const hi = j + 1 < kap.length ? kap[j + 1] : Infinity;
+  // allowed: at least minSide points strictly between neighbours
+  const countIn = (a: number, b: number) => { let c = 0; for (let i = 0; i < D.n; i++) if (w[i] > 0 && D.x[i] > a && D.x[i] <= b) c++; return c; };
+  const ok = (k: number) => countIn(lo, k) >= minSide && countIn(k, hi) >= minSide;
+  const cand = levels.filter((l) => l > lo && l < hi && Math.abs(l - kap[j]) <= radius && ok(l));
+  if (cand.length === 0) return;
+  const step = Math.max(1, Math.ceil(cand.length / 40));
+  const f = (k: number) => { const t = kap.slice(); t[j] = k; const s = solveSegmented(D, w, t, x0); return s ? s.rss : Infinity; };
+  let best = kap[j]; let bv = f(best);
+  let bi = -1;
+  for (let i = 0; i < cand.length; i += step) { const v = f(cand[i]); if (v < bv) { bv = v; best = cand[i]; bi = i; } }
+  // golden section between the neighbouring levels of the best
+  const li = levels.indexOf(bi >= 0 ? best : nearest(levels, best));
+  const a = Math.max(levels[Math.max(0, li - step)], lo === -Infinity ? -Infinity : lo + 1e-9);
+  const b = Math.min(levels[Math.min(levels.length - 1, li + step)], hi === Infinity ? Infinity : hi - 1e-9);
+  if (b > a) {
+    const r = golden((k) => (ok(k) ? f(k) : Infinity), a, b, 30);
+    if (r.v < bv) { bv = r.v; best = r.k; }
+  }
+  kap[j] = best;
+}
+
+function nearest(levels: number[], v: number): number {
+  let b = levels[0];
+  for (const l of levels) if (Math.abs(l - v) < Math.abs(b - v)) b = l;
+  return b;
+}
+
+export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[], kinks: KinkRef[], o: ResolvedDetectorOptions):
+  { events: SlopeEvent[]; fit: OfflineFit } {
+  const out = events.map((e) => ({ ...e }));
+  const fitLegs: FitLeg[] = [];
+  for (const leg of legs) {
+    const D = legData(pts, leg);
+    if (D.n < 3) continue;
+    const dir: 1 | -1 = leg.direction === -1 ? -1 : 1;
+    const legKinks = kinks.filter((k) => k.leg === leg.id).sort((a, b) => a.x - b.x);
+    // drop kinks too close to each other
+    const ks: KinkRef[] = [];
+    for (const k of legKinks) if (!ks.length || k.x - ks[ks.length - 1].x > Math.max(o.powerResolution, 1e-6)) ks.push({ ...k });
+    const kap = ks.map((k) => k.x);
+    const x0 = 0.5 * (D.x[0] + D.x[D.n - 1]);
+    const levels: number[] = [];
+    for (let i = 0; i < D.n; i++) if (!levels.length || D.x[i] - levels[levels.length - 1] > o.powerResolution) levels.push(D.x[i]);
+    const span = D.x[D.n - 1] - D.x[0];
+    const radius = Math.max(3, 0.1 * span);
+    let w = new Float64Array(D.w0);
+    let sol: Solved | null = null;
+    for (let it = 0; it < 4; it++) {
+      for (let pass = 0; pass < 2; pass++) for (let j = 0; j < kap.length; j++) optimiseKink(D, w, kap, j, x0, levels, radius, 3);
+      sol = solveSegmented(D, w, kap, x0);
+      if (!sol) break;
+      const res = new Float64Array(D.n);
+      for (let i = 0; i < D.n; i++) res[i] = (D.y[i] - predict(sol.beta, kap, x0, D.x[i])) * Math.sqrt(D.w0[i]);
+      const s = madSigma(res);
+      if (!(s > 0)) break;
+      let changed = false;
+      const nw = new Float64Array(D.n);
+      for (let i = 0; i < D.n; i++) {
+        nw[i] = Math.abs(res[i]) > o.rejectSigma * s ? 0 : D.w0[i];
+        // near the temperature floor the kept points are biased high (truncation): leave out, by fitted value
+        if (predict(sol.beta, kap, x0, D.x[i]) < o.minTemperature + 3 * s / Math.sqrt(D.w0[i])) nw[i] = 0;
+        if (nw[i] !== w[i]) changed = true;
+      }
+      w = nw;
+      if (!changed) break;
+      sol = solveSegmented(D, w, kap, x0);
+      if (!sol) break;
+    }
+    if (!sol) continue;
+    // covariance of (a, b, c_1..c_m, κ_1..κ_m)
+    const m = kap.length; const p = 2 + 2 * m;
+    const A = new Float64Array(p * p);
+    let nPos = 0;
+    for (let i = 0; i < D.n; i++) {
+      const wi = w[i]; if (!(wi > 0)) continue;
+      nPos++;
+      const x = D.x[i];
+      const g = new Float64Array(p);
+      g[0] = 1; g[1] = x - x0;
+      for (let j = 0; j < m; j++) { g[2 + j] = x > kap[j] ? x - kap[j] : 0; g[2 + m + j] = x > kap[j] ? -sol.beta[2 + j] : 0; }
+      for (let r = 0; r < p; r++) for (let c = 0; c < p; c++) A[r * p + c] += wi * g[r] * g[c];
+    }
+    const dof = nPos - p;
+    const s2 = dof > 0 ? sol.rss / dof : NaN;
+    const cov = dof > 0 ? invertMatrix(A, p) : null;
+    const sd = (g: number[]) => {
+      if (!cov || !Number.isFinite(s2)) return null;
+      let v = 0;
+      for (let r = 0; r < p; r++) for (let c = 0; c < p; c++) v += (g[r] ?? 0) * cov[r * p + c] * (g[c] ?? 0);
+      return v > 0 ? Math.sqrt(v * s2) : null;
+    };
+    // slopes (in x) of the m+1 pieces
+    const slopesX: number[] = []; const slopeErr: (number | null)[] = [];
+    for (let s = 0; s <= m; s++) {
+      let v = sol.beta[1]; const g = new Array(p).fill(0); g[1] = 1;
+      for (let j = 0; j < s; j++) { v += sol.beta[2 + j]; g[2 + j] = 1; }
+      slopesX.push(v); slopeErr.push(sd(g));
+    }
+    const bounds = [D.x[0], ...kap, D.x[D.n - 1]];
+    const segments: FitSegment[] = [];
+    for (let s = 0; s <= m; s++) {
+      const xa = bounds[s]; const xb = bounds[s + 1];
+      segments.push({
+        fromPower: dir * xa, toPower: dir * xb,
+        fromTemperature: predict(sol.beta, kap, x0, xa), toTemperature: predict(sol.beta, kap, x0, xb),
+        slope: dir * slopesX[s], slopeError: slopeErr[s],
+      });
+    }
+    const breakpoints: FitBreakpoint[] = [];
+    for (let j = 0; j < m; j++) {
+      // significance against the smooth alternative, on the points between the neighbouring kinks
+      const a = j > 0 ? kap[j - 1] : -Infinity; const b = j + 1 < m ? kap[j + 1] : Infinity;
+      const idx: number[] = [];
+      for (let i = 0; i < D.n; i++) if (D.x[i] > a && D.x[i] <= b) idx.push(i);
+      const sub = { x: Float64Array.from(idx, (i) => D.x[i]), y: Float64Array.from(idx, (i) => D.y[i]), w0: Float64Array.from(idx, (i) => D.w0[i]), n: idx.length };
+      const z = hingeZAt(sub, Float64Array.from(idx, (i) => w[i]), kap[j], true);
+      const g = new Array(p).fill(0); g[2 + m + j] = 1;
+      breakpoints.push({
+        power: dir * kap[j], powerError: sd(g), temperature: predict(sol.beta, kap, x0, kap[j]),
+        slopeChange: dir * sol.beta[2 + j], significance: Math.abs(z),
+      });
+    }
+    let outliers = 0;
+    const res: number[] = [];
+    for (let i = 0; i < D.n; i++) { if (!(w[i] > 0)) outliers++; else res.push((D.y[i] - predict(sol.beta, kap, x0, D.x[i]))); }
+    fitLegs.push({
+      direction: dir, firstIndex: pts[leg.first].index, lastIndex: pts[Math.min(leg.end, pts.length) - 1].index,
+      points: D.n, outliers, sigma: madSigma(res), breakpoints, segments,
+    });
+    // map back onto the events
+    const firstAfter = (k: number) => { let best = Infinity; for (let i = 0; i < D.n; i++) if (D.x[i] > k) best = Math.min(best, D.ord[i]); return Number.isFinite(best) ? pts[best].index : null; };
+    for (let j = 0; j < m; j++) {
+      const e = out.find((q) => q.id === ks[j].eventId);
+      if (!e) continue;
+      const bp = breakpoints[j];
+      if (ks[j].role === 'start') {
+        e.startPower = bp.power; e.startPowerError = bp.powerError; e.temperature = bp.temperature;
+        e.startIndex = firstAfter(kap[j]) ?? e.startIndex;
+        e.slopeBefore = segments[j].slope; e.slopeBeforeError = segments[j].slopeError;
+        e.slopeAfter = segments[j + 1].slope; e.slopeAfterError = segments[j + 1].slopeError;
+        e.significance = bp.significance;
+      } else {
+        e.endPower = bp.power; e.endPowerError = bp.powerError;
+        e.endIndex = firstAfter(kap[j]) ?? e.endIndex;
+        e.slopeAfter = segments[j].slope; e.slopeAfterError = segments[j].slopeError;
+        e.slopeEnd = segments[j + 1].slope; e.slopeEndError = segments[j + 1].slopeError;
+        e.endSignificance = bp.significance;
+      }
+      e.refined = true;
+    }
+  }
+  for (const e of out) {
+    if (e.slopeAfter < e.slopeBefore) e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
+  }
+  return { events: out, fit: { legs: fitLegs } };
+}

@@ -210,7 +210,7 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
     const r = geometryFromXml(path, hdr, frameBlock, xmlOffset, warnings);
     geom = r.geom;
     regionCalibIds = r.calibIds;
-    sensorMapping = findSensorMapping(xmlRoot, regionCalibIds);
+    sensorMapping = findSensorMapping(calibrationsOf(xmlRoot), regionCalibIds);
   } else {
     geometrySource = 'header';
     const dataEnd = xmlText !== null ? xmlOffset : fileLen;
@@ -243,7 +243,7 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
   let wavelength: Float64Array | null = null;
   let wavelengthSource: 'xml' | 'polynomial' | 'none' = 'none';
   if (xmlRoot) {
-    wavelength = wavelengthFromXml(xmlRoot, regionCalibIds, geom.width, sensorMapping, warnings);
+    wavelength = wavelengthFromXml(calibrationsOf(xmlRoot), regionCalibIds, geom.width, sensorMapping, warnings);
     if (wavelength) wavelengthSource = 'xml';
   }
   const polynomial = readPolynomial(hdr);
@@ -371,6 +371,15 @@ function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset
       frameBlockSize: size, stride, dataEnd: xmlOffset, regions },
     calibIds,
   };
+}
+
+/**
+ * The footer's own Calibrations element (the first one, a child of SpeFormat), so that look-alike elements in the
+ * DataHistories (e.g. `<Wavelength type="LightUnit">Nanometers</Wavelength>` in export settings) are never taken.
+ */
+function calibrationsOf(root: XmlElement): XmlElement {
+  const top = root.children.find((c) => c.name === 'SpeFormat');
+  return top?.children.find((c) => c.name === 'Calibrations') ?? findFirst(root, 'Calibrations') ?? root;
 }
 
 function findSensorMapping(root: XmlElement, calibIds: string[]): SpeInfoSensorMapping | null {

@@ -180,6 +180,30 @@ describe('SPE 3.0 (LightField): the XML footer is authoritative', () => {
     expect(Array.from(s.readFrame(0))).toEqual([7, 8, 4000000000]);
   });
 
+  it('converted from 2.x: XML without a wavelength list → the header polynomial over the XML width', () => {
+    const w = 4711; const coeffs = [420, 0.1, -1e-6];
+    const values = Array.from({ length: w }, (_, i) => Math.fround(i % 97));
+    const xml = xmlDoc(`<DataFormat><DataBlock type="Frame" count="1" pixelFormat="MonochromeFloating32" size="${w * 4}" stride="${w * 4}">` +
+      `<DataBlock type="Region" count="1" width="${w}" height="1" size="${w * 4}" stride="${w * 4}" calibrations="1"/></DataBlock></DataFormat>` +
+      '<Calibrations><SensorInformation id="1" orientation="Normal" width="1024" height="127"/></Calibrations>');
+    const s = openSpe(v3File('conv.spe', { xdim: 1024, ydim: 1, datatype: 0, polyOrder: 2, coeffs }, encode('float32', values), xml));
+    expect(s.width).toBe(w);
+    expect(s.wavelengthSource).toBe('polynomial');
+    expect(s.wavelength!.length).toBe(w);
+    expect(s.wavelength![w - 1]).toBeCloseTo(420 + 0.1 * w - 1e-6 * w * w, 9);
+  });
+
+  it('ignores look-alike elements in the DataHistories (export settings <Wavelength>Nanometers</Wavelength>)', () => {
+    const xml = xmlDoc('<DataFormat><DataBlock type="Frame" count="1" pixelFormat="MonochromeUnsigned16" size="4" stride="4">' +
+      '<DataBlock type="Region" width="2" height="1" calibrations="2,3"/></DataBlock></DataFormat>' +
+      '<Calibrations><WavelengthMapping id="1" orientation="Normal"><Wavelength xml:space="preserve">610.5,611.5</Wavelength></WavelengthMapping>' +
+      '<SensorMapping id="3" x="0" y="0" width="2" height="1" xBinning="1" yBinning="1"/></Calibrations>' +
+      '<DataHistories><DataHistory><Origin><Experiment><Units><Wavelength type="LightUnit">Nanometers</Wavelength></Units>' +
+      '<WavelengthMapping id="2"><Wavelength>1,2</Wavelength></WavelengthMapping></Experiment></Origin></DataHistory></DataHistories>');
+    const s = openSpe(v3File('lookalike.spe', {}, encode('uint16', [5, 6]), xml));
+    expect(Array.from(s.wavelength!)).toEqual([610.5, 611.5]);
+  });
+
   it('WavelengthError pairs "nm,err": takes the nm', () => {
     const xml = xmlDoc('<DataFormat><DataBlock type="Frame" count="1" pixelFormat="MonochromeUnsigned16" size="6" stride="6">' +
       '<DataBlock type="Region" width="3" height="1"/></DataBlock></DataFormat>' +

@@ -14,6 +14,7 @@ import { resolveShotOptions, simulateShot, type ShotOptions, type SimulatedShot 
 import { greybodyLampRadiance } from '../calibration/lamp';
 import { estimateReadNoise } from '../quality/noise';
 import { UsageError } from '../errors';
+import { writeSpe } from '../io/speWriter';
 import type { DarkInput, LampInput } from '../analysis/analyzer';
 import type { FrameGeometry, SourceItem } from './types';
 import { pace } from './pace';
@@ -113,4 +114,22 @@ export function simulate(options: SimulateOptions = {}): Observable<SourceItem> 
     startCycle(0);
     return () => { subs.unsubscribe(); cache = null; };
   });
+}
+
+/**
+ * Writes the simulated detector's lamp and dark frames as lamp.spe and dark.spe into `dir` (next to a recording),
+ * so that the recording can be post-processed with
+ * `pyrolive analyze frames.spe --calibration lamp.spe --lamp-temperature T --background dark.spe --power power.csv`.
+ * Returns the lamp temperature to give.
+ */
+export function writeSimulatedCalibration(options: ShotOptions, dir: string): { lamp: string; dark: string; lampTemperature: number } {
+  const shot = simulateShot({ ...options, frames: 1 });
+  const o = shot.options;
+  const lamp = `${dir}/lamp.spe`;
+  const dark = `${dir}/dark.spe`;
+  writeSpe(lamp, { width: o.width, height: o.rows, wavelength: shot.wavelength, exposureTime: o.lamp.exposureTime,
+    frames: Array.from({ length: o.lamp.frames }, (_v, k) => shot.lampFrame(k)), comment: 'simulated calibration lamp' });
+  writeSpe(dark, { width: o.width, height: o.rows, wavelength: shot.wavelength, exposureTime: o.exposureTime,
+    frames: Array.from({ length: o.dark.frames }, (_v, k) => shot.darkFrame(k)), comment: 'simulated dark' });
+  return { lamp, dark, lampTemperature: o.lamp.temperature };
 }

@@ -30,7 +30,7 @@ Examples:
       const analyzer = liveAnalyzer(buildAnalyzer({}, cal.geometry, 'simulated shot', cal).analyzer);
       await runLive({
         source: simulate(shot), sourceName: 'demo (simulated shot)', analyzer, host: o.host, port: o.port,
-        record: o.record ?? null, recordInfo: { simulate: true },
+        record: o.record ?? null, recordInfo: { simulate: true }, simulated: shot,
         note: 'a simulated heating shot: the plateau (25 W, ~2350 K) comes after ~15 s; the shot loops every 30 s',
       });
     });

@@ -13,7 +13,8 @@ import { buildAnalyzer, checkAnalysisOptions, lazyAnalyzer, liveAnalyzer, type L
 import { createLivePipeline, type LivePipeline } from '../../stream/pipeline';
 import { replay } from '../../stream/replay';
 import { watch } from '../../stream/watch';
-import { demoShotOptions, simulate, simulatedCalibration } from '../../stream/simulate';
+import { demoShotOptions, simulate, simulatedCalibration, writeSimulatedCalibration } from '../../stream/simulate';
+import * as fs from 'fs';
 import { openSpe } from '../../io/spe';
 import { geometryOf } from '../../stream/replay';
 import type { LiveAnalyzer, SourceItem } from '../../stream/types';
@@ -80,6 +81,8 @@ export interface RunLiveOptions {
   port: number;
   record?: string | null;
   recordInfo?: Record<string, unknown>;
+  /** The simulated shot (its lamp and dark are written next to the recording). */
+  simulated?: import('../../sim/shot').ShotOptions;
   /** Printed after the URL. */
   note?: string;
 }
@@ -90,9 +93,16 @@ export async function runLive(o: RunLiveOptions): Promise<void> {
   if (!isLoopback(o.host)) {
     err(`warning: listening on ${o.host}: anyone who can reach this machine can watch the shot and push laser powers (no authentication); use the default 127.0.0.1 and an SSH tunnel unless you mean it`);
   }
+  let recordInfo = o.recordInfo;
+  if (o.record && o.simulated) {
+    if (fs.existsSync(path.join(o.record, 'frames.spe'))) throw new UsageError(`${o.record}: already holds a recording (frames.spe): choose a new folder`);
+    fs.mkdirSync(o.record, { recursive: true });
+    const c = writeSimulatedCalibration(o.simulated, o.record);
+    recordInfo = { ...(recordInfo ?? {}), postProcess: `pyrolive analyze frames.spe --calibration lamp.spe --lamp-temperature ${c.lampTemperature} --background dark.spe --power power.csv` };
+  }
   const pipeline: LivePipeline = createLivePipeline({
     source: o.source, sourceName: o.sourceName, analyzer: o.analyzer, record: o.record ?? null,
-    recordOptions: { description: `pyrolive ${process.argv.slice(2).join(' ')}`, info: o.recordInfo },
+    recordOptions: { description: `pyrolive ${process.argv.slice(2).join(' ')}`, info: recordInfo },
     onWarning: (line) => err(`warning: ${line}`),
   });
   let server;
@@ -172,10 +182,12 @@ loses at most the last second; post-process with
       let source: Observable<SourceItem>;
       let sourceName: string;
       let analyzer: LiveAnalyzer;
+      let simulated: import('../../sim/shot').ShotOptions | undefined;
       const warn = (w: string) => process.stderr.write(`pyrolive: warning: ${w}\n`);
       if (mode === 'simulate') {
         if (ao.calibration) throw new UsageError('--simulate brings its own lamp and dark: drop --calibration/--background');
         const shot = demoShotOptions({ seed: o.seed as number });
+        simulated = shot;
         const cal = simulatedCalibration(shot);
         analyzer = liveAnalyzer(buildAnalyzer(ao, cal.geometry, 'simulated shot', cal).analyzer);
         source = simulate({ ...shot, rate: o.rate as number | undefined });
@@ -202,7 +214,7 @@ loses at most the last second; post-process with
         sourceName = `watch ${dir}`;
       }
       await runLive({
-        source, sourceName, analyzer, host: String(o.host), port: o.port as number, record: (o.record as string) ?? null,
+        source, sourceName, analyzer, host: String(o.host), port: o.port as number, record: (o.record as string) ?? null, simulated,
         recordInfo: { analysis: { ...ao, engine: undefined }, powerExpr, replay: o.replay ?? null, power: o.power ?? null, watch: o.watch ?? null, simulate: !!o.simulate },
       });
     });

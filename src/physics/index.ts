@@ -7,7 +7,9 @@
  *   const r = physics.fitPlanck(wavelengthNm, radiance, { variance, mask });   // r.temperature, r.engine
  */
 import { FitArgumentError } from '../errors';
+import { getEngine } from './engine';
 import { C1, C2 } from './types';
+import type { PhysicsEngine } from './types';
 
 export * from './types';
 export { jsEngine } from './js-engine';
@@ -16,6 +18,20 @@ export {
   createEngineSelector, PACKAGE_ROOT,
 } from './engine';
 export type { NativeAddon, NativeLoad, EngineSelector } from './engine';
+
+/**
+ * The chosen engine as an object (the contract in types.ts): every call goes to getEngine(), so the choice
+ * (PYROLIVE_ENGINE, addon present or not) is made on first use, not at import.
+ */
+export const physics: PhysicsEngine = {
+  get name() { return getEngine().name; },
+  fitPlanck: (wl, y, opts) => getEngine().fitPlanck(wl, y, opts),
+  fitWien: (wl, y, opts) => getEngine().fitWien(wl, y, opts),
+  twoColor: (wl, y, i, j) => getEngine().twoColor(wl, y, i, j),
+  slidingTwoColor: (wl, y, sep, opts) => getEngine().slidingTwoColor(wl, y, sep, opts),
+  fitPlanckBatch: (wl, frames, nFrames, opts) => getEngine().fitPlanckBatch(wl, frames, nFrames, opts),
+  fitPlanckBatchSync: (wl, frames, nFrames, opts) => getEngine().fitPlanckBatchSync(wl, frames, nFrames, opts),
+};
 
 /** FitStatus values as plain numbers (types.ts declares a const enum, erased at run time). */
 export const FIT_STATUS = { Ok: 0, InvalidData: 1, NotConverged: 2, TooFewPixels: 3 } as const;

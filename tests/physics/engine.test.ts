@@ -3,7 +3,8 @@ import * as path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors';
 import {
-  addonCandidates, createEngineSelector, getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport,
+  addonCandidates, createEngineSelector, getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport, physics,
+  planckCurve,
 } from '../../src/physics';
 import { exactPlanck, grid } from './helpers';
 
@@ -40,6 +41,22 @@ describe('engine selection', () => {
     expect(getEngine().name).toBe('native');
     expect(nativeLoadReport()).toContain(path.join('build', 'Release', 'pyrolive.node'));
     expect(nativeLoadReport()).toMatch(/loaded/);
+  });
+
+  it('`physics` follows the selection at call time', () => {
+    process.env.PYROLIVE_ENGINE = 'js';
+    expect(physics.name).toBe('js');
+    expect(physics.fitPlanck(wl, y).engine).toBe('js');
+    process.env.PYROLIVE_ENGINE = 'native';
+    expect(physics.name).toBe('native');
+    expect(physics.fitPlanck(wl, y).engine).toBe('native');
+  });
+
+  it('planckCurve is the fitted model', () => {
+    const r = getEngine('js').fitPlanck(wl, y);
+    const c = planckCurve(wl, r.temperature, r.scale);
+    for (let i = 0; i < wl.length; i++) expect(Math.abs(c[i] / y[i] - 1)).toBeLessThan(1e-8);
+    expect(() => planckCurve(wl, -1, 1)).toThrow(/temperature must be finite and > 0/);
   });
 
   it('a bad PYROLIVE_ENGINE is a usage error', () => {

@@ -109,8 +109,10 @@ interface Geometry {
   frameBlockSize: number; // bytes of pixels of the whole frame (all regions)
   stride: number;
   dataEnd: number; // bytes available for data: XML offset or file length
-  regions: { width: number; height: number; size: number }[];
+  regions: SpeRegion[];
 }
+
+type SpeRegion = { width: number; height: number; size: number; rows?: [number, number] };
 
 function describeBytes(n: number): string {
   return `${n} byte${n === 1 ? '' : 's'}`;
@@ -209,8 +211,10 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
     geometrySource = 'xml';
     const r = geometryFromXml(path, hdr, frameBlock, xmlOffset, warnings);
     geom = r.geom;
-    regionCalibIds = r.calibIds;
-    sensorMapping = findSensorMapping(calibrationsOf(xmlRoot), regionCalibIds);
+    regionCalibIds = r.calibIds[0];
+    const cal = calibrationsOf(xmlRoot);
+    sensorMapping = findSensorMapping(cal, regionCalibIds);
+    if (geom.regions.length > 1) stackRegions(geom, r.calibIds, cal, warnings);
   } else {
     geometrySource = 'header';
     const dataEnd = xmlText !== null ? xmlOffset : fileLen;
@@ -316,7 +320,7 @@ function geometryFromHeader(path: string, hdr: Buffer, dataEnd: number, version:
 }
 
 function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset: number, warnings: string[]):
-  { geom: Geometry; calibIds: string[] } {
+  { geom: Geometry; calibIds: string[][] } {
   // data type: pixelFormat, else the header code
   const pf = (frame.attrs.pixelFormat ?? '').trim();
   let dataType: SpeDataType | undefined = PIXEL_FORMATS[pf.toLowerCase().replace(/^monochrome/, '')];
@@ -331,8 +335,8 @@ function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset
   if (count <= 0) fail(path, `XML Frame block says ${count} frames`);
 
   const regionEls = findAll(frame, 'DataBlock', (e) => (e.attrs.type ?? '').toLowerCase() === 'region');
-  const regions: { width: number; height: number; size: number }[] = [];
-  let calibIds: string[] = [];
+  const regions: SpeRegion[] = [];
+  let calibIds: string[][] = [[]];
   if (regionEls.length === 0) {
     // no region: the legacy header dims
     const width = hdr.readUInt16LE(SPE_OFFSETS.xdim);
@@ -354,10 +358,7 @@ function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset
       }
       regions.push({ width, height, size });
     }
-    calibIds = (regionEls[0].attrs.calibrations ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (regions.length > 1) {
-      warnings.push(`${regions.length} regions of interest in each frame: only the first (${regions[0].width}×${regions[0].height}) is read`);
-    }
+    calibIds = regionEls.map((r) => (r.attrs.calibrations ?? '').split(',').map((x) => x.trim()).filter(Boolean));
   }
   const regionsBytes = regions.reduce((s, r) => s + r.size, 0);
   let size = parseIntAttr(frame.attrs.size);
@@ -371,6 +372,31 @@ function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset
       frameBlockSize: size, stride, dataEnd: xmlOffset, regions },
     calibIds,
   };
+}
+
+/**
+ * Several regions in a frame. When they all have the same width and map to the same sensor columns (same
+ * SensorMapping x/width/xBinning, or no mapping at all), they are stacked into one frame of Σ heights rows, in
+ * file order (region k's rows follow region k−1's): readFrame/readRows see all of them, and one wavelength list
+ * holds for every row. Otherwise only the first region is exposed (readRegionFrame reads the others).
+ */
+function stackRegions(geom: Geometry, calibIds: string[][], cal: XmlElement, warnings: string[]): void {
+  const { regions } = geom;
+  const maps = calibIds.map((ids) => {
+    const el = findAll(cal, 'SensorMapping').find((e) => ids.includes((e.attrs.id ?? '').trim()));
+    return el ? `${el.attrs.x ?? 0}/${el.attrs.width ?? ''}/${el.attrs.xBinning ?? 1}` : null;
+  });
+  const sameWidth = regions.every((r) => r.width === regions[0].width);
+  const sameColumns = maps.every((m) => m === maps[0]);
+  if (sameWidth && sameColumns) {
+    let row = 0;
+    for (const r of regions) { r.rows = [row, row + r.height - 1]; row += r.height; }
+    geom.height = row;
+    geom.frameSize = regions.reduce((t, r) => t + r.size, 0);
+  } else {
+    warnings.push(`${regions.length} regions of interest of different widths or sensor columns in each frame: ` +
+      `only the first (${regions[0].width}×${regions[0].height}) is read by readFrame`);
+  }
 }
 
 /**
@@ -492,7 +518,7 @@ class SpeReader implements SpeFile {
   wavelength!: Float64Array | null; wavelengthSource!: 'xml' | 'polynomial' | 'none';
   frameTimes!: Float64Array | null; xml!: string | null;
   frameSize!: number; fullScale!: number | null; geometrySource!: 'xml' | 'header';
-  regions!: { width: number; height: number; size: number }[]; metadata!: SpeMetaItem[];
+  regions!: SpeRegion[]; metadata!: SpeMetaItem[];
   sensorMapping!: SpeInfoSensorMapping | null; polynomial!: number[] | null; declaredFrames!: number;
   warnings!: string[];
   private fd: number | null;
@@ -587,8 +613,7 @@ class SpeReader implements SpeFile {
   }
 
   /**
-   * Frame i of region k (0-based) of a multi-region 3.0 file, as float64 (height_k × width_k). Region 0 is what
-   * readFrame returns.
+   * Frame i of region k (0-based) of a multi-region 3.0 file, as float64 (height_k × width_k).
    */
   readRegionFrame(i: number, k: number): Float64Array {
     this.checkFrame(i);
@@ -596,7 +621,6 @@ class SpeReader implements SpeFile {
     if (!Number.isInteger(k) || k < 0 || k >= regions.length) {
       throw new InputFileError(this.path, `region ${k} does not exist (the file has ${regions.length})`);
     }
-    if (k === 0) return this.readFrame(i);
     let offset = 0;
     for (let r = 0; r < k; r++) offset += regions[r].size;
     const { width, height, size } = regions[k];

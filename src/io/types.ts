@@ -38,8 +38,11 @@ export interface SpeInfo {
   fullScale?: number | null;
   /** Where the frame geometry came from: the XML footer (3.0) or the legacy header. */
   geometrySource?: 'xml' | 'header';
-  /** All regions of a 3.0 frame (only the first is exposed by readFrame/readRows). */
-  regions?: { width: number; height: number; size: number }[];
+  /**
+   * All regions of a 3.0 frame. Regions of the same width and sensor columns are stacked (each has `rows`, its
+   * rows in the stacked frame); otherwise only the first is exposed by readFrame/readRows (no `rows`).
+   */
+  regions?: { width: number; height: number; size: number; rows?: [number, number] }[];
   /** Per-frame metadata items stored after the pixels of each frame (3.0). */
   metadata?: SpeMetaItem[];
   /** SensorMapping of the exposed region (3.0), when present. */

@@ -212,7 +212,40 @@ describe('SPE 3.0 (LightField): the XML footer is authoritative', () => {
     expect(Array.from(s.wavelength!)).toEqual([550.1, 551.2, 552.3]);
   });
 
-  it('several regions: the first is exposed, with a warning', () => {
+  it('several regions of the same width and sensor columns are stacked into one frame (DS/US ROIs)', () => {
+    const w = 4; const nf = 2; const meta = 8;
+    const r1 = 2; const r2 = 3; // rows
+    const size = w * (r1 + r2) * 2;
+    const parts: Buffer[] = [];
+    for (let f = 0; f < nf; f++) {
+      parts.push(encode('uint16', frames(1, r1, w, (_f, r, c) => val(f, r, c))));          // region 1, rows 0-1
+      parts.push(encode('uint16', frames(1, r2, w, (_f, r, c) => 500 + val(f, r, c))));    // region 2
+      parts.push(int64([f * 20000]));
+    }
+    const wl = Array.from({ length: 10 }, (_, i) => 700 + i);
+    const xml = xmlDoc(`<DataFormat><DataBlock type="Frame" count="${nf}" pixelFormat="MonochromeUnsigned16" size="${size}" stride="${size + meta}" metaFormat="1" calibrations="1">` +
+      `<DataBlock type="Region" calibrations="2,3" width="${w}" height="${r1}" size="${w * r1 * 2}" stride="${w * r1 * 2}"/>` +
+      `<DataBlock type="Region" calibrations="2,4" width="${w}" height="${r2}" size="${w * r2 * 2}" stride="${w * r2 * 2}"/></DataBlock></DataFormat>` +
+      '<MetaFormat><MetaBlock id="1"><TimeStamp event="ExposureStarted" type="Int64" bitDepth="64" resolution="1000000"/></MetaBlock></MetaFormat>' +
+      `<Calibrations><WavelengthMapping id="1"><Wavelength>${wl.join(',')}</Wavelength></WavelengthMapping>` +
+      '<SensorInformation id="2" width="10" height="100"/>' +
+      `<SensorMapping id="3" x="3" y="10" width="${w}" height="${r1}" xBinning="1" yBinning="1"/>` +
+      `<SensorMapping id="4" x="3" y="60" width="${w}" height="${r2}" xBinning="1" yBinning="1"/></Calibrations>`);
+    const s = openSpe(v3File('stacked.spe', {}, Buffer.concat(parts), xml));
+    expect([s.width, s.height, s.frames, s.frameStride, s.frameSize]).toEqual([w, r1 + r2, nf, size + meta, size]);
+    expect(s.regions!.map((r) => r.rows)).toEqual([[0, 1], [2, 4]]);
+    expect(Array.from(s.wavelength!)).toEqual([703, 704, 705, 706]);
+    const f1 = s.readFrame(1);
+    expect(f1[1 * w + 2]).toBe(val(1, 1, 2));          // region 1, row 1
+    expect(f1[2 * w + 0]).toBe(500 + val(1, 0, 0));    // region 2, row 0 = stacked row 2
+    expect(f1[4 * w + 3]).toBe(500 + val(1, 2, 3));
+    expect(Array.from(s.readRows(0, 2, 4))).toEqual(Array.from({ length: w }, (_, c) => 1500 + 3 * c + 10 * (0 + 1 + 2)));
+    expect(Array.from(s.readRegionFrame!(1, 1))).toEqual(frames(1, r2, w, (_f, r, c) => 500 + val(1, r, c)));
+    expect(Array.from(s.frameTimes!)).toEqual([0, 0.02]);
+    expect(s.warnings).toEqual([]);
+  });
+
+  it('several regions of different widths: the first is exposed, with a warning', () => {
     const xml = xmlDoc('<DataFormat><DataBlock type="Frame" count="2" pixelFormat="MonochromeUnsigned16" size="14" stride="14">' +
       '<DataBlock type="Region" width="3" height="1" size="6"/><DataBlock type="Region" width="2" height="2" size="8"/></DataBlock></DataFormat>');
     const data = encode('uint16', [1, 2, 3, 90, 91, 92, 93, 4, 5, 6, 94, 95, 96, 97]);

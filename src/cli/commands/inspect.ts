@@ -55,7 +55,9 @@ export function inspectText(spe: SpeFile): string {
   L.push(`  frames      ${j.frames}${spe.declaredFrames !== undefined && spe.declaredFrames !== j.frames ? ` (file declares ${spe.declaredFrames})` : ''}` +
     ` × ${j.height} row(s) × ${j.width} px, ${j.dataType}${spe.fullScale ? ` (full scale ${spe.fullScale})` : ''}`);
   if (spe.regions && spe.regions.length > 1) {
-    L.push(`  regions     ${spe.regions.map((r) => `${r.width}×${r.height}`).join(', ')} (only the first is read)`);
+    const stacked = spe.regions.every((r) => r.rows);
+    L.push(`  regions     ${spe.regions.map((r) => `${r.width}×${r.height}${r.rows ? ` (rows ${r.rows[0]}:${r.rows[1]})` : ''}`).join(', ')}` +
+      (stacked ? ', stacked into one frame' : ' (only the first is read)'));
   }
   L.push(`  layout      data at byte ${spe.dataOffset}, frame stride ${spe.frameStride} bytes` +
     (spe.frameSize !== undefined && spe.frameStride !== spe.frameSize ? ` (${spe.frameSize} of pixels + ${spe.frameStride - spe.frameSize} of per-frame metadata/other regions)` : ''));

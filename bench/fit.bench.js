@@ -6,7 +6,7 @@
 const os = require('os');
 const path = require('path');
 const dist = path.join(__dirname, '..', 'dist');
-const { getEngine, jsEngine, nativeAvailable, nativeLoadReport } = require(path.join(dist, 'physics'));
+const { getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport } = require(path.join(dist, 'physics'));
 const { defaultWavelengths, defaultResponse, expectedCounts, simulateSpectrum, DEFAULT_DETECTOR } = require(path.join(dist, 'sim', 'spectrum'));
 const { Rng } = require(path.join(dist, 'sim', 'rng'));
 
@@ -97,7 +97,7 @@ function loop(engine, weighted) {
   }
   if (worst > 6) { console.error(`fit.bench: a fit is ${worst.toFixed(1)} σ off`); process.exit(1); }
 
-  const cores = native.name === 'native' ? require(path.join(__dirname, '..', 'build', 'Release', 'pyrolive.node')).hardwareConcurrency : os.cpus().length;
+  const cores = loadNative().addon.hardwareConcurrency;
   const rows = [];
   rows.push(['native fitPlanck loop, 1 thread, weighted', await rate(loop(native, true))]);
   rows.push(['native fitPlanck loop, 1 thread, unweighted', await rate(loop(native, false))]);

@@ -35,6 +35,22 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s engine, exact data
     }
   });
 
+  it('data no greybody can fit do not throw: converged = false (batch: NotConverged)', () => {
+    const wl = grid(100, 550, 850);
+    const steep = wl.map((l) => (l / 700) ** -8); // bluer than Rayleigh–Jeans: T runs away
+    const r = eng.fitPlanck(wl, steep);
+    expect(r.converged).toBe(false);
+    expect(r.iterations).toBe(50);
+    const y = exactPlanck(wl, 5000, 1);
+    const one = eng.fitPlanck(wl, y, { maxIterations: 1 });
+    expect(one.converged).toBe(false);
+    expect(one.iterations).toBe(1);
+    expect(Math.abs(one.temperature / 5000 - 1)).toBeLessThan(0.05); // the Wien start
+    const b = eng.fitPlanckBatchSync(wl, y, 1, { maxIterations: 1 });
+    expect(b.status[0]).toBe(2);
+    expect(b.temperature[0]).toBe(one.temperature);
+  });
+
   it('σT is the curvature of the profiled χ² (finite differences, independent code)', () => {
     const wl = grid(200, 550, 850);
     const T = 2400;

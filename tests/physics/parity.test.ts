@@ -175,3 +175,18 @@ it('native and TypeScript batches agree frame by frame', async () => {
     expect(rel(a.temperatureError[f], b.temperatureError[f])).toBeLessThan(1e-6);
   }
 });
+
+it('the native batch runs off the event loop (timers fire while it works)', async () => {
+  const nF = 3000;
+  const frames = new Float64Array(nF * n);
+  const one = cases[0].y;
+  for (let f = 0; f < nF; f++) frames.set(one, f * n);
+  let ticks = 0;
+  let running = true;
+  const tick = (): void => { ticks++; if (running) setImmediate(tick); };
+  setImmediate(tick);
+  const r = await native.fitPlanckBatch(wl, frames, nF, { mask: cases[0].mask, threads: 1 });
+  running = false;
+  expect(r.status.every((s) => s === FIT_STATUS.Ok)).toBe(true);
+  expect(ticks).toBeGreaterThan(2);
+});

@@ -69,6 +69,22 @@ export class Rng {
     return u * f;
   }
 
+  /** Fill `out` with standard normals (polar method, in pairs): the bulk form of normalFast, for speed. */
+  fillNormalFast(out: Float64Array): Float64Array {
+    const n = out.length;
+    let i = 0;
+    while (i < n) {
+      const u = 2 * this.uniform() - 1;
+      const v = 2 * this.uniform() - 1;
+      const s = u * u + v * v;
+      if (s >= 1 || s === 0) continue;
+      const f = Math.sqrt(-2 * Math.log(s) / s);
+      out[i++] = u * f;
+      if (i < n) out[i++] = v * f;
+    }
+    return out;
+  }
+
   /** Poisson deviate of mean lam (lam ≥ 0). */
   poisson(lam: number): number {
     if (!(lam > 0)) return 0;

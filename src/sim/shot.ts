@@ -324,31 +324,36 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
   const readE2 = (det.readNoise * det.gain) ** 2;
 
   /** Fill counts (rows × width) from per-side spectra (expected counts at row weight 1), with noise. */
+  const normals = new Float64Array(rows * width);
   const render = (ds: Float64Array, us: Float64Array | null, rng: Rng, noise: boolean): Float64Array => {
     const out = new Float64Array(rows * width);
     const { gain, readNoise, bias, fullScale } = det;
+    if (noise) rng.fillNormalFast(normals);
     for (let r = 0; r < rows; r++) {
       const w = rowWeight[r];
       const spec = rowSide[r] === 1 && us ? us : ds;
       const base = r * width;
+      if (!noise) {
+        for (let j = 0; j < width; j++) out[base + j] = w * spec[j];
+        continue;
+      }
       for (let j = 0; j < width; j++) {
-        const mu = w * spec[j];
-        if (!noise) { out[base + j] = mu; continue; }
-        const electrons = mu * gain;
+        const electrons = w * spec[j] * gain;
         const v = electrons + readE2;
         const sd = Math.sqrt(v);
         let c: number;
         if (exact || electrons > 0.05 * v * sd) {
-          c = bias + rng.poisson(electrons) / gain + readNoise * rng.normalFast();
+          c = bias + rng.poisson(electrons) / gain + readNoise * normals[base + j];
         } else {
-          c = bias + (electrons + sd * rng.normalFast()) / gain;
+          c = bias + (electrons + sd * normals[base + j]) / gain;
         }
-        c = Math.round(c);
+        c = Math.floor(c + 0.5);
         out[base + j] = c < 0 ? 0 : c > fullScale ? fullScale : c;
       }
     }
     return out;
   };
+
 
   const sideSpectra = (i: number) => {
     const ds = shape(truth.temperature[i], respDs, epsSample, new Float64Array(width));

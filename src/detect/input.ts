@@ -1,0 +1,131 @@
+/**
+ * Parsing of power–temperature curves for `pyrolive detect` (pure: text in, points out).
+ * Accepted:
+ *  - CSV with a header naming power_W and temperature_K (optional temperatureError_K, time_s, index, flags;
+ *    other columns ignored, any order). This covers the CSV `pyrolive analyze --out` writes
+ *    (index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags with flags joined by ';').
+ *    An empty cell (or `null`) means "no value": that row is skipped and counted; anything else that is not a
+ *    finite number is an error.
+ *  - JSON as `pyrolive analyze --json` writes it: {frames: [{index, time, power, temperature,
+ *    temperatureError, flags}], ...}; frames with a null power or temperature are skipped and counted.
+ *    A bare array of such frames is accepted too.
+ */
+import { InputFileError } from '../errors';
+import type { DetectPoint } from './types';
+
+export interface ParsedCurve {
+  points: DetectPoint[];
+  /** Rows/frames without a power or temperature value (skipped before the detector). */
+  missing: number;
+  format: 'csv' | 'json';
+}
+
+const COLS: Record<string, string[]> = {
+  power: ['power_w', 'power', 'p_w'],
+  temperature: ['temperature_k', 'temperature', 't_k'],
+  error: ['temperatureerror_k', 'temperature_error_k', 'temperatureerror', 'sigma_t_k'],
+  time: ['time_s', 'time'],
+  index: ['index', 'frame'],
+  flags: ['flags'],
+};
+
+export function parseCurve(text: string, file: string): ParsedCurve {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') throw new InputFileError(file, 'empty file');
+  const first = body.trimStart()[0];
+  if (first === '{' || first === '[') return parseJson(body, file);
+  return parseCsv(body, file);
+}
+
+function splitCsvLine(line: string, sep: string): string[] {
+  // simple CSV: quoted fields allowed, no embedded newlines
+  const out: string[] = [];
+  let cur = ''; let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (q) {
+      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') q = false; else cur += c;
+    } else if (c === '"') q = true;
+    else if (c === sep) { out.push(cur); cur = ''; } else cur += c;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim());
+}
+
+function parseCsv(text: string, file: string): ParsedCurve {
+  const lines = text.split(/\r?\n/);
+  let h = 0;
+  while (h < lines.length && (lines[h].trim() === '' || lines[h].trimStart().startsWith('#'))) h++;
+  if (h >= lines.length) throw new InputFileError(file, 'empty file');
+  const headerLine = lines[h];
+  const sep = headerLine.includes(',') ? ',' : headerLine.includes('\t') ? '\t' : headerLine.includes(';') ? ';' : ',';
+  const header = splitCsvLine(headerLine, sep).map((s) => s.toLowerCase());
+  const find = (key: string) => header.findIndex((c) => COLS[key].includes(c));
+  const ip = find('power'); const it = find('temperature');
+  const missingCols = [ip < 0 ? 'power_W' : null, it < 0 ? 'temperature_K' : null].filter(Boolean);
+  if (missingCols.length) {
+    throw new InputFileError(file, `missing column ${missingCols.join(' and ')} (header: ${headerLine.trim().slice(0, 120)})`);
+  }
+  const ie = find('error'); const ii = find('index'); const ifl = find('flags');
+  const points: DetectPoint[] = [];
+  let missing = 0; let row = 0;
+  for (let k = h + 1; k < lines.length; k++) {
+    const raw = lines[k];
+    if (raw.trim() === '' || raw.trimStart().startsWith('#')) continue;
+    const cells = splitCsvLine(raw, sep);
+    const lineNo = k + 1;
+    const num = (i: number, name: string, required: boolean): number | null => {
+      if (i < 0) return null;
+      const c = cells[i];
+      if (c === undefined || c === '' || c.toLowerCase() === 'null') {
+        if (required) return null;
+        return null;
+      }
+      const v = Number(c);
+      if (!Number.isFinite(v)) throw new InputFileError(file, `line ${lineNo}: ${name} is not a finite number: '${c.slice(0, 40)}'`);
+      return v;
+    };
+    const P = num(ip, header[ip], true); const T = num(it, header[it], true);
+    const E = num(ie, ie >= 0 ? header[ie] : '', false); const I = num(ii, ii >= 0 ? header[ii] : '', false);
+    const index = I ?? row;
+    row++;
+    if (P === null || T === null) { missing++; continue; }
+    const p: DetectPoint = { index, power: P, temperature: T };
+    if (E !== null) {
+      if (!(E > 0)) throw new InputFileError(file, `line ${lineNo}: ${header[ie]} must be > 0: '${cells[ie]}'`);
+      p.temperatureError = E;
+    }
+    if (ifl >= 0 && cells[ifl]) p.flags = cells[ifl].split(/[;|]/).map((s) => s.trim()).filter(Boolean);
+    points.push(p);
+  }
+  if (points.length === 0 && missing === 0) throw new InputFileError(file, 'no data rows after the header');
+  return { points, missing, format: 'csv' };
+}
+
+function parseJson(text: string, file: string): ParsedCurve {
+  let doc: unknown;
+  try { doc = JSON.parse(text); } catch (e) { throw new InputFileError(file, `not valid JSON (${(e as Error).message.split('\n')[0]})`); }
+  const frames = Array.isArray(doc) ? doc : (doc && typeof doc === 'object' ? (doc as { frames?: unknown }).frames : undefined);
+  if (!Array.isArray(frames)) throw new InputFileError(file, 'JSON has no "frames" array (expected the output of pyrolive analyze --json)');
+  if (frames.length === 0) throw new InputFileError(file, 'JSON "frames" array is empty');
+  const points: DetectPoint[] = [];
+  let missing = 0;
+  frames.forEach((f: unknown, k: number) => {
+    if (!f || typeof f !== 'object') throw new InputFileError(file, `frame ${k}: not an object`);
+    const fr = f as Record<string, unknown>;
+    const val = (name: string): number | null => {
+      const v = fr[name];
+      if (v === null || v === undefined) return null;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputFileError(file, `frame ${k}: ${name} is not a finite number: ${JSON.stringify(v)?.slice(0, 40)}`);
+      return v;
+    };
+    const P = val('power'); const T = val('temperature'); const E = val('temperatureError');
+    const I = val('index');
+    if (P === null || T === null) { missing++; return; }
+    const p: DetectPoint = { index: I ?? k, power: P, temperature: T };
+    if (E !== null && E > 0) p.temperatureError = E;
+    if (Array.isArray(fr.flags)) p.flags = fr.flags.filter((x): x is string => typeof x === 'string');
+    points.push(p);
+  });
+  return { points, missing, format: 'json' };
+}

@@ -60,7 +60,8 @@ export interface SpectrumSpec extends DetectorModel {
   response?: Float64Array;
   /** Exposure in s (default 0.01). */
   exposure?: number;
-  /** Electrons/s at 700 nm for a 3000 K blackbody at R = 1 (default 4e8, about 20,000 counts at 3000 K). */
+  /** Electrons/s at 700 nm for a 3000 K blackbody at R = 1 (default 8e6: with ε 0.5, 10 ms and gain 2, about
+   *  20,000 counts above bias at the peak for 3000 K). */
   brightness?: number;
   /** Cosmic-ray spikes to add: count (default 0), each 1–3 pixels, thousands of counts. */
   cosmics?: number;
@@ -87,7 +88,7 @@ export function expectedCounts(spec: SpectrumSpec): Float64Array {
   const resp = spec.response ?? defaultResponse(wavelength);
   const gain = spec.gain ?? DEFAULT_DETECTOR.gain;
   const exposure = spec.exposure ?? 0.01;
-  const brightness = spec.brightness ?? 4e8;
+  const brightness = spec.brightness ?? 8e6;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const eps = typeof spec.emissivity === 'number' || spec.emissivity === undefined ? (spec.emissivity ?? 0.5) : spec.emissivity[i];

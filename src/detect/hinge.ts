@@ -220,7 +220,8 @@ function zOf(f: PointFit): number {
   if (dof < 1) return 0;
   const s2 = f.rss / dof;
   const v = s2 / f.schur;
-  if (!(v > 0)) return 0;
+  const c = f.beta[f.p - 1];
+  if (!(v > 0)) return c === 0 || !(f.schur > 0) ? 0 : Math.sign(c) * 38; // exact fit
   return tToZ(f.beta[f.p - 1] / Math.sqrt(v), dof);
 }
 

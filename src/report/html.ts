@@ -4,6 +4,7 @@
  * Pure: data in, a string out (loading files is the CLI's job, src/cli/commands/report.ts).
  */
 import type { FrameFlag } from '../analysis/types';
+import { renderSvgChart, type Point2, type SvgInterval } from './svg';
 
 export interface ReportFrame {
   index: number;
@@ -25,6 +26,9 @@ export interface ReportEvent {
   slopeAfter: number | null;
   significance: number | null;
   detectedAtIndex: number | null;
+  /** Frame indices where the event starts / ends (to shade it on the time axis). */
+  startIndex?: number | null;
+  endIndex?: number | null;
   startPowerError?: number | null;
   endPowerError?: number | null;
   slopeBeforeError?: number | null;
@@ -40,7 +44,7 @@ export interface ShotData {
   events: ReportEvent[];
 }
 
-/** Renders a chart to an SVG string; provided by src/report/svg.ts (see chartRenderer in the CLI). */
+/** Renders the two charts to SVG strings (default: svgCharts, on src/report/svg.ts). */
 export interface ChartRenderer {
   temperatureVsTime(frames: ReportFrame[], events: ReportEvent[]): string;
   temperatureVsPower(frames: ReportFrame[], events: ReportEvent[]): string;
@@ -52,8 +56,87 @@ export interface ReportOptions {
   generatedAt?: string;
   /** pyrolive version for the footer. */
   version?: string;
+  /** Chart renderer (default svgCharts); null leaves the charts out. */
   charts?: ChartRenderer | null;
 }
+
+/** At most this many points per series in a chart: a 100,000-frame shot still makes a light page. */
+export const MAX_CHART_POINTS = 4000;
+
+function thin<T>(items: T[], max = MAX_CHART_POINTS): T[] {
+  if (items.length <= max) return items;
+  const step = items.length / max;
+  const out: T[] = [];
+  for (let k = 0; k < max; k++) out.push(items[Math.floor(k * step)]);
+  if (out[out.length - 1] !== items[items.length - 1]) out.push(items[items.length - 1]);
+  return out;
+}
+
+const hasT = (f: ReportFrame): f is ReportFrame & { temperature: number } => f.temperature !== null && Number.isFinite(f.temperature);
+const COLOR_T = '#d9480f';
+const COLOR_FLAG = '#c2255c';
+const COLOR_MEAN = '#1971c2';
+const COLOR_PLATEAU = '#f59f00';
+const CHART_SIZE = { width: 1000, height: 420 }; // both charts the same size (their SVG clip paths share an id)
+
+function eventLabel(e: ReportEvent): string {
+  return `${e.kind === 'plateau' ? 'plateau' : 'slope change'}${e.endPower === null ? ' (open)' : ''}`;
+}
+
+/** Charts drawn with the pure SVG renderer of src/report/svg.ts. */
+export const svgCharts: ChartRenderer = {
+  temperatureVsTime(frames, events) {
+    const good = frames.filter((f) => hasT(f) && f.time !== null && f.flags.length === 0);
+    const flagged = frames.filter((f) => hasT(f) && f.time !== null && f.flags.length > 0);
+    const timeOf = (index: number | null | undefined): number | null => {
+      if (index === null || index === undefined) return null;
+      const f = frames.find((x) => x.index >= index && x.time !== null);
+      return f ? f.time : null;
+    };
+    const lastTime = frames.reduce((m, f) => (f.time !== null && f.time > m ? f.time : m), -Infinity);
+    const intervals: SvgInterval[] = [];
+    for (const e of events) {
+      const a = timeOf(e.startIndex);
+      if (a === null) continue;
+      const b = e.endIndex === null || e.endIndex === undefined ? lastTime : timeOf(e.endIndex) ?? lastTime;
+      intervals.push({ from: a, to: b, label: eventLabel(e), color: COLOR_PLATEAU });
+    }
+    return renderSvgChart({
+      ...CHART_SIZE,
+      x: { label: 'Time', unit: 's' },
+      y: { label: 'Temperature', unit: 'K' },
+      series: [
+        { kind: 'line', label: 'temperature', color: COLOR_T, size: 1.5, points: thin(good).map((f) => [f.time as number, f.temperature] as Point2) },
+        { kind: 'scatter', label: 'flagged frames', color: COLOR_FLAG, hollow: true, size: 3, points: thin(flagged, 1000).map((f) => [f.time as number, f.temperature] as Point2) },
+      ],
+      intervals,
+    });
+  },
+  temperatureVsPower(frames, events) {
+    const pts = frames.filter((f) => hasT(f) && f.power !== null && Number.isFinite(f.power) && f.flags.length === 0);
+    // the mean temperature of each power step, in power order
+    const steps = new Map<number, { sum: number; n: number }>();
+    for (const f of pts) {
+      const key = Math.round((f.power as number) * 1000) / 1000;
+      const s = steps.get(key) ?? { sum: 0, n: 0 };
+      s.sum += f.temperature as number;
+      s.n++;
+      steps.set(key, s);
+    }
+    const means = [...steps.entries()].sort((a, b) => a[0] - b[0]).map(([p, s]) => [p, s.sum / s.n] as Point2);
+    const maxPower = means.length ? means[means.length - 1][0] : 0;
+    return renderSvgChart({
+      ...CHART_SIZE,
+      x: { label: 'Laser power', unit: 'W' },
+      y: { label: 'Temperature', unit: 'K' },
+      series: [
+        { kind: 'scatter', label: 'frames', color: COLOR_T, size: 2, points: thin(pts).map((f) => [f.power as number, f.temperature as number] as Point2) },
+        { kind: 'line', label: 'mean per power step', color: COLOR_MEAN, size: 2, points: thin(means) },
+      ],
+      intervals: events.map((e) => ({ from: e.startPower, to: e.endPower ?? Math.max(maxPower, e.startPower), label: eventLabel(e), color: COLOR_PLATEAU })),
+    });
+  },
+};
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c] as string));
@@ -117,7 +200,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:15px;margin:28px 0 10px;text-trans
 .src{color:#55606c;word-break:break-all}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:10px;margin-top:16px}
 .card{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:10px 12px}
-.card dt{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:#6b7682}
+.card dt{font-size:12px;color:#6b7682}
 .card dd{margin:2px 0 0;font-size:18px;font-weight:650;font-variant-numeric:tabular-nums}
 .chart{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:8px;margin-bottom:14px}
 .chart svg{width:100%;height:auto;display:block}
@@ -153,12 +236,14 @@ export function renderReport(shot: ShotData, opts: ReportOptions = {}): string {
     ? plateaus.map((e) => escapeHtml(eventSentence(e))).join('; ')
     : shot.events.length ? shot.events.map((e) => escapeHtml(eventSentence(e))).join('; ') : 'no change of slope detected';
 
+  const renderer = opts.charts === undefined ? svgCharts : opts.charts;
   let charts = '';
-  if (opts.charts) {
-    charts = `<h2>Temperature vs time</h2><div class="chart" id="chart-time">${opts.charts.temperatureVsTime(shot.frames, shot.events)}</div>` +
-      `<h2>Temperature vs laser power</h2><div class="chart" id="chart-power">${opts.charts.temperatureVsPower(shot.frames, shot.events)}</div>`;
-  } else {
-    charts = `<p class="none">charts unavailable in this build</p>`;
+  if (renderer) {
+    const hasPower = shot.frames.some((f) => f.power !== null && hasT(f));
+    charts = `<h2>Temperature vs time</h2><div class="chart" id="chart-time">${renderer.temperatureVsTime(shot.frames, shot.events)}</div>` +
+      `<h2>Temperature vs laser power</h2>` + (hasPower
+        ? `<div class="chart" id="chart-power">${renderer.temperatureVsPower(shot.frames, shot.events)}</div>`
+        : `<p class="none" id="chart-power">no laser power paired with the frames</p>`);
   }
 
   const rows = shot.events.map((e) => `<tr class="${e.kind === 'plateau' ? 'plateau' : ''}"><td>${escapeHtml(e.kind)}</td>` +

@@ -104,9 +104,27 @@ describe('report data', () => {
     expect(html).toMatch(/fit-failed 1/);
     expect(html).toMatch(/<dt>frames<\/dt><dd>60<\/dd>/);
     expect(html).toMatch(/<dt>engine<\/dt><dd>native<\/dd>/);
+    // the two charts, drawn as inline SVG, with units and the plateau shaded on both
+    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html).toContain('Time (s)');
+    expect(html).toContain('Laser power (W)');
+    expect(html).toContain('Temperature (K)');
+    expect(html.match(/class="interval"/g)).toHaveLength(2);
+    // one circle per good frame on the power chart (60 frames − 4 flagged = 56)
+    const power = html.slice(html.indexOf('id="chart-power"'));
+    const scatter = /<g class="series-scatter"[^>]*>(.*?)<\/g>/.exec(power)![1];
+    expect(scatter.match(/<circle/g)).toHaveLength(56);
     // nothing external, nothing executable
     expect(html).not.toMatch(/<script|<link|@import|url\(\s*['"]?https?:/i);
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+  });
+
+  it('keeps the page light for long shots', () => {
+    const many = Array.from({ length: 100_000 }, (_, i) => ({ index: i, time: i / 1000, power: Math.floor(i / 1000) * 0.5, temperature: 1500 + i / 100,
+      temperatureError: 5, chi2: 1, flags: [] as string[] }));
+    const html = renderReport({ source: 'big', engine: 'js', frames: many, events: [] });
+    expect(html.length).toBeLessThan(1_500_000);
+    expect(html).toMatch(/<dt>frames<\/dt><dd>100000<\/dd>/);
   });
 
   it('says so when there is no event', () => {

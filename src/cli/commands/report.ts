@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { InputFileError, UsageError } from '../../errors';
-import { renderReport, ChartRenderer, ReportEvent, ReportFrame, ShotData } from '../../report/html';
+import { renderReport, ReportEvent, ReportFrame, ShotData } from '../../report/html';
 
 const FLAGS = new Set(['saturated', 'cosmic', 'weak', 'corrupt', 'fit-failed']);
 
@@ -43,6 +43,8 @@ export function parseEvent(raw: unknown, file: string, where: string): ReportEve
     slopeAfter: opt('slopeAfter'),
     significance: opt('significance'),
     detectedAtIndex: opt('detectedAtIndex'),
+    startIndex: opt('startIndex'),
+    endIndex: opt('endIndex'),
     startPowerError: opt('startPowerError'),
     endPowerError: opt('endPowerError'),
     slopeBeforeError: opt('slopeBeforeError'),
@@ -186,18 +188,6 @@ export function loadShot(input: string): ShotData {
   return st.isDirectory() ? loadRecording(input) : loadResultsJson(input);
 }
 
-/** The SVG chart renderer of src/report/svg.ts when it is part of this build, else null. */
-export function chartRenderer(): ChartRenderer | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const svg = require('../../report/svg') as Partial<ChartRenderer>;
-    if (typeof svg.temperatureVsTime === 'function' && typeof svg.temperatureVsPower === 'function') return svg as ChartRenderer;
-  } catch {
-    /* not built */
-  }
-  return null;
-}
-
 export function defaultOutput(input: string): string {
   const st = fs.statSync(input);
   if (st.isDirectory()) return path.join(input, 'report.html');
@@ -221,7 +211,7 @@ Examples:
       if (!shot.frames.length) throw new InputFileError(input, 'contains no frames');
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const pkg = require('../../../package.json') as { version: string };
-      const html = renderReport(shot, { title: o.title, version: pkg.version, charts: chartRenderer() });
+      const html = renderReport(shot, { title: o.title, version: pkg.version });
       const out = o.out ?? defaultOutput(input);
       if (out === '-') {
         process.stdout.write(html);

@@ -113,10 +113,36 @@ interface Buffers {
   cosmic: Uint8Array;
   corrupt: Uint8Array;
   weak: Uint8Array;
+  /** sliding two-colour per ROI per frame */
+  tc: ({ mean: number; std: number } | null)[][];
 }
 
 const RESPONSE_USABLE_FRACTION = 0.05;
 const COSMIC_SMOOTH_HALF = 2;
+
+/** Running mean over 2·h+1 pixels (fewer at the ends) of s[off..off+n) into out[0..n). */
+function boxSmooth(s: Float64Array, off: number, n: number, h: number, out: Float64Array): void {
+  let acc = 0; let cnt = 0;
+  const head = Math.min(h, n);
+  for (let k = 0; k < head; k++) { acc += s[off + k]; cnt++; }
+  let k = 0;
+  // growing window
+  for (; k < n && k - h - 1 < 0; k++) {
+    if (k + h < n) { acc += s[off + k + h]; cnt++; }
+    out[k] = acc / cnt;
+  }
+  // full window
+  const inv = 1 / (2 * h + 1);
+  for (; k + h < n; k++) {
+    acc += s[off + k + h] - s[off + k - h - 1];
+    out[k] = acc * inv;
+  }
+  // shrinking window
+  for (; k < n; k++) {
+    acc -= s[off + k - h - 1]; cnt--;
+    out[k] = acc / cnt;
+  }
+}
 
 export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   const { wavelength, width, height } = config;
@@ -270,12 +296,14 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   const doTwoColor = config.twoColor ?? true;
 
   // ---- buffers ----------------------------------------------------------------------------------------
-  let buf: Buffers | null = null;
+  // three buffer sets: two alternating for batches (one preparing while the other fits), one for analyzeFrame
   const nR = plans.length;
-  const getBuffers = (n: number): Buffers => {
-    if (buf && buf.cap >= n) return buf;
-    const cap = Math.max(n, buf ? buf.cap : 0);
-    buf = {
+  const bufs: (Buffers | null)[] = [null, null, null];
+  const getBuffers = (n: number, slot: number): Buffers => {
+    const old = bufs[slot];
+    if (old && old.cap >= n) return old;
+    const cap = Math.max(n, old ? old.cap : 0);
+    const b: Buffers = {
       cap,
       y: plans.map((p) => new Float64Array(cap * p.used.length)),
       v: plans.map((p) => new Float64Array(cap * p.used.length)),
@@ -285,9 +313,12 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       cosmic: new Uint8Array(cap * nR),
       corrupt: new Uint8Array(cap * nR),
       weak: new Uint8Array(cap * nR),
+      tc: plans.map(() => []),
     };
-    return buf;
+    bufs[slot] = b;
+    return b;
   };
+  const busy = [false, false];
   const nMax = Math.max(...plans.map((p) => p.used.length));
   const smooth = new Float64Array(nMax);
   const sigma = new Float64Array(nMax);
@@ -334,15 +365,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     const invG = 1 / noise.gain;
     const readVar = p.rows * noise.readNoise * noise.readNoise * (1 + (nDark ? 1 / nDark : 0));
     // smoothed level for the variance (a box of 5 pixels: the variance must not follow the noise itself)
-    let acc = 0; let cnt = 0;
-    const H = COSMIC_SMOOTH_HALF;
-    for (let k = 0; k < Math.min(H, nU); k++) { acc += sig[off + k]; cnt++; }
-    for (let k = 0; k < nU; k++) {
-      const add = k + H; const drop = k - H - 1;
-      if (add < nU) { acc += sig[off + add]; cnt++; }
-      if (drop >= 0) { acc -= sig[off + drop]; cnt--; }
-      smooth[k] = acc / cnt;
-    }
+    boxSmooth(sig, off, nU, COSMIC_SMOOTH_HALF, smooth);
     let floor = 0;
     if (calibrated) {
       for (let k = 0; k < nU; k++) {
@@ -412,17 +435,17 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   }
 
   /** Sliding two-colour of every good frame (runs on this thread while the batch fits on the workers). */
-  const twoColors: ({ mean: number; std: number } | null)[][] = plans.map(() => []);
   function computeTwoColors(n: number, b: Buffers): void {
     for (let pi = 0; pi < nR; pi++) {
       const p = plans[pi]; const nU = p.used.length;
-      const arr = twoColors[pi];
+      const arr = b.tc[pi];
       arr.length = n;
       const sep = Math.max(1, Math.min(sep0, Math.floor(nU / 2)));
       for (let f = 0; f < n; f++) {
         arr[f] = null;
         const slot = f * nR + pi;
-        if (!(doTwoColor || method === 'two-color') || b.corrupt[slot] || b.weak[slot]) continue;
+        // FrameResult carries the two-colour of the first ROI only: the others need it only for method two-color
+        if (!((doTwoColor && pi === 0) || method === 'two-color') || b.corrupt[slot] || b.weak[slot]) continue;
         try {
           const r = engine.slidingTwoColor(p.wl, b.y[pi].subarray(f * nU, (f + 1) * nU), sep, { mask: b.m[pi].subarray(f * nU, (f + 1) * nU), bins: 1 });
           if (r.count > 0 && Number.isFinite(r.mean)) arr[f] = { mean: r.mean, std: Number.isFinite(r.std) ? r.std : 0 };
@@ -454,7 +477,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         } else if (b.weak[slot]) {
           flags.push('weak');
         } else {
-          const twoc = twoColors[pi][f];
+          const twoc = b.tc[pi][f];
           if (pi === 0) tc = twoc;
           if (method === 'two-color') {
             if (twoc) { T = twoc.mean; dT = twoc.std; } else flags.push('fit-failed');
@@ -512,8 +535,8 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     return out;
   }
 
-  function prepare(frames: ArrayLike<Float64Array>, n: number): Buffers {
-    const b = getBuffers(n);
+  function prepare(frames: ArrayLike<Float64Array>, n: number, slot: number): Buffers {
+    const b = getBuffers(n, slot);
     for (let f = 0; f < n; f++) {
       const c = frames[f];
       if (!c || c.length !== width * height) {
@@ -540,7 +563,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     rois,
     ranges,
     analyzeFrame(counts, index, time, power = null) {
-      const b = prepare([counts], 1);
+      const b = prepare([counts], 1, 2);
       const fits = method === 'planck'
         ? plans.map((p, pi) => engine.fitPlanckBatchSync(p.wl, b.y[pi].subarray(0, p.used.length), 1, batchOpts(pi, 1, b)))
         : plans.map(() => null);
@@ -550,14 +573,22 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     async analyzeBatch(frames, indices, times, powers = null) {
       const n = frames.length;
       if (n === 0) return [];
-      const b = prepare(frames, n);
+      const slot = busy[0] ? (busy[1] ? -1 : 1) : 0;
+      if (slot < 0) throw new UsageError('analyzeBatch: at most two batches may be in flight (await one first)');
+      busy[slot] = true;
+      let b: Buffers;
+      try { b = prepare(frames, n, slot); } catch (e) { busy[slot] = false; throw e; }
       const pending = method === 'planck'
         ? Promise.all(plans.map((p, pi) => engine.fitPlanckBatch(p.wl, b.y[pi].subarray(0, n * p.used.length), n, batchOpts(pi, n, b))))
         : Promise.resolve(plans.map(() => null));
       // two-colour on this thread while the native batch runs on the workers
-      computeTwoColors(n, b);
-      const fits = await pending;
-      return results(n, b, fits, indices, times, powers);
+      try {
+        computeTwoColors(n, b);
+        const fits = await pending;
+        return results(n, b, fits, indices, times, powers);
+      } finally {
+        busy[slot] = false;
+      }
     },
     lastSpectrum() {
       if (!last) return null;

@@ -39,6 +39,8 @@ export interface AnalyzeOptions {
   /** Frames per chunk (default 1024). */
   chunkFrames?: number;
   twoColor?: boolean;
+  /** Worker threads of the native batch (default: the engine's choice, all cores). */
+  threads?: number;
   engine?: PhysicsEngine;
   onProgress?: (done: number, total: number) => void;
   /** Called once the total number of frames is known. */
@@ -177,7 +179,7 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       wavelength: wl, width: first.width, height: first.height, lamp: cal.lamp, dark: cal.dark, rois,
       range: o.range ?? null, method: o.method, emissivity: o.emissivity ?? null, gain: o.gain ?? null,
       readNoise: o.readNoise ?? null, readNoiseFromDark: cal.readNoise, saturation: o.saturation ?? null,
-      dataType: first.dataType, engine: o.engine, shotFile: first.path, twoColor: o.twoColor,
+      dataType: first.dataType, engine: o.engine, shotFile: first.path, twoColor: o.twoColor, threads: o.threads,
     });
     analyzer = a; engineName = a.engine.name;
     Object.assign(ranges, a.ranges); roiNames = a.rois.map((r) => r.name);
@@ -186,40 +188,41 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
     const total = files.reduce((s, f) => s + f.frames, 0);
     o.onStart?.(total);
     const chunk = Math.max(1, Math.floor(o.chunkFrames ?? 1024));
+    // chunks across all files, in order; frame times continue from one file to the next
     let globalIndex = 0;
     let timeOffset = 0;
     const times: (number | null)[] = [];
+    const chunks: { reader: ChunkReader; from: number; to: number; base: number; timeOf: (i: number) => number | null }[] = [];
     for (const f of files) {
       const ft = f.frameTimes && f.frameTimes.length >= f.frames ? f.frameTimes : null;
       const period = f.exposureTime && f.exposureTime > 0 ? f.exposureTime : null;
+      const off = timeOffset;
       const timeOf = (i: number): number | null => {
-        if (ft) return ft[i] - ft[0] + timeOffset;
-        if (period) return i * period + timeOffset;
+        if (ft) return ft[i] - ft[0] + off;
+        if (period) return i * period + off;
         return null;
       };
       const reader = new ChunkReader(f, chunk);
       readers.push(reader);
-      const read = (from: number, to: number) => {
-        const fr = reader.read(from, to); const idx: number[] = []; const tm: (number | null)[] = [];
-        for (let i = from; i < to; i++) { idx.push(globalIndex + i); tm.push(timeOf(i)); }
-        return { fr, idx, tm };
-      };
-      let next = read(0, Math.min(chunk, f.frames));
-      for (let s = 0; s < f.frames; s += chunk) {
-        const cur = next;
-        const pending = a.analyzeBatch(cur.fr, cur.idx, cur.tm);
-        const e = Math.min(f.frames, s + chunk);
-        // read the next chunk while the batch fits on the worker threads
-        if (e < f.frames) next = read(e, Math.min(f.frames, e + chunk));
-        const res = await pending;
-        for (const r of res) frames.push(r);
-        for (const t of cur.tm) times.push(t);
-        o.onProgress?.(frames.length, total);
-      }
-      // the next file continues in time after this one
+      for (let s = 0; s < f.frames; s += chunk) chunks.push({ reader, from: s, to: Math.min(f.frames, s + chunk), base: globalIndex, timeOf });
       const lastT = f.frames > 0 ? timeOf(f.frames - 1) : null;
       if (lastT !== null) timeOffset = lastT + (period ?? (ft && f.frames > 1 ? (ft[f.frames - 1] - ft[0]) / (f.frames - 1) : 0));
       globalIndex += f.frames;
+    }
+    const submit = (c: (typeof chunks)[number]) => {
+      const fr = c.reader.read(c.from, c.to); const idx: number[] = []; const tm: (number | null)[] = [];
+      for (let i = c.from; i < c.to; i++) { idx.push(c.base + i); tm.push(c.timeOf(i)); }
+      for (const t of tm) times.push(t);
+      // prepares this chunk now (while the previous chunk may still be fitting on the worker threads)
+      return a.analyzeBatch(fr, idx, tm);
+    };
+    let pending: Promise<FrameResult[]> | null = chunks.length ? submit(chunks[0]) : null;
+    for (let k = 0; k < chunks.length; k++) {
+      const next = k + 1 < chunks.length ? submit(chunks[k + 1]) : null;
+      const res = await pending!;
+      for (const r of res) frames.push(r);
+      o.onProgress?.(frames.length, total);
+      pending = next;
     }
     if (powerLog) {
       let pw: Float64Array;

@@ -34,6 +34,8 @@ export const COSMIC_MEDIAN_HALF = 4;
 export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Array, n = s.length, sOff = 0, mOff = 0, sigmaFloor = 0, sigmaOff = sOff): number {
   let found = 0;
   let lastMarked = -10;
+  const kIn = COSMIC_SCREEN_SIGMA * Math.sqrt(1.5);
+  const kEdge = COSMIC_SCREEN_SIGMA * Math.sqrt(6);
   const win = new Float64Array(2 * COSMIC_MEDIAN_HALF);
   for (let k = 0; k < n; k++) {
     const v = s[sOff + k];
@@ -41,7 +43,7 @@ export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Arr
     const interior = k >= 3 && k + 3 < n;
     if (interior) {
       const d = v - 0.5 * (s[sOff + k - 3] + s[sOff + k + 3]);
-      if (!(d > COSMIC_SCREEN_SIGMA * sg * Math.SQRT1_2 * Math.sqrt(3))) continue;
+      if (!(d > kIn * sg)) continue;
       // confirm against the running median of the neighbours
       let m = 0;
       for (let j = k - COSMIC_MEDIAN_HALF; j <= k + COSMIC_MEDIAN_HALF; j++) {
@@ -57,7 +59,7 @@ export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Arr
       const a = k + 3 * dir; const b = k + 6 * dir;
       if (a < 0 || a >= n || b < 0 || b >= n) continue;
       const d = v - (2 * s[sOff + a] - s[sOff + b]);
-      if (!(d > COSMIC_SCREEN_SIGMA * sg * Math.sqrt(6))) continue;
+      if (!(d > kEdge * sg)) continue;
     }
     found++;
     for (let j = Math.max(0, k - 1, lastMarked + 1); j <= Math.min(n - 1, k + 1); j++) mask[mOff + j] = 1;

@@ -189,7 +189,8 @@ function drawEvents(): void {
 function drawText(now: number): void {
   const f = latest;
   $('temperature').textContent = f ? fmt(f.temperature, 0) : '—';
-  $('sigma').textContent = f ? fmt(f.temperatureError, 0) : '—';
+  const sig = f?.temperatureError ?? null;
+  $('sigma').textContent = fmt(sig, sig !== null && sig < 10 ? 1 : 0);
   $('power').textContent = f ? fmt(f.power, 2) : '—';
   $('chi2').textContent = f ? fmt(f.chi2, 2) : '—';
   $('twocolor').textContent = f?.twoColor ? `${fmt(f.twoColor.mean, 0)} ± ${fmt(f.twoColor.std, 0)} K` : '—';

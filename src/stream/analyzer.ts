@@ -31,6 +31,9 @@ export interface LiveAnalysisOptions {
   saturation?: number | null;
   twoColor?: boolean;
   engine?: PhysicsEngine;
+  /** Worker threads of a native batch (default 1 live: a backlog batch runs beside the event loop without
+   * competing for every core; see docs/live.md). */
+  threads?: number;
 }
 
 export function roisFromOptions(o: LiveAnalysisOptions, height: number): Roi[] {
@@ -83,7 +86,7 @@ export function buildAnalyzer(
     wavelength: geometry.wavelength, width: geometry.width, height: geometry.height, lamp, dark,
     rois: roisFromOptions(o, geometry.height), range: o.range ?? null, method: o.method, emissivity: o.emissivity ?? null,
     gain: o.gain ?? null, readNoise: o.readNoise ?? null, readNoiseFromDark, saturation: o.saturation ?? null,
-    dataType: geometry.dataType, engine: o.engine ?? getEngine(), shotFile: shotName, twoColor: o.twoColor,
+    dataType: geometry.dataType, engine: o.engine ?? getEngine(), shotFile: shotName, twoColor: o.twoColor, threads: o.threads ?? 1,
   };
   return { analyzer: createAnalyzer(config), warnings };
 }

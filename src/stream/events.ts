@@ -1,52 +1,28 @@
 /**
- * Slope-change detection in the live pipeline: the detector operator of src/stream/detectSlopeChange.ts
- * (when present; else the same online detector, src/detect, driven directly), fed with the fitted, paired
- * frames of one run, and its updates turned into protocol LiveEvents (id unique across runs).
+ * Slope-change detection in the live pipeline: the detector operator (src/stream/detectSlopeChange.ts) fed with
+ * the fitted, paired frames of one run, and its updates turned into protocol LiveEvents (id unique across runs).
+ * At the end of a run (a loop reset, or the source ending) the detector's offline refinement arrives as `final`
+ * updates of the same events.
  */
-import { Observable, OperatorFunction } from 'rxjs';
+import { filter, map, OperatorFunction, pipe } from 'rxjs';
 import type { FrameResult } from '../analysis/types';
 import type { LiveEvent } from '../server/protocol';
 import type { DetectorOptions, DetectorUpdate, DetectPoint, SlopeEvent } from '../detect/types';
-import { createDetector } from '../detect/detector';
+import { detectSlopeChange } from './detectSlopeChange';
 
-/** FrameResult (with power) → the detector's point; null when it cannot be a point. */
+/** FrameResult (with power) → the detector's point; null when it cannot be a point (no power or no T). */
 export function toDetectPoint(r: FrameResult): DetectPoint | null {
   if (r.power === null || r.temperature === null) return null;
   return { index: r.index, power: r.power, temperature: r.temperature, temperatureError: r.temperatureError, flags: r.flags };
 }
 
-/** Fallback operator: the online detector driven point by point. */
-function localDetect(options: DetectorOptions): OperatorFunction<FrameResult, DetectorUpdate> {
-  return (source) => new Observable<DetectorUpdate>((subscriber) => {
-    const det = createDetector(options);
-    return source.subscribe({
-      next: (r) => {
-        const p = toDetectPoint(r);
-        if (!p) return;
-        for (const u of det.push(p)) subscriber.next(u);
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => subscriber.complete(),
-    });
-  });
-}
-
-type DetectFactory = (options: DetectorOptions) => OperatorFunction<FrameResult, DetectorUpdate>;
-
-function loadOperator(): DetectFactory {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const mod = require('./detectSlopeChange') as { detectSlopeChange?: DetectFactory };
-    if (typeof mod.detectSlopeChange === 'function') return mod.detectSlopeChange;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-  }
-  return localDetect;
-}
-
 /** The detector operator on FrameResults (one detector per subscription). */
 export function detectUpdates(options: DetectorOptions = {}): OperatorFunction<FrameResult, DetectorUpdate> {
-  return loadOperator()(options);
+  return pipe(
+    map(toDetectPoint),
+    filter((p): p is DetectPoint => p !== null),
+    detectSlopeChange(options),
+  );
 }
 
 export function toLiveEvent(e: SlopeEvent, run: number): LiveEvent {

@@ -32,6 +32,8 @@ export interface StoredPoint {
   temperature: number;
   /** Relative weight (1/σ², normalised later), 1 when no error was given. */
   weight: number;
+  /** Frames merged into this point (see binWidth). */
+  frames: number;
   /** Leg number. */
   leg: number;
 }
@@ -79,6 +81,7 @@ export function resolveOptions(opts: DetectorOptions = {}): ResolvedDetectorOpti
   if (o.powerResolution < 0 || o.reversalTolerance <= 0) throw new UsageError('powerResolution ≥ 0 and reversalTolerance > 0 required');
   if (!(o.plateauRatio > 0 && o.plateauRatio < 1)) throw new UsageError('plateauRatio must be in (0, 1)');
   if (!(o.rejectSigma >= 2)) throw new UsageError('rejectSigma must be ≥ 2');
+  if (!(o.binWidth >= 0)) throw new UsageError('binWidth must be ≥ 0');
   return o;
 }
 
@@ -93,6 +96,10 @@ export class SlopeChangeDetector {
   private nextId = 1;
   private skip: SkipCounts = { total: 0, flagged: 0, nonFinite: 0, belowMinTemperature: 0 };
   private lastIndex = -Infinity;
+  /** The open bin: frames of one power step (within binWidth of its first frame). */
+  private bin: { p0: number; P: number[]; T: number[]; W: number[] } | null = null;
+  private steps: number[] = [];
+  private lastPower = NaN;
   private maxStat = 0;
 
   /** @param exactStatistic calibration aid: compute the leave-out statistic in full whenever |z| ≥ 3 (slower),
@@ -122,8 +129,29 @@ export class SlopeChangeDetector {
       this.skip.total++; this.skip.nonFinite++; return [];
     }
     if (p.temperature < o.minTemperature) { this.skip.total++; this.skip.belowMinTemperature++; return []; }
-    const ordinal = this.pts.length;
     const weight = err !== undefined && err !== null ? 1 / (err * err) : 1;
+    const bin = this.bin;
+    // frame density: mean |ΔP| between the last usable frames
+    if (Number.isFinite(this.lastPower)) {
+      this.steps.push(Math.abs(p.power - this.lastPower));
+      if (this.steps.length > 30) this.steps.shift();
+    }
+    this.lastPower = p.power;
+    const dense = this.steps.length >= 10 && this.steps.reduce((a, b) => a + b, 0) / this.steps.length < o.binWidth / 2;
+    if (bin && dense && o.binWidth > 0 && Math.abs(p.power - bin.p0) < o.binWidth) {
+      // same power step: merge into the open bin (the last stored point), then re-run the analysis
+      bin.P.push(p.power); bin.T.push(p.temperature); bin.W.push(weight);
+      const q = this.pts[this.pts.length - 1];
+      Object.assign(q, binSummary(bin));
+      const leg = this.legs[this.legs.length - 1];
+      if (leg.direction !== 0 && leg.direction * q.power >= leg.extreme) { leg.extreme = leg.direction * q.power; leg.extremeOrdinal = this.pts.length - 1; }
+      const updates: DetectorUpdate[] = [];
+      if (leg.direction !== 0) this.test(leg, idx, updates);
+      this.refine(idx, updates);
+      return updates;
+    }
+    this.bin = { p0: p.power, P: [p.power], T: [p.temperature], W: [weight] };
+    const ordinal = this.pts.length;
 
     // 1. legs
     let leg = this.legs[this.legs.length - 1];
@@ -159,7 +187,7 @@ export class SlopeChangeDetector {
       leg = nl;
       this.streak = 0; this.streakSign = 0;
     }
-    this.pts.push({ index: idx, power: p.power, temperature: p.temperature, weight, leg: leg.id });
+    this.pts.push({ index: idx, power: p.power, temperature: p.temperature, weight, frames: 1, leg: leg.id });
     leg.end = ordinal + 1;
     if (leg.direction !== 0) {
       const x = leg.direction * p.power;
@@ -180,12 +208,12 @@ export class SlopeChangeDetector {
     const dir = leg.direction || 1;
     const pts = this.pts;
     const arr = Array.from(ord).sort((i, j) => dir * pts[i].power - dir * pts[j].power || i - j);
-    const x = new Float64Array(n); const y = new Float64Array(n); const w0 = new Float64Array(n);
+    const x = new Float64Array(n); const y = new Float64Array(n); const w0 = new Float64Array(n); const cnt = new Float64Array(n);
     let wsum = 0;
-    for (let i = 0; i < n; i++) { const q = pts[arr[i]]; x[i] = dir * q.power; y[i] = q.temperature; w0[i] = q.weight; wsum += q.weight; ord[i] = arr[i]; }
+    for (let i = 0; i < n; i++) { const q = pts[arr[i]]; x[i] = dir * q.power; y[i] = q.temperature; w0[i] = q.weight; cnt[i] = q.frames; wsum += q.weight; ord[i] = arr[i]; }
     const norm = n / (wsum || 1);
     for (let i = 0; i < n; i++) w0[i] *= norm;
-    return { d: { x, y, w0, n }, ord };
+    return { d: { x, y, w0, n, cnt }, ord };
   }
 
   private test(leg: Leg, idx: number, updates: DetectorUpdate[]): void {
@@ -350,6 +378,19 @@ export class SlopeChangeDetector {
   legList(): ReadonlyArray<Readonly<Leg>> { return this.legs; }
   /** Index of the last point pushed. */
   get lastPointIndex(): number { return this.lastIndex; }
+}
+
+/** Representative of a bin of frames at one power step: mean power; temperature = weighted mean for one or
+ * two frames, median for three or more (robust to an outlier frame); weight = Σ weights × the efficiency of
+ * that estimator (median: ≈ 0.637 + 0.36/k of the mean's). */
+function binSummary(b: { P: number[]; T: number[]; W: number[] }): { power: number; temperature: number; weight: number; frames: number } {
+  const k = b.P.length;
+  let sw = 0; let sp = 0; let st = 0;
+  for (let i = 0; i < k; i++) { sw += b.W[i]; sp += b.P[i]; st += b.W[i] * b.T[i]; }
+  if (k <= 2) return { power: sp / k, temperature: st / sw, weight: sw, frames: k };
+  const t = [...b.T].sort((x, y) => x - y);
+  const med = k % 2 ? t[k >> 1] : 0.5 * (t[k / 2 - 1] + t[k / 2]);
+  return { power: sp / k, temperature: med, weight: sw * Math.min(1, 0.637 + 0.36 / k), frames: k };
 }
 
 /** 1σ of the kink position of a line + hinge fit: delta method, σκ ≈ σ_y-intercept-shift / |Δslope| using the

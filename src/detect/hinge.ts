@@ -19,6 +19,9 @@ export interface HingeData {
   /** Base weights (1/σ_i², relative), > 0. */
   w0: Float64Array;
   n: number;
+  /** Frames merged into each point (default 1): minBefore/minAfter count frames; a point of ≥ 3 frames is a
+   * median, already robust, so the leave-out check does not delete it. */
+  cnt?: Float64Array;
 }
 
 export interface HingeScanOptions {
@@ -280,7 +283,7 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j! : 0;
     // candidates must keep enough non-rejected points and levels on each side
     const pos = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? 1 : 0);
+    for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
     const posLevelsAfter = new Int32Array(L + 1);
     for (let l = L - 1; l >= 0; l--) {
       const e = l + 1 < L ? starts[l + 1] : n;
@@ -322,7 +325,7 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     const fixedCols = best.cols.slice(base.length, -1);
     const pre = prefixOf(S, [...base, ...fixedCols]);
     const pos = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? 1 : 0);
+    for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
       // refine κ between the neighbouring levels on both sides of the best level
       const l = starts.indexOf(best.j) - 1;
       const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
@@ -357,9 +360,10 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     };
     const pool: number[] = [];
     const before: number[] = [];
-    for (let i = best.segStart; i < j; i++) if (w[i] > 0) before.push(i);
+    const single = (i: number) => w[i] > 0 && (!d.cnt || d.cnt[i] < 3);
+    for (let i = best.segStart; i < j; i++) if (single(i)) before.push(i);
     pool.push(...(before.length <= 16 ? before : before.slice(0, 6)));
-    if (n - j <= 16) for (let i = j; i < n; i++) if (w[i] > 0) pool.push(i);
+    if (n - j <= 16) for (let i = j; i < n; i++) if (single(i)) pool.push(i);
     for (let a = 0; a < pool.length; a++) {
       consider([pool[a]]);
       if (jk >= 2) for (let b = a + 1; b < pool.length; b++) consider([pool[a], pool[b]]);

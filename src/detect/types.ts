@@ -100,6 +100,11 @@ export interface DetectorOptions {
   plateauRatio?: number;
   /** Outlier rejection: |residual| > rejectSigma × robust σ is ignored. Default 4. */
   rejectSigma?: number;
+  /** Dense data only (the mean power change between the last 30 frames below binWidth / 2, e.g. 100 Hz frames
+   * on a slow ramp): consecutive frames within binWidth of the first frame of a bin are merged into one point
+   * (mean power; mean temperature of 1–2 frames, median of ≥ 3; weight ∝ frames), so that the window of recent
+   * points spans a meaningful power range. Stepped or ordinary ramps are not binned. 0 disables. Default 0.1 W. */
+  binWidth?: number;
 }
 
 export interface ResolvedDetectorOptions {
@@ -114,6 +119,7 @@ export interface ResolvedDetectorOptions {
   reversalTolerance: number;
   plateauRatio: number;
   rejectSigma: number;
+  binWidth: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: Readonly<ResolvedDetectorOptions> = Object.freeze({
@@ -128,6 +134,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<ResolvedDetectorOptions> = Objec
   reversalTolerance: 0.5,
   plateauRatio: 0.5,
   rejectSigma: 4,
+  binWidth: 0.1,
 });
 
 /** Why points were skipped. */

@@ -99,6 +99,7 @@ export class SlopeChangeDetector {
   /** The open bin: frames of one power step (within binWidth of its first frame). */
   private bin: { p0: number; P: number[]; T: number[]; W: number[] } | null = null;
   private steps: number[] = [];
+  private frames = 0;
   private lastPower = NaN;
   private maxStat = 0;
 
@@ -112,8 +113,10 @@ export class SlopeChangeDetector {
   get events(): SlopeEvent[] { return this.evts.map((e) => ({ ...e })); }
   /** Skipped points so far. */
   get skipped(): SkipCounts { return { ...this.skip }; }
-  /** Usable points so far. */
-  get points(): number { return this.pts.length; }
+  /** Usable frames so far (skipped ones excluded). */
+  get points(): number { return this.frames; }
+  /** Analysis points so far (= usable frames unless dense frames were binned, see binWidth). */
+  get bins(): number { return this.pts.length; }
   /** Largest confirmed statistic (min over the confirmation run) seen so far, σ: a calibration aid. */
   get maxStatistic(): number { return this.maxStat; }
 
@@ -130,6 +133,7 @@ export class SlopeChangeDetector {
     }
     if (p.temperature < o.minTemperature) { this.skip.total++; this.skip.belowMinTemperature++; return []; }
     const weight = err !== undefined && err !== null ? 1 / (err * err) : 1;
+    this.frames++;
     const bin = this.bin;
     // frame density: mean |ΔP| between the last usable frames
     if (Number.isFinite(this.lastPower)) {
@@ -369,7 +373,7 @@ export class SlopeChangeDetector {
   /** Offline refinement over the whole curve (does not change the online state). */
   finish(): OfflineResult {
     const fit = offlineFit(this.pts, this.legs, this.evts, this.kinks.map((k) => ({ eventId: k.eventId, role: k.role, leg: k.leg, x: k.x })), this.options);
-    return { events: fit.events, fit: fit.fit, points: this.pts.length, skipped: { ...this.skip }, };
+    return { events: fit.events, fit: fit.fit, points: this.frames, skipped: { ...this.skip } };
   }
 
   /** Usable points stored so far (for plots), with the leg they belong to. */

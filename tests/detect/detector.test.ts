@@ -172,6 +172,24 @@ describe('SlopeChangeDetector: robustness', () => {
   });
 });
 
+describe('dense frames (binning)', () => {
+  it('100 frames per W on a slow ramp: the plateau is found, a straight ramp stays silent', () => {
+    const f = piecewise([[6, 1100], [20, 2500], [27, 2570], [40, 3870]]);
+    const rng = new Rng(21);
+    const pts: DetectPoint[] = [];
+    for (let i = 0; i < 3400; i++) { const P = 6 + 34 * i / 3399; pts.push({ index: i, power: P, temperature: f(P) + 25 * rng.normal() }); }
+    const r = detectOffline(pts);
+    expect(r.events).toHaveLength(1);
+    expect(r.events[0].kind).toBe('plateau');
+    expect(Math.abs(r.events[0].startPower - 20)).toBeLessThan(0.3);
+    expect(Math.abs(r.events[0].endPower! - 27)).toBeLessThan(0.3);
+    expect(r.points).toBe(3400);
+    expect(r.used.length).toBeLessThan(500); // analysed as ~0.1 W bins
+    const line = pts.map((p) => ({ ...p, temperature: 500 + 100 * p.power + 25 * rng.normal() }));
+    expect(detectOffline(line).events).toHaveLength(0);
+  });
+});
+
 describe('detectOffline and options', () => {
   it('throws DetectInputError with fewer than 10 usable points', () => {
     const pts = ramp(10, 13.6, 0.4, (P) => 600 + 100 * P); // 10 points …

@@ -6,7 +6,8 @@
 import type { SpeFile } from '../io/types';
 import { openSpe } from '../io/spe';
 import { readPlainSpectra, readPowerLog } from '../io/tables';
-import { InputFileError, UsageError } from '../errors';
+import { DetectInputError, InputFileError, UsageError } from '../errors';
+import { detectOffline, type DetectPoint } from '../detect';
 import type { FrameResult } from './types';
 import type { PhysicsEngine } from '../physics/types';
 import { createAnalyzer, type Analyzer, type Method } from './analyzer';
@@ -51,8 +52,6 @@ export interface AnalyzeOutput {
   engine: 'native' | 'js';
   frames: FrameResult[];
   events: unknown[];
-  /** false when the detector module is not available. */
-  eventsAvailable: boolean;
   noise: NoiseModel | null;
   ranges: Record<string, [number, number]>;
   rois: string[];
@@ -75,32 +74,18 @@ function roisOf(o: AnalyzeOptions, height: number): Roi[] {
   return [{ name: 'all', first: 0, last: height - 1 }];
 }
 
-type Detect = (points: unknown[]) => { events: unknown[] };
-function loadDetector(): Detect | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const mod = require('../detect') as { detectOffline?: Detect };
-    return typeof mod.detectOffline === 'function' ? mod.detectOffline : null;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
-    throw e;
-  }
-}
-
-function detectEvents(frames: FrameResult[]): { events: unknown[]; available: boolean } {
-  const detect = loadDetector();
-  if (!detect) return { events: [], available: false };
-  const points = [];
+/** Slope-change events of the power–temperature curve (frames with both), by src/detect's detectOffline. */
+function detectEvents(frames: FrameResult[]): { events: unknown[] } {
+  const points: DetectPoint[] = [];
   for (const f of frames) {
     if (f.power === null || f.temperature === null) continue;
     points.push({ index: f.index, power: f.power, temperature: f.temperature, temperatureError: f.temperatureError, flags: f.flags });
   }
-  if (points.length < 8) return { events: [], available: true };
   try {
-    return { events: detect(points).events, available: true };
+    return { events: detectOffline(points).events };
   } catch (e) {
-    // too few / unusable points is not an error of the analysis: no events
-    if ((e as Error).name === 'DetectInputError') return { events: [], available: true };
+    // too few usable points is not an error of the analysis: no events
+    if (e instanceof DetectInputError) return { events: [] };
     throw e;
   }
 }
@@ -152,8 +137,8 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       }
       frames.push(...res);
     }
-    const ev = powerLog ? detectEvents(frames) : { events: [], available: true };
-    return { engine: engineName, frames, events: ev.events, eventsAvailable: ev.available, noise: null, ranges, rois: roiNames, warnings };
+    const ev = powerLog ? detectEvents(frames) : { events: [] };
+    return { engine: engineName, frames, events: ev.events, noise: null, ranges, rois: roiNames, warnings };
   }
 
   // ---- SPE shots with a lamp calibration ------------------------------------------------------------
@@ -236,8 +221,8 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       }
       frames.forEach((r, i) => { r.power = Number.isFinite(pw[i]) ? pw[i] : null; });
     }
-    const ev = powerLog ? detectEvents(frames) : { events: [], available: true };
-    return { engine: engineName, frames, events: ev.events, eventsAvailable: ev.available, noise: a.noise(), ranges, rois: roiNames, warnings };
+    const ev = powerLog ? detectEvents(frames) : { events: [] };
+    return { engine: engineName, frames, events: ev.events, noise: a.noise(), ranges, rois: roiNames, warnings };
   } finally {
     for (const r of readers) r.close();
     for (const f of files) { try { f.close(); } catch { /* already closed */ } }

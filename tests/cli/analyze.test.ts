@@ -40,7 +40,7 @@ let sim: ReturnType<typeof simulateShot>;
 beforeAll(() => {
   ensureBuilt();
   sim = simulateShot({ frames: FRAMES, seed: 17, rows: 8, upstream: true, downstreamRows: [1, 3], upstreamRows: [5, 6],
-    cosmicRate: 0.08, saturateFrame: 7, frameInterval: 0.01, powerStart: 10, powerEnd: 30 });
+    cosmicRate: 0.08, saturateFrame: 7, frameInterval: 0.01, powerStart: 10, powerEnd: 40 });
   files = writeShot(sim, path.join(tmp, 'shot')).files;
   truth = fs.readFileSync(files.truth, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
 }, 240_000);
@@ -56,7 +56,9 @@ describe('pyrolive analyze on a simulated shot (lamp, dark, power log)', () => {
     expect(r.code).toBe(0);
     json = JSON.parse(r.out);
     expect(['native', 'js']).toContain(json.engine);
-    expect(Array.isArray(json.events)).toBe(true);
+    // the simulated plateau (25–31 W) is found by the slope-change detector
+    const ev = json.events as Array<{ kind: string; startPower: number; endPower: number | null }>;
+    expect(ev.some((e) => e.kind === 'plateau' && Math.abs(e.startPower - 25) < 2 && e.endPower !== null && Math.abs(e.endPower - 31) < 2)).toBe(true);
     expect(json.frames.length).toBe(FRAMES);
     const pulls: number[] = []; const rel: number[] = [];
     let cosmicSeen = 0;

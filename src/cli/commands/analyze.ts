@@ -146,7 +146,6 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
         onProgress: (done) => { (bar as import('cli-progress').SingleBar | null)?.update(done); },
       }).finally(() => { (bar as import('cli-progress').SingleBar | null)?.stop(); });
       for (const w of out.warnings) process.stderr.write(`pyrolive: warning: ${w}\n`);
-      if (o.power && !out.eventsAvailable) process.stderr.write('pyrolive: warning: the slope-change detector is not available in this build: events are empty\n');
       if (o.json) {
         process.stdout.write(toJson(out));
       } else if (o.out) {

@@ -21,6 +21,7 @@ console.log(`median |kink error|, at detection      ${f(r.medianKinkErrorAtDetec
 console.log(`median |plateau end error|, offline    ${f(r.medianEndErrorOffline, 3).padStart(6)} W`);
 console.log(`median latency after the true kink     ${f(r.medianLatency, 1).padStart(6)} pts  ≤ 10`);
 console.log(`90th percentile latency                ${f(r.p90Latency, 1).padStart(6)} pts`);
+console.log(`kink pull spread (≈ 1 if σ honest)     ${f(r.kinkPullSpread, 2).padStart(6)}`);
 console.log(`(evaluation took ${secs.toFixed(1)} s)`);
 
 // speed: points per second through push() on long curves

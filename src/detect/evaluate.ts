@@ -97,6 +97,8 @@ export interface CurveOutcome {
   kinkErrorOffline: number | null;
   endErrorOffline: number | null;
   latency: number | null;
+  /** (offline kink − truth) / its reported 1σ: should scatter like N(0, 1). */
+  kinkPull: number | null;
   /** Largest statistic seen (σ). */
   maxStatistic: number;
 }
@@ -128,6 +130,8 @@ export interface EvaluateSummary {
   medianEndErrorOffline: number;
   medianLatency: number;
   p90Latency: number;
+  /** Robust spread (1.4826 × MAD) of the kink pulls: ≈ 1 when the reported kink uncertainties are honest. */
+  kinkPullSpread: number;
   outcomes: CurveOutcome[];
 }
 
@@ -140,7 +144,7 @@ export function scoreCurve(c: GeneratedCurve, tolerance = 2, detector: DetectorO
   const off = det.finish();
   const out: CurveOutcome = {
     cls: c.cls, seed: c.seed, events: off.events.length, found: false, kinkErrorAtDetection: null,
-    kinkErrorOnline: null, kinkErrorOffline: null, endErrorOffline: null, latency: null, maxStatistic: det.maxStatistic,
+    kinkErrorOnline: null, kinkErrorOffline: null, endErrorOffline: null, latency: null, kinkPull: null, maxStatistic: det.maxStatistic,
   };
   if (c.plateau) {
     const t = c.plateau.start;
@@ -149,6 +153,7 @@ export function scoreCurve(c: GeneratedCurve, tolerance = 2, detector: DetectorO
     if (best) {
       out.found = true;
       out.kinkErrorOffline = Math.abs(best.startPower - t);
+      if (best.startPowerError) out.kinkPull = (best.startPower - t) / best.startPowerError;
       const on = online.find((e) => e.id === best!.id)!;
       out.kinkErrorOnline = Math.abs(on.startPower - t);
       out.kinkErrorAtDetection = Math.abs(firstSeen.get(best.id)!.startPower - t);
@@ -189,6 +194,7 @@ export function evaluate(opts: EvaluateOptions = {}): EvaluateSummary {
     medianEndErrorOffline: median(num(found.map((o) => o.endErrorOffline))),
     medianLatency: median(lat),
     p90Latency: quantile(lat, 0.9),
+    kinkPullSpread: (() => { const p = num(found.map((o) => o.kinkPull)); const m = median(p); return 1.4826 * median(p.map((v) => Math.abs(v - m))); })(),
     outcomes,
   };
 }

@@ -22,6 +22,10 @@ describe('detector quality on generated curves', () => {
     expect(r.medianLatency).toBeLessThanOrEqual(10);
     expect(r.medianLatency).toBeGreaterThan(0); // a kink cannot be confirmed before points beyond it exist
   });
+  it('reported kink uncertainties are honest (pull spread ≈ 1)', () => {
+    expect(r.kinkPullSpread).toBeGreaterThan(0.75);
+    expect(r.kinkPullSpread).toBeLessThan(1.3);
+  });
   it('the generator follows the issue', () => {
     expect(CALIBRATION_SEED0).toBeGreaterThan(r.seed0 + r.perClass);
     for (let s = 1; s <= 50; s++) {

@@ -331,7 +331,7 @@ export class SlopeChangeDetector {
       const a0 = prev ? prev.ordinalAfter : leg.first;
       const a = Math.max(a0, k.ordinalAfter - o.window);
       const b = Math.min(next ? next.ordinalAfter : end, k.ordinalAfter + o.window, end);
-      if (!next && end - k.ordinalAfter >= o.window) k.frozen = true;
+      if (next ? next.frozen : end - k.ordinalAfter >= o.window) { k.frozen = true; continue; }
       if (b - a < 8) continue;
       const { d, ord } = this.data(leg, a, b);
       const lo = prev ? prev.x : -Infinity; const hi = next ? next.x : Infinity;

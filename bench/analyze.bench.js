@@ -29,21 +29,21 @@ function ensureShot() {
 
 function args(extra = []) {
   return ['analyze', path.join(dir, 'shot.spe'), '--calibration', path.join(dir, 'lamp.spe'), '--lamp-temperature', '2800',
-    '--background', path.join(dir, 'dark.spe'), '--power', path.join(dir, 'power.csv'), '--range', '570:830', ...extra];
+    '--background', path.join(dir, 'dark.spe'), '--range', '570:830', ...extra];
 }
 
 // preloaded into the spawned CLI: reports the process's CPU time (all threads) on stderr at exit
 const PRELOAD = path.join(os.tmpdir(), 'pyrolive-bench-cpu-preload.js');
 fs.writeFileSync(PRELOAD, "process.on('exit', () => { const c = process.cpuUsage(); process.stderr.write('\\nBENCH_CPU_US ' + (c.user + c.system) + '\\n'); });\n");
 
-function spawned(reps) {
+function spawned(reps, extra = []) {
   const out = path.join(dir, 'results.json');
   const times = []; const cpus = [];
   let engine = '?';
   for (let r = 0; r < reps; r++) {
     const fd = fs.openSync(out, 'w');
     const t = process.hrtime.bigint();
-    const res = spawnSync(process.execPath, ['-r', PRELOAD, path.join(ROOT, 'bin/pyrolive.js'), ...args(['--json'])], { stdio: ['ignore', fd, 'pipe'] });
+    const res = spawnSync(process.execPath, ['-r', PRELOAD, path.join(ROOT, 'bin/pyrolive.js'), ...args([...extra, '--json'])], { stdio: ['ignore', fd, 'pipe'] });
     const s = Number(process.hrtime.bigint() - t) / 1e9;
     fs.closeSync(fd);
     if (res.status !== 0) throw new Error(`analyze failed: ${res.stderr}`);
@@ -63,7 +63,7 @@ async function inProcess(reps) {
   for (let r = 0; r < reps; r++) {
     const t = process.hrtime.bigint(); const c0 = process.cpuUsage();
     const o = await analyzeFiles({ shots: [path.join(dir, 'shot.spe')], calibration: path.join(dir, 'lamp.spe'), lampTemperature: 2800,
-      background: path.join(dir, 'dark.spe'), power: path.join(dir, 'power.csv'), range: [570, 830] });
+      background: path.join(dir, 'dark.spe'), range: [570, 830] });
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
     const c = process.cpuUsage(c0); cpus.push((c.user + c.system) / 1e6);
     if (o.frames.length !== FRAMES) throw new Error('frame count');
@@ -89,6 +89,7 @@ function accuracy(frames) {
   ensureShot();
   const reps = Number(process.env.BENCH_REPS || 3);
   const sp = spawned(reps);
+  const spPower = spawned(1, ['--power', path.join(dir, 'power.csv')]);
   const ip = await inProcess(reps);
   const acc = accuracy(sp.frames);
   const cores = os.cpus().length;
@@ -100,6 +101,7 @@ function accuracy(frames) {
   console.log(`analyze: ${FRAMES} frames × 1340 px × 2 rows uint16, fit 570–830 nm, engine ${sp.engine}, ${cores} cores, load average ${os.loadavg()[0].toFixed(1)}, best of ${reps}`);
   row('whole process (spawned CLI, --json)', sp);
   row('pipeline in-process (analyzeFiles)', ip);
+  row('whole process + --power (pairing, events)', spPower);
   console.log(`accuracy: median |ΔT/T| ${(acc.medianRel * 100).toFixed(3)} %, pull std ${acc.pullStd.toFixed(2)}, ${acc.withT} frames with T`);
   console.log(`reference: scipy curve_fit loop ${SCIPY_FITS_PER_S} fits/s; target ≥ 50×, aim 100×`);
 })().catch((e) => { console.error(e); process.exit(1); });

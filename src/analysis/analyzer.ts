@@ -173,6 +173,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     readNoiseSource: config.readNoise != null ? 'given' : config.readNoiseFromDark != null ? 'dark' : 'assumed',
   };
   let gainLocked = !calibrated || config.gain != null;
+  let gainAttempts = 0;
   const scaleByChi2 = config.scaleByChi2 ?? (!calibrated || config.gain == null);
   const nDark = dark ? Math.max(1, dark.frames) : 0;
 
@@ -425,12 +426,18 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     }
     cand.sort((a, c) => c.s - a.s);
     const pick = cand.slice(0, 32);
-    if (pick.length === 0) return;
+    if (pick.length === 0) { if (++gainAttempts >= 64) gainLocked = true; return; }
     const sigs = new Float64Array(pick.length * nU);
     pick.forEach((c, j) => sigs.set(b.sig[0].subarray(c.f * nU, (c.f + 1) * nU), j * nU));
-    const g = estimateGain(sigs, pick.length, p.den, p.rows, noise.readNoise);
-    if (g !== null) { noise.gain = g; noise.gainSource = 'estimated'; }
-    gainLocked = true;
+    const rn2 = noise.readNoise * noise.readNoise;
+    const lampNoise = lamp && p.lampSig
+      ? { signal: p.lampSig, frames: Math.max(1, lamp.frames), readVar: p.rows * rn2 * (1 + (nDark ? Math.max(1, lamp.frames) / nDark : 0)) }
+      : null;
+    const g = estimateGain(sigs, pick.length, p.den, p.rows, noise.readNoise, lampNoise);
+    // keep trying on later batches while the frames are too faint to show shot noise (gain 1 meanwhile; σT is
+    // scaled by √(χ²/dof) anyway)
+    if (g !== null) { noise.gain = g; noise.gainSource = 'estimated'; gainLocked = true; }
+    else if (++gainAttempts >= 64) gainLocked = true;
     updateLampNoise();
   }
 

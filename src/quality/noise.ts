@@ -80,17 +80,32 @@ export function estimateReadNoise(frames: Float64Array[], width: number, height:
 /**
  * Gain (e⁻/count) from frames of dark-subtracted row sums `signal` (nFrames × n) on a grid whose response
  * (counts per radiance unit, per pixel, length n) is `response`; `rows` rows were summed, each with read noise
- * `readNoise`. Uses pixels whose three neighbours have positive, finite signal. Returns null when there are
+ * `readNoise`; `lamp` (dark-subtracted lamp row sums averaged over `frames`, per pixel) accounts for the noise
+ * the lamp puts into the response. Uses pixels whose three neighbours have positive, finite signal. Returns null when there are
  * too few usable pixels or no detectable shot noise.
  */
-export function estimateGain(signal: Float64Array, nFrames: number, response: Float64Array, rows: number, readNoise: number): number | null {
+export function estimateGain(signal: Float64Array, nFrames: number, response: Float64Array, rows: number, readNoise: number,
+  lamp?: { signal: Float64Array; frames: number; readVar: number } | null): number | null {
   const n = response.length;
   const ratios: number[] = [];
   const readVar = rows * readNoise * readNoise;
+  // the response comes from a lamp with its own shot noise: var(h)·R² also holds S²·var(R)/R², with
+  // var(R)/R² = (L/g + readVarLamp) / (frames·L²) for lamp counts L — linear in 1/g like the rest
+  const lampA = new Float64Array(n); const lampB = new Float64Array(n);
+  if (lamp) {
+    for (let k = 0; k < n; k++) {
+      const L = lamp.signal[k];
+      if (L > 0) { lampA[k] = 1 / (lamp.frames * L); lampB[k] = lamp.readVar / (lamp.frames * L * L); }
+    }
+  }
   for (let f = 0; f < nFrames; f++) {
     const o = f * n;
-    for (let k = 1; k < n - 1; k++) {
+    for (let k = 2; k < n - 2; k++) {
       const s0 = signal[o + k - 1]; const s1 = signal[o + k]; const s2 = signal[o + k + 1];
+      // the level from 5 pixels (dividing by the noisy pixel itself biases the ratio), and only where shot noise
+      // dominates the read noise: at low levels the ratio is all read noise and tells nothing about the gain
+      const level = (signal[o + k - 2] + s0 + s1 + s2 + signal[o + k + 2]) / 5;
+      if (!(level >= 10 * readVar + 100)) continue;
       const r0 = response[k - 1]; const r1 = response[k]; const r2 = response[k + 1];
       if (!(s1 > 0 && s0 > 0 && s2 > 0 && r0 > 0 && r1 > 0 && r2 > 0)) continue;
       if (!Number.isFinite(s0 + s1 + s2)) continue;
@@ -98,7 +113,7 @@ export function estimateGain(signal: Float64Array, nFrames: number, response: Fl
       // E[h²]·R² ≈ 1.5·var(S) when the response and the signal vary slowly from pixel to pixel
       const q = (h * r1) * (h * r1) / 1.5;
       // median(q) = var(S) = S/g + readVar: collect the per-pixel estimate scaled back from the χ²₁ median
-      ratios.push((q / CHI2_1_MEDIAN - readVar) / s1);
+      ratios.push((q / CHI2_1_MEDIAN - readVar - level * level * lampB[k]) / (level + level * level * lampA[k]));
     }
   }
   if (ratios.length < 50) return null;

@@ -191,7 +191,8 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       readers.push(reader);
       for (let s = 0; s < f.frames; s += chunk) chunks.push({ reader, from: s, to: Math.min(f.frames, s + chunk), base: globalIndex, timeOf });
       const lastT = f.frames > 0 ? timeOf(f.frames - 1) : null;
-      if (lastT !== null) timeOffset = lastT + (period ?? (ft && f.frames > 1 ? (ft[f.frames - 1] - ft[0]) / (f.frames - 1) : 0));
+      // the next file starts one frame interval later (mean interval of the time stamps, else the exposure time)
+      if (lastT !== null) timeOffset = lastT + (ft && f.frames > 1 ? (ft[f.frames - 1] - ft[0]) / (f.frames - 1) : (period ?? 0));
       globalIndex += f.frames;
     }
     const submit = (c: (typeof chunks)[number]) => {

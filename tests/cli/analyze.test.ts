@@ -116,6 +116,17 @@ describe('pyrolive analyze on a simulated shot (lamp, dark, power log)', () => {
     expect(Math.abs(Number(row1[3]) / truth[1][3] - 1)).toBeLessThan(0.01);
   });
 
+  it('several shot files are one run: indices and times continue', () => {
+    const r = run([files.shot, files.shot, '--calibration', files.lamp, '--lamp-temperature', '2800', '--background', files.dark, '--rows', '1:3', '--gain', '2', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.frames.length).toBe(2 * FRAMES);
+    expect(j.frames[FRAMES].index).toBe(FRAMES);
+    expect(j.frames[FRAMES].temperature).toBe(j.frames[0].temperature);
+    // the second file starts one frame interval after the last frame of the first
+    expect(j.frames[FRAMES].time).toBeCloseTo(truth[FRAMES - 1][1] + 0.01, 6);
+  });
+
   it('without --json/--out: a readable summary', () => {
     const r = run([...base(), '--rows', '1:3']);
     expect(r.code).toBe(0);
@@ -196,6 +207,19 @@ describe('pyrolive analyze: bad input is one line naming the file, exit ≠ 0, n
     expectOneLine([write('random.spe', rnd), '--calibration', files.lamp, '--lamp-temperature', '2800'], /random\.spe/);
     expectOneLine([write('short.spe', fs.readFileSync(files.shot).subarray(0, 1000)), '--calibration', files.lamp, '--lamp-temperature', '2800'], /short\.spe/);
     expectOneLine([files.shot, '--calibration', path.join(tmp, 'nolamp.spe'), '--lamp-temperature', '2800'], /nolamp\.spe: no such file/);
+  });
+
+  it('SPE headers that lie: a billion frames, zero width', () => {
+    // a WinSpec 2.x header built byte by byte: uint16, 8 px × 1 row × 2 frames
+    const v2 = (mut: (h: Buffer) => void) => {
+      const h = Buffer.alloc(4100);
+      h.writeUInt16LE(8, 42); h.writeInt16LE(3, 108); h.writeUInt16LE(1, 656); h.writeInt32LE(2, 1446); h.writeFloatLE(2.5, 1992);
+      h.writeInt8(1, 3101); h.writeDoubleLE(600, 3263); h.writeDoubleLE(0.5, 3271);
+      mut(h);
+      return Buffer.concat([h, Buffer.alloc(2 * 8 * 2, 1)]);
+    };
+    expectOneLine([write('billion.spe', v2((h) => h.writeInt32LE(1e9, 1446))), '--calibration', files.lamp, '--lamp-temperature', '2800'], /billion\.spe/);
+    expectOneLine([write('zerowidth.spe', v2((h) => h.writeUInt16LE(0, 42))), '--calibration', files.lamp, '--lamp-temperature', '2800'], /zerowidth\.spe/);
   });
 
   it('lamp: no temperature or spectrum, temperature ≤ 0, mismatched width', () => {

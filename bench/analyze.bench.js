@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Throughput of `pyrolive analyze` on a 20,000-frame, 1340-pixel, 2-row uint16 shot (binned spectroscopy
-// readout) fitted over 570–830 nm (~260 nm, ~700 pixels), with lamp, dark and power log: whole process
+// readout) fitted over 570–830 nm (~260 nm, ~700 pixels), with lamp and dark (and once with the power log): whole process
 // (spawned CLI, JSON written to a file) and the pipeline in-process (analyzeFiles). Reference: a scipy
 // curve_fit loop does ~600 fits/s (400–800 on this class of machine); target ≥ 50×, aim 100×.
 // The shot is generated once by the simulator into os.tmpdir() and reused.
@@ -89,18 +89,20 @@ function accuracy(frames) {
   ensureShot();
   const reps = Number(process.env.BENCH_REPS || 3);
   const sp = spawned(reps);
+  const spNoTc = spawned(reps, ['--no-two-color']);
   const spPower = spawned(1, ['--power', path.join(dir, 'power.csv')]);
   const ip = await inProcess(reps);
   const acc = accuracy(sp.frames);
   const cores = os.cpus().length;
   const row = (name, r) => {
     const fps = FRAMES / r.best;
-    console.log(`${name.padEnd(36)} ${r.best.toFixed(3).padStart(7)} s  ${fps.toFixed(0).padStart(7)} frames/s  ${(fps / SCIPY_FITS_PER_S).toFixed(1).padStart(6)}× scipy` +
+    console.log(`${name.padEnd(42)} ${r.best.toFixed(3).padStart(7)} s  ${fps.toFixed(0).padStart(7)} frames/s  ${(fps / SCIPY_FITS_PER_S).toFixed(1).padStart(6)}× scipy` +
       `   | CPU ${r.cpu.toFixed(3)} s = ${(FRAMES / r.cpu).toFixed(0)} frames per CPU-second (${(FRAMES / r.cpu / SCIPY_FITS_PER_S).toFixed(0)}× scipy per core)`);
   };
   console.log(`analyze: ${FRAMES} frames × 1340 px × 2 rows uint16, fit 570–830 nm, engine ${sp.engine}, ${cores} cores, load average ${os.loadavg()[0].toFixed(1)}, best of ${reps}`);
   row('whole process (spawned CLI, --json)', sp);
   row('pipeline in-process (analyzeFiles)', ip);
+  row('whole process, --no-two-color', spNoTc);
   row('whole process + --power (pairing, events)', spPower);
   console.log(`accuracy: median |ΔT/T| ${(acc.medianRel * 100).toFixed(3)} %, pull std ${acc.pullStd.toFixed(2)}, ${acc.withT} frames with T`);
   console.log(`reference: scipy curve_fit loop ${SCIPY_FITS_PER_S} fits/s; target ≥ 50×, aim 100×`);

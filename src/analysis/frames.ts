@@ -89,7 +89,7 @@ export class ChunkReader {
         case 'uint8': src = new Uint8Array(ab, off, this.n); break;
         default: return false;
       }
-      for (let p = 0; p < this.n; p++) dst[p] = src[p];
+      dst.set(src as unknown as ArrayLike<number>); // native conversion to float64
     }
     return true;
   }

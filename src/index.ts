@@ -1,3 +1,18 @@
-// Public API of pyrolive (library use). Each area exports its own pieces.
+/**
+ * Public API of pyrolive for library use. Each area also has its own module (dist/physics, dist/io/spe,
+ * dist/analysis, dist/detect, dist/stream, dist/server) with the full set of exports.
+ */
 export * from './errors';
-export * from './physics/types';
+export { getEngine, jsEngine, nativeAvailable, nativeLoadReport, planckCurve, FIT_STATUS } from './physics';
+export type {
+  EngineName, FitOptions, PlanckResult, WienResult, SlidingTwoColorResult, BatchOptions, BatchResult, PhysicsEngine,
+} from './physics';
+export { openSpe } from './io/spe';
+export type { SpeFile, SpeInfo, SpeDataType } from './io/types';
+export { writeSpe } from './io/speWriter';
+export { createAnalyzer, pairPower, analyzeFiles } from './analysis';
+export type { FrameResult, FrameFlag, RoiResult, SpectrumView } from './analysis';
+export { SlopeChangeDetector, createDetector, detectOffline } from './detect';
+export { detectSlopeChange } from './stream/detectSlopeChange';
+export { simulateShot, writeShot } from './sim/shot';
+export { startServer } from './server';

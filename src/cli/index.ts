@@ -19,7 +19,7 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('pyrolive')
-    .description('Thermal-emission spectra of a laser-heated diamond-anvil cell to temperatures, paired with laser\n' +
+    .description('Thermal-emission spectra of a laser-heated diamond-anvil cell to temperatures, paired with laser ' +
       'power, with live detection of the plateau (change of slope) in power vs temperature.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')

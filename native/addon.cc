@@ -84,8 +84,9 @@ bool absent(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
 
 // Property names, created once per environment (building them from char* on every call is measurable).
 // Node-API 9 cannot reference strings directly: they live in an array held by an ObjectReference.
-enum Key : uint32_t { kVariance, kMask, kMaxIterations, kTolerance, kThreads, kBins, kKeyCount };
-const char* const kKeyNames[kKeyCount] = {"variance", "mask", "maxIterations", "tolerance", "threads", "bins"};
+enum Key : uint32_t { kVariance, kMask, kMaxIterations, kTolerance, kThreads, kBins, kTwoColorSeparation, kKeyCount };
+const char* const kKeyNames[kKeyCount] = {"variance", "mask", "maxIterations", "tolerance", "threads", "bins",
+                                          "twoColorSeparation"};
 
 struct Keys {
   Napi::ObjectReference names;
@@ -366,38 +367,27 @@ Napi::Value SlidingTwoColor(const Napi::CallbackInfo& info) {
       mask = m.data;
     }
     const int bins = intOption(o, "bins", 50, 1, kMaxBins);
-    // z = ln(y/a) for usable pixels, NaN elsewhere
-    std::vector<double> z(n, std::nan(""));
-    for (size_t i = 0; i < n; i++) {
-      if (mask != nullptr && mask[i] != 0) continue;
-      if (!std::isfinite(y.data[i])) argFail("radiance[" + std::to_string(i) + "] is not finite");
-      if (y.data[i] > 0) z[i] = std::log(y.data[i] / g.a[i]);
+    static thread_local std::vector<double> z, t;
+    if (z.size() < n) { z.resize(n); t.resize(n); }
+    pyro::TwoColorOut r;
+    if (!pyro::slidingTwoColorFrame(y.data, mask, g, sep, z.data(), t.data(), r))
+      argFail("radiance[" + std::to_string(r.badIndex) + "] is not finite");
+    if (r.count == 0) argFail("no valid pixel pair at separation " + std::to_string(sep));
+    const size_t cnt = r.count;
+    double lo = t[0], hi = t[0];
+    for (size_t k = 0; k < cnt; k++) {
+      if (t[k] < lo) lo = t[k];
+      if (t[k] > hi) hi = t[k];
     }
-    std::vector<double> t;
-    t.reserve(n);
-    for (size_t i = 0; i + sep < n; i++) {
-      const size_t j = i + sep;
-      if (std::isnan(z[i]) || std::isnan(z[j])) continue;
-      const double T = (g.b[j] - g.b[i]) / (z[i] - z[j]);
-      if (std::isfinite(T) && T > 0) t.push_back(T);
-    }
-    if (t.empty()) argFail("no valid pixel pair at separation " + std::to_string(sep));
-    double sum = 0, lo = t[0], hi = t[0];
-    for (double v : t) {
-      sum += v;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    const double mean = sum / t.size();
-    double ss = 0;
-    for (double v : t) ss += (v - mean) * (v - mean);
-    const double sdv = t.size() > 1 ? std::sqrt(ss / (t.size() - 1)) : 0.0;
+    const double mean = r.mean;
+    const double sdv = r.sd;
     if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
     Napi::Float64Array edges = Napi::Float64Array::New(env, bins + 1);
     for (int k = 0; k <= bins; k++) edges[k] = lo + k * (hi - lo) / bins;
     Napi::Uint32Array counts = Napi::Uint32Array::New(env, bins);
     for (int k = 0; k < bins; k++) counts[k] = 0;
-    for (double v : t) {
+    for (size_t q = 0; q < cnt; q++) {
+      const double v = t[q];
       double f = std::floor((v - lo) / (hi - lo) * bins);
       int k = f < 0 ? 0 : (f >= bins ? bins - 1 : static_cast<int>(f));
       counts[k] = counts[k] + 1;
@@ -408,7 +398,7 @@ Napi::Value SlidingTwoColor(const Napi::CallbackInfo& info) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("mean", mean);
     out.Set("std", sdv);
-    out.Set("count", static_cast<double>(t.size()));
+    out.Set("count", static_cast<double>(cnt));
     out.Set("histogram", hist);
     return out;
   });
@@ -427,10 +417,14 @@ struct BatchJob {
   int maxIterations = kDefaultMaxIterations;
   double tolerance = kDefaultTolerance;
   int threads = 1;
+  bool planck = true;  // false: sliding two-colour only (slidingTwoColorBatch)
+  size_t tcSep = 0;    // > 0: sliding two-colour at this separation, in the same pass over each frame
   // outputs
   std::vector<double> T, sT, scale, chi2;
   std::vector<int32_t> dof, iterations;
   std::vector<uint8_t> status;
+  std::vector<double> tcMean, tcStd;
+  std::vector<int32_t> tcCount;
 
   void run();
 
@@ -443,11 +437,16 @@ struct BatchJob {
 };
 
 void BatchJob::run() {
-  T.assign(nFrames, std::nan("")); sT.assign(nFrames, std::nan("")); scale.assign(nFrames, std::nan(""));
-  chi2.assign(nFrames, std::nan("")); dof.assign(nFrames, 0); iterations.assign(nFrames, 0);
-  status.assign(nFrames, pyro::InvalidData);
+  if (planck) {
+    T.assign(nFrames, std::nan("")); sT.assign(nFrames, std::nan("")); scale.assign(nFrames, std::nan(""));
+    chi2.assign(nFrames, std::nan("")); dof.assign(nFrames, 0); iterations.assign(nFrames, 0);
+    status.assign(nFrames, pyro::InvalidData);
+  }
+  if (tcSep > 0) {
+    tcMean.assign(nFrames, std::nan("")); tcStd.assign(nFrames, std::nan("")); tcCount.assign(nFrames, 0);
+  }
   if (nFrames == 0) return;
-  if (!maskPerFrame) pyro::usedPixels(*grid, mask, sharedIdx, sharedA, sharedB);
+  if (planck && !maskPerFrame) pyro::usedPixels(*grid, mask, sharedIdx, sharedA, sharedB);
   next = 0;
   std::atomic<bool> failed{false};
   auto worker = [&]() {
@@ -477,11 +476,22 @@ void BatchJob::work() {
     Scratch s;
     std::vector<uint32_t> idx;
     std::vector<double> ca, cb;
+    std::vector<double> z, t;
+    if (tcSep > 0) { z.resize(nPix); t.resize(nPix); }
     for (;;) {
       const size_t start = next.fetch_add(kChunk);
       if (start >= nFrames) break;
       const size_t end = std::min(nFrames, start + kChunk);
       for (size_t f = start; f < end; f++) {
+        if (tcSep > 0) {
+          // two-colour first, while the frame's data come into the cache for the fit
+          pyro::TwoColorOut tc;
+          const uint8_t* fm = mask == nullptr ? nullptr : (maskPerFrame ? mask + f * nPix : mask);
+          if (pyro::slidingTwoColorFrame(frames + f * nPix, fm, *grid, tcSep, z.data(), t.data(), tc)) {
+            tcMean[f] = tc.mean; tcStd[f] = tc.sd; tcCount[f] = static_cast<int32_t>(tc.count);
+          }
+        }
+        if (!planck) continue;
         const uint32_t* pi = sharedIdx.data();
         const double* pa = sharedA.data();
         const double* pb = sharedB.data();
@@ -504,6 +514,7 @@ void BatchJob::work() {
 
 Napi::Object batchResult(Napi::Env env, const BatchJob& j) {
   const size_t n = j.nFrames;
+  Napi::Object out = Napi::Object::New(env);
   auto f64 = [&](const std::vector<double>& v) {
     Napi::Float64Array a = Napi::Float64Array::New(env, n);
     if (n) std::memcpy(a.Data(), v.data(), n * sizeof(double));
@@ -514,9 +525,15 @@ Napi::Object batchResult(Napi::Env env, const BatchJob& j) {
     if (n) std::memcpy(a.Data(), v.data(), n * sizeof(int32_t));
     return a;
   };
+  Napi::Object tc = Napi::Object::New(env);
+  if (j.tcSep > 0) {
+    tc.Set("mean", f64(j.tcMean));
+    tc.Set("std", f64(j.tcStd));
+    tc.Set("count", i32(j.tcCount));
+  }
+  if (!j.planck) return tc;
   Napi::Uint8Array st = Napi::Uint8Array::New(env, n);
   if (n) std::memcpy(st.Data(), j.status.data(), n);
-  Napi::Object out = Napi::Object::New(env);
   out.Set("temperature", f64(j.T));
   out.Set("temperatureError", f64(j.sT));
   out.Set("scale", f64(j.scale));
@@ -524,11 +541,18 @@ Napi::Object batchResult(Napi::Env env, const BatchJob& j) {
   out.Set("dof", i32(j.dof));
   out.Set("iterations", i32(j.iterations));
   out.Set("status", st);
+  if (j.tcSep > 0) out.Set("twoColor", tc);
   return out;
 }
 
-// Validates (wl, frames, nFrames, opts) into a job. Keeps the typed arrays in `keep` (for the async worker).
-std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep) {
+std::string separationMessage(size_t n) {
+  return "separation must be an integer in [1, " + std::to_string(n < 2 ? 1 : n - 1) + "]";
+}
+
+// Validates (wl, frames, nFrames, opts) — or, with twoColorOnly, (wl, frames, nFrames, separation, opts) — into
+// a job. Keeps the typed arrays in `keep` (for the async worker).
+std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep,
+                                    bool twoColorOnly = false) {
   Napi::Env env = info.Env();
   auto job = std::make_unique<BatchJob>();
   const Grid& g = gridFor(info[0]);
@@ -549,8 +573,16 @@ std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<
   job->nFrames = nF;
   job->frames = fr.data;
   if (keep) keep->push_back(info[1]);
-  Napi::Object o = optionsObject(info, 3, env);
-  Napi::Value vv = getOpt(o, "variance");
+  if (twoColorOnly) {
+    job->planck = false;
+    const std::string sepMsg = separationMessage(n);
+    if (info.Length() < 4 || !info[3].IsNumber()) typeFail(sepMsg);
+    const double sd = info[3].As<Napi::Number>().DoubleValue();
+    if (!isInteger(sd) || sd < 1 || sd > static_cast<double>(n) - 1) argFail(sepMsg);
+    job->tcSep = static_cast<size_t>(sd);
+  }
+  Napi::Object o = optionsObject(info, twoColorOnly ? 4 : 3, env);
+  Napi::Value vv = twoColorOnly ? env.Undefined() : getOpt(o, "variance");
   if (!absent(vv)) {
     F64 var = asF64(vv, "variance");
     if (var.length != fr.length)
@@ -574,8 +606,11 @@ std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<
     job->mask = m.data;
     if (keep) keep->push_back(mv);
   }
-  job->maxIterations = intOption(o, "maxIterations", kDefaultMaxIterations, 1, kMaxIterationsLimit);
-  job->tolerance = toleranceOption(o);
+  if (!twoColorOnly) {
+    job->maxIterations = intOption(o, "maxIterations", kDefaultMaxIterations, 1, kMaxIterationsLimit);
+    job->tolerance = toleranceOption(o);
+    job->tcSep = static_cast<size_t>(intOption(o, "twoColorSeparation", 0, 1, n < 2 ? 0 : static_cast<int>(std::min<size_t>(n - 1, 2147483647))));
+  }
   unsigned hw = std::thread::hardware_concurrency();
   if (hw == 0) hw = 1;
   const int def = nF >= kParallelFrames ? static_cast<int>(std::min<unsigned>(hw, kMaxThreads)) : 1;
@@ -586,7 +621,7 @@ std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<
 class BatchWorker : public Napi::AsyncWorker {
  public:
   BatchWorker(Napi::Env env, std::unique_ptr<BatchJob> job, const std::vector<Napi::Value>& keep)
-      : Napi::AsyncWorker(env, "pyrolive.fitPlanckBatch"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
+      : Napi::AsyncWorker(env, job->planck ? "pyrolive.fitPlanckBatch" : "pyrolive.slidingTwoColorBatch"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
     // Hold the input typed arrays until the work is done (no copy of the frames).
     for (const auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
   }
@@ -615,12 +650,12 @@ class BatchWorker : public Napi::AsyncWorker {
   std::vector<Napi::ObjectReference> refs_;
 };
 
-Napi::Value FitPlanckBatch(const Napi::CallbackInfo& info) {
+Napi::Value batchAsync(const Napi::CallbackInfo& info, bool twoColorOnly) {
   Napi::Env env = info.Env();
   // Argument errors reject the promise (same as an async function).
   try {
     std::vector<Napi::Value> keep;
-    std::unique_ptr<BatchJob> job = batchArgs(info, &keep);
+    std::unique_ptr<BatchJob> job = batchArgs(info, &keep, twoColorOnly);
     auto* w = new BatchWorker(env, std::move(job), keep);
     Napi::Promise p = w->Promise();
     w->Queue();
@@ -640,14 +675,19 @@ Napi::Value FitPlanckBatch(const Napi::CallbackInfo& info) {
   }
 }
 
-Napi::Value FitPlanckBatchSync(const Napi::CallbackInfo& info) {
+Napi::Value FitPlanckBatch(const Napi::CallbackInfo& info) { return batchAsync(info, false); }
+Napi::Value SlidingTwoColorBatch(const Napi::CallbackInfo& info) { return batchAsync(info, true); }
+
+Napi::Value batchSync(const Napi::CallbackInfo& info, bool twoColorOnly) {
   return guarded(info, [&]() -> Napi::Value {
-    std::unique_ptr<BatchJob> job = batchArgs(info, nullptr);
+    std::unique_ptr<BatchJob> job = batchArgs(info, nullptr, twoColorOnly);
     job->threads = 1;
     job->run();
     return batchResult(info.Env(), *job);
   });
 }
+Napi::Value FitPlanckBatchSync(const Napi::CallbackInfo& info) { return batchSync(info, false); }
+Napi::Value SlidingTwoColorBatchSync(const Napi::CallbackInfo& info) { return batchSync(info, true); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* k = new Keys();
@@ -661,6 +701,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("slidingTwoColor", Napi::Function::New(env, SlidingTwoColor, "slidingTwoColor"));
   exports.Set("fitPlanckBatch", Napi::Function::New(env, FitPlanckBatch, "fitPlanckBatch"));
   exports.Set("fitPlanckBatchSync", Napi::Function::New(env, FitPlanckBatchSync, "fitPlanckBatchSync"));
+  exports.Set("slidingTwoColorBatch", Napi::Function::New(env, SlidingTwoColorBatch, "slidingTwoColorBatch"));
+  exports.Set("slidingTwoColorBatchSync",
+              Napi::Function::New(env, SlidingTwoColorBatchSync, "slidingTwoColorBatchSync"));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;
 }

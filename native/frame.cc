@@ -62,4 +62,43 @@ FrameFit fitFrame(const double* y, const double* var, const uint32_t* idx, size_
   return r;
 }
 
+bool slidingTwoColorFrame(const double* y, const uint8_t* mask, const Grid& g, size_t sep, double* z, double* t,
+                          TwoColorOut& out) {
+  const size_t n = g.wl.size();
+  const double nan = std::nan("");
+  const double* a = g.a.data();
+  const double* b = g.b.data();
+  for (size_t i = 0; i < n; i++) {
+    z[i] = nan;
+    if (mask != nullptr && mask[i] != 0) continue;
+    const double v = y[i];
+    if (!std::isfinite(v)) {
+      out.badIndex = i;
+      return false;
+    }
+    if (v > 0) z[i] = std::log(v / a[i]);
+  }
+  size_t c = 0;
+  for (size_t i = 0; i + sep < n; i++) {
+    const size_t j = i + sep;
+    if (std::isnan(z[i]) || std::isnan(z[j])) continue;
+    const double T = (b[j] - b[i]) / (z[i] - z[j]);
+    if (std::isfinite(T) && T > 0) t[c++] = T;
+  }
+  out.count = c;
+  if (c == 0) {
+    out.mean = nan;
+    out.sd = nan;
+    return true;
+  }
+  double sum = 0;
+  for (size_t k = 0; k < c; k++) sum += t[k];
+  const double mean = sum / c;
+  double ss = 0;
+  for (size_t k = 0; k < c; k++) ss += (t[k] - mean) * (t[k] - mean);
+  out.mean = mean;
+  out.sd = c > 1 ? std::sqrt(ss / (c - 1)) : 0.0;
+  return true;
+}
+
 }  // namespace pyro

@@ -30,4 +30,16 @@ FrameFit fitFrame(const double* y, const double* var, const uint32_t* idx, size_
 void usedPixels(const Grid& g, const uint8_t* mask, std::vector<uint32_t>& idx, std::vector<double>& ca,
                 std::vector<double>& cb);
 
+// Sliding two-colour of one frame: every pair (i, i+sep) of pixels with mask 0 (all when mask is null) and
+// y > 0 gives T = (b_j − b_i) / (z_i − z_j), z = ln(y/a); the finite T > 0 are kept in t[0..count).
+// mean = Σt/count, sd = sqrt(Σ(t − mean)²/(count − 1)) (0 for one pair); NaN for both when count is 0.
+// z, t: scratch of n doubles. Returns false (badIndex set, nothing else) on a non-finite y of an unmasked pixel.
+struct TwoColorOut {
+  double mean = 0, sd = 0;
+  size_t count = 0;
+  size_t badIndex = 0;
+};
+bool slidingTwoColorFrame(const double* y, const uint8_t* mask, const Grid& g, size_t sep, double* z, double* t,
+                          TwoColorOut& out);
+
 }  // namespace pyro

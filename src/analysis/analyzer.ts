@@ -5,7 +5,7 @@
  * reused; the used pixels of each ROI are compacted once (one wavelength grid per ROI).
  */
 import type { FrameFlag, FrameResult, RoiResult, SpectrumView } from './types';
-import type { BatchResult, PhysicsEngine } from '../physics/types';
+import type { BatchResult, PhysicsEngine, TwoColorBatchResult } from '../physics/types';
 import type { SpeDataType } from '../io/types';
 import { UsageError } from '../errors';
 import type { Roi } from '../calibration/rows';
@@ -113,8 +113,6 @@ interface Buffers {
   cosmic: Uint8Array;
   corrupt: Uint8Array;
   weak: Uint8Array;
-  /** sliding two-colour per ROI per frame */
-  tc: ({ mean: number; std: number } | null)[][];
 }
 
 const RESPONSE_USABLE_FRACTION = 0.05;
@@ -314,7 +312,6 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       cosmic: new Uint8Array(cap * nR),
       corrupt: new Uint8Array(cap * nR),
       weak: new Uint8Array(cap * nR),
-      tc: plans.map(() => []),
     };
     bufs[slot] = b;
     return b;
@@ -441,29 +438,34 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     updateLampNoise();
   }
 
-  /** Sliding two-colour of every good frame (runs on this thread while the batch fits on the workers). */
-  function computeTwoColors(n: number, b: Buffers): void {
-    for (let pi = 0; pi < nR; pi++) {
-      const p = plans[pi]; const nU = p.used.length;
-      const arr = b.tc[pi];
-      arr.length = n;
-      const sep = Math.max(1, Math.min(sep0, Math.floor(nU / 2)));
-      for (let f = 0; f < n; f++) {
-        arr[f] = null;
-        const slot = f * nR + pi;
-        // FrameResult carries the two-colour of the first ROI only: the others need it only for method two-color
-        if (!((doTwoColor && pi === 0) || method === 'two-color') || b.corrupt[slot] || b.weak[slot]) continue;
-        try {
-          const r = engine.slidingTwoColor(p.wl, b.y[pi].subarray(f * nU, (f + 1) * nU), sep, { mask: b.m[pi].subarray(f * nU, (f + 1) * nU), bins: 1 });
-          if (r.count > 0 && Number.isFinite(r.mean)) arr[f] = { mean: r.mean, std: Number.isFinite(r.std) ? r.std : 0 };
-        } catch { arr[f] = null; }
-      }
-    }
+  /** Separation of the sliding two-colour pairs of a ROI (pixels of its compacted grid). */
+  const sepOf = (pi: number): number => Math.max(1, Math.min(sep0, Math.floor(plans[pi].used.length / 2)));
+  /** Whether a ROI needs the sliding two-colour: FrameResult carries the first ROI's; method two-color needs all. */
+  const wantsTwoColor = (pi: number): boolean => (doTwoColor && pi === 0) || method === 'two-color';
+
+  /** The batch two-colour of the ROIs that need it (null elsewhere), from the Planck batch results when given. */
+  function twoColors(n: number, b: Buffers, fits: (BatchResult | null)[]): (TwoColorBatchResult | null)[] {
+    return plans.map((p, pi) => {
+      if (!wantsTwoColor(pi)) return null;
+      const given = fits[pi]?.twoColor;
+      if (given) return given;
+      const nU = p.used.length;
+      return engine.slidingTwoColorBatchSync(p.wl, b.y[pi].subarray(0, n * nU), n, sepOf(pi), { mask: b.m[pi].subarray(0, n * nU), threads: config.threads });
+    });
+  }
+
+  /** The same, off the event loop (methods wien and two-color: no Planck batch to carry it). */
+  function twoColorsAsync(n: number, b: Buffers): Promise<(TwoColorBatchResult | null)[]> {
+    return Promise.all(plans.map((p, pi) => {
+      if (!wantsTwoColor(pi)) return null;
+      const nU = p.used.length;
+      return engine.slidingTwoColorBatch(p.wl, b.y[pi].subarray(0, n * nU), n, sepOf(pi), { mask: b.m[pi].subarray(0, n * nU), threads: config.threads });
+    }));
   }
 
   let last: { pi: 0; f: number; T: number; scale: number; index: number; y: Float64Array; m: Uint8Array } | null = null;
 
-  function results(n: number, b: Buffers, fits: (BatchResult | null)[], indices: ArrayLike<number>, times: ArrayLike<number | null>, powers: ArrayLike<number | null> | null | undefined): FrameResult[] {
+  function results(n: number, b: Buffers, fits: (BatchResult | null)[], tcs: (TwoColorBatchResult | null)[], indices: ArrayLike<number>, times: ArrayLike<number | null>, powers: ArrayLike<number | null> | null | undefined): FrameResult[] {
     const out: FrameResult[] = new Array(n);
     for (let f = 0; f < n; f++) {
       const per: RoiResult[] = [];
@@ -484,7 +486,11 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         } else if (b.weak[slot]) {
           flags.push('weak');
         } else {
-          const twoc = b.tc[pi][f];
+          const tcr = tcs[pi];
+          let twoc: { mean: number; std: number } | null = null;
+          if (tcr && tcr.count[f] > 0 && Number.isFinite(tcr.mean[f])) {
+            twoc = { mean: tcr.mean[f], std: Number.isFinite(tcr.std[f]) ? tcr.std[f] : 0 };
+          }
           if (pi === 0) tc = twoc;
           if (method === 'two-color') {
             if (twoc) { T = twoc.mean; dT = twoc.std; } else flags.push('fit-failed');
@@ -562,6 +568,8 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       variance: b.v[pi].subarray(0, n * nU),
       mask: b.m[pi].subarray(0, n * nU),
       threads: config.threads,
+      // the sliding two-colour in the same native pass over each frame
+      twoColorSeparation: wantsTwoColor(pi) ? sepOf(pi) : undefined,
     };
   }
 
@@ -574,8 +582,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       const fits = method === 'planck'
         ? plans.map((p, pi) => engine.fitPlanckBatchSync(p.wl, b.y[pi].subarray(0, p.used.length), 1, batchOpts(pi, 1, b)))
         : plans.map(() => null);
-      computeTwoColors(1, b);
-      return results(1, b, fits, [index], [time], [power])[0];
+      return results(1, b, fits, twoColors(1, b, fits), [index], [time], [power])[0];
     },
     async analyzeBatch(frames, indices, times, powers = null) {
       const n = frames.length;
@@ -585,14 +592,14 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       busy[slot] = true;
       let b: Buffers;
       try { b = prepare(frames, n, slot); } catch (e) { busy[slot] = false; throw e; }
-      const pending = method === 'planck'
-        ? Promise.all(plans.map((p, pi) => engine.fitPlanckBatch(p.wl, b.y[pi].subarray(0, n * p.used.length), n, batchOpts(pi, n, b))))
-        : Promise.resolve(plans.map(() => null));
-      // two-colour on this thread while the native batch runs on the workers
       try {
-        computeTwoColors(n, b);
-        const fits = await pending;
-        return results(n, b, fits, indices, times, powers);
+        if (method === 'planck') {
+          // the Planck fits (and the first ROI's two-colour, in the same pass) on the native worker threads
+          const fits = await Promise.all(plans.map((p, pi) => engine.fitPlanckBatch(p.wl, b.y[pi].subarray(0, n * p.used.length), n, batchOpts(pi, n, b))));
+          return results(n, b, fits, twoColors(n, b, fits), indices, times, powers);
+        }
+        const fits = plans.map(() => null);
+        return results(n, b, fits, await twoColorsAsync(n, b), indices, times, powers);
       } finally {
         busy[slot] = false;
       }

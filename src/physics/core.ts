@@ -304,3 +304,37 @@ export function fitFrame(frames: Float64Array, variance: Float64Array | null, of
     badIndex: 0, badIsVariance: false, nUsed: nIdx, nPositive: nPos, fit,
   };
 }
+
+/**
+ * Sliding two-colour of one frame (y from offset `off`; mask from `maskOff`, null = all used): every pair (i, i+sep)
+ * of unmasked pixels with y > 0 gives T = (b_j − b_i)/(z_i − z_j), z = ln(y/a); the finite T > 0 go to t[0..count).
+ * out = [mean, std (n − 1; 0 for one pair), count]; NaN, NaN, 0 without a pair. Returns −1, or the index of the
+ * first unmasked pixel with a non-finite y (out untouched). z, t: scratch of at least n values.
+ */
+export function slidingTwoColorFrame(y: Float64Array, off: number, mask: Uint8Array | null, maskOff: number, g: Grid,
+  sep: number, z: Float64Array, t: Float64Array, out: Float64Array): number {
+  const n = g.wl.length;
+  const a = g.a, b = g.b;
+  for (let i = 0; i < n; i++) {
+    z[i] = NaN;
+    if (mask !== null && mask[maskOff + i] !== 0) continue;
+    const v = y[off + i];
+    if (!Number.isFinite(v)) return i;
+    if (v > 0) z[i] = Math.log(v / a[i]);
+  }
+  let c = 0;
+  for (let i = 0; i + sep < n; i++) {
+    const j = i + sep;
+    if (Number.isNaN(z[i]) || Number.isNaN(z[j])) continue;
+    const T = (b[j] - b[i]) / (z[i] - z[j]);
+    if (Number.isFinite(T) && T > 0) t[c++] = T;
+  }
+  if (c === 0) { out[0] = NaN; out[1] = NaN; out[2] = 0; return -1; }
+  let sum = 0;
+  for (let k = 0; k < c; k++) sum += t[k];
+  const mean = sum / c;
+  let ss = 0;
+  for (let k = 0; k < c; k++) ss += (t[k] - mean) * (t[k] - mean);
+  out[0] = mean; out[1] = c > 1 ? Math.sqrt(ss / (c - 1)) : 0; out[2] = c;
+  return -1;
+}

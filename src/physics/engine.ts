@@ -8,8 +8,8 @@ import * as path from 'path';
 import { FitArgumentError, UsageError } from '../errors';
 import { jsEngine } from './js-engine';
 import type {
-  BatchOptions, BatchResult, EngineName, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorOptions,
-  SlidingTwoColorResult, WienResult,
+  BatchOptions, BatchResult, EngineName, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions,
+  SlidingTwoColorOptions, SlidingTwoColorResult, TwoColorBatchResult, WienResult,
 } from './types';
 
 /** The raw addon's exports (results without `engine`). */
@@ -21,6 +21,8 @@ export interface NativeAddon {
   slidingTwoColor(wl: Float64Array, y: Float64Array, sep: number, opts?: SlidingTwoColorOptions): Omit<SlidingTwoColorResult, 'engine'>;
   fitPlanckBatch(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Promise<Omit<BatchResult, 'engine'>>;
   fitPlanckBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Omit<BatchResult, 'engine'>;
+  slidingTwoColorBatch(wl: Float64Array, frames: Float64Array, nFrames: number, sep: number, opts?: SlidingTwoColorBatchOptions): Promise<TwoColorBatchResult>;
+  slidingTwoColorBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, sep: number, opts?: SlidingTwoColorBatchOptions): TwoColorBatchResult;
   hardwareConcurrency: number;
 }
 
@@ -38,7 +40,8 @@ export function addonCandidates(root: string = PACKAGE_ROOT): string[] {
   return [path.join(root, 'build', 'Release', 'pyrolive.node'), path.join(root, 'build', 'Debug', 'pyrolive.node')];
 }
 
-const REQUIRED = ['fitPlanck', 'fitWien', 'twoColor', 'slidingTwoColor', 'fitPlanckBatch', 'fitPlanckBatchSync'];
+const REQUIRED = ['fitPlanck', 'fitWien', 'twoColor', 'slidingTwoColor', 'fitPlanckBatch', 'fitPlanckBatchSync',
+  'slidingTwoColorBatch', 'slidingTwoColorBatchSync'];
 
 /** Tries to load the addon from `root` (default: this package). Never throws. */
 export function loadNative(root: string = PACKAGE_ROOT): NativeLoad {
@@ -105,6 +108,14 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
     },
     fitPlanckBatchSync(wl, frames, nFrames, opts) {
       try { return { ...addon.fitPlanckBatchSync(wl, frames, nFrames, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+    },
+    async slidingTwoColorBatch(wl, frames, nFrames, sep, opts) {
+      try {
+        return { ...(await addon.slidingTwoColorBatch(wl, frames, nFrames, sep, opts)), engine: 'native' };
+      } catch (e) { return rethrow(e); }
+    },
+    slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts) {
+      try { return { ...addon.slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
     },
   };
 }

@@ -31,6 +31,8 @@ export const physics: PhysicsEngine = {
   slidingTwoColor: (wl, y, sep, opts) => getEngine().slidingTwoColor(wl, y, sep, opts),
   fitPlanckBatch: (wl, frames, nFrames, opts) => getEngine().fitPlanckBatch(wl, frames, nFrames, opts),
   fitPlanckBatchSync: (wl, frames, nFrames, opts) => getEngine().fitPlanckBatchSync(wl, frames, nFrames, opts),
+  slidingTwoColorBatch: (wl, frames, nFrames, sep, opts) => getEngine().slidingTwoColorBatch(wl, frames, nFrames, sep, opts),
+  slidingTwoColorBatchSync: (wl, frames, nFrames, sep, opts) => getEngine().slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts),
 };
 
 /** FitStatus values as plain numbers (types.ts declares a const enum, erased at run time). */

@@ -3,12 +3,12 @@
  */
 import { FitArgumentError } from '../errors';
 import {
-  buildGrid, fitFrame, fitWienCompact, Grid, Scratch, STATUS_INVALID_DATA, STATUS_NOT_CONVERGED, STATUS_OK,
-  STATUS_TOO_FEW_PIXELS, usedPixels, Used,
+  buildGrid, fitFrame, fitWienCompact, Grid, Scratch, slidingTwoColorFrame, STATUS_INVALID_DATA, STATUS_NOT_CONVERGED,
+  STATUS_OK, STATUS_TOO_FEW_PIXELS, usedPixels, Used,
 } from './core';
 import type {
-  BatchOptions, BatchResult, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorOptions, SlidingTwoColorResult,
-  WienResult,
+  BatchOptions, BatchResult, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions, SlidingTwoColorOptions,
+  SlidingTwoColorResult, TwoColorBatchResult, WienResult,
 } from './types';
 
 export const DEFAULT_MAX_ITERATIONS = 50;
@@ -201,49 +201,45 @@ export function slidingTwoColor(wl: Float64Array, radiance: Float64Array, separa
     checkMaskValues(mask);
   }
   const bins = intOption(o, 'bins', 50, 1, MAX_BINS);
-  const z = new Float64Array(n).fill(NaN);
-  for (let i = 0; i < n; i++) {
-    if (mask !== null && mask[i] !== 0) continue;
-    if (!Number.isFinite(y[i])) fail(`radiance[${i}] is not finite`);
-    if (y[i] > 0) z[i] = Math.log(y[i] / g.a[i]);
+  const z = new Float64Array(n);
+  const t = new Float64Array(n);
+  const r = new Float64Array(3);
+  const bad = slidingTwoColorFrame(y, 0, mask, 0, g, separation, z, t, r);
+  if (bad >= 0) fail(`radiance[${bad}] is not finite`);
+  const count = r[2];
+  if (count === 0) fail(`no valid pixel pair at separation ${separation}`);
+  const mean = r[0], std = r[1];
+  let lo = t[0], hi = t[0];
+  for (let k = 0; k < count; k++) {
+    if (t[k] < lo) lo = t[k];
+    if (t[k] > hi) hi = t[k];
   }
-  const t: number[] = [];
-  for (let i = 0; i + separation < n; i++) {
-    const j = i + separation;
-    if (Number.isNaN(z[i]) || Number.isNaN(z[j])) continue;
-    const T = (g.b[j] - g.b[i]) / (z[i] - z[j]);
-    if (Number.isFinite(T) && T > 0) t.push(T);
-  }
-  if (t.length === 0) fail(`no valid pixel pair at separation ${separation}`);
-  let sum = 0, lo = t[0], hi = t[0];
-  for (const v of t) {
-    sum += v;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const mean = sum / t.length;
-  let ss = 0;
-  for (const v of t) ss += (v - mean) * (v - mean);
-  const std = t.length > 1 ? Math.sqrt(ss / (t.length - 1)) : 0;
   if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
   const edges = new Float64Array(bins + 1);
   for (let k = 0; k <= bins; k++) edges[k] = lo + k * (hi - lo) / bins;
   const counts = new Uint32Array(bins);
-  for (const v of t) {
+  for (let q = 0; q < count; q++) {
+    const v = t[q];
     const f = Math.floor((v - lo) / (hi - lo) * bins);
     const k = f < 0 ? 0 : (f >= bins ? bins - 1 : f);
     counts[k]++;
   }
-  return { mean, std, count: t.length, histogram: { edges, counts }, engine: 'js' };
+  return { mean, std, count, histogram: { edges, counts }, engine: 'js' };
 }
 
 interface BatchJob {
   grid: Grid; frames: Float64Array; variance: Float64Array | null; mask: Uint8Array | null; maskPerFrame: boolean;
   nFrames: number; nPix: number; maxIterations: number; tolerance: number; threads: number;
+  /** 0: no two-colour */
+  tcSep: number;
 }
 
-/** Validates batch arguments (same rules and messages as the addon). */
-export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: unknown): BatchJob {
+/**
+ * Validates batch arguments (same rules and messages as the addon). twoColorOnly: the arguments of
+ * slidingTwoColorBatch (wl, frames, nFrames, separation, opts).
+ */
+export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: unknown, twoColorOnly = false,
+  separation?: unknown): BatchJob {
   const grid = gridFor(wl);
   const n = grid.wl.length;
   const fr = asF64(frames, 'frames');
@@ -253,9 +249,16 @@ export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: 
   if (n === 0 && nFrames > 0) fail('wavelengths must not be empty');
   const total = nFrames * n;
   if (fr.length !== total) fail(`frames length ${fr.length} does not match nFrames × pixels = ${total}`);
+  let tcSep = 0;
+  if (twoColorOnly) {
+    if (typeof separation !== 'number' || !Number.isInteger(separation) || separation < 1 || separation > n - 1) {
+      fail(`separation must be an integer in [1, ${n < 2 ? 1 : n - 1}]`);
+    }
+    tcSep = separation;
+  }
   const o = optionsObject(opts);
   let variance: Float64Array | null = null;
-  if (!absent(o.variance)) {
+  if (!twoColorOnly && !absent(o.variance)) {
     variance = asF64(o.variance, 'variance');
     if (variance.length !== fr.length) fail(`variance length ${variance.length} does not match frames length ${fr.length}`);
   }
@@ -268,10 +271,29 @@ export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: 
     else fail(`mask length ${mask.length} must be pixels (${n}) or nFrames × pixels (${total})`);
     checkMaskValues(mask);
   }
-  const maxIterations = intOption(o, 'maxIterations', DEFAULT_MAX_ITERATIONS, 1, MAX_ITERATIONS_LIMIT);
-  const tolerance = toleranceOption(o);
+  let maxIterations = DEFAULT_MAX_ITERATIONS, tolerance = DEFAULT_TOLERANCE;
+  if (!twoColorOnly) {
+    maxIterations = intOption(o, 'maxIterations', DEFAULT_MAX_ITERATIONS, 1, MAX_ITERATIONS_LIMIT);
+    tolerance = toleranceOption(o);
+    tcSep = intOption(o, 'twoColorSeparation', 0, 1, n < 2 ? 0 : n - 1);
+  }
   const threads = intOption(o, 'threads', 1, 1, MAX_THREADS); // validated for parity; the JS engine is single-threaded
-  return { grid, frames: fr, variance, mask, maskPerFrame, nFrames, nPix: n, maxIterations, tolerance, threads };
+  return { grid, frames: fr, variance, mask, maskPerFrame, nFrames, nPix: n, maxIterations, tolerance, threads, tcSep };
+}
+
+/** Sliding two-colour of every frame of a validated job (tcSep > 0). */
+function runTwoColor(j: BatchJob): TwoColorBatchResult {
+  const nF = j.nFrames;
+  const out: TwoColorBatchResult = {
+    mean: new Float64Array(nF).fill(NaN), std: new Float64Array(nF).fill(NaN), count: new Int32Array(nF),
+  };
+  const z = new Float64Array(j.nPix), t = new Float64Array(j.nPix), r = new Float64Array(3);
+  for (let f = 0; f < nF; f++) {
+    const bad = slidingTwoColorFrame(j.frames, f * j.nPix, j.mask, j.maskPerFrame ? f * j.nPix : 0, j.grid, j.tcSep, z, t, r);
+    if (bad >= 0) continue;
+    out.mean[f] = r[0]; out.std[f] = r[1]; out.count[f] = r[2];
+  }
+  return out;
 }
 
 function runBatch(j: BatchJob): BatchResult {
@@ -282,6 +304,7 @@ function runBatch(j: BatchJob): BatchResult {
     dof: new Int32Array(nF), iterations: new Int32Array(nF), status: new Uint8Array(nF).fill(STATUS_INVALID_DATA),
     engine: 'js',
   };
+  if (j.tcSep > 0) out.twoColor = runTwoColor(j);
   if (nF === 0) return out;
   const s = new Scratch();
   let used = usedPixels(j.grid, j.maskPerFrame ? null : j.mask, 0);
@@ -305,6 +328,16 @@ export async function fitPlanckBatch(wl: Float64Array, frames: Float64Array, nFr
   return runBatch(batchArgs(wl, frames, nFrames, opts));
 }
 
+export function slidingTwoColorBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, separation: number,
+  opts?: SlidingTwoColorBatchOptions): TwoColorBatchResult & { engine: 'js' } {
+  return { ...runTwoColor(batchArgs(wl, frames, nFrames, opts, true, separation)), engine: 'js' };
+}
+
+export async function slidingTwoColorBatch(wl: Float64Array, frames: Float64Array, nFrames: number, separation: number,
+  opts?: SlidingTwoColorBatchOptions): Promise<TwoColorBatchResult & { engine: 'js' }> {
+  return slidingTwoColorBatchSync(wl, frames, nFrames, separation, opts);
+}
+
 export { STATUS_TOO_FEW_PIXELS };
 
 /** The TypeScript engine. */
@@ -316,4 +349,6 @@ export const jsEngine: PhysicsEngine = {
   slidingTwoColor,
   fitPlanckBatch,
   fitPlanckBatchSync,
+  slidingTwoColorBatch,
+  slidingTwoColorBatchSync,
 };

@@ -74,6 +74,29 @@ export interface BatchOptions {
   threads?: number;
   maxIterations?: number;
   tolerance?: number;
+  /**
+   * Also compute the sliding two-colour of every frame at this pixel separation (integer in [1, pixels − 1]),
+   * in the same pass over each frame and with the same mask; the result then has `twoColor`.
+   */
+  twoColorSeparation?: number;
+}
+
+export interface SlidingTwoColorBatchOptions {
+  /** Mask, length nPixels (shared by all frames) or nFrames × nPixels (per frame). 1 = ignore. */
+  mask?: Uint8Array;
+  /** Worker threads for the native engine (default: all cores for large batches, 1 for small). */
+  threads?: number;
+}
+
+/**
+ * Sliding two-colour per frame (as slidingTwoColor, without the histogram). A frame with a non-finite radiance on
+ * an unmasked pixel, or without any valid pair, has mean = std = NaN and count 0 (it never fails the batch).
+ */
+export interface TwoColorBatchResult {
+  mean: Float64Array;
+  /** sample standard deviation (n − 1); 0 for a single pair */
+  std: Float64Array;
+  count: Int32Array;
 }
 
 export interface BatchResult {
@@ -85,6 +108,8 @@ export interface BatchResult {
   iterations: Int32Array;
   /** FitStatus per frame; a bad frame never fails the batch. */
   status: Uint8Array;
+  /** Present when BatchOptions.twoColorSeparation was given. */
+  twoColor?: TwoColorBatchResult;
   engine: EngineName;
 }
 
@@ -96,6 +121,8 @@ export interface BatchResult {
  *  slidingTwoColor(wl, radiance, separation, opts?)  → SlidingTwoColorResult
  *  fitPlanckBatch(wl, frames, nFrames, opts?)        → Promise<BatchResult> (frames: nFrames × wl.length, row-major)
  *  fitPlanckBatchSync(wl, frames, nFrames, opts?)    → BatchResult          (same, on the calling thread)
+ *  slidingTwoColorBatch(wl, frames, nFrames, separation, opts?)     → Promise<TwoColorBatchResult & {engine}>
+ *  slidingTwoColorBatchSync(wl, frames, nFrames, separation, opts?) → TwoColorBatchResult & {engine}
  */
 export interface PhysicsEngine {
   readonly name: EngineName;
@@ -105,6 +132,10 @@ export interface PhysicsEngine {
   slidingTwoColor(wavelengthNm: Float64Array, radiance: Float64Array, separation: number, opts?: SlidingTwoColorOptions): SlidingTwoColorResult;
   fitPlanckBatch(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Promise<BatchResult>;
   fitPlanckBatchSync(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): BatchResult;
+  slidingTwoColorBatch(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, separation: number,
+    opts?: SlidingTwoColorBatchOptions): Promise<TwoColorBatchResult & { engine: EngineName }>;
+  slidingTwoColorBatchSync(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, separation: number,
+    opts?: SlidingTwoColorBatchOptions): TwoColorBatchResult & { engine: EngineName };
 }
 
 export const C1 = 1.191042972e-16; // 2hc², W m² sr⁻¹

@@ -4,7 +4,10 @@
  * Used (1) as the "scipy-style" unweighted reference fit and (2) to run the pipeline when the real engine is
  * not built. It shares no code with src/physics.
  */
-import type { BatchOptions, BatchResult, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorResult, WienResult } from '../../src/physics/types';
+import type {
+  BatchOptions, BatchResult, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions, SlidingTwoColorResult,
+  TwoColorBatchResult, WienResult,
+} from '../../src/physics/types';
 
 const C1 = 1.191042972e-16; const C2 = 1.438776877e-2;
 const L = (nm: number, T: number) => { const l = nm * 1e-9; return C1 / l ** 5 / Math.expm1(C2 / (l * T)); };
@@ -63,7 +66,24 @@ function batch(wl: Float64Array, frames: Float64Array, nF: number, o: BatchOptio
     r.temperature[f] = p.temperature; r.temperatureError[f] = p.temperatureError; r.scale[f] = p.scale;
     r.chi2[f] = p.chi2; r.dof[f] = p.dof; r.iterations[f] = p.iterations;
   }
+  if (o.twoColorSeparation) r.twoColor = twoColorBatch(wl, frames, nF, o.twoColorSeparation, o);
   return r;
+}
+
+/** Per-frame slidingTwoColor of this engine; NaN/0 where it has no valid pair or a non-finite used pixel. */
+function twoColorBatch(wl: Float64Array, frames: Float64Array, nF: number, sep: number, o: SlidingTwoColorBatchOptions = {}): TwoColorBatchResult {
+  const n = wl.length;
+  const out: TwoColorBatchResult = { mean: new Float64Array(nF).fill(NaN), std: new Float64Array(nF).fill(NaN), count: new Int32Array(nF) };
+  for (let f = 0; f < nF; f++) {
+    const y = frames.subarray(f * n, (f + 1) * n);
+    const m = o.mask ? (o.mask.length === n ? o.mask : o.mask.subarray(f * n, (f + 1) * n)) : undefined;
+    let bad = false;
+    for (let i = 0; i < n; i++) if (!(m && m[i]) && !Number.isFinite(y[i])) bad = true;
+    if (bad) continue;
+    const r = refEngine.slidingTwoColor(wl, y, sep, { mask: m });
+    if (r.count > 0) { out.mean[f] = r.mean; out.std[f] = r.count > 1 ? r.std : 0; out.count[f] = r.count; }
+  }
+  return out;
 }
 
 export const refEngine: PhysicsEngine = {
@@ -99,5 +119,7 @@ export const refEngine: PhysicsEngine = {
     return { mean, std, count: ts.length, histogram: { edges: new Float64Array(2), counts: new Uint32Array(1) }, engine: 'js' };
   },
   fitPlanckBatchSync: batch,
+  slidingTwoColorBatchSync(wl, frames, nF, sep, o) { return { ...twoColorBatch(wl, frames, nF, sep, o), engine: 'js' }; },
+  async slidingTwoColorBatch(wl, frames, nF, sep, o) { return { ...twoColorBatch(wl, frames, nF, sep, o), engine: 'js' }; },
   async fitPlanckBatch(wl, frames, nF, o) { return batch(wl, frames, nF, o); },
 };

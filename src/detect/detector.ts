@@ -99,6 +99,8 @@ export class SlopeChangeDetector {
   /** The open bin: frames of one power step (within binWidth of its first frame). */
   private bin: { p0: number; P: number[]; T: number[]; W: number[] } | null = null;
   private steps: number[] = [];
+  /** The open bin has frames not yet in its stored point (see push). */
+  private binStale = false;
   private frames = 0;
   private lastPower = NaN;
   private maxStat = 0;
@@ -145,15 +147,21 @@ export class SlopeChangeDetector {
     if (bin && dense && o.binWidth > 0 && Math.abs(p.power - bin.p0) < o.binWidth) {
       // same power step: merge into the open bin (the last stored point), then re-run the analysis
       bin.P.push(p.power); bin.T.push(p.temperature); bin.W.push(weight);
-      const q = this.pts[this.pts.length - 1];
-      Object.assign(q, binSummary(bin));
+      // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
+      // power of two (2, 4, 8, …: each time the error of its median has shrunk by another √2), not at every
+      // frame; a bin still open when the next one starts (or at finish) is summarised then. So a power step of
+      // k frames costs O(log k) analyses instead of k.
+      const k = bin.P.length;
+      this.binStale = true;
+      if ((k & (k - 1)) !== 0) return [];
+      this.summariseBin();
       const leg = this.legs[this.legs.length - 1];
-      if (leg.direction !== 0 && leg.direction * q.power >= leg.extreme) { leg.extreme = leg.direction * q.power; leg.extremeOrdinal = this.pts.length - 1; }
       const updates: DetectorUpdate[] = [];
       if (leg.direction !== 0) this.test(leg, idx, updates);
       this.refine(idx, updates);
       return updates;
     }
+    this.summariseBin();
     this.bin = { p0: p.power, P: [p.power], T: [p.temperature], W: [weight] };
     const ordinal = this.pts.length;
 
@@ -372,12 +380,23 @@ export class SlopeChangeDetector {
 
   /** Offline refinement over the whole curve (does not change the online state). */
   finish(): OfflineResult {
+    this.summariseBin();
     const fit = offlineFit(this.pts, this.legs, this.evts, this.kinks.map((k) => ({ eventId: k.eventId, role: k.role, leg: k.leg, x: k.x })), this.options);
     return { events: fit.events, fit: fit.fit, points: this.frames, skipped: { ...this.skip } };
   }
 
   /** Usable points stored so far (for plots), with the leg they belong to. */
-  usedPoints(): ReadonlyArray<Readonly<StoredPoint>> { return this.pts; }
+  usedPoints(): ReadonlyArray<Readonly<StoredPoint>> { this.summariseBin(); return this.pts; }
+
+  /** Brings the open bin's stored point up to date with all its frames. */
+  private summariseBin(): void {
+    if (!this.binStale || !this.bin) { this.binStale = false; return; }
+    this.binStale = false;
+    const q = this.pts[this.pts.length - 1];
+    Object.assign(q, binSummary(this.bin));
+    const leg = this.legs[this.legs.length - 1];
+    if (leg.direction !== 0 && leg.direction * q.power >= leg.extreme) { leg.extreme = leg.direction * q.power; leg.extremeOrdinal = this.pts.length - 1; }
+  }
   /** The legs (heating/cooling runs) so far. */
   legList(): ReadonlyArray<Readonly<Leg>> { return this.legs; }
   /** Index of the last point pushed. */

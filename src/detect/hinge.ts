@@ -119,19 +119,23 @@ function buildSums(d: HingeData, w: Float64Array): Sums {
 }
 
 /** A design column: a power u^a, or a hinge max(0, u − κ) whose support starts at sorted index j. */
-type Col = { a: number; kap?: undefined; j?: undefined } | { a?: undefined; kap: number; j: number };
+/** One object shape for both kinds (monomorphic, so the optimised code is not thrown away when the column
+ * kinds mix): a ≥ 0 is the power u^a, a = −1 the hinge max(0, u − kap) with support from sorted index j. */
+interface Col { a: number; kap: number; j: number }
+const pw = (a: number): Col => ({ a, kap: 0, j: 0 });
+const hg = (kap: number, j: number): Col => ({ a: -1, kap, j });
 
 function colValue(c: Col, u: number): number {
-  if (c.kap === undefined) return c.a === 0 ? 1 : c.a === 1 ? u : u * u;
+  if (c.a >= 0) return c.a === 0 ? 1 : c.a === 1 ? u : u * u;
   return u > c.kap ? u - c.kap : 0;
 }
 
 function inner(S: Sums, c1: Col, c2: Col): number {
   const s = S.s;
-  if (c1.kap === undefined && c2.kap === undefined) return s[c1.a + c2.a][0];
-  if (c1.kap === undefined || c2.kap === undefined) {
-    const p = (c1.kap === undefined ? c1 : c2) as { a: number };
-    const h = (c1.kap === undefined ? c2 : c1) as { kap: number; j: number };
+  if (c1.a >= 0 && c2.a >= 0) return s[c1.a + c2.a][0];
+  if (c1.a >= 0 || c2.a >= 0) {
+    const p = c1.a >= 0 ? c1 : c2;
+    const h = c1.a >= 0 ? c2 : c1;
     return s[p.a + 1][h.j] - h.kap * s[p.a][h.j];
   }
   const J = Math.max(c1.j, c2.j);
@@ -139,7 +143,7 @@ function inner(S: Sums, c1: Col, c2: Col): number {
 }
 
 function innerY(S: Sums, c: Col): number {
-  if (c.kap === undefined) return S.sy[c.a][0];
+  if (c.a >= 0) return S.sy[c.a][0];
   return S.sy[1][c.j] - c.kap * S.sy[0][c.j];
 }
 
@@ -162,11 +166,32 @@ function prefixOf(S: Sums, cols: Col[]): Prefix {
   return { S, cols, A, b };
 }
 
-/** WLS fit of the prefix columns plus `last` from the sums (Cholesky); `del` lists sorted indices left out. */
-function fitCols(S: Sums, colsIn: Col[], del?: number[], w?: Float64Array, yv?: Float64Array, pre?: Prefix): PointFit | null {
-  const cols = colsIn;
+// Scratch buffers of the fits (the detector runs hundreds of small fits per point: no allocation per fit).
+let CAP = 0;
+let sA = new Float64Array(0); let sB = new Float64Array(0); let sL = new Float64Array(0);
+let sZ = new Float64Array(0); let sBeta = new Float64Array(0);
+const SCRATCH: PointFit = { rss: 0, beta: sBeta, p: 0, nPos: 0, schur: 0, A: sA };
+function ensureCap(p: number): void {
+  if (p <= CAP) return;
+  CAP = Math.max(p, 2 * CAP, 8);
+  sA = new Float64Array(CAP * CAP); sB = new Float64Array(CAP); sL = new Float64Array(CAP * CAP);
+  sZ = new Float64Array(CAP); sBeta = new Float64Array(CAP);
+}
+
+/** A copy of a fit that outlives the next fit (fitCols returns the shared scratch). */
+function keep(f: PointFit): PointFit {
+  const p = f.p;
+  const beta = new Float64Array(p); const A = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) beta[i] = f.beta[i];
+  for (let i = 0; i < p * p; i++) A[i] = f.A[i];
+  return { rss: f.rss, beta, p, nPos: f.nPos, schur: f.schur, A };
+}
+
+/** Normal equations A (p×p, row-major, stride p), b of the columns `cols` from the sums, into sA/sB. */
+function normalEquations(S: Sums, cols: Col[], pre?: Prefix): void {
   const p = cols.length;
-  const A = new Float64Array(p * p); const b = new Float64Array(p);
+  ensureCap(p);
+  const A = sA; const b = sB;
   const q = pre && pre.cols.length === p - 1 ? p - 1 : 0;
   if (q) {
     for (let r = 0; r < q; r++) { b[r] = pre!.b[r]; for (let c = 0; c < q; c++) A[r * p + c] = pre!.A[r * q + c]; }
@@ -176,22 +201,13 @@ function fitCols(S: Sums, colsIn: Col[], del?: number[], w?: Float64Array, yv?: 
     b[r] = innerY(S, cols[r]);
     for (let c = r; c < p; c++) { const v = inner(S, cols[r], cols[c]); A[r * p + c] = v; A[c * p + r] = v; }
   }
-  let syy = S.syy; let nPos = S.nPos;
-  if (del && w && yv) {
-    for (const i of del) {
-      const wi = w[i]; if (!(wi > 0)) continue;
-      const ui = S.u[i]; const yi = yv[i] - S.yc;
-      for (let r = 0; r < p; r++) {
-        const gr = colValue(cols[r], ui);
-        if (gr === 0) continue;
-        b[r] -= wi * gr * yi;
-        for (let c = 0; c < p; c++) A[r * p + c] -= wi * gr * colValue(cols[c], ui);
-      }
-      syy -= wi * yi * yi; nPos--;
-    }
-  }
-  // Cholesky A = L Lᵀ (L in the lower triangle of a copy)
-  const Lm = new Float64Array(A);
+}
+
+/** Cholesky solve of sA (p×p) beta = sB; the result in the shared SCRATCH fit (null if singular). */
+function solveScratch(p: number, syy: number, nPos: number): PointFit | null {
+  const A = sA; const b = sB; const Lm = sL;
+  const pp = p * p;
+  for (let i = 0; i < pp; i++) Lm[i] = A[i];
   let scale = 0;
   for (let i = 0; i < p; i++) scale = Math.max(scale, Lm[i * p + i]);
   if (!(scale > 0)) return null;
@@ -207,14 +223,57 @@ function fitCols(S: Sums, colsIn: Col[], del?: number[], w?: Float64Array, yv?: 
       Lm[i * p + j] = v / djj;
     }
   }
-  const z = new Float64Array(p);
+  const z = sZ;
   for (let i = 0; i < p; i++) { let v = b[i]; for (let k = 0; k < i; k++) v -= Lm[i * p + k] * z[k]; z[i] = v / Lm[i * p + i]; }
-  const beta = new Float64Array(p);
+  const beta = sBeta;
   for (let i = p - 1; i >= 0; i--) { let v = z[i]; for (let k = i + 1; k < p; k++) v -= Lm[k * p + i] * beta[k]; beta[i] = v / Lm[i * p + i]; }
   let fit = 0;
   for (let i = 0; i < p; i++) fit += z[i] * z[i];
-  const lp = Lm[p * p - 1];
-  return { rss: Math.max(syy - fit, 0), beta, p, nPos, schur: lp * lp, A };
+  const lp = Lm[pp - 1];
+  const out = SCRATCH;
+  out.rss = Math.max(syy - fit, 0); out.beta = beta; out.p = p; out.nPos = nPos; out.schur = lp * lp; out.A = A;
+  return out;
+}
+
+/** WLS fit of the prefix columns plus the last column from the sums (Cholesky). Returns the shared scratch fit:
+ * use it before the next fit, or keep() it. */
+function fitCols(S: Sums, cols: Col[], pre?: Prefix): PointFit | null {
+  normalEquations(S, cols, pre);
+  return solveScratch(cols.length, S.syy, S.nPos);
+}
+
+/** Normal equations of a fit, saved so that leave-out fits start from them without recomputing the sums. */
+interface SavedNormal { A: Float64Array; b: Float64Array; p: number }
+function saveNormal(S: Sums, cols: Col[], pre?: Prefix): SavedNormal {
+  normalEquations(S, cols, pre);
+  const p = cols.length;
+  return { A: sA.slice(0, p * p), b: sB.slice(0, p), p };
+}
+
+/** The fit of saved normal equations with the points del1 (and del2, ≥ 0) left out. G holds the design row of
+ * each point (G[i·p + r] = column r at point i); the arithmetic is that of deleting them from the sums. */
+function fitLeaveOut(S: Sums, N: SavedNormal, G: Float64Array, w: Float64Array, yv: Float64Array, del1: number, del2: number): PointFit | null {
+  const p = N.p;
+  ensureCap(p);
+  const A = sA; const b = sB;
+  for (let i = 0; i < p * p; i++) A[i] = N.A[i];
+  for (let i = 0; i < p; i++) b[i] = N.b[i];
+  let syy = S.syy; let nPos = S.nPos;
+  for (let k = 0; k < 2; k++) {
+    const i = k === 0 ? del1 : del2;
+    if (i < 0) continue;
+    const wi = w[i]; if (!(wi > 0)) continue;
+    const yi = yv[i] - S.yc;
+    const g = i * p;
+    for (let r = 0; r < p; r++) {
+      const gr = G[g + r];
+      if (gr === 0) continue;
+      b[r] -= wi * gr * yi;
+      for (let c = 0; c < p; c++) A[r * p + c] -= wi * gr * G[g + c];
+    }
+    syy -= wi * yi * yi; nPos--;
+  }
+  return solveScratch(p, syy, nPos);
 }
 
 /** z of the last column (the candidate hinge). */
@@ -274,12 +333,12 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
   if (cands.length === 0) return null;
   const w = new Float64Array(d.w0);
   const iters = o.iterations ?? 3;
-  const base: Col[] = o.quadratic ? [{ a: 0 }, { a: 1 }, { a: 2 }] : [{ a: 0 }, { a: 1 }];
+  const base: Col[] = o.quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
   let best: { S: Sums; kap: number; j: number; fit: PointFit; cols: Col[]; segStart: number } | null = null;
   for (let it = 0; it < iters; it++) {
     const S = buildSums(d, w);
     if (S.nPos < base.length + fixedX.length + 3) return null;
-    const fixedCols: Col[] = fixedX.map((x) => { const kap = (x - S.xc) / S.xs; return { kap, j: firstAbove(S.u, n, kap) }; });
+    const fixedCols: Col[] = fixedX.map((x) => { const kap = (x - S.xc) / S.xs; return hg(kap, firstAbove(S.u, n, kap)); });
     const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j! : 0;
     // candidates must keep enough non-rejected points and levels on each side
     const pos = new Int32Array(n + 1);
@@ -291,15 +350,25 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     }
     best = null;
     const pre = prefixOf(S, [...base, ...fixedCols]);
+    const cand = hg(0, 0);
+    const cols: Col[] = [...base, ...fixedCols, cand];
+    let bestRss = Infinity; let bestKap = 0; let bestJ = -1;
     for (const l of cands) {
       const j = starts[l + 1];
       if (pos[j] - pos[segStart] < o.minBefore || pos[n] - pos[j] < o.minAfter || posLevelsAfter[l + 1] < o.minAfterLevels) continue;
       const kap = S.u[starts[l]];
-      const cols = [...base, ...fixedCols, { kap, j }];
-      const f = fitCols(S, cols, undefined, undefined, undefined, pre);
-      if (f && (!best || f.rss < best.fit.rss)) best = { S, kap, j, fit: f, cols, segStart };
+      cand.kap = kap; cand.j = j;
+      const f = fitCols(S, cols, pre);
+      if (f && (bestJ < 0 || f.rss < bestRss)) { bestRss = f.rss; bestKap = kap; bestJ = j; }
     }
-    if (!best) return null;
+    if (bestJ < 0) return null;
+    {
+      // the best candidate's fit, kept (recomputed: identical arithmetic)
+      const bc: Col[] = [...base, ...fixedCols, hg(bestKap, bestJ)];
+      const f = fitCols(S, bc, pre);
+      if (!f) return null;
+      best = { S, kap: bestKap, j: bestJ, fit: keep(f), cols: bc, segStart };
+    }
     // residuals and rejection
     const pred = predictor(best.S, best.cols, best.fit.beta);
     const res = new Float64Array(n);
@@ -317,7 +386,7 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
       // weights changed on the last pass: refit at the same κ with the new weights
       const S2 = buildSums(d, w);
       const f = fitCols(S2, best.cols);
-      if (f && S2.nPos > best.cols.length) best = { ...best, S: S2, fit: f };
+      if (f && S2.nPos > best.cols.length) best = { ...best, S: S2, fit: keep(f) };
     }
   }
   if (best && o.continuous) {
@@ -330,17 +399,19 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
       const l = starts.indexOf(best.j) - 1;
       const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
       const intervals: Array<[number, number, number]> = [];
-      if (l >= 1 && lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap! : -Infinity) &&
+      if (l >= 1 && lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap : -Infinity) &&
         pos[n] - pos[starts[l]] >= o.minAfter) intervals.push([lvlU(l - 1), lvlU(l), starts[l]]);
       if (l + 1 < L) intervals.push([lvlU(l), lvlU(l + 1), starts[l + 1]]);
       for (const [a, b, j] of intervals) {
         if (!(b > a)) continue;
-        const mk = (k: number) => [...base, ...fixedCols, { kap: k, j }];
-        const r = golden((k) => { const f = fitCols(S, mk(k), undefined, undefined, undefined, pre); return f ? f.rss : Infinity; }, a, b - 1e-9 * (b - a), 24);
+        const mk = (k: number) => [...base, ...fixedCols, hg(k, j)];
+        const cand = hg(0, j);
+        const gcols = mk(0); gcols[gcols.length - 1] = cand;
+        const r = golden((k) => { cand.kap = k; const f = fitCols(S, gcols, pre); return f ? f.rss : Infinity; }, a, b - 1e-9 * (b - a), 24);
         if (r.v < best.fit.rss) {
           const cols = mk(r.k);
           const f = fitCols(S, cols);
-          if (f) best = { S, kap: r.k, j, fit: f, cols, segStart };
+          if (f) best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
         }
       }
     }
@@ -349,12 +420,14 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
   const jk = o.jackknife ?? 0;
   if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
     const S = best.S; const j = best.j; const cols = best.cols;
-    const pre = prefixOf(S, cols.slice(0, -1));
+    const N = saveNormal(S, cols, prefixOf(S, cols.slice(0, -1)));
+    const p = cols.length;
     let zmin = Math.abs(out.z);
     const stop = o.jackknifeStop ?? -Infinity;
-    const consider = (del: number[]) => {
+    let G: Float64Array | null = null;
+    const consider = (d1: number, d2: number) => {
       if (zmin < stop) return;
-      const f = fitCols(S, cols, del, w, d.y, pre);
+      const f = fitLeaveOut(S, N, G!, w, d.y, d1, d2);
       const z = f ? Math.abs(zOf(f)) : 0;
       if (z < zmin) zmin = z;
     };
@@ -364,9 +437,12 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     for (let i = best.segStart; i < j; i++) if (single(i)) before.push(i);
     pool.push(...(before.length <= 16 ? before : before.slice(0, 6)));
     if (n - j <= 16) for (let i = j; i < n; i++) if (single(i)) pool.push(i);
+    // design rows of the pool points, computed once
+    G = new Float64Array(n * p);
+    for (const i of pool) for (let r = 0; r < p; r++) G[i * p + r] = colValue(cols[r], S.u[i]);
     for (let a = 0; a < pool.length; a++) {
-      consider([pool[a]]);
-      if (jk >= 2) for (let b = a + 1; b < pool.length; b++) consider([pool[a], pool[b]]);
+      consider(pool[a], -1);
+      if (jk >= 2) for (let b = a + 1; b < pool.length; b++) consider(pool[a], pool[b]);
     }
     out.z = Math.sign(out.z) * zmin;
   }
@@ -426,7 +502,7 @@ export function hingeZAt(d: HingeData, w: Float64Array, kappa: number, quadratic
   const kap = (kappa - S.xc) / S.xs;
   const j = firstAbove(S.u, n, kap);
   if (j === 0 || j === n) return 0;
-  const base: Col[] = quadratic ? [{ a: 0 }, { a: 1 }, { a: 2 }] : [{ a: 0 }, { a: 1 }];
-  const f = fitCols(S, [...base, { kap, j }]);
+  const base: Col[] = quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
+  const f = fitCols(S, [...base, hg(kap, j)]);
   return f ? zOf(f) : 0;
 }

@@ -190,6 +190,36 @@ describe('dense frames (binning)', () => {
   });
 });
 
+describe('dense frames: bounded work per frame', () => {
+  it('a power step of k frames is stored as its median however the analysis was scheduled', () => {
+    // 50 frames per 0.2 W step on a line, 7 frames then 13 then 50 …: the stored bin of each step must be the
+    // mean power and the median temperature of ALL its frames (the analysis only re-runs at 2, 4, 8, … frames)
+    const rng = new Rng(5);
+    const pts: DetectPoint[] = [];
+    const steps: number[][] = [];
+    let idx = 0;
+    for (let s = 0; s < 40; s++) {
+      const P = 10 + 0.2 * s;
+      const k = s % 3 === 0 ? 7 : s % 3 === 1 ? 13 : 50;
+      const T: number[] = [];
+      for (let r = 0; r < k; r++) { const t = 1500 + 80 * (P - 10) + 20 * rng.normal(); T.push(t); pts.push({ index: idx++, power: P, temperature: t }); }
+      steps.push(T);
+    }
+    const det = new SlopeChangeDetector();
+    for (const p of pts) det.push(p);
+    const used = det.usedPoints();
+    // the first frames decide when binning starts; from there on, one point per step
+    const tail = used.slice(-20);
+    const med = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const h = s.length >> 1; return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]); };
+    tail.forEach((q, i) => {
+      const T = steps[20 + i];
+      expect(q.frames).toBe(T.length);
+      expect(q.temperature).toBeCloseTo(med(T), 9);
+      expect(q.power).toBeCloseTo(10 + 0.2 * (20 + i), 9);
+    });
+  });
+});
+
 describe('detectOffline and options', () => {
   it('throws DetectInputError with fewer than 10 usable points', () => {
     const pts = ramp(10, 13.6, 0.4, (P) => 600 + 100 * P); // 10 points …

@@ -45,6 +45,8 @@ export interface LivePipelineOptions {
   statusIntervalMs?: number;
   spectrumIntervalMs?: number;
   fit?: FitFramesOptions;
+  /** Longest the detector may hold the event loop in one go when results queue up (ms, default 2). */
+  detectorSliceMs?: number;
   /** Latency clock (ms), default performance.now. */
   now?: () => number;
   onWarning?: (line: string) => void;
@@ -108,8 +110,16 @@ export function createLivePipeline(o: LivePipelineOptions): LivePipeline {
   let pendingResets: { reason: string; run: number }[] = [];
   const pipelineEvents = new Subject<PipelineEvent>();
 
-  const releaseResets = (uptoRun: number) => {
+  /** Sends the resets of runs ≤ uptoRun whose previous run has been handed off entirely, and whose results the
+   * detector has all seen (its events of a run go before the run's reset); `force`: feed the detector the rest
+   * of the previous run now rather than wait (a frame of the new run is about to be handed off). */
+  const releaseResets = (uptoRun: number, force = false) => {
     while (pendingResets.length && pendingResets[0].run <= uptoRun && (inFlight.get(pendingResets[0].run - 1) ?? 0) === 0) {
+      const prev = pendingResets[0].run - 1;
+      if ((detPending.get(prev) ?? 0) > 0) {
+        if (!force) break;
+        feedDetectorBefore(prev + 1);
+      }
       const r = pendingResets.shift()!;
       currentRun = r.run;
       pipelineEvents.next({ kind: 'reset', reason: r.reason });
@@ -141,6 +151,49 @@ export function createLivePipeline(o: LivePipelineOptions): LivePipeline {
   const frames$ = stamped.pipe(filter((it): it is Extract<StampedItem, { kind: 'frame' }> => it.kind === 'frame'), map((it) => it.frame));
   const power$ = stamped.pipe(filter((it): it is Extract<StampedItem, { kind: 'power' }> => it.kind === 'power'), map((it) => it.reading as PowerReading));
   const detectorInput = new Subject<{ run: number; result: LiveResult['result'] }>();
+  // The detector is kept off a frame's critical path: results are queued for it and fed after the turn in which
+  // their frames were handed off (setImmediate, after the end-of-turn frame flush), in slices of at most
+  // `detectorSliceMs` so that a backlog (a native batch of hundreds of results) never blocks the event loop for
+  // long. Order is kept; only the timing of the detector changes.
+  const sliceMs = o.detectorSliceMs ?? 2;
+  const detQueue: ({ run: number; result: LiveResult['result'] } | null)[] = [];
+  const detPending = new Map<number, number>();
+  let detHead = 0;
+  let detTimer: NodeJS.Immediate | null = null;
+  let detEnd: null | (() => void) = null;
+  let detStopped = false;
+  const feedOne = () => {
+    const x = detQueue[detHead]!;
+    detQueue[detHead++] = null;
+    const left = (detPending.get(x.run) ?? 1) - 1;
+    if (left > 0) detPending.set(x.run, left); else detPending.delete(x.run);
+    detectorInput.next(x);
+    if (left === 0 && pendingResets.length && !forcing) releaseResets(x.run + 1);
+  };
+  let forcing = false;
+  const feedDetectorBefore = (run: number) => {
+    forcing = true;
+    try { while (detHead < detQueue.length && detQueue[detHead]!.run < run) feedOne(); } finally { forcing = false; }
+  };
+  const drainDetector = () => {
+    detTimer = null;
+    if (detStopped) return;
+    const t0 = performance.now();
+    while (detHead < detQueue.length) {
+      feedOne();
+      if (performance.now() - t0 >= sliceMs && detHead < detQueue.length) { detTimer = setImmediate(drainDetector); return; }
+    }
+    detQueue.length = 0; detHead = 0;
+    if (detEnd) { const end = detEnd; detEnd = null; end(); }
+  };
+  const toDetector = (x: { run: number; result: LiveResult['result'] }) => {
+    detQueue.push(x);
+    detPending.set(x.run, (detPending.get(x.run) ?? 0) + 1);
+    if (detTimer === null) detTimer = setImmediate(drainDetector);
+  };
+  const endDetector = (end: () => void) => {
+    if (detTimer === null && detHead >= detQueue.length) end(); else detEnd = end;
+  };
 
   subs.add(pipelineEvents.pipe(toLiveMessages({
     source: o.sourceName,
@@ -170,21 +223,21 @@ export function createLivePipeline(o: LivePipelineOptions): LivePipeline {
       r.result.power = power;
       const run = r.frame.run;
       inFlight.set(run, (inFlight.get(run) ?? 1) - 1);
-      if (run > currentRun) releaseResets(run);
+      if (run > currentRun) releaseResets(run, true);
       const rec = recorded.get(r.frame);
       if (recorder && rec) {
         try { recorder.result(rec, r.result); } catch (e) { warn(`recording: ${(e as Error).message}`); }
       }
       pipelineEvents.next({ kind: 'result', value: r });
-      detectorInput.next({ run, result: r.result });
+      toDetector({ run, result: r.result });
       if (inFlight.get(run) === 0) { inFlight.delete(run); releaseResets(run + 1); }
       const a = o.analyzer;
       if (hello.type === 'hello' && a.range !== undefined && (a.range !== hello.range || (a.rois ?? []).join() !== hello.rois.join())) {
         publish({ type: 'hello', version: VERSION, source: o.sourceName, range: a.range ?? null, rois: a.rois ?? [] });
       }
     },
-    error: (e) => { warn(`source: ${(e as Error)?.message ?? String(e)}`); detectorInput.complete(); },
-    complete: () => detectorInput.complete(),
+    error: (e) => { warn(`source: ${(e as Error)?.message ?? String(e)}`); endDetector(() => detectorInput.complete()); },
+    complete: () => endDetector(() => detectorInput.complete()),
   }));
 
   let resolveDone!: () => void;
@@ -216,6 +269,8 @@ export function createLivePipeline(o: LivePipelineOptions): LivePipeline {
     stop(): Promise<void> {
       if (stopping) return stopping;
       stopping = (async () => {
+        detStopped = true;
+        if (detTimer) { clearImmediate(detTimer); detTimer = null; }
         subs.unsubscribe();
         if (status && status.type === 'status') publish({ ...status, running: false });
         settle();

@@ -17,6 +17,12 @@ import { planckRadiance } from '../sim/spectrum';
 
 export type Method = 'planck' | 'wien' | 'two-color';
 
+/**
+ * One frame of counts (height × width, row-major): a Float64Array, or a view of the detector's own integer/float
+ * type (e.g. a Uint16Array over a block read from an SPE file); every value is read as a number.
+ */
+export type FrameData = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array;
+
 /** Lamp frames averaged (raw counts, not dark-subtracted) and the lamp's radiance on the pixels. */
 export interface LampInput {
   /** Mean over the lamp file's frames, height × width, raw counts. */
@@ -79,8 +85,8 @@ export interface Analyzer {
   readonly rois: readonly Roi[];
   /** Fitted wavelength range per ROI, nm. */
   readonly ranges: Record<string, [number, number]>;
-  analyzeFrame(counts: Float64Array, index: number, time: number | null, power?: number | null): FrameResult;
-  analyzeBatch(frames: ArrayLike<Float64Array>, indices: ArrayLike<number>, times: ArrayLike<number | null>, powers?: ArrayLike<number | null> | null): Promise<FrameResult[]>;
+  analyzeFrame(counts: FrameData, index: number, time: number | null, power?: number | null): FrameResult;
+  analyzeBatch(frames: ArrayLike<FrameData>, indices: ArrayLike<number>, times: ArrayLike<number | null>, powers?: ArrayLike<number | null> | null): Promise<FrameResult[]>;
   /** The last analysed frame's spectrum (first ROI) with its fit, or null. */
   lastSpectrum(): SpectrumView | null;
   /** The noise model in use (gain is fixed after the first frames when estimated). */
@@ -116,6 +122,33 @@ interface Buffers {
 }
 
 const RESPONSE_USABLE_FRACTION = 0.05;
+/**
+ * Frames per native batch call within analyzeBatch: small enough that a sub-batch's radiance, variance and mask
+ * (~1 MB for 700 px) are still in the cache when a worker reads them, large enough to amortise a call; below the
+ * native engine's threading threshold, so each call runs on one libuv pool thread and the calls run in parallel.
+ */
+const FIT_SUB_BATCH = 128;
+
+/** Concatenates the results of consecutive sub-batches (n frames in all). */
+function mergeBatches(parts: BatchResult[], n: number): BatchResult {
+  if (parts.length === 1) return parts[0];
+  const out: BatchResult = {
+    temperature: new Float64Array(n), temperatureError: new Float64Array(n), scale: new Float64Array(n),
+    chi2: new Float64Array(n), dof: new Int32Array(n), iterations: new Int32Array(n), status: new Uint8Array(n),
+    engine: parts[0].engine,
+  };
+  const tc: TwoColorBatchResult | undefined = parts[0].twoColor
+    ? { mean: new Float64Array(n), std: new Float64Array(n), count: new Int32Array(n) } : undefined;
+  let at = 0;
+  for (const p of parts) {
+    out.temperature.set(p.temperature, at); out.temperatureError.set(p.temperatureError, at); out.scale.set(p.scale, at);
+    out.chi2.set(p.chi2, at); out.dof.set(p.dof, at); out.iterations.set(p.iterations, at); out.status.set(p.status, at);
+    if (tc && p.twoColor) { tc.mean.set(p.twoColor.mean, at); tc.std.set(p.twoColor.std, at); tc.count.set(p.twoColor.count, at); }
+    at += p.temperature.length;
+  }
+  if (tc) out.twoColor = tc;
+  return out;
+}
 const COSMIC_SMOOTH_HALF = 2;
 
 /** Running mean over 2·h+1 pixels (fewer at the ends) of s[off..off+n) into out[0..n). */
@@ -323,7 +356,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   const varC = new Float64Array(nMax);
 
   /** Stage 1 of a frame for one ROI: sum rows, subtract dark, saturation and corrupt tests → sig. */
-  function stageCounts(counts: Float64Array, pi: number, f: number, b: Buffers): void {
+  function stageCounts(counts: FrameData, pi: number, f: number, b: Buffers): void {
     const p = plans[pi];
     const nU = p.used.length;
     const off = f * nU;
@@ -477,8 +510,9 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         if (b.sat[slot]) flags.push('saturated');
         if (b.cosmic[slot]) flags.push('cosmic');
         let T: number | null = null; let dT: number | null = null; let chi2: number | null = null;
-        const yf = b.y[pi].subarray(f * nU, (f + 1) * nU);
-        const mf = b.m[pi].subarray(f * nU, (f + 1) * nU);
+        // views of this frame's spectrum only where needed (Wien fit, last spectrum): no garbage per frame
+        const yf = (): Float64Array => b.y[pi].subarray(f * nU, (f + 1) * nU);
+        const mf = (): Uint8Array => b.m[pi].subarray(f * nU, (f + 1) * nU);
         let scale = NaN;
         if (b.corrupt[slot]) {
           flags.length = 0;
@@ -496,7 +530,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
             if (twoc) { T = twoc.mean; dT = twoc.std; } else flags.push('fit-failed');
           } else if (method === 'wien') {
             try {
-              const r = engine.fitWien(p.wl, yf, { variance: b.v[pi].subarray(f * nU, (f + 1) * nU), mask: mf });
+              const r = engine.fitWien(p.wl, yf(), { variance: b.v[pi].subarray(f * nU, (f + 1) * nU), mask: mf() });
               if (Number.isFinite(r.temperature) && r.temperature > 0) {
                 T = r.temperature; dT = r.temperatureError; chi2 = r.dof > 0 ? r.chi2 / r.dof : null; scale = r.scale;
                 if (scaleByChi2 && chi2 !== null && dT !== null) dT *= Math.sqrt(chi2);
@@ -525,7 +559,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         }
         if (T === null) { dT = null; }
         per.push({ temperature: T, temperatureError: dT, chi2, flags });
-        if (pi === 0 && f === n - 1) last = { pi: 0, f, T: T ?? NaN, scale, index: indices[f], y: Float64Array.from(yf), m: Uint8Array.from(mf) };
+        if (pi === 0 && f === n - 1) last = { pi: 0, f, T: T ?? NaN, scale, index: indices[f], y: Float64Array.from(yf()), m: Uint8Array.from(mf()) };
       }
       const first = per[0];
       const fr: FrameResult = {
@@ -548,25 +582,44 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     return out;
   }
 
-  function prepare(frames: ArrayLike<Float64Array>, n: number, slot: number): Buffers {
-    const b = getBuffers(n, slot);
+  /**
+   * Checks the frames; while the gain is still to be estimated, runs stage 1 on all of them (the estimate needs the
+   * batch's row sums) and estimates it. Returns whether stage 1 is done (else prepareRange does it per frame).
+   */
+  function prepareStart(frames: ArrayLike<FrameData>, n: number, b: Buffers): boolean {
     for (let f = 0; f < n; f++) {
       const c = frames[f];
       if (!c || c.length !== width * height) {
         throw new UsageError(`${shotName}: frame ${f} has ${c ? c.length : 0} values, expected ${height} × ${width}`);
       }
-      for (let pi = 0; pi < nR; pi++) stageCounts(c, pi, f, b);
     }
+    if (gainLocked) return false;
+    for (let f = 0; f < n; f++) for (let pi = 0; pi < nR; pi++) stageCounts(frames[f], pi, f, b);
     maybeEstimateGain(n, b);
-    for (let f = 0; f < n; f++) for (let pi = 0; pi < nR; pi++) stageRadiance(pi, f, b);
+    return true;
+  }
+
+  /** Stages 1 (unless done) and 2 of frames s0..s1−1, frame by frame (the row sums stay in the cache). */
+  function prepareRange(frames: ArrayLike<FrameData>, s0: number, s1: number, b: Buffers, counted: boolean): void {
+    for (let f = s0; f < s1; f++) {
+      for (let pi = 0; pi < nR; pi++) {
+        if (!counted) stageCounts(frames[f], pi, f, b);
+        stageRadiance(pi, f, b);
+      }
+    }
+  }
+
+  function prepare(frames: ArrayLike<FrameData>, n: number, slot: number): Buffers {
+    const b = getBuffers(n, slot);
+    prepareRange(frames, 0, n, b, prepareStart(frames, n, b));
     return b;
   }
 
-  function batchOpts(pi: number, n: number, b: Buffers) {
+  function batchOpts(pi: number, n: number, b: Buffers, s0 = 0) {
     const nU = plans[pi].used.length;
     return {
-      variance: b.v[pi].subarray(0, n * nU),
-      mask: b.m[pi].subarray(0, n * nU),
+      variance: b.v[pi].subarray(s0 * nU, (s0 + n) * nU),
+      mask: b.m[pi].subarray(s0 * nU, (s0 + n) * nU),
       threads: config.threads,
       // the sliding two-colour in the same native pass over each frame
       twoColorSeparation: wantsTwoColor(pi) ? sepOf(pi) : undefined,
@@ -591,13 +644,37 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       if (slot < 0) throw new UsageError('analyzeBatch: at most two batches may be in flight (await one first)');
       busy[slot] = true;
       let b: Buffers;
+      if (method === 'planck') {
+        // Sub-batches: each is prepared and handed to the native fits (with the first ROI's two-colour in the same
+        // pass) while the next is prepared; their buffers are still in the cache when a worker thread reads them.
+        const parts: Promise<BatchResult[]>[] = [];
+        try {
+          b = getBuffers(n, slot);
+          const counted = prepareStart(frames, n, b);
+          for (let s0 = 0; s0 < n; s0 += FIT_SUB_BATCH) {
+            const s1 = Math.min(n, s0 + FIT_SUB_BATCH);
+            prepareRange(frames, s0, s1, b, counted);
+            const m = s1 - s0;
+            parts.push(Promise.all(plans.map((p, pi) => engine.fitPlanckBatch(p.wl, b.y[pi].subarray(s0 * p.used.length, s1 * p.used.length), m, batchOpts(pi, m, b, s0)))));
+          }
+        } catch (e) {
+          await Promise.allSettled(parts); // the buffers are free only once no native job reads them
+          busy[slot] = false;
+          throw e;
+        }
+        try {
+          const settled = await Promise.allSettled(parts);
+          const fits = plans.map((_p, pi) => mergeBatches(settled.map((r) => {
+            if (r.status === 'rejected') throw r.reason;
+            return r.value[pi];
+          }), n));
+          return results(n, b, fits, twoColors(n, b, fits), indices, times, powers);
+        } finally {
+          busy[slot] = false;
+        }
+      }
       try { b = prepare(frames, n, slot); } catch (e) { busy[slot] = false; throw e; }
       try {
-        if (method === 'planck') {
-          // the Planck fits (and the first ROI's two-colour, in the same pass) on the native worker threads
-          const fits = await Promise.all(plans.map((p, pi) => engine.fitPlanckBatch(p.wl, b.y[pi].subarray(0, n * p.used.length), n, batchOpts(pi, n, b))));
-          return results(n, b, fits, twoColors(n, b, fits), indices, times, powers);
-        }
         const fits = plans.map(() => null);
         return results(n, b, fits, await twoColorsAsync(n, b), indices, times, powers);
       } finally {

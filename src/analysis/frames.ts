@@ -1,19 +1,23 @@
 /**
  * Streaming frames of an SPE file in chunks for the batch pipeline: one read per chunk of frames (the frame
- * geometry comes from the reader's SpeInfo: dataOffset, frameStride, dataType), decoded into a pool of reused
- * Float64Array frames. Any problem with a block (short read, I/O error) falls back to the reader's per-frame
+ * geometry comes from the reader's SpeInfo: dataOffset, frameStride, dataType). Aligned frames are returned as
+ * typed-array views of the file's own data type on the block (no decoding: the analyzer reads any typed array, and
+ * every SPE type converts to a double exactly); unaligned ones are decoded into a pool of reused Float64Array
+ * frames. Any problem with a block (short read, I/O error) falls back to the reader's per-frame
  * readFrame, and a frame the reader cannot read becomes all-NaN (flagged `corrupt` downstream).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import type { SpeFile } from '../io/types';
+import type { FrameData } from './analyzer';
 
 const LE = os.endianness() === 'LE';
 
 export class ChunkReader {
   private readonly file: SpeFile;
   private readonly n: number;
-  private bytes: Buffer;
+  /** two alternating blocks (the previous chunk's views may still be in use) */
+  private readonly blocks: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
   private fd: number | null = null;
   private readonly pools: Float64Array[][] = [[], []];
   private which = 0;
@@ -21,34 +25,35 @@ export class ChunkReader {
   constructor(file: SpeFile, private readonly chunk: number) {
     this.file = file;
     this.n = file.width * file.height;
-    this.bytes = Buffer.alloc(0);
     try { this.fd = fs.openSync(file.path, 'r'); } catch { this.fd = null; }
   }
 
   /**
-   * Frames from..to−1 as Float64Array (height × width). The arrays come from one of two alternating pools, so the
-   * result of a call stays valid until the call after next (the previous chunk may still be in use).
+   * Frames from..to−1 (height × width values each, as typed arrays). They live in one of two alternating blocks
+   * and pools, so the result of a call stays valid until the call after next (the previous chunk may still be in use).
    */
-  read(from: number, to: number): Float64Array[] {
+  read(from: number, to: number): FrameData[] {
     const count = to - from;
     const pool = this.pools[this.which];
+    const block = this.which;
     this.which ^= 1;
     while (pool.length < count) pool.push(new Float64Array(this.n));
-    const out = pool.slice(0, count);
-    if (!this.readBlock(from, count, out)) {
+    const out: FrameData[] = pool.slice(0, count);
+    if (!this.readBlock(from, count, out, pool, block)) {
+      for (let k = 0; k < count; k++) out[k] = pool[k];
       for (let k = 0; k < count; k++) {
         try {
           const f = this.file.readFrame(from + k);
-          out[k].set(f.subarray(0, this.n));
+          pool[k].set(f.subarray(0, this.n));
         } catch {
-          out[k].fill(NaN);
+          pool[k].fill(NaN);
         }
       }
     }
     return out;
   }
 
-  private readBlock(from: number, count: number, out: Float64Array[]): boolean {
+  private readBlock(from: number, count: number, out: FrameData[], pool: Float64Array[], block: number): boolean {
     const f = this.file;
     if (this.fd === null || !LE) return false;
     const bpp = f.bytesPerPixel;
@@ -56,12 +61,13 @@ export class ChunkReader {
     const stride = f.frameStride;
     if (!(stride >= frameBytes)) return false;
     const total = (count - 1) * stride + frameBytes;
-    if (this.bytes.length < total) this.bytes = Buffer.alloc(total);
+    if (this.blocks[block].length < total) this.blocks[block] = Buffer.alloc(total);
+    const bytes = this.blocks[block];
     const pos = f.dataOffset + from * stride;
     let got = 0;
     try {
       while (got < total) {
-        const r = fs.readSync(this.fd, this.bytes, got, total - got, pos + got);
+        const r = fs.readSync(this.fd, bytes, got, total - got, pos + got);
         if (r <= 0) break;
         got += r;
       }
@@ -69,16 +75,16 @@ export class ChunkReader {
       return false;
     }
     if (got < total) return false;
-    const ab = this.bytes.buffer; const base = this.bytes.byteOffset;
+    const ab = bytes.buffer; const base = bytes.byteOffset;
     for (let k = 0; k < count; k++) {
       const off = base + k * stride;
-      const dst = out[k];
       if (off % bpp !== 0) {
         const dv = new DataView(ab, off, frameBytes);
-        decodeDataView(dv, f.dataType, this.n, dst);
+        decodeDataView(dv, f.dataType, this.n, pool[k]);
+        out[k] = pool[k];
         continue;
       }
-      let src: ArrayLike<number>;
+      let src: FrameData;
       switch (f.dataType) {
         case 'uint16': src = new Uint16Array(ab, off, this.n); break;
         case 'int16': src = new Int16Array(ab, off, this.n); break;
@@ -89,7 +95,7 @@ export class ChunkReader {
         case 'uint8': src = new Uint8Array(ab, off, this.n); break;
         default: return false;
       }
-      dst.set(src as unknown as ArrayLike<number>); // native conversion to float64
+      out[k] = src; // a view: no copy, no conversion (the analyzer reads the values as numbers)
     }
     return true;
   }

@@ -354,13 +354,17 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   const smooth = new Float64Array(nMax);
   const sigma = new Float64Array(nMax);
   const varC = new Float64Array(nMax);
+  const sigScratch = new Float64Array(nMax);
 
-  /** Stage 1 of a frame for one ROI: sum rows, subtract dark, saturation and corrupt tests → sig. */
-  function stageCounts(counts: FrameData, pi: number, f: number, b: Buffers): void {
+  /**
+   * Stage 1 of a frame for one ROI: sum rows, subtract dark, saturation and corrupt tests → sig (from sOff: the
+   * batch's buffer while the gain is estimated, else a per-frame scratch that stays in the cache).
+   */
+  function stageCounts(counts: FrameData, pi: number, f: number, b: Buffers, sig: Float64Array, sOff: number): void {
     const p = plans[pi];
     const nU = p.used.length;
     const off = f * nU;
-    const sig = b.sig[pi]; const m = b.m[pi];
+    const m = b.m[pi];
     let anySat = 0; let total = 0;
     const r0 = p.roi.first; const r1 = p.roi.last;
     for (let k = 0; k < nU; k++) {
@@ -374,19 +378,20 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       m[off + k] = sat;
       anySat |= sat;
       const d = s - p.darkSum[k];
-      sig[off + k] = d;
+      sig[sOff + k] = d;
       total += d;
     }
     b.sat[f * nR + pi] = anySat;
     b.corrupt[f * nR + pi] = Number.isFinite(total) ? 0 : 1;
   }
 
-  /** Stage 2: noise, cosmics, radiance and variance. Needs the gain. */
-  function stageRadiance(pi: number, f: number, b: Buffers): void {
+  /** Stage 2: noise, cosmics, radiance and variance (sig from sOff, see stageCounts). Needs the gain. */
+  function stageRadiance(pi: number, f: number, b: Buffers, sig: Float64Array, sOff: number): void {
     const p = plans[pi];
     const nU = p.used.length;
     const off = f * nU;
-    const sig = b.sig[pi]; const m = b.m[pi]; const y = b.y[pi]; const v = b.v[pi];
+    const m = b.m[pi]; const y = b.y[pi]; const v = b.v[pi];
+    const invDen = p.invDen; const invDen2 = p.invDen2; const rvd = p.relVarDen;
     b.cosmic[f * nR + pi] = 0; b.weak[f * nR + pi] = 0;
     if (b.corrupt[f * nR + pi]) {
       // keep the batch valid: a flat dummy spectrum, all masked
@@ -396,15 +401,19 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     const invG = 1 / noise.gain;
     const readVar = p.rows * noise.readNoise * noise.readNoise * (1 + (nDark ? 1 / nDark : 0));
     // smoothed level for the variance (a box of 5 pixels: the variance must not follow the noise itself)
-    boxSmooth(sig, off, nU, COSMIC_SMOOTH_HALF, smooth);
+    boxSmooth(sig, sOff, nU, COSMIC_SMOOTH_HALF, smooth);
     let floor = 0;
     if (calibrated) {
+      // radiance and variance in the same pass (they do not depend on the mask)
       for (let k = 0; k < nU; k++) {
         const sm = smooth[k] > 0 ? smooth[k] : 0;
         smooth[k] = sm;
         const vc = sm * invG + readVar;
         varC[k] = vc;
         sigma[k] = Math.sqrt(vc);
+        y[off + k] = sig[sOff + k] * invDen[k];
+        // var(y) = var(S)/R² + (S/R)²·var(R)/R²   (the lamp's own noise), with S smoothed
+        v[off + k] = (vc + sm * sm * rvd[k]) * invDen2[k];
       }
     } else {
       // radiance input has no noise model: robust scatters of the second difference, absolute and relative to
@@ -412,7 +421,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       const h = new Float64Array(Math.max(0, nU - 2));
       const hr = new Float64Array(Math.max(0, nU - 2));
       for (let k = 1; k < nU - 1; k++) {
-        h[k - 1] = Math.abs(sig[off + k] - 0.5 * (sig[off + k - 1] + sig[off + k + 1]));
+        h[k - 1] = Math.abs(sig[sOff + k] - 0.5 * (sig[sOff + k - 1] + sig[sOff + k + 1]));
         hr[k - 1] = smooth[k] !== 0 ? h[k - 1] / Math.abs(smooth[k]) : 0;
       }
       const c = 1 / 0.6745 / Math.sqrt(1.5);
@@ -426,17 +435,19 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         smooth[k] = 0; // no lamp term
       }
     }
-    const nc = maskCosmics(sig, sigma, m, nU, off, off, floor, 0);
+    const nc = maskCosmics(sig, sigma, m, nU, sOff, off, floor, 0);
     if (nc > 0) b.cosmic[f * nR + pi] = 1;
     let sSum = 0; let vSum = 0;
-    const invDen = p.invDen; const invDen2 = p.invDen2; const rvd = p.relVarDen;
-    for (let k = 0; k < nU; k++) {
-      const sk = sig[off + k];
-      y[off + k] = sk * invDen[k];
-      // var(y) = var(S)/R² + (S/R)²·var(R)/R²   (the lamp's own noise), with S smoothed
-      const sm = smooth[k];
-      v[off + k] = (varC[k] + sm * sm * rvd[k]) * invDen2[k];
-      if (m[off + k] === 0) { sSum += sk; vSum += varC[k]; }
+    if (calibrated) {
+      for (let k = 0; k < nU; k++) if (m[off + k] === 0) { sSum += sig[sOff + k]; vSum += varC[k]; }
+    } else {
+      for (let k = 0; k < nU; k++) {
+        const sk = sig[sOff + k];
+        y[off + k] = sk * invDen[k];
+        const sm = smooth[k];
+        v[off + k] = (varC[k] + sm * sm * rvd[k]) * invDen2[k];
+        if (m[off + k] === 0) { sSum += sk; vSum += varC[k]; }
+      }
     }
     // weak: no signal worth a fit (total SNR of the unmasked pixels below WEAK_MIN_SNR)
     if (!(sSum > WEAK_MIN_SNR * Math.sqrt(vSum))) b.weak[f * nR + pi] = 1;
@@ -594,7 +605,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       }
     }
     if (gainLocked) return false;
-    for (let f = 0; f < n; f++) for (let pi = 0; pi < nR; pi++) stageCounts(frames[f], pi, f, b);
+    for (let f = 0; f < n; f++) for (let pi = 0; pi < nR; pi++) stageCounts(frames[f], pi, f, b, b.sig[pi], f * plans[pi].used.length);
     maybeEstimateGain(n, b);
     return true;
   }
@@ -603,8 +614,12 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   function prepareRange(frames: ArrayLike<FrameData>, s0: number, s1: number, b: Buffers, counted: boolean): void {
     for (let f = s0; f < s1; f++) {
       for (let pi = 0; pi < nR; pi++) {
-        if (!counted) stageCounts(frames[f], pi, f, b);
-        stageRadiance(pi, f, b);
+        if (counted) {
+          stageRadiance(pi, f, b, b.sig[pi], f * plans[pi].used.length);
+        } else {
+          stageCounts(frames[f], pi, f, b, sigScratch, 0);
+          stageRadiance(pi, f, b, sigScratch, 0);
+        }
       }
     }
   }

@@ -37,9 +37,9 @@ export class ChunkReader {
     const pool = this.pools[this.which];
     const block = this.which;
     this.which ^= 1;
-    while (pool.length < count) pool.push(new Float64Array(this.n));
-    const out: FrameData[] = pool.slice(0, count);
+    const out: FrameData[] = new Array(count);
     if (!this.readBlock(from, count, out, pool, block)) {
+      this.grow(pool, count);
       for (let k = 0; k < count; k++) out[k] = pool[k];
       for (let k = 0; k < count; k++) {
         try {
@@ -80,6 +80,7 @@ export class ChunkReader {
       const off = base + k * stride;
       if (off % bpp !== 0) {
         const dv = new DataView(ab, off, frameBytes);
+        this.grow(pool, k + 1);
         decodeDataView(dv, f.dataType, this.n, pool[k]);
         out[k] = pool[k];
         continue;
@@ -98,6 +99,11 @@ export class ChunkReader {
       out[k] = src; // a view: no copy, no conversion (the analyzer reads the values as numbers)
     }
     return true;
+  }
+
+  /** Decoded frames are needed only for unaligned or unreadable blocks: allocated on first use. */
+  private grow(pool: Float64Array[], count: number): void {
+    while (pool.length < count) pool.push(new Float64Array(this.n));
   }
 
   close(): void {

@@ -80,15 +80,23 @@ async function run(rate, frames) {
     }
   });
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  // what stalls the event loop: GC pauses and the loop's own delay, over the measured part of the run
+  const { monitorEventLoopDelay, PerformanceObserver } = require('perf_hooks');
+  const gcs = [];
+  const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push(e.duration), (process.env.GCLOG && e.duration > 2 && console.log("gc", e.detail?.kind, e.duration.toFixed(1))); });
+  obs.observe({ entryTypes: ['gc'] });
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   await pipeline.done;
   const cpu = process.cpuUsage(cpu0);
+  eld.disable(); obs.disconnect();
   await new Promise((r) => setTimeout(r, 200));
   const wall = (performance.now() - t0) / 1000;
   ws.close();
   await server.close();
-  return { cpuPerFrameMs: (cpu.user + cpu.system) / 1000 / frames, handoff, received, events, got, fps: (got - 1) / ((lastAt - firstAt) / 1000), wall, engine: analyzer.engine.name };
+  return { gcs, eld, cpuPerFrameMs: (cpu.user + cpu.system) / 1000 / frames, handoff, received, events, got, fps: (got - 1) / ((lastAt - firstAt) / 1000), wall, engine: analyzer.engine.name };
 }
 
 (async () => {
@@ -98,6 +106,8 @@ async function run(rate, frames) {
   console.log(`  latency arrival → hand-off/WebSocket send : p50 ${q(a.handoff, 0.5).toFixed(3)} ms   p99 ${q(a.handoff, 0.99).toFixed(3)} ms   max ${q(a.handoff, 1).toFixed(2)} ms`);
   console.log(`  latency arrival → client received         : p50 ${q(a.received, 0.5).toFixed(3)} ms   p99 ${q(a.received, 0.99).toFixed(3)} ms`);
   console.log(`  CPU time ${a.cpuPerFrameMs.toFixed(3)} ms per frame (pipeline + server + client, one process); load average ${require('os').loadavg()[0].toFixed(1)} on ${require('os').cpus().length} cores`);
+  const gcMax = a.gcs.length ? Math.max(...a.gcs) : 0;
+  console.log(`  event-loop delay p99 ${(a.eld.percentile(99) / 1e6).toFixed(2)} ms, max ${(a.eld.max / 1e6).toFixed(1)} ms; GC: ${a.gcs.length} pauses, ${a.gcs.filter((d) => d > 2).length} over 2 ms, longest ${gcMax.toFixed(1)} ms`);
   console.log(`  delivered rate ${a.fps.toFixed(0)} frames/s  (goal: p99 < 5 ms at 1 kHz: ${q(a.handoff, 0.99) < 5 ? 'met' : 'NOT met'})`);
   const b = await run(1e6, FRAMES);
   console.log(`as fast as possible: ${b.got} frames end to end at ${b.fps.toFixed(0)} frames/s (latency p50 ${q(b.handoff, 0.5).toFixed(1)} ms: a backlog, absorbed by batches)`);

@@ -214,7 +214,7 @@ export function createLivePipeline(o: LivePipelineOptions): LivePipeline {
     }));
 
   subs.add(frames$.pipe(
-    fitFrames(o.analyzer, { onError: (m) => warn(`fit: ${m}`), ...(o.fit ?? {}) }),
+    fitFrames(o.analyzer, { onError: (m) => warn(`fit: ${m}`), syncUpTo: 16, ...(o.fit ?? {}) }),
     map((r) => ({ run: r.frame.run, time: r.frame.time, r })),
     pairPower(power$, { maxWaitMs: o.pairWaitMs ?? 50 }),
   ).subscribe({

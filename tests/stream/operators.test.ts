@@ -62,6 +62,19 @@ describe('fitFrames', () => {
     });
   });
 
+  test('syncUpTo: a small burst is fitted on the spot, one by one; a larger one still goes as a batch', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const calls: string[] = [];
+      const src = cold('(abc)-de------------f|', { a: frame(0), b: frame(1), c: frame(2), d: frame(3), e: frame(4), f: frame(5) });
+      const out = src.pipe(fitFrames(fakeAnalyzer(ts, '--------(r|)', calls), { syncUpTo: 2 }), map((r) => r.result.index));
+      // 3 frames > 2: batch, done at 8; the 2 that queued meanwhile are fitted at once at 8; 5 alone at 20
+      expectObservable(out).toBe('--------(abcde)-----f|', { a: 0, b: 1, c: 2, d: 3, e: 4, f: 5 });
+      ts.flush();
+      expect(calls).toEqual(['batch 0,1,2', 'single 3', 'single 4', 'single 5']);
+    });
+  });
+
   test('a failing batch falls back to single fits; a throwing analyzer flags the frame corrupt and goes on', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {

@@ -83,7 +83,7 @@ async function run(rate, frames) {
   // what stalls the event loop: GC pauses and the loop's own delay, over the measured part of the run
   const { monitorEventLoopDelay, PerformanceObserver } = require('perf_hooks');
   const gcs = [];
-  const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push(e.duration), (process.env.GCLOG && e.duration > 2 && console.log("gc", e.detail?.kind, e.duration.toFixed(1))); });
+  const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push(e.duration); });
   obs.observe({ entryTypes: ['gc'] });
   const eld = monitorEventLoopDelay({ resolution: 1 });
   eld.enable();

@@ -216,13 +216,19 @@ export class SlopeChangeDetector {
   private data(leg: Leg, a: number, b: number): { d: HingeData; ord: Int32Array } {
     const n = Math.max(b - a, 0);
     const ord = new Int32Array(n);
-    for (let i = 0; i < n; i++) ord[i] = a + i;
     const dir = leg.direction || 1;
     const pts = this.pts;
-    const arr = Array.from(ord).sort((i, j) => dir * pts[i].power - dir * pts[j].power || i - j);
+    // insertion sort by (x, ordinal): the points of a leg arrive nearly sorted, so this is ~O(n)
+    const key = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const o = a + i; const k = dir * pts[o].power;
+      let j = i - 1;
+      while (j >= 0 && key[j] > k) { key[j + 1] = key[j]; ord[j + 1] = ord[j]; j--; }
+      key[j + 1] = k; ord[j + 1] = o;
+    }
     const x = new Float64Array(n); const y = new Float64Array(n); const w0 = new Float64Array(n); const cnt = new Float64Array(n);
     let wsum = 0;
-    for (let i = 0; i < n; i++) { const q = pts[arr[i]]; x[i] = dir * q.power; y[i] = q.temperature; w0[i] = q.weight; cnt[i] = q.frames; wsum += q.weight; ord[i] = arr[i]; }
+    for (let i = 0; i < n; i++) { const q = pts[ord[i]]; x[i] = dir * q.power; y[i] = q.temperature; w0[i] = q.weight; cnt[i] = q.frames; wsum += q.weight; }
     const norm = n / (wsum || 1);
     for (let i = 0; i < n; i++) w0[i] *= norm;
     return { d: { x, y, w0, n, cnt }, ord };

@@ -87,8 +87,10 @@ export interface HingeFit {
 
 interface Sums {
   n: number;
-  s: Float64Array[]; // suffix sums s[m][i] = Σ_{k≥i} w u^m, m = 0..4
-  sy: Float64Array[]; // sy[m][i] = Σ_{k≥i} w u^m y, m = 0..2
+  /** Row length of s and sy (n + 1). */
+  n1: number;
+  s: Float64Array; // suffix sums s[m·n1 + i] = Σ_{k≥i} w u^m, m = 0..4 (one array: one allocation per build)
+  sy: Float64Array; // sy[m·n1 + i] = Σ_{k≥i} w u^m y, m = 0..2
   syy: number;
   yc: number;
   xc: number;
@@ -106,16 +108,17 @@ function buildSums(d: HingeData, w: Float64Array): Sums {
   const yc = sw > 0 ? swy / sw : 0;
   const u = new Float64Array(n);
   for (let i = 0; i < n; i++) u[i] = (d.x[i] - xc) / xs;
-  const s = [0, 1, 2, 3, 4].map(() => new Float64Array(n + 1));
-  const sy = [0, 1, 2].map(() => new Float64Array(n + 1));
+  const n1 = n + 1;
+  const s = new Float64Array(5 * n1);
+  const sy = new Float64Array(3 * n1);
   let syy = 0;
   for (let i = n - 1; i >= 0; i--) {
     const wi = w[i]; const ui = u[i]; const yi = d.y[i] - yc;
     let p = wi;
-    for (let m = 0; m <= 4; m++) { s[m][i] = s[m][i + 1] + p; if (m <= 2) sy[m][i] = sy[m][i + 1] + p * yi; p *= ui; }
+    for (let m = 0; m <= 4; m++) { s[m * n1 + i] = s[m * n1 + i + 1] + p; if (m <= 2) sy[m * n1 + i] = sy[m * n1 + i + 1] + p * yi; p *= ui; }
     syy += wi * yi * yi;
   }
-  return { n, s, sy, syy, yc, xc, xs, u, nPos };
+  return { n, n1, s, sy, syy, yc, xc, xs, u, nPos };
 }
 
 /** A design column: a power u^a, or a hinge max(0, u − κ) whose support starts at sorted index j. */
@@ -132,19 +135,20 @@ function colValue(c: Col, u: number): number {
 
 function inner(S: Sums, c1: Col, c2: Col): number {
   const s = S.s;
-  if (c1.a >= 0 && c2.a >= 0) return s[c1.a + c2.a][0];
+  const n1 = S.n1;
+  if (c1.a >= 0 && c2.a >= 0) return s[(c1.a + c2.a) * n1];
   if (c1.a >= 0 || c2.a >= 0) {
     const p = c1.a >= 0 ? c1 : c2;
     const h = c1.a >= 0 ? c2 : c1;
-    return s[p.a + 1][h.j] - h.kap * s[p.a][h.j];
+    return s[(p.a + 1) * n1 + h.j] - h.kap * s[p.a * n1 + h.j];
   }
   const J = Math.max(c1.j, c2.j);
-  return s[2][J] - (c1.kap + c2.kap) * s[1][J] + c1.kap * c2.kap * s[0][J];
+  return s[2 * n1 + J] - (c1.kap + c2.kap) * s[n1 + J] + c1.kap * c2.kap * s[J];
 }
 
 function innerY(S: Sums, c: Col): number {
-  if (c.a >= 0) return S.sy[c.a][0];
-  return S.sy[1][c.j] - c.kap * S.sy[0][c.j];
+  if (c.a >= 0) return S.sy[c.a * S.n1];
+  return S.sy[S.n1 + c.j] - c.kap * S.sy[c.j];
 }
 
 interface PointFit {

@@ -38,43 +38,92 @@ export class ChunkReader {
     const block = this.which;
     this.which ^= 1;
     const out: FrameData[] = new Array(count);
-    if (!this.readBlock(from, count, out, pool, block)) {
-      this.grow(pool, count);
-      for (let k = 0; k < count; k++) out[k] = pool[k];
-      for (let k = 0; k < count; k++) {
-        try {
-          const f = this.file.readFrame(from + k);
-          pool[k].set(f.subarray(0, this.n));
-        } catch {
-          pool[k].fill(NaN);
+    const geo = this.geometry(from, count, block);
+    let ok = false;
+    if (geo !== null) {
+      let got = 0;
+      try {
+        while (got < geo.total) {
+          const r = fs.readSync(this.fd as number, geo.bytes, got, geo.total - got, geo.pos + got);
+          if (r <= 0) break;
+          got += r;
         }
+      } catch {
+        got = -1;
+      }
+      ok = got === geo.total && this.viewBlock(count, out, pool, geo.bytes);
+    }
+    return ok ? out : this.fallback(from, count, out, pool);
+  }
+
+  /**
+   * The same as read(), with the block read on a libuv thread (so the caller can prepare the previous chunk
+   * meanwhile). Frames that cannot be read this way are read frame by frame, as by read().
+   */
+  readAsync(from: number, to: number): Promise<FrameData[]> {
+    const count = to - from;
+    const pool = this.pools[this.which];
+    const block = this.which;
+    this.which ^= 1;
+    const out: FrameData[] = new Array(count);
+    const geo = this.geometry(from, count, block);
+    if (geo === null) return Promise.resolve(this.fallback(from, count, out, pool));
+    const fd = this.fd as number;
+    return new Promise((resolve) => {
+      let got = 0;
+      const done = (ok: boolean) => {
+        let frames: FrameData[];
+        try {
+          frames = ok && this.viewBlock(count, out, pool, geo.bytes) ? out : this.fallback(from, count, out, pool);
+        } catch {
+          frames = this.fallback(from, count, out, pool);
+        }
+        resolve(frames);
+      };
+      const step = (): void => {
+        fs.read(fd, geo.bytes, got, geo.total - got, geo.pos + got, (err, r) => {
+          if (err || r <= 0) { done(false); return; }
+          got += r;
+          if (got < geo.total) step(); else done(true);
+        });
+      };
+      step();
+    });
+  }
+
+  /** Frame by frame through the reader (all-NaN for a frame it cannot read). */
+  private fallback(from: number, count: number, out: FrameData[], pool: Float64Array[]): FrameData[] {
+    this.grow(pool, count);
+    for (let k = 0; k < count; k++) {
+      out[k] = pool[k];
+      try {
+        const f = this.file.readFrame(from + k);
+        pool[k].set(f.subarray(0, this.n));
+      } catch {
+        pool[k].fill(NaN);
       }
     }
     return out;
   }
 
-  private readBlock(from: number, count: number, out: FrameData[], pool: Float64Array[], block: number): boolean {
+  /** Where the block of `count` frames from `from` lies, and the buffer for it; null when it cannot be read whole. */
+  private geometry(from: number, count: number, block: number): { bytes: Buffer; total: number; pos: number } | null {
     const f = this.file;
-    if (this.fd === null || !LE) return false;
+    if (this.fd === null || !LE || count <= 0 || from < 0 || from + count > f.frames) return null;
+    const frameBytes = this.n * f.bytesPerPixel;
+    const stride = f.frameStride;
+    if (!(stride >= frameBytes)) return null;
+    const total = (count - 1) * stride + frameBytes;
+    if (this.blocks[block].length < total) this.blocks[block] = Buffer.alloc(total);
+    return { bytes: this.blocks[block], total, pos: f.dataOffset + from * stride };
+  }
+
+  /** Typed-array views of the frames of a block read whole (decoded copies where unaligned). */
+  private viewBlock(count: number, out: FrameData[], pool: Float64Array[], bytes: Buffer): boolean {
+    const f = this.file;
     const bpp = f.bytesPerPixel;
     const frameBytes = this.n * bpp;
     const stride = f.frameStride;
-    if (!(stride >= frameBytes)) return false;
-    const total = (count - 1) * stride + frameBytes;
-    if (this.blocks[block].length < total) this.blocks[block] = Buffer.alloc(total);
-    const bytes = this.blocks[block];
-    const pos = f.dataOffset + from * stride;
-    let got = 0;
-    try {
-      while (got < total) {
-        const r = fs.readSync(this.fd, bytes, got, total - got, pos + got);
-        if (r <= 0) break;
-        got += r;
-      }
-    } catch {
-      return false;
-    }
-    if (got < total) return false;
     const ab = bytes.buffer; const base = bytes.byteOffset;
     for (let k = 0; k < count; k++) {
       const off = base + k * stride;

@@ -10,7 +10,7 @@ import { DetectInputError, InputFileError, UsageError } from '../errors';
 import { detectOffline, type DetectPoint } from '../detect';
 import type { FrameResult } from './types';
 import type { PhysicsEngine } from '../physics/types';
-import { createAnalyzer, type Analyzer, type Method } from './analyzer';
+import { createAnalyzer, type Analyzer, type FrameData, type Method } from './analyzer';
 import { loadCalibration, shotWavelength } from '../calibration';
 import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
 import { pairPower } from './power';
@@ -195,20 +195,35 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       if (lastT !== null) timeOffset = lastT + (ft && f.frames > 1 ? (ft[f.frames - 1] - ft[0]) / (f.frames - 1) : (period ?? 0));
       globalIndex += f.frames;
     }
-    const submit = (c: (typeof chunks)[number]) => {
-      const fr = c.reader.read(c.from, c.to); const idx: number[] = []; const tm: (number | null)[] = [];
+    const submit = (c: (typeof chunks)[number], fr: FrameData[]) => {
+      const idx: number[] = []; const tm: (number | null)[] = [];
       for (let i = c.from; i < c.to; i++) { idx.push(c.base + i); tm.push(c.timeOf(i)); }
       for (const t of tm) times.push(t);
       // prepares this chunk now (while the previous chunk may still be fitting on the worker threads)
-      return a.analyzeBatch(fr, idx, tm);
+      const p = a.analyzeBatch(fr, idx, tm);
+      p.catch(() => { /* handled where awaited */ });
+      return p;
     };
-    let pending: Promise<FrameResult[]> | null = chunks.length ? submit(chunks[0]) : null;
+    // Pipeline: block k+1 is read on a libuv thread while chunk k is prepared here and chunk k−1 is fitted by the
+    // native workers.
+    let reading: Promise<FrameData[]> | null = chunks.length ? chunks[0].reader.readAsync(chunks[0].from, chunks[0].to) : null;
+    let pending: Promise<FrameResult[]> | null = null;
     for (let k = 0; k < chunks.length; k++) {
-      const next = k + 1 < chunks.length ? submit(chunks[k + 1]) : null;
-      const res = await pending!;
+      const fr = await reading!;
+      const c1 = chunks[k + 1];
+      reading = c1 ? c1.reader.readAsync(c1.from, c1.to) : null;
+      const next = submit(chunks[k], fr);
+      if (pending) {
+        const res = await pending;
+        for (const r of res) frames.push(r);
+        o.onProgress?.(frames.length, total);
+      }
+      pending = next;
+    }
+    if (pending) {
+      const res = await pending;
       for (const r of res) frames.push(r);
       o.onProgress?.(frames.length, total);
-      pending = next;
     }
     if (powerLog) {
       let pw: Float64Array;

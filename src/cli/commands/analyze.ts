@@ -35,6 +35,19 @@ export function toCsv(out: AnalyzeOutput): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The same text as toJson, written in pieces of `framesPerPiece` frames (no single string of the whole run: a
+ * 20,000-frame run is ~4 MB of JSON).
+ */
+export function writeJson(out: AnalyzeOutput, write: (text: string) => void, framesPerPiece = 2000): void {
+  write(`{"engine":${JSON.stringify(out.engine)},"frames":[`);
+  for (let i = 0; i < out.frames.length; i += framesPerPiece) {
+    const piece = JSON.stringify(out.frames.slice(i, i + framesPerPiece));
+    write((i > 0 ? ',' : '') + piece.slice(1, -1));
+  }
+  write(`],"events":${JSON.stringify(out.events)}}\n`);
+}
+
 export function toJson(out: AnalyzeOutput): string {
   // FrameResult objects already have the documented keys in order (rois only with several ROIs)
   return JSON.stringify({ engine: out.engine, frames: out.frames, events: out.events }) + '\n';
@@ -141,7 +154,7 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
       }).finally(() => { (bar as import('cli-progress').SingleBar | null)?.stop(); });
       for (const w of out.warnings) process.stderr.write(`pyrolive: warning: ${w}\n`);
       if (o.json) {
-        process.stdout.write(toJson(out));
+        writeJson(out, (text) => { process.stdout.write(text); });
       } else if (o.out) {
         const file = String(o.out);
         try { fs.writeFileSync(file, toCsv(out)); } catch (e) { throw new InputFileError(file, `cannot write (${(e as Error).message})`); }

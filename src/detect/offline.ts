@@ -59,6 +59,67 @@ function solveSegmented(D: LegData, w: Float64Array, kap: number[], x0: number):
   return { beta, rss };
 }
 
+/** Suffix sums of the sorted leg under weights w (x centred on x0, y on its weighted mean): every entry of the
+ * segmented model's normal equations in O(1) at any breakpoints, so placing a breakpoint costs O(p³ + p log n)
+ * per trial instead of a pass over the leg. */
+interface SegSums { n: number; x: Float64Array; x0: number; yc: number; s0: Float64Array; s1: Float64Array; s2: Float64Array; sy: Float64Array; sxy: Float64Array; syy: number; pos: Int32Array }
+function segSums(D: LegData, w: Float64Array, x0: number): SegSums {
+  const n = D.n;
+  let sw = 0; let swy = 0;
+  for (let i = 0; i < n; i++) { const wi = w[i]; if (wi > 0) { sw += wi; swy += wi * D.y[i]; } }
+  const yc = sw > 0 ? swy / sw : 0;
+  const s0 = new Float64Array(n + 1); const s1 = new Float64Array(n + 1); const s2 = new Float64Array(n + 1);
+  const sy = new Float64Array(n + 1); const sxy = new Float64Array(n + 1);
+  const pos = new Int32Array(n + 1);
+  let syy = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const wi = w[i] > 0 ? w[i] : 0; const x = D.x[i] - x0; const y = D.y[i] - yc;
+    s0[i] = s0[i + 1] + wi; s1[i] = s1[i + 1] + wi * x; s2[i] = s2[i + 1] + wi * x * x;
+    sy[i] = sy[i + 1] + wi * y; sxy[i] = sxy[i + 1] + wi * x * y; syy += wi * y * y;
+  }
+  for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? 1 : 0);
+  return { n, x: D.x, x0, yc, s0, s1, s2, sy, sxy, syy, pos };
+}
+/** First sorted index with x > v. */
+function above(x: Float64Array, n: number, v: number): number {
+  let lo = 0; let hi = n;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (x[m] > v) hi = m; else lo = m + 1; }
+  return lo;
+}
+/** Weighted points (w > 0) with a < x ≤ b. */
+function countBetween(S: SegSums, a: number, b: number): number {
+  const ia = a === -Infinity ? 0 : above(S.x, S.n, a);
+  const ib = b === Infinity ? S.n : above(S.x, S.n, b);
+  return ib > ia ? S.pos[ib] - S.pos[ia] : 0;
+}
+/** The same fit as solveSegmented, from the sums (rss = yy − βᵀb on centred y). */
+function solveSums(S: SegSums, kap: number[]): Solved | null {
+  const m = kap.length; const p = 2 + m;
+  const A = new Float64Array(p * p); const b = new Float64Array(p);
+  const idx = new Int32Array(m); const kc = new Float64Array(m);
+  for (let j = 0; j < m; j++) { idx[j] = above(S.x, S.n, kap[j]); kc[j] = kap[j] - S.x0; }
+  A[0] = S.s0[0]; A[1] = S.s1[0]; A[p] = S.s1[0]; A[p + 1] = S.s2[0];
+  b[0] = S.sy[0]; b[1] = S.sxy[0];
+  for (let j = 0; j < m; j++) {
+    const i = idx[j]; const k = kc[j];
+    const c0 = S.s1[i] - k * S.s0[i]; const c1 = S.s2[i] - k * S.s1[i];
+    A[2 + j] = c0; A[(2 + j) * p] = c0; A[p + 2 + j] = c1; A[(2 + j) * p + 1] = c1;
+    b[2 + j] = S.sxy[i] - k * S.sy[i];
+    for (let l = j; l < m; l++) {
+      const q = Math.max(i, idx[l]); const kl = kc[l];
+      const v = S.s2[q] - (k + kl) * S.s1[q] + k * kl * S.s0[q];
+      A[(2 + j) * p + 2 + l] = v; A[(2 + l) * p + 2 + j] = v;
+    }
+  }
+  const inv = invertMatrix(A, p);
+  if (!inv) return null;
+  const beta = new Float64Array(p);
+  let fit = 0;
+  for (let r = 0; r < p; r++) { let v = 0; for (let c = 0; c < p; c++) v += inv[r * p + c] * b[c]; beta[r] = v; fit += v * b[r]; }
+  beta[0] += S.yc;
+  return { beta, rss: Math.max(S.syy - fit, 0) };
+}
+
 function predict(beta: Float64Array, kap: number[], x0: number, x: number): number {
   let v = beta[0] + beta[1] * (x - x0);
   for (let j = 0; j < kap.length; j++) if (x > kap[j]) v += beta[2 + j] * (x - kap[j]);
@@ -79,12 +140,13 @@ function golden(f: (k: number) => number, a: number, b: number, iters = 30): { k
 function optimiseKink(D: LegData, w: Float64Array, kap: number[], j: number, x0: number, levels: number[], radius: number, minSide: number): void {
   const lo = j > 0 ? kap[j - 1] : -Infinity; const hi = j + 1 < kap.length ? kap[j + 1] : Infinity;
   // allowed: at least minSide points strictly between neighbours
-  const countIn = (a: number, b: number) => { let c = 0; for (let i = 0; i < D.n; i++) if (w[i] > 0 && D.x[i] > a && D.x[i] <= b) c++; return c; };
-  const ok = (k: number) => countIn(lo, k) >= minSide && countIn(k, hi) >= minSide;
+  const S = segSums(D, w, x0);
+  const ok = (k: number) => countBetween(S, lo, k) >= minSide && countBetween(S, k, hi) >= minSide;
   const cand = levels.filter((l) => l > lo && l < hi && Math.abs(l - kap[j]) <= radius && ok(l));
   if (cand.length === 0) return;
   const step = Math.max(1, Math.ceil(cand.length / 40));
-  const f = (k: number) => { const t = kap.slice(); t[j] = k; const s = solveSegmented(D, w, t, x0); return s ? s.rss : Infinity; };
+  const t = kap.slice();
+  const f = (k: number) => { t[j] = k; const s = solveSums(S, t); return s ? s.rss : Infinity; };
   let best = kap[j]; let bv = f(best);
   let bi = -1;
   for (let i = 0; i < cand.length; i += step) { const v = f(cand[i]); if (v < bv) { bv = v; best = cand[i]; bi = i; } }

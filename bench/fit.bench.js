@@ -105,6 +105,14 @@ function loop(engine, weighted) {
     await rate(async () => (await native.fitPlanckBatch(wl, frames, N_BATCH, { variance, mask, threads: 1 })).temperature.length)]);
   rows.push([`native fitPlanckBatch, all ${cores} cores (${N_BATCH} frames)`,
     await rate(async () => (await native.fitPlanckBatch(wl, frames, N_BATCH, { variance, mask })).temperature.length)]);
+  rows.push([`native fitPlanckBatch + two-colour (twoColorSeparation 120), 1 thread`,
+    await rate(async () => (await native.fitPlanckBatch(wl, frames, N_BATCH, { variance, mask, threads: 1, twoColorSeparation: 120 })).temperature.length)]);
+  rows.push([`native slidingTwoColorBatch (sep 120), 1 thread`,
+    await rate(async () => (await native.slidingTwoColorBatch(wl, frames, N_BATCH, 120, { mask, threads: 1 })).mean.length)]);
+  rows.push(['native slidingTwoColor loop (one frame per call)', await rate(async () => {
+    for (let f = 0; f < 500; f++) native.slidingTwoColor(wl, ys[f % N_DISTINCT], 120, { mask, bins: 1 });
+    return 500;
+  })]);
   rows.push(['TypeScript fitPlanck loop, weighted', await rate(loop(jsEngine, true))]);
   rows.push(['TypeScript fitPlanck loop, unweighted', await rate(loop(jsEngine, false))]);
 

@@ -22,10 +22,13 @@ function parseFlags(v: unknown, file: string, where: string): string[] {
   return v as string[];
 }
 
-/** A detector event in any of the shapes the pipeline writes (SlopeEvent, LiveEvent, {type:'event', event}). */
+/**
+ * A detector event in any of the shapes the pipeline writes: SlopeEvent, LiveEvent, the live message
+ * {type:'event', event}, or a recording's events.jsonl line {recordedAt, event}.
+ */
 export function parseEvent(raw: unknown, file: string, where: string): ReportEvent & { id: string | null } {
   let e = raw as Record<string, unknown>;
-  if (e && typeof e === 'object' && e.type === 'event' && typeof e.event === 'object') e = e.event as Record<string, unknown>;
+  if (e && typeof e === 'object' && e.kind === undefined && e.event && typeof e.event === 'object') e = e.event as Record<string, unknown>;
   if (!e || typeof e !== 'object' || Array.isArray(e)) throw new InputFileError(file, `${where} is not an event object`);
   if (typeof e.kind !== 'string') throw new InputFileError(file, `${where}.kind is missing`);
   const startPower = numOrNull(e.startPower, file, `${where}.startPower`);

@@ -9,6 +9,7 @@ import { UsageError } from '../../errors';
 import { parseRange } from '../../analysis/run';
 import type { Method } from '../../analysis/analyzer';
 import { startServer, isLoopback } from '../../server';
+import { getEngine } from '../../physics';
 import { buildAnalyzer, checkAnalysisOptions, lazyAnalyzer, liveAnalyzer, type LiveAnalysisOptions } from '../../stream/analyzer';
 import { createLivePipeline, type LivePipeline } from '../../stream/pipeline';
 import { replay } from '../../stream/replay';
@@ -215,7 +216,7 @@ loses at most the last second; post-process with
       }
       await runLive({
         source, sourceName, analyzer, host: String(o.host), port: o.port as number, record: (o.record as string) ?? null, simulated,
-        recordInfo: { analysis: { ...ao, engine: undefined }, powerExpr, replay: o.replay ?? null, power: o.power ?? null, watch: o.watch ?? null, simulate: !!o.simulate },
+        recordInfo: { engine: getEngine().name, analysis: { ...ao, engine: undefined }, powerExpr, replay: o.replay ?? null, power: o.power ?? null, watch: o.watch ?? null, simulate: !!o.simulate },
       });
     });
 }

@@ -3,21 +3,12 @@
  * readable table. All the work is in src/analysis (analyzeFiles); this file parses options and formats output.
  */
 import * as fs from 'fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { addAnalysisOptions, num } from '../options';
 import { InputFileError, UsageError } from '../../errors';
 import { analyzeFiles, parseRange, type AnalyzeOutput } from '../../analysis/run';
 import type { Method } from '../../analysis/analyzer';
 
-function num(what: string, positive = true) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || (positive ? !(x > 0) : x < 0)) {
-      throw new UsageError(`${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`);
-    }
-    return x;
-  };
-}
-function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
 
 function fmt(x: number | null, digits: number): string { return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits); }
 function csvNum(x: number | null): string { return x === null || !Number.isFinite(x) ? '' : String(x); }
@@ -85,26 +76,12 @@ export function toTable(out: AnalyzeOutput, maxRows = 40): string {
 }
 
 export function register(program: Command): void {
-  program
+  addAnalysisOptions(program
     .command('analyze')
-    .description('Fit a temperature to every frame of one or more SPE shots (calibrated with a lamp), or to text spectra\n' +
+    .description('Fit a temperature to every frame of one or more SPE shots (calibrated with a lamp), or to text spectra ' +
       'already corrected for the system response; pair with a laser power log and find the plateau.')
-    .argument('<shots...>', 'SPE shot file(s) (several = one run, in order), or text spectra (wavelength + radiance columns)')
-    .option('--calibration <lamp.spe>', 'lamp SPE file (counts of a lamp of known radiance, same detector region)')
-    .option('--lamp-temperature <K>', 'the lamp is a greybody at this temperature', num('--lamp-temperature'))
-    .option('--lamp-spectrum <file>', 'the lamp radiance as a table (nm, radiance), interpolated linearly')
-    .option('--tungsten', "with --lamp-temperature: multiply by tungsten's spectral emissivity (Larrabee / de Vos)")
-    .option('--background <dark.spe>', 'dark/background SPE, averaged over its frames, subtracted from lamp and shot')
+    .argument('<shots...>', 'SPE shot file(s) (several = one run, in order), or text spectra (wavelength + radiance columns)'))
     .option('--power <power.csv>', 'laser power log: time_s,power_W (nearest in time) or frame,power_W')
-    .option('--power-expr <expr>', 'turn the logged value x into watts (mathjs), e.g. "x / 100 * 42"')
-    .option('--rows <A:B>', 'sum rows A..B (0-based, inclusive) into one spectrum (default: all rows)')
-    .option('--roi <NAME=A:B>', 'a named band of rows, fitted separately (repeat: --roi DS=10:30 --roi US=60:80)', collect, [])
-    .option('--range <LO:HI>', 'fit range in nm (default: where the lamp response is ≥ 5 % of its peak)')
-    .addOption(new Option('--method <m>', 'fit method').choices(['planck', 'wien', 'two-color']).default('planck'))
-    .option('--emissivity <expr>', 'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit, e.g. "1 - 2e-4*(lambda-700)"')
-    .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
-    .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
-    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'))
     .option('--no-two-color', 'skip the per-frame sliding two-colour (twoColor null; ~25 % faster)')
     .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
     .option('--json', 'print {engine, frames, events} as JSON on stdout')

@@ -4,8 +4,9 @@
  * src/stream (pipeline) and src/server (HTTP + WebSocket); this file parses options and wires them.
  */
 import * as path from 'path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { UsageError } from '../../errors';
+import { addAnalysisOptions, num } from '../options';
 import { parseRange } from '../../analysis/run';
 import type { Method } from '../../analysis/analyzer';
 import { startServer, isLoopback } from '../../server';
@@ -21,39 +22,10 @@ import { geometryOf } from '../../stream/replay';
 import type { LiveAnalyzer, SourceItem } from '../../stream/types';
 import type { Observable } from 'rxjs';
 
-function num(what: string, positive = true) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || (positive ? !(x > 0) : x < 0)) {
-      throw new UsageError(`${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`);
-    }
-    return x;
-  };
-}
 function port(v: string): number {
   const x = Number(v);
   if (!Number.isInteger(x) || x < 0 || x > 65535) throw new UsageError(`--port must be an integer 0–65535 (0 = any free port), got "${v}"`);
   return x;
-}
-function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
-
-/** Adds the analysis options of `pyrolive analyze` (same names, same meaning). */
-export function addAnalysisOptions(cmd: Command): Command {
-  return cmd
-    .option('--calibration <lamp.spe>', 'lamp SPE file (counts of a lamp of known radiance, same detector region)')
-    .option('--lamp-temperature <K>', 'the lamp is a greybody at this temperature', num('--lamp-temperature'))
-    .option('--lamp-spectrum <file>', 'the lamp radiance as a table (nm, radiance), interpolated linearly')
-    .option('--tungsten', "with --lamp-temperature: multiply by tungsten's spectral emissivity")
-    .option('--background <dark.spe>', 'dark/background SPE, averaged over its frames, subtracted from lamp and shot')
-    .option('--power-expr <expr>', 'turn the logged/pushed value x into watts (mathjs), e.g. "x / 100 * 42"')
-    .option('--rows <A:B>', 'sum rows A..B (0-based, inclusive) into one spectrum (default: all rows)')
-    .option('--roi <NAME=A:B>', 'a named band of rows, fitted separately (repeatable)', collect, [])
-    .option('--range <LO:HI>', 'fit range in nm (default: where the lamp response is ≥ 5 % of its peak)')
-    .addOption(new Option('--method <m>', 'fit method').choices(['planck', 'wien', 'two-color']).default('planck'))
-    .option('--emissivity <expr>', 'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit')
-    .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
-    .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
-    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type)', num('--saturation'));
 }
 
 export function analysisOptionsFrom(o: Record<string, unknown>): LiveAnalysisOptions {

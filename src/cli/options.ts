@@ -1,0 +1,39 @@
+/**
+ * Option parsers and the analysis options shared by `analyze` and `serve` (same names, same meaning), so the
+ * two commands can never drift apart.
+ */
+import { Command, Option } from 'commander';
+import { UsageError } from '../errors';
+
+/** A commander parser for a positive (or, with positive = false, non-negative) finite number. */
+export function num(what: string, positive = true) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || (positive ? !(x > 0) : x < 0)) {
+      throw new UsageError(`${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`);
+    }
+    return x;
+  };
+}
+
+/** Collects a repeatable option into a list. */
+export function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
+
+/** Adds the calibration and fit options of `pyrolive analyze`. */
+export function addAnalysisOptions(cmd: Command): Command {
+  return cmd
+    .option('--calibration <lamp.spe>', 'lamp SPE file (counts of a lamp of known radiance, same detector region)')
+    .option('--lamp-temperature <K>', 'the lamp is a greybody at this temperature', num('--lamp-temperature'))
+    .option('--lamp-spectrum <file>', 'the lamp radiance as a table (nm, radiance), interpolated linearly')
+    .option('--tungsten', "with --lamp-temperature: multiply by tungsten's spectral emissivity (Larrabee / de Vos)")
+    .option('--background <dark.spe>', 'dark/background SPE, averaged over its frames, subtracted from lamp and shot')
+    .option('--power-expr <expr>', 'turn the logged (or pushed) value x into watts (mathjs), e.g. "x / 100 * 42"')
+    .option('--rows <A:B>', 'sum rows A..B (0-based, inclusive) into one spectrum (default: all rows)')
+    .option('--roi <NAME=A:B>', 'a named band of rows, fitted separately (repeat: --roi DS=10:30 --roi US=60:80)', collect, [])
+    .option('--range <LO:HI>', 'fit range in nm (default: where the lamp response is ≥ 5 % of its peak)')
+    .addOption(new Option('--method <m>', 'fit method').choices(['planck', 'wien', 'two-color']).default('planck'))
+    .option('--emissivity <expr>', 'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit, e.g. "1 - 2e-4*(lambda-700)"')
+    .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
+    .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
+    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'));
+}

@@ -67,11 +67,23 @@ export function parseRange(text: string): [number, number] {
   return [lo, hi];
 }
 
-function roisOf(o: AnalyzeOptions, height: number): Roi[] {
+/** The calibration and fit options shared by `analyze` and the live path (`serve`). */
+export type AnalysisOptions = Omit<AnalyzeOptions, 'shots' | 'power' | 'powerExpr' | 'chunkFrames' | 'onProgress' | 'onStart'>;
+
+/** The ROIs the options ask for: --roi NAME=A:B (several), or --rows A:B, or all rows summed. */
+export function roisFromOptions(o: Pick<AnalysisOptions, 'rows' | 'roi'>, height: number): Roi[] {
   if (o.rows && o.roi && o.roi.length) throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
   if (o.roi && o.roi.length) return o.roi.map(parseRoi);
   if (o.rows) { const [a, b] = parseRowRange(o.rows); return [{ name: 'rows', first: a, last: b }]; }
   return [{ name: 'all', first: 0, last: height - 1 }];
+}
+
+/** Checks the option combinations that do not depend on the frames (before anything starts). */
+export function checkAnalysisOptions(o: AnalysisOptions): void {
+  if (!o.calibration && (o.lampTemperature != null || o.lampSpectrum || o.background)) {
+    throw new UsageError('--lamp-temperature, --lamp-spectrum and --background need --calibration LAMP.spe');
+  }
+  if (o.rows && o.roi && o.roi.length) throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
 }
 
 /** Slope-change events of the power–temperature curve (frames with both), by src/detect's detectOffline. */
@@ -106,9 +118,7 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       powerLog.power[i] = w;
     }
   }
-  if (!o.calibration && (o.lampTemperature != null || o.lampSpectrum || o.background)) {
-    throw new UsageError('--lamp-temperature, --lamp-spectrum and --background need --calibration LAMP.spe');
-  }
+  checkAnalysisOptions(o);
   const frames: FrameResult[] = [];
   let analyzer: Analyzer | null = null;
   let engineName: 'native' | 'js' = 'js';
@@ -154,7 +164,7 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       }
     }
     const wl = shotWavelength(first);
-    const rois = roisOf(o, first.height);
+    const rois = roisFromOptions(o, first.height);
     const cal = loadCalibration(first, {
       lampPath: o.calibration, lampTemperature: o.lampTemperature, lampSpectrum: o.lampSpectrum,
       tungsten: o.tungsten, darkPath: o.background,

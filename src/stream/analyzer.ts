@@ -4,52 +4,21 @@
  * For a watched folder the geometry is only known when the first file arrives: `lazyAnalyzer` builds the
  * analyzer at the first frame.
  */
-import { createAnalyzer, type Analyzer, type AnalyzerConfig, type DarkInput, type LampInput, type Method } from '../analysis/analyzer';
+import { createAnalyzer, type Analyzer, type AnalyzerConfig, type DarkInput, type LampInput } from '../analysis/analyzer';
 import { loadCalibration } from '../calibration';
-import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
+import { roisFromOptions, checkAnalysisOptions, type AnalysisOptions } from '../analysis/run';
 import { UsageError } from '../errors';
 import type { SpeFile } from '../io/types';
-import type { PhysicsEngine } from '../physics/types';
 import { getEngine } from '../physics';
 import type { FrameResult } from '../analysis/types';
 import type { FrameGeometry, LiveAnalyzer, LiveFrame } from './types';
 
-/** The analysis options shared with `pyrolive analyze`. */
-export interface LiveAnalysisOptions {
-  calibration?: string | null;
-  lampTemperature?: number | null;
-  lampSpectrum?: string | null;
-  tungsten?: boolean;
-  background?: string | null;
-  rows?: string | null;
-  roi?: string[] | null;
-  range?: [number, number] | null;
-  method?: Method;
-  emissivity?: string | null;
-  gain?: number | null;
-  readNoise?: number | null;
-  saturation?: number | null;
-  twoColor?: boolean;
-  engine?: PhysicsEngine;
-  /** Worker threads of a native batch (default 1 live: a backlog batch runs beside the event loop without
-   * competing for every core; see docs/live.md). */
-  threads?: number;
-}
-
-export function roisFromOptions(o: LiveAnalysisOptions, height: number): Roi[] {
-  if (o.rows && o.roi && o.roi.length) throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
-  if (o.roi && o.roi.length) return o.roi.map(parseRoi);
-  if (o.rows) { const [a, b] = parseRowRange(o.rows); return [{ name: 'rows', first: a, last: b }]; }
-  return [{ name: 'all', first: 0, last: height - 1 }];
-}
-
-/** Checks the option combinations that do not depend on the frames (before anything starts). */
-export function checkAnalysisOptions(o: LiveAnalysisOptions): void {
-  if (!o.calibration && (o.lampTemperature != null || o.lampSpectrum || o.background)) {
-    throw new UsageError('--lamp-temperature, --lamp-spectrum and --background need --calibration LAMP.spe');
-  }
-  if (o.rows && o.roi && o.roi.length) throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
-}
+/**
+ * The analysis options shared with `pyrolive analyze` (`threads`: worker threads of a native batch, default 1
+ * live: a backlog batch runs beside the event loop without competing for every core; see docs/live.md).
+ */
+export type LiveAnalysisOptions = AnalysisOptions;
+export { roisFromOptions, checkAnalysisOptions };
 
 /**
  * An Analyzer for frames of `geometry` from the analyze options (lamp/dark files read here), or from a

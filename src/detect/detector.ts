@@ -23,6 +23,10 @@ import { offlineFit } from './offline';
 import { invertMatrix } from './stats';
 import { UsageError } from '../errors';
 
+const PDIFF = 256;
+/** Minimum kink separation in units of the power noise σP (see kinkSeparation). */
+export const SEPARATION_SIGMAS = 11;
+
 const BAD_FLAGS = new Set(['corrupt', 'fit-failed', 'weak', 'saturated']);
 
 /** A usable point as stored by the detector. */
@@ -82,6 +86,7 @@ export function resolveOptions(opts: DetectorOptions = {}): ResolvedDetectorOpti
   if (!(o.plateauRatio > 0 && o.plateauRatio < 1)) throw new UsageError('plateauRatio must be in (0, 1)');
   if (!(o.rejectSigma >= 2)) throw new UsageError('rejectSigma must be ≥ 2');
   if (!(o.binWidth >= 0)) throw new UsageError('binWidth must be ≥ 0');
+  if (!(o.minRelativeChange >= 0 && o.minRelativeChange < 1)) throw new UsageError('minRelativeChange must be in [0, 1)');
   return o;
 }
 
@@ -104,6 +109,11 @@ export class SlopeChangeDetector {
   private frames = 0;
   private lastPower = NaN;
   private maxStat = 0;
+  /** Ring buffer of the last PDIFF changes between consecutive distinct power readings. */
+  private pdiff = new Float64Array(PDIFF);
+  private pdiffN = 0;
+  private sepCache = { n: -1, v: 0 };
+  private dense = false;
 
   /** @param exactStatistic calibration aid: compute the leave-out statistic in full whenever |z| ≥ 3 (slower),
    * so that maxStatistic is exact below the threshold too. */
@@ -121,6 +131,30 @@ export class SlopeChangeDetector {
   get bins(): number { return this.pts.length; }
   /** Largest confirmed statistic (min over the confirmation run) seen so far, σ: a calibration aid. */
   get maxStatistic(): number { return this.maxStat; }
+
+  /** Robust power noise σP (W) from the last 256 changes between distinct consecutive power readings:
+   * 1.4826 × MAD / √2 (the MAD is taken about the median change, so a steady ramp does not count). Power steps
+   * with few frames per step inflate it (conservative: it only widens the minimum kink separation). */
+  get powerNoise(): number {
+    const m = Math.min(this.pdiffN, PDIFF);
+    if (m < 8) return 0;
+    const a = Array.from(this.pdiff.subarray(0, m)).sort((x, y) => x - y);
+    const med = a[m >> 1];
+    const dev = a.map((v) => Math.abs(v - med)).sort((x, y) => x - y);
+    return 1.4826 * dev[m >> 1] / Math.SQRT2;
+  }
+
+  /** Dense (binned) data only: the smallest power span over which a slope is measured — between two kinks of a
+   * leg, and beyond a candidate kink to the newest point — SEPARATION_SIGMAS (11) × σP. Over a span Δ the x
+   * variance is Δ²/12, so power noise σP dilutes a fitted slope by σP²/(Δ²/12 + σP²): ≥ 40 % at Δ = 4σP, ≤ 9 %
+   * at 11σP (well below minRelativeChange). Bins of 100 Hz frames span a few σP each, so without this a
+   * "slope" measured over a few bins next to a kink is noise. Otherwise powerResolution. Re-estimated every 32
+   * new readings. */
+  get kinkSeparation(): number {
+    if (!this.dense) return this.options.powerResolution;
+    if (this.pdiffN - this.sepCache.n >= 32 || this.sepCache.n < 0) this.sepCache = { n: this.pdiffN, v: Math.max(this.options.powerResolution, SEPARATION_SIGMAS * this.powerNoise) };
+    return this.sepCache.v;
+  }
 
   /** Feed one point; returns new or refined events (empty most of the time). */
   push(p: DetectPoint): DetectorUpdate[] {
@@ -142,8 +176,13 @@ export class SlopeChangeDetector {
       this.steps.push(Math.abs(p.power - this.lastPower));
       if (this.steps.length > 30) this.steps.shift();
     }
+    if (Number.isFinite(this.lastPower) && p.power !== this.lastPower) {
+      // a new power reading (frames paired to the same reading repeat it): its change, for the power noise
+      this.pdiff[this.pdiffN++ & (PDIFF - 1)] = p.power - this.lastPower;
+    }
     this.lastPower = p.power;
     const dense = this.steps.length >= 10 && this.steps.reduce((a, b) => a + b, 0) / this.steps.length < o.binWidth / 2;
+    this.dense = dense;
     if (bin && dense && o.binWidth > 0 && Math.abs(p.power - bin.p0) < o.binWidth) {
       // same power step: merge into the open bin (the last stored point), then re-run the analysis
       bin.P.push(p.power); bin.T.push(p.temperature); bin.W.push(weight);
@@ -240,8 +279,11 @@ export class SlopeChangeDetector {
     const a = Math.max(leg.first, end - o.window);
     const { d, ord } = this.data(leg, a, end);
     const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
+    const sep = this.kinkSeparation;
+    const lo = fixed.length ? Math.max(...fixed) + sep : undefined;
+    const hi = d.n ? d.x[d.n - 1] - sep : undefined;
     const fit = scanHinge(d, {
-      fixed,
+      fixed, lo, hi,
       quadratic: true, minBefore: o.minBefore, minAfter: o.minAfter, minAfterLevels: o.minAfterLevels,
       resolution: o.powerResolution, rejectSigma: o.rejectSigma, iterations: 3,
       jackknife: 2, floor: o.minTemperature,
@@ -270,11 +312,18 @@ export class SlopeChangeDetector {
     const dir = leg.direction === -1 ? -1 : 1;
     // place the kink with the continuous line + hinge on the same data, near the detected position
     const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
+    const lo = fixed.length ? Math.max(...fixed) + this.kinkSeparation : undefined;
     const ref = scanHinge(d, {
-      fixed,
+      fixed, lo,
       quadratic: false, minBefore: Math.min(4, o.minBefore), minAfter: 2, minAfterLevels: 1,
       resolution: o.powerResolution, rejectSigma: o.rejectSigma, iterations: 3, continuous: true, floor: o.minTemperature,
     }) ?? fit;
+    // effect size: a statistically significant but small change of slope (e.g. 2 K scatter at 100 frames/s makes
+    // a few % "significant") is not an event; the candidate stays unconfirmed and is re-tested at the next point
+    // Both the detection fit (quadratic + hinge, pinned by the whole window) and the line + hinge placement must
+    // show it: the latter alone can measure a "slope before" over a few points next to a confirmed kink.
+    if (!substantial(fit.slopeBefore, fit.slopeAfter, o.minRelativeChange) ||
+      !substantial(ref.slopeBefore, ref.slopeAfter, o.minRelativeChange)) return;
     const kx = ref.kappa;
     let after = Infinity;
     for (let i = 0; i < d.n; i++) if (d.x[i] > kx) after = Math.min(after, ord[i]);
@@ -348,7 +397,9 @@ export class SlopeChangeDetector {
       if (next ? next.frozen : end - k.ordinalAfter >= o.window) { k.frozen = true; continue; }
       if (b - a < 8) continue;
       const { d, ord } = this.data(leg, a, b);
-      const lo = prev ? prev.x : -Infinity; const hi = next ? next.x : Infinity;
+      const sep = this.kinkSeparation;
+      const lo = prev ? prev.x + sep : -Infinity; const hi = next ? next.x - sep : Infinity;
+      if (!(hi > lo)) continue;
       const fit = scanHinge(d, {
         quadratic: false, minBefore: 3, minAfter: 2, minAfterLevels: 1, resolution: o.powerResolution,
         rejectSigma: o.rejectSigma, iterations: 3, continuous: true, lo, hi,
@@ -387,7 +438,7 @@ export class SlopeChangeDetector {
   /** Offline refinement over the whole curve (does not change the online state). */
   finish(): OfflineResult {
     this.summariseBin();
-    const fit = offlineFit(this.pts, this.legs, this.evts, this.kinks.map((k) => ({ eventId: k.eventId, role: k.role, leg: k.leg, x: k.x })), this.options);
+    const fit = offlineFit(this.pts, this.legs, this.evts, this.kinks.map((k) => ({ eventId: k.eventId, role: k.role, leg: k.leg, x: k.x })), this.options, this.kinkSeparation);
     return { events: fit.events, fit: fit.fit, points: this.frames, skipped: { ...this.skip } };
   }
 
@@ -407,6 +458,13 @@ export class SlopeChangeDetector {
   legList(): ReadonlyArray<Readonly<Leg>> { return this.legs; }
   /** Index of the last point pushed. */
   get lastPointIndex(): number { return this.lastIndex; }
+}
+
+/** Effect-size criterion: |s2 − s1| ≥ minRel × max(|s1|, |s2|) (symmetric, so the same for a drop into a
+ * plateau and a recovery out of it). */
+export function substantial(s1: number, s2: number, minRel: number): boolean {
+  if (!(minRel > 0)) return true;
+  return Math.abs(s2 - s1) >= minRel * Math.max(Math.abs(s1), Math.abs(s2));
 }
 
 /** Representative of a bin of frames at one power step: mean power; temperature = weighted mean for one or

@@ -141,7 +141,8 @@ export function scoreCurve(c: GeneratedCurve, tolerance = 2, detector: DetectorO
   const firstSeen = new Map<number, SlopeEvent>();
   for (const p of c.points) for (const u of det.push(p)) if (u.type === 'new') firstSeen.set(u.event.id, u.event);
   const online = det.events;
-  const off = det.finish();
+  const fin = det.finish();
+  const off = { ...fin, events: fin.events.filter((e) => !e.retracted) };
   const out: CurveOutcome = {
     cls: c.cls, seed: c.seed, events: off.events.length, found: false, kinkErrorAtDetection: null,
     kinkErrorOnline: null, kinkErrorOffline: null, endErrorOffline: null, latency: null, kinkPull: null, maxStatistic: det.maxStatistic,

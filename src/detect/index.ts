@@ -37,7 +37,7 @@ export function detectOffline(points: readonly DetectPoint[], opts: DetectorOpti
   const off = det.finish();
   const used = det.usedPoints().map((p) => ({ index: p.index, power: p.power, temperature: p.temperature, outlier: false }));
   markOutliers(used, off.fit.legs);
-  return { events: off.events, points: usable, skipped: sk.total, skippedDetail: sk, fit: off.fit, used };
+  return { events: off.events.filter((e) => !e.retracted), points: usable, skipped: sk.total, skippedDetail: sk, fit: off.fit, used };
 }
 
 /** Mark points further than 4σ (the leg's robust σ) from the offline fit as outliers, for display. */

@@ -137,11 +137,11 @@ function golden(f: (k: number) => number, a: number, b: number, iters = 30): { k
 }
 
 /** Re-place breakpoint j by a scan over levels within ±radius, then golden section between levels. */
-function optimiseKink(D: LegData, w: Float64Array, kap: number[], j: number, x0: number, levels: number[], radius: number, minSide: number): void {
+function optimiseKink(D: LegData, w: Float64Array, kap: number[], j: number, x0: number, levels: number[], radius: number, minSide: number, sep = 0): void {
   const lo = j > 0 ? kap[j - 1] : -Infinity; const hi = j + 1 < kap.length ? kap[j + 1] : Infinity;
   // allowed: at least minSide points strictly between neighbours
   const S = segSums(D, w, x0);
-  const ok = (k: number) => countBetween(S, lo, k) >= minSide && countBetween(S, k, hi) >= minSide;
+  const ok = (k: number) => k - lo >= sep && hi - k >= sep && countBetween(S, lo, k) >= minSide && countBetween(S, k, hi) >= minSide;
   const cand = levels.filter((l) => l > lo && l < hi && Math.abs(l - kap[j]) <= radius && ok(l));
   if (cand.length === 0) return;
   const step = Math.max(1, Math.ceil(cand.length / 40));
@@ -167,10 +167,12 @@ function nearest(levels: number[], v: number): number {
   return b;
 }
 
-export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[], kinks: KinkRef[], o: ResolvedDetectorOptions):
+export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[], kinks: KinkRef[], o: ResolvedDetectorOptions, separation = 0):
   { events: SlopeEvent[]; fit: OfflineFit } {
   const out = events.map((e) => ({ ...e }));
   const fitLegs: FitLeg[] = [];
+  const retracted = new Set<number>();
+  const endWithdrawn = new Set<number>();
   for (const leg of legs) {
     const D = legData(pts, leg);
     if (D.n < 3) continue;
@@ -178,17 +180,32 @@ export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[]
     const legKinks = kinks.filter((k) => k.leg === leg.id).sort((a, b) => a.x - b.x);
     // drop kinks too close to each other
     const ks: KinkRef[] = [];
-    for (const k of legKinks) if (!ks.length || k.x - ks[ks.length - 1].x > Math.max(o.powerResolution, 1e-6)) ks.push({ ...k });
-    const kap = ks.map((k) => k.x);
+    // (closer than the separation the power noise allows: the later one is withdrawn like a failed re-test)
+    const minSep = Math.max(o.powerResolution, separation, 1e-6);
+    for (const k of legKinks) {
+      if (!ks.length || k.x - ks[ks.length - 1].x > minSep) { ks.push({ ...k }); continue; }
+      if (k.role === 'start') retracted.add(k.eventId); else endWithdrawn.add(k.eventId);
+    }
+    for (let j = ks.length - 1; j >= 0; j--) if (retracted.has(ks[j].eventId)) ks.splice(j, 1);
     const x0 = 0.5 * (D.x[0] + D.x[D.n - 1]);
     const levels: number[] = [];
     for (let i = 0; i < D.n; i++) if (!levels.length || D.x[i] - levels[levels.length - 1] > o.powerResolution) levels.push(D.x[i]);
     const span = D.x[D.n - 1] - D.x[0];
     const radius = Math.max(3, 0.1 * span);
+    // Fit, re-test every kink on the whole leg, drop the weakest failing one (its event is retracted, or for a
+    // plateau's end the end is withdrawn) and refit, until all kinks pass.
+    let kap: number[] = [];
     let w = new Float64Array(D.w0);
     let sol: Solved | null = null;
+    let breakpoints: FitBreakpoint[] = [];
+    let segments: FitSegment[] = [];
+    let nPos = 0; let p = 0;
+    for (;;) {
+    kap = ks.map((k) => k.x);
+    w = new Float64Array(D.w0);
+    sol = null;
     for (let it = 0; it < 4; it++) {
-      for (let pass = 0; pass < 2; pass++) for (let j = 0; j < kap.length; j++) optimiseKink(D, w, kap, j, x0, levels, radius, 3);
+      for (let pass = 0; pass < 2; pass++) for (let j = 0; j < kap.length; j++) optimiseKink(D, w, kap, j, x0, levels, radius, 3, minSep);
       sol = solveSegmented(D, w, kap, x0);
       if (!sol) break;
       const res = new Float64Array(D.n);
@@ -208,11 +225,11 @@ export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[]
       sol = solveSegmented(D, w, kap, x0);
       if (!sol) break;
     }
-    if (!sol) continue;
+    if (!sol) break;
     // covariance of (a, b, c_1..c_m, κ_1..κ_m)
-    const m = kap.length; const p = 2 + 2 * m;
+    const m = kap.length; p = 2 + 2 * m;
     const A = new Float64Array(p * p);
-    let nPos = 0;
+    nPos = 0;
     for (let i = 0; i < D.n; i++) {
       const wi = w[i]; if (!(wi > 0)) continue;
       nPos++;
@@ -239,7 +256,7 @@ export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[]
       slopesX.push(v); slopeErr.push(sd(g));
     }
     const bounds = [D.x[0], ...kap, D.x[D.n - 1]];
-    const segments: FitSegment[] = [];
+    segments = [];
     for (let s = 0; s <= m; s++) {
       const xa = bounds[s]; const xb = bounds[s + 1];
       segments.push({
@@ -248,7 +265,7 @@ export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[]
         slope: dir * slopesX[s], slopeError: slopeErr[s],
       });
     }
-    const breakpoints: FitBreakpoint[] = [];
+    breakpoints = [];
     for (let j = 0; j < m; j++) {
       // significance against the smooth alternative, on the points between the neighbouring kinks
       const a = j > 0 ? kap[j - 1] : -Infinity; const b = j + 1 < m ? kap[j + 1] : Infinity;
@@ -262,6 +279,27 @@ export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[]
         slopeChange: dir * sol.beta[2 + j], significance: Math.abs(z),
       });
     }
+    // the re-test: significance ≥ threshold and a substantial change (effect size), both on the whole leg
+    let worst = -1; let worstScore = Infinity;
+    for (let j = 0; j < m; j++) {
+      const s1 = segments[j].slope; const s2 = segments[j + 1].slope;
+      const rel = Math.abs(s2 - s1) / Math.max(Math.abs(s1), Math.abs(s2), 1e-300);
+      const score = Math.min(breakpoints[j].significance / o.threshold, o.minRelativeChange > 0 ? rel / o.minRelativeChange : Infinity);
+      if (score < 1 && score < worstScore) { worstScore = score; worst = j; }
+    }
+    if (worst < 0) break;
+    const gone = ks[worst];
+    if (gone.role === 'start') {
+      // the whole event goes (its end kink with it)
+      retracted.add(gone.eventId);
+      for (let j = ks.length - 1; j >= 0; j--) if (ks[j].eventId === gone.eventId) ks.splice(j, 1);
+    } else {
+      endWithdrawn.add(gone.eventId);
+      ks.splice(worst, 1);
+    }
+    }
+    if (!sol) continue;
+    const m = kap.length;
     let outliers = 0;
     const res: number[] = [];
     for (let i = 0; i < D.n; i++) { if (!(w[i] > 0)) outliers++; else res.push((D.y[i] - predict(sol.beta, kap, x0, D.x[i]))); }
@@ -292,7 +330,12 @@ export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[]
     }
   }
   for (const e of out) {
-    if (e.slopeAfter < e.slopeBefore) e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
+    if (endWithdrawn.has(e.id)) {
+      e.endPower = null; e.endIndex = null; e.endPowerError = null; e.endSignificance = null; e.endDetectedAtIndex = null;
+      e.slopeEnd = null; e.slopeEndError = null;
+    }
+    if (retracted.has(e.id)) { e.retracted = true; e.refined = true; continue; }
+    e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
   }
   return { events: out, fit: { legs: fitLegs } };
 }

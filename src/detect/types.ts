@@ -62,6 +62,10 @@ export interface SlopeEvent {
   direction: 1 | -1;
   /** true once refined by the offline (whole-curve) fit. */
   refined: boolean;
+  /** true when the offline re-test on the whole curve no longer supports the change (significance below the
+   * threshold or slope change below minRelativeChange): consumers should remove the event. Only finish() (and the
+   * `final` updates of the RxJS operator) hand out retracted events; detectOffline() drops them. */
+  retracted?: boolean;
 }
 
 export type DetectorUpdateType = 'new' | 'update' | 'end' | 'final';
@@ -100,6 +104,10 @@ export interface DetectorOptions {
   plateauRatio?: number;
   /** Outlier rejection: |residual| > rejectSigma × robust σ is ignored. Default 4. */
   rejectSigma?: number;
+  /** Effect size: a change of slope is only an event when |slopeAfter − slopeBefore| ≥ minRelativeChange ×
+   * max(|slopeBefore|, |slopeAfter|) (a plateau's end likewise between the slopes inside and after it), online at
+   * confirmation and again in the offline re-test. Default 0.3 (see docs/detect.md). 0 disables. */
+  minRelativeChange?: number;
   /** Dense data only (the mean power change between the last 30 frames below binWidth / 2, e.g. 100 Hz frames
    * on a slow ramp): consecutive frames within binWidth of the first frame of a bin are merged into one point
    * (mean power; mean temperature of 1–2 frames, median of ≥ 3; weight ∝ frames), so that the window of recent
@@ -120,6 +128,7 @@ export interface ResolvedDetectorOptions {
   plateauRatio: number;
   rejectSigma: number;
   binWidth: number;
+  minRelativeChange: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: Readonly<ResolvedDetectorOptions> = Object.freeze({
@@ -135,6 +144,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<ResolvedDetectorOptions> = Objec
   plateauRatio: 0.5,
   rejectSigma: 4,
   binWidth: 0.1,
+  minRelativeChange: 0.3,
 });
 
 /** Why points were skipped. */

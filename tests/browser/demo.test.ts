@@ -2,30 +2,16 @@
  * End to end: the real `pyrolive demo` (simulator → native/JS fit → power pairing → detector → server) spawned on
  * a free port, watched by chromium until the plateau event shows (it comes after ~15 s of the shot).
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build';
 import { ARTIFACTS, buildWeb, Browser, canvasColours, chromiumAvailable, openBrowser, ROOT, temperatureNumber } from './browser';
 
 const available = chromiumAvailable();
 const BIN = path.join(ROOT, 'bin/pyrolive.js');
 
-/** Build dist/ with `npm run build:ts` when it is missing or older than src/ (shared lock with the other CLI tests). */
-function ensureBuilt(): void {
-  const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-    const p = path.join(dir, e.name);
-    return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }, 0);
-  const out = path.join(ROOT, 'dist/cli/commands/demo.js');
-  const stale = () => !fs.existsSync(out) || fs.statSync(out).mtimeMs < newest(path.join(ROOT, 'src'));
-  const lock = path.join(os.tmpdir(), 'pyrolive-build-ts.lock');
-  for (let k = 0; k < 600 && stale(); k++) {
-    try { fs.mkdirSync(lock); } catch { spawnSync('sleep', ['0.5']); continue; }
-    try { spawnSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'ignore' }); } finally { fs.rmdirSync(lock); }
-  }
-}
 
 function startDemo(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ensureBuilt } from '../helpers/build';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -7,25 +8,8 @@ import { simulateShot, writeShot } from '../../src/sim/shot';
 import { writeSpe } from '../../src/io/speWriter';
 import { planckRadiance } from '../../src/sim/spectrum';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/pyrolive.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-analyze-'));
 
-/** Build dist/ with `npm run build:ts` when it is missing or older than the sources this test exercises. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number => (fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []).reduce((m, e) => {
-    const p = path.join(dir, e.name);
-    return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }, 0);
-  const out = path.join(ROOT, 'dist/cli/commands/analyze.js');
-  const srcs = ['src/analysis', 'src/calibration', 'src/quality', 'src/cli', 'src/io', 'src/physics'].map((d) => path.join(ROOT, d));
-  const stale = () => !fs.existsSync(out) || fs.statSync(out).mtimeMs < Math.max(...srcs.map(newest));
-  const lock = path.join(os.tmpdir(), 'pyrolive-build-ts.lock');
-  for (let k = 0; k < 600 && stale(); k++) {
-    try { fs.mkdirSync(lock); } catch { spawnSync('sleep', ['0.5']); continue; }
-    try { spawnSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'ignore' }); } finally { fs.rmdirSync(lock); }
-  }
-}
 
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, 'analyze', ...args], { encoding: 'utf8', cwd: tmp });

@@ -329,7 +329,9 @@ export class SlopeChangeDetector {
     for (let i = 0; i < d.n; i++) if (d.x[i] > kx) after = Math.min(after, ord[i]);
     if (!Number.isFinite(after)) after = ord[d.n - 1];
     // change of dT/dP across the kink in time order
-    const downward = dir * fit.slopeChange < 0;
+    // (from the line + hinge placement: the quadratic of the detection fit can absorb part of the bend and even
+    // flip the sign of its hinge term on dense data)
+    const downward = dir * (ref.slopeAfter - ref.slopeBefore) < 0;
     const open = [...this.evts].reverse().find((e) => e.direction === dir && e.endPower === null && e.slopeAfter < e.slopeBefore &&
       this.kinks.some((k) => k.eventId === e.id && k.leg === leg.id));
     if (!downward && open) {

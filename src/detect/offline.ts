@@ -10,6 +10,12 @@ import type { StoredPoint, Leg } from './detector';
 import { hingeZAt } from './hinge';
 import { madSigma, invertMatrix } from './stats';
 
+/** Offline re-test: a kink whose whole-curve significance falls below this (σ; p ≈ 0.05 two-sided) is no
+ * longer supported by the data and is retracted. Lower than the online threshold on purpose: the online threshold
+ * controls the scan over ~50 candidates × ~100 points, the re-test asks about one given kink (and the local z
+ * on the points between its neighbours loses power near the ends of a leg). */
+export const RETEST_SIGMA = 2;
+
 export interface KinkRef { eventId: number; role: 'start' | 'end'; leg: number; x: number }
 
 interface LegData { x: Float64Array; y: Float64Array; w0: Float64Array; ord: Int32Array; n: number }
@@ -284,7 +290,7 @@ export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[]
     for (let j = 0; j < m; j++) {
       const s1 = segments[j].slope; const s2 = segments[j + 1].slope;
       const rel = Math.abs(s2 - s1) / Math.max(Math.abs(s1), Math.abs(s2), 1e-300);
-      const score = Math.min(breakpoints[j].significance / o.threshold, o.minRelativeChange > 0 ? rel / o.minRelativeChange : Infinity);
+      const score = Math.min(breakpoints[j].significance / RETEST_SIGMA, o.minRelativeChange > 0 ? rel / o.minRelativeChange : Infinity);
       if (score < 1 && score < worstScore) { worstScore = score; worst = j; }
     }
     if (worst < 0) break;

@@ -34,6 +34,8 @@ export interface LiveEvent {
   slopeAfter: number;
   temperature: number;
   significance: number;
+  /** The offline re-test at the end of a run withdrew this event: remove it from the display. */
+  retracted?: boolean;
 }
 
 export type LiveMessage =

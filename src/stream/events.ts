@@ -30,5 +30,6 @@ export function toLiveEvent(e: SlopeEvent, run: number): LiveEvent {
     id: `${run}-${e.id}`, kind: e.kind, startPower: e.startPower, endPower: e.endPower, startIndex: e.startIndex,
     endIndex: e.endIndex, detectedAtIndex: e.detectedAtIndex, slopeBefore: e.slopeBefore, slopeAfter: e.slopeAfter,
     temperature: e.temperature, significance: e.significance,
+    ...(e.retracted ? { retracted: true } : {}),
   };
 }

@@ -86,7 +86,7 @@ export function createLivePipeline(o: LivePipelineOptions): LivePipeline {
         for (const f of m.frames) history.push(f);
         if (history.length > historyMax * 1.25) history = history.slice(history.length - historyMax);
         break;
-      case 'event': events.set(m.event.id, m.event); break;
+      case 'event': if (m.event.retracted) events.delete(m.event.id); else events.set(m.event.id, m.event); break;
       case 'spectrum': spectrum = m; break;
       case 'status': status = m; break;
       case 'reset': history = []; events.clear(); spectrum = null; break;

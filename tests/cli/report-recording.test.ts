@@ -42,4 +42,21 @@ describe('report on a live recording', () => {
     expect(shot.events[0].startPower).toBeCloseTo(18.2, 9);
     expect(shot.events[0].endPower).toBeCloseTo(21, 9);
   });
+
+  it('leaves out an event whose latest version is retracted (withdrawn by the end-of-run re-test)', () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-rec-retract-')), 'rec');
+    const rec = new Recorder(dir, { source: 'test' });
+    const geometry = { width: 4, height: 1, dataType: 'uint16' as const, wavelength: Float64Array.from([600, 601, 602, 603]), exposureTime: 0.01 };
+    for (let i = 0; i < 3; i++) {
+      const r = rec.frame({ run: 0, index: i, time: i * 0.1, counts: new Float64Array(4).fill(1000), geometry, arrivedAt: 0 });
+      rec.result(r, { index: i, time: r.time, power: 10 + i, temperature: 2000 + i, temperatureError: 2, chi2: 1, flags: [], twoColor: null });
+    }
+    const ev = { kind: 'slope-change' as const, startPower: 11, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 2, slopeBefore: 50, slopeAfter: 30, temperature: 2001, significance: 4.2 };
+    rec.event({ id: '0-1', ...ev });
+    rec.event({ id: '0-2', ...ev, kind: 'plateau', startPower: 11.5 });
+    rec.event({ id: '0-1', ...ev, retracted: true });
+    rec.close();
+    const shot = loadShot(dir);
+    expect(shot.events.map((e) => [e.kind, e.startPower])).toEqual([['plateau', 11.5]]);
+  });
 });

@@ -52,7 +52,8 @@ function onMessage(msg: LiveMessage): void {
       spectrumVersion++;
       break;
     case 'event':
-      events.set(msg.event.id, msg.event);
+      if (msg.event.retracted) events.delete(msg.event.id);
+      else events.set(msg.event.id, msg.event);
       eventsVersion++;
       break;
     case 'status':

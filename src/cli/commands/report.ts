@@ -26,7 +26,7 @@ function parseFlags(v: unknown, file: string, where: string): string[] {
  * A detector event in any of the shapes the pipeline writes: SlopeEvent, LiveEvent, the live message
  * {type:'event', event}, or a recording's events.jsonl line {recordedAt, event}.
  */
-export function parseEvent(raw: unknown, file: string, where: string): ReportEvent & { id: string | null } {
+export function parseEvent(raw: unknown, file: string, where: string): ReportEvent & { id: string | null; retracted: boolean } {
   let e = raw as Record<string, unknown>;
   if (e && typeof e === 'object' && e.kind === undefined && e.event && typeof e.event === 'object') e = e.event as Record<string, unknown>;
   if (!e || typeof e !== 'object' || Array.isArray(e)) throw new InputFileError(file, `${where} is not an event object`);
@@ -52,12 +52,16 @@ export function parseEvent(raw: unknown, file: string, where: string): ReportEve
     endPowerError: opt('endPowerError'),
     slopeBeforeError: opt('slopeBeforeError'),
     slopeAfterError: opt('slopeAfterError'),
+    retracted: e.retracted === true,
   };
 }
 
-/** Keeps the last version of each event id (an update reuses its id), in order of first appearance. */
-function latestById(events: (ReportEvent & { id: string | null })[]): ReportEvent[] {
-  const byId = new Map<string, ReportEvent>();
+/**
+ * Keeps the last version of each event id (an update reuses its id), in order of first appearance; an event whose
+ * last version is retracted (withdrawn by the detector's end-of-run re-test) is left out.
+ */
+function latestById(events: (ReportEvent & { id: string | null; retracted: boolean })[]): ReportEvent[] {
+  const byId = new Map<string, ReportEvent & { retracted: boolean }>();
   const out: ReportEvent[] = [];
   let anon = 0;
   for (const e of events) {
@@ -65,7 +69,7 @@ function latestById(events: (ReportEvent & { id: string | null })[]): ReportEven
     const { id: _id, ...rest } = e;
     byId.set(key, rest);
   }
-  for (const e of byId.values()) out.push(e);
+  for (const { retracted, ...e } of byId.values()) if (!retracted) out.push(e);
   return out;
 }
 
@@ -151,7 +155,7 @@ export function loadRecording(dir: string): ShotData {
     });
   }
   const eventsFile = path.join(dir, 'events.jsonl');
-  const events: (ReportEvent & { id: string | null })[] = [];
+  const events: (ReturnType<typeof parseEvent>)[] = [];
   if (fs.existsSync(eventsFile)) {
     const ev = fs.readFileSync(eventsFile, 'utf8').split(/\r?\n/);
     ev.forEach((line, k) => {

@@ -16,6 +16,7 @@
 
 #include "fit.h"
 #include "frame.h"
+#include "prepare.h"
 
 namespace {
 
@@ -419,6 +420,11 @@ struct BatchJob {
   int threads = 1;
   bool planck = true;  // false: sliding two-colour only (slidingTwoColorBatch)
   size_t tcSep = 0;    // > 0: sliding two-colour at this separation, in the same pass over each frame
+  // analyzeCountsBatch: each frame of raw counts is prepared (prepare.h) into frames/var/mask first
+  bool prep = false;
+  pyro::PrepPlan plan;
+  std::vector<pyro::CountsView> counts;
+  std::vector<uint8_t> flags;
   // outputs
   std::vector<double> T, sT, scale, chi2;
   std::vector<int32_t> dof, iterations;
@@ -445,6 +451,7 @@ void BatchJob::run() {
   if (tcSep > 0) {
     tcMean.assign(nFrames, std::nan("")); tcStd.assign(nFrames, std::nan("")); tcCount.assign(nFrames, 0);
   }
+  if (prep) flags.assign(nFrames, 0);
   if (nFrames == 0) return;
   if (planck && !maskPerFrame) pyro::usedPixels(*grid, mask, sharedIdx, sharedA, sharedB);
   next = 0;
@@ -478,11 +485,23 @@ void BatchJob::work() {
     std::vector<double> ca, cb;
     std::vector<double> z, t;
     if (tcSep > 0) { z.resize(nPix); t.resize(nPix); }
+    std::vector<double> ps;
+    pyro::PrepScratch psc{};
+    if (prep) {
+      ps.resize(4 * nPix);
+      psc = pyro::PrepScratch{ps.data(), ps.data() + nPix, ps.data() + 2 * nPix, ps.data() + 3 * nPix};
+    }
     for (;;) {
       const size_t start = next.fetch_add(kChunk);
       if (start >= nFrames) break;
       const size_t end = std::min(nFrames, start + kChunk);
       for (size_t f = start; f < end; f++) {
+        if (prep) {
+          // const_cast: in analyzeCountsBatch frames/var/mask are the caller's output buffers (validated, kept)
+          flags[f] = pyro::prepareCountsFrame(plan, counts[f], const_cast<double*>(frames) + f * nPix,
+                                              const_cast<double*>(var) + f * nPix,
+                                              const_cast<uint8_t*>(mask) + f * nPix, psc);
+        }
         if (tcSep > 0) {
           // two-colour first, while the frame's data come into the cache for the fit
           pyro::TwoColorOut tc;
@@ -542,6 +561,11 @@ Napi::Object batchResult(Napi::Env env, const BatchJob& j) {
   out.Set("iterations", i32(j.iterations));
   out.Set("status", st);
   if (j.tcSep > 0) out.Set("twoColor", tc);
+  if (j.prep) {
+    Napi::Uint8Array fl = Napi::Uint8Array::New(env, n);
+    if (n) std::memcpy(fl.Data(), j.flags.data(), n);
+    out.Set("flags", fl);
+  }
   return out;
 }
 
@@ -689,6 +713,170 @@ Napi::Value batchSync(const Napi::CallbackInfo& info, bool twoColorOnly) {
 Napi::Value FitPlanckBatchSync(const Napi::CallbackInfo& info) { return batchSync(info, false); }
 Napi::Value SlidingTwoColorBatchSync(const Napi::CallbackInfo& info) { return batchSync(info, true); }
 
+// ---------------------------------------------------------------------------------------------------------
+// analyzeCountsBatch(wl, frames, plan, out, opts?): raw counts → prepared radiance/variance/mask (into out) →
+// Planck fit (+ sliding two-colour) per frame, on the worker threads. See src/quality/prepare.ts for the plan.
+
+double numberField(const Napi::Object& o, const char* name, const char* what) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) typeFail(std::string("plan.") + name + " must be " + what);
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+size_t indexField(const Napi::Object& o, const char* name, double lo, double hi) {
+  const double d = numberField(o, name, "an integer");
+  if (!isInteger(d) || d < lo || d > hi)
+    argFail(std::string("plan.") + name + " must be an integer in [" + std::to_string(static_cast<long long>(lo)) +
+            ", " + std::to_string(static_cast<long long>(hi)) + "]");
+  return static_cast<size_t>(d);
+}
+
+const double* planF64(const Napi::Object& o, const char* name, size_t n, std::vector<Napi::Value>* keep) {
+  Napi::Value v = o.Get(name);
+  F64 a = asF64(v, (std::string("plan.") + name).c_str());
+  if (a.length != n)
+    argFail(std::string("plan.") + name + " length " + std::to_string(a.length) + " does not match wavelengths length " +
+            std::to_string(n));
+  for (size_t k = 0; k < n; k++)
+    if (!std::isfinite(a.data[k])) argFail(std::string("plan.") + name + "[" + std::to_string(k) + "] must be finite");
+  if (keep) keep->push_back(v);
+  return a.data;
+}
+
+bool countsView(const Napi::Value& v, pyro::CountsView& out, size_t& length) {
+  if (!v.IsTypedArray()) return false;
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  Napi::ArrayBuffer ab = ta.ArrayBuffer();
+  const uint8_t* base = ab.Data() == nullptr ? nullptr : static_cast<const uint8_t*>(ab.Data()) + ta.ByteOffset();
+  length = ta.ElementLength();
+  switch (ta.TypedArrayType()) {
+    case napi_float64_array: out.type = pyro::CtF64; break;
+    case napi_float32_array: out.type = pyro::CtF32; break;
+    case napi_int32_array: out.type = pyro::CtI32; break;
+    case napi_uint32_array: out.type = pyro::CtU32; break;
+    case napi_int16_array: out.type = pyro::CtI16; break;
+    case napi_uint16_array: out.type = pyro::CtU16; break;
+    case napi_uint8_array: out.type = pyro::CtU8; break;
+    default: return false;
+  }
+  out.data = base;
+  return base != nullptr || length == 0;
+}
+
+std::unique_ptr<BatchJob> countsBatchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<BatchJob>();
+  const Grid& g = gridFor(info[0]);
+  job->grid = std::make_shared<Grid>(g);
+  const size_t n = g.wl.size();
+  if (n == 0) argFail("wavelengths must not be empty");
+  job->nPix = n;
+  if (info.Length() < 2 || !info[1].IsArray()) typeFail("frames must be an array of typed arrays");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  const size_t nF = arr.Length();
+  if (info.Length() < 3 || !info[2].IsObject() || info[2].IsArray() || info[2].IsTypedArray()) typeFail("plan must be an object");
+  Napi::Object po = info[2].As<Napi::Object>();
+  pyro::PrepPlan& p = job->plan;
+  p.width = indexField(po, "width", 1, 1 << 24);
+  const size_t height = indexField(po, "height", 1, 1 << 24);
+  if (static_cast<double>(p.width) * static_cast<double>(height) > 2147483647.0) argFail("plan.width × plan.height is too large");
+  p.first = indexField(po, "first", 0, static_cast<double>(height - 1));
+  p.last = indexField(po, "last", static_cast<double>(p.first), static_cast<double>(height - 1));
+  Napi::Value uv = po.Get("used");
+  if (!uv.IsTypedArray() || uv.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) typeFail("plan.used must be an Int32Array");
+  Napi::Int32Array used = uv.As<Napi::Int32Array>();
+  if (used.ElementLength() != n)
+    argFail("plan.used length " + std::to_string(used.ElementLength()) + " does not match wavelengths length " + std::to_string(n));
+  for (size_t k = 0; k < n; k++)
+    if (used[k] < 0 || static_cast<size_t>(used[k]) >= p.width)
+      argFail("plan.used[" + std::to_string(k) + "] must be a pixel index in [0, " + std::to_string(p.width - 1) + "]");
+  p.used = used.Data();
+  if (keep) keep->push_back(uv);
+  p.nU = n;
+  p.darkSum = planF64(po, "darkSum", n, keep);
+  p.invDen = planF64(po, "invDen", n, keep);
+  p.invDen2 = planF64(po, "invDen2", n, keep);
+  p.relVarDen = planF64(po, "relVarDen", n, keep);
+  p.saturation = numberField(po, "saturation", "a number");
+  if (std::isnan(p.saturation)) argFail("plan.saturation must be a number (Infinity: none)");
+  p.invGain = numberField(po, "invGain", "a number");
+  if (!std::isfinite(p.invGain) || !(p.invGain > 0)) argFail("plan.invGain must be finite and > 0");
+  p.readVar = numberField(po, "readVar", "a number");
+  if (!std::isfinite(p.readVar) || !(p.readVar >= 0)) argFail("plan.readVar must be finite and >= 0");
+  const size_t frameLen = p.width * height;
+  job->counts.resize(nF);
+  for (size_t f = 0; f < nF; f++) {
+    Napi::Value fv = arr.Get(static_cast<uint32_t>(f));
+    size_t len = 0;
+    if (!countsView(fv, job->counts[f], len))
+      typeFail("frames[" + std::to_string(f) + "] must be a Float64/Float32/Int32/Uint32/Int16/Uint16/Uint8Array");
+    if (len != frameLen)
+      argFail("frames[" + std::to_string(f) + "] has " + std::to_string(len) + " values, expected " + std::to_string(height) +
+              " × " + std::to_string(p.width));
+    if (keep) keep->push_back(fv);
+  }
+  if (info.Length() < 4 || !info[3].IsObject() || info[3].IsArray() || info[3].IsTypedArray()) typeFail("out must be an object");
+  Napi::Object oo = info[3].As<Napi::Object>();
+  const double total = static_cast<double>(nF) * static_cast<double>(n);
+  Napi::Value yv = oo.Get("radiance"), vv = oo.Get("variance"), mv = oo.Get("mask");
+  F64 y = asF64(yv, "out.radiance");
+  F64 var = asF64(vv, "out.variance");
+  U8 m = asU8(mv, "out.mask");
+  for (size_t len : {y.length, var.length, m.length})
+    if (static_cast<double>(len) != total)
+      argFail("out.radiance, out.variance and out.mask must have nFrames × pixels = " +
+              std::to_string(static_cast<unsigned long long>(total)) + " elements");
+  if (keep) { keep->push_back(yv); keep->push_back(vv); keep->push_back(mv); }
+  job->prep = true;
+  job->nFrames = nF;
+  job->frames = y.data;
+  job->var = var.data;
+  job->mask = m.data;
+  job->maskPerFrame = true;
+  Napi::Object o = optionsObject(info, 4, env);
+  job->maxIterations = intOption(o, "maxIterations", kDefaultMaxIterations, 1, kMaxIterationsLimit);
+  job->tolerance = toleranceOption(o);
+  job->tcSep = static_cast<size_t>(intOption(o, "twoColorSeparation", 0, 1, n < 2 ? 0 : static_cast<int>(std::min<size_t>(n - 1, 2147483647))));
+  unsigned hw = std::thread::hardware_concurrency();
+  if (hw == 0) hw = 1;
+  const int def = nF >= kParallelFrames ? static_cast<int>(std::min<unsigned>(hw, kMaxThreads)) : 1;
+  job->threads = intOption(o, "threads", def, 1, kMaxThreads);
+  return job;
+}
+
+Napi::Value AnalyzeCountsBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    std::vector<Napi::Value> keep;
+    std::unique_ptr<BatchJob> job = countsBatchArgs(info, &keep);
+    auto* w = new BatchWorker(env, std::move(job), keep);
+    Napi::Promise p = w->Promise();
+    w->Queue();
+    return p;
+  } catch (const ArgError& e) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(Napi::RangeError::New(env, e.message).Value());
+    return d.Promise();
+  } catch (const TypeErr& e) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(Napi::TypeError::New(env, e.message).Value());
+    return d.Promise();
+  } catch (const std::bad_alloc&) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(Napi::Error::New(env, "out of memory").Value());
+    return d.Promise();
+  }
+}
+
+Napi::Value AnalyzeCountsBatchSync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    std::unique_ptr<BatchJob> job = countsBatchArgs(info, nullptr);
+    job->threads = 1;
+    job->run();
+    return batchResult(info.Env(), *job);
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* k = new Keys();
   Napi::Array names = Napi::Array::New(env, kKeyCount);
@@ -704,6 +892,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("slidingTwoColorBatch", Napi::Function::New(env, SlidingTwoColorBatch, "slidingTwoColorBatch"));
   exports.Set("slidingTwoColorBatchSync",
               Napi::Function::New(env, SlidingTwoColorBatchSync, "slidingTwoColorBatchSync"));
+  exports.Set("analyzeCountsBatch", Napi::Function::New(env, AnalyzeCountsBatch, "analyzeCountsBatch"));
+  exports.Set("analyzeCountsBatchSync", Napi::Function::New(env, AnalyzeCountsBatchSync, "analyzeCountsBatchSync"));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;
 }

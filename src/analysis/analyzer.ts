@@ -12,6 +12,10 @@ import type { Roi } from '../calibration/rows';
 import { validateRois } from '../calibration/rows';
 import { emissivityArray } from './expr';
 import { fullScaleOf, maskCosmics, WEAK_MAX_RELATIVE_ERROR, WEAK_MIN_SNR } from '../quality/flags';
+import {
+  boxSmooth, countsStage, dummyFrame, prepScratch, radianceStage, SMOOTH_HALF, PREP_COSMIC, PREP_CORRUPT, PREP_SATURATED, PREP_WEAK,
+  type CountsPlan,
+} from '../quality/prepare';
 import { estimateGain, median, type NoiseModel } from '../quality/noise';
 import { planckRadiance } from '../sim/spectrum';
 
@@ -107,6 +111,8 @@ interface RoiPlan {
   invDen: Float64Array;
   invDen2: Float64Array;
   lampSig: Float64Array | null;
+  /** What the per-frame preparation (src/quality/prepare.ts, native analyzeCountsBatch) needs; gain terms updated. */
+  cp: CountsPlan;
 }
 
 interface Buffers {
@@ -149,32 +155,6 @@ function mergeBatches(parts: BatchResult[], n: number): BatchResult {
   if (tc) out.twoColor = tc;
   return out;
 }
-const COSMIC_SMOOTH_HALF = 2;
-
-/** Running mean over 2·h+1 pixels (fewer at the ends) of s[off..off+n) into out[0..n). */
-function boxSmooth(s: Float64Array, off: number, n: number, h: number, out: Float64Array): void {
-  let acc = 0; let cnt = 0;
-  const head = Math.min(h, n);
-  for (let k = 0; k < head; k++) { acc += s[off + k]; cnt++; }
-  let k = 0;
-  // growing window
-  for (; k < n && k - h - 1 < 0; k++) {
-    if (k + h < n) { acc += s[off + k + h]; cnt++; }
-    out[k] = acc / cnt;
-  }
-  // full window
-  const inv = 1 / (2 * h + 1);
-  for (; k + h < n; k++) {
-    acc += s[off + k + h] - s[off + k - h - 1];
-    out[k] = acc * inv;
-  }
-  // shrinking window
-  for (; k < n; k++) {
-    acc -= s[off + k - h - 1]; cnt--;
-    out[k] = acc / cnt;
-  }
-}
-
 export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   const { wavelength, width, height } = config;
   if (!(width > 0 && height > 0) || wavelength.length !== width) {
@@ -286,6 +266,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       invDen: new Float64Array(nU),
       invDen2: new Float64Array(nU),
       lampSig: lampSig ? Float64Array.from(used, (i) => lampSig![i]) : null,
+      cp: null as unknown as CountsPlan,
     };
   });
 
@@ -309,7 +290,17 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     for (let k = 0; k < p.den.length; k++) { p.invDen[k] = 1 / p.den[k]; p.invDen2[k] = p.invDen[k] * p.invDen[k]; }
   }
 
+  for (const p of plans) {
+    p.cp = {
+      width, height, first: p.roi.first, last: p.roi.last, used: p.used, darkSum: p.darkSum, invDen: p.invDen, invDen2: p.invDen2,
+      relVarDen: p.relVarDen, saturation, invGain: 1, readVar: 0,
+    };
+  }
   const updateLampNoise = () => {
+    for (const p of plans) {
+      p.cp.invGain = 1 / noise.gain;
+      p.cp.readVar = p.rows * noise.readNoise * noise.readNoise * (1 + (nDark ? 1 / nDark : 0));
+    }
     if (!lamp) return;
     const rn2 = noise.readNoise * noise.readNoise;
     for (const p of plans) {
@@ -351,38 +342,18 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
   };
   const busy = [false, false];
   const nMax = Math.max(...plans.map((p) => p.used.length));
-  const smooth = new Float64Array(nMax);
-  const sigma = new Float64Array(nMax);
-  const varC = new Float64Array(nMax);
-  const sigScratch = new Float64Array(nMax);
+  const sc = prepScratch(nMax);
+  const smooth = sc.smooth; const sigma = sc.sigma; const varC = sc.varC;
+  const sigScratch = sc.sig;
 
   /**
    * Stage 1 of a frame for one ROI: sum rows, subtract dark, saturation and corrupt tests → sig (from sOff: the
    * batch's buffer while the gain is estimated, else a per-frame scratch that stays in the cache).
    */
   function stageCounts(counts: FrameData, pi: number, f: number, b: Buffers, sig: Float64Array, sOff: number): void {
-    const p = plans[pi];
-    const nU = p.used.length;
-    const off = f * nU;
-    const m = b.m[pi];
-    let anySat = 0; let total = 0;
-    const r0 = p.roi.first; const r1 = p.roi.last;
-    for (let k = 0; k < nU; k++) {
-      const px = p.used[k];
-      let s = 0; let sat = 0;
-      for (let r = r0; r <= r1; r++) {
-        const v = counts[r * width + px];
-        s += v;
-        if (v >= saturation) sat = 1;
-      }
-      m[off + k] = sat;
-      anySat |= sat;
-      const d = s - p.darkSum[k];
-      sig[sOff + k] = d;
-      total += d;
-    }
-    b.sat[f * nR + pi] = anySat;
-    b.corrupt[f * nR + pi] = Number.isFinite(total) ? 0 : 1;
+    const fl = countsStage(plans[pi].cp, counts, sig, sOff, b.m[pi], f * plans[pi].used.length);
+    b.sat[f * nR + pi] = fl & PREP_SATURATED ? 1 : 0;
+    b.corrupt[f * nR + pi] = fl & PREP_CORRUPT ? 1 : 0;
   }
 
   /** Stage 2: noise, cosmics, radiance and variance (sig from sOff, see stageCounts). Needs the gain. */
@@ -395,27 +366,20 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     b.cosmic[f * nR + pi] = 0; b.weak[f * nR + pi] = 0;
     if (b.corrupt[f * nR + pi]) {
       // keep the batch valid: a flat dummy spectrum, all masked
-      for (let k = 0; k < nU; k++) { y[off + k] = 1; v[off + k] = 1; m[off + k] = 1; }
+      dummyFrame(nU, y, v, m, off);
       return;
     }
-    const invG = 1 / noise.gain;
-    const readVar = p.rows * noise.readNoise * noise.readNoise * (1 + (nDark ? 1 / nDark : 0));
-    // smoothed level for the variance (a box of 5 pixels: the variance must not follow the noise itself)
-    boxSmooth(sig, sOff, nU, COSMIC_SMOOTH_HALF, smooth);
-    let floor = 0;
     if (calibrated) {
-      // radiance and variance in the same pass (they do not depend on the mask)
-      for (let k = 0; k < nU; k++) {
-        const sm = smooth[k] > 0 ? smooth[k] : 0;
-        smooth[k] = sm;
-        const vc = sm * invG + readVar;
-        varC[k] = vc;
-        sigma[k] = Math.sqrt(vc);
-        y[off + k] = sig[sOff + k] * invDen[k];
-        // var(y) = var(S)/R² + (S/R)²·var(R)/R²   (the lamp's own noise), with S smoothed
-        v[off + k] = (vc + sm * sm * rvd[k]) * invDen2[k];
-      }
-    } else {
+      // the one definition of the arithmetic (src/quality/prepare.ts; native twin: analyzeCountsBatch)
+      const fl = radianceStage(p.cp, sig, sOff, y, v, m, off, sc);
+      b.cosmic[f * nR + pi] = fl & PREP_COSMIC ? 1 : 0;
+      b.weak[f * nR + pi] = fl & PREP_WEAK ? 1 : 0;
+      return;
+    }
+    // smoothed level for the robust scatter (a box of 5 pixels)
+    boxSmooth(sig, sOff, nU, SMOOTH_HALF, smooth);
+    let floor = 0;
+    {
       // radiance input has no noise model: robust scatters of the second difference, absolute and relative to
       // the level, set σ for the cosmic test (the larger of the two: constant or proportional noise)
       const h = new Float64Array(Math.max(0, nU - 2));
@@ -435,12 +399,10 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
         smooth[k] = 0; // no lamp term
       }
     }
-    const nc = maskCosmics(sig, sigma, m, nU, sOff, off, floor, 0);
+    const nc = maskCosmics(sig, sigma, m, nU, sOff, off, floor, 0, sc.win);
     if (nc > 0) b.cosmic[f * nR + pi] = 1;
     let sSum = 0; let vSum = 0;
-    if (calibrated) {
-      for (let k = 0; k < nU; k++) if (m[off + k] === 0) { sSum += sig[sOff + k]; vSum += varC[k]; }
-    } else {
+    {
       for (let k = 0; k < nU; k++) {
         const sk = sig[sOff + k];
         y[off + k] = sk * invDen[k];
@@ -659,6 +621,38 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       if (slot < 0) throw new UsageError('analyzeBatch: at most two batches may be in flight (await one first)');
       busy[slot] = true;
       let b: Buffers;
+      if (method === 'planck' && calibrated && gainLocked && engine.analyzeCountsBatch) {
+        // The whole preparation and the fits on the engine's worker threads (analyzeCountsBatch, one call per ROI):
+        // the main thread only hands the frames over and builds the results.
+        try {
+          b = getBuffers(n, slot);
+          for (let f = 0; f < n; f++) {
+            const c = frames[f];
+            if (!c || c.length !== width * height) {
+              throw new UsageError(`${shotName}: frame ${f} has ${c ? c.length : 0} values, expected ${height} × ${width}`);
+            }
+          }
+          const list = Array.isArray(frames) ? frames as FrameData[] : Array.from(frames);
+          const settled = await Promise.allSettled(plans.map((p, pi) => {
+            const nU = p.used.length;
+            return engine.analyzeCountsBatch!(p.wl, list, p.cp, {
+              radiance: b.y[pi].subarray(0, n * nU), variance: b.v[pi].subarray(0, n * nU), mask: b.m[pi].subarray(0, n * nU),
+            }, { threads: config.threads, twoColorSeparation: wantsTwoColor(pi) ? sepOf(pi) : undefined });
+          }));
+          // (all settled: no native job still writes into the buffers when the slot is freed)
+          const fits = settled.map((r) => { if (r.status === 'rejected') throw r.reason; return r.value; });
+          fits.forEach((r, pi) => {
+            for (let f = 0; f < n; f++) {
+              const fl = r.flags[f]; const slot2 = f * nR + pi;
+              b.sat[slot2] = fl & PREP_SATURATED ? 1 : 0; b.cosmic[slot2] = fl & PREP_COSMIC ? 1 : 0;
+              b.corrupt[slot2] = fl & PREP_CORRUPT ? 1 : 0; b.weak[slot2] = fl & PREP_WEAK ? 1 : 0;
+            }
+          });
+          return results(n, b, fits, twoColors(n, b, fits), indices, times, powers);
+        } finally {
+          busy[slot] = false;
+        }
+      }
       if (method === 'planck') {
         // Sub-batches: each is prepared and handed to the native fits (with the first ROI's two-colour in the same
         // pass) while the next is prepared; their buffers are still in the cache when a worker thread reads them.

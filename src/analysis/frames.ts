@@ -16,10 +16,13 @@ const LE = os.endianness() === 'LE';
 export class ChunkReader {
   private readonly file: SpeFile;
   private readonly n: number;
-  /** two alternating blocks (the previous chunk's views may still be in use) */
-  private readonly blocks: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
+  /**
+   * three rotating blocks: while block k+2 is being read, chunk k may still be prepared and fitted on the native
+   * worker threads (analyzeCountsBatch reads the raw frames there) and chunk k+1 is waiting
+   */
+  private readonly blocks: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)];
   private fd: number | null = null;
-  private readonly pools: Float64Array[][] = [[], []];
+  private readonly pools: Float64Array[][] = [[], [], []];
   private which = 0;
 
   constructor(file: SpeFile, private readonly chunk: number) {
@@ -29,14 +32,14 @@ export class ChunkReader {
   }
 
   /**
-   * Frames from..to−1 (height × width values each, as typed arrays). They live in one of two alternating blocks
-   * and pools, so the result of a call stays valid until the call after next (the previous chunk may still be in use).
+   * Frames from..to−1 (height × width values each, as typed arrays). They live in one of three rotating blocks
+   * and pools, so the result of a call stays valid until the third call after it (two earlier chunks may still be in use).
    */
   read(from: number, to: number): FrameData[] {
     const count = to - from;
     const pool = this.pools[this.which];
     const block = this.which;
-    this.which ^= 1;
+    this.which = (this.which + 1) % 3;
     const out: FrameData[] = new Array(count);
     const geo = this.geometry(from, count, block);
     let ok = false;
@@ -64,7 +67,7 @@ export class ChunkReader {
     const count = to - from;
     const pool = this.pools[this.which];
     const block = this.which;
-    this.which ^= 1;
+    this.which = (this.which + 1) % 3;
     const out: FrameData[] = new Array(count);
     const geo = this.geometry(from, count, block);
     if (geo === null) return Promise.resolve(this.fallback(from, count, out, pool));

@@ -23,6 +23,9 @@ export interface NativeAddon {
   fitPlanckBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Omit<BatchResult, 'engine'>;
   slidingTwoColorBatch(wl: Float64Array, frames: Float64Array, nFrames: number, sep: number, opts?: SlidingTwoColorBatchOptions): Promise<TwoColorBatchResult>;
   slidingTwoColorBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, sep: number, opts?: SlidingTwoColorBatchOptions): TwoColorBatchResult;
+  /** Present in builds since analyzeCountsBatch (optional: an older build still loads). */
+  analyzeCountsBatch?: PhysicsEngine['analyzeCountsBatch'];
+  analyzeCountsBatchSync?: PhysicsEngine['analyzeCountsBatchSync'];
   hardwareConcurrency: number;
 }
 
@@ -81,7 +84,18 @@ function rethrow(e: unknown): never {
 /** Wraps a loaded addon as a PhysicsEngine. */
 export function wrapNative(addon: NativeAddon): PhysicsEngine {
   const out = new Float64Array(7);
+  const counts: Pick<PhysicsEngine, 'analyzeCountsBatch' | 'analyzeCountsBatchSync'> = {};
+  const acb = addon.analyzeCountsBatch; const acbs = addon.analyzeCountsBatchSync;
+  if (typeof acb === 'function' && typeof acbs === 'function') {
+    counts.analyzeCountsBatch = async (wl, frames, plan, o, opts) => {
+      try { return { ...(await acb(wl, frames, plan, o, opts)), engine: 'native' }; } catch (e) { return rethrow(e); }
+    };
+    counts.analyzeCountsBatchSync = (wl, frames, plan, o, opts) => {
+      try { return { ...acbs(wl, frames, plan, o, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+    };
+  }
   return {
+    ...counts,
     name: 'native',
     fitPlanck(wl, y, opts) {
       try {

@@ -8,8 +8,9 @@ import {
 } from './core';
 import type {
   BatchOptions, BatchResult, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions, SlidingTwoColorOptions,
-  SlidingTwoColorResult, TwoColorBatchResult, WienResult,
+  SlidingTwoColorResult, TwoColorBatchResult, WienResult, CountsBatchOptions, CountsBatchOutput, CountsBatchResult,
 } from './types';
+import { prepareCountsBatch, type CountsFrame, type CountsPlan } from '../quality/prepare';
 
 export const DEFAULT_MAX_ITERATIONS = 50;
 export const DEFAULT_TOLERANCE = 1e-10;
@@ -338,6 +339,73 @@ export async function slidingTwoColorBatch(wl: Float64Array, frames: Float64Arra
   return slidingTwoColorBatchSync(wl, frames, nFrames, separation, opts);
 }
 
+const COUNTS_TYPES = [Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Uint8Array];
+
+/** Checks analyzeCountsBatch's arguments (the addon's messages). */
+function countsArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput): void {
+  const n = gridFor(wl).wl.length;
+  if (n === 0) fail('wavelengths must not be empty');
+  if (!Array.isArray(frames)) fail('frames must be an array of typed arrays');
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan) || ArrayBuffer.isView(plan)) fail('plan must be an object');
+  const idx = (name: 'width' | 'height' | 'first' | 'last', lo: number, hi: number): number => {
+    const v = plan[name];
+    if (typeof v !== 'number') fail(`plan.${name} must be an integer`);
+    if (!Number.isInteger(v) || v < lo || v > hi) fail(`plan.${name} must be an integer in [${lo}, ${hi}]`);
+    return v;
+  };
+  const width = idx('width', 1, 1 << 24); const height = idx('height', 1, 1 << 24);
+  if (width * height > 2147483647) fail('plan.width × plan.height is too large');
+  const first = idx('first', 0, height - 1); idx('last', first, height - 1);
+  if (!(plan.used instanceof Int32Array)) fail('plan.used must be an Int32Array');
+  if (plan.used.length !== n) fail(`plan.used length ${plan.used.length} does not match wavelengths length ${n}`);
+  for (let k = 0; k < n; k++) if (plan.used[k] < 0 || plan.used[k] >= width) fail(`plan.used[${k}] must be a pixel index in [0, ${width - 1}]`);
+  for (const name of ['darkSum', 'invDen', 'invDen2', 'relVarDen'] as const) {
+    const a = asF64(plan[name], `plan.${name}`);
+    if (a.length !== n) fail(`plan.${name} length ${a.length} does not match wavelengths length ${n}`);
+    for (let k = 0; k < n; k++) if (!Number.isFinite(a[k])) fail(`plan.${name}[${k}] must be finite`);
+  }
+  const num = (name: 'saturation' | 'invGain' | 'readVar'): number => {
+    const v = plan[name];
+    if (typeof v !== 'number') fail(`plan.${name} must be a number`);
+    return v;
+  };
+  if (Number.isNaN(num('saturation'))) fail('plan.saturation must be a number (Infinity: none)');
+  const g = num('invGain'); if (!Number.isFinite(g) || !(g > 0)) fail('plan.invGain must be finite and > 0');
+  const r = num('readVar'); if (!Number.isFinite(r) || !(r >= 0)) fail('plan.readVar must be finite and >= 0');
+  for (let f = 0; f < frames.length; f++) {
+    const c = frames[f];
+    if (!COUNTS_TYPES.some((T) => c instanceof T)) fail(`frames[${f}] must be a Float64/Float32/Int32/Uint32/Int16/Uint16/Uint8Array`);
+    if (c.length !== width * height) fail(`frames[${f}] has ${c.length} values, expected ${height} × ${width}`);
+  }
+  if (typeof out !== 'object' || out === null || Array.isArray(out) || ArrayBuffer.isView(out)) fail('out must be an object');
+  const total = frames.length * n;
+  const y = asF64(out.radiance, 'out.radiance'); const v = asF64(out.variance, 'out.variance'); const m = asU8(out.mask, 'out.mask');
+  if (y.length !== total || v.length !== total || m.length !== total) {
+    fail(`out.radiance, out.variance and out.mask must have nFrames × pixels = ${total} elements`);
+  }
+}
+
+/** Raw counts of one ROI → prepared radiance/variance/mask (src/quality/prepare.ts) → Planck batch. */
+export function analyzeCountsBatchSync(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput,
+  opts?: CountsBatchOptions): CountsBatchResult {
+  countsArgs(wl, frames, plan, out);
+  const o = optionsObject(opts);
+  const n = frames.length;
+  const flags = new Uint8Array(n);
+  prepareCountsBatch(plan, frames, n, out.radiance, out.variance, out.mask, flags);
+  const r = fitPlanckBatchSync(wl, out.radiance, n, {
+    variance: out.variance, mask: out.mask, threads: o.threads as number | undefined,
+    maxIterations: o.maxIterations as number | undefined, tolerance: o.tolerance as number | undefined,
+    twoColorSeparation: o.twoColorSeparation as number | undefined,
+  });
+  return { ...r, flags };
+}
+
+export async function analyzeCountsBatch(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput,
+  opts?: CountsBatchOptions): Promise<CountsBatchResult> {
+  return analyzeCountsBatchSync(wl, frames, plan, out, opts);
+}
+
 export { STATUS_TOO_FEW_PIXELS };
 
 /** The TypeScript engine. */
@@ -351,4 +419,6 @@ export const jsEngine: PhysicsEngine = {
   fitPlanckBatchSync,
   slidingTwoColorBatch,
   slidingTwoColorBatchSync,
+  analyzeCountsBatch,
+  analyzeCountsBatchSync,
 };

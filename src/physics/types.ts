@@ -124,7 +124,7 @@ export interface BatchResult {
  *  slidingTwoColorBatch(wl, frames, nFrames, separation, opts?)     → Promise<TwoColorBatchResult & {engine}>
  *  slidingTwoColorBatchSync(wl, frames, nFrames, separation, opts?) → TwoColorBatchResult & {engine}
  */
-export interface PhysicsEngine {
+export interface PhysicsEngine extends CountsBatchEngine {
   readonly name: EngineName;
   fitPlanck(wavelengthNm: Float64Array, radiance: Float64Array, opts?: FitOptions): PlanckResult;
   fitWien(wavelengthNm: Float64Array, radiance: Float64Array, opts?: FitOptions): WienResult;
@@ -136,6 +136,37 @@ export interface PhysicsEngine {
     opts?: SlidingTwoColorBatchOptions): Promise<TwoColorBatchResult & { engine: EngineName }>;
   slidingTwoColorBatchSync(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, separation: number,
     opts?: SlidingTwoColorBatchOptions): TwoColorBatchResult & { engine: EngineName };
+}
+
+/** Plan of the per-frame preparation of raw counts (src/quality/prepare.ts, the TypeScript twin of the native one). */
+export type { CountsPlan, CountsFrame } from '../quality/prepare';
+
+/** Where analyzeCountsBatch writes the prepared frames (nFrames × pixels each, frame f from f·pixels). */
+export interface CountsBatchOutput {
+  radiance: Float64Array;
+  variance: Float64Array;
+  mask: Uint8Array;
+}
+
+/** Options of analyzeCountsBatch (the mask and variance come from the preparation). */
+export type CountsBatchOptions = Omit<BatchOptions, 'mask' | 'variance'>;
+
+/** The fits of analyzeCountsBatch, and per frame the preparation's flag bits (PREP_* of src/quality/prepare.ts). */
+export interface CountsBatchResult extends BatchResult {
+  flags: Uint8Array;
+}
+
+/**
+ * Optional engine methods (both engines have them; an engine without them is still a PhysicsEngine):
+ *  analyzeCountsBatch(wl, frames, plan, out, opts?)     → Promise<CountsBatchResult>  (raw counts of one ROI → prepare → fit)
+ *  analyzeCountsBatchSync(wl, frames, plan, out, opts?) → CountsBatchResult
+ * wl: the compacted wavelengths of the used pixels (plan.used); frames: one typed array of raw counts per frame.
+ */
+export interface CountsBatchEngine {
+  analyzeCountsBatch?(wavelengthNm: Float64Array, frames: ArrayLike<import('../quality/prepare').CountsFrame>,
+    plan: import('../quality/prepare').CountsPlan, out: CountsBatchOutput, opts?: CountsBatchOptions): Promise<CountsBatchResult>;
+  analyzeCountsBatchSync?(wavelengthNm: Float64Array, frames: ArrayLike<import('../quality/prepare').CountsFrame>,
+    plan: import('../quality/prepare').CountsPlan, out: CountsBatchOutput, opts?: CountsBatchOptions): CountsBatchResult;
 }
 
 export const C1 = 1.191042972e-16; // 2hc², W m² sr⁻¹

@@ -29,14 +29,15 @@ export const COSMIC_MEDIAN_HALF = 4;
  * of the band edges the reference is the line through the pixels 3 and 6 px inwards (threshold 7σ·√6).
  * Sets mask[k] = 1 on spike pixels (other entries untouched); returns the number of spike pixels found
  * (before dilation). `sigmaFloor` bounds σ from below (e.g. a robust scatter of the whole spectrum).
- * Offsets: s from sOff, mask from mOff, sigma from sigmaOff (default sOff).
+ * Offsets: s from sOff, mask from mOff, sigma from sigmaOff (default sOff). `win`: optional scratch of ≥ 8 doubles.
+ * The native twin is cosmicMask in native/prepare.cc (same loops and order).
  */
-export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Array, n = s.length, sOff = 0, mOff = 0, sigmaFloor = 0, sigmaOff = sOff): number {
+export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Array, n = s.length, sOff = 0, mOff = 0, sigmaFloor = 0, sigmaOff = sOff,
+  win: Float64Array = new Float64Array(2 * COSMIC_MEDIAN_HALF)): number {
   let found = 0;
   let lastMarked = -10;
   const kIn = COSMIC_SCREEN_SIGMA * Math.sqrt(1.5);
   const kEdge = COSMIC_SCREEN_SIGMA * Math.sqrt(6);
-  const win = new Float64Array(2 * COSMIC_MEDIAN_HALF);
   for (let k = 0; k < n; k++) {
     const v = s[sOff + k];
     const sg = Math.max(sigma[sigmaOff + k], sigmaFloor);

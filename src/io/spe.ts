@@ -58,6 +58,47 @@ export const PIXEL_FORMAT_OF: Record<SpeDataType, string> = {
 };
 
 const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
+
+/** A typed array of any SPE data type. */
+export type SpePixels = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array;
+
+/**
+ * A view (no copy) of `count` pixels of `type` at byte `offset` of `ab`, in the host's byte order: for a
+ * little-endian host, with `offset` a multiple of the pixel size (else use decodePixels).
+ */
+export function pixelView(ab: ArrayBufferLike, offset: number, type: SpeDataType, count: number): SpePixels {
+  switch (type) {
+    case 'uint16': return new Uint16Array(ab, offset, count);
+    case 'int16': return new Int16Array(ab, offset, count);
+    case 'uint32': return new Uint32Array(ab, offset, count);
+    case 'int32': return new Int32Array(ab, offset, count);
+    case 'float32': return new Float32Array(ab, offset, count);
+    case 'float64': return new Float64Array(ab, offset, count);
+    default: return new Uint8Array(ab, offset, count);
+  }
+}
+
+/** `count` little-endian pixels of `type` at byte `offset` of `ab` into dst, on any host and at any alignment. */
+export function decodePixels(ab: ArrayBufferLike, offset: number, type: SpeDataType, count: number, dst: Float64Array): Float64Array {
+  const dv = new DataView(ab, offset, count * BYTES_PER_PIXEL[type]);
+  for (let k = 0; k < count; k++) {
+    switch (type) {
+      case 'uint16': dst[k] = dv.getUint16(2 * k, true); break;
+      case 'int16': dst[k] = dv.getInt16(2 * k, true); break;
+      case 'uint32': dst[k] = dv.getUint32(4 * k, true); break;
+      case 'int32': dst[k] = dv.getInt32(4 * k, true); break;
+      case 'float32': dst[k] = dv.getFloat32(4 * k, true); break;
+      case 'float64': dst[k] = dv.getFloat64(8 * k, true); break;
+      default: dst[k] = dv.getUint8(k);
+    }
+  }
+  return dst;
+}
+
+/** `count` pixels at the start of `ab` as numbers: a view on a little-endian host, a decoded copy otherwise. */
+function pixelsOf(ab: ArrayBuffer, type: SpeDataType, count: number): ArrayLike<number> {
+  return LITTLE_ENDIAN_HOST ? pixelView(ab, 0, type, count) : decodePixels(ab, 0, type, count, new Float64Array(count));
+}
 /** Largest XML footer we agree to parse (LightField footers are tens of kB; a wavelength list of 100k px ~2 MB). */
 const MAX_XML_BYTES = 64 * 1024 * 1024;
 
@@ -177,7 +218,8 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
       if (isV3) fail(path, `XML footer of ${describeBytes(len)} is implausibly large (offset ${xmlOffset})`);
     } else {
       const buf = Buffer.alloc(len);
-      fs.readSync(fd, buf, 0, len, xmlOffset);
+      const gotXml = fs.readSync(fd, buf, 0, len, xmlOffset);
+      if (gotXml < len) fail(path, `could read only ${gotXml} of the ${len} XML footer bytes at offset ${xmlOffset}`);
       let start = 0;
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3; // UTF-8 BOM
       while (start < buf.length && (buf[start] === 0x20 || buf[start] === 0x0a || buf[start] === 0x0d || buf[start] === 0x09)) start++;
@@ -543,21 +585,9 @@ class SpeReader implements SpeFile {
     const bpp = this.bytesPerPixel;
     const n = rows * w * bpp;
     if (this.scratch.byteLength < n) this.scratch = new ArrayBuffer(n);
-    const u8 = new Uint8Array(this.scratch, 0, n);
-    const pos = this.dataOffset + i * this.frameStride + a * w * bpp;
-    let got = 0;
-    try {
-      while (got < n) {
-        const r = fs.readSync(this.fd as number, u8, got, n - got, pos + got);
-        if (r <= 0) break;
-        got += r;
-      }
-    } catch (e) {
-      throw new InputFileError(this.path, `cannot read frame ${i}: ${(e as Error).message}`);
-    }
-    if (got < n) throw new InputFileError(this.path, `frame ${i} is truncated (read ${got} of ${n} bytes)`);
+    this.readBytes(new Uint8Array(this.scratch, 0, n), this.dataOffset + i * this.frameStride + a * w * bpp, `frame ${i}`);
     const count = rows * w;
-    const src = this.typed(count);
+    const src = pixelsOf(this.scratch, this.dataType, count);
     if (!sum) {
       for (let k = 0; k < count; k++) out[k] = src[k];
     } else {
@@ -568,34 +598,20 @@ class SpeReader implements SpeFile {
     }
   }
 
-  /** The scratch bytes as numbers (a typed-array view on a little-endian host, a converted copy otherwise). */
-  private typed(count: number): ArrayLike<number> {
-    const ab = this.scratch;
-    if (LITTLE_ENDIAN_HOST) {
-      switch (this.dataType) {
-        case 'uint16': return new Uint16Array(ab, 0, count);
-        case 'int16': return new Int16Array(ab, 0, count);
-        case 'uint32': return new Uint32Array(ab, 0, count);
-        case 'int32': return new Int32Array(ab, 0, count);
-        case 'float32': return new Float32Array(ab, 0, count);
-        case 'float64': return new Float64Array(ab, 0, count);
-        default: return new Uint8Array(ab, 0, count);
+  /** Fill `u8` from byte `pos` of the file (all of it, or an InputFileError naming the file and `what`). */
+  private readBytes(u8: Uint8Array, pos: number, what: string): void {
+    const n = u8.length;
+    let got = 0;
+    try {
+      while (got < n) {
+        const r = fs.readSync(this.fd as number, u8, got, n - got, pos + got);
+        if (r <= 0) break;
+        got += r;
       }
+    } catch (e) {
+      throw new InputFileError(this.path, `cannot read ${what}: ${(e as Error).message}`);
     }
-    const dv = new DataView(ab);
-    const out = new Float64Array(count);
-    for (let k = 0; k < count; k++) {
-      switch (this.dataType) {
-        case 'uint16': out[k] = dv.getUint16(2 * k, true); break;
-        case 'int16': out[k] = dv.getInt16(2 * k, true); break;
-        case 'uint32': out[k] = dv.getUint32(4 * k, true); break;
-        case 'int32': out[k] = dv.getInt32(4 * k, true); break;
-        case 'float32': out[k] = dv.getFloat32(4 * k, true); break;
-        case 'float64': out[k] = dv.getFloat64(8 * k, true); break;
-        default: out[k] = dv.getUint8(k);
-      }
-    }
-    return out;
+    if (got < n) throw new InputFileError(this.path, `${what} is truncated (read ${got} of ${n} bytes)`);
   }
 
   readFrame(i: number): Float64Array {
@@ -625,17 +641,8 @@ class SpeReader implements SpeFile {
     for (let r = 0; r < k; r++) offset += regions[r].size;
     const { width, height, size } = regions[k];
     const buf = new ArrayBuffer(size);
-    const u8 = new Uint8Array(buf);
-    const n = fs.readSync(this.fd as number, u8, 0, size, this.dataOffset + i * this.frameStride + offset);
-    if (n < size) throw new InputFileError(this.path, `frame ${i} region ${k} is truncated`);
-    const saved = this.scratch;
-    this.scratch = buf;
-    try {
-      const src = this.typed(width * height);
-      return Float64Array.from(src);
-    } finally {
-      this.scratch = saved;
-    }
+    this.readBytes(new Uint8Array(buf), this.dataOffset + i * this.frameStride + offset, `frame ${i} region ${k}`);
+    return Float64Array.from(pixelsOf(buf, this.dataType, width * height));
   }
 
   readRows(i: number, a: number, b: number): Float64Array {

@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import { decodePixels, pixelView } from '../io/spe';
 import type { SpeFile } from '../io/types';
 import type { FrameData } from './analyzer';
 
@@ -37,12 +38,7 @@ export class ChunkReader {
    */
   read(from: number, to: number): FrameData[] {
     const count = to - from;
-    const pool = this.pools[this.which];
-    const block = this.which;
-    this.which = (this.which + 1) % 3;
-    const out: FrameData[] = new Array(count);
-    const geo = this.geometry(from, count, block);
-    let ok = false;
+    const { pool, out, geo } = this.next(from, count);
     if (geo !== null) {
       let got = 0;
       try {
@@ -54,9 +50,9 @@ export class ChunkReader {
       } catch {
         got = -1;
       }
-      ok = got === geo.total && this.viewBlock(count, out, pool, geo.bytes);
+      if (got === geo.total) return this.viewBlock(count, out, pool, geo.bytes);
     }
-    return ok ? out : this.fallback(from, count, out, pool);
+    return this.fallback(from, count, out, pool);
   }
 
   /**
@@ -65,11 +61,7 @@ export class ChunkReader {
    */
   readAsync(from: number, to: number): Promise<FrameData[]> {
     const count = to - from;
-    const pool = this.pools[this.which];
-    const block = this.which;
-    this.which = (this.which + 1) % 3;
-    const out: FrameData[] = new Array(count);
-    const geo = this.geometry(from, count, block);
+    const { pool, out, geo } = this.next(from, count);
     if (geo === null) return Promise.resolve(this.fallback(from, count, out, pool));
     const fd = this.fd as number;
     return new Promise((resolve) => {
@@ -77,7 +69,7 @@ export class ChunkReader {
       const done = (ok: boolean) => {
         let frames: FrameData[];
         try {
-          frames = ok && this.viewBlock(count, out, pool, geo.bytes) ? out : this.fallback(from, count, out, pool);
+          frames = ok ? this.viewBlock(count, out, pool, geo.bytes) : this.fallback(from, count, out, pool);
         } catch {
           frames = this.fallback(from, count, out, pool);
         }
@@ -92,6 +84,13 @@ export class ChunkReader {
       };
       step();
     });
+  }
+
+  /** The next of the three rotating blocks and pools, with the output array and where the frames lie. */
+  private next(from: number, count: number): { pool: Float64Array[]; out: FrameData[]; geo: ReturnType<ChunkReader['geometry']> } {
+    const block = this.which;
+    this.which = (this.which + 1) % 3;
+    return { pool: this.pools[block], out: new Array(count), geo: this.geometry(from, count, block) };
   }
 
   /** Frame by frame through the reader (all-NaN for a frame it cannot read). */
@@ -121,36 +120,22 @@ export class ChunkReader {
     return { bytes: this.blocks[block], total, pos: f.dataOffset + from * stride };
   }
 
-  /** Typed-array views of the frames of a block read whole (decoded copies where unaligned). */
-  private viewBlock(count: number, out: FrameData[], pool: Float64Array[], bytes: Buffer): boolean {
+  /** Typed-array views of the frames of a block read whole (decoded copies where unaligned), into out. */
+  private viewBlock(count: number, out: FrameData[], pool: Float64Array[], bytes: Buffer): FrameData[] {
     const f = this.file;
     const bpp = f.bytesPerPixel;
-    const frameBytes = this.n * bpp;
     const stride = f.frameStride;
     const ab = bytes.buffer; const base = bytes.byteOffset;
     for (let k = 0; k < count; k++) {
       const off = base + k * stride;
       if (off % bpp !== 0) {
-        const dv = new DataView(ab, off, frameBytes);
         this.grow(pool, k + 1);
-        decodeDataView(dv, f.dataType, this.n, pool[k]);
-        out[k] = pool[k];
-        continue;
+        out[k] = decodePixels(ab, off, f.dataType, this.n, pool[k]);
+      } else {
+        out[k] = pixelView(ab, off, f.dataType, this.n); // a view: no copy, no conversion (the analyzer reads the values as numbers)
       }
-      let src: FrameData;
-      switch (f.dataType) {
-        case 'uint16': src = new Uint16Array(ab, off, this.n); break;
-        case 'int16': src = new Int16Array(ab, off, this.n); break;
-        case 'uint32': src = new Uint32Array(ab, off, this.n); break;
-        case 'int32': src = new Int32Array(ab, off, this.n); break;
-        case 'float32': src = new Float32Array(ab, off, this.n); break;
-        case 'float64': src = new Float64Array(ab, off, this.n); break;
-        case 'uint8': src = new Uint8Array(ab, off, this.n); break;
-        default: return false;
-      }
-      out[k] = src; // a view: no copy, no conversion (the analyzer reads the values as numbers)
     }
-    return true;
+    return out;
   }
 
   /** Decoded frames are needed only for unaligned or unreadable blocks: allocated on first use. */
@@ -160,19 +145,5 @@ export class ChunkReader {
 
   close(): void {
     if (this.fd !== null) { try { fs.closeSync(this.fd); } catch { /* ignore */ } this.fd = null; }
-  }
-}
-
-function decodeDataView(dv: DataView, type: string, n: number, dst: Float64Array): void {
-  for (let p = 0; p < n; p++) {
-    switch (type) {
-      case 'uint16': dst[p] = dv.getUint16(2 * p, true); break;
-      case 'int16': dst[p] = dv.getInt16(2 * p, true); break;
-      case 'uint32': dst[p] = dv.getUint32(4 * p, true); break;
-      case 'int32': dst[p] = dv.getInt32(4 * p, true); break;
-      case 'float32': dst[p] = dv.getFloat32(4 * p, true); break;
-      case 'float64': dst[p] = dv.getFloat64(8 * p, true); break;
-      default: dst[p] = dv.getUint8(p);
-    }
   }
 }

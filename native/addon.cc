@@ -573,6 +573,21 @@ std::string separationMessage(size_t n) {
   return "separation must be an integer in [1, " + std::to_string(n < 2 ? 1 : n - 1) + "]";
 }
 
+// The options every batch takes: maxIterations, tolerance and twoColorSeparation (when it fits Planck) and threads
+// (default: all cores for batches of kParallelFrames frames or more). Needs job.nPix and job.nFrames.
+void jobOptions(BatchJob& job, const Napi::Object& o, bool fit) {
+  const size_t n = job.nPix;
+  if (fit) {
+    job.maxIterations = intOption(o, "maxIterations", kDefaultMaxIterations, 1, kMaxIterationsLimit);
+    job.tolerance = toleranceOption(o);
+    job.tcSep = static_cast<size_t>(intOption(o, "twoColorSeparation", 0, 1, n < 2 ? 0 : static_cast<int>(std::min<size_t>(n - 1, 2147483647))));
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  if (hw == 0) hw = 1;
+  const int def = job.nFrames >= kParallelFrames ? static_cast<int>(std::min<unsigned>(hw, kMaxThreads)) : 1;
+  job.threads = intOption(o, "threads", def, 1, kMaxThreads);
+}
+
 // Validates (wl, frames, nFrames, opts) — or, with twoColorOnly, (wl, frames, nFrames, separation, opts) — into
 // a job. Keeps the typed arrays in `keep` (for the async worker).
 std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep,
@@ -630,15 +645,7 @@ std::unique_ptr<BatchJob> batchArgs(const Napi::CallbackInfo& info, std::vector<
     job->mask = m.data;
     if (keep) keep->push_back(mv);
   }
-  if (!twoColorOnly) {
-    job->maxIterations = intOption(o, "maxIterations", kDefaultMaxIterations, 1, kMaxIterationsLimit);
-    job->tolerance = toleranceOption(o);
-    job->tcSep = static_cast<size_t>(intOption(o, "twoColorSeparation", 0, 1, n < 2 ? 0 : static_cast<int>(std::min<size_t>(n - 1, 2147483647))));
-  }
-  unsigned hw = std::thread::hardware_concurrency();
-  if (hw == 0) hw = 1;
-  const int def = nF >= kParallelFrames ? static_cast<int>(std::min<unsigned>(hw, kMaxThreads)) : 1;
-  job->threads = intOption(o, "threads", def, 1, kMaxThreads);
+  jobOptions(*job, o, !twoColorOnly);
   return job;
 }
 
@@ -674,44 +681,51 @@ class BatchWorker : public Napi::AsyncWorker {
   std::vector<Napi::ObjectReference> refs_;
 };
 
-Napi::Value batchAsync(const Napi::CallbackInfo& info, bool twoColorOnly) {
+// Runs the job `make(info, keep)` validates on the worker threads; a promise of its result. Every error — of the
+// arguments (RangeError, TypeError), of memory, or a JS exception met while reading them — rejects the promise
+// (same as an async function), with the same mapping as the synchronous functions (guarded).
+template <typename Make>
+Napi::Value queueBatch(const Napi::CallbackInfo& info, Make make) {
   Napi::Env env = info.Env();
-  // Argument errors reject the promise (same as an async function).
   try {
-    std::vector<Napi::Value> keep;
-    std::unique_ptr<BatchJob> job = batchArgs(info, &keep, twoColorOnly);
-    auto* w = new BatchWorker(env, std::move(job), keep);
-    Napi::Promise p = w->Promise();
-    w->Queue();
-    return p;
-  } catch (const ArgError& e) {
+    return guarded(info, [&]() -> Napi::Value {
+      std::vector<Napi::Value> keep;
+      std::unique_ptr<BatchJob> job = make(info, &keep);
+      auto* w = new BatchWorker(env, std::move(job), keep);
+      Napi::Promise p = w->Promise();
+      w->Queue();
+      return p;
+    });
+  } catch (const Napi::Error& e) {
     auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(Napi::RangeError::New(env, e.message).Value());
-    return d.Promise();
-  } catch (const TypeErr& e) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(Napi::TypeError::New(env, e.message).Value());
-    return d.Promise();
-  } catch (const std::bad_alloc&) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(Napi::Error::New(env, "out of memory").Value());
+    d.Reject(e.Value());
     return d.Promise();
   }
 }
 
-Napi::Value FitPlanckBatch(const Napi::CallbackInfo& info) { return batchAsync(info, false); }
-Napi::Value SlidingTwoColorBatch(const Napi::CallbackInfo& info) { return batchAsync(info, true); }
-
-Napi::Value batchSync(const Napi::CallbackInfo& info, bool twoColorOnly) {
+// The same job on the calling thread: its result, or the error thrown.
+template <typename Make>
+Napi::Value runBatch(const Napi::CallbackInfo& info, Make make) {
   return guarded(info, [&]() -> Napi::Value {
-    std::unique_ptr<BatchJob> job = batchArgs(info, nullptr, twoColorOnly);
+    std::unique_ptr<BatchJob> job = make(info, nullptr);
     job->threads = 1;
     job->run();
     return batchResult(info.Env(), *job);
   });
 }
-Napi::Value FitPlanckBatchSync(const Napi::CallbackInfo& info) { return batchSync(info, false); }
-Napi::Value SlidingTwoColorBatchSync(const Napi::CallbackInfo& info) { return batchSync(info, true); }
+
+std::unique_ptr<BatchJob> planckBatchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep) {
+  return batchArgs(info, keep, false);
+}
+std::unique_ptr<BatchJob> twoColorBatchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep) {
+  return batchArgs(info, keep, true);
+}
+
+Napi::Value FitPlanckBatch(const Napi::CallbackInfo& info) { return queueBatch(info, planckBatchArgs); }
+Napi::Value SlidingTwoColorBatch(const Napi::CallbackInfo& info) { return queueBatch(info, twoColorBatchArgs); }
+
+Napi::Value FitPlanckBatchSync(const Napi::CallbackInfo& info) { return runBatch(info, planckBatchArgs); }
+Napi::Value SlidingTwoColorBatchSync(const Napi::CallbackInfo& info) { return runBatch(info, twoColorBatchArgs); }
 
 // ---------------------------------------------------------------------------------------------------------
 // analyzeCountsBatch(wl, frames, plan, out, opts?): raw counts → prepared radiance/variance/mask (into out) →
@@ -833,49 +847,12 @@ std::unique_ptr<BatchJob> countsBatchArgs(const Napi::CallbackInfo& info, std::v
   job->var = var.data;
   job->mask = m.data;
   job->maskPerFrame = true;
-  Napi::Object o = optionsObject(info, 4, env);
-  job->maxIterations = intOption(o, "maxIterations", kDefaultMaxIterations, 1, kMaxIterationsLimit);
-  job->tolerance = toleranceOption(o);
-  job->tcSep = static_cast<size_t>(intOption(o, "twoColorSeparation", 0, 1, n < 2 ? 0 : static_cast<int>(std::min<size_t>(n - 1, 2147483647))));
-  unsigned hw = std::thread::hardware_concurrency();
-  if (hw == 0) hw = 1;
-  const int def = nF >= kParallelFrames ? static_cast<int>(std::min<unsigned>(hw, kMaxThreads)) : 1;
-  job->threads = intOption(o, "threads", def, 1, kMaxThreads);
+  jobOptions(*job, optionsObject(info, 4, env), true);
   return job;
 }
 
-Napi::Value AnalyzeCountsBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  try {
-    std::vector<Napi::Value> keep;
-    std::unique_ptr<BatchJob> job = countsBatchArgs(info, &keep);
-    auto* w = new BatchWorker(env, std::move(job), keep);
-    Napi::Promise p = w->Promise();
-    w->Queue();
-    return p;
-  } catch (const ArgError& e) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(Napi::RangeError::New(env, e.message).Value());
-    return d.Promise();
-  } catch (const TypeErr& e) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(Napi::TypeError::New(env, e.message).Value());
-    return d.Promise();
-  } catch (const std::bad_alloc&) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(Napi::Error::New(env, "out of memory").Value());
-    return d.Promise();
-  }
-}
-
-Napi::Value AnalyzeCountsBatchSync(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    std::unique_ptr<BatchJob> job = countsBatchArgs(info, nullptr);
-    job->threads = 1;
-    job->run();
-    return batchResult(info.Env(), *job);
-  });
-}
+Napi::Value AnalyzeCountsBatch(const Napi::CallbackInfo& info) { return queueBatch(info, countsBatchArgs); }
+Napi::Value AnalyzeCountsBatchSync(const Napi::CallbackInfo& info) { return runBatch(info, countsBatchArgs); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* k = new Keys();

@@ -46,6 +46,9 @@ export function fitFrames(analyzer: LiveAnalyzer, options: FitFramesOptions = {}
     let scheduled = false;
     let sourceDone = false;
     let batchSub: Subscription | null = null;
+    // the one pending drain; kept here (not added to the subscriber, whose teardown list would keep every drain
+    // ever scheduled: one per frame at 1 kHz) and cancelled at teardown
+    let drainAction: Subscription | null = null;
 
     const single = (frame: LiveFrame): FrameResult => {
       try {
@@ -63,11 +66,12 @@ export function fitFrames(analyzer: LiveAnalyzer, options: FitFramesOptions = {}
     const schedule = () => {
       if (scheduled || busy || subscriber.closed) return;
       scheduled = true;
-      subscriber.add(scheduler.schedule(drain));
+      drainAction = scheduler.schedule(drain);
     };
 
     const drain = () => {
       scheduled = false;
+      drainAction = null;
       while (!busy && queue.length > 0 && !subscriber.closed) {
         if (queue.length <= syncUpTo) {
           const frame = queue.shift()!;
@@ -115,6 +119,6 @@ export function fitFrames(analyzer: LiveAnalyzer, options: FitFramesOptions = {}
       error: (e) => subscriber.error(e),
       complete: () => { sourceDone = true; maybeComplete(); },
     });
-    return () => { sub.unsubscribe(); batchSub?.unsubscribe(); queue.length = 0; };
+    return () => { sub.unsubscribe(); batchSub?.unsubscribe(); drainAction?.unsubscribe(); queue.length = 0; };
   });
 }

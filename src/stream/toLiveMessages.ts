@@ -108,10 +108,9 @@ export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction
       latestForSpectrum = r;
       const t = scheduler.now();
       if (t - lastSpectrumAt >= spectrumMs) { spectrumTimer?.unsubscribe(); spectrumTimer = null; emitSpectrum(); return; }
-      if (spectrumTimer === null) {
-        spectrumTimer = scheduler.schedule(() => { spectrumTimer = null; emitSpectrum(); }, lastSpectrumAt + spectrumMs - t);
-        subscriber.add(spectrumTimer);
-      }
+      // timers are cancelled by the teardown below, not added to the subscriber (its teardown list would keep
+      // every timer ever scheduled)
+      if (spectrumTimer === null) spectrumTimer = scheduler.schedule(() => { spectrumTimer = null; emitSpectrum(); }, lastSpectrumAt + spectrumMs - t);
     };
 
     const flush = () => {
@@ -158,17 +157,13 @@ export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction
       status(true);
       this.schedule(undefined, statusMs);
     }, statusMs);
-    subscriber.add(statusTimer);
 
     const sub = input.subscribe({
       next: (ev) => {
         switch (ev.kind) {
           case 'result':
             pending.push(ev.value);
-            if (flushTimer === null) {
-              flushTimer = batchMs > 0 ? scheduler.schedule(flush, batchMs) : batchScheduler.schedule(flush);
-              subscriber.add(flushTimer);
-            }
+            if (flushTimer === null) flushTimer = batchMs > 0 ? scheduler.schedule(flush, batchMs) : batchScheduler.schedule(flush);
             break;
           case 'event':
             flush(); // the frames the event refers to go first

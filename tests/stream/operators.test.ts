@@ -4,7 +4,7 @@
  * every expectation is computed by hand.
  */
 import { describe, expect, test } from 'vitest';
-import { map, Observable, of, OperatorFunction, scan } from 'rxjs';
+import { asapScheduler, map, Observable, of, OperatorFunction, scan, SchedulerLike, Subject, Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { fitFrames } from '../../src/stream/fitFrames';
 import { pairPower } from '../../src/stream/pairPower';
@@ -87,6 +87,26 @@ describe('fitFrames', () => {
       // the batch (0, 1) fails at 2: both refitted alone, frame 1's analyzer throws → flagged, frame 2 fine
       expectObservable(out).toBe('--(ab)--c|', { a: '0:cosmic', b: '1:corrupt+fit-failed', c: '2:cosmic' });
     });
+  });
+
+  test('a long run holds on to no finished drain: teardown has only the pending one to cancel', async () => {
+    // every drain goes through this scheduler; count the drains the teardown has to cancel
+    let cancelled = 0;
+    const counting: SchedulerLike = {
+      now: () => asapScheduler.now(),
+      schedule: (work: any, delay?: number, state?: any) => {
+        const action = asapScheduler.schedule(work, delay, state);
+        return new Subscription(() => { cancelled++; action.unsubscribe(); });
+      },
+    };
+    const analyzer: LiveAnalyzer = { analyzeFrame: (f) => resultOf(f, 'single'), analyzeBatch: (fs) => [fs.map((f) => resultOf(f, 'batch'))] };
+    const src = new Subject<LiveFrame>();
+    const got: number[] = [];
+    const sub = src.pipe(fitFrames(analyzer, { scheduler: counting })).subscribe((r) => got.push(r.frame.index));
+    for (let i = 0; i < 300; i++) { src.next(frame(i)); await new Promise((r) => setImmediate(r)); }
+    expect(got).toEqual(Array.from({ length: 300 }, (_v, i) => i));
+    sub.unsubscribe();
+    expect(cancelled).toBeLessThanOrEqual(1);
   });
 });
 

@@ -23,7 +23,7 @@ import { UsageError } from '../errors';
 import { Rng } from './rng';
 import { defaultResponse, defaultWavelengths, DetectorModel, DEFAULT_DETECTOR, L_REF, planckRadiance } from './spectrum';
 import { SpeStreamWriter } from '../io/speWriter';
-import { formatCsv } from '../io/tables';
+import { writeCsv } from '../io/tables';
 
 export interface PlateauOptions {
   /** Power (W) where the plateau starts. */
@@ -473,14 +473,14 @@ export function writeShot(shot: SimulatedShot, dir: string, onProgress?: (done: 
   for (let i = 0; i < o.dark.frames; i++) dw.append(shot.darkFrame(i));
   dw.finish();
 
-  fs.writeFileSync(files.power, formatCsv(['time_s', 'power_W'], [shot.powerLog.time, shot.powerLog.power.map((p) => Math.round(p * 1e4) / 1e4)]));
+  writeCsv(files.power, ['time_s', 'power_W'], [shot.powerLog.time, shot.powerLog.power.map((p) => Math.round(p * 1e4) / 1e4)]);
   const t = shot.truth;
   const header = ['frame', 'time_s', 'power_W', 'temperature_K'];
   const cols: ArrayLike<number>[] = [Float64Array.from(t.time, (_v, i) => i), t.time.map((v) => Math.round(v * 1e6) / 1e6), t.power, t.temperature];
   if (t.temperatureUpstream) { header.push('temperature_upstream_K'); cols.push(t.temperatureUpstream); }
   header.push('cosmic', 'saturated');
   cols.push(Float64Array.from(t.cosmic), Float64Array.from(t.saturated));
-  fs.writeFileSync(files.truth, formatCsv(header, cols));
+  writeCsv(files.truth, header, cols);
 
   const desc = {
     generator: 'pyrolive simulate',

@@ -10,7 +10,7 @@
  *
  * Coordinates: u = (x − xc)/xs with xc, xs from the data range (conditioning); results are given back in x.
  */
-import { invertMatrix, madSigma, tToZ } from './stats';
+import { firstAbove, golden, invertMatrix, madSigma, tToZ } from './stats';
 
 export interface HingeData {
   /** sorted ascending */
@@ -296,22 +296,6 @@ export function levelStarts(x: Float64Array, n: number, resolution: number): num
   const starts: number[] = [];
   for (let i = 0; i < n; i++) if (i === 0 || x[i] - x[starts[starts.length - 1]] > resolution) starts.push(i);
   return starts;
-}
-
-function golden(f: (k: number) => number, a: number, b: number, iters = 30): { k: number; v: number } {
-  const g = 0.6180339887498949;
-  let c = b - g * (b - a); let d = a + g * (b - a);
-  let fc = f(c); let fd = f(d);
-  for (let i = 0; i < iters; i++) {
-    if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); } else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
-  }
-  return fc < fd ? { k: c, v: fc } : { k: d, v: fd };
-}
-
-function firstAbove(u: Float64Array, n: number, v: number): number {
-  let lo = 0; let hi = n;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (u[m] > v) hi = m; else lo = m + 1; }
-  return lo;
 }
 
 /**

@@ -7,8 +7,8 @@
  */
 import type { ResolvedDetectorOptions, SlopeEvent, OfflineFit, FitLeg, FitSegment, FitBreakpoint } from './types';
 import type { StoredPoint, Leg } from './detector';
-import { hingeZAt } from './hinge';
-import { madSigma, invertMatrix } from './stats';
+import { hingeZAt, levelStarts } from './hinge';
+import { firstAbove, golden, madSigma, invertMatrix } from './stats';
 
 /** Offline re-test: a kink whose whole-curve significance falls below this (σ; p ≈ 0.05 two-sided) is no
  * longer supported by the data and is retracted. Lower than the online threshold on purpose: the online threshold
@@ -86,16 +86,10 @@ function segSums(D: LegData, w: Float64Array, x0: number): SegSums {
   for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? 1 : 0);
   return { n, x: D.x, x0, yc, s0, s1, s2, sy, sxy, syy, pos };
 }
-/** First sorted index with x > v. */
-function above(x: Float64Array, n: number, v: number): number {
-  let lo = 0; let hi = n;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (x[m] > v) hi = m; else lo = m + 1; }
-  return lo;
-}
 /** Weighted points (w > 0) with a < x ≤ b. */
 function countBetween(S: SegSums, a: number, b: number): number {
-  const ia = a === -Infinity ? 0 : above(S.x, S.n, a);
-  const ib = b === Infinity ? S.n : above(S.x, S.n, b);
+  const ia = a === -Infinity ? 0 : firstAbove(S.x, S.n, a);
+  const ib = b === Infinity ? S.n : firstAbove(S.x, S.n, b);
   return ib > ia ? S.pos[ib] - S.pos[ia] : 0;
 }
 /** The same fit as solveSegmented, from the sums (rss = yy − βᵀb on centred y). */
@@ -103,7 +97,7 @@ function solveSums(S: SegSums, kap: number[]): Solved | null {
   const m = kap.length; const p = 2 + m;
   const A = new Float64Array(p * p); const b = new Float64Array(p);
   const idx = new Int32Array(m); const kc = new Float64Array(m);
-  for (let j = 0; j < m; j++) { idx[j] = above(S.x, S.n, kap[j]); kc[j] = kap[j] - S.x0; }
+  for (let j = 0; j < m; j++) { idx[j] = firstAbove(S.x, S.n, kap[j]); kc[j] = kap[j] - S.x0; }
   A[0] = S.s0[0]; A[1] = S.s1[0]; A[p] = S.s1[0]; A[p + 1] = S.s2[0];
   b[0] = S.sy[0]; b[1] = S.sxy[0];
   for (let j = 0; j < m; j++) {
@@ -130,16 +124,6 @@ function predict(beta: Float64Array, kap: number[], x0: number, x: number): numb
   let v = beta[0] + beta[1] * (x - x0);
   for (let j = 0; j < kap.length; j++) if (x > kap[j]) v += beta[2 + j] * (x - kap[j]);
   return v;
-}
-
-function golden(f: (k: number) => number, a: number, b: number, iters = 30): { k: number; v: number } {
-  const g = 0.6180339887498949;
-  let c = b - g * (b - a); let d = a + g * (b - a);
-  let fc = f(c); let fd = f(d);
-  for (let i = 0; i < iters; i++) {
-    if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); } else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
-  }
-  return fc < fd ? { k: c, v: fc } : { k: d, v: fd };
 }
 
 /** Re-place breakpoint j by a scan over levels within ±radius, then golden section between levels. */
@@ -194,8 +178,7 @@ export function offlineFit(pts: StoredPoint[], legs: Leg[], events: SlopeEvent[]
     }
     for (let j = ks.length - 1; j >= 0; j--) if (retracted.has(ks[j].eventId)) ks.splice(j, 1);
     const x0 = 0.5 * (D.x[0] + D.x[D.n - 1]);
-    const levels: number[] = [];
-    for (let i = 0; i < D.n; i++) if (!levels.length || D.x[i] - levels[levels.length - 1] > o.powerResolution) levels.push(D.x[i]);
+    const levels = levelStarts(D.x, D.n, o.powerResolution).map((i) => D.x[i]);
     const span = D.x[D.n - 1] - D.x[0];
     const radius = Math.max(3, 0.1 * span);
     // Fit, re-test every kink on the whole leg, drop the weakest failing one (its event is retracted, or for a

@@ -185,3 +185,21 @@ export function invertMatrix(A: Float64Array, n: number): Float64Array | null {
   }
   return I;
 }
+
+/** First index i < n of the ascending array u with u[i] > v (n when none). */
+export function firstAbove(u: Float64Array, n: number, v: number): number {
+  let lo = 0; let hi = n;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (u[m] > v) hi = m; else lo = m + 1; }
+  return lo;
+}
+
+/** Golden-section search for a minimum of f on [a, b]: the best of the last two probes after `iters` steps. */
+export function golden(f: (k: number) => number, a: number, b: number, iters = 30): { k: number; v: number } {
+  const g = 0.6180339887498949;
+  let c = b - g * (b - a); let d = a + g * (b - a);
+  let fc = f(c); let fd = f(d);
+  for (let i = 0; i < iters; i++) {
+    if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); } else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
+  }
+  return fc < fd ? { k: c, v: fc } : { k: d, v: fd };
+}

@@ -514,8 +514,6 @@ function predictLineHinge(fit: HingeFit, x: number): number {
   return fit.yAtKink + fit.slopeBefore * (x - fit.kappa) + fit.slopeChange * h;
 }
 
-
-
 /** Convenience factory. */
 export function createDetector(opts?: DetectorOptions): SlopeChangeDetector {
   return new SlopeChangeDetector(opts);

@@ -110,11 +110,6 @@ export function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-/** Two-sided normal tail P(|Z| ≥ z). */
-export function normalTwoSidedP(z: number): number {
-  return erfc(Math.abs(z) / Math.SQRT2);
-}
-
 /** A Student-t statistic with ν degrees of freedom expressed as the normal z of equal two-sided tail. */
 export function tToZ(t: number, nu: number): number {
   if (!Number.isFinite(t)) return t > 0 ? Infinity : -Infinity;
@@ -123,45 +118,6 @@ export function tToZ(t: number, nu: number): number {
   if (!(p > 0)) return Math.sign(t) * 38; // beyond double precision: cap
   const z = -normalQuantile(p / 2);
   return Math.sign(t) * Math.min(z, 38);
-}
-
-/**
- * Solve the symmetric positive (semi-)definite system A x = b (A row-major n×n) by Gaussian elimination with
- * partial pivoting, also returning A⁻¹ when `inverse` is true. Returns null when A is singular.
- */
-export function solveSym(A: Float64Array, b: Float64Array, n: number, inverse = false):
-  { x: Float64Array; inv: Float64Array | null } | null {
-  const m = n + (inverse ? n : 0) + 1;
-  const M = new Float64Array(n * m);
-  let scale = 0;
-  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(A[i * n + i]));
-  if (!(scale > 0)) return null;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) M[i * m + j] = A[i * n + j];
-    if (inverse) M[i * m + n + i] = 1;
-    M[i * m + m - 1] = b[i];
-  }
-  for (let col = 0; col < n; col++) {
-    let piv = col; let best = Math.abs(M[col * m + col]);
-    for (let r = col + 1; r < n; r++) { const v = Math.abs(M[r * m + col]); if (v > best) { best = v; piv = r; } }
-    if (!(best > 1e-13 * scale)) return null;
-    if (piv !== col) for (let j = 0; j < m; j++) { const t = M[col * m + j]; M[col * m + j] = M[piv * m + j]; M[piv * m + j] = t; }
-    const d = M[col * m + col];
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = M[r * m + col] / d;
-      if (f === 0) continue;
-      for (let j = col; j < m; j++) M[r * m + j] -= f * M[col * m + j];
-    }
-  }
-  const x = new Float64Array(n);
-  const inv = inverse ? new Float64Array(n * n) : null;
-  for (let i = 0; i < n; i++) {
-    const d = M[i * m + i];
-    x[i] = M[i * m + m - 1] / d;
-    if (inv) for (let j = 0; j < n; j++) inv[i * n + j] = M[i * m + n + j] / d;
-  }
-  return { x, inv };
 }
 
 /** Inverse of a small dense matrix (Gauss–Jordan, partial pivoting); null when singular. */

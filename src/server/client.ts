@@ -60,6 +60,8 @@ export class ClientChannel {
   private pendingStatus: LiveMessage | null = null;
   private stalledSince: number | null = null;
   private closed = false;
+  /** Answered the last keep-alive ping (set by the server's pong handler, cleared when it pings). */
+  alive = true;
 
   constructor(readonly ws: WebSocket, private readonly limits: ClientLimits, private readonly onDrop: (why: string) => void) {}
 
@@ -124,7 +126,8 @@ export class ClientChannel {
     return true;
   }
 
-  private drop(why: string): void {
+  /** Terminates the connection and tells the server why (once). */
+  drop(why: string): void {
     if (this.closed) return;
     this.closed = true;
     this.clear();

@@ -138,7 +138,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const policy: OriginPolicy = { hostnames: allowedHostnames(host), port: requestedPort, extraOrigins: new Set(opts.allowedOrigins ?? []) };
   const clients = new Set<ClientChannel>();
-  const alive = new Map<ClientChannel, boolean>();
   let latestStatus: LiveMessage | null = null;
   let hello: LiveMessage | null = null;
   let droppedClients = 0;
@@ -294,14 +293,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const channel = new ClientChannel(ws, limits, (why) => {
       droppedClients++;
       clients.delete(channel);
-      alive.delete(channel);
       log(`ws: dropped a client: ${why}`);
     });
     clients.add(channel);
-    alive.set(channel, true);
-    ws.on('pong', () => { if (alive.has(channel)) alive.set(channel, true); });
+    ws.on('pong', () => { channel.alive = true; });
     ws.on('error', () => undefined);
-    ws.on('close', () => { clients.delete(channel); alive.delete(channel); });
+    ws.on('close', () => { clients.delete(channel); });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       let msg: unknown;
@@ -351,15 +348,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const heartbeat = setInterval(() => {
     for (const c of clients) {
-      if (alive.get(c) === false) {
-        clients.delete(c);
-        alive.delete(c);
-        c.ws.terminate();
-        droppedClients++;
-        log('ws: dropped a client: no pong');
+      if (!c.alive) {
+        c.drop('no pong');
         continue;
       }
-      alive.set(c, false);
+      c.alive = false;
       try { c.ws.ping(); } catch { /* closing */ }
     }
   }, opts.heartbeatMs ?? 15_000);

@@ -236,3 +236,24 @@ describe('WebSocket', () => {
     c.ws.close();
   });
 });
+
+describe('keep-alive', () => {
+  it('drops a client that does not answer pings, keeps one that does', async () => {
+    const tree = makeStaticTree();
+    const source = createFakeSource([hello]);
+    const server = await startServer({ port: 0, source, staticDir: tree.staticDir, heartbeatMs: 40 });
+    const mute = new TestClient(`ws://127.0.0.1:${server.port}/ws`, { autoPong: false });
+    const good = new TestClient(`ws://127.0.0.1:${server.port}/ws`);
+    await Promise.all([mute.opened(), good.opened()]);
+    const until = Date.now() + 3000;
+    while (server.droppedClients() === 0 && Date.now() < until) await sleep(10);
+    await sleep(150); // a few more pings: the answering client stays
+    expect(server.droppedClients()).toBe(1);
+    expect(server.clientCount()).toBe(1);
+    expect(await mute.closed()).toBe(1006);
+    expect(good.ws.readyState).toBe(WebSocket.OPEN);
+    good.ws.close();
+    await server.close();
+    fs.rmSync(tree.root, { recursive: true, force: true });
+  });
+});

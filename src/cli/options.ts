@@ -4,6 +4,8 @@
  */
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
+import { parseRange, type AnalysisOptions } from '../analysis/run';
+import type { Method } from '../analysis/analyzer';
 
 /** A commander parser for a positive (or, with positive = false, non-negative) finite number. */
 export function num(what: string, positive = true) {
@@ -36,4 +38,23 @@ export function addAnalysisOptions(cmd: Command): Command {
     .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
     .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
     .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'));
+}
+
+/** The analysis options as addAnalysisOptions parsed them (commander's option object), for analyze and serve. */
+export function analysisOptionsFrom(o: Record<string, unknown>): AnalysisOptions {
+  return {
+    calibration: (o.calibration as string) ?? null,
+    lampTemperature: (o.lampTemperature as number) ?? null,
+    lampSpectrum: (o.lampSpectrum as string) ?? null,
+    tungsten: !!o.tungsten,
+    background: (o.background as string) ?? null,
+    rows: (o.rows as string) ?? null,
+    roi: (o.roi as string[]) ?? [],
+    range: o.range ? parseRange(String(o.range)) : null,
+    method: (o.method as Method) ?? 'planck',
+    emissivity: (o.emissivity as string) ?? null,
+    gain: (o.gain as number) ?? null,
+    readNoise: (o.readNoise as number) ?? null,
+    saturation: (o.saturation as number) ?? null,
+  };
 }

@@ -4,10 +4,9 @@
  */
 import * as fs from 'fs';
 import { Command } from 'commander';
-import { addAnalysisOptions, num } from '../options';
+import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { InputFileError, UsageError } from '../../errors';
-import { analyzeFiles, parseRange, type AnalyzeOutput } from '../../analysis/run';
-import type { Method } from '../../analysis/analyzer';
+import { analyzeFiles, type AnalyzeOutput } from '../../analysis/run';
 
 
 function fmt(x: number | null, digits: number): string { return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits); }
@@ -98,27 +97,14 @@ Flags per frame (the frame is always kept): saturated, cosmic (spike pixels mask
 total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-failed.`)
     .action(async (shots: string[], o: Record<string, unknown>) => {
       if (o.json && o.out) throw new UsageError('give either --json or --out, not both');
-      const range = o.range ? parseRange(String(o.range)) : null;
-      const method = String(o.method) as Method;
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const cliProgress = process.stderr.isTTY ? require('cli-progress') as typeof import('cli-progress') : null;
       let bar: import('cli-progress').SingleBar | null = null;
       const out = await analyzeFiles({
+        ...analysisOptionsFrom(o),
         shots,
-        calibration: (o.calibration as string) ?? null,
-        lampTemperature: (o.lampTemperature as number) ?? null,
-        lampSpectrum: (o.lampSpectrum as string) ?? null,
-        tungsten: !!o.tungsten,
-        background: (o.background as string) ?? null,
         power: (o.power as string) ?? null,
         powerExpr: (o.powerExpr as string) ?? null,
-        rows: (o.rows as string) ?? null,
-        roi: (o.roi as string[]) ?? [],
-        range, method,
-        emissivity: (o.emissivity as string) ?? null,
-        gain: (o.gain as number) ?? null,
-        readNoise: (o.readNoise as number) ?? null,
-        saturation: (o.saturation as number) ?? null,
         chunkFrames: o.chunk as number,
         twoColor: o.twoColor !== false,
         onStart: (total) => {

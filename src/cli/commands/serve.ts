@@ -6,12 +6,10 @@
 import * as path from 'path';
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
-import { addAnalysisOptions, num } from '../options';
-import { parseRange } from '../../analysis/run';
-import type { Method } from '../../analysis/analyzer';
+import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { startServer, isLoopback } from '../../server';
 import { getEngine } from '../../physics';
-import { buildAnalyzer, checkAnalysisOptions, lazyAnalyzer, liveAnalyzer, type LiveAnalysisOptions } from '../../stream/analyzer';
+import { buildAnalyzer, checkAnalysisOptions, lazyAnalyzer, liveAnalyzer } from '../../stream/analyzer';
 import { createLivePipeline, type LivePipeline } from '../../stream/pipeline';
 import { replay } from '../../stream/replay';
 import { watch } from '../../stream/watch';
@@ -26,24 +24,6 @@ function port(v: string): number {
   const x = Number(v);
   if (!Number.isInteger(x) || x < 0 || x > 65535) throw new UsageError(`--port must be an integer 0–65535 (0 = any free port), got "${v}"`);
   return x;
-}
-
-export function analysisOptionsFrom(o: Record<string, unknown>): LiveAnalysisOptions {
-  return {
-    calibration: (o.calibration as string) ?? null,
-    lampTemperature: (o.lampTemperature as number) ?? null,
-    lampSpectrum: (o.lampSpectrum as string) ?? null,
-    tungsten: !!o.tungsten,
-    background: (o.background as string) ?? null,
-    rows: (o.rows as string) ?? null,
-    roi: (o.roi as string[]) ?? [],
-    range: o.range ? parseRange(String(o.range)) : null,
-    method: (o.method as Method) ?? 'planck',
-    emissivity: (o.emissivity as string) ?? null,
-    gain: (o.gain as number) ?? null,
-    readNoise: (o.readNoise as number) ?? null,
-    saturation: (o.saturation as number) ?? null,
-  };
 }
 
 export interface RunLiveOptions {

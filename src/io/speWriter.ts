@@ -9,6 +9,12 @@
  * never held in memory. The output is deterministic: same inputs → identical bytes (no clock is written unless
  * `absoluteTime` is given).
  *
+ * `SpeStreamWriter.checkpoint()` makes the file on disk a complete, valid SPE file of the frames appended so far
+ * (used by the live recorder, src/stream/recorder.ts): the frames appended since the last checkpoint are written
+ * over the previous XML footer, then a fresh footer and the header (frame count, footer offset) are written. After
+ * the first checkpoint, appended frames wait in memory (`bufferedBytes`) until the next checkpoint or finish(),
+ * so a crash or `kill -9` at any moment leaves the valid file of the last checkpoint.
+ *
  * Integer types round to the nearest integer and clip to the type's range; NaN is written as 0 for integer types.
  */
 import * as fs from 'fs';
@@ -38,6 +44,8 @@ export interface SpeWriteOptions {
   absoluteTime?: string;
   /** Free-text origin/comment written into the XML (escaped; any Unicode). */
   comment?: string;
+  /** Software named in the XML Origin (default 'pyrolive'). */
+  software?: string;
   /** Sensor geometry for SensorMapping/SensorInformation: region position on a larger sensor (default 0,0, same size). */
   sensor?: { x?: number; y?: number; width?: number; height?: number };
 }
@@ -59,21 +67,36 @@ function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Append frames, then finish() to write the XML footer and the final header. */
+/** Frames are written to disk in batches of about this many bytes (before the first checkpoint). */
+const WRITE_BATCH = 1 << 20;
+
+/**
+ * Append frames, then finish() to write the XML footer and the final header. checkpoint() at any time makes the
+ * file on disk a valid SPE file of the frames so far (see the file comment).
+ */
 export class SpeStreamWriter {
   readonly path: string;
   readonly width: number;
   readonly height: number;
   readonly dataType: SpeDataType;
   private fd: number | null;
+  /** frames appended */
   private frames = 0;
+  /** frames in the file's header and footer (at the last checkpoint) */
+  private written = 0;
+  private checkpointed = false;
   private readonly opts: SpeWriteOptions;
   private readonly pixelBytes: number;
   private readonly stride: number;
+  /** one frame, encoded (aligned scratch space, copied into `pending`) */
   private readonly buf: Buffer;
   private readonly withTimes: boolean;
   private readonly resolution: number;
+  /** file offset where the next frame goes (after the frames on disk: where the footer is, once written) */
   private pos = SPE_HEADER_SIZE;
+  /** encoded frames not yet on disk */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   constructor(path: string, opts: SpeWriteOptions) {
     const { width, height } = opts;
@@ -101,7 +124,11 @@ export class SpeStreamWriter {
     }
   }
 
+  /** Frames appended so far (on disk or buffered). */
   get frameCount(): number { return this.frames; }
+
+  /** Bytes of appended frames held in memory, not yet written (they reach the disk at the next checkpoint or finish). */
+  get bufferedBytes(): number { return this.pendingBytes; }
 
   /** Append one frame (width·height values, row-major); `time` in s is required when withFrameTimes. */
   append(frame: ArrayLike<number>, time?: number): void {
@@ -133,12 +160,7 @@ export class SpeStreamWriter {
         case 'float64': for (let k = 0; k < n; k++) b.writeDoubleLE(frame[k], 8 * k); break;
       }
     }
-    if (this.withTimes) {
-      if (time === undefined || !Number.isFinite(time)) throw new UsageError(`SPE writer: frame ${this.frames} needs a finite time stamp`);
-      b.writeBigInt64LE(BigInt(Math.round(time * this.resolution)), this.pixelBytes);
-    }
-    this.writeAt(b, this.stride);
-    this.frames++;
+    this.stampAndQueue(time);
   }
 
   /** Append raw little-endian pixel bytes of one frame (already in the file's data type). */
@@ -146,12 +168,29 @@ export class SpeStreamWriter {
     if (this.fd === null) throw new UsageError('SPE writer: append after finish');
     if (bytes.length !== this.pixelBytes) throw new UsageError(`SPE writer: raw frame of ${bytes.length} bytes, expected ${this.pixelBytes}`);
     this.buf.set(bytes, 0);
+    this.stampAndQueue(time);
+  }
+
+  /** Writes the time stamp after the pixels in `buf`, then queues a copy of the frame. */
+  private stampAndQueue(time: number | undefined): void {
     if (this.withTimes) {
       if (time === undefined || !Number.isFinite(time)) throw new UsageError(`SPE writer: frame ${this.frames} needs a finite time stamp`);
       this.buf.writeBigInt64LE(BigInt(Math.round(time * this.resolution)), this.pixelBytes);
     }
-    this.writeAt(this.buf, this.stride);
+    this.pending.push(Buffer.from(this.buf));
+    this.pendingBytes += this.stride;
     this.frames++;
+    // before the first checkpoint there is no valid file to keep: write through in batches; after it, frames wait
+    // for the next checkpoint (writing them now would overwrite the footer of the valid file on disk)
+    if (!this.checkpointed && this.pendingBytes >= WRITE_BATCH) this.writePending();
+  }
+
+  private writePending(): void {
+    if (this.pendingBytes === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writeAt(data, data.length);
   }
 
   private writeAt(b: Buffer, n: number): void {
@@ -160,17 +199,38 @@ export class SpeStreamWriter {
     this.pos += n;
   }
 
-  /** Write the XML footer and the final header; close the file. Returns the number of frames written. */
-  finish(): number {
+  /**
+   * Makes the file on disk a complete SPE file of every frame appended so far: the frames appended since the last
+   * checkpoint go over the previous footer, then a fresh footer and the header (frame count, footer offset).
+   * Does nothing before the first frame (the file is then only a blank header) or when nothing was appended since.
+   */
+  checkpoint(): void {
+    if (this.fd === null || this.frames === 0) return;
+    if (this.checkpointed && this.written === this.frames) return;
+    this.writePending();
+    this.written = this.frames;
+    const xmlOffset = this.pos;
+    const xml = Buffer.from(this.footer(), 'utf8');
+    let done = 0;
+    while (done < xml.length) done += fs.writeSync(this.fd, xml, done, xml.length - done, xmlOffset + done);
+    fs.ftruncateSync(this.fd, xmlOffset + xml.length);
+    fs.writeSync(this.fd, this.header(xmlOffset), 0, SPE_HEADER_SIZE, 0);
+    this.checkpointed = true;
+  }
+
+  /**
+   * Write the XML footer and the final header (a last checkpoint); close the file. Returns the number of frames
+   * written. `fsync: true` also flushes the file to the disk before closing. With no frame appended, the file is
+   * deleted and a UsageError thrown.
+   */
+  finish(options: { fsync?: boolean } = {}): number {
     if (this.fd === null) return this.frames;
     if (this.frames === 0) {
       this.abort();
       throw new UsageError(`SPE writer: no frames written to ${this.path}`);
     }
-    const xmlOffset = this.pos;
-    const xml = Buffer.from(this.footer(), 'utf8');
-    this.writeAt(xml, xml.length);
-    fs.writeSync(this.fd, this.header(xmlOffset), 0, SPE_HEADER_SIZE, 0);
+    this.checkpoint();
+    if (options.fsync) { try { fs.fsyncSync(this.fd); } catch { /* not supported here */ } }
     fs.closeSync(this.fd);
     this.fd = null;
     return this.frames;
@@ -178,6 +238,8 @@ export class SpeStreamWriter {
 
   /** Close and delete a partly written file. */
   abort(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
     if (this.fd !== null) {
       try { fs.closeSync(this.fd); } catch { /* ignore */ }
       this.fd = null;
@@ -196,7 +258,7 @@ export class SpeStreamWriter {
     h.writeInt16LE(SPE_TYPE_TO_CODE[this.dataType], SPE_OFFSETS.datatype);
     h.writeUInt16LE(Math.min(height, 65535), SPE_OFFSETS.ydim);
     h.writeBigUInt64LE(BigInt(xmlOffset), SPE_OFFSETS.xmlOffset);
-    h.writeInt32LE(Math.min(this.frames, 2147483647), SPE_OFFSETS.numFrames);
+    h.writeInt32LE(Math.min(this.written, 2147483647), SPE_OFFSETS.numFrames);
     h.writeFloatLE(3.0, SPE_OFFSETS.version);
     h.writeUInt16LE(0x5555, SPE_OFFSETS.lastValue);
     return h;
@@ -214,7 +276,7 @@ export class SpeStreamWriter {
     lines.push('<?xml version="1.0" encoding="utf-8"?>');
     lines.push('<SpeFormat version="3.0" xmlns="http://www.princetoninstruments.com/spe/2009">');
     lines.push('<DataFormat>');
-    lines.push(`<DataBlock type="Frame" version="3.0" count="${this.frames}" pixelFormat="${pf}" size="${this.pixelBytes}" ` +
+    lines.push(`<DataBlock type="Frame" version="3.0" count="${this.written}" pixelFormat="${pf}" size="${this.pixelBytes}" ` +
       `stride="${this.stride}"${this.withTimes ? ' metaFormat="1"' : ''} calibrations="1,2,3">`);
     lines.push(`<DataBlock type="Region" count="1" width="${width}" height="${height}" size="${this.pixelBytes}" ` +
       `stride="${this.pixelBytes}" calibrations="1,2,3" />`);
@@ -238,7 +300,7 @@ export class SpeStreamWriter {
     lines.push(`<SensorInformation id="2" orientation="Normal" width="${sw}" height="${sh}" />`);
     lines.push(`<SensorMapping id="3" x="${sx}" y="${sy}" width="${width}" height="${height}" xBinning="1" yBinning="1" />`);
     lines.push('</Calibrations>');
-    lines.push('<DataHistories><DataHistory><Origin software="pyrolive" company="pyrolive">');
+    lines.push(`<DataHistories><DataHistory><Origin software="${xmlEscape(o.software ?? 'pyrolive')}" company="pyrolive">`);
     lines.push('<Experiment xmlns="http://www.princetoninstruments.com/experiment/2009"><Devices><Cameras><Camera>');
     if (o.exposureTime !== undefined && o.exposureTime !== null && Number.isFinite(o.exposureTime)) {
       lines.push(`<ShutterTiming><ExposureTime type="Double">${String(o.exposureTime * 1000)}</ExposureTime></ShutterTiming>`);

@@ -75,6 +75,76 @@ describe('SPE 3.0 writer', () => {
     expect(Array.from(s.readRows(49, 0, 1)).slice(0, 3)).toEqual([49 + 49 + 20, 49 + 1 + 49 + 21, 49 + 2 + 49 + 22]);
   });
 
+  it('checkpoint(): the file on disk is a valid SPE of the frames so far after each one, and stays so while frames wait', () => {
+    const w = 5; const h = 3;
+    const stride = w * h * 2 + 8; // uint16 pixels + Int64 time stamp
+    const frameOf = (f: number) => Float64Array.from({ length: w * h }, (_, k) => (f * 1009 + k * 17) % 65536);
+    const timeOf = (f: number) => 0.25 + f * 0.020001; // µs ticks: 250000 + 20001·f
+    const file = P('ckpt.spe');
+    const sw = new SpeStreamWriter(file, { width: w, height: h, withFrameTimes: true, wavelength: [600, 601, 602, 603, 604], exposureTime: 0.02 });
+    const check = (n: number) => {
+      const s = openSpe(file);
+      expect([s.frames, s.width, s.height, s.dataType]).toEqual([n, w, h, 'uint16']);
+      expect(Array.from(s.frameTimes!)).toEqual(Array.from({ length: n }, (_, f) => (250000 + 20001 * f) / 1e6));
+      for (let f = 0; f < n; f++) expect(Array.from(s.readFrame(f))).toEqual(Array.from(frameOf(f)));
+      expect(Array.from(s.wavelength!)).toEqual([600, 601, 602, 603, 604]);
+      s.close();
+    };
+    let next = 0;
+    const add = (k: number) => { for (let i = 0; i < k; i++, next++) sw.append(frameOf(next), timeOf(next)); };
+    sw.checkpoint(); // no frame yet: nothing to write, the file is the blank header
+    expect(fs.statSync(file).size).toBe(4100);
+    add(1);
+    expect(sw.bufferedBytes).toBe(stride);
+    sw.checkpoint();
+    expect(sw.bufferedBytes).toBe(0);
+    check(1);
+    add(3);
+    expect(sw.bufferedBytes).toBe(3 * stride);
+    check(1); // appended frames are not on disk yet: the file is still the last checkpoint's
+    sw.checkpoint();
+    check(4);
+    const bytes = fs.readFileSync(file);
+    sw.checkpoint(); // nothing new: same bytes
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    add(5);
+    sw.checkpoint();
+    check(9);
+    add(2);
+    check(9);
+    expect(sw.frameCount).toBe(11);
+    expect(sw.finish({ fsync: true })).toBe(11);
+    check(11);
+    // the same frames written in one go give the same file
+    writeSpe(P('ckpt-once.spe'), { width: w, height: h, frames: Array.from({ length: 11 }, (_, f) => frameOf(f)),
+      frameTimes: Array.from({ length: 11 }, (_, f) => timeOf(f)), wavelength: [600, 601, 602, 603, 604], exposureTime: 0.02 });
+    expect(fs.readFileSync(file).equals(fs.readFileSync(P('ckpt-once.spe')))).toBe(true);
+  });
+
+  it('checkpoint() with frames larger than the write batch: written through before the first checkpoint, held after it', () => {
+    const w = 1000; const h = 600; // 1.2 MB per uint16 frame
+    const file = P('ckpt-big.spe');
+    const sw = new SpeStreamWriter(file, { width: w, height: h, withFrameTimes: true });
+    const frameOf = (f: number) => new Float64Array(w * h).fill(100 + f);
+    sw.append(frameOf(0), 0);
+    expect(sw.bufferedBytes).toBe(0); // no valid file to protect yet: on disk at once
+    expect(fs.statSync(file).size).toBe(4100 + w * h * 2 + 8);
+    sw.checkpoint();
+    sw.append(frameOf(1), 0.5);
+    expect(sw.bufferedBytes).toBe(w * h * 2 + 8);
+    let s = openSpe(file);
+    expect(s.frames).toBe(1);
+    expect(s.readFrame(0)[w * h - 1]).toBe(100);
+    s.close();
+    sw.checkpoint();
+    s = openSpe(file);
+    expect(s.frames).toBe(2);
+    expect(Array.from(s.frameTimes!)).toEqual([0, 0.5]);
+    expect(s.readFrame(1)[w * h - 1]).toBe(101);
+    s.close();
+    sw.finish();
+  });
+
   it('rejects inconsistent input', () => {
     expect(() => writeSpe(P('bad1.spe'), { width: 3, height: 1, frames: [new Float64Array(4)] })).toThrow(/4 values, expected 3/);
     expect(fs.existsSync(P('bad1.spe'))).toBe(false);

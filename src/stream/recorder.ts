@@ -19,6 +19,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FrameResult } from '../analysis/types';
+import { csvNumber as num, resultsCsvHeader, resultsCsvRois, resultsCsvRow } from '../analysis/resultsCsv';
 import type { LiveEvent } from '../server/protocol';
 import { InputFileError } from '../errors';
 import { SpeStreamWriter } from '../io/speWriter';
@@ -63,8 +64,6 @@ class AppendFile {
   }
   close(): void { this.flush(); try { fs.fsyncSync(this.fd); } catch { /* ignore */ } fs.closeSync(this.fd); }
 }
-
-function num(x: number | null | undefined): string { return x === null || x === undefined || !Number.isFinite(x) ? '' : String(x); }
 
 export interface RecorderOptions {
   /** Longest time data stay in memory before being written (ms, default 1000). */
@@ -171,14 +170,11 @@ export class Recorder {
 
   result(rec: RecordedFrame, r: FrameResult): void {
     if (!this.resultsFile) {
-      this.roiNames = r.rois ? Object.keys(r.rois) : [];
-      const head = ['index', 'time_s', 'power_W', 'temperature_K', 'temperatureError_K', 'chi2', 'flags'];
-      for (const n of this.roiNames) head.push(`${n}_temperature_K`, `${n}_temperatureError_K`);
-      this.resultsFile = new AppendFile(path.join(this.dir, 'results.csv'), head.join(','));
+      this.roiNames = resultsCsvRois(r);
+      this.resultsFile = new AppendFile(path.join(this.dir, 'results.csv'), resultsCsvHeader(this.roiNames));
     }
-    const row = [String(rec.index), num(rec.time), num(r.power), num(r.temperature), num(r.temperatureError), num(r.chi2), r.flags.join(';')];
-    for (const n of this.roiNames ?? []) row.push(num(r.rois?.[n]?.temperature), num(r.rois?.[n]?.temperatureError));
-    this.resultsFile.line(row.join(','));
+    // index and time of the recording (they only grow across runs), as in frames.spe
+    this.resultsFile.line(resultsCsvRow({ ...r, index: rec.index, time: rec.time }, this.roiNames ?? []));
   }
 
   event(e: LiveEvent): void {

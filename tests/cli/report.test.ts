@@ -7,6 +7,8 @@ import { BIN, ensureBuilt } from '../helpers/build';
 import { loadShot } from '../../src/cli/commands/report';
 import { InputFileError } from '../../src/errors';
 import { renderReport, summarize } from '../../src/report/html';
+import { formatResultsCsv } from '../../src/analysis/resultsCsv';
+import type { FrameResult } from '../../src/analysis/types';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-report-'));
 
@@ -75,6 +77,35 @@ describe('report data', () => {
     expect(shot.events).toHaveLength(1);
     expect(shot.events[0]).toMatchObject({ startPower: 24, endPower: 29.5, significance: 7.7 });
     expect(shot.engine).toBeNull();
+  });
+
+  it('reads back exactly what the shared results CSV writer (analyze --out, the recorder) writes, ROI columns and all', () => {
+    const roi = (temperature: number | null, temperatureError: number | null) => ({ temperature, temperatureError, chi2: 1, flags: [] });
+    const ex: FrameResult[] = [
+      { index: 0, time: 0, power: 1e-7, temperature: 2012.3456789012, temperatureError: 3.5, chi2: 0.98, flags: [], twoColor: null,
+        rois: { DS: roi(2000, 4), US: roi(2100.25, 5) } },
+      { index: 1, time: 0.1, power: 1e21, temperature: null, temperatureError: null, chi2: null, flags: ['weak', 'cosmic'], twoColor: null,
+        rois: { DS: roi(null, null), US: roi(1999, 6) } },
+      { index: 2, time: null, power: NaN, temperature: 1800, temperatureError: 2, chi2: 1.5, flags: ['saturated'], twoColor: null,
+        rois: { DS: roi(1790, 3), US: roi(1810, 3) } },
+    ];
+    const text = formatResultsCsv(ex);
+    // the documented format, written out by hand
+    expect(text).toBe([
+      'index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags,DS_temperature_K,DS_temperatureError_K,US_temperature_K,US_temperatureError_K',
+      '0,0,1e-7,2012.3456789012,3.5,0.98,,2000,4,2100.25,5',
+      '1,0.1,1e+21,,,,weak;cosmic,,,1999,6',
+      '2,,,1800,2,1.5,saturated,1790,3,1810,3',
+    ].join('\n') + '\n');
+    const d = path.join(tmp, 'rec-shared-format');
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, 'results.csv'), text);
+    const shot = loadShot(d);
+    expect(shot.frames).toEqual([
+      { index: 0, time: 0, power: 1e-7, temperature: 2012.3456789012, temperatureError: 3.5, chi2: 0.98, flags: [] },
+      { index: 1, time: 0.1, power: 1e21, temperature: null, temperatureError: null, chi2: null, flags: ['weak', 'cosmic'] },
+      { index: 2, time: null, power: null, temperature: 1800, temperatureError: 2, chi2: 1.5, flags: ['saturated'] },
+    ]);
   });
 
   it('renders a self-contained page with the summary, the plateau sentence and the events table', () => {

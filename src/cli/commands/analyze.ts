@@ -7,22 +7,13 @@ import { Command } from 'commander';
 import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { InputFileError, UsageError } from '../../errors';
 import { analyzeFiles, type AnalyzeOutput } from '../../analysis/run';
+import { formatResultsCsv } from '../../analysis/resultsCsv';
 
 
 function fmt(x: number | null, digits: number): string { return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits); }
-function csvNum(x: number | null): string { return x === null || !Number.isFinite(x) ? '' : String(x); }
-
+/** The results CSV of `--out` (format: src/analysis/resultsCsv.ts, shared with the live recorder and `report`). */
 export function toCsv(out: AnalyzeOutput): string {
-  const rois = out.frames.length && out.frames[0].rois ? Object.keys(out.frames[0].rois) : [];
-  const head = ['index', 'time_s', 'power_W', 'temperature_K', 'temperatureError_K', 'chi2', 'flags'];
-  for (const r of rois) head.push(`${r}_temperature_K`, `${r}_temperatureError_K`);
-  const lines = [head.join(',')];
-  for (const f of out.frames) {
-    const row = [String(f.index), csvNum(f.time), csvNum(f.power), csvNum(f.temperature), csvNum(f.temperatureError), csvNum(f.chi2), f.flags.join(';')];
-    for (const r of rois) row.push(csvNum(f.rois?.[r]?.temperature ?? null), csvNum(f.rois?.[r]?.temperatureError ?? null));
-    lines.push(row.join(','));
-  }
-  return lines.join('\n') + '\n';
+  return formatResultsCsv(out.frames);
 }
 
 /**

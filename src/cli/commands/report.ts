@@ -7,6 +7,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { InputFileError, UsageError } from '../../errors';
 import { renderReport, ReportEvent, ReportFrame, ShotData } from '../../report/html';
+import { RESULTS_CSV_COLUMNS, type ResultsCsvColumn } from '../../analysis/resultsCsv';
 
 const FLAGS = new Set(['saturated', 'cosmic', 'weak', 'corrupt', 'fit-failed']);
 
@@ -110,8 +111,6 @@ export function loadResultsJson(file: string): ShotData {
   return { source: file, engine: typeof d.engine === 'string' ? d.engine : null, frames, events: latestById(events) };
 }
 
-const CSV_COLUMNS = ['index', 'time_s', 'power_W', 'temperature_K', 'temperatureError_K', 'chi2', 'flags'] as const;
-
 export function loadRecording(dir: string): ShotData {
   const csv = path.join(dir, 'results.csv');
   let text: string;
@@ -123,10 +122,10 @@ export function loadRecording(dir: string): ShotData {
   }
   const lines = text.split(/\r?\n/);
   const header = (lines[0] ?? '').split(',').map((h) => h.trim());
-  const col: Record<string, number> = {};
-  for (const c of CSV_COLUMNS) {
+  const col = {} as Record<ResultsCsvColumn, number>;
+  for (const c of RESULTS_CSV_COLUMNS) {
     const j = header.indexOf(c);
-    if (j < 0) throw new InputFileError(csv, `header lacks column "${c}" (expected ${CSV_COLUMNS.join(',')})`);
+    if (j < 0) throw new InputFileError(csv, `header lacks column "${c}" (expected ${RESULTS_CSV_COLUMNS.join(',')})`);
     col[c] = j;
   }
   const frames: ReportFrame[] = [];
@@ -139,7 +138,7 @@ export function loadRecording(dir: string): ShotData {
       if (i === last || (i === last - 1 && !lines[last].trim())) break; // a torn last line: the recording was killed mid-write
       throw new InputFileError(csv, `line ${i + 1}: ${cells.length} fields, expected ${header.length}`);
     }
-    const num = (c: string): number | null => {
+    const num = (c: ResultsCsvColumn): number | null => {
       const s = cells[col[c]].trim();
       if (s === '') return null;
       const v = Number(s);

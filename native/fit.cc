@@ -78,7 +78,7 @@ inline Sums pass(size_t n, const double* wy, const double* w, const double* a, c
   double sA = 0, sB = 0, sA1 = 0, sB1 = 0, sA2 = 0, sB2 = 0, sB11 = 0;
   // exp first, in a loop of its own (a libm call clobbers every vector register: keep the sums out of it)
   for (size_t i = 0; i < n; i++) Lout[i] = std::exp(b[i] * invT);
-  // The sums may be vectorised (the pragma allows re-association of these reductions only; no -ffast-math):
+  // The sums may be vectorised (the pragma allows re-association of these reductions only; no fast-math flags in the build):
   // they then differ from the sequential TypeScript sums in the last bits, far below the parity tolerance.
 #pragma omp simd reduction(+ : sA, sB, sA1, sB1, sA2, sB2, sB11)
   for (size_t i = 0; i < n; i++) {

@@ -3,16 +3,11 @@
  * logbook — summary, temperature vs time, temperature vs laser power with the plateaus shaded, and the events.
  * Pure: data in, a string out (loading files is the CLI's job, src/cli/commands/report.ts).
  */
-import type { FrameFlag } from '../analysis/types';
+import type { FrameFlag, FrameResult } from '../analysis/types';
 import { renderSvgChart, type Point2, type SvgInterval } from './svg';
 
-export interface ReportFrame {
-  index: number;
-  time: number | null;
-  power: number | null;
-  temperature: number | null;
-  temperatureError: number | null;
-  chi2: number | null;
+/** The fields of a frame the report uses (from `analyze --json`, or a recording's results.csv). */
+export interface ReportFrame extends Pick<FrameResult, 'index' | 'time' | 'power' | 'temperature' | 'temperatureError' | 'chi2'> {
   flags: FrameFlag[] | string[];
 }
 

@@ -3,20 +3,11 @@
  * (src/server) and the dashboard (web/). Server → client messages are LiveMessage; client → server are
  * ClientMessage. Unknown or malformed client messages are ignored.
  */
-import type { FrameFlag } from '../analysis/types';
+import type { FrameFlag, FrameResult, RoiResult } from '../analysis/types';
 
-export interface FrameMessage {
-  index: number;
-  /** s since the start of the run. */
-  time: number | null;
-  power: number | null;
-  temperature: number | null;
-  temperatureError: number | null;
-  /** reduced χ² */
-  chi2: number | null;
-  flags: FrameFlag[];
-  twoColor: { mean: number; std: number } | null;
-  rois?: Record<string, { temperature: number | null; temperatureError: number | null }>;
+/** A fitted frame as the dashboard gets it: the analysis result (time in s since the start of the run). */
+export interface FrameMessage extends Omit<FrameResult, 'rois'> {
+  rois?: Record<string, Pick<RoiResult, 'temperature' | 'temperatureError'>>;
   /** ms from frame arrival in the pipeline to this message being handed to the server. */
   latencyMs: number;
 }

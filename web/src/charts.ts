@@ -88,29 +88,39 @@ function shadeSpans(u: uPlot, spans: Span[]): void {
 
 const points = (stroke: string, size = 3): uPlot.Series.Points => ({ show: true, size, stroke, fill: stroke, width: 0 });
 
+/** A legend value formatter: `—` where there is no value, else the number with `digits` decimals and its unit. */
+const valueIn = (digits: number, unit: string) => (_u: uPlot, v: number | null) => (v == null ? '—' : `${v.toFixed(digits)} ${unit}`);
+
+/** Temperature (K) against `xLabel`, with shaded power/time spans (plateaus): the time and power charts. */
+function shadedTemperatureChart(el: HTMLElement, owner: { spans: Span[] }, xLabel: string, series: uPlot.Series[], bands?: uPlot.Band[]): uPlot {
+  const s = sizeOf(el);
+  const u = new uPlot({
+    ...s,
+    height: s.height - 30,
+    scales: { x: { time: false }, K: { auto: true } },
+    legend: { show: true, live: true },
+    cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+    series,
+    ...(bands ? { bands } : {}),
+    axes: [axis(xLabel), axis('temperature (K)', { scale: 'K', size: 62 })],
+    hooks: { drawClear: [(u) => shadeSpans(u, owner.spans)] },
+  }, series.map(() => []) as unknown as uPlot.AlignedData, el);
+  autoSize(u, el, 30);
+  return u;
+}
+
 export class TimeChart {
   readonly u: uPlot;
   spans: Span[] = [];
   constructor(el: HTMLElement) {
-    const s = sizeOf(el);
-    this.u = new uPlot({
-      ...s,
-      height: s.height - 30,
-      scales: { x: { time: false }, K: { auto: true } },
-      legend: { show: true, live: true },
-      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      series: [
-        { label: 'time', value: (_u, v) => (v == null ? '—' : `${v.toFixed(3)} s`) },
-        { label: 'T', scale: 'K', stroke: COLORS.hot, width: 1.5, points: { show: false }, value: (_u, v) => (v == null ? '—' : `${v.toFixed(0)} K`) },
-        { label: 'T − σ', scale: 'K', stroke: 'transparent', points: { show: false }, value: (_u, v) => (v == null ? '—' : `${v.toFixed(0)} K`) },
-        { label: 'T + σ', scale: 'K', stroke: 'transparent', points: { show: false }, value: (_u, v) => (v == null ? '—' : `${v.toFixed(0)} K`) },
-        { label: 'flagged', scale: 'K', stroke: COLORS.flagged, width: 0, paths: () => null, points: points(COLORS.flagged, 5), value: (_u, v) => (v == null ? '—' : `${v.toFixed(0)} K`) },
-      ],
-      bands: [{ series: [3, 2], fill: COLORS.hotBand }],
-      axes: [axis('time (s)'), axis('temperature (K)', { scale: 'K', size: 62 })],
-      hooks: { drawClear: [(u) => shadeSpans(u, this.spans)] },
-    }, [[], [], [], [], []], el);
-    autoSize(this.u, el, 30);
+    const K = valueIn(0, 'K');
+    this.u = shadedTemperatureChart(el, this, 'time (s)', [
+      { label: 'time', value: valueIn(3, 's') },
+      { label: 'T', scale: 'K', stroke: COLORS.hot, width: 1.5, points: { show: false }, value: K },
+      { label: 'T − σ', scale: 'K', stroke: 'transparent', points: { show: false }, value: K },
+      { label: 'T + σ', scale: 'K', stroke: 'transparent', points: { show: false }, value: K },
+      { label: 'flagged', scale: 'K', stroke: COLORS.flagged, width: 0, paths: () => null, points: points(COLORS.flagged, 5), value: K },
+    ], [{ series: [3, 2], fill: COLORS.hotBand }]);
   }
 }
 
@@ -118,22 +128,12 @@ export class PowerChart {
   readonly u: uPlot;
   spans: Span[] = [];
   constructor(el: HTMLElement) {
-    const s = sizeOf(el);
-    this.u = new uPlot({
-      ...s,
-      height: s.height - 30,
-      scales: { x: { time: false }, K: { auto: true } },
-      legend: { show: true, live: true },
-      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      series: [
-        { label: 'power', value: (_u, v) => (v == null ? '—' : `${v.toFixed(2)} W`) },
-        { label: 'frames', scale: 'K', stroke: COLORS.hot, width: 0, paths: () => null, points: points('rgba(255,138,61,0.55)', 3), value: (_u, v) => (v == null ? '—' : `${v.toFixed(0)} K`) },
-        { label: 'mean per step', scale: 'K', stroke: COLORS.fit, width: 2, spanGaps: true, points: { show: false }, value: (_u, v) => (v == null ? '—' : `${v.toFixed(0)} K`) },
-      ],
-      axes: [axis('laser power (W)'), axis('temperature (K)', { scale: 'K', size: 62 })],
-      hooks: { drawClear: [(u) => shadeSpans(u, this.spans)] },
-    }, [[], [], []], el);
-    autoSize(this.u, el, 30);
+    const K = valueIn(0, 'K');
+    this.u = shadedTemperatureChart(el, this, 'laser power (W)', [
+      { label: 'power', value: valueIn(2, 'W') },
+      { label: 'frames', scale: 'K', stroke: COLORS.hot, width: 0, paths: () => null, points: points('rgba(255,138,61,0.55)', 3), value: K },
+      { label: 'mean per step', scale: 'K', stroke: COLORS.fit, width: 2, spanGaps: true, points: { show: false }, value: K },
+    ]);
   }
 }
 
@@ -162,7 +162,7 @@ export class SpectrumChart {
       legend: { show: false },
       cursor: { sync: { key: sync.key }, points: { size: 5 } },
       series: [
-        { label: 'λ', value: (_u, v) => (v == null ? '—' : `${v.toFixed(1)} nm`) },
+        { label: 'λ', value: valueIn(1, 'nm') },
         { label: 'measured', stroke: COLORS.data, width: 1, points: { show: false } },
         { label: 'Planck fit', stroke: COLORS.fit, width: 2, points: { show: false } },
       ],

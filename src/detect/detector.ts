@@ -292,7 +292,8 @@ export class SlopeChangeDetector {
     if (!fit) { this.streak = 0; this.streakSign = 0; return; }
     const z = fit.z;
     const sign = Math.sign(z);
-    if (Math.abs(z) >= o.threshold && (this.streak === 0 || sign === this.streakSign)) { this.streak++; this.streakSign = sign; } else if (Math.abs(z) >= o.threshold) { this.streak = 1; this.streakSign = sign; } else { this.streak = 0; this.streakSign = 0; }
+    // consecutive points above threshold with the same sign (streak and streakSign are reset together)
+    if (Math.abs(z) >= o.threshold) { this.streak = sign === this.streakSign ? this.streak + 1 : 1; this.streakSign = sign; } else { this.streak = 0; this.streakSign = 0; }
     this.trackStat(Math.abs(z));
     if (this.streak < o.confirmations) return;
     this.streak = 0; this.streakSign = 0;
@@ -325,8 +326,7 @@ export class SlopeChangeDetector {
     if (!substantial(fit.slopeBefore, fit.slopeAfter, o.minRelativeChange) ||
       !substantial(ref.slopeBefore, ref.slopeAfter, o.minRelativeChange)) return;
     const kx = ref.kappa;
-    let after = Infinity;
-    for (let i = 0; i < d.n; i++) if (d.x[i] > kx) after = Math.min(after, ord[i]);
+    let after = firstOrdinalBeyond(d, ord, kx);
     if (!Number.isFinite(after)) after = ord[d.n - 1];
     // change of dT/dP across the kink in time order
     // (from the line + hinge placement: the quadratic of the detection fit can absorb part of the bend and even
@@ -409,8 +409,7 @@ export class SlopeChangeDetector {
       if (!fit) continue;
       const dir = leg.direction === -1 ? -1 : 1;
       const e = this.evts.find((q) => q.id === k.eventId)!;
-      let after = Infinity;
-      for (let i = 0; i < d.n; i++) if (d.x[i] > fit.kappa) after = Math.min(after, ord[i]);
+      const after = firstOrdinalBeyond(d, ord, fit.kappa);
       if (!Number.isFinite(after)) continue;
       const moved = Math.abs(fit.kappa - k.x);
       k.x = fit.kappa; k.ordinalAfter = after;
@@ -517,4 +516,11 @@ function predictLineHinge(fit: HingeFit, x: number): number {
 /** Convenience factory. */
 export function createDetector(opts?: DetectorOptions): SlopeChangeDetector {
   return new SlopeChangeDetector(opts);
+}
+
+/** The earliest (in time order) of the points whose x lies beyond the kink at `kappa`; Infinity if none. */
+function firstOrdinalBeyond(d: { n: number; x: ArrayLike<number> }, ord: ArrayLike<number>, kappa: number): number {
+  let after = Infinity;
+  for (let i = 0; i < d.n; i++) if (d.x[i] > kappa) after = Math.min(after, ord[i]);
+  return after;
 }

@@ -214,21 +214,25 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
   }
   if (xmlOffset >= SPE_HEADER_SIZE && xmlOffset < fileLen) {
     const len = fileLen - xmlOffset;
-    if (len > MAX_XML_BYTES) {
+    // look at the first bytes before reading the rest: a 2.x file's spare bytes at 678 are often garbage that
+    // points into the data, and a garbage offset must not cost a read of (up to) the whole file
+    const probe = Buffer.alloc(Math.min(len, 64));
+    fs.readSync(fd, probe, 0, probe.length, xmlOffset);
+    let start = 0;
+    if (probe[0] === 0xef && probe[1] === 0xbb && probe[2] === 0xbf) start = 3; // UTF-8 BOM
+    while (start < probe.length && (probe[start] === 0x20 || probe[start] === 0x0a || probe[start] === 0x0d || probe[start] === 0x09)) start++;
+    const head = probe.subarray(start, start + 5).toString('latin1');
+    const looksXml = head === '<?xml' || head.startsWith('<Spe') || head.startsWith('<spe');
+    if (!looksXml) {
+      if (isV3) warnings.push(`XML footer offset ${xmlOffset} does not point at XML: used the legacy header instead`);
+    } else if (len > MAX_XML_BYTES) {
       if (isV3) fail(path, `XML footer of ${describeBytes(len)} is implausibly large (offset ${xmlOffset})`);
     } else {
       const buf = Buffer.alloc(len);
       const gotXml = fs.readSync(fd, buf, 0, len, xmlOffset);
       if (gotXml < len) fail(path, `could read only ${gotXml} of the ${len} XML footer bytes at offset ${xmlOffset}`);
-      let start = 0;
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3; // UTF-8 BOM
-      while (start < buf.length && (buf[start] === 0x20 || buf[start] === 0x0a || buf[start] === 0x0d || buf[start] === 0x09)) start++;
-      const head = buf.subarray(start, start + 5).toString('latin1');
-      if (head === '<?xml' || head.startsWith('<Spe') || head.startsWith('<spe')) {
-        xmlText = buf.subarray(start).toString('utf8').replace(/\0+$/, '');
-      } else if (isV3) {
-        warnings.push(`XML footer offset ${xmlOffset} does not point at XML: used the legacy header instead`);
-      }
+      // trailing NULs / padding after the document are dropped
+      xmlText = buf.subarray(start).toString('utf8').replace(/[\0\s]+$/, '');
     }
   } else if (isV3) {
     warnings.push(`XML footer offset ${xmlOffsetBig} is unusable: used the legacy header instead`);
@@ -255,7 +259,7 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
     geom = r.geom;
     regionCalibIds = r.calibIds[0];
     const cal = calibrationsOf(xmlRoot);
-    sensorMapping = findSensorMapping(cal, regionCalibIds);
+    sensorMapping = findSensorMapping(cal, regionCalibIds, 0, geom.regions.length);
     if (geom.regions.length > 1) stackRegions(geom, r.calibIds, cal, warnings);
   } else {
     geometrySource = 'header';
@@ -424,8 +428,8 @@ function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset
  */
 function stackRegions(geom: Geometry, calibIds: string[][], cal: XmlElement, warnings: string[]): void {
   const { regions } = geom;
-  const maps = calibIds.map((ids) => {
-    const el = findAll(cal, 'SensorMapping').find((e) => ids.includes((e.attrs.id ?? '').trim()));
+  const maps = calibIds.map((ids, k) => {
+    const el = sensorMappingEl(cal, ids, k, regions.length);
     return el ? `${el.attrs.x ?? 0}/${el.attrs.width ?? ''}/${el.attrs.xBinning ?? 1}` : null;
   });
   const sameWidth = regions.every((r) => r.width === regions[0].width);
@@ -450,10 +454,23 @@ function calibrationsOf(root: XmlElement): XmlElement {
   return top?.children.find((c) => c.name === 'Calibrations') ?? findFirst(root, 'Calibrations') ?? root;
 }
 
-function findSensorMapping(root: XmlElement, calibIds: string[]): SpeInfoSensorMapping | null {
-  const all = findAll(root, 'SensorMapping');
+/**
+ * The SensorMapping of region k: the one whose id the region's `calibrations` list names; else, when there is one
+ * SensorMapping per region (files whose Regions carry no `calibrations`), the k-th in document order, as
+ * Princeton Instruments' own sample reader pairs them; else the first (for region 0 only).
+ */
+function sensorMappingEl(cal: XmlElement, ids: string[], k: number, nRegions: number): XmlElement | null {
+  const all = findAll(cal, 'SensorMapping');
   if (all.length === 0) return null;
-  const el = all.find((e) => calibIds.includes((e.attrs.id ?? '').trim())) ?? all[0];
+  const byId = all.find((e) => ids.includes((e.attrs.id ?? '').trim()));
+  if (byId) return byId;
+  if (all.length === nRegions) return all[k];
+  return k === 0 ? all[0] : null;
+}
+
+function findSensorMapping(root: XmlElement, calibIds: string[], k: number, nRegions: number): SpeInfoSensorMapping | null {
+  const el = sensorMappingEl(root, calibIds, k, nRegions);
+  if (!el) return null;
   const x = parseIntAttr(el.attrs.x) ?? 0;
   const y = parseIntAttr(el.attrs.y) ?? 0;
   const width = parseIntAttr(el.attrs.width);
@@ -499,15 +516,16 @@ function wavelengthFromXml(root: XmlElement, calibIds: string[], width: number, 
 }
 
 function exposureFromXml(root: XmlElement): number | null {
-  // LightField: Experiment/Devices/Cameras/Camera/ShutterTiming/ExposureTime (ms); else any in Cameras; else any
-  const cameras = findFirst(root, 'Cameras');
-  const scope = cameras ?? root;
-  const candidates = findAll(scope, 'ShutterTiming').flatMap((st) => findAll(st, 'ExposureTime'));
-  candidates.push(...findAll(scope, 'ExposureTime'));
-  if (cameras) candidates.push(...findAll(root, 'ExposureTime'));
+  // LightField: Experiment/Devices/Cameras/Camera/ShutterTiming/ExposureTime, in ms. The Experiment also has a
+  // System/Cameras element (model, serial number) that may come first, so ShutterTiming is searched everywhere
+  // first; then any ExposureTime under a Cameras element; then any ExposureTime at all.
+  const candidates = findAll(root, 'ShutterTiming').flatMap((st) => findAll(st, 'ExposureTime'));
+  for (const cams of findAll(root, 'Cameras')) candidates.push(...findAll(cams, 'ExposureTime'));
+  candidates.push(...findAll(root, 'ExposureTime'));
   for (const e of candidates) {
-    const v = Number(deepText(e).trim());
-    if (deepText(e).trim() !== '' && Number.isFinite(v) && v >= 0) return v / 1000; // LightField: ms
+    const t = deepText(e).trim();
+    const v = Number(t);
+    if (t !== '' && Number.isFinite(v) && v >= 0) return v / 1000; // LightField: ms
   }
   return null;
 }

@@ -278,6 +278,71 @@ describe('SPE 3.0 (LightField): the XML footer is authoritative', () => {
   });
 });
 
+describe('layouts seen in real files (PI sample reader, imageio, LightField footers)', () => {
+  it('2.x: garbage in the spare bytes at 678 that point into the data is not taken for a footer', () => {
+    const w = 5; const h = 2;
+    // WinSpec leaves bytes 678-687 as spare: here they point at frame 1 of the data (not XML)
+    const p = writeFile('v2spare.spe', header({ xdim: w, ydim: h, frames: 2, version: 2.5, xmlOffset: 4100 + w * h * 2,
+      polyOrder: 1, coeffs: [500, 0.5] }), encode('uint16', frames(2, h, w)));
+    const s = openSpe(p);
+    expect([s.geometrySource, s.width, s.height, s.frames, s.xml]).toEqual(['header', w, h, 2, null]);
+    expect(s.warnings).toEqual([]); // a 2.x file says nothing about a footer: no warning either
+    expect(s.readFrame(1)[w + 4]).toBe(val(1, 1, 4));
+  });
+
+  it('3.0 footer with a BOM, CRLF line ends, a spe: prefix, attributes in any order and NUL padding after it', () => {
+    const w = 3;
+    const xml = '\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n' +
+      '<spe:SpeFormat xmlns:spe="http://www.princetoninstruments.com/spe/2009" version="3.0">\r\n' +
+      `  <spe:DataFormat>\r\n    <spe:DataBlock stride="${w * 2}" size="${w * 2}" pixelFormat="MonochromeSigned16" count="2" version="3.0" type="Frame">\r\n` +
+      `      <spe:DataBlock calibrations="1" height="1" width="${w}" type="Region" />\r\n    </spe:DataBlock>\r\n  </spe:DataFormat>\r\n` +
+      '  <spe:Calibrations>\r\n    <spe:WavelengthMapping id="1">\r\n      <spe:Wavelength xml:space="preserve">\r\n' +
+      '        601.5,602.5,603.5\r\n      </spe:Wavelength>\r\n    </spe:WavelengthMapping>\r\n  </spe:Calibrations>\r\n</spe:SpeFormat>\r\n';
+    const data = encode('int16', [-1, 2, -3, 4, -5, 6]);
+    const s = openSpe(v3File('bomcrlf.spe', { xdim: 99, ydim: 9, datatype: 3 }, data, xml + '\0'.repeat(37)));
+    expect([s.width, s.height, s.frames, s.dataType]).toEqual([w, 1, 2, 'int16']);
+    expect(Array.from(s.wavelength!)).toEqual([601.5, 602.5, 603.5]);
+    expect(Array.from(s.readFrame(1))).toEqual([4, -5, 6]);
+    expect(s.warnings).toEqual([]);
+  });
+
+  it('exposure: Devices/Cameras/Camera/ShutterTiming/ExposureTime (ms) even when System/Cameras comes first', () => {
+    const xml = xmlDoc('<DataFormat><DataBlock type="Frame" count="1" pixelFormat="MonochromeUnsigned16" size="4" stride="4">' +
+      '<DataBlock type="Region" width="2" height="1"/></DataBlock></DataFormat>' +
+      '<DataHistories><DataHistory><Origin><Experiment xmlns="http://www.princetoninstruments.com/experiment/2009">' +
+      '<System><Cameras><Camera model="PIXIS: 400BR eXcelon" serialNumber="X1"/></Cameras></System>' +
+      '<Devices><Cameras><Camera><Adc><Speed>2</Speed></Adc><ShutterTiming><Mode>Normal</Mode>' +
+      '<ExposureTime type="Double" relevance="True">12.5</ExposureTime></ShutterTiming></Camera></Cameras></Devices>' +
+      '</Experiment></Origin></DataHistory></DataHistories>');
+    const s = openSpe(v3File('expo.spe', { exposure: 7 }, encode('uint16', [1, 2]), xml));
+    expect(s.exposureTime).toBe(0.0125); // 12.5 ms, not the legacy header's 7 s
+  });
+
+  it('regions without calibrations ids: the k-th SensorMapping belongs to the k-th region', () => {
+    const w = 3; const sensorW = 12;
+    const wl = Array.from({ length: sensorW }, (_, i) => 800 + 2 * i);
+    const region = (rows: number) => `<DataBlock type="Region" width="${w}" height="${rows}" size="${w * rows * 2}" stride="${w * rows * 2}"/>`;
+    const mk = (xs: [number, number]) => xmlDoc(`<DataFormat><DataBlock type="Frame" count="1" pixelFormat="MonochromeUnsigned16" size="${w * 3 * 2}" stride="${w * 3 * 2}">` +
+      region(1) + region(2) + '</DataBlock></DataFormat>' +
+      `<Calibrations><WavelengthMapping id="1"><Wavelength>${wl.join(',')}</Wavelength></WavelengthMapping>` +
+      `<SensorInformation id="2" width="${sensorW}" height="50"/>` +
+      `<SensorMapping id="3" x="${xs[0]}" y="5" width="${w}" height="1" xBinning="1" yBinning="1"/>` +
+      `<SensorMapping id="4" x="${xs[1]}" y="30" width="${w}" height="2" xBinning="1" yBinning="1"/></Calibrations>`);
+    const data = encode('uint16', [1, 2, 3, 10, 20, 30, 40, 50, 60]);
+    // same columns (x = 4): stacked, 3 rows, wavelengths of sensor columns 4..6
+    const a = openSpe(v3File('regions-order-same.spe', {}, data, mk([4, 4])));
+    expect([a.width, a.height]).toEqual([w, 3]);
+    expect(Array.from(a.wavelength!)).toEqual([808, 810, 812]);
+    expect(Array.from(a.readRows(0, 0, 2))).toEqual([1 + 10 + 40, 2 + 20 + 50, 3 + 30 + 60]);
+    // different columns (x = 4 and x = 8): not stacked; region 0 exposed with ITS mapping
+    const b = openSpe(v3File('regions-order-diff.spe', {}, data, mk([4, 8])));
+    expect([b.width, b.height]).toEqual([w, 1]);
+    expect(b.sensorMapping!.x).toBe(4);
+    expect(Array.from(b.wavelength!)).toEqual([808, 810, 812]);
+    expect(b.warnings!.join(' ')).toMatch(/2 regions/);
+  });
+});
+
 describe('bad files: one-line InputFileError naming the file', () => {
   const good = () => header({ xdim: 4, ydim: 2, frames: 2 });
   const cases: [string, () => string, RegExp][] = [

@@ -2,7 +2,8 @@
  * One connected dashboard: a bounded send queue in front of a WebSocket.
  *
  * While the socket drains (ws.bufferedAmount below the high-water mark and nothing pending), each message is sent
- * at once (the broadcast's JSON is serialised once and shared). When the client falls behind, messages are
+ * at once (the broadcast's JSON is serialised once and shared; held messages keep it for their flush). When the
+ * client falls behind, messages are
  * coalesced instead of queued: only the latest spectrum and status are kept, frames are merged and capped to the
  * most recent `maxPendingFrames` (the display may be thinned, the recording never is), events are kept (an update
  * of an event replaces its pending earlier version), and a reset discards what it makes obsolete. Memory per
@@ -10,7 +11,7 @@
  * than `stallTimeoutMs`, or whose buffer passes `maxBufferedBytes`, is terminated.
  */
 import WebSocket from 'ws';
-import type { FrameMessage, LiveEvent, LiveMessage } from './protocol';
+import type { FrameMessage, LiveMessage } from './protocol';
 
 export interface ClientLimits {
   /** Send directly while ws.bufferedAmount is below this (bytes). */
@@ -52,12 +53,15 @@ export interface ClientStats {
 export class ClientChannel {
   readonly stats: ClientStats = { sent: 0, coalesced: 0, thinnedFrames: 0 };
   private pending = false;
-  private pendingHello: LiveMessage | null = null;
-  private pendingReset: LiveMessage | null = null;
-  private pendingEvents = new Map<string, LiveEvent>();
+  // Held messages keep their Outgoing, so what is flushed reuses the broadcast's JSON (built once for all clients).
+  private pendingHello: Outgoing | null = null;
+  private pendingReset: Outgoing | null = null;
+  private pendingEvents = new Map<string, Outgoing>();
   private pendingFrames: FrameMessage[] = [];
-  private pendingSpectrum: LiveMessage | null = null;
-  private pendingStatus: LiveMessage | null = null;
+  /** The one `frames` message whose frames are exactly `pendingFrames` (nothing merged or thinned), else null. */
+  private pendingFramesOut: Outgoing | null = null;
+  private pendingSpectrum: Outgoing | null = null;
+  private pendingStatus: Outgoing | null = null;
   private stalledSince: number | null = null;
   private closed = false;
   /** Answered the last keep-alive ping (set by the server's pong handler, cleared when it pings). */
@@ -81,7 +85,7 @@ export class ClientChannel {
       this.write(out.text);
       return;
     }
-    this.hold(out.message);
+    this.hold(out);
     this.check(Date.now());
   }
 
@@ -140,42 +144,47 @@ export class ClientChannel {
     this.pendingHello = this.pendingReset = this.pendingSpectrum = this.pendingStatus = null;
     this.pendingEvents.clear();
     this.pendingFrames = [];
+    this.pendingFramesOut = null;
   }
 
-  private hold(msg: LiveMessage): void {
+  private hold(out: Outgoing): void {
+    const msg = out.message;
     this.pending = true;
     this.stats.coalesced++;
     switch (msg.type) {
       case 'hello':
-        this.pendingHello = msg;
+        this.pendingHello = out;
         break;
       case 'reset':
         // everything before a reset is history the client is about to clear
-        this.pendingReset = msg;
+        this.pendingReset = out;
         this.pendingEvents.clear();
         this.stats.thinnedFrames += this.pendingFrames.length;
         this.pendingFrames = [];
+        this.pendingFramesOut = null;
         this.pendingSpectrum = null;
         break;
       case 'event':
         this.pendingEvents.delete(msg.event.id); // keep insertion order = order of the latest update
-        this.pendingEvents.set(msg.event.id, msg.event);
+        this.pendingEvents.set(msg.event.id, out);
         break;
       case 'frames': {
         const frames = this.pendingFrames;
+        this.pendingFramesOut = frames.length === 0 ? out : null;
         for (const f of msg.frames) frames.push(f);
         const excess = frames.length - this.limits.maxPendingFrames;
         if (excess > 0) {
           frames.splice(0, excess);
           this.stats.thinnedFrames += excess;
+          this.pendingFramesOut = null;
         }
         break;
       }
       case 'spectrum':
-        this.pendingSpectrum = msg;
+        this.pendingSpectrum = out;
         break;
       case 'status':
-        this.pendingStatus = msg;
+        this.pendingStatus = out;
         break;
       default:
         break; // unknown message kinds from a newer pipeline are not worth holding for a slow client
@@ -183,18 +192,22 @@ export class ClientChannel {
   }
 
   private flush(): void {
-    const out: LiveMessage[] = [];
+    const out: Outgoing[] = [];
     if (this.pendingHello) out.push(this.pendingHello);
     if (this.pendingReset) out.push(this.pendingReset);
     const frames = this.pendingFrames;
-    for (let i = 0; i < frames.length; i += this.limits.maxFramesPerMessage) {
-      out.push({ type: 'frames', frames: frames.slice(i, i + this.limits.maxFramesPerMessage) });
+    const max = this.limits.maxFramesPerMessage;
+    if (this.pendingFramesOut && frames.length > 0 && frames.length <= max) {
+      out.push(this.pendingFramesOut); // one message held as it came: its broadcast text is still right
+    } else {
+      // merged frames are a new message: serialised here, once, for this client only
+      for (let i = 0; i < frames.length; i += max) out.push(new Outgoing({ type: 'frames', frames: frames.slice(i, i + max) }));
     }
     // events after the frames they refer to, so the client can place them on its curves
-    for (const event of this.pendingEvents.values()) out.push({ type: 'event', event });
+    for (const e of this.pendingEvents.values()) out.push(e);
     if (this.pendingSpectrum) out.push(this.pendingSpectrum);
     if (this.pendingStatus) out.push(this.pendingStatus);
     this.clear();
-    for (const m of out) this.write(JSON.stringify(m));
+    for (const m of out) this.write(m.text);
   }
 }

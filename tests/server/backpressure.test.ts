@@ -6,7 +6,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, RunningServer } from '../../src/server';
 import type { FrameMessage, LiveMessage } from '../../src/server/protocol';
 import { createFakeSource, FakeSource } from './fake-source';
@@ -160,6 +160,44 @@ describe('ClientChannel coalescing', () => {
     expect(ws.terminated).toBe(true);
     expect(dropped).toMatch(/stalled/);
     expect(ch.pendingSize).toBe(0);
+  });
+
+  it('a flush reuses the JSON built once for the broadcast; merged frames are serialised anew', () => {
+    const fast = new FakeWs();
+    const slow = new FakeWs();
+    const texts = (ws: FakeWs) => { const t: string[] = []; const send = ws.send.bind(ws); ws.send = (x: string) => { t.push(x); send(x); }; return t; };
+    const fastText = texts(fast);
+    const slowText = texts(slow);
+    const limits = { ...DEFAULT_LIMITS, highWaterMark: 100, maxFramesPerMessage: 4 };
+    const a = new ClientChannel(fast as any, limits, () => undefined);
+    const b = new ClientChannel(slow as any, limits, () => undefined);
+    slow.bufferedAmount = 500;
+    const broadcast = (m: LiveMessage) => { const out = new Outgoing(m); a.send(out); b.send(out); };
+    const spy = vi.spyOn(JSON, 'stringify');
+    try {
+      broadcast({ type: 'hello', version: '1', source: 's', range: null, rois: ['DS', 'US'] });
+      broadcast({ type: 'frames', frames: [f(1), f(2)] });
+      broadcast({ type: 'event', event: ev('a', null) });
+      broadcast({ type: 'spectrum', index: 2, wavelength: [1], radiance: [1], fit: [1], mask: [0] });
+      broadcast({ type: 'status', framesPerSecond: 1, latencyP50: 0, latencyP99: 0, frames: 2, flagged: {}, source: 's', running: true });
+      expect(spy).toHaveBeenCalledTimes(5); // once per message, by the fast client's send
+      slow.bufferedAmount = 0;
+      b.tick(Date.now());
+      expect(spy).toHaveBeenCalledTimes(5); // the flush built no JSON: one frames message held as it came
+      expect(slowText).toEqual(fastText);
+      expect(slowText.every((t, i) => t === fastText[i])).toBe(true);
+      // two held frames messages are merged into a new message: built once, for this client
+      slow.bufferedAmount = 500;
+      broadcast({ type: 'frames', frames: [f(3)] });
+      broadcast({ type: 'frames', frames: [f(4)] });
+      slow.bufferedAmount = 0;
+      spy.mockClear();
+      b.tick(Date.now());
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(slow.sent.at(-1)).toEqual({ type: 'frames', frames: [f(3), f(4)] });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('drops at once past the hard buffer cap', () => {

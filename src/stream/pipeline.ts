@@ -60,6 +60,15 @@ export interface LivePipeline extends LiveSource {
   counts(): { received: number; handedOff: number; events: number };
 }
 
+/** Whether two ROI name lists are equal (runs per frame: same reference first, no strings built). */
+function sameNames(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (a === b) return true;
+  const n = a?.length ?? 0;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a![i] !== b[i]) return false;
+  return true;
+}
+
 export function createLivePipeline(o: LivePipelineOptions): LivePipeline {
   const now = o.now ?? (() => performance.now());
   const warn = o.onWarning ?? (() => undefined);
@@ -232,7 +241,7 @@ export function createLivePipeline(o: LivePipelineOptions): LivePipeline {
       toDetector({ run, result: r.result });
       if (inFlight.get(run) === 0) { inFlight.delete(run); releaseResets(run + 1); }
       const a = o.analyzer;
-      if (hello.type === 'hello' && a.range !== undefined && (a.range !== hello.range || (a.rois ?? []).join() !== hello.rois.join())) {
+      if (hello.type === 'hello' && a.range !== undefined && (a.range !== hello.range || !sameNames(a.rois, hello.rois))) {
         publish({ type: 'hello', version: VERSION, source: o.sourceName, range: a.range ?? null, rois: a.rois ?? [] });
       }
     },

@@ -264,7 +264,7 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
   } else {
     geometrySource = 'header';
     const dataEnd = xmlText !== null ? xmlOffset : fileLen;
-    geom = geometryFromHeader(path, hdr, dataEnd, version);
+    geom = geometryFromHeader(path, hdr, dataEnd, version, warnings);
   }
 
   // ---- frames present ------------------------------------------------------------------------------
@@ -348,19 +348,29 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
 
 type SpeInfoSensorMapping = { x: number; y: number; width: number; height: number; xBinning: number; yBinning: number };
 
-function geometryFromHeader(path: string, hdr: Buffer, dataEnd: number, version: number): Geometry {
+function geometryFromHeader(path: string, hdr: Buffer, dataEnd: number, version: number, warnings: string[]): Geometry {
   const code = hdr.readInt16LE(SPE_OFFSETS.datatype);
   const dataType = SPE_TYPE_CODES[code];
   const vtxt = Number.isFinite(version) ? `version ${version}` : 'no version';
   if (!dataType) fail(path, `not an SPE file or corrupt header: unknown data type code ${code} at offset 108 (${vtxt})`);
   const width = hdr.readUInt16LE(SPE_OFFSETS.xdim);
   const height = hdr.readUInt16LE(SPE_OFFSETS.ydim);
-  const frames = hdr.readInt32LE(SPE_OFFSETS.numFrames);
+  let frames = hdr.readInt32LE(SPE_OFFSETS.numFrames);
   if (width === 0) fail(path, 'header says zero width (xdim = 0 at offset 42)');
   if (height === 0) fail(path, 'header says zero height (ydim = 0 at offset 656)');
-  if (frames <= 0) fail(path, `header says ${frames} frames (NumFrames at offset 1446)`);
   const bpp = BYTES_PER_PIXEL[dataType];
   const size = width * height * bpp;
+  if (frames <= 0) {
+    // early WinSpec/WinView files leave NumFrames at 0 (the count was kept in lnoscan at 664): take the count
+    // from the data length when it is a whole number of frames, else refuse
+    const avail = dataEnd - SPE_HEADER_SIZE;
+    if (frames === 0 && avail >= size && avail % size === 0) {
+      frames = avail / size;
+      warnings.push(`header says 0 frames (NumFrames at offset 1446): ${frames} frame(s) taken from the data length`);
+    } else {
+      fail(path, `header says ${frames} frames (NumFrames at offset 1446)`);
+    }
+  }
   return { width, height, frames, dataType, frameSize: size, frameBlockSize: size, stride: size, dataEnd,
     regions: [{ width, height, size }] };
 }

@@ -290,6 +290,17 @@ describe('layouts seen in real files (PI sample reader, imageio, LightField foot
     expect(s.readFrame(1)[w + 4]).toBe(val(1, 1, 4));
   });
 
+  it('early WinSpec files with NumFrames 0: the count comes from the data length when it is whole frames', () => {
+    const w = 4; const h = 1;
+    const s = openSpe(writeFile('v1zero.spe', header({ xdim: w, ydim: h, frames: 0, version: 1.6 }), encode('uint16', frames(3, h, w))));
+    expect(s.frames).toBe(3);
+    expect(s.warnings!.join(' ')).toMatch(/0 frames.*3 frame\(s\) taken from the data length/);
+    expect(s.readFrame(2)[3]).toBe(val(2, 0, 3));
+    // not a whole number of frames, or a negative count: refused
+    expect(() => openSpe(writeFile('v1zero-odd.spe', header({ xdim: w, ydim: h, frames: 0 }), Buffer.alloc(w * 2 * 2 + 3)))).toThrow(/0 frames/);
+    expect(() => openSpe(writeFile('v1neg.spe', header({ xdim: w, ydim: h, frames: -2 }), Buffer.alloc(w * 2 * 2)))).toThrow(/-2 frames/);
+  });
+
   it('3.0 footer with a BOM, CRLF line ends, a spe: prefix, attributes in any order and NUL padding after it', () => {
     const w = 3;
     const xml = '\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n' +

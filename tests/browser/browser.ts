@@ -79,3 +79,43 @@ export async function temperatureNumber(page: Page): Promise<number> {
   const t = (await page.textContent('[data-testid="temperature"]')) ?? '';
   return Number(t.trim());
 }
+
+/** Colour classes told apart on the dark charts: the main series (orange) and the second ROI's (violet). */
+export type Ink = 'orange' | 'violet';
+
+/**
+ * Pixels of a chart's canvases in one colour class (also where translucent points blend with the background):
+ * how many, and their mean height in CSS pixels from the top of the canvas (smaller = higher temperature).
+ */
+export async function canvasInk(page: Page, testId: string, ink: Ink): Promise<{ count: number; meanY: number }> {
+  return page.evaluate(([id, kind]) => {
+    const isInk = (r: number, g: number, b: number) => (kind === 'orange'
+      ? r >= 200 && g >= 100 && g <= 170 && b <= 100
+      : b >= 100 && b - g >= 40 && r - g >= 10 && r < b);
+    let count = 0;
+    let sumY = 0;
+    for (const c of Array.from(document.querySelectorAll(`[data-testid="${id}"] canvas`)) as HTMLCanvasElement[]) {
+      if (!c.width || !c.height) continue;
+      // read a copy, so the chart's own canvas is never read back (chromium would warn on the console)
+      const copy = document.createElement('canvas');
+      copy.width = c.width;
+      copy.height = c.height;
+      const ctx = copy.getContext('2d', { willReadFrequently: true });
+      if (!ctx) continue;
+      ctx.drawImage(c, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const scale = c.height / c.getBoundingClientRect().height;
+      for (let i = 0; i < d.length; i += 4) {
+        if (!isInk(d[i], d[i + 1], d[i + 2])) continue;
+        count++;
+        sumY += Math.floor(i / 4 / c.width) / scale;
+      }
+    }
+    return { count, meanY: count ? sumY / count : NaN };
+  }, [testId, ink] as const);
+}
+
+/** The legend names of a chart's series, in order. */
+export async function legendLabels(page: Page, testId: string): Promise<string[]> {
+  return page.$$eval(`[data-testid="${testId}"] .u-legend .u-series .u-label`, (els) => els.map((e) => e.textContent ?? ''));
+}

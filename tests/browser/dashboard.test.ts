@@ -8,7 +8,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, RunningServer } from '../../src/server';
 import { startFakeShot, FakeShot, trueTemperature, SHOT } from '../server/fake-source';
-import { ARTIFACTS, buildWeb, Browser, canvasColours, chromiumAvailable, openBrowser, temperatureNumber } from './browser';
+import { ARTIFACTS, buildWeb, Browser, canvasColours, canvasInk, chromiumAvailable, legendLabels, openBrowser, temperatureNumber } from './browser';
 
 const available = chromiumAvailable();
 
@@ -61,6 +61,11 @@ describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
       expect(colours.length, id).toBeGreaterThan(0);
       expect(Math.max(...colours), id).toBeGreaterThan(20);
     }
+    // a single ROI: the charts as they always were, no ROI series (and no ROI colour on them)
+    expect(await legendLabels(page, 'chart-time')).toEqual(['time', 'T', 'T − σ', 'T + σ', 'flagged']);
+    expect(await legendLabels(page, 'chart-power')).toEqual(['power', 'frames', 'mean per step']);
+    expect((await canvasInk(page, 'chart-time', 'violet')).count).toBe(0);
+    expect((await canvasInk(page, 'chart-power', 'violet')).count).toBe(0);
     // status bar filled from the status messages
     expect(Number(await page.textContent('#fps'))).toBeGreaterThan(100);
     expect(await page.textContent('#latency')).toMatch(/ms$/);
@@ -85,5 +90,53 @@ describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
     // only the expected complaints while the server was away (failed WebSocket connections), nothing else
     const other = browser.problems.filter((p) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(p));
     expect(other).toEqual([]);
+  });
+});
+
+describe.skipIf(!available)('dashboard in chromium, double-sided heating (two ROIs)', () => {
+  let shot: FakeShot;
+  let server: RunningServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    buildWeb();
+    // the upstream side (US) runs 150 K hotter than the downstream one (DS, the top-level temperature)
+    shot = startFakeShot({ rate: 500, wattsPerSecond: 10, loop: false, seed: 5, rois: ['DS', 'US'], roiOffset: 150 });
+    server = await startServer({ port: 0, source: shot.source });
+    browser = await openBrowser(server.url.replace(/\/$/, ''));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await shot?.stop();
+  });
+
+  it('draws one temperature series per ROI on the time and power charts, named after the ROIs', async () => {
+    const { page } = browser;
+    await page.goto(server.url);
+    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''));
+    // the main series stays the first ROI; the second gets its own series after the fixed ones
+    expect(await legendLabels(page, 'chart-time')).toEqual(['time', 'DS', 'DS − σ', 'DS + σ', 'flagged', 'US']);
+    expect(await legendLabels(page, 'chart-power')).toEqual(['power', 'DS', 'DS mean per step', 'US']);
+    await page.waitForTimeout(1500); // ~15 W of the ramp
+    const rois = (await page.textContent('[data-testid="rois"]')) ?? '';
+    expect(rois).toMatch(/DS \d+ ± \d+ K/);
+    expect(rois).toMatch(/US \d+ ± \d+ K/);
+    for (const id of ['chart-time', 'chart-power']) {
+      const main = await canvasInk(page, id, 'orange');
+      const us = await canvasInk(page, id, 'violet');
+      expect(main.count, id).toBeGreaterThan(50);
+      expect(us.count, id).toBeGreaterThan(50);
+      // drawn where its values are: 150 K hotter, so higher on the chart on average
+      expect(us.meanY, id).toBeLessThan(main.meanY);
+    }
+    // the numbers wear their series' colours
+    const colours = await page.$$eval('[data-testid="rois"] b', (bs) => bs.map((b) => [b.textContent, getComputedStyle(b).color]));
+    expect(colours).toEqual([['DS', 'rgb(255, 138, 61)'], ['US', 'rgb(183, 148, 255)']]);
+
+    await page.waitForFunction(() => /→ 29\.0 W/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''), null, { timeout: 20_000 });
+    await page.waitForTimeout(300);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-two-rois.png') });
+    expect(browser.problems).toEqual([]);
   });
 });

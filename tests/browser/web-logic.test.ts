@@ -50,6 +50,48 @@ describe('History', () => {
   });
 });
 
+describe('History with several ROIs (double-sided heating)', () => {
+  const two = (index: number, us: number | null, extra: Partial<FrameMessage> = {}) => frame(index, {
+    rois: { DS: { temperature: 2000 + index, temperatureError: 5 }, US: { temperature: us, temperatureError: us === null ? null : 5 } }, ...extra,
+  });
+
+  it('keeps a column per further ROI, NaN where that ROI had no temperature, aligned through thinning', () => {
+    const cap = 1000;
+    const h = new History(cap);
+    h.push(two(0, 5000)); // before the ROIs are known: no column yet
+    h.setRois(['US']);
+    expect(h.roiNames).toEqual(['US']);
+    expect(Number.isNaN(h.roiTemperature[0][0])).toBe(true); // the frame held before is NaN, not 0
+    const total = 5000;
+    for (let i = 1; i < total; i++) h.push(two(i, i % 7 === 0 ? null : 3000 + 2 * i));
+    h.push(frame(total)); // a frame without `rois`
+    expect(h.length).toBeLessThanOrEqual(cap);
+    for (let i = 1; i < h.length - 1; i++) {
+      const idx = h.index[i];
+      const us = h.roiTemperature[0][i];
+      if (idx % 7 === 0) expect(Number.isNaN(us), `frame ${idx}`).toBe(true);
+      else expect(us, `frame ${idx}`).toBe(3000 + 2 * idx);
+      expect(h.temperature[i]).toBe(2000 + idx);
+    }
+    expect(Number.isNaN(h.roiTemperature[0][h.length - 1])).toBe(true);
+  });
+
+  it('setRois keeps the columns of names it keeps, and bumps the version only on a change', () => {
+    const h = new History(10);
+    h.setRois(['US']);
+    h.push(two(1, 3333));
+    const v = h.version;
+    h.setRois(['US']);
+    expect(h.version).toBe(v);
+    h.setRois(['B', 'US']);
+    expect(h.version).toBe(v + 1);
+    expect(h.roiTemperature[1][0]).toBe(3333);
+    expect(Number.isNaN(h.roiTemperature[0][0])).toBe(true);
+    h.setRois([]);
+    expect(h.roiTemperature).toEqual([]);
+  });
+});
+
 describe('event text', () => {
   const e: LiveEvent = { id: 'x', kind: 'plateau', startPower: 24.06, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 812,
     slopeBefore: 84.6, slopeAfter: 5.2, temperature: 3119.6, significance: 7.46 };

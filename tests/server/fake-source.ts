@@ -63,6 +63,14 @@ export interface ShotOptions {
   pixels?: number;
   /** Start over at maxPower (with a reset message). Default true. */
   loop?: boolean;
+  /**
+   * Double-sided heating: ROI names (e.g. ['DS', 'US']). The hello lists them and each frame carries their
+   * temperatures: the first is the top-level one, each further ROI runs `roiOffset` K hotter per position
+   * with its own noise. Default: none (a single ROI, no `rois` in the frames).
+   */
+  rois?: string[];
+  /** K added per ROI position (default 150). */
+  roiOffset?: number;
 }
 
 export interface FakeShot {
@@ -82,7 +90,9 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
   const wl = defaultWavelengths(opts.pixels ?? 1340);
   const resp = defaultResponse(wl);
   const range: [number, number] = [570, 830];
-  const hello: LiveMessage = { type: 'hello', version: '0.1.0', source: 'fake simulated shot', range, rois: [] };
+  const roiNames = opts.rois ?? [];
+  const roiOffset = opts.roiOffset ?? 150;
+  const hello: LiveMessage = { type: 'hello', version: '0.1.0', source: 'fake simulated shot', range, rois: roiNames.slice() };
 
   const recent: FrameMessage[] = [];
   const events = new Map<string, LiveEvent>();
@@ -152,15 +162,24 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
       for (const f of flags) flagged[f] = (flagged[f] ?? 0) + 1;
       const latencyMs = 0.3 + 0.4 * rng.uniform();
       latencies.push(latencyMs);
-      frames.push({
+      const temperature = failed ? null : tTrue + sigma * rng.normal();
+      const frame: FrameMessage = {
         index, time, power,
-        temperature: failed ? null : tTrue + sigma * rng.normal(),
+        temperature,
         temperatureError: failed ? null : sigma,
         chi2: failed ? null : 1 + 0.1 * rng.normal(),
         flags,
         twoColor: failed ? null : { mean: tTrue + 20 * rng.normal(), std: 40 + 10 * rng.uniform() },
         latencyMs,
-      });
+      };
+      if (roiNames.length > 1) {
+        frame.rois = {};
+        roiNames.forEach((name, k) => {
+          const t = k === 0 ? temperature : failed ? null : tTrue + k * roiOffset + sigma * rng.normal();
+          frame.rois![name] = { temperature: t, temperatureError: t === null ? null : sigma };
+        });
+      }
+      frames.push(frame);
       recentTimes.push(now);
       index++;
     }

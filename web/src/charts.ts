@@ -20,6 +20,18 @@ export const COLORS = {
   masked: 'rgba(255,255,255,0.045)',
 };
 
+/**
+ * Double-sided heating: the colours of the ROIs after the first (the first ROI is the main series, in `hot`),
+ * [line, translucent points]. At most 1 + ROI_COLORS.length ROIs get a series; every ROI's number is shown anyway.
+ */
+export const ROI_COLORS: [string, string][] = [
+  ['#b794ff', 'rgba(183,148,255,0.55)'], // violet
+  ['#6fdc8c', 'rgba(111,220,140,0.55)'], // green
+  ['#ff7eb6', 'rgba(255,126,182,0.55)'], // pink
+  ['#f1e05a', 'rgba(241,224,90,0.55)'], // yellow
+];
+export const MAX_ROI_SERIES = 1 + ROI_COLORS.length;
+
 const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
@@ -41,13 +53,14 @@ function sizeOf(el: HTMLElement): { width: number; height: number } {
   return { width: Math.max(200, Math.floor(r.width)), height: Math.max(120, Math.floor(r.height)) };
 }
 
-/** Keep a chart the size of its box. */
-function autoSize(u: uPlot, el: HTMLElement, legendPx = 0): void {
+/** Keep a chart the size of its box (until the returned observer is disconnected). */
+function autoSize(u: uPlot, el: HTMLElement, legendPx = 0): ResizeObserver {
   const ro = new ResizeObserver(() => {
     const s = sizeOf(el);
     u.setSize({ width: s.width, height: Math.max(100, s.height - legendPx) });
   });
   ro.observe(el);
+  return ro;
 }
 
 /** Plateau spans to shade, in the chart's x units. */
@@ -91,49 +104,111 @@ const points = (stroke: string, size = 3): uPlot.Series.Points => ({ show: true,
 /** A legend value formatter: `—` where there is no value, else the number with `digits` decimals and its unit. */
 const valueIn = (digits: number, unit: string) => (_u: uPlot, v: number | null) => (v == null ? '—' : `${v.toFixed(digits)} ${unit}`);
 
-/** Temperature (K) against `xLabel`, with shaded power/time spans (plateaus): the time and power charts. */
-function shadedTemperatureChart(el: HTMLElement, owner: { spans: Span[] }, xLabel: string, series: uPlot.Series[], bands?: uPlot.Band[]): uPlot {
-  const s = sizeOf(el);
-  const u = new uPlot({
-    ...s,
-    height: s.height - 30,
-    scales: { x: { time: false }, K: { auto: true } },
-    legend: { show: true, live: true },
-    cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-    series,
-    ...(bands ? { bands } : {}),
-    axes: [axis(xLabel), axis('temperature (K)', { scale: 'K', size: 62 })],
-    hooks: { drawClear: [(u) => shadeSpans(u, owner.spans)] },
-  }, series.map(() => []) as unknown as uPlot.AlignedData, el);
-  autoSize(u, el, 30);
-  return u;
-}
-
-export class TimeChart {
-  readonly u: uPlot;
+/**
+ * Temperature (K) against x, with shaded power/time spans (plateaus): the time and power charts. With several
+ * ROIs (double-sided heating) the first ROI is the main series, named after it, and each further ROI gets a
+ * series of its own after the fixed ones (setRois rebuilds the chart, which only happens when a `hello` names
+ * other ROIs).
+ */
+abstract class ShadedTemperatureChart {
+  u!: uPlot;
   spans: Span[] = [];
-  constructor(el: HTMLElement) {
-    const K = valueIn(0, 'K');
-    this.u = shadedTemperatureChart(el, this, 'time (s)', [
-      { label: 'time', value: valueIn(3, 's') },
-      { label: 'T', scale: 'K', stroke: COLORS.hot, width: 1.5, points: { show: false }, value: K },
-      { label: 'T − σ', scale: 'K', stroke: 'transparent', points: { show: false }, value: K },
-      { label: 'T + σ', scale: 'K', stroke: 'transparent', points: { show: false }, value: K },
-      { label: 'flagged', scale: 'K', stroke: COLORS.flagged, width: 0, paths: () => null, points: points(COLORS.flagged, 5), value: K },
-    ], [{ series: [3, 2], fill: COLORS.hotBand }]);
+  /** The ROIs drawn: [] with a single ROI, else the first (main series) and the further ones. */
+  rois: string[] = [];
+  private ro: ResizeObserver | null = null;
+
+  constructor(private readonly el: HTMLElement, private readonly xLabel: string) {
+    this.build();
+  }
+
+  /** The fixed series (x first); `main` is the legend name of the main temperature series. */
+  protected abstract fixedSeries(main: string): uPlot.Series[];
+  /** The series of a further ROI, in its colours. */
+  protected abstract roiSeries(name: string, colors: [string, string]): uPlot.Series;
+  protected bands(): uPlot.Band[] | undefined {
+    return undefined;
+  }
+
+  /** Shows a series per ROI (names beyond MAX_ROI_SERIES are left out); returns whether the chart changed. */
+  setRois(names: readonly string[]): boolean {
+    const shown = names.length >= 2 ? names.slice(0, MAX_ROI_SERIES) : [];
+    if (shown.length === this.rois.length && shown.every((n, k) => n === this.rois[k])) return false;
+    this.rois = shown;
+    this.ro?.disconnect();
+    this.u.destroy();
+    this.build();
+    return true;
+  }
+
+  private build(): void {
+    const series = [
+      ...this.fixedSeries(this.rois[0] ?? 'T'),
+      ...this.rois.slice(1).map((name, k) => this.roiSeries(name, ROI_COLORS[k])),
+    ];
+    const bands = this.bands();
+    const s = sizeOf(this.el);
+    this.u = new uPlot({
+      ...s,
+      height: s.height - 30,
+      scales: { x: { time: false }, K: { auto: true } },
+      legend: { show: true, live: true, ...(this.rois.length ? { markers: { fill: pointsMarker } } : {}) },
+      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+      series,
+      ...(bands ? { bands } : {}),
+      axes: [axis(this.xLabel), axis('temperature (K)', { scale: 'K', size: 62 })],
+      hooks: { drawClear: [(u) => shadeSpans(u, this.spans)] },
+    }, series.map(() => []) as unknown as uPlot.AlignedData, this.el);
+    this.ro = autoSize(this.u, this.el, 30);
   }
 }
 
-export class PowerChart {
-  readonly u: uPlot;
-  spans: Span[] = [];
+const kelvin = valueIn(0, 'K');
+
+/**
+ * Legend marker fill: a series drawn as points only (no line) shows its colour, so each ROI's points can be
+ * told by the legend (uPlot's own marker is an empty box for them). Used when ROI series are shown.
+ */
+const pointsMarker = (u: uPlot, i: number): string => {
+  const s = u.series[i];
+  if (s.width) return 'transparent';
+  const c = typeof s.stroke === 'function' ? s.stroke(u, i) : s.stroke; // the series colour, opaque
+  return typeof c === 'string' ? c : 'transparent';
+};
+
+export class TimeChart extends ShadedTemperatureChart {
   constructor(el: HTMLElement) {
-    const K = valueIn(0, 'K');
-    this.u = shadedTemperatureChart(el, this, 'laser power (W)', [
+    super(el, 'time (s)');
+  }
+  protected fixedSeries(main: string): uPlot.Series[] {
+    return [
+      { label: 'time', value: valueIn(3, 's') },
+      { label: main, scale: 'K', stroke: COLORS.hot, width: 1.5, points: { show: false }, value: kelvin },
+      { label: `${main} − σ`, scale: 'K', stroke: 'transparent', points: { show: false }, value: kelvin },
+      { label: `${main} + σ`, scale: 'K', stroke: 'transparent', points: { show: false }, value: kelvin },
+      { label: 'flagged', scale: 'K', stroke: COLORS.flagged, width: 0, paths: () => null, points: points(COLORS.flagged, 5), value: kelvin },
+    ];
+  }
+  protected roiSeries(name: string, [line]: [string, string]): uPlot.Series {
+    return { label: name, scale: 'K', stroke: line, width: 1.5, points: { show: false }, value: kelvin };
+  }
+  protected bands(): uPlot.Band[] {
+    return [{ series: [3, 2], fill: COLORS.hotBand }];
+  }
+}
+
+export class PowerChart extends ShadedTemperatureChart {
+  constructor(el: HTMLElement) {
+    super(el, 'laser power (W)');
+  }
+  protected fixedSeries(main: string): uPlot.Series[] {
+    return [
       { label: 'power', value: valueIn(2, 'W') },
-      { label: 'frames', scale: 'K', stroke: COLORS.hot, width: 0, paths: () => null, points: points('rgba(255,138,61,0.55)', 3), value: K },
-      { label: 'mean per step', scale: 'K', stroke: COLORS.fit, width: 2, spanGaps: true, points: { show: false }, value: K },
-    ]);
+      { label: main === 'T' ? 'frames' : main, scale: 'K', stroke: COLORS.hot, width: 0, paths: () => null, points: points('rgba(255,138,61,0.55)', 3), value: kelvin },
+      { label: main === 'T' ? 'mean per step' : `${main} mean per step`, scale: 'K', stroke: COLORS.fit, width: 2, spanGaps: true, points: { show: false }, value: kelvin },
+    ];
+  }
+  protected roiSeries(name: string, [line, dots]: [string, string]): uPlot.Series {
+    return { label: name, scale: 'K', stroke: line, width: 0, paths: () => null, points: points(dots, 3), value: kelvin };
   }
 }
 

@@ -19,6 +19,12 @@ export class History {
   readonly power: Float64Array;
   /** 1 when the frame carries a quality flag (cosmic, saturated ...). */
   readonly flagged: Uint8Array;
+  /**
+   * Double-sided (several ROIs): the names of the ROIs after the first (whose temperature is `temperature`), and
+   * one temperature column for each, NaN where that ROI had none. Empty with a single ROI. Set by setRois.
+   */
+  roiNames: string[] = [];
+  roiTemperature: Float64Array[] = [];
   /** Bumped on every change, so renderers know when to redraw. */
   version = 0;
 
@@ -30,6 +36,20 @@ export class History {
     this.sigma = new Float64Array(capacity);
     this.power = new Float64Array(capacity);
     this.flagged = new Uint8Array(capacity);
+  }
+
+  /**
+   * The ROIs to keep a temperature column for, beyond the first (e.g. ['US'] when the run has DS and US). Columns
+   * of names kept are kept; new ones start as NaN for the frames already held.
+   */
+  setRois(extra: readonly string[]): void {
+    if (extra.length === this.roiNames.length && extra.every((n, k) => n === this.roiNames[k])) return;
+    this.roiTemperature = extra.map((name) => {
+      const old = this.roiNames.indexOf(name);
+      return old >= 0 ? this.roiTemperature[old] : new Float64Array(this.capacity).fill(NaN);
+    });
+    this.roiNames = extra.slice();
+    this.version++;
   }
 
   clear(): void {
@@ -48,13 +68,18 @@ export class History {
     this.sigma[i] = f.temperatureError ?? 0;
     this.power[i] = f.power ?? NaN;
     this.flagged[i] = f.flags.length > 0 ? 1 : 0;
+    const names = this.roiNames;
+    for (let k = 0; k < names.length; k++) {
+      const t = f.rois?.[names[k]]?.temperature;
+      this.roiTemperature[k][i] = t !== null && t !== undefined && Number.isFinite(t) ? t : NaN;
+    }
     this.version++;
   }
 
   /** Keeps every second point of the older half. */
   private thinOlderHalf(): void {
     const half = this.length >> 1;
-    const cols = [this.index, this.time, this.temperature, this.sigma, this.power, this.flagged];
+    const cols = [this.index, this.time, this.temperature, this.sigma, this.power, this.flagged, ...this.roiTemperature];
     let w = 0;
     for (let r = 0; r < half; r += 2) {
       for (const a of cols) a[w] = a[r];

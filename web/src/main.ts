@@ -5,8 +5,9 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import type uPlot from 'uplot';
 import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/server/protocol';
-import { PowerChart, powerSpans, SpectrumChart, TimeChart, Span } from './charts';
+import { COLORS, MAX_ROI_SERIES, PowerChart, powerSpans, ROI_COLORS, SpectrumChart, TimeChart, Span } from './charts';
 import { connect, ConnState } from './connection';
 import { eventDetail, eventHeadline, flaggedSummary, fmt } from './format';
 import { History } from './history';
@@ -37,12 +38,19 @@ function onMessage(msg: LiveMessage): void {
   lastMessageAt = performance.now();
   switch (msg.type) {
     case 'hello':
+      roisSettled = false;
+      if (Array.isArray(msg.rois)) setRois(msg.rois);
       $('source').textContent = msg.source;
       $('source').title = `source: ${msg.source}${msg.range ? ` · fit range ${msg.range[0]}–${msg.range[1]} nm` : ''}`;
       break;
     case 'frames':
       if (!Array.isArray(msg.frames)) return;
       for (const f of msg.frames) {
+        if (!roisSettled && f.rois) {
+          // a source whose hello named no ROIs: take them from the first frame that carries them (once)
+          roisSettled = true;
+          if (history.roiNames.length === 0) setRois(Object.keys(f.rois));
+        }
         history.push(f);
         latest = f;
       }
@@ -71,6 +79,35 @@ function onMessage(msg: LiveMessage): void {
 const timeChart = new TimeChart($('chart-time'));
 const powerChart = new PowerChart($('chart-power'));
 const spectrumChart = new SpectrumChart($('chart-spectrum-main'), $('chart-spectrum-resid'));
+
+/** Set by a hello; until then the first frame carrying ROI temperatures may name them. */
+let roisSettled = false;
+/** ROI name → its colour on the charts (the first ROI is the main series); empty with a single ROI. */
+let roiColors = new Map<string, string>();
+
+/** Double-sided heating (≥ 2 ROIs): one temperature series per ROI on the time and power charts. */
+function setRois(names: readonly string[]): void {
+  const shown = names.length >= 2 ? names.slice(0, MAX_ROI_SERIES) : [];
+  if (shown.length) roisSettled = true;
+  history.setRois(shown.slice(1));
+  const changed = timeChart.setRois(shown);
+  if (powerChart.setRois(shown) || changed) {
+    drawnHistory = -1; // the rebuilt charts are empty: draw them at the next animation frame
+    drawnPower = -1;
+  }
+  roiColors = new Map(shown.map((n, k) => [n, k === 0 ? COLORS.hot : ROI_COLORS[k - 1][0]]));
+  $('rois').dataset.key = ''; // redraw the numbers with their colours
+}
+
+/** A history column as uPlot data: null (a gap, or no point) where the ROI had no temperature. */
+function gapsAtNaN(col: Float64Array, n: number, order?: number[]): (number | null)[] {
+  const out: (number | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = col[order ? order[i] : i];
+    out[i] = Number.isNaN(v) ? null : v;
+  }
+  return out;
+}
 
 let drawnHistory = -1;
 let drawnPower = -1;
@@ -103,7 +140,9 @@ function drawTime(): void {
     flagged[i] = history.flagged[i] ? t[i] : null;
   }
   timeChart.spans = timeSpans();
-  timeChart.u.setData([history.time.subarray(0, n), t, lo, hi, flagged]);
+  const data: uPlot.AlignedData[number][] = [history.time.subarray(0, n), t, lo, hi, flagged];
+  for (const col of history.roiTemperature.slice(0, timeChart.rois.length - 1)) data.push(gapsAtNaN(col, n));
+  timeChart.u.setData(data as uPlot.AlignedData);
 }
 
 function drawPower(): void {
@@ -128,7 +167,9 @@ function drawPower(): void {
   }
   ($('power-note') as HTMLElement).hidden = !(m === 0 && n > 0);
   powerChart.spans = powerSpans(events.values());
-  powerChart.u.setData([x, y, mean]);
+  const data: uPlot.AlignedData[number][] = [x, y, mean];
+  for (const col of history.roiTemperature.slice(0, powerChart.rois.length - 1)) data.push(gapsAtNaN(col, m, order));
+  powerChart.u.setData(data as uPlot.AlignedData);
 }
 
 function drawSpectrum(): void {
@@ -206,6 +247,8 @@ function drawText(now: number): void {
       const div = document.createElement('div');
       const b = document.createElement('b');
       b.textContent = name;
+      const colour = roiColors.get(name);
+      if (colour) b.style.color = colour;
       div.append(b, ` ${value}`);
       rois.appendChild(div);
     }

@@ -12,26 +12,33 @@ import { ARTIFACTS, buildWeb, Browser, canvasColours, canvasInk, chromiumAvailab
 
 const available = chromiumAvailable();
 
-describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
-  let shot: FakeShot;
-  let server: RunningServer;
-  let browser: Browser;
+/**
+ * A fake shot served by the real server and a browser allowed to talk to it, set up before the describe's tests
+ * and torn down after them. `server` may be replaced by a test (restart); teardown closes the current one.
+ */
+function fakeShotRig(options: Parameters<typeof startFakeShot>[0]) {
+  const rig = {} as { shot: FakeShot; server: RunningServer; browser: Browser };
   beforeAll(async () => {
     buildWeb();
-    // 500 frames/s, 10 W/s: the plateau (24–29 W) is announced at ~2.6 s and closed at ~3 s
-    shot = startFakeShot({ rate: 500, wattsPerSecond: 10, loop: false, seed: 3 });
-    server = await startServer({ port: 0, source: shot.source });
-    browser = await openBrowser(server.url.replace(/\/$/, ''));
+    rig.shot = startFakeShot(options);
+    rig.server = await startServer({ port: 0, source: rig.shot.source });
+    rig.browser = await openBrowser(rig.server.url.replace(/\/$/, ''));
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await shot?.stop();
+    await rig.browser?.close();
+    await rig.server?.close();
+    await rig.shot?.stop();
   });
+  return rig;
+}
+
+describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
+  // 500 frames/s, 10 W/s: the plateau (24–29 W) is announced at ~2.6 s and closed at ~3 s
+  const rig = fakeShotRig({ rate: 500, wattsPerSecond: 10, loop: false, seed: 3 });
 
   it('shows a moving temperature, three drawn charts and the plateau event, without console errors', async () => {
-    const { page } = browser;
-    await page.goto(server.url);
+    const { page } = rig.browser;
+    await page.goto(rig.server.url);
     await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''));
     const t1 = await temperatureNumber(page);
     await page.waitForTimeout(700);
@@ -74,45 +81,32 @@ describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
     await page.waitForTimeout(300);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png') });
-    expect(browser.problems).toEqual([]);
+    expect(rig.browser.problems).toEqual([]);
   });
 
   it('reconnects on its own when the server comes back', async () => {
-    const { page } = browser;
-    const port = server.port;
-    await server.close();
+    const { page } = rig.browser;
+    const port = rig.server.port;
+    await rig.server.close();
     await expect.poll(() => page.getAttribute('[data-testid="connection"]', 'data-state'), { timeout: 5000 }).toBe('closed');
     expect(await page.textContent('[data-testid="connection"]')).toMatch(/retry in/);
-    server = await startServer({ port, source: shot.source });
+    rig.server = await startServer({ port, source: rig.shot.source });
     await expect.poll(() => page.getAttribute('[data-testid="connection"]', 'data-state'), { timeout: 15_000 }).toBe('open');
     // the snapshot brought the event back after the reconnect cleared the page
     await page.waitForFunction(() => /plateau at/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''), null, { timeout: 5000 });
     // only the expected complaints while the server was away (failed WebSocket connections), nothing else
-    const other = browser.problems.filter((p) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(p));
+    const other = rig.browser.problems.filter((p) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(p));
     expect(other).toEqual([]);
   });
 });
 
 describe.skipIf(!available)('dashboard in chromium, double-sided heating (two ROIs)', () => {
-  let shot: FakeShot;
-  let server: RunningServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    buildWeb();
-    // the upstream side (US) runs 150 K hotter than the downstream one (DS, the top-level temperature)
-    shot = startFakeShot({ rate: 500, wattsPerSecond: 10, loop: false, seed: 5, rois: ['DS', 'US'], roiOffset: 150 });
-    server = await startServer({ port: 0, source: shot.source });
-    browser = await openBrowser(server.url.replace(/\/$/, ''));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await shot?.stop();
-  });
+  // the upstream side (US) runs 150 K hotter than the downstream one (DS, the top-level temperature)
+  const rig = fakeShotRig({ rate: 500, wattsPerSecond: 10, loop: false, seed: 5, rois: ['DS', 'US'], roiOffset: 150 });
 
   it('draws one temperature series per ROI on the time and power charts, named after the ROIs', async () => {
-    const { page } = browser;
-    await page.goto(server.url);
+    const { page } = rig.browser;
+    await page.goto(rig.server.url);
     await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''));
     // the main series stays the first ROI; the second gets its own series after the fixed ones
     expect(await legendLabels(page, 'chart-time')).toEqual(['time', 'DS', 'DS − σ', 'DS + σ', 'flagged', 'US']);
@@ -137,6 +131,6 @@ describe.skipIf(!available)('dashboard in chromium, double-sided heating (two RO
     await page.waitForTimeout(300);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-two-rois.png') });
-    expect(browser.problems).toEqual([]);
+    expect(rig.browser.problems).toEqual([]);
   });
 });

@@ -111,21 +111,22 @@ describe.skipIf(!available)('dashboard in chromium, double-sided heating (two RO
     // the main series stays the first ROI; the second gets its own series after the fixed ones
     expect(await legendLabels(page, 'chart-time')).toEqual(['time', 'DS', 'DS − σ', 'DS + σ', 'flagged', 'US']);
     expect(await legendLabels(page, 'chart-power')).toEqual(['power', 'DS', 'DS mean per step', 'US']);
-    await page.waitForTimeout(1500); // ~15 W of the ramp
-    const rois = (await page.textContent('[data-testid="rois"]')) ?? '';
-    expect(rois).toMatch(/DS \d+ ± \d+ K/);
-    expect(rois).toMatch(/US \d+ ± \d+ K/);
+    // wait on what the page shows: both ROI numbers painted, then enough of each series drawn
+    await page.waitForFunction(() => {
+      const text = document.querySelector('[data-testid="rois"]')?.textContent ?? '';
+      return /DS \d+ ± \d+ K/.test(text) && /US \d+ ± \d+ K/.test(text);
+    }, null, { timeout: 20_000 });
     for (const id of ['chart-time', 'chart-power']) {
+      await expect.poll(async () => (await canvasInk(page, id, 'orange')).count, { timeout: 20_000 }).toBeGreaterThan(50);
+      await expect.poll(async () => (await canvasInk(page, id, 'violet')).count, { timeout: 20_000 }).toBeGreaterThan(50);
       const main = await canvasInk(page, id, 'orange');
       const us = await canvasInk(page, id, 'violet');
-      expect(main.count, id).toBeGreaterThan(50);
-      expect(us.count, id).toBeGreaterThan(50);
       // drawn where its values are: 150 K hotter, so higher on the chart on average
       expect(us.meanY, id).toBeLessThan(main.meanY);
     }
-    // the numbers wear their series' colours
-    const colours = await page.$$eval('[data-testid="rois"] b', (bs) => bs.map((b) => [b.textContent, getComputedStyle(b).color]));
-    expect(colours).toEqual([['DS', 'rgb(255, 138, 61)'], ['US', 'rgb(183, 148, 255)']]);
+    // the numbers wear their series' colours (read once both are painted with their colour set)
+    const roiColours = () => page.$$eval('[data-testid="rois"] b', (bs) => bs.map((b) => [b.textContent, getComputedStyle(b).color]));
+    await expect.poll(roiColours, { timeout: 10_000 }).toEqual([['DS', 'rgb(255, 138, 61)'], ['US', 'rgb(183, 148, 255)']]);
 
     await page.waitForFunction(() => /→ 29\.0 W/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''), null, { timeout: 20_000 });
     await page.waitForTimeout(300);

@@ -9,28 +9,89 @@ export interface PowerLog {
   power: Float64Array;
 }
 
+/** The usable readings (finite key and power), sorted by key. */
+function usableReadings(log: PowerLog): { keys: Float64Array; powers: Float64Array } {
+  const order: number[] = [];
+  for (let i = 0; i < log.key.length; i++) {
+    if (Number.isFinite(log.key[i]) && Number.isFinite(log.power[i])) {
+      order.push(i);
+    }
+  }
+  order.sort((a, b) => log.key[a] - log.key[b]);
+  return { keys: Float64Array.from(order, (i) => log.key[i]), powers: Float64Array.from(order, (i) => log.power[i]) };
+}
+
+/** Median spacing of sorted keys (0 for fewer than two). */
+function medianSpacing(keys: Float64Array): number {
+  if (keys.length < 2) {
+    return 0;
+  }
+  const gaps = new Float64Array(keys.length - 1);
+  for (let i = 1; i < keys.length; i++) {
+    gaps[i - 1] = keys[i] - keys[i - 1];
+  }
+  gaps.sort();
+  const mid = gaps.length >> 1;
+  return gaps.length % 2 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
+}
+
+/**
+ * The span a log covers: from its first to its last usable reading, widened by one median reading interval on
+ * each side (a frame a little before the first reading still has that reading as its nearest). Null for a log
+ * without usable readings.
+ */
+export function powerLogSpan(log: PowerLog): [number, number] | null {
+  const { keys } = usableReadings(log);
+  if (keys.length === 0) {
+    return null;
+  }
+  const margin = medianSpacing(keys);
+  return [keys[0] - margin, keys[keys.length - 1] + margin];
+}
+
+/** Index of the first key ≥ t (keys.length when none). */
+function firstAtOrAfter(keys: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid] < t) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
 /**
  * Power for each frame: for a time log, the reading nearest in time to the frame's time (ties → the earlier
  * reading); for a frame-indexed log, the reading of that frame number, or of the nearest logged frame number
- * when the frame is not in the log. `at` holds frame times (time log) or frame indices (frame log); a frame
- * whose time is null/NaN gets NaN. Non-finite powers in the log are skipped. An empty log gives NaN everywhere.
+ * when the frame is not in the log. `at` holds frame times (time log) or frame indices (frame log). NaN for a
+ * frame whose time is null/NaN and for a frame outside the log's span (powerLogSpan): a log that stops early
+ * gives no power to later frames, never its last value held. Non-finite powers in the log are skipped. An empty
+ * log gives NaN everywhere.
  */
 export function pairPower(at: ArrayLike<number | null>, log: PowerLog): Float64Array {
-  const idx: number[] = [];
-  for (let i = 0; i < log.key.length; i++) if (Number.isFinite(log.key[i]) && Number.isFinite(log.power[i])) idx.push(i);
-  idx.sort((a, b) => log.key[a] - log.key[b]);
-  const k = Float64Array.from(idx, (i) => log.key[i]);
-  const p = Float64Array.from(idx, (i) => log.power[i]);
+  const { keys, powers } = usableReadings(log);
+  const margin = medianSpacing(keys);
   const out = new Float64Array(at.length);
   for (let f = 0; f < at.length; f++) {
     const t = at[f];
-    if (t === null || !Number.isFinite(t) || k.length === 0) { out[f] = NaN; continue; }
-    // binary search: first key ≥ t
-    let lo = 0; let hi = k.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (k[mid] < t) lo = mid + 1; else hi = mid; }
-    if (lo === 0) out[f] = p[0];
-    else if (lo === k.length) out[f] = p[k.length - 1];
-    else out[f] = (t - k[lo - 1] <= k[lo] - t) ? p[lo - 1] : p[lo];
+    const outside = keys.length === 0 || t === null || !Number.isFinite(t) ||
+      t < keys[0] - margin || t > keys[keys.length - 1] + margin;
+    if (outside) {
+      out[f] = NaN;
+      continue;
+    }
+    const lo = firstAtOrAfter(keys, t as number);
+    if (lo === 0) {
+      out[f] = powers[0];
+    } else if (lo === keys.length) {
+      out[f] = powers[keys.length - 1];
+    } else {
+      out[f] = (t as number) - keys[lo - 1] <= keys[lo] - (t as number) ? powers[lo - 1] : powers[lo];
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import { InputFileError } from '../errors';
+import { parseColumnHeader, toSI, type ColumnHeader } from './columns';
 
 export interface ParsedTable {
   /** Header names (from the header line), or null when the file has none. */
@@ -19,7 +20,16 @@ export interface ParsedTable {
 }
 
 export interface LampTable { wavelength: Float64Array; radiance: Float64Array }
-export interface PowerLog { kind: 'time' | 'frame'; key: Float64Array; power: Float64Array; names: [string, string] }
+export interface PowerLog {
+  kind: 'time' | 'frame';
+  /** Seconds (time log) or frame numbers (frame log), ascending. */
+  key: Float64Array;
+  /** Watts, or percent when `powerUnit` is '%'. */
+  power: Float64Array;
+  /** The header cells of the key and power columns (defaults when the log has no header). */
+  names: [string, string];
+  powerUnit: 'W' | '%';
+}
 export interface PlainSpectra { wavelength: Float64Array; columns: Float64Array[]; names: string[] }
 
 const SPLIT = /\s*[,;\t]\s*|\s+/;
@@ -39,50 +49,132 @@ function readText(path: string): string {
   return buf.toString('utf8').replace(/^\uFEFF/, '');
 }
 
+/** Whether a table's numbers use a decimal comma (then commas never separate cells). */
+interface TableDialect {
+  decimalComma: boolean;
+}
+
+const DECIMAL_COMMA_NUMBER = /^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$/;
+const DECIMAL_POINT_NUMBER = /^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$|^[-+]?\d+\.(?:[eE][-+]?\d+)?$/;
+/** Cell separators when commas are decimal marks. */
+const SPLIT_DECIMAL_COMMA = /\s*[;\t]\s*|\s+/;
+
+/** A line without its comment (`#` to the end) and surrounding blanks. */
+function stripComment(line: string): string {
+  const hash = line.indexOf('#');
+  return (hash >= 0 ? line.slice(0, hash) : line).trim();
+}
+
+function splitCells(line: string, dialect: TableDialect): string[] {
+  const parts = line.split(dialect.decimalComma ? SPLIT_DECIMAL_COMMA : SPLIT);
+  return parts.map((cell) => cell.replace(/^"(.*)"$/, '$1').trim());
+}
+
+/**
+ * Decimal commas: when the first data line separates its cells with `;`, tabs or blanks and holds a number with
+ * a comma (`500,00<TAB>38,710`, `0,5;12,3`, `0,5 12,3`). Refused with one line, as ambiguous: decimal points and
+ * decimal commas mixed, or a number like `1.234,5`.
+ */
+function detectDialect(dataLines: string[], file: string, firstLineNo: number): TableDialect {
+  const first = dataLines[0];
+  const otherSeparator = /[;\t]/.test(first) || /\S\s+\S/.test(first);
+  const tokens = first.split(SPLIT_DECIMAL_COMMA).filter((t) => t !== '');
+  const commaSeparated = !otherSeparator || tokens.some((t) => t.includes(',') && !DECIMAL_COMMA_NUMBER.test(t));
+  if (commaSeparated) {
+    return { decimalComma: false };
+  }
+  const dialect = { decimalComma: true };
+  let commas = 0;
+  let points = 0;
+  for (const line of dataLines) {
+    for (const cell of splitCells(line, dialect)) {
+      if (cell.includes(',') && cell.includes('.')) {
+        throw new InputFileError(file, `"${cell}" mixes a decimal point and a comma (thousands separator?): ambiguous, ` +
+          'write plain numbers');
+      }
+      if (DECIMAL_COMMA_NUMBER.test(cell)) {
+        commas++;
+      } else if (DECIMAL_POINT_NUMBER.test(cell)) {
+        points++;
+      }
+    }
+  }
+  if (commas > 0 && points > 0) {
+    throw new InputFileError(file, `from line ${firstLineNo}: some numbers have a decimal comma and others a decimal ` +
+      'point: ambiguous, use one decimal mark');
+  }
+  return { decimalComma: commas > 0 };
+}
+
+function parseCell(cell: string, dialect: TableDialect): number {
+  if (cell === '') {
+    return NaN;
+  }
+  return Number(dialect.decimalComma ? cell.replace(',', '.') : cell);
+}
+
 /** Parse table text. `file` names the source in error messages. */
 export function parseTable(text: string, file: string, minColumns = 2): ParsedTable {
   const rawLines = text.split(/\r\n|\r|\n/);
-  let header: string[] | null = null;
-  let ncol = -1;
-  const rows: number[][] = [];
-  const lines: number[] = [];
+  const content: { text: string; lineNo: number }[] = [];
   for (let ln = 0; ln < rawLines.length; ln++) {
-    let line = rawLines[ln];
-    const hash = line.indexOf('#');
-    if (hash >= 0) line = line.slice(0, hash);
-    line = line.trim();
-    if (line === '') continue;
-    const cells = line.split(SPLIT).map((c) => c.replace(/^"(.*)"$/, '$1').trim());
-    const nums = cells.map((c) => (c === '' ? NaN : Number(c)));
-    const numeric = nums.every((x) => Number.isFinite(x));
-    if (!numeric) {
-      if (rows.length === 0 && header === null) {
-        // header line: accept only if it has at least one non-numeric word
-        header = cells;
-        continue;
-      }
-      const bad = cells[nums.findIndex((x) => !Number.isFinite(x))];
-      throw new InputFileError(file, `line ${ln + 1}: "${bad}" is not a number`);
+    const line = stripComment(rawLines[ln]);
+    if (line !== '') {
+      content.push({ text: line, lineNo: ln + 1 });
     }
-    if (ncol < 0) {
-      ncol = cells.length;
-      if (ncol < minColumns) {
-        throw new InputFileError(file, `line ${ln + 1}: ${ncol} column(s), need at least ${minColumns}`);
-      }
-    } else if (cells.length !== ncol) {
-      throw new InputFileError(file, `line ${ln + 1}: ${cells.length} value(s), expected ${ncol} like the first data line`);
-    }
-    rows.push(nums);
-    lines.push(ln + 1);
   }
-  if (rows.length === 0) throw new InputFileError(file, header ? 'a header but no data lines' : 'no data lines (only comments or blank lines)');
+  if (content.length === 0) throw new InputFileError(file, 'no data lines (only comments or blank lines)');
+  // a first line with any cell that is not a number is the header
+  const looseCells = content[0].text.split(SPLIT).map((c) => c.replace(/^"(.*)"$/, '$1').trim());
+  const hasHeader = looseCells.some((c) => c !== '' && !Number.isFinite(Number(c.replace(',', '.'))));
+  const dataLines = hasHeader ? content.slice(1) : content;
+  if (dataLines.length === 0) throw new InputFileError(file, 'a header but no data lines');
+  const dialect = detectDialect(dataLines.map((l) => l.text), file, dataLines[0].lineNo);
+  let header: string[] | null = null;
+  if (hasHeader) {
+    // a header of a decimal-comma table is split like its lines when it has their separators
+    header = dialect.decimalComma && /[;\t]/.test(content[0].text) ? splitCells(content[0].text, dialect) : looseCells;
+  }
+  const rows = readRows(dataLines, dialect, file, minColumns);
+  const ncol = rows[0].length;
   if (header && header.length !== ncol) {
+    if (!dialect.decimalComma && header.length < ncol && ncol % header.length === 0) {
+      throw new InputFileError(file, `the header names ${header.length} column(s) but line ${dataLines[0].lineNo} has ${ncol} ` +
+        'comma-separated values: decimal commas? ambiguous, separate the columns with ";" or a tab');
+    }
     // tolerate a header with a different count only when it cannot be mapped: drop it
     header = header.length > ncol ? header.slice(0, ncol) : null;
   }
   const columns: Float64Array[] = [];
-  for (let c = 0; c < ncol; c++) columns.push(Float64Array.from(rows, (r) => r[c]));
-  return { header, columns, lines };
+  for (let c = 0; c < ncol; c++) {
+    columns.push(Float64Array.from(rows, (r) => r[c]));
+  }
+  return { header, columns, lines: dataLines.map((l) => l.lineNo) };
+}
+
+/** The numbers of every data line; all lines must have as many cells as the first. */
+function readRows(dataLines: { text: string; lineNo: number }[], dialect: TableDialect, file: string,
+  minColumns: number): number[][] {
+  const rows: number[][] = [];
+  let ncol = -1;
+  for (const { text, lineNo } of dataLines) {
+    const cells = splitCells(text, dialect);
+    const nums = cells.map((c) => parseCell(c, dialect));
+    const badIndex = nums.findIndex((x) => !Number.isFinite(x));
+    if (badIndex >= 0) {
+      throw new InputFileError(file, `line ${lineNo}: "${cells[badIndex]}" is not a number`);
+    }
+    if (ncol < 0) {
+      ncol = cells.length;
+      if (ncol < minColumns) {
+        throw new InputFileError(file, `line ${lineNo}: ${ncol} column(s), need at least ${minColumns}`);
+      }
+    } else if (cells.length !== ncol) {
+      throw new InputFileError(file, `line ${lineNo}: ${cells.length} value(s), expected ${ncol} like the first data line`);
+    }
+    rows.push(nums);
+  }
+  return rows;
 }
 
 /** Any numeric table from a file (header optional). */
@@ -110,42 +202,98 @@ export function readLampTable(path: string): LampTable {
   return parseLampTable(readText(path), path);
 }
 
-/**
- * A laser power log: `time_s,power_W` or `frame,power_W` (header names decide: a first column named frame/index
- * is a frame number; anything else, or no header, is a time in s). Sorted by key (stable).
- */
-export function parsePowerLog(text: string, file: string): PowerLog {
-  const t = parseTable(text, file, 2);
-  const h = t.header;
-  let powerCol = 1;
-  if (h) {
-    const p = h.findIndex((name, i) => i > 0 && /power|^p(_|$|\s|\()/i.test(name));
-    if (p > 0) powerCol = p;
-  }
-  const first = (h?.[0] ?? '').toLowerCase();
-  const kind: 'time' | 'frame' = /^(frame|index|idx|n)\b/.test(first) || first.startsWith('frame') ? 'frame' : 'time';
-  const key = t.columns[0];
-  const power = t.columns[powerCol];
-  if (kind === 'frame') {
-    for (let i = 0; i < key.length; i++) {
-      if (!Number.isInteger(key[i]) || key[i] < 0) throw new InputFileError(file, `line ${t.lines[i]}: frame number ${key[i]} is not a non-negative integer`);
-    }
-  }
-  // sort by key when needed
-  let sorted = true;
-  for (let i = 1; i < key.length; i++) if (key[i] < key[i - 1]) { sorted = false; break; }
-  let k = key; let p = power;
-  if (!sorted) {
-    const idx = Array.from(key, (_v, i) => i).sort((a, b) => key[a] - key[b] || a - b);
-    k = Float64Array.from(idx, (i) => key[i]);
-    p = Float64Array.from(idx, (i) => power[i]);
-  }
-  const names: [string, string] = [h?.[0] ?? (kind === 'time' ? 'time_s' : 'frame'), h?.[powerCol] ?? 'power_W'];
-  return { kind, key: k, power: p, names };
+export interface PowerLogOptions {
+  /**
+   * Accept a power column in percent (`power_percent`, `Power (%)`), kept as written: only when the caller turns
+   * it into watts (a power expression). Default false: such a log is refused.
+   */
+  allowPercent?: boolean;
 }
 
-export function readPowerLog(path: string): PowerLog {
-  return parsePowerLog(readText(path), path);
+/** The key (time or frame) column and the power column of a power log's header. */
+function powerLogColumns(header: string[] | null, file: string): { key: ColumnHeader; power: ColumnHeader; keyCol: number;
+  powerCol: number } {
+  if (!header) {
+    return { key: parseColumnHeader('time_s'), power: parseColumnHeader('power_W'), keyCol: 0, powerCol: 1 };
+  }
+  const cells = header.map(parseColumnHeader);
+  let keyCol = cells.findIndex((c) => c.quantity === 'time' || c.quantity === 'frame');
+  if (keyCol < 0) {
+    if (cells[0].quantity !== 'unknown') {
+      throw new InputFileError(file, `first column "${cells[0].cell}" is neither a time nor a frame number`);
+    }
+    keyCol = 0;
+  }
+  let powerCol = cells.findIndex((c, i) => i !== keyCol && c.quantity === 'power');
+  if (powerCol < 0) {
+    powerCol = keyCol === 0 ? 1 : 0;
+    if (cells[powerCol].quantity !== 'unknown') {
+      throw new InputFileError(file, `no power column: the header names ${header.map((h) => `"${h}"`).join(', ')}`);
+    }
+  }
+  return { key: cells[keyCol], power: cells[powerCol], keyCol, powerCol };
+}
+
+/** The key column as seconds (time) or frame numbers (frame); units from the header. */
+function powerLogKeys(t: ParsedTable, key: ColumnHeader, keyCol: number, file: string): Float64Array {
+  const values = t.columns[keyCol];
+  if (key.quantity === 'frame') {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isInteger(values[i]) || values[i] < 0) {
+        throw new InputFileError(file, `line ${t.lines[i]}: frame number ${values[i]} is not a non-negative integer`);
+      }
+    }
+    return values;
+  }
+  if (key.scale === null) {
+    throw new InputFileError(file, `time column "${key.cell}": unknown unit "${key.unit}" (use s, ms or µs)`);
+  }
+  return values.map((v) => toSI(v, key));
+}
+
+/** The power column in W (W, mW, kW, µW), or as written for a percentage when the options allow it. */
+function powerLogPowers(t: ParsedTable, power: ColumnHeader, powerCol: number, file: string,
+  options: PowerLogOptions): { values: Float64Array; unit: 'W' | '%' } {
+  const values = t.columns[powerCol];
+  if (power.unit !== null && /^(%|percent|pct)$/i.test(power.unit)) {
+    if (!options.allowPercent) {
+      throw new InputFileError(file, `power column "${power.cell}" is a percentage, not watts: it needs a power ` +
+        'expression (powerExpr) that turns the percentage into W');
+    }
+    return { values, unit: '%' };
+  }
+  if (power.scale === null) {
+    throw new InputFileError(file, `power column "${power.cell}": unknown unit "${power.unit}" (use W, mW or kW)`);
+  }
+  return { values: values.map((v) => toSI(v, power)), unit: 'W' };
+}
+
+/**
+ * A laser power log: a time or frame column and a power column, named by the header (`time_s`, `Time (ms)`,
+ * `t_us`, `frame`, `index`; `power_W`, `Power (mW)`, `power_percent` …, see src/io/columns.ts), in any order;
+ * without a header, time in s then power in W. Times are converted to s and powers to W; a percentage is refused
+ * unless `options.allowPercent`. Separators `,` `;` tab or blanks; decimal commas with `;`/tab/blank separators.
+ * Sorted by key (stable).
+ */
+export function parsePowerLog(text: string, file: string, options: PowerLogOptions = {}): PowerLog {
+  const t = parseTable(text, file, 2);
+  const { key, power, keyCol, powerCol } = powerLogColumns(t.header, file);
+  const kind: 'time' | 'frame' = key.quantity === 'frame' ? 'frame' : 'time';
+  const keys = powerLogKeys(t, key, keyCol, file);
+  const powers = powerLogPowers(t, power, powerCol, file, options);
+  const order = Array.from(keys, (_v, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
+  const names: [string, string] = [t.header?.[keyCol] ?? 'time_s', t.header?.[powerCol] ?? 'power_W'];
+  return {
+    kind,
+    key: Float64Array.from(order, (i) => keys[i]),
+    power: Float64Array.from(order, (i) => powers.values[i]),
+    names,
+    powerUnit: powers.unit,
+  };
+}
+
+export function readPowerLog(path: string, options: PowerLogOptions = {}): PowerLog {
+  return parsePowerLog(readText(path), path, options);
 }
 
 /** Plain spectra: wavelength (nm) then one or more value columns (one spectrum each). */

@@ -2,7 +2,9 @@
  * Parsing of power–temperature curves for `pyrolive detect` (pure: text in, points out).
  * Accepted:
  *  - CSV with a header naming power_W and temperature_K (optional temperatureError_K, time_s, index, flags;
- *    other columns ignored, any order). This covers the CSV `pyrolive analyze --out` writes
+ *    other columns ignored, any order). Header cells are read by src/io/columns.ts, the parser `--power` logs
+ *    use: `Power (W)`, `power_mW`, `Temperature (K)`, `T [°C]` … (converted to W and K). `;` or tab separated
+ *    files may use decimal commas. This covers the CSV `pyrolive analyze --out` writes
  *    (index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags with flags joined by ';').
  *    An empty cell (or `null`) means "no value": that row is skipped and counted; anything else that is not a
  *    finite number is an error.
@@ -12,6 +14,7 @@
  */
 import { InputFileError } from '../errors';
 import type { DetectPoint } from './types';
+import { parseColumnHeader, toSI, type ColumnHeader, type ColumnQuantity } from '../io/columns';
 
 export interface ParsedCurve {
   points: DetectPoint[];
@@ -20,14 +23,42 @@ export interface ParsedCurve {
   format: 'csv' | 'json';
 }
 
-const COLS: Record<string, string[]> = {
-  power: ['power_w', 'power', 'p_w'],
-  temperature: ['temperature_k', 'temperature', 't_k'],
-  error: ['temperatureerror_k', 'temperature_error_k', 'temperatureerror', 'sigma_t_k'],
-  time: ['time_s', 'time'],
-  index: ['index', 'frame'],
-  flags: ['flags'],
-};
+/** A column of the curve: where it is and how its values become SI (power in W, temperature in K). */
+interface CurveColumn {
+  index: number;
+  header: ColumnHeader;
+}
+
+/**
+ * The columns of a curve's header, by src/io/columns.ts (the header parser `--power` logs use too): the first
+ * power, temperature, temperature error, frame and flags column. A power in percent or in an unknown unit is
+ * refused (the detector works in W).
+ */
+function curveColumns(headerCells: string[], headerLine: string, file: string): Record<string, CurveColumn | null> {
+  const parsed = headerCells.map(parseColumnHeader);
+  const find = (quantity: ColumnQuantity): CurveColumn | null => {
+    const index = parsed.findIndex((h) => h.quantity === quantity);
+    return index < 0 ? null : { index, header: parsed[index] };
+  };
+  const columns = {
+    power: find('power'),
+    temperature: find('temperature'),
+    error: find('temperatureError'),
+    index: find('frame'),
+    flags: find('flags'),
+  };
+  const missingCols = [columns.power ? null : 'power_W', columns.temperature ? null : 'temperature_K'].filter(Boolean);
+  if (missingCols.length) {
+    throw new InputFileError(file, `missing column ${missingCols.join(' and ')} (header: ${headerLine.trim().slice(0, 120)})`);
+  }
+  for (const column of [columns.power, columns.temperature, columns.error]) {
+    if (column && column.header.scale === null) {
+      throw new InputFileError(file, `column "${column.header.cell}": unit "${column.header.unit}" cannot be converted ` +
+        `(${column.header.quantity === 'power' ? 'use W, mW or kW' : 'use K or °C'})`);
+    }
+  }
+  return columns;
+}
 
 export function parseCurve(text: string, file: string): ParsedCurve {
   const body = text.replace(/^\uFEFF/, '');
@@ -58,15 +89,17 @@ function parseCsv(text: string, file: string): ParsedCurve {
   while (h < lines.length && (lines[h].trim() === '' || lines[h].trimStart().startsWith('#'))) h++;
   if (h >= lines.length) throw new InputFileError(file, 'empty file');
   const headerLine = lines[h];
-  const sep = headerLine.includes(',') ? ',' : headerLine.includes('\t') ? '\t' : headerLine.includes(';') ? ';' : ',';
-  const header = splitCsvLine(headerLine, sep).map((s) => s.toLowerCase());
-  const find = (key: string) => header.findIndex((c) => COLS[key].includes(c));
-  const ip = find('power'); const it = find('temperature');
-  const missingCols = [ip < 0 ? 'power_W' : null, it < 0 ? 'temperature_K' : null].filter(Boolean);
-  if (missingCols.length) {
-    throw new InputFileError(file, `missing column ${missingCols.join(' and ')} (header: ${headerLine.trim().slice(0, 120)})`);
-  }
-  const ie = find('error'); const ii = find('index'); const ifl = find('flags');
+  const sep = headerLine.includes(';') ? ';' : headerLine.includes('\t') ? '\t' : ',';
+  // with `;` or tab separators a comma in a number is a decimal comma (spreadsheet exports)
+  const decimalComma = sep !== ',';
+  const headerCells = splitCsvLine(headerLine, sep);
+  const header = headerCells.map((s) => s.toLowerCase());
+  const columns = curveColumns(headerCells, headerLine, file);
+  const ip = columns.power?.index ?? -1;
+  const it = columns.temperature?.index ?? -1;
+  const ie = columns.error?.index ?? -1;
+  const ii = columns.index?.index ?? -1;
+  const ifl = columns.flags?.index ?? -1;
   const points: DetectPoint[] = [];
   let missing = 0; let row = 0;
   for (let k = h + 1; k < lines.length; k++) {
@@ -81,12 +114,16 @@ function parseCsv(text: string, file: string): ParsedCurve {
         if (required) return null;
         return null;
       }
-      const v = Number(c);
+      const v = Number(decimalComma ? c.replace(',', '.') : c);
       if (!Number.isFinite(v)) throw new InputFileError(file, `line ${lineNo}: ${name} is not a finite number: '${c.slice(0, 40)}'`);
       return v;
     };
-    const P = num(ip, header[ip], true); const T = num(it, header[it], true);
-    const E = num(ie, ie >= 0 ? header[ie] : '', false); const I = num(ii, ii >= 0 ? header[ii] : '', false);
+    const inSI = (value: number | null, column: CurveColumn | null): number | null =>
+      value === null || column === null ? value : toSI(value, column.header);
+    const P = inSI(num(ip, header[ip], true), columns.power);
+    const T = inSI(num(it, header[it], true), columns.temperature);
+    const E = inSI(num(ie, ie >= 0 ? header[ie] : '', false), columns.error);
+    const I = num(ii, ii >= 0 ? header[ii] : '', false);
     const index = I ?? row;
     row++;
     if (P === null || T === null) { missing++; continue; }

@@ -11,12 +11,18 @@
  * - Every size is checked against the file length. Problems are InputFileError("<file>: <problem>").
  * - Truncated data is an error. With `{allowTruncated: true}` an incomplete LAST frame is dropped instead:
  *   `frames` counts the complete ones, `declaredFrames` what the file says, and `warnings` says so.
+ * - 3.0 acquisition facts (src/io/lightfield.ts): camera (intensifier, EM, ADC gain, sensor temperature),
+ *   LightField's BackgroundCorrection, FrameRate. A legacy NumFrames that disagrees with the XML count is a warning.
+ *
+ * `openFd` reads in named steps: header → XML footer → geometry → frames present → calibration → exposure →
+ * per-frame metadata → acquisition facts.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import { InputFileError } from '../errors';
-import type { SpeDataType, SpeFile, SpeMetaItem } from './types';
+import type { CameraInfo, SpeDataType, SpeFile, SpeMetaItem } from './types';
 import { deepText, findAll, findFirst, parseXml, XmlElement } from './xml';
+import { acquisitionFromXml, NO_ACQUISITION_FACTS } from './lightfield';
 
 export const SPE_HEADER_SIZE = 4100;
 export const SPE_OFFSETS = {
@@ -188,161 +194,219 @@ export function openSpe(path: string, options: OpenSpeOptions = {}): SpeFile {
   }
 }
 
-function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
+/** The 4100-byte header, after checking the file can hold it. */
+function readHeader(path: string, fd: number): { hdr: Buffer; fileLen: number; version: number; isV3: boolean } {
   const st = fs.fstatSync(fd);
   if (st.isDirectory()) fail(path, 'is a directory, not an SPE file');
   const fileLen = st.size;
   if (fileLen === 0) fail(path, 'empty file (0 bytes), not an SPE file');
   if (fileLen < SPE_HEADER_SIZE) {
-    fail(path, `too short for an SPE file: ${describeBytes(fileLen)}, the header alone is ${SPE_HEADER_SIZE} (truncated header?)`);
+    fail(path, `too short for an SPE file: ${describeBytes(fileLen)}, the header alone is ${SPE_HEADER_SIZE} ` +
+      '(truncated header?)');
   }
   const hdr = Buffer.alloc(SPE_HEADER_SIZE);
   const got = fs.readSync(fd, hdr, 0, SPE_HEADER_SIZE, 0);
   if (got < SPE_HEADER_SIZE) fail(path, `could read only ${got} of the ${SPE_HEADER_SIZE} header bytes`);
-
-  const warnings: string[] = [];
   const rawVersion = hdr.readFloatLE(SPE_OFFSETS.version);
   const version = Number.isFinite(rawVersion) ? Math.round(rawVersion * 1000) / 1000 : NaN;
-  const isV3 = version >= 2.95 && version < 100;
+  return { hdr, fileLen, version, isV3: version >= 2.95 && version < 100 };
+}
 
-  // ---- the XML footer -----------------------------------------------------------------------------------
+/** Where the first bytes at `xmlOffset` start XML (after a BOM and blanks), or -1 when they do not. */
+function xmlStart(fd: number, xmlOffset: number, fileLen: number): number {
+  // look at the first bytes before reading the rest: a 2.x file's spare bytes at 678 are often garbage that
+  // points into the data, and a garbage offset must not cost a read of (up to) the whole file
+  const probe = Buffer.alloc(Math.min(fileLen - xmlOffset, 64));
+  fs.readSync(fd, probe, 0, probe.length, xmlOffset);
+  let start = 0;
+  if (probe[0] === 0xef && probe[1] === 0xbb && probe[2] === 0xbf) start = 3; // UTF-8 BOM
+  while (start < probe.length && [0x20, 0x0a, 0x0d, 0x09].includes(probe[start])) {
+    start++;
+  }
+  const head = probe.subarray(start, start + 5).toString('latin1');
+  const looksXml = head === '<?xml' || head.startsWith('<Spe') || head.startsWith('<spe');
+  return looksXml ? start : -1;
+}
+
+/**
+ * The XML footer text (3.0), or null when the offset at 678 does not lead to one (2.x files, garbage offsets of
+ * converted "2.5" files: a warning for a 3.0 file). A 3.0 file whose offset is past the end is truncated: error.
+ */
+function readXmlFooter(path: string, fd: number, head: ReturnType<typeof readHeader>, warnings: string[]):
+  { xmlText: string | null; xmlOffset: number } {
+  const { hdr, fileLen, isV3 } = head;
   const xmlOffsetBig = hdr.readBigUInt64LE(SPE_OFFSETS.xmlOffset);
   const xmlOffset = xmlOffsetBig > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(xmlOffsetBig);
-  let xmlText: string | null = null;
   if (xmlOffset >= fileLen && isV3) {
-    fail(path, `XML footer offset ${xmlOffsetBig} is past the end of the file (${describeBytes(fileLen)}): truncated or corrupt SPE 3.0 file`);
+    fail(path, `XML footer offset ${xmlOffsetBig} is past the end of the file (${describeBytes(fileLen)}): ` +
+      'truncated or corrupt SPE 3.0 file');
   }
-  if (xmlOffset >= SPE_HEADER_SIZE && xmlOffset < fileLen) {
-    const len = fileLen - xmlOffset;
-    // look at the first bytes before reading the rest: a 2.x file's spare bytes at 678 are often garbage that
-    // points into the data, and a garbage offset must not cost a read of (up to) the whole file
-    const probe = Buffer.alloc(Math.min(len, 64));
-    fs.readSync(fd, probe, 0, probe.length, xmlOffset);
-    let start = 0;
-    if (probe[0] === 0xef && probe[1] === 0xbb && probe[2] === 0xbf) start = 3; // UTF-8 BOM
-    while (start < probe.length && (probe[start] === 0x20 || probe[start] === 0x0a || probe[start] === 0x0d || probe[start] === 0x09)) start++;
-    const head = probe.subarray(start, start + 5).toString('latin1');
-    const looksXml = head === '<?xml' || head.startsWith('<Spe') || head.startsWith('<spe');
-    if (!looksXml) {
-      if (isV3) warnings.push(`XML footer offset ${xmlOffset} does not point at XML: used the legacy header instead`);
-    } else if (len > MAX_XML_BYTES) {
-      if (isV3) fail(path, `XML footer of ${describeBytes(len)} is implausibly large (offset ${xmlOffset})`);
-    } else {
-      const buf = Buffer.alloc(len);
-      const gotXml = fs.readSync(fd, buf, 0, len, xmlOffset);
-      if (gotXml < len) fail(path, `could read only ${gotXml} of the ${len} XML footer bytes at offset ${xmlOffset}`);
-      // trailing NULs / padding after the document are dropped
-      xmlText = buf.subarray(start).toString('utf8').replace(/[\0\s]+$/, '');
-    }
-  } else if (isV3) {
-    warnings.push(`XML footer offset ${xmlOffsetBig} is unusable: used the legacy header instead`);
+  if (!(xmlOffset >= SPE_HEADER_SIZE && xmlOffset < fileLen)) {
+    if (isV3) warnings.push(`XML footer offset ${xmlOffsetBig} is unusable: used the legacy header instead`);
+    return { xmlText: null, xmlOffset };
   }
+  const len = fileLen - xmlOffset;
+  const start = xmlStart(fd, xmlOffset, fileLen);
+  if (start < 0) {
+    if (isV3) warnings.push(`XML footer offset ${xmlOffset} does not point at XML: used the legacy header instead`);
+    return { xmlText: null, xmlOffset };
+  }
+  if (len > MAX_XML_BYTES) {
+    if (isV3) fail(path, `XML footer of ${describeBytes(len)} is implausibly large (offset ${xmlOffset})`);
+    return { xmlText: null, xmlOffset };
+  }
+  const buf = Buffer.alloc(len);
+  const gotXml = fs.readSync(fd, buf, 0, len, xmlOffset);
+  if (gotXml < len) fail(path, `could read only ${gotXml} of the ${len} XML footer bytes at offset ${xmlOffset}`);
+  // trailing NULs / padding after the document are dropped
+  return { xmlText: buf.subarray(start).toString('utf8').replace(/[\0\s]+$/, ''), xmlOffset };
+}
 
-  let xmlRoot: XmlElement | null = null;
-  let frameBlock: XmlElement | null = null;
-  if (xmlText !== null) {
-    xmlRoot = parseXml(xmlText);
-    frameBlock = findFirst(xmlRoot, 'DataBlock', (e) => (e.attrs.type ?? '').toLowerCase() === 'frame');
-    if (!frameBlock) {
-      warnings.push('XML footer has no DataBlock type="Frame": used the legacy header instead');
-    }
-  }
+/** The parsed footer and its Frame data block (null, with a warning, when it has none). */
+function parseFooter(xmlText: string | null, warnings: string[]): { xmlRoot: XmlElement | null; frameBlock: XmlElement | null } {
+  if (xmlText === null) return { xmlRoot: null, frameBlock: null };
+  const xmlRoot = parseXml(xmlText);
+  const frameBlock = findFirst(xmlRoot, 'DataBlock', (e) => (e.attrs.type ?? '').toLowerCase() === 'frame');
+  if (!frameBlock) warnings.push('XML footer has no DataBlock type="Frame": used the legacy header instead');
+  return { xmlRoot, frameBlock };
+}
 
-  // ---- geometry ---------------------------------------------------------------------------------------
-  let geom: Geometry;
-  let geometrySource: 'xml' | 'header';
-  let sensorMapping: SpeInfoSensorMapping | null = null;
-  let regionCalibIds: string[] = [];
+interface ResolvedGeometry {
+  geom: Geometry;
+  geometrySource: 'xml' | 'header';
+  sensorMapping: SpeInfoSensorMapping | null;
+  regionCalibIds: string[];
+}
+
+/** Frame geometry from the XML Frame block when there is one, else from the legacy header. */
+function readGeometry(path: string, head: ReturnType<typeof readHeader>, footer: ReturnType<typeof parseFooter>,
+  xml: ReturnType<typeof readXmlFooter>, warnings: string[]): ResolvedGeometry {
+  const { xmlRoot, frameBlock } = footer;
   if (frameBlock && xmlRoot) {
-    geometrySource = 'xml';
-    const r = geometryFromXml(path, hdr, frameBlock, xmlOffset, warnings);
-    geom = r.geom;
-    regionCalibIds = r.calibIds[0];
+    const r = geometryFromXml(path, head.hdr, frameBlock, xml.xmlOffset, warnings);
     const cal = calibrationsOf(xmlRoot);
-    sensorMapping = findSensorMapping(cal, regionCalibIds, 0, geom.regions.length);
-    if (geom.regions.length > 1) stackRegions(geom, r.calibIds, cal, warnings);
-  } else {
-    geometrySource = 'header';
-    const dataEnd = xmlText !== null ? xmlOffset : fileLen;
-    geom = geometryFromHeader(path, hdr, dataEnd, version, warnings);
+    const sensorMapping = findSensorMapping(cal, r.calibIds[0], 0, r.geom.regions.length);
+    if (r.geom.regions.length > 1) stackRegions(r.geom, r.calibIds, cal, warnings);
+    warnFrameCountDisagreement(head.hdr, r.geom.frames, warnings);
+    return { geom: r.geom, geometrySource: 'xml', sensorMapping, regionCalibIds: r.calibIds[0] };
   }
+  const dataEnd = xml.xmlText !== null ? xml.xmlOffset : head.fileLen;
+  const geom = geometryFromHeader(path, head.hdr, dataEnd, head.version, warnings);
+  return { geom, geometrySource: 'header', sensorMapping: null, regionCalibIds: [] };
+}
 
-  // ---- frames present ------------------------------------------------------------------------------
+/** A 3.0 file whose legacy NumFrames disagrees with its XML Frame count: the XML is read, and a warning says so. */
+function warnFrameCountDisagreement(hdr: Buffer, xmlFrames: number, warnings: string[]): void {
+  const headerFrames = hdr.readInt32LE(SPE_OFFSETS.numFrames);
+  if (headerFrames !== xmlFrames) {
+    warnings.push(`the header says ${headerFrames} frame(s) (NumFrames at offset 1446) but the XML footer says ` +
+      `${xmlFrames}: read ${xmlFrames}, as the XML says`);
+  }
+}
+
+/** Complete frames in the data: all declared, or (allowTruncated) all but an incomplete last one; else error. */
+function countFrames(path: string, resolved: ResolvedGeometry, options: OpenSpeOptions, warnings: string[]):
+  { frames: number; declaredFrames: number } {
+  const { geom, geometrySource } = resolved;
   const { stride, frameBlockSize, dataEnd } = geom;
   const declaredFrames = geom.frames;
   const available = dataEnd - SPE_HEADER_SIZE;
   // frame i is complete when 4100 + i·stride + frameBlockSize ≤ dataEnd
   const complete = available < frameBlockSize ? 0 : Math.floor((available - frameBlockSize) / stride) + 1;
-  let frames = declaredFrames;
-  if (complete < declaredFrames) {
-    const need = SPE_HEADER_SIZE + (declaredFrames - 1) * stride + frameBlockSize;
-    if (complete === declaredFrames - 1 && complete >= 1) {
-      if (!options.allowTruncated) {
-        fail(path, `truncated data: the last frame (${declaredFrames - 1}) is incomplete, ${complete} of ${declaredFrames} ` +
-          `frames are complete (the file has ${dataEnd} bytes, ${need} needed)`);
-      }
-      frames = complete;
-      warnings.push(`the last frame (${declaredFrames - 1}) is truncated: ${complete} complete frame(s) of ${declaredFrames} read`);
-    } else {
-      fail(path, `truncated data: ${declaredFrames} frame(s) of ${geom.width}×${geom.height} ${geom.dataType} ` +
-        `need ${need} bytes, the ${geometrySource === 'xml' ? 'data block ends at' : 'file has'} ${dataEnd}`);
+  if (complete >= declaredFrames) return { frames: declaredFrames, declaredFrames };
+  const need = SPE_HEADER_SIZE + (declaredFrames - 1) * stride + frameBlockSize;
+  if (complete === declaredFrames - 1 && complete >= 1) {
+    if (!options.allowTruncated) {
+      fail(path, `truncated data: the last frame (${declaredFrames - 1}) is incomplete, ${complete} of ` +
+        `${declaredFrames} frames are complete (the file has ${dataEnd} bytes, ${need} needed)`);
     }
+    warnings.push(`the last frame (${declaredFrames - 1}) is truncated: ${complete} complete frame(s) of ` +
+      `${declaredFrames} read`);
+    return { frames: complete, declaredFrames };
   }
+  fail(path, `truncated data: ${declaredFrames} frame(s) of ${geom.width}×${geom.height} ${geom.dataType} ` +
+    `need ${need} bytes, the ${geometrySource === 'xml' ? 'data block ends at' : 'file has'} ${dataEnd}`);
+}
 
-  // ---- calibration -------------------------------------------------------------------------------------
-  let wavelength: Float64Array | null = null;
-  let wavelengthSource: 'xml' | 'polynomial' | 'none' = 'none';
-  if (xmlRoot) {
-    wavelength = wavelengthFromXml(calibrationsOf(xmlRoot), regionCalibIds, geom.width, sensorMapping, warnings);
-    if (wavelength) wavelengthSource = 'xml';
-  }
+/** Wavelengths: the XML list (cropped by SensorMapping), else the legacy x-calibration polynomial. */
+function readCalibration(hdr: Buffer, xmlRoot: XmlElement | null, resolved: ResolvedGeometry, warnings: string[]):
+  { wavelength: Float64Array | null; wavelengthSource: 'xml' | 'polynomial' | 'none'; polynomial: number[] | null } {
+  const width = resolved.geom.width;
   const polynomial = readPolynomial(hdr);
-  if (!wavelength && polynomial) {
-    wavelength = new Float64Array(geom.width);
-    for (let i = 0; i < geom.width; i++) {
-      const p = i + 1;
-      let v = 0;
-      for (let k = polynomial.length - 1; k >= 0; k--) v = v * p + polynomial[k];
-      wavelength[i] = v;
+  if (xmlRoot) {
+    const fromXml = wavelengthFromXml(calibrationsOf(xmlRoot), resolved.regionCalibIds, width, resolved.sensorMapping,
+      warnings);
+    if (fromXml) return { wavelength: fromXml, wavelengthSource: 'xml', polynomial };
+  }
+  if (!polynomial) return { wavelength: null, wavelengthSource: 'none', polynomial };
+  const wavelength = new Float64Array(width);
+  for (let i = 0; i < width; i++) {
+    const pixel = i + 1;
+    let v = 0;
+    for (let k = polynomial.length - 1; k >= 0; k--) {
+      v = v * pixel + polynomial[k];
     }
-    if (wavelength.every(Number.isFinite)) wavelengthSource = 'polynomial';
-    else { wavelength = null; warnings.push('x-calibration polynomial gives non-finite wavelengths: ignored'); }
+    wavelength[i] = v;
   }
-
-  // ---- exposure -------------------------------------------------------------------------------------------
-  let exposureTime: number | null = null;
-  if (xmlRoot) exposureTime = exposureFromXml(xmlRoot);
-  if (exposureTime === null) {
-    const e = hdr.readFloatLE(SPE_OFFSETS.exposure);
-    if (Number.isFinite(e) && e > 0 && e < 1e6) exposureTime = e;
+  if (!wavelength.every(Number.isFinite)) {
+    warnings.push('x-calibration polynomial gives non-finite wavelengths: ignored');
+    return { wavelength: null, wavelengthSource: 'none', polynomial };
   }
+  return { wavelength, wavelengthSource: 'polynomial', polynomial };
+}
 
-  // ---- per-frame metadata ----------------------------------------------------------------------------------
-  let metadata: SpeMetaItem[] = [];
-  let frameTimes: Float64Array | null = null;
-  if (xmlRoot && frameBlock && geometrySource === 'xml') {
-    metadata = metadataFromXml(xmlRoot, frameBlock, stride - frameBlockSize, warnings);
-    const ts = metadata.find((m) => m.kind === 'TimeStamp' && (m.event ?? '').toLowerCase() === 'exposurestarted')
-      ?? metadata.find((m) => m.kind === 'TimeStamp');
-    if (ts && ts.resolution && ts.resolution > 0 && ts.bytes === 8) {
-      frameTimes = new Float64Array(frames);
-      const b = Buffer.alloc(8);
-      for (let i = 0; i < frames; i++) {
-        const pos = SPE_HEADER_SIZE + i * stride + frameBlockSize + ts.offset;
-        if (pos + 8 > dataEnd) { frameTimes[i] = NaN; continue; } // metadata of the last frame cut off
-        if (fs.readSync(fd, b, 0, 8, pos) !== 8) { frameTimes = null; break; }
-        const ticks = ts.type.toLowerCase().startsWith('u') ? b.readBigUInt64LE(0) : b.readBigInt64LE(0);
-        frameTimes[i] = Number(ticks) / ts.resolution;
-      }
+/** Exposure time in s: the XML (LightField, ms), else the legacy header float at offset 10. */
+function readExposure(hdr: Buffer, xmlRoot: XmlElement | null): number | null {
+  const fromXml = xmlRoot ? exposureFromXml(xmlRoot) : null;
+  if (fromXml !== null) return fromXml;
+  const e = hdr.readFloatLE(SPE_OFFSETS.exposure);
+  return Number.isFinite(e) && e > 0 && e < 1e6 ? e : null;
+}
+
+/** Per-frame metadata items (3.0) and, when frames carry an 8-byte TimeStamp, the time of each frame in s. */
+function readFrameMetadata(fd: number, footer: ReturnType<typeof parseFooter>, resolved: ResolvedGeometry,
+  frames: number, warnings: string[]): { metadata: SpeMetaItem[]; frameTimes: Float64Array | null } {
+  const { xmlRoot, frameBlock } = footer;
+  if (!xmlRoot || !frameBlock || resolved.geometrySource !== 'xml') return { metadata: [], frameTimes: null };
+  const { stride, frameBlockSize, dataEnd } = resolved.geom;
+  const metadata = metadataFromXml(xmlRoot, frameBlock, stride - frameBlockSize, warnings);
+  const ts = metadata.find((m) => m.kind === 'TimeStamp' && (m.event ?? '').toLowerCase() === 'exposurestarted')
+    ?? metadata.find((m) => m.kind === 'TimeStamp');
+  if (!ts || !ts.resolution || ts.resolution <= 0 || ts.bytes !== 8) return { metadata, frameTimes: null };
+  const frameTimes = new Float64Array(frames);
+  const b = Buffer.alloc(8);
+  for (let i = 0; i < frames; i++) {
+    const pos = SPE_HEADER_SIZE + i * stride + frameBlockSize + ts.offset;
+    if (pos + 8 > dataEnd) {
+      frameTimes[i] = NaN; // metadata of the last frame cut off
+      continue;
     }
+    if (fs.readSync(fd, b, 0, 8, pos) !== 8) return { metadata, frameTimes: null };
+    const ticks = ts.type.toLowerCase().startsWith('u') ? b.readBigUInt64LE(0) : b.readBigInt64LE(0);
+    frameTimes[i] = Number(ticks) / ts.resolution;
   }
+  return { metadata, frameTimes };
+}
 
+function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
+  const warnings: string[] = [];
+  const head = readHeader(path, fd);
+  const xml = readXmlFooter(path, fd, head, warnings);
+  const footer = parseFooter(xml.xmlText, warnings);
+  const resolved = readGeometry(path, head, footer, xml, warnings);
+  const { frames, declaredFrames } = countFrames(path, resolved, options, warnings);
+  const calibration = readCalibration(head.hdr, footer.xmlRoot, resolved, warnings);
+  const exposureTime = readExposure(head.hdr, footer.xmlRoot);
+  const { metadata, frameTimes } = readFrameMetadata(fd, footer, resolved, frames, warnings);
+  const acquisition = footer.xmlRoot ? acquisitionFromXml(footer.xmlRoot) : NO_ACQUISITION_FACTS;
+  const { geom } = resolved;
   return new SpeReader(fd, {
-    path, version: Number.isFinite(version) ? version : 0, width: geom.width, height: geom.height, frames,
-    dataType: geom.dataType, bytesPerPixel: BYTES_PER_PIXEL[geom.dataType], frameStride: stride,
-    dataOffset: SPE_HEADER_SIZE, exposureTime, wavelength, wavelengthSource, frameTimes, xml: xmlText,
-    frameSize: geom.frameSize, fullScale: FULL_SCALE[geom.dataType], geometrySource, regions: geom.regions,
-    metadata, sensorMapping, polynomial, declaredFrames, warnings,
+    path, version: Number.isFinite(head.version) ? head.version : 0, width: geom.width, height: geom.height, frames,
+    dataType: geom.dataType, bytesPerPixel: BYTES_PER_PIXEL[geom.dataType], frameStride: geom.stride,
+    dataOffset: SPE_HEADER_SIZE, exposureTime, ...calibration, frameTimes, xml: xml.xmlText,
+    frameSize: geom.frameSize, fullScale: FULL_SCALE[geom.dataType], geometrySource: resolved.geometrySource,
+    regions: geom.regions, metadata, sensorMapping: resolved.sensorMapping, declaredFrames, warnings,
+    format: 'spe', ...acquisition,
   });
 }
 
@@ -591,6 +655,11 @@ class SpeReader implements SpeFile {
   regions!: SpeRegion[]; metadata!: SpeMetaItem[];
   sensorMapping!: SpeInfoSensorMapping | null; polynomial!: number[] | null; declaredFrames!: number;
   warnings!: string[];
+  format!: 'spe';
+  camera!: CameraInfo | null;
+  backgroundCorrected!: boolean;
+  backgroundReference!: string | null;
+  frameRate!: number | null;
   private fd: number | null;
   private scratch: ArrayBuffer;
 

@@ -53,6 +53,42 @@ export interface SpeInfo {
   declaredFrames?: number;
   /** Non-fatal problems found while opening (dropped truncated frame, ignored garbage XML offset...). */
   warnings?: string[];
+  /** The file format: a Princeton Instruments SPE file, or an Andor SOLIS ASCII export (read whole at open). */
+  format?: 'spe' | 'andor-asc';
+  /** The camera, as the file describes it (LightField XML, Andor header), or null when it says nothing. */
+  camera?: CameraInfo | null;
+  /** The frames were background-corrected by the acquisition software (LightField BackgroundCorrection). */
+  backgroundCorrected?: boolean;
+  /** The reference (dark) file the acquisition software subtracted, when it names one. */
+  backgroundReference?: string | null;
+  /** Frames per second the acquisition ran at (LightField FrameRate, 1 / Andor kinetic cycle time), or null. */
+  frameRate?: number | null;
+  /** The `key: value` header of an Andor ASCII export, as written. */
+  header?: Record<string, string>;
+}
+
+/** What the camera was (the noise model needs to know about intensifiers and electron multiplication). */
+export interface CameraInfo {
+  /** Model as the file names it, e.g. "PI-MAX3: 1024x256", "DU970P_BV". */
+  model: string | null;
+  /** An image intensifier was in use (PI-MAX, iStar): excess noise, no known gain. */
+  intensified: boolean;
+  /** Electron multiplication in effect (EM amplifier with a gain above 1): excess noise. */
+  electronMultiplying: boolean;
+  /** The EM gain setting when the EM amplifier was used, else null. */
+  emGain: number | null;
+  /** ADC / pre-amplifier gain setting as written ("High", "Low", "1.000000"), or null. */
+  adcGain: string | null;
+  /** Sensor temperature in °C (reading, else set point), or null. */
+  sensorTemperature: number | null;
+}
+
+/** The acquisition facts a file may state beside its frames (see SpeInfo). */
+export interface AcquisitionFacts {
+  camera: CameraInfo | null;
+  backgroundCorrected: boolean;
+  backgroundReference: string | null;
+  frameRate: number | null;
 }
 
 /** One per-frame metadata item of a 3.0 MetaBlock (e.g. TimeStamp ExposureStarted, FrameTrackingNumber). */

@@ -231,7 +231,7 @@ describe('SPE 3.0 (LightField): the XML footer is authoritative', () => {
       '<SensorInformation id="2" width="10" height="100"/>' +
       `<SensorMapping id="3" x="3" y="10" width="${w}" height="${r1}" xBinning="1" yBinning="1"/>` +
       `<SensorMapping id="4" x="3" y="60" width="${w}" height="${r2}" xBinning="1" yBinning="1"/></Calibrations>`);
-    const s = openSpe(v3File('stacked.spe', {}, Buffer.concat(parts), xml));
+    const s = openSpe(v3File('stacked.spe', { frames: nf }, Buffer.concat(parts), xml));
     expect([s.width, s.height, s.frames, s.frameStride, s.frameSize]).toEqual([w, r1 + r2, nf, size + meta, size]);
     expect(s.regions!.map((r) => r.rows)).toEqual([[0, 1], [2, 4]]);
     expect(Array.from(s.wavelength!)).toEqual([703, 704, 705, 706]);
@@ -310,7 +310,7 @@ describe('layouts seen in real files (PI sample reader, imageio, LightField foot
       '  <spe:Calibrations>\r\n    <spe:WavelengthMapping id="1">\r\n      <spe:Wavelength xml:space="preserve">\r\n' +
       '        601.5,602.5,603.5\r\n      </spe:Wavelength>\r\n    </spe:WavelengthMapping>\r\n  </spe:Calibrations>\r\n</spe:SpeFormat>\r\n';
     const data = encode('int16', [-1, 2, -3, 4, -5, 6]);
-    const s = openSpe(v3File('bomcrlf.spe', { xdim: 99, ydim: 9, datatype: 3 }, data, xml + '\0'.repeat(37)));
+    const s = openSpe(v3File('bomcrlf.spe', { xdim: 99, ydim: 9, datatype: 3, frames: 2 }, data, xml + '\0'.repeat(37)));
     expect([s.width, s.height, s.frames, s.dataType]).toEqual([w, 1, 2, 'int16']);
     expect(Array.from(s.wavelength!)).toEqual([601.5, 602.5, 603.5]);
     expect(Array.from(s.readFrame(1))).toEqual([4, -5, 6]);

@@ -4,7 +4,8 @@
  * typed-array views of the file's own data type on the block (no decoding: the analyzer reads any typed array, and
  * every SPE type converts to a double exactly); unaligned ones are decoded into a pool of reused Float64Array
  * frames. Any problem with a block (short read, I/O error) falls back to the reader's per-frame
- * readFrame, and a frame the reader cannot read becomes all-NaN (flagged `corrupt` downstream).
+ * readFrame, and a frame the reader cannot read becomes all-NaN (flagged `corrupt` downstream). Files that are not
+ * binary SPE (Andor ASCII exports, read whole at open) always go through readFrame.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -29,7 +30,10 @@ export class ChunkReader {
   constructor(file: SpeFile, private readonly chunk: number) {
     this.file = file;
     this.n = file.width * file.height;
-    try { this.fd = fs.openSync(file.path, 'r'); } catch { this.fd = null; }
+    // an Andor ASCII export is held in memory by its reader: frame by frame through readFrame (no block reads)
+    if (file.format !== 'andor-asc') {
+      try { this.fd = fs.openSync(file.path, 'r'); } catch { this.fd = null; }
+    }
   }
 
   /**

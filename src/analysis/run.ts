@@ -3,17 +3,18 @@
  * load the calibration, stream the frames in chunks through the Analyzer (reading the next chunk while the
  * native batch fits the current one), pair the laser power, run the slope-change detector.
  */
-import type { SpeFile } from '../io/types';
-import { openSpe } from '../io/spe';
-import { readPlainSpectra, readPowerLog } from '../io/tables';
-import { DetectInputError, InputFileError, UsageError } from '../errors';
+import type { CameraInfo, SpeFile } from '../io/types';
+import { checkFileExists, isAndorAscii, openFrames } from '../io/open';
+import { frameClock, type FrameClock } from '../io/timing';
+import { readPlainSpectra, readPowerLog, type PowerLog } from '../io/tables';
+import { ConfigError, DetectInputError, InputFileError, UsageError } from '../errors';
 import { detectOffline, type DetectPoint } from '../detect';
 import type { FrameResult } from './types';
 import type { PhysicsEngine } from '../physics/types';
-import { createAnalyzer, type Analyzer, type FrameData, type Method } from './analyzer';
+import { createAnalyzer, type Analyzer, type AnalyzerConfig, type FrameData, type Method } from './analyzer';
 import { loadCalibration, shotWavelength } from '../calibration';
 import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
-import { pairPower } from './power';
+import { pairPower, powerLogSpan } from './power';
 import { compilePowerExpr } from './expr';
 import { ChunkReader } from './frames';
 import type { NoiseModel } from '../quality/noise';
@@ -40,6 +41,12 @@ export interface AnalyzeOptions {
   /** Frames per chunk (default 1024). */
   chunkFrames?: number;
   twoColor?: boolean;
+  /** Seconds between frames, overriding the file's time stamps / frame rate / exposure (or where it has none). */
+  frameInterval?: number | null;
+  /** Time of the first frame in s on the power log's clock (default 0). */
+  timeOffset?: number | null;
+  /** Fit weights: 'noise' (1/variance, the default) or 'none' (unweighted, as T-Rax/PyRadiant); see the analyzer. */
+  weights?: 'none' | 'noise';
   /** Worker threads of the native batch (default: the engine's choice, all cores). */
   threads?: number;
   engine?: PhysicsEngine;
@@ -102,155 +109,271 @@ function detectEvents(frames: FrameResult[]): { events: unknown[] } {
   }
 }
 
-function isSpe(p: string): boolean { return /\.spe$/i.test(p); }
+/**
+ * What run.ts tells the analyzer about the shot beyond AnalyzerConfig (contract with the noise model): the camera
+ * (intensified / electron-multiplying cameras add excess noise), whether the acquisition software already
+ * subtracted a background, and the fit weights.
+ */
+export interface ShotFactsConfig {
+  camera: CameraInfo | null;
+  backgroundCorrected: boolean;
+  weights?: 'none' | 'noise';
+}
 
-/** Runs a whole analysis. */
-export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
-  if (!o.shots || o.shots.length === 0) throw new UsageError('analyze: give at least one shot file');
-  const warnings: string[] = [];
-  const powerFn = o.powerExpr ? compilePowerExpr(o.powerExpr) : null;
-  if (o.powerExpr && !o.power) throw new UsageError('--power-expr needs a --power log');
-  const powerLog = o.power ? readPowerLog(o.power) : null;
-  if (powerLog && powerFn) {
-    for (let i = 0; i < powerLog.power.length; i++) {
-      const w = powerFn(powerLog.power[i]);
-      if (!Number.isFinite(w)) throw new UsageError(`--power-expr "${o.powerExpr}" gives ${w} for the logged value ${powerLog.power[i]} of ${o.power}`);
-      powerLog.power[i] = w;
+/** Every named input file exists: "no such file" comes before any other complaint about it. */
+function checkInputsExist(options: AnalyzeOptions): void {
+  const named = [...options.shots, options.calibration, options.background, options.lampSpectrum, options.power];
+  for (const file of named) {
+    if (file) checkFileExists(file);
+  }
+}
+
+/** Checks that need no file contents: at least one shot, files exist, option combinations. */
+function checkRunOptions(options: AnalyzeOptions): void {
+  if (!options.shots || options.shots.length === 0) throw new UsageError('analyze: give at least one shot file');
+  checkInputsExist(options);
+  if (options.powerExpr && !options.power) throw new ConfigError('powerExpr', 'needs a power log (power)');
+  if (options.frameInterval != null && !(options.frameInterval > 0 && Number.isFinite(options.frameInterval))) {
+    throw new ConfigError('frameInterval', `must be a positive number of seconds (got ${options.frameInterval})`);
+  }
+  if (options.timeOffset != null && !Number.isFinite(options.timeOffset)) {
+    throw new ConfigError('timeOffset', `must be a finite number of seconds (got ${options.timeOffset})`);
+  }
+  checkAnalysisOptions(options);
+}
+
+/** The power log in W (a percentage only with a power expression, which then turns every reading into W). */
+function loadPowerLog(options: AnalyzeOptions): PowerLog | null {
+  if (!options.power) return null;
+  const powerFn = options.powerExpr ? compilePowerExpr(options.powerExpr) : null;
+  const log = readPowerLog(options.power, { allowPercent: powerFn !== null });
+  if (!powerFn) return log;
+  for (let i = 0; i < log.power.length; i++) {
+    const watts = powerFn(log.power[i]);
+    if (!Number.isFinite(watts)) {
+      throw new UsageError(`--power-expr "${options.powerExpr}" gives ${watts} for the logged value ${log.power[i]} of ${options.power}`);
+    }
+    log.power[i] = watts;
+  }
+  return log;
+}
+
+/** Frames of one run, their times, and what the analyzer reported. */
+interface RunFrames {
+  engine: 'native' | 'js';
+  frames: FrameResult[];
+  times: (number | null)[];
+  noise: NoiseModel | null;
+  ranges: Record<string, [number, number]>;
+  rois: string[];
+  /** The first shot file (for messages). */
+  firstShot: string;
+}
+
+/** Text spectra already corrected for the response: one frame per column, times from frameInterval only. */
+async function analyzePlainSpectra(options: AnalyzeOptions): Promise<RunFrames> {
+  const run: RunFrames = { engine: 'js', frames: [], times: [], noise: null, ranges: {}, rois: [], firstShot: options.shots[0] };
+  for (const file of options.shots) {
+    if (/\.spe$/i.test(file) || isAndorAscii(file)) {
+      throw new ConfigError('calibration', `is needed for the raw counts of ${file}: a lamp file with a lamp temperature ` +
+        'or a lamp spectrum (only text spectra already corrected for the response are fitted without one)');
+    }
+    if (options.rows || (options.roi && options.roi.length)) throw new UsageError('--rows/--roi apply to SPE frames, not to plain spectra');
+    const spectra = readPlainSpectra(file);
+    const config: AnalyzerConfig & Pick<ShotFactsConfig, 'weights'> = {
+      wavelength: spectra.wavelength, width: spectra.wavelength.length, height: 1, range: options.range ?? null,
+      method: options.method, emissivity: options.emissivity ?? null, saturation: options.saturation ?? null,
+      engine: options.engine, shotFile: file, twoColor: options.twoColor, weights: options.weights,
+    };
+    const analyzer = createAnalyzer(config);
+    run.engine = analyzer.engine.name;
+    Object.assign(run.ranges, analyzer.ranges);
+    run.rois = analyzer.rois.map((r) => r.name);
+    const base = run.frames.length;
+    const clock = frameClock({ frames: spectra.columns.length, frameTimes: null, exposureTime: null }, {
+      frameInterval: options.frameInterval, timeOffset: options.timeOffset,
+    });
+    const times = spectra.columns.map((_c, i) => clock.timeOf(base + i));
+    options.onStart?.(spectra.columns.length);
+    const results = await analyzer.analyzeBatch(spectra.columns, spectra.columns.map((_c, i) => base + i), times);
+    run.frames.push(...results);
+    run.times.push(...times);
+  }
+  return run;
+}
+
+/** Opens every shot (SPE or Andor ASCII), checks they share one geometry, and collects their warnings. */
+function openInputs(shots: string[], files: SpeFile[], warnings: string[]): void {
+  for (const shot of shots) {
+    files.push(openFrames(shot));
+  }
+  const first = files[0];
+  for (const f of files) {
+    for (const w of f.warnings ?? []) warnings.push(`${f.path}: ${w}`);
+  }
+  for (const f of files.slice(1)) {
+    if (f.width !== first.width || f.height !== first.height) {
+      throw new InputFileError(f.path, `frames are ${f.height} × ${f.width} but ${first.path} has ${first.height} × ${first.width}`);
     }
   }
-  checkAnalysisOptions(o);
-  const frames: FrameResult[] = [];
-  let analyzer: Analyzer | null = null;
-  let engineName: 'native' | 'js' = 'js';
-  const ranges: Record<string, [number, number]> = {};
-  let roiNames: string[] = [];
+}
 
-  if (!o.calibration) {
-    // plain spectra already corrected for the response: one frame per column
-    for (const file of o.shots) {
-      if (isSpe(file)) throw new UsageError(`${file}: raw SPE counts need --calibration LAMP.spe with --lamp-temperature or --lamp-spectrum (only text spectra already corrected for the response are fitted without one)`);
-      if (o.rows || (o.roi && o.roi.length)) throw new UsageError('--rows/--roi apply to SPE frames, not to plain spectra');
-      const sp = readPlainSpectra(file);
-      const a = createAnalyzer({
-        wavelength: sp.wavelength, width: sp.wavelength.length, height: 1, range: o.range ?? null,
-        method: o.method, emissivity: o.emissivity ?? null, saturation: o.saturation ?? null,
-        engine: o.engine, shotFile: file, twoColor: o.twoColor,
-      });
-      analyzer = a; engineName = a.engine.name;
-      Object.assign(ranges, a.ranges); roiNames = a.rois.map((r) => r.name);
-      const base = frames.length;
-      o.onStart?.(sp.columns.length);
-      const res = await a.analyzeBatch(sp.columns, sp.columns.map((_c, i) => base + i), sp.columns.map(() => null));
-      if (powerLog) {
-        const pw = pairPower(res.map((r) => r.index), powerLog.kind === 'frame' ? powerLog : { ...powerLog, kind: 'frame' });
-        res.forEach((r, i) => { r.power = Number.isFinite(pw[i]) ? pw[i] : null; });
-      }
-      frames.push(...res);
-    }
-    const ev = powerLog ? detectEvents(frames) : { events: [] };
-    return { engine: engineName, frames, events: ev.events, noise: null, ranges, rois: roiNames, warnings };
+/** Lamp, dark and the analyzer for the counts of `first` (the camera facts go to the analyzer's noise model). */
+function analyzerForCounts(first: SpeFile, options: AnalyzeOptions, warnings: string[]): Analyzer {
+  const wavelength = shotWavelength(first);
+  const rois = roisFromOptions(options, first.height);
+  const cal = loadCalibration(first, {
+    lampPath: options.calibration as string, lampTemperature: options.lampTemperature, lampSpectrum: options.lampSpectrum,
+    tungsten: options.tungsten, darkPath: options.background,
+  });
+  warnings.push(...cal.warnings);
+  warnings.push(...backgroundWarnings(first, options));
+  const config: AnalyzerConfig & ShotFactsConfig = {
+    wavelength, width: first.width, height: first.height, lamp: cal.lamp, dark: cal.dark, rois,
+    range: options.range ?? null, method: options.method, emissivity: options.emissivity ?? null, gain: options.gain ?? null,
+    readNoise: options.readNoise ?? null, readNoiseFromDark: cal.readNoise, saturation: options.saturation ?? null,
+    dataType: first.dataType, engine: options.engine, shotFile: first.path, twoColor: options.twoColor,
+    threads: options.threads, camera: first.camera ?? null, backgroundCorrected: !!first.backgroundCorrected,
+    weights: options.weights,
+  };
+  return createAnalyzer(config);
+}
+
+/** No dark for counts that carry bias and dark is a warning; none for frames the acquisition already corrected. */
+function backgroundWarnings(first: SpeFile, options: AnalyzeOptions): string[] {
+  if (first.backgroundCorrected && options.background) {
+    return [`${first.path}: the acquisition software already subtracted a background` +
+      `${first.backgroundReference ? ` (${first.backgroundReference})` : ''}; ${options.background} is subtracted again`];
   }
+  if (!first.backgroundCorrected && !options.background) {
+    return ['no background (dark) file: the counts are taken as free of bias and dark (subtract a dark for honest temperatures)'];
+  }
+  return [];
+}
 
-  // ---- SPE shots with a lamp calibration ------------------------------------------------------------
+interface Chunk {
+  reader: ChunkReader;
+  from: number;
+  to: number;
+  base: number;
+  clock: FrameClock;
+}
+
+/**
+ * The chunks of all files, in order. Frame times continue from one file to the next: the next file starts one
+ * frame interval after the last frame of the previous one.
+ */
+function planChunks(files: SpeFile[], chunkFrames: number, options: AnalyzeOptions, readers: ChunkReader[]): Chunk[] {
+  const chunks: Chunk[] = [];
+  let globalIndex = 0;
+  let timeOffset = options.timeOffset ?? 0;
+  for (const f of files) {
+    const clock = frameClock(f, { frameInterval: options.frameInterval, timeOffset });
+    const reader = new ChunkReader(f, chunkFrames);
+    readers.push(reader);
+    for (let s = 0; s < f.frames; s += chunkFrames) {
+      chunks.push({ reader, from: s, to: Math.min(f.frames, s + chunkFrames), base: globalIndex, clock });
+    }
+    const lastTime = f.frames > 0 ? clock.timeOf(f.frames - 1) : null;
+    if (lastTime !== null) timeOffset = lastTime + (clock.interval ?? 0);
+    globalIndex += f.frames;
+  }
+  return chunks;
+}
+
+/**
+ * Streams the chunks through the analyzer: chunk k+1 is read on a libuv thread while chunk k is prepared here and
+ * chunk k−1 is fitted by the native workers.
+ */
+async function streamChunks(chunks: Chunk[], analyzer: Analyzer, total: number, options: AnalyzeOptions,
+  run: RunFrames): Promise<void> {
+  const submit = (c: Chunk, frameData: FrameData[]): Promise<FrameResult[]> => {
+    const indices: number[] = [];
+    const times: (number | null)[] = [];
+    for (let i = c.from; i < c.to; i++) {
+      indices.push(c.base + i);
+      times.push(c.clock.timeOf(i));
+    }
+    run.times.push(...times);
+    const pending = analyzer.analyzeBatch(frameData, indices, times);
+    pending.catch(() => { /* handled where awaited */ });
+    return pending;
+  };
+  const collect = async (pending: Promise<FrameResult[]> | null): Promise<void> => {
+    if (!pending) return;
+    for (const r of await pending) run.frames.push(r);
+    options.onProgress?.(run.frames.length, total);
+  };
+  let reading: Promise<FrameData[]> | null = chunks.length ? chunks[0].reader.readAsync(chunks[0].from, chunks[0].to) : null;
+  let pending: Promise<FrameResult[]> | null = null;
+  for (let k = 0; k < chunks.length; k++) {
+    const frameData = await (reading as Promise<FrameData[]>);
+    const nextChunk = chunks[k + 1];
+    reading = nextChunk ? nextChunk.reader.readAsync(nextChunk.from, nextChunk.to) : null;
+    const next = submit(chunks[k], frameData);
+    await collect(pending);
+    pending = next;
+  }
+  await collect(pending);
+}
+
+/** Detector counts (SPE or Andor ASCII shots) with a lamp calibration. */
+async function analyzeCounts(options: AnalyzeOptions, warnings: string[]): Promise<RunFrames> {
   const files: SpeFile[] = [];
   const readers: ChunkReader[] = [];
   try {
-    for (const s of o.shots) files.push(openSpe(s));
-    const first = files[0];
-    for (const f of files) for (const w of f.warnings ?? []) warnings.push(`${f.path}: ${w}`);
-    for (const f of files.slice(1)) {
-      if (f.width !== first.width || f.height !== first.height) {
-        throw new InputFileError(f.path, `frames are ${f.height} × ${f.width} but ${first.path} has ${first.height} × ${first.width}`);
-      }
-    }
-    const wl = shotWavelength(first);
-    const rois = roisFromOptions(o, first.height);
-    const cal = loadCalibration(first, {
-      lampPath: o.calibration, lampTemperature: o.lampTemperature, lampSpectrum: o.lampSpectrum,
-      tungsten: o.tungsten, darkPath: o.background,
-    });
-    warnings.push(...cal.warnings);
-    const a = createAnalyzer({
-      wavelength: wl, width: first.width, height: first.height, lamp: cal.lamp, dark: cal.dark, rois,
-      range: o.range ?? null, method: o.method, emissivity: o.emissivity ?? null, gain: o.gain ?? null,
-      readNoise: o.readNoise ?? null, readNoiseFromDark: cal.readNoise, saturation: o.saturation ?? null,
-      dataType: first.dataType, engine: o.engine, shotFile: first.path, twoColor: o.twoColor, threads: o.threads,
-    });
-    analyzer = a; engineName = a.engine.name;
-    Object.assign(ranges, a.ranges); roiNames = a.rois.map((r) => r.name);
-    if (!o.background) warnings.push('no --background: the counts are taken as free of bias and dark (subtract a dark for honest temperatures)');
-
-    const total = files.reduce((s, f) => s + f.frames, 0);
-    o.onStart?.(total);
-    const chunk = Math.max(1, Math.floor(o.chunkFrames ?? 1024));
-    // chunks across all files, in order; frame times continue from one file to the next
-    let globalIndex = 0;
-    let timeOffset = 0;
-    const times: (number | null)[] = [];
-    const chunks: { reader: ChunkReader; from: number; to: number; base: number; timeOf: (i: number) => number | null }[] = [];
-    for (const f of files) {
-      const ft = f.frameTimes && f.frameTimes.length >= f.frames ? f.frameTimes : null;
-      const period = f.exposureTime && f.exposureTime > 0 ? f.exposureTime : null;
-      const off = timeOffset;
-      const timeOf = (i: number): number | null => {
-        if (ft) return ft[i] - ft[0] + off;
-        if (period) return i * period + off;
-        return null;
-      };
-      const reader = new ChunkReader(f, chunk);
-      readers.push(reader);
-      for (let s = 0; s < f.frames; s += chunk) chunks.push({ reader, from: s, to: Math.min(f.frames, s + chunk), base: globalIndex, timeOf });
-      const lastT = f.frames > 0 ? timeOf(f.frames - 1) : null;
-      // the next file starts one frame interval later (mean interval of the time stamps, else the exposure time)
-      if (lastT !== null) timeOffset = lastT + (ft && f.frames > 1 ? (ft[f.frames - 1] - ft[0]) / (f.frames - 1) : (period ?? 0));
-      globalIndex += f.frames;
-    }
-    const submit = (c: (typeof chunks)[number], fr: FrameData[]) => {
-      const idx: number[] = []; const tm: (number | null)[] = [];
-      for (let i = c.from; i < c.to; i++) { idx.push(c.base + i); tm.push(c.timeOf(i)); }
-      for (const t of tm) times.push(t);
-      // prepares this chunk now (while the previous chunk may still be fitting on the worker threads)
-      const p = a.analyzeBatch(fr, idx, tm);
-      p.catch(() => { /* handled where awaited */ });
-      return p;
+    openInputs(options.shots, files, warnings);
+    const analyzer = analyzerForCounts(files[0], options, warnings);
+    const run: RunFrames = {
+      engine: analyzer.engine.name, frames: [], times: [], noise: null, ranges: { ...analyzer.ranges },
+      rois: analyzer.rois.map((r) => r.name), firstShot: files[0].path,
     };
-    // Pipeline: block k+1 is read on a libuv thread while chunk k is prepared here and chunk k−1 is fitted by the
-    // native workers.
-    let reading: Promise<FrameData[]> | null = chunks.length ? chunks[0].reader.readAsync(chunks[0].from, chunks[0].to) : null;
-    let pending: Promise<FrameResult[]> | null = null;
-    for (let k = 0; k < chunks.length; k++) {
-      const fr = await reading!;
-      const c1 = chunks[k + 1];
-      reading = c1 ? c1.reader.readAsync(c1.from, c1.to) : null;
-      const next = submit(chunks[k], fr);
-      if (pending) {
-        const res = await pending;
-        for (const r of res) frames.push(r);
-        o.onProgress?.(frames.length, total);
-      }
-      pending = next;
-    }
-    if (pending) {
-      const res = await pending;
-      for (const r of res) frames.push(r);
-      o.onProgress?.(frames.length, total);
-    }
-    if (powerLog) {
-      let pw: Float64Array;
-      if (powerLog.kind === 'frame') {
-        pw = pairPower(frames.map((r) => r.index), powerLog);
-      } else {
-        if (times.some((t) => t === null)) {
-          throw new UsageError(`${first.path}: has neither per-frame time stamps nor an exposure time, so the time-based power log ${o.power} cannot be paired (use a frame,power_W log)`);
-        }
-        pw = pairPower(times, powerLog);
-      }
-      frames.forEach((r, i) => { r.power = Number.isFinite(pw[i]) ? pw[i] : null; });
-    }
-    const ev = powerLog ? detectEvents(frames) : { events: [] };
-    return { engine: engineName, frames, events: ev.events, noise: a.noise(), ranges, rois: roiNames, warnings };
+    const total = files.reduce((s, f) => s + f.frames, 0);
+    options.onStart?.(total);
+    const chunkFrames = Math.max(1, Math.floor(options.chunkFrames ?? 1024));
+    await streamChunks(planChunks(files, chunkFrames, options, readers), analyzer, total, options, run);
+    run.noise = analyzer.noise();
+    return run;
   } finally {
     for (const r of readers) r.close();
-    for (const f of files) { try { f.close(); } catch { /* already closed */ } }
+    for (const f of files) {
+      try { f.close(); } catch { /* already closed */ }
+    }
   }
+}
+
+/**
+ * The power of every frame from the log: by frame number, or by time (every frame needs one). Frames outside the
+ * log's span get no power, with one warning.
+ */
+function attachPower(run: RunFrames, log: PowerLog, options: AnalyzeOptions, warnings: string[]): void {
+  let powers: Float64Array;
+  if (log.kind === 'frame') {
+    powers = pairPower(run.frames.map((r) => r.index), log);
+  } else {
+    if (run.times.some((t) => t === null)) {
+      throw new ConfigError('frameInterval', `is needed: ${run.firstShot} has no frame times (no time stamps, frame rate ` +
+        `or exposure time), so the time-based power log ${options.power} cannot be paired (or use a frame,power_W log)`);
+    }
+    powers = pairPower(run.times, log);
+  }
+  run.frames.forEach((r, i) => { r.power = Number.isFinite(powers[i]) ? powers[i] : null; });
+  const outside = run.frames.filter((r) => r.power === null).length;
+  const span = powerLogSpan(log);
+  if (outside > 0) {
+    const where = span ? ` (${span[0].toPrecision(4)}–${span[1].toPrecision(4)} ${log.kind === 'time' ? 's' : 'frames'})` : '';
+    warnings.push(`${options.power}: ${outside} of ${run.frames.length} frame(s) lie outside the log's span${where}: ` +
+      'their power is null (never a held value)');
+  }
+}
+
+/** Runs a whole analysis: inputs → frames (plain spectra, or counts with a lamp) → power pairing → events. */
+export async function analyzeFiles(options: AnalyzeOptions): Promise<AnalyzeOutput> {
+  checkRunOptions(options);
+  const warnings: string[] = [];
+  const powerLog = loadPowerLog(options);
+  const run = options.calibration ? await analyzeCounts(options, warnings) : await analyzePlainSpectra(options);
+  if (powerLog) attachPower(run, powerLog, options, warnings);
+  const events = powerLog ? detectEvents(run.frames).events : [];
+  return { engine: run.engine, frames: run.frames, events, noise: run.noise, ranges: run.ranges, rois: run.rois, warnings };
 }

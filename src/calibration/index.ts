@@ -4,7 +4,7 @@
  * against the shot: same width/height, wavelengths present. Errors name the file.
  */
 import type { SpeFile } from '../io/types';
-import { openSpe } from '../io/spe';
+import { openFrames } from '../io/open';
 import { readLampTable } from '../io/tables';
 import { InputFileError, UsageError } from '../errors';
 import { greybodyLampRadiance, tableLampRadiance } from './lamp';
@@ -98,7 +98,7 @@ export function loadCalibration(shot: SpeFile, o: CalibrationOptions): LoadedCal
   let dark: DarkInput | null = null;
   let readNoise: number | null = null;
   if (o.darkPath) {
-    const d = openSpe(o.darkPath);
+    const d = openFrames(o.darkPath);
     try {
       checkSameShape(shot, d, 'the dark');
       const m = meanFrames(d, 64);
@@ -106,7 +106,7 @@ export function loadCalibration(shot: SpeFile, o: CalibrationOptions): LoadedCal
       readNoise = estimateReadNoise(m.kept, d.width, d.height);
     } finally { d.close(); }
   }
-  const l = openSpe(o.lampPath);
+  const l = openFrames(o.lampPath);
   let lamp: LampInput;
   try {
     checkSameShape(shot, l, 'the lamp');

@@ -225,6 +225,6 @@ describe('pyrolive analyze: bad input is one line naming the file, exit ≠ 0, n
     expectOneLine([...base(), '--emissivity', 'lambda - 700'], /--emissivity: .* positive and finite/);
     expectOneLine([...base(), '--power', path.join(tmp, 'nopower.csv')], /nopower\.csv: no such file/);
     expectOneLine([...base(), '--gain', '-2'], /--gain must be a positive number/);
-    expectOneLine([files.shot], /shot\.spe: raw SPE counts need --calibration/);
+    expectOneLine([files.shot], /calibration is needed for the raw counts of .*shot\.spe/);
   });
 });

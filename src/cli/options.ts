@@ -3,7 +3,7 @@
  * two commands can never drift apart.
  */
 import { Command, Option } from 'commander';
-import { UsageError } from '../errors';
+import { ConfigError, UsageError } from '../errors';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
 import type { Method } from '../analysis/analyzer';
 
@@ -14,6 +14,32 @@ export function num(what: string, positive = true) {
     if (!Number.isFinite(x) || (positive ? !(x > 0) : x < 0)) {
       throw new UsageError(`${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`);
     }
+    return x;
+  };
+}
+
+/** Config fields of the analysis (library messages name these) → the flags that set them. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  frameInterval: '--frame-interval',
+  timeOffset: '--time-offset',
+  powerExpr: '--power-expr',
+  power: '--power',
+  calibration: '--calibration',
+};
+
+/** A ConfigError of a field a flag sets, rewritten to name the flag; anything else unchanged. */
+export function withFlagNames(error: unknown): unknown {
+  if (error instanceof ConfigError && FLAG_OF_FIELD[error.field]) {
+    return new UsageError(`${FLAG_OF_FIELD[error.field]} ${error.problem}`, error.code);
+  }
+  return error;
+}
+
+/** A commander parser for any finite number (negative allowed). */
+export function finite(what: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${what} must be a number (got "${v}")`);
     return x;
   };
 }
@@ -37,7 +63,10 @@ export function addAnalysisOptions(cmd: Command): Command {
     .option('--emissivity <expr>', 'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit, e.g. "1 - 2e-4*(lambda-700)"')
     .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
     .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
-    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'));
+    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'))
+    .option('--frame-interval <s>', 'seconds between frames, for shots without time stamps or when the file is wrong ' +
+      '(default: time stamps, else FrameRate / kinetic cycle time, else exposure)', num('--frame-interval'))
+    .option('--time-offset <s>', 'time of the first frame on the power log\'s clock, in s (default 0)', finite('--time-offset'));
 }
 
 /** The analysis options as addAnalysisOptions parsed them (commander's option object), for analyze and serve. */
@@ -56,5 +85,7 @@ export function analysisOptionsFrom(o: Record<string, unknown>): AnalysisOptions
     gain: (o.gain as number) ?? null,
     readNoise: (o.readNoise as number) ?? null,
     saturation: (o.saturation as number) ?? null,
+    frameInterval: (o.frameInterval as number) ?? null,
+    timeOffset: (o.timeOffset as number) ?? null,
   };
 }

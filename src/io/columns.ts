@@ -91,7 +91,6 @@ const NAMES: Record<string, ColumnQuantity> = {
   laserpower: 'power',
   p: 'power',
   temperature: 'temperature',
-  temp: 'temperature',
   temperatureerror: 'temperatureError',
   sigmat: 'temperatureError',
   terror: 'temperatureError',

@@ -43,9 +43,12 @@ describe('pyrolive inspect', () => {
     const j = JSON.parse(r.out);
     // frame 0: 100 … 123 → 24·100 + (0+…+23) = 2676
     // wavelength: 600 + 0.5·px over 1-based pixels 1…8
+    // a WinSpec 2.x file states no camera, frame rate or background correction; its frame clock is the exposure
     expect(j).toEqual({ version: 2.2, width: 8, height: 3, frames: 2, dataType: 'uint16', exposureTime: 0.25,
-      wavelength: { first: 600.5, last: 604, count: 8 }, sum: 2676 });
-    expect(Object.keys(j)).toEqual(['version', 'width', 'height', 'frames', 'dataType', 'exposureTime', 'wavelength', 'sum']);
+      wavelength: { first: 600.5, last: 604, count: 8 }, sum: 2676, format: 'spe', frameRate: null,
+      frameTiming: { source: 'exposure', interval: 0.25 }, camera: null, backgroundCorrected: false });
+    expect(Object.keys(j)).toEqual(['version', 'width', 'height', 'frames', 'dataType', 'exposureTime', 'wavelength', 'sum',
+      'format', 'frameRate', 'frameTiming', 'camera', 'backgroundCorrected']);
   });
 
   it('wavelength is null for an uncalibrated file', () => {

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import { Command } from 'commander';
-import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
+import { addAnalysisOptions, analysisOptionsFrom, num, withFlagNames } from '../options';
 import { InputFileError, UsageError } from '../../errors';
 import { analyzeFiles, type AnalyzeOutput } from '../../analysis/run';
 import { formatResultsCsv } from '../../analysis/resultsCsv';
@@ -68,10 +68,13 @@ export function toTable(out: AnalyzeOutput, maxRows = 40): string {
 export function register(program: Command): void {
   addAnalysisOptions(program
     .command('analyze')
-    .description('Fit a temperature to every frame of one or more SPE shots (calibrated with a lamp), or to text spectra ' +
+    .description('Fit a temperature to every frame of one or more SPE shots or Andor SOLIS ASCII exports (.asc, ' +
+      'calibrated with a lamp), or to text spectra ' +
       'already corrected for the system response; pair with a laser power log and find the plateau.')
-    .argument('<shots...>', 'SPE shot file(s) (several = one run, in order), or text spectra (wavelength + radiance columns)'))
-    .option('--power <power.csv>', 'laser power log: time_s,power_W (nearest in time) or frame,power_W')
+    .argument('<shots...>', 'SPE or Andor .asc shot file(s) (several = one run, in order), or text spectra ' +
+      '(wavelength + radiance columns)'))
+    .option('--power <power.csv>', 'laser power log: time,power (nearest in time) or frame,power; units from the header ' +
+      '(time_s, Time (ms), t_us; power_W, Power (mW); power_percent only with --power-expr); frames outside the log get no power')
     .option('--no-two-color', 'skip the per-frame sliding two-colour (twoColor null; ~25 % faster)')
     .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
     .option('--json', 'print {engine, frames, events} as JSON on stdout')
@@ -83,6 +86,9 @@ Examples:
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-spectrum lamp_radiance.txt --background dark.spe \\
         --roi DS=20:40 --roi US=60:80 --out results.csv
   $ pyrolive analyze spectrum.txt --range 600:800        # text spectra already corrected: one frame per column
+  $ pyrolive analyze 950C.asc --calibration 999C.asc --lamp-temperature 1273.15 --background 23C.asc --range 600:1000
+  $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --power power.csv \\
+        --frame-interval 0.05 --time-offset 0.2   # a shot without time stamps, started 0.2 s after the log
 
 Flags per frame (the frame is always kept): saturated, cosmic (spike pixels masked), weak (T withheld:
 total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-failed.`)
@@ -105,6 +111,8 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
           }
         },
         onProgress: (done) => { (bar as import('cli-progress').SingleBar | null)?.update(done); },
+      }).catch((e: unknown) => {
+        throw withFlagNames(e);
       }).finally(() => { (bar as import('cli-progress').SingleBar | null)?.stop(); });
       for (const w of out.warnings) process.stderr.write(`pyrolive: warning: ${w}\n`);
       if (o.json) {

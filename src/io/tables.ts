@@ -79,6 +79,11 @@ function detectDialect(dataLines: string[], file: string, firstLineNo: number): 
   const first = dataLines[0];
   const otherSeparator = /[;\t]/.test(first) || /\S\s+\S/.test(first);
   const tokens = first.split(SPLIT_DECIMAL_COMMA).filter((t) => t !== '');
+  const thousands = tokens.find((t) => /\d\.\d+,\d/.test(t) || /\d,\d+\.\d/.test(t));
+  if (otherSeparator && thousands) {
+    throw new InputFileError(file, `line ${firstLineNo}: "${thousands}" mixes a decimal point and a comma (thousands ` +
+      'separator?): ambiguous, write plain numbers');
+  }
   const commaSeparated = !otherSeparator || tokens.some((t) => t.includes(',') && !DECIMAL_COMMA_NUMBER.test(t));
   if (commaSeparated) {
     return { decimalComma: false };
@@ -124,17 +129,15 @@ export function parseTable(text: string, file: string, minColumns = 2): ParsedTa
     }
   }
   if (content.length === 0) throw new InputFileError(file, 'no data lines (only comments or blank lines)');
-  // a first line with any cell that is not a number is the header
-  const looseCells = content[0].text.split(SPLIT).map((c) => c.replace(/^"(.*)"$/, '$1').trim());
-  const hasHeader = looseCells.some((c) => c !== '' && !Number.isFinite(Number(c.replace(',', '.'))));
+  // a first line with any cell that is not a number is the header; a header with `,` `;` or tabs is split on those
+  // only, so that `Time (ms),Power (mW)` keeps its units
+  const headerSplit = /[,;\t]/.test(content[0].text) ? /\s*[,;\t]\s*/ : SPLIT;
+  const looseCells = content[0].text.split(headerSplit).map((c) => c.replace(/^"(.*)"$/, '$1').trim());
+  const hasHeader = content[0].text.split(SPLIT).some((c) => c !== '' && !Number.isFinite(Number(c.replace(/^"(.*)"$/, '$1'))));
   const dataLines = hasHeader ? content.slice(1) : content;
   if (dataLines.length === 0) throw new InputFileError(file, 'a header but no data lines');
   const dialect = detectDialect(dataLines.map((l) => l.text), file, dataLines[0].lineNo);
-  let header: string[] | null = null;
-  if (hasHeader) {
-    // a header of a decimal-comma table is split like its lines when it has their separators
-    header = dialect.decimalComma && /[;\t]/.test(content[0].text) ? splitCells(content[0].text, dialect) : looseCells;
-  }
+  let header: string[] | null = hasHeader ? looseCells : null;
   const rows = readRows(dataLines, dialect, file, minColumns);
   const ncol = rows[0].length;
   if (header && header.length !== ncol) {

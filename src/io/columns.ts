@@ -166,7 +166,12 @@ export function parseColumnHeader(cellText: string): ColumnHeader {
   return { cell, name: name.trim(), quantity, unit, scale: info.scale, offset };
 }
 
-/** `value · scale + offset` (the caller has checked scale is not null). */
+/**
+ * `value · scale + offset` (the caller has checked scale is not null). Sub-units divide by a whole number
+ * (ms: / 1000), so `140` ms is exactly the double of `0.14` s.
+ */
 export function toSI(value: number, header: ColumnHeader): number {
-  return value * (header.scale as number) + header.offset;
+  const scale = header.scale as number;
+  const scaled = scale < 1 ? value / Math.round(1 / scale) : value * scale;
+  return scaled + header.offset;
 }

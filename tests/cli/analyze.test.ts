@@ -228,3 +228,93 @@ describe('pyrolive analyze: bad input is one line naming the file, exit ≠ 0, n
     expectOneLine([files.shot], /calibration is needed for the raw counts of .*shot\.spe/);
   });
 });
+
+describe('inputs: missing files first, frame timing, power-log units and spans, decimal commas', () => {
+  const write = (name: string, data: Buffer | string) => { const p = path.join(tmp, name); fs.writeFileSync(p, data); return p; };
+  const parse = (out: string) => JSON.parse(out) as { frames: Array<{ index: number; time: number | null; power: number | null; temperature: number | null }> };
+  const rowsArgs = ['--rows', '1:3', '--json'];
+
+  it('a missing shot says so before anything else (no calibration given, .spe or .asc)', () => {
+    for (const name of ['missing.spe', 'missing.asc', 'missing.txt']) {
+      const r = run([path.join(tmp, name)]);
+      expect(r.code).toBe(1);
+      expect(r.err.trim()).toBe(`pyrolive: ${path.join(tmp, name)}: no such file`);
+    }
+  });
+
+  it('a power log in ms and mW with ";" and decimal commas pairs exactly like the time_s,power_W log', () => {
+    const original = fs.readFileSync(files.power, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const converted = original.map(([t, p]) => `${String(t * 1000).replace('.', ',')};${String(p * 1000).replace('.', ',')}`);
+    const log = write('power_ms_mW.csv', ['Time (ms);Power (mW)', ...converted].join('\r\n') + '\r\n');
+    const a = parse(run([...base(), ...rowsArgs, '--power', files.power]).out);
+    const b = parse(run([...base(), ...rowsArgs, '--power', log]).out);
+    expect(b.frames.length).toBe(FRAMES);
+    for (let i = 0; i < FRAMES; i++) {
+      expect(b.frames[i].power).toBeCloseTo(a.frames[i].power as number, 9);
+    }
+  });
+
+  it('a log that stops early: later frames get power null and one warning, never the last value held', () => {
+    const lines = fs.readFileSync(files.power, 'utf8').trim().split('\n');
+    const header = lines[0];
+    const readings = lines.slice(1).map((l) => l.split(',').map(Number)).filter(([t]) => t <= 0.3);
+    const log = write('power_short.csv', [header, ...readings.map((r) => r.join(','))].join('\n') + '\n');
+    const r = run([...base(), ...rowsArgs, '--power', log]);
+    expect(r.code).toBe(0);
+    const out = parse(r.out);
+    const gap = readings[1][0] - readings[0][0];
+    const last = readings[readings.length - 1][0];
+    for (const f of out.frames) {
+      if ((f.time as number) > last + gap + 1e-9) {
+        expect(f.power).toBeNull();
+      } else {
+        expect(f.power).not.toBeNull();
+      }
+    }
+    const outside = out.frames.filter((f) => f.power === null).length;
+    expect(outside).toBeGreaterThan(50);
+    const warnings = r.err.split('\n').filter((l) => /outside the log's span/.test(l));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`${outside} of ${FRAMES} frame(s)`);
+  });
+
+  it('a percentage log is refused without --power-expr, with a message saying so', () => {
+    const log = write('power_pct.csv', 'time_s,power_percent\n0,10\n1,90\n');
+    const r = run([...base(), '--power', log]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/power_pct\.csv: power column "power_percent" is a percentage, not watts/);
+  });
+
+  it('a shot without time stamps or exposure: a time log needs --frame-interval; --time-offset shifts the frames', () => {
+    const n = 6;
+    const w = sim.wavelength.length;
+    const shot = path.join(tmp, 'untimed.spe');
+    const counts = Array.from({ length: n }, () => new Float64Array(w * sim.options.rows).fill(2000));
+    writeSpe(shot, { width: w, height: sim.options.rows, dataType: 'uint16', wavelength: sim.wavelength, frames: counts });
+    const log = write('power_t.csv', 'time_s,power_W\n0,1\n0.1,2\n0.2,3\n0.3,4\n0.4,5\n0.5,6\n');
+    const args = [shot, '--calibration', files.lamp, '--lamp-temperature', '2800', '--background', files.dark, '--rows', '1:3',
+      '--power', log, '--json'];
+    const refused = run(args);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/--frame-interval is needed: .*untimed\.spe has no frame times/);
+    const paced = parse(run([...args, '--frame-interval', '0.1']).out);
+    expect(paced.frames.map((f) => f.time)).toEqual([0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5]);
+    expect(paced.frames.map((f) => f.power)).toEqual([1, 2, 3, 4, 5, 6]);
+    // started 0.22 s into the log: frame k is at 0.22 + 0.1 k; the last two frames (0.62, 0.72 s) lie beyond the
+    // log's span (its last reading at 0.5 s plus one 0.1 s reading interval)
+    const shifted = parse(run([...args, '--frame-interval', '0.1', '--time-offset', '0.22']).out);
+    expect(shifted.frames.map((f) => f.power)).toEqual([3, 4, 5, 6, null, null]);
+  });
+
+  it('a text spectrum with decimal commas is one frame at the right temperature', () => {
+    const wl = Array.from({ length: 200 }, (_v, i) => 550 + i * 1.5);
+    const radiance = wl.map((x) => planckRadiance(x, 2100));
+    const text = wl.map((x, i) => `${x.toFixed(2).replace('.', ',')}\t${(radiance[i] * 1e-6).toPrecision(8).replace('.', ',')}`);
+    const file = write('comma_spectrum.txt', text.join('\n') + '\n');
+    const r = run([file, '--json']);
+    expect(r.code).toBe(0);
+    const out = parse(r.out);
+    expect(out.frames).toHaveLength(1);
+    expect(out.frames[0].temperature as number).toBeCloseTo(2100, 0);
+  });
+});

@@ -89,3 +89,58 @@ describe('pyrolive inspect', () => {
     }
   });
 });
+
+describe('pyrolive inspect: acquisition facts and Andor exports', () => {
+  /** A LightField 3.0 file built by hand: 2 px × 1 row × 1 frame, background-corrected PI-MAX, FrameRate 2 Hz. */
+  function lightFieldFile(name: string): string {
+    const data = Buffer.alloc(8);
+    data.writeFloatLE(-3.5, 0);
+    data.writeFloatLE(10, 4);
+    const xml = '<?xml version="1.0" encoding="utf-8"?><SpeFormat version="3.0"><DataFormat><DataBlock type="Frame" ' +
+      'count="1" pixelFormat="MonochromeFloating32" size="8" stride="8"><DataBlock type="Region" width="2" height="1"/>' +
+      '</DataBlock></DataFormat><Calibrations><WavelengthMapping id="1"><Wavelength>700,701</Wavelength>' +
+      '</WavelengthMapping></Calibrations><DataHistories><DataHistory><Origin><Experiment><System><Cameras>' +
+      '<Camera model="PI-MAX3: 1024x256"/></Cameras></System><Devices><Cameras><Camera><Sensor><Temperature>' +
+      '<Reading>-25</Reading></Temperature></Sensor><Intensifier><Enabled>True</Enabled></Intensifier><Adc>' +
+      '<AnalogGain>High</AnalogGain></Adc><Acquisition><FrameRate>2</FrameRate></Acquisition><BackgroundCorrection>' +
+      '<Enabled>True</Enabled><ReferenceFile>dark_ref.spe</ReferenceFile></BackgroundCorrection></Camera></Cameras>' +
+      '</Devices></Experiment></Origin></DataHistory></DataHistories></SpeFormat>';
+    const h = Buffer.alloc(4100);
+    h.writeUInt16LE(2, 42);
+    h.writeUInt16LE(1, 656);
+    h.writeInt32LE(1, 1446);
+    h.writeFloatLE(3, 1992);
+    h.writeBigUInt64LE(BigInt(4100 + data.length), 678);
+    const p = path.join(tmp, name);
+    fs.writeFileSync(p, Buffer.concat([h, data, Buffer.from(xml)]));
+    return p;
+  }
+
+  it('a background-corrected intensified LightField file: inspect says so, no dark needed; --json carries the facts', () => {
+    const p = lightFieldFile('corrected.spe');
+    const text = run(['inspect', p]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/camera +PI-MAX3: 1024x256: intensified, ADC gain High, sensor -25 °C/);
+    expect(text.out).toMatch(/background +already subtracted by the acquisition software \(reference dark_ref\.spe\): no --background needed/);
+    expect(text.out).toMatch(/frame rate +2 Hz/);
+    expect(text.out).toMatch(/timing +frame rate, 0\.5 s per frame/);
+    const j = JSON.parse(run(['inspect', p, '--json']).out);
+    expect(j.camera).toEqual({ model: 'PI-MAX3: 1024x256', intensified: true, electronMultiplying: false, emGain: null,
+      adcGain: 'High', sensorTemperature: -25 });
+    expect([j.backgroundCorrected, j.frameRate, j.frameTiming, j.sum]).toEqual([true, 2, { source: 'frameRate', interval: 0.5 }, 6.5]);
+  });
+
+  it('an Andor ASCII export: format, frames as columns, timing from the kinetic cycle time', () => {
+    const p = path.join(tmp, 'series.asc');
+    fs.writeFileSync(p, ['Date and Time: Mon Nov 21 21:21:42.000 2022', 'Model: DU970P_BV', 'Temperature (C): -50',
+      'Exposure Time (secs): 0.1', 'Kinetic Cycle Time (secs): 0.25', 'Acquisition Mode: Kinetics',
+      'Number in Kinetics Series: 2', '', '600,300,301,', '601,302,303,', '602,304,305,'].join('\r\n') + '\r\n');
+    const j = JSON.parse(run(['inspect', p, '--json']).out);
+    expect(j).toMatchObject({ format: 'andor-asc', width: 3, height: 1, frames: 2, dataType: 'uint16', exposureTime: 0.1,
+      frameRate: 4, frameTiming: { source: 'frameRate', interval: 0.25 }, wavelength: { first: 600, last: 602, count: 3 },
+      sum: 906 });
+    const text = run(['inspect', p]).out;
+    expect(text).toMatch(/format +Andor SOLIS ASCII export/);
+    expect(text).toMatch(/camera +DU970P_BV: ADC gain|camera +DU970P_BV: sensor -50 °C/);
+  });
+});

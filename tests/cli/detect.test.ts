@@ -135,3 +135,26 @@ describe('pyrolive detect', () => {
     expect(r.out).toMatch(/Examples:/);
   });
 });
+
+describe('pyrolive detect reads the power-log header forms (src/io/columns.ts)', () => {
+  it('"Power (W),Temperature (K)", and "Power (mW);T [°C]" with decimal commas, give the same event as power_W,temperature_K', () => {
+    const c = curve();
+    fs.writeFileSync(path.join(dir, 'units.csv'), 'Power (W),Temperature (K)\n' +
+      c.map((p) => `${p.P.toFixed(2)},${p.T.toFixed(1)}`).join('\n') + '\n');
+    // the same curve in mW and °C, as a spreadsheet with a decimal comma writes it
+    fs.writeFileSync(path.join(dir, 'units_semicolon.csv'), 'Power (mW);T [°C]\n' +
+      c.map((p) => `${(p.P * 1000).toFixed(0)};${(p.T - 273.15).toFixed(2).replace('.', ',')}`).join('\n') + '\n');
+    const plain = JSON.parse(cli('curve.csv', '--json').out);
+    const units = cli('units.csv', '--json');
+    expect(units.code, units.err).toBe(0);
+    const semicolon = cli('units_semicolon.csv', '--json');
+    expect(semicolon.code, semicolon.err).toBe(0);
+    for (const out of [JSON.parse(units.out), JSON.parse(semicolon.out)]) {
+      expect(out.points).toBe(plain.points);
+      expect(out.events).toHaveLength(1);
+      // temperatures rounded to 0.1 K vs 0.01 °C: the kink powers agree to ~1e-4 W
+      expect(out.events[0].startPower).toBeCloseTo(plain.events[0].startPower, 3);
+      expect(out.events[0].endPower).toBeCloseTo(plain.events[0].endPower, 3);
+    }
+  });
+});

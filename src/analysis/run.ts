@@ -151,7 +151,8 @@ function loadPowerLog(options: AnalyzeOptions): PowerLog | null {
   for (let i = 0; i < log.power.length; i++) {
     const watts = powerFn(log.power[i]);
     if (!Number.isFinite(watts)) {
-      throw new UsageError(`--power-expr "${options.powerExpr}" gives ${watts} for the logged value ${log.power[i]} of ${options.power}`);
+      throw new ConfigError('powerExpr', `"${options.powerExpr}" gives ${watts} for the logged value ${log.power[i]} ` +
+        `of ${options.power}`);
     }
     log.power[i] = watts;
   }
@@ -172,13 +173,17 @@ interface RunFrames {
 
 /** Text spectra already corrected for the response: one frame per column, times from frameInterval only. */
 async function analyzePlainSpectra(options: AnalyzeOptions): Promise<RunFrames> {
-  const run: RunFrames = { engine: 'js', frames: [], times: [], noise: null, ranges: {}, rois: [], firstShot: options.shots[0] };
+  const run: RunFrames = {
+    engine: 'js', frames: [], times: [], noise: null, ranges: {}, rois: [], firstShot: options.shots[0],
+  };
   for (const file of options.shots) {
     if (/\.spe$/i.test(file) || isAndorAscii(file)) {
       throw new ConfigError('calibration', `is needed for the raw counts of ${file}: a lamp file with a lamp temperature ` +
         'or a lamp spectrum (only text spectra already corrected for the response are fitted without one)');
     }
-    if (options.rows || (options.roi && options.roi.length)) throw new UsageError('--rows/--roi apply to SPE frames, not to plain spectra');
+    if (options.rows || (options.roi && options.roi.length)) {
+      throw new UsageError('--rows/--roi apply to SPE frames, not to plain spectra');
+    }
     const spectra = readPlainSpectra(file);
     const config: AnalyzerConfig & Pick<ShotFactsConfig, 'weights'> = {
       wavelength: spectra.wavelength, width: spectra.wavelength.length, height: 1, range: options.range ?? null,
@@ -213,7 +218,8 @@ function openInputs(shots: string[], files: SpeFile[], warnings: string[]): void
   }
   for (const f of files.slice(1)) {
     if (f.width !== first.width || f.height !== first.height) {
-      throw new InputFileError(f.path, `frames are ${f.height} × ${f.width} but ${first.path} has ${first.height} × ${first.width}`);
+      const shape = `${first.height} × ${first.width}`;
+      throw new InputFileError(f.path, `frames are ${f.height} × ${f.width} but ${first.path} has ${shape}`);
     }
   }
 }
@@ -223,14 +229,18 @@ function analyzerForCounts(first: SpeFile, options: AnalyzeOptions, warnings: st
   const wavelength = shotWavelength(first);
   const rois = roisFromOptions(options, first.height);
   const cal = loadCalibration(first, {
-    lampPath: options.calibration as string, lampTemperature: options.lampTemperature, lampSpectrum: options.lampSpectrum,
-    tungsten: options.tungsten, darkPath: options.background,
+    lampPath: options.calibration as string,
+    lampTemperature: options.lampTemperature,
+    lampSpectrum: options.lampSpectrum,
+    tungsten: options.tungsten,
+    darkPath: options.background,
   });
   warnings.push(...cal.warnings);
   warnings.push(...backgroundWarnings(first, options));
   const config: AnalyzerConfig & ShotFactsConfig = {
     wavelength, width: first.width, height: first.height, lamp: cal.lamp, dark: cal.dark, rois,
-    range: options.range ?? null, method: options.method, emissivity: options.emissivity ?? null, gain: options.gain ?? null,
+    range: options.range ?? null, method: options.method, emissivity: options.emissivity ?? null,
+    gain: options.gain ?? null,
     readNoise: options.readNoise ?? null, readNoiseFromDark: cal.readNoise, saturation: options.saturation ?? null,
     dataType: first.dataType, engine: options.engine, shotFile: first.path, twoColor: options.twoColor,
     threads: options.threads, camera: first.camera ?? null, backgroundCorrected: !!first.backgroundCorrected,
@@ -246,7 +256,8 @@ function backgroundWarnings(first: SpeFile, options: AnalyzeOptions): string[] {
       `${first.backgroundReference ? ` (${first.backgroundReference})` : ''}; ${options.background} is subtracted again`];
   }
   if (!first.backgroundCorrected && !options.background) {
-    return ['no background (dark) file: the counts are taken as free of bias and dark (subtract a dark for honest temperatures)'];
+    return ['no background (dark) file: the counts are taken as free of bias and dark ' +
+      '(subtract a dark for honest temperatures)'];
   }
   return [];
 }
@@ -304,12 +315,12 @@ async function streamChunks(chunks: Chunk[], analyzer: Analyzer, total: number, 
     for (const r of await pending) run.frames.push(r);
     options.onProgress?.(run.frames.length, total);
   };
-  let reading: Promise<FrameData[]> | null = chunks.length ? chunks[0].reader.readAsync(chunks[0].from, chunks[0].to) : null;
+  const readChunk = (c: Chunk | undefined): Promise<FrameData[]> | null => (c ? c.reader.readAsync(c.from, c.to) : null);
+  let reading = readChunk(chunks[0]);
   let pending: Promise<FrameResult[]> | null = null;
   for (let k = 0; k < chunks.length; k++) {
     const frameData = await (reading as Promise<FrameData[]>);
-    const nextChunk = chunks[k + 1];
-    reading = nextChunk ? nextChunk.reader.readAsync(nextChunk.from, nextChunk.to) : null;
+    reading = readChunk(chunks[k + 1]);
     const next = submit(chunks[k], frameData);
     await collect(pending);
     pending = next;
@@ -361,7 +372,8 @@ function attachPower(run: RunFrames, log: PowerLog, options: AnalyzeOptions, war
   const outside = run.frames.filter((r) => r.power === null).length;
   const span = powerLogSpan(log);
   if (outside > 0) {
-    const where = span ? ` (${span[0].toPrecision(4)}–${span[1].toPrecision(4)} ${log.kind === 'time' ? 's' : 'frames'})` : '';
+    const unit = log.kind === 'time' ? 's' : 'frames';
+    const where = span ? ` (${span[0].toPrecision(4)}–${span[1].toPrecision(4)} ${unit})` : '';
     warnings.push(`${options.power}: ${outside} of ${run.frames.length} frame(s) lie outside the log's span${where}: ` +
       'their power is null (never a held value)');
   }
@@ -375,5 +387,6 @@ export async function analyzeFiles(options: AnalyzeOptions): Promise<AnalyzeOutp
   const run = options.calibration ? await analyzeCounts(options, warnings) : await analyzePlainSpectra(options);
   if (powerLog) attachPower(run, powerLog, options, warnings);
   const events = powerLog ? detectEvents(run.frames).events : [];
-  return { engine: run.engine, frames: run.frames, events, noise: run.noise, ranges: run.ranges, rois: run.rois, warnings };
+  const { engine, frames, noise, ranges, rois } = run;
+  return { engine, frames, events, noise, ranges, rois, warnings };
 }

@@ -36,7 +36,8 @@ const DATA_LINE = /^[-+]?(\d|\.\d)/;
 /** Does this text look like an Andor SOLIS ASCII export (its first line is an Andor `key: value` header line)? */
 export function looksLikeAndorAscii(head: string): boolean {
   const firstLine = head.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/, 1)[0] ?? '';
-  return /^(Date and Time|Software Version|Andor)\b[^:]*:/.test(firstLine) || /Number in Kinetics Series\s*:/.test(head);
+  const andorFirstLine = /^(Date and Time|Software Version|Andor)\b[^:]*:/.test(firstLine);
+  return andorFirstLine || /Number in Kinetics Series\s*:/.test(head);
 }
 
 function readText(path: string): string {
@@ -97,8 +98,8 @@ function parseAndorText(text: string, path: string): AndorTable {
         throw new InputFileError(path, `line ${ln + 1}: one value, need a wavelength and at least one frame`);
       }
     } else if (values.length !== rows[0].length) {
-      throw new InputFileError(path, `line ${ln + 1}: ${values.length} value(s), expected ${rows[0].length} like line ` +
-        `${firstDataLine}`);
+      const expected = rows[0].length;
+      throw new InputFileError(path, `line ${ln + 1}: ${values.length} value(s), expected ${expected} like line ${firstDataLine}`);
     }
     rows.push(values);
   }
@@ -181,7 +182,8 @@ export function parseAndorAscii(text: string, path: string): SpeFile {
   const uncalibrated = isPixelColumn(x);
   if (uncalibrated) warnings.push('the first column holds pixel numbers, not wavelengths: no wavelength calibration');
   const dataType = countsType(frames, table.header);
-  const cycle = headerNumber(table.header, ANDOR_KEYS.kineticCycle) ?? headerNumber(table.header, ANDOR_KEYS.accumulateCycle);
+  const cycle = headerNumber(table.header, ANDOR_KEYS.kineticCycle)
+    ?? headerNumber(table.header, ANDOR_KEYS.accumulateCycle);
   const exposure = headerNumber(table.header, ANDOR_KEYS.exposure);
   return new AndorReader(path, frames, {
     wavelength: uncalibrated ? null : x,

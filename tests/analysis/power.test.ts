@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairPower } from '../../src/analysis/power';
+import { pairPower, powerLogSpan } from '../../src/analysis/power';
 import { compilePowerExpr, emissivityArray } from '../../src/analysis/expr';
 import { UsageError } from '../../src/errors';
 
@@ -47,5 +47,21 @@ describe('user expressions (mathjs)', () => {
     expect(() => emissivityArray('x * 2', Float64Array.from([600]))).toThrow(/unknown symbol "x"/);
     expect(() => emissivityArray('1 - 0.01 * (lambda - 600)', Float64Array.from([600, 700]))).toThrow(/--emissivity.*0 at 700\.0 nm.*positive/);
     expect(() => emissivityArray('log(lambda - 650)', Float64Array.from([600, 700]))).toThrow(/--emissivity/);
+  });
+});
+
+describe('pairPower: the span of the log', () => {
+  it('frame log: frames beyond the last logged frame by more than the median spacing get NaN (worked by hand)', () => {
+    // logged frames 0, 10, 20: spacing 10, span −10…30
+    const log = { kind: 'frame' as const, key: Float64Array.from([0, 10, 20]), power: Float64Array.from([1, 2, 3]) };
+    const p = Array.from(pairPower([0, 14, 16, 29, 30, 31, 100], log));
+    expect(p.slice(0, 5)).toEqual([1, 2, 3, 3, 3]);
+    expect(p.slice(5).every(Number.isNaN)).toBe(true);
+    expect(powerLogSpan(log)).toEqual([-10, 30]);
+  });
+  it('one reading: only its own time pairs; no usable reading: no span', () => {
+    const one = { kind: 'time' as const, key: Float64Array.from([2]), power: Float64Array.from([7]) };
+    expect(Array.from(pairPower([2, 2.001], one)).map((x) => (Number.isNaN(x) ? null : x))).toEqual([7, null]);
+    expect(powerLogSpan({ kind: 'time', key: Float64Array.from([1]), power: Float64Array.from([NaN]) })).toBeNull();
   });
 });

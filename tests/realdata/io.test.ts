@@ -10,6 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { openFrames } from '../../src/io/open';
 import { frameClock } from '../../src/io/timing';
+import { analyzeFiles } from '../../src/analysis/run';
+import { getEngine } from '../../src/physics';
 import type { SpeFile } from '../../src/io/types';
 
 const REAL = path.resolve(__dirname, '../..', '..', 'shared', 'real-data');
@@ -143,6 +145,25 @@ describe.skipIf(trax === null)("T-Rax's test_measurement.spe: metadata as its XM
       expect(f.camera ?? null).toBeNull();
       expect(f.backgroundCorrected ?? false).toBe(false);
     });
+  });
+});
+
+describe.skipIf(trax === null)('analysing the background-corrected test_measurement.spe', () => {
+  it('no dark is asked for; a dark given on top is named as subtracted twice', async () => {
+    const base = {
+      shots: [path.join(trax as string, 'test_measurement.spe')],
+      calibration: path.join(trax as string, 'us_calibration.spe'),
+      lampSpectrum: path.join(trax as string, '15A_lamp.txt'),
+      rows: '99:110',
+      range: [666, 836] as [number, number],
+      engine: getEngine(),
+    };
+    const out = await analyzeFiles(base);
+    expect(out.frames).toHaveLength(1);
+    expect(out.frames[0].time).toBe(0);
+    expect(out.warnings.filter((w) => /background|dark/.test(w))).toEqual([]);
+    const twice = await analyzeFiles({ ...base, background: path.join(trax as string, 'ds_calibration.spe') });
+    expect(twice.warnings.filter((w) => /already subtracted a background/.test(w))).toHaveLength(1);
   });
 });
 

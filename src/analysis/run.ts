@@ -1,7 +1,8 @@
 /**
- * `analyzeFiles`: the whole post-processing run behind `pyrolive analyze` (and its benchmark): open the shot(s),
- * load the calibration, stream the frames in chunks through the Analyzer (reading the next chunk while the
- * native batch fits the current one), pair the laser power, run the slope-change detector.
+ * `analyzeFiles`: the whole post-processing run behind `pyrolive analyze` (and its benchmark): open the shot(s)
+ * (SPE or Andor ASCII, src/io/open.ts), load the calibration, stream the frames in chunks through the Analyzer
+ * (reading the next chunk while the native batch fits the current one), give each frame its time (src/io/timing.ts),
+ * pair the laser power (no power outside the log's span), run the slope-change detector.
  */
 import type { CameraInfo, SpeFile } from '../io/types';
 import { checkFileExists, isAndorAscii, openFrames } from '../io/open';

@@ -2,6 +2,10 @@
  * One pipeline for the CLI (`analyze`), the live server and the tests: raw frames (counts) in,
  * FrameResult out. Owned by src/analysis/ (calibration → radiance, variance, mask → flags → fit).
  */
+import type { PhysicsEngine } from '../physics/types';
+import type { SpeDataType } from '../io/types';
+import type { Roi } from '../calibration/rows';
+
 export type FrameFlag = 'saturated' | 'cosmic' | 'weak' | 'corrupt' | 'fit-failed';
 
 export interface RoiResult {
@@ -36,4 +40,71 @@ export interface SpectrumView {
   fit: Float64Array;
   /** 1 = pixel excluded from the fit (outside range, cosmic). */
   mask: Uint8Array;
+}
+
+// ---- configuration of the analyzer (createAnalyzer) ----
+
+export type Method = 'planck' | 'wien' | 'two-color';
+
+/**
+ * One frame of counts (height × width, row-major): a Float64Array, or a view of the detector's own integer/float
+ * type (e.g. a Uint16Array over a block read from an SPE file); every value is read as a number.
+ */
+export type FrameData = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array;
+
+/** Lamp frames averaged (raw counts, not dark-subtracted) and the lamp's radiance on the pixels. */
+export interface LampInput {
+  /** Mean over the lamp file's frames, height × width, raw counts. */
+  counts: Float64Array;
+  /** Number of lamp frames averaged (for the noise of the response). */
+  frames: number;
+  /** Lamp radiance per pixel (length width), NaN where unknown (outside a radiance table). */
+  radiance: Float64Array;
+  /** Names used in error messages. */
+  file?: string;
+  radianceFile?: string;
+}
+
+export interface DarkInput {
+  /** Mean over the dark file's frames, height × width. */
+  counts: Float64Array;
+  frames: number;
+  file?: string;
+}
+
+export interface AnalyzerConfig {
+  /** Wavelength (nm) of each pixel, length width. */
+  wavelength: Float64Array;
+  width: number;
+  height: number;
+  /** Raw detector counts with a lamp calibration; absent: frames are already radiance (plain spectra). */
+  lamp?: LampInput | null;
+  dark?: DarkInput | null;
+  /** ROIs (rows summed). Default: one ROI "all" with every row. */
+  rois?: Roi[];
+  /** Fit range in nm. Default: the contiguous span where the response is ≥ 5 % of its peak (all pixels for radiance input). */
+  range?: [number, number] | null;
+  method?: Method;
+  /** mathjs expression in `lambda` (nm), or per-pixel values (length width). */
+  emissivity?: string | Float64Array | null;
+  /** e⁻ per count; estimated from the data when absent. */
+  gain?: number | null;
+  /** counts rms per pixel; absent: from the dark (see readNoiseFromDark) or 0. */
+  readNoise?: number | null;
+  /** Read noise already estimated from the dark frames (used when readNoise is absent). */
+  readNoiseFromDark?: number | null;
+  /** Saturation level in raw counts (default: full scale of dataType). */
+  saturation?: number | null;
+  dataType?: SpeDataType | null;
+  engine?: PhysicsEngine;
+  /** Separation in pixels of the sliding two-colour pairs (default 120). */
+  twoColorSeparation?: number;
+  /** Compute the sliding two-colour for every frame (default true). */
+  twoColor?: boolean;
+  /** Scale σT by √(χ²/dof) (default: true when the gain is not given, and for radiance input). */
+  scaleByChi2?: boolean;
+  /** Threads for the native batch (default: engine's choice). */
+  threads?: number;
+  /** File names for error messages. */
+  shotFile?: string;
 }

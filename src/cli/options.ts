@@ -3,9 +3,9 @@
  * two commands can never drift apart.
  */
 import { Command, Option } from 'commander';
-import { UsageError } from '../errors';
+import { ConfigError, UsageError } from '../errors';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
-import type { Method } from '../analysis/analyzer';
+import type { Method } from '../analysis/types';
 
 /** A commander parser for a positive (or, with positive = false, non-negative) finite number. */
 export function num(what: string, positive = true) {
@@ -16,6 +16,18 @@ export function num(what: string, positive = true) {
     }
     return x;
   };
+}
+
+/** The command-line flag of each analyzer config field (library errors name the field, the CLI its flag). */
+const FLAG_OF_FIELD: Record<string, string> = {
+  gain: '--gain', readNoise: '--read-noise', saturation: '--saturation', range: '--range', method: '--method',
+  emissivity: '--emissivity', weights: '--weights',
+};
+
+/** A ConfigError's message as the CLI prints it: the flag in place of the config field. */
+export function configErrorMessage(error: ConfigError): string {
+  const flag = FLAG_OF_FIELD[error.field];
+  return flag ? `${flag} ${error.problem}` : error.message;
 }
 
 /** Collects a repeatable option into a list. */

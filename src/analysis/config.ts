@@ -1,0 +1,148 @@
+/**
+ * The analyzer's configuration checked once, with every default filled in (createAnalyzer's first step).
+ * Messages name the config field (ConfigError), never a command-line flag: the CLI maps fields to its flags.
+ */
+import type { AnalyzerConfig, DarkInput, LampInput, Method } from './types';
+import type { PhysicsEngine } from '../physics/types';
+import type { NoiseModel } from '../quality/noise';
+import { ConfigError, UsageError } from '../errors';
+import type { Roi } from '../calibration/rows';
+import { validateRois } from '../calibration/rows';
+import { fullScaleOf } from '../quality/flags';
+
+const METHODS: readonly Method[] = ['planck', 'wien', 'two-color'];
+/** Default separation in pixels of the sliding two-colour pairs. */
+const DEFAULT_TWO_COLOR_SEPARATION = 120;
+
+export interface ResolvedConfig {
+  wavelength: Float64Array;
+  width: number;
+  height: number;
+  /** The shot's name in messages. */
+  shotName: string;
+  method: Method;
+  engine: PhysicsEngine;
+  /** Raw counts with a lamp calibration (else the frames are radiance already). */
+  calibrated: boolean;
+  rois: Roi[];
+  lamp: LampInput | null;
+  dark: DarkInput | null;
+  /** Dark frames averaged (0 without a dark). */
+  darkFrames: number;
+  range: [number, number] | null;
+  emissivity: string | Float64Array | null;
+  saturation: number;
+  /** The starting noise model (the gain may still be estimated from the data). */
+  noise: NoiseModel;
+  /** Whether the gain is known from the start (given, or no counts to estimate it from). */
+  gainKnown: boolean;
+  scaleByChi2: boolean;
+  twoColorSeparation: number;
+  twoColor: boolean;
+  threads: number | undefined;
+}
+
+function loadDefaultEngine(): PhysicsEngine {
+  // loaded on first use, so that importing the analysis never loads the addon
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('../physics') as { getEngine(): PhysicsEngine }).getEngine();
+}
+
+function checkNumbers(config: AnalyzerConfig): void {
+  const { gain, readNoise, saturation } = config;
+  if (gain != null && !(gain > 0 && Number.isFinite(gain))) {
+    throw new ConfigError('gain', `must be a positive number of electrons per count (got ${gain})`);
+  }
+  if (readNoise != null && !(readNoise >= 0 && Number.isFinite(readNoise))) {
+    throw new ConfigError('readNoise', `must be a non-negative number of counts (got ${readNoise})`);
+  }
+  if (saturation != null && !(saturation > 0)) {
+    throw new ConfigError('saturation', `must be a positive number of counts (got ${saturation})`);
+  }
+}
+
+function checkFrameShapes(config: AnalyzerConfig, shotName: string): void {
+  const { width, height, lamp, dark } = config;
+  if (lamp && lamp.counts.length !== width * height) {
+    throw new UsageError(`${lamp.file ?? 'lamp'}: lamp frames are not ${height} × ${width} like ${shotName}`);
+  }
+  if (dark && dark.counts.length !== width * height) {
+    throw new UsageError(`${dark.file ?? 'dark'}: dark frames are not ${height} × ${width} like ${shotName}`);
+  }
+}
+
+/** The range in nm, checked against the wavelengths (null: the default range). */
+function checkRange(config: AnalyzerConfig, shotName: string): [number, number] | null {
+  if (!config.range) {
+    return null;
+  }
+  const [lo, hi] = config.range;
+  if (!(lo < hi) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
+    throw new ConfigError('range', `expects LO:HI in nm with LO < HI, got ${lo}:${hi}`);
+  }
+  let wmin = Infinity;
+  let wmax = -Infinity;
+  for (const w of config.wavelength) {
+    wmin = Math.min(wmin, w);
+    wmax = Math.max(wmax, w);
+  }
+  if (lo < wmin - 1e-9 || hi > wmax + 1e-9) {
+    const span = `${wmin.toFixed(1)}–${wmax.toFixed(1)} nm`;
+    throw new ConfigError('range', `${lo}:${hi} nm is outside the data of ${shotName} (${span})`);
+  }
+  return [lo, hi];
+}
+
+function initialNoise(config: AnalyzerConfig): NoiseModel {
+  let readNoiseSource: NoiseModel['readNoiseSource'] = 'assumed';
+  if (config.readNoise != null) {
+    readNoiseSource = 'given';
+  } else if (config.readNoiseFromDark != null) {
+    readNoiseSource = 'dark';
+  }
+  return {
+    gain: config.gain ?? 1,
+    readNoise: config.readNoise ?? config.readNoiseFromDark ?? 0,
+    gainSource: config.gain != null ? 'given' : 'assumed',
+    readNoiseSource,
+  };
+}
+
+/** Checks the configuration and fills in the defaults (throws ConfigError / UsageError). */
+export function resolveConfig(config: AnalyzerConfig): ResolvedConfig {
+  const { wavelength, width, height } = config;
+  if (!(width > 0 && height > 0) || wavelength.length !== width) {
+    throw new ConfigError('wavelength', `has ${wavelength.length} values for a frame width of ${width}`);
+  }
+  const shotName = config.shotFile ?? 'shot';
+  const method: Method = config.method ?? 'planck';
+  if (!METHODS.includes(method)) {
+    throw new ConfigError('method', `expects planck, wien or two-color, got "${method}"`);
+  }
+  const engine = config.engine ?? loadDefaultEngine();
+  const calibrated = !!config.lamp;
+  const rois: Roi[] = config.rois && config.rois.length ? config.rois : [{ name: 'all', first: 0, last: height - 1 }];
+  validateRois(rois, height, shotName);
+  checkFrameShapes(config, shotName);
+  checkNumbers(config);
+  const range = checkRange(config, shotName);
+  if (config.emissivity != null && typeof config.emissivity !== 'string' && config.emissivity.length !== width) {
+    throw new ConfigError('emissivity', `has ${config.emissivity.length} values for ${width} pixels`);
+  }
+  const dark = config.dark ?? null;
+  return {
+    wavelength, width, height, shotName, method, engine, calibrated, rois,
+    lamp: config.lamp ?? null,
+    dark,
+    darkFrames: dark ? Math.max(1, dark.frames) : 0,
+    range,
+    emissivity: config.emissivity ?? null,
+    saturation: config.saturation ?? (calibrated ? fullScaleOf(config.dataType ?? null) : Infinity),
+    noise: initialNoise(config),
+    gainKnown: !calibrated || config.gain != null,
+    scaleByChi2: config.scaleByChi2 ?? (!calibrated || config.gain == null),
+    twoColorSeparation: config.twoColorSeparation ?? DEFAULT_TWO_COLOR_SEPARATION,
+    twoColor: config.twoColor ?? true,
+    threads: config.threads,
+  };
+}

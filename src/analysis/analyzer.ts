@@ -85,7 +85,7 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       if (cfg.method !== 'planck') {
         return await noPlanckBatch(ctx, input, slot);
       }
-      if (cfg.calibrated && gain.locked && engine.analyzeCountsBatch) {
+      if (cfg.calibrated && cfg.weights === 'noise' && gain.locked && engine.analyzeCountsBatch) {
         return await nativeCountsBatch(ctx, input, slot);
       }
       return await planckSubBatches(ctx, input, slot);

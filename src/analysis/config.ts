@@ -2,7 +2,7 @@
  * The analyzer's configuration checked once, with every default filled in (createAnalyzer's first step).
  * Messages name the config field (ConfigError), never a command-line flag: the CLI maps fields to its flags.
  */
-import type { AnalyzerConfig, DarkInput, LampInput, Method } from './types';
+import type { AnalyzerConfig, DarkInput, LampInput, Method, Weights } from './types';
 import type { PhysicsEngine } from '../physics/types';
 import type { NoiseModel } from '../quality/noise';
 import { ConfigError, UsageError } from '../errors';
@@ -11,6 +11,7 @@ import { validateRois } from '../calibration/rows';
 import { fullScaleOf } from '../quality/flags';
 
 const METHODS: readonly Method[] = ['planck', 'wien', 'two-color'];
+const WEIGHTS: readonly Weights[] = ['noise', 'none'];
 /** Default separation in pixels of the sliding two-colour pairs. */
 const DEFAULT_TWO_COLOR_SEPARATION = 120;
 
@@ -34,8 +35,15 @@ export interface ResolvedConfig {
   saturation: number;
   /** The starting noise model (the gain may still be estimated from the data). */
   noise: NoiseModel;
-  /** Whether the gain is known from the start (given, or no counts to estimate it from). */
+  /**
+   * How the counts' noise is known: `poisson`: var = S/gain + read noise (read noise from the dark or given, the
+   * gain given or estimated); `estimate`: both terms estimated from the data (intensified / EM camera, background-
+   * corrected frames, or neither a dark nor a read noise), except where given.
+   */
+  noiseModel: 'poisson' | 'estimate';
+  /** Whether the noise model is known from the start (given, or no counts to estimate it from). */
   gainKnown: boolean;
+  weights: Weights;
   scaleByChi2: boolean;
   twoColorSeparation: number;
   twoColor: boolean;
@@ -108,6 +116,13 @@ function initialNoise(config: AnalyzerConfig): NoiseModel {
   };
 }
 
+function noiseModelOf(config: AnalyzerConfig): 'poisson' | 'estimate' {
+  const camera = config.camera ?? {};
+  const excessNoise = !!(camera.intensified || camera.electronMultiplying);
+  const noFloor = !config.dark && config.readNoise == null && config.readNoiseFromDark == null;
+  return excessNoise || config.backgroundCorrected || noFloor ? 'estimate' : 'poisson';
+}
+
 /** Checks the configuration and fills in the defaults (throws ConfigError / UsageError). */
 export function resolveConfig(config: AnalyzerConfig): ResolvedConfig {
   const { wavelength, width, height } = config;
@@ -129,7 +144,12 @@ export function resolveConfig(config: AnalyzerConfig): ResolvedConfig {
   if (config.emissivity != null && typeof config.emissivity !== 'string' && config.emissivity.length !== width) {
     throw new ConfigError('emissivity', `has ${config.emissivity.length} values for ${width} pixels`);
   }
+  const weights: Weights = config.weights ?? 'noise';
+  if (!WEIGHTS.includes(weights)) {
+    throw new ConfigError('weights', `expects noise or none, got "${weights}"`);
+  }
   const dark = config.dark ?? null;
+  const noiseModel = noiseModelOf(config);
   return {
     wavelength, width, height, shotName, method, engine, calibrated, rois,
     lamp: config.lamp ?? null,
@@ -139,8 +159,11 @@ export function resolveConfig(config: AnalyzerConfig): ResolvedConfig {
     emissivity: config.emissivity ?? null,
     saturation: config.saturation ?? (calibrated ? fullScaleOf(config.dataType ?? null) : Infinity),
     noise: initialNoise(config),
-    gainKnown: !calibrated || config.gain != null,
-    scaleByChi2: config.scaleByChi2 ?? (!calibrated || config.gain == null),
+    noiseModel,
+    gainKnown: !calibrated || (config.gain != null && (noiseModel === 'poisson' || config.readNoise != null)),
+    weights,
+    // unweighted fits come with σT already scaled by the residual variance
+    scaleByChi2: weights === 'none' ? false : (config.scaleByChi2 ?? (!calibrated || config.gain == null)),
     twoColorSeparation: config.twoColorSeparation ?? DEFAULT_TWO_COLOR_SEPARATION,
     twoColor: config.twoColor ?? true,
     threads: config.threads,

@@ -5,7 +5,7 @@
 import type { ResolvedConfig } from './config';
 import type { Buffers } from './buffers';
 import { applyNoise, type RoiPlan } from './plans';
-import { estimateGain, type NoiseModel } from '../quality/noise';
+import { estimateGain, estimateNoiseLine, type NoiseModel } from '../quality/noise';
 
 /** Batches tried before the gain stays at its assumed value. */
 const MAX_ATTEMPTS = 64;
@@ -57,6 +57,38 @@ export class GainEstimator {
     }
   }
 
+  /** Read-noise variance of a row sum per unit of the per-pixel read noise squared (dark's share included). */
+  private readVarPerNoise2(): number {
+    const nDark = this.cfg.darkFrames;
+    return this.plans[0].rows * (1 + (nDark ? 1 / nDark : 0));
+  }
+
+  /** Noise model `estimate`: slope and floor of the row sums' variance from the data (given terms held fixed). */
+  private updateNoiseLine(signals: Float64Array, frames: number): void {
+    const plan = this.plans[0];
+    const noise = this.noise;
+    const lamp = this.cfg.lamp;
+    const line = estimateNoiseLine(signals, frames, plan.den, {
+      fixedInvGain: noise.gainSource === 'given' ? 1 / noise.gain : null,
+      fixedReadVar: noise.readNoiseSource === 'given' ? noise.readNoise * noise.readNoise * this.readVarPerNoise2() : null,
+      lamp: lamp && plan.lampSig ? { signal: plan.lampSig, frames: Math.max(1, lamp.frames) } : null,
+    });
+    if (line === null) {
+      this.giveUpAfterTooManyAttempts();
+      return;
+    }
+    if (noise.gainSource !== 'given') {
+      noise.gain = 1 / line.invGain;
+      noise.gainSource = 'estimated';
+    }
+    if (noise.readNoiseSource !== 'given') {
+      noise.readNoise = Math.sqrt(line.readVar / this.readVarPerNoise2());
+      noise.readNoiseSource = 'estimated';
+    }
+    this.lockedNow = true;
+    applyNoise(this.plans, noise, this.cfg);
+  }
+
   /** Tries an estimate from the row sums of stage 1 (b.sig of n frames); updates the plans' noise terms. */
   update(n: number, b: Buffers): void {
     if (this.lockedNow) {
@@ -71,6 +103,10 @@ export class GainEstimator {
     }
     const signals = new Float64Array(picked.length * nU);
     picked.forEach((frame, j) => signals.set(b.sig[0].subarray(frame * nU, (frame + 1) * nU), j * nU));
+    if (this.cfg.noiseModel === 'estimate') {
+      this.updateNoiseLine(signals, picked.length);
+      return;
+    }
     const noise = this.noise;
     const lamp = this.cfg.lamp;
     const nDark = this.cfg.darkFrames;

@@ -30,6 +30,8 @@ export interface RoiPlan {
 
 /** The lowest response, relative to its peak, that the default range keeps. */
 const RESPONSE_USABLE_FRACTION = 0.05;
+/** Variance of rounding to whole counts (uniform over one count). */
+const QUANTISATION_VARIANCE = 1 / 12;
 /** Fewest pixels a ROI may fit. */
 const MIN_USED_PIXELS = 8;
 
@@ -43,6 +45,17 @@ function rowSum(frame: Float64Array, width: number, first: number, last: number)
     }
   }
   return sum;
+}
+
+/** Index of the pixel whose wavelength is nearest to `nm` (the first of equals). */
+function nearestPixel(wavelength: Float64Array, nm: number): number {
+  let best = 0;
+  for (let i = 1; i < wavelength.length; i++) {
+    if (Math.abs(wavelength[i] - nm) < Math.abs(wavelength[best] - nm)) {
+      best = i;
+    }
+  }
+  return best;
 }
 
 /** The pixels inside the configured range (and covered by the lamp, where it responds). */
@@ -67,6 +80,14 @@ function pixelsInRange(cfg: ResolvedConfig, range: [number, number], response: F
   }
   if (!any) {
     throw new ConfigError('range', `${lo}:${hi} nm contains no pixel of ${shotName}`);
+  }
+  // each end snaps to the pixel nearest to it (as T-Rax and PyRadiant do), which may lie just outside
+  for (const bound of [lo, hi]) {
+    const nearest = nearestPixel(wavelength, bound);
+    const usable = !response || (response[nearest] > 0 && Number.isFinite(response[nearest]));
+    if (usable) {
+      ok[nearest] = 1;
+    }
   }
   if (!covered) {
     const lampName = lamp!.radianceFile ?? lamp!.file ?? 'lamp';
@@ -202,7 +223,8 @@ export function applyNoise(plans: RoiPlan[], noise: NoiseModel, cfg: ResolvedCon
   const readVar1 = noise.readNoise * noise.readNoise;
   for (const plan of plans) {
     plan.cp.invGain = 1 / noise.gain;
-    plan.cp.readVar = plan.rows * readVar1 * (1 + (nDark ? 1 / nDark : 0));
+    // never below the digitisation noise of integer counts (1/12 per pixel): a zero variance is no model of data
+    plan.cp.readVar = Math.max(plan.rows * readVar1 * (1 + (nDark ? 1 / nDark : 0)), plan.rows * QUANTISATION_VARIANCE);
   }
   const lamp = cfg.lamp;
   if (!lamp) {

@@ -8,7 +8,7 @@ import type { RoiPlan } from './plans';
 import type { Buffers } from './buffers';
 import type { BatchResult, TwoColorBatchResult } from '../physics/types';
 import { FIT_STATUS } from '../physics';
-import { WEAK_MAX_RELATIVE_ERROR } from '../quality/flags';
+import { MISFIT_MIN_CHI2, misfitChi2Threshold, WEAK_MAX_RELATIVE_ERROR } from '../quality/flags';
 
 /** The last analysed frame of the first ROI, kept for the live spectrum view. */
 export interface LastFrame {
@@ -37,6 +37,8 @@ interface FitValues {
   temperatureError: number | null;
   chi2: number | null;
   scale: number;
+  /** degrees of freedom of a weighted fit (for the misfit test) */
+  dof?: number;
 }
 
 const NO_FIT: FitValues = { temperature: null, temperatureError: null, chi2: null, scale: NaN };
@@ -68,10 +70,14 @@ function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: F
         flags.push('fit-failed');
         return NO_FIT;
       }
+      if (cfg.weights === 'none') {
+        // unweighted: σT is already scaled by the residual variance; χ² is not in units of the noise
+        return { temperature, temperatureError: fit.temperatureError[f], chi2: null, scale: fit.scale[f] };
+      }
       const chi2 = reducedChi2(fit.chi2[f], fit.dof[f]);
       // with variance given the engine reports the absolute σT: rescale when the gain is not known
       const temperatureError = scaledError(cfg, fit.temperatureError[f], chi2);
-      return { temperature, temperatureError, chi2, scale: fit.scale[f] };
+      return { temperature, temperatureError, chi2, scale: fit.scale[f], dof: fit.dof[f] };
     }
     case FIT_STATUS.InvalidData:
       flags.push('corrupt');
@@ -85,11 +91,42 @@ function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: F
   }
 }
 
+/**
+ * A weighted Planck fit whose χ²/dof says the greybody does not describe the data (beyond p ≈ 0.001): the choice
+ * of weights then moves T by more than its statistical σ (domain.md §9), so σT also holds that move, measured by
+ * an unweighted fit of the same pixels: σT² = σ²·χ²/dof + (T_weighted − T_unweighted)². Far beyond (χ²/dof ≥
+ * MISFIT_MIN_CHI2) the frame is flagged `misfit`.
+ */
+function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, f: number, values: FitValues,
+  flags: FrameFlag[]): FitValues {
+  const chi2 = values.chi2!;
+  if (!(chi2 > misfitChi2Threshold(values.dof!))) {
+    return values;
+  }
+  if (chi2 >= MISFIT_MIN_CHI2) {
+    flags.push('misfit');
+  }
+  const nU = plan.used.length;
+  const radiance = b.y[pi].subarray(f * nU, (f + 1) * nU);
+  const mask = b.m[pi].subarray(f * nU, (f + 1) * nU);
+  let unweighted: number;
+  try {
+    unweighted = cfg.engine.fitPlanck(plan.wl, radiance, { mask }).temperature;
+  } catch {
+    return values;
+  }
+  if (!Number.isFinite(unweighted) || values.temperatureError === null) {
+    return values;
+  }
+  const shift = values.temperature! - unweighted;
+  return { ...values, temperatureError: Math.sqrt(values.temperatureError ** 2 + shift * shift) };
+}
+
 /** The Wien fit of one frame's radiance (method wien). */
 function wienValues(cfg: ResolvedConfig, radiance: Float64Array, variance: Float64Array, mask: Uint8Array,
   wavelength: Float64Array, flags: FrameFlag[]): FitValues {
   try {
-    const fit = cfg.engine.fitWien(wavelength, radiance, { variance, mask });
+    const fit = cfg.engine.fitWien(wavelength, radiance, cfg.weights === 'none' ? { mask } : { variance, mask });
     if (!(Number.isFinite(fit.temperature) && fit.temperature > 0)) {
       flags.push('fit-failed');
       return NO_FIT;
@@ -136,9 +173,14 @@ function roiResult(cfg: ResolvedConfig, plan: RoiPlan, pi: number, f: number, ba
     values = wienValues(cfg, frame(b.y[pi]), frame(b.v[pi]), mask, plan.wl, flags);
   } else {
     values = planckValues(cfg, batch.fits[pi]!, f, flags);
+    if (values.temperature !== null && values.chi2 !== null && values.dof !== undefined) {
+      values = withMisfit(cfg, plan, b, pi, f, values, flags);
+    }
   }
   let { temperature, temperatureError } = values;
-  if (temperature !== null && temperatureError !== null && !(temperatureError <= WEAK_MAX_RELATIVE_ERROR * temperature)) {
+  const misfit = flags.includes('misfit');
+  if (!misfit && temperature !== null && temperatureError !== null
+    && !(temperatureError <= WEAK_MAX_RELATIVE_ERROR * temperature)) {
     flags.push('weak');
     temperature = null;
     temperatureError = null;

@@ -11,6 +11,7 @@ import { detectOffline, type DetectPoint } from '../detect';
 import type { FrameResult } from './types';
 import type { PhysicsEngine } from '../physics/types';
 import { createAnalyzer, type Analyzer, type FrameData, type Method } from './analyzer';
+import type { Weights } from './types';
 import { loadCalibration, shotWavelength } from '../calibration';
 import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
 import { pairPower } from './power';
@@ -37,6 +38,8 @@ export interface AnalyzeOptions {
   gain?: number | null;
   readNoise?: number | null;
   saturation?: number | null;
+  /** Fit weights: noise (default) or none (unweighted, as T-Rax / PyRadiant). */
+  weights?: Weights;
   /** Frames per chunk (default 1024). */
   chunkFrames?: number;
   twoColor?: boolean;
@@ -134,7 +137,7 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       const a = createAnalyzer({
         wavelength: sp.wavelength, width: sp.wavelength.length, height: 1, range: o.range ?? null,
         method: o.method, emissivity: o.emissivity ?? null, saturation: o.saturation ?? null,
-        engine: o.engine, shotFile: file, twoColor: o.twoColor,
+        engine: o.engine, shotFile: file, twoColor: o.twoColor, weights: o.weights,
       });
       analyzer = a; engineName = a.engine.name;
       Object.assign(ranges, a.ranges); roiNames = a.rois.map((r) => r.name);
@@ -175,6 +178,7 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeOutput> {
       range: o.range ?? null, method: o.method, emissivity: o.emissivity ?? null, gain: o.gain ?? null,
       readNoise: o.readNoise ?? null, readNoiseFromDark: cal.readNoise, saturation: o.saturation ?? null,
       dataType: first.dataType, engine: o.engine, shotFile: first.path, twoColor: o.twoColor, threads: o.threads,
+      weights: o.weights,
     });
     analyzer = a; engineName = a.engine.name;
     Object.assign(ranges, a.ranges); roiNames = a.rois.map((r) => r.name);

@@ -17,6 +17,13 @@ import {
 } from '../quality/prepare';
 import { median } from '../quality/noise';
 
+/**
+ * The least σ of radiance input relative to its level. A smooth, noise-free spectrum (a fit exported as data)
+ * has second differences of pure curvature, which the robust scatter would take for noise and the cosmic test
+ * for spikes; no real spectrum is known better than 1e-4 of its level (a 4-digit export).
+ */
+const RADIANCE_MIN_RELATIVE_SIGMA = 1e-4;
+
 /** Median absolute deviation → σ of a normal, and the √1.5 of a second difference. */
 const MAD_TO_SIGMA_OF_SECOND_DIFFERENCE = 1 / 0.6745 / Math.sqrt(1.5);
 
@@ -111,7 +118,7 @@ export class FramePreparer {
       top = Math.max(top, Math.abs(smooth[k]));
     }
     for (let k = 0; k < nU; k++) {
-      sigma[k] = Math.max(floor, rel * Math.abs(smooth[k]), 1e-9 * top, 1e-300);
+      sigma[k] = Math.max(floor, rel * Math.abs(smooth[k]), RADIANCE_MIN_RELATIVE_SIGMA * Math.abs(smooth[k]), 1e-9 * top, 1e-300);
       varC[k] = sigma[k] * sigma[k];
     }
     const slot = f * this.plans.length + pi;

@@ -54,7 +54,8 @@ export function wantsTwoColor(ctx: BatchContext, pi: number): boolean {
 export function batchOptions(ctx: BatchContext, pi: number, n: number, b: Buffers, s0 = 0): BatchOptions {
   const nU = ctx.plans[pi].used.length;
   return {
-    variance: b.v[pi].subarray(s0 * nU, (s0 + n) * nU),
+    // unweighted (weights none): no variance, the engine scales σT by the residual variance
+    variance: ctx.cfg.weights === 'noise' ? b.v[pi].subarray(s0 * nU, (s0 + n) * nU) : undefined,
     mask: b.m[pi].subarray(s0 * nU, (s0 + n) * nU),
     threads: ctx.cfg.threads,
     // the sliding two-colour in the same native pass over each frame

@@ -6,7 +6,11 @@ import type { PhysicsEngine } from '../physics/types';
 import type { SpeDataType } from '../io/types';
 import type { Roi } from '../calibration/rows';
 
-export type FrameFlag = 'saturated' | 'cosmic' | 'weak' | 'corrupt' | 'fit-failed';
+/**
+ * Frame quality (domain.md §6). `misfit`: the greybody does not describe the data (χ²/dof far beyond what the noise
+ * allows, e.g. counts with a bias left in): T is kept, with a σT that includes the misfit.
+ */
+export type FrameFlag = 'saturated' | 'cosmic' | 'weak' | 'corrupt' | 'fit-failed' | 'misfit';
 
 export interface RoiResult {
   temperature: number | null;
@@ -45,6 +49,21 @@ export interface SpectrumView {
 // ---- configuration of the analyzer (createAnalyzer) ----
 
 export type Method = 'planck' | 'wien' | 'two-color';
+
+/**
+ * How the fit weighs the pixels. `noise`: by 1/variance of the noise model (estimated from the data where unknown),
+ * σT scaled by √(χ²/dof) and widened by the weighting's own effect when the greybody misfits. `none`: unweighted
+ * least squares, σT from the covariance scaled by the residual variance: the estimator of T-Rax and PyRadiant.
+ */
+export type Weights = 'noise' | 'none';
+
+/** What the detector is, as far as the noise goes (from the file's metadata, src/io). */
+export interface CameraInfo {
+  /** An image intensifier (PI-MAX): excess noise, gain not a photo-electron count. */
+  intensified?: boolean;
+  /** Electron-multiplying CCD (ProEM, iXon): excess noise factor ≈ √2. */
+  electronMultiplying?: boolean;
+}
 
 /**
  * One frame of counts (height × width, row-major): a Float64Array, or a view of the detector's own integer/float
@@ -103,6 +122,15 @@ export interface AnalyzerConfig {
   twoColor?: boolean;
   /** Scale σT by √(χ²/dof) (default: true when the gain is not given, and for radiance input). */
   scaleByChi2?: boolean;
+  /** Fit weights (default 'noise'). */
+  weights?: Weights;
+  /** The camera, when the file says: intensified / EM cameras get a noise model estimated from the data. */
+  camera?: CameraInfo | null;
+  /**
+   * The frames already have a background subtracted (LightField BackgroundCorrection): negative counts are data,
+   * no dark is wanted, and the noise floor is estimated from the data.
+   */
+  backgroundCorrected?: boolean;
   /** Threads for the native batch (default: engine's choice). */
   threads?: number;
   /** File names for error messages. */

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, UsageError } from '../errors';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
-import type { Method } from '../analysis/types';
+import type { Method, Weights } from '../analysis/types';
 
 /** A commander parser for a positive (or, with positive = false, non-negative) finite number. */
 export function num(what: string, positive = true) {
@@ -49,7 +49,10 @@ export function addAnalysisOptions(cmd: Command): Command {
     .option('--emissivity <expr>', 'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit, e.g. "1 - 2e-4*(lambda-700)"')
     .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
     .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
-    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'));
+    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'))
+    .addOption(new Option('--weights <w>', 'fit weights: noise (by the noise model, σT with the misfit) or none '
+      + '(unweighted least squares, σT scaled by the residual variance, as T-Rax and PyRadiant)')
+      .choices(['noise', 'none']).default('noise'));
 }
 
 /** The analysis options as addAnalysisOptions parsed them (commander's option object), for analyze and serve. */
@@ -68,5 +71,6 @@ export function analysisOptionsFrom(o: Record<string, unknown>): AnalysisOptions
     gain: (o.gain as number) ?? null,
     readNoise: (o.readNoise as number) ?? null,
     saturation: (o.saturation as number) ?? null,
+    weights: (o.weights as Weights) ?? 'noise',
   };
 }

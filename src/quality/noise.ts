@@ -20,7 +20,7 @@ export interface NoiseModel {
   /** read noise in counts rms per pixel (per row) */
   readNoise: number;
   gainSource: 'given' | 'estimated' | 'assumed';
-  readNoiseSource: 'given' | 'dark' | 'assumed';
+  readNoiseSource: 'given' | 'dark' | 'assumed' | 'estimated';
 }
 
 /** Median of a (copied) array; NaN for empty. */
@@ -120,4 +120,167 @@ export function estimateGain(signal: Float64Array, nFrames: number, response: Fl
   const invGain = median(ratios);
   if (!(invGain > 0) || !Number.isFinite(invGain)) return null;
   return 1 / invGain;
+}
+
+/** Variance of a row sum as a straight line in its level: var(S) = readVar + invGain · max(S, 0). */
+export interface NoiseLine {
+  /** counts per electron (the slope); excess noise of intensified / EM cameras is folded in */
+  invGain: number;
+  /** variance of a row sum at zero level (read noise, background and its subtraction) */
+  readVar: number;
+}
+
+/** Options of estimateNoiseLine: a term that is known is held fixed, the other one fitted. */
+export interface NoiseLineOptions {
+  fixedInvGain?: number | null;
+  fixedReadVar?: number | null;
+  /** The lamp's row sums (per pixel) averaged over `frames`: its shot noise is in the response. */
+  lamp?: { signal: Float64Array; frames: number } | null;
+}
+
+/** Fewest pixels, and pixels per level bin, for estimateNoiseLine. */
+const NOISE_LINE_MIN_PIXELS = 40;
+const NOISE_LINE_PIXELS_PER_BIN = 40;
+const NOISE_LINE_MAX_BINS = 12;
+/** The smallest slope kept (counts per electron): a flat noise floor, gain effectively infinite. */
+export const MIN_INV_GAIN = 1e-9;
+
+interface LevelVariance {
+  /** max(level, 0) plus the lamp's share, per pixel */
+  x: number;
+  /** the pixel's variance estimate (from the high-pass residual), minus nothing */
+  z: number;
+}
+
+/** Per pixel: the level (5-pixel mean) and the χ²₁-median-corrected variance estimate of the row sum. */
+function levelVariances(signal: Float64Array, nFrames: number, response: Float64Array,
+  lamp: NoiseLineOptions['lamp']): LevelVariance[] {
+  const n = response.length;
+  const points: LevelVariance[] = [];
+  for (let f = 0; f < nFrames; f++) {
+    const o = f * n;
+    for (let k = 2; k < n - 2; k++) {
+      const r0 = response[k - 1];
+      const r1 = response[k];
+      const r2 = response[k + 1];
+      const s0 = signal[o + k - 1];
+      const s1 = signal[o + k];
+      const s2 = signal[o + k + 1];
+      const level = (signal[o + k - 2] + s0 + s1 + s2 + signal[o + k + 2]) / 5;
+      if (!(r0 > 0 && r1 > 0 && r2 > 0) || !Number.isFinite(level + s0 + s1 + s2)) {
+        continue;
+      }
+      const h = s1 / r1 - 0.5 * (s0 / r0 + s2 / r2);
+      const z = (h * r1) * (h * r1) / 1.5 / CHI2_1_MEDIAN;
+      const positive = Math.max(level, 0);
+      const L = lamp ? lamp.signal[k] : 0;
+      // the lamp's shot noise in R adds S²/(frames·L) in the same counts-per-electron units
+      const lampShare = L > 0 ? (positive * positive) / (lamp!.frames * L) : 0;
+      points.push({ x: positive + lampShare, z });
+    }
+  }
+  return points;
+}
+
+/** Median variance and mean x of equal-count bins of the points sorted by x. */
+function binnedVariances(points: LevelVariance[]): { x: number; z: number; count: number }[] {
+  points.sort((a, b) => a.x - b.x);
+  const bins = Math.max(1, Math.min(NOISE_LINE_MAX_BINS, Math.floor(points.length / NOISE_LINE_PIXELS_PER_BIN)));
+  const out: { x: number; z: number; count: number }[] = [];
+  for (let j = 0; j < bins; j++) {
+    const from = Math.floor((j * points.length) / bins);
+    const to = Math.floor(((j + 1) * points.length) / bins);
+    const slice = points.slice(from, to);
+    let sumX = 0;
+    for (const p of slice) {
+      sumX += p.x;
+    }
+    out.push({ x: sumX / slice.length, z: median(slice.map((p) => p.z)), count: slice.length });
+  }
+  return out;
+}
+
+/**
+ * The noise of row sums estimated from the data alone (domain.md §9: intensified / EM cameras, background-corrected
+ * frames, no dark): the high-pass residual of the radiance gives a variance estimate per pixel (as estimateGain);
+ * the pixels are binned by level and a straight line var = readVar + invGain·level is fitted to the bins' medians
+ * (weights count/median², both terms ≥ 0). Negative levels (background-corrected data) count as level 0.
+ * `signal`: nFrames × n row sums; `response`: counts per radiance unit per pixel. Null when too few pixels.
+ */
+export function estimateNoiseLine(signal: Float64Array, nFrames: number, response: Float64Array,
+  options: NoiseLineOptions = {}): NoiseLine | null {
+  const points = levelVariances(signal, nFrames, response, options.lamp ?? null);
+  if (points.length < NOISE_LINE_MIN_PIXELS) {
+    return null;
+  }
+  const bins = binnedVariances(points).filter((bin) => bin.z > 0 && Number.isFinite(bin.z));
+  if (bins.length === 0) {
+    return null;
+  }
+  const weightOf = (bin: { z: number; count: number }) => bin.count / (bin.z * bin.z);
+  const fixedB = options.fixedInvGain ?? null;
+  const fixedA = options.fixedReadVar ?? null;
+  /** Weighted mean of z − slope·x: the intercept for a given slope. */
+  const interceptFor = (slope: number): number => {
+    let sw = 0;
+    let swz = 0;
+    for (const bin of bins) {
+      sw += weightOf(bin);
+      swz += weightOf(bin) * (bin.z - slope * bin.x);
+    }
+    return swz / sw;
+  };
+  /** Weighted slope through a given intercept. */
+  const slopeFor = (intercept: number): number => {
+    let sxx = 0;
+    let sxz = 0;
+    for (const bin of bins) {
+      sxx += weightOf(bin) * bin.x * bin.x;
+      sxz += weightOf(bin) * bin.x * (bin.z - intercept);
+    }
+    return sxx > 0 ? sxz / sxx : 0;
+  };
+  let a: number;
+  let b: number;
+  if (fixedB !== null) {
+    b = fixedB;
+    a = Math.max(0, interceptFor(b));
+  } else if (fixedA !== null) {
+    a = fixedA;
+    b = slopeFor(a);
+  } else {
+    // weighted least squares of z on x, then the constraints a ≥ 0, b ≥ 0
+    let sw = 0;
+    let sx = 0;
+    let sz = 0;
+    for (const bin of bins) {
+      const w = weightOf(bin);
+      sw += w;
+      sx += w * bin.x;
+      sz += w * bin.z;
+    }
+    const mx = sx / sw;
+    const mz = sz / sw;
+    let sxx = 0;
+    let sxz = 0;
+    for (const bin of bins) {
+      const w = weightOf(bin);
+      sxx += w * (bin.x - mx) * (bin.x - mx);
+      sxz += w * (bin.x - mx) * (bin.z - mz);
+    }
+    b = sxx > 0 ? sxz / sxx : 0;
+    a = mz - b * mx;
+    if (b <= 0) {
+      b = 0;
+      a = interceptFor(0);
+    } else if (a < 0) {
+      a = 0;
+      b = slopeFor(0);
+    }
+  }
+  b = Math.max(b, MIN_INV_GAIN);
+  if (!(a >= 0) || !Number.isFinite(a) || !Number.isFinite(b) || (a === 0 && b === MIN_INV_GAIN)) {
+    return null;
+  }
+  return { invGain: b, readVar: a };
 }

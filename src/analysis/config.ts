@@ -9,6 +9,7 @@ import { ConfigError, UsageError } from '../errors';
 import type { Roi } from '../calibration/rows';
 import { validateRois } from '../calibration/rows';
 import { fullScaleOf } from '../quality/flags';
+import { getEngine } from '../physics/engine';
 
 const METHODS: readonly Method[] = ['planck', 'wien', 'two-color'];
 const WEIGHTS: readonly Weights[] = ['noise', 'none'];
@@ -48,12 +49,6 @@ export interface ResolvedConfig {
   twoColorSeparation: number;
   twoColor: boolean;
   threads: number | undefined;
-}
-
-function loadDefaultEngine(): PhysicsEngine {
-  // loaded on first use, so that importing the analysis never loads the addon
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return (require('../physics') as { getEngine(): PhysicsEngine }).getEngine();
 }
 
 function checkNumbers(config: AnalyzerConfig): void {
@@ -134,7 +129,8 @@ export function resolveConfig(config: AnalyzerConfig): ResolvedConfig {
   if (!METHODS.includes(method)) {
     throw new ConfigError('method', `expects planck, wien or two-color, got "${method}"`);
   }
-  const engine = config.engine ?? loadDefaultEngine();
+  // the engine is chosen (and the addon loaded) on this first use, not at import
+  const engine = config.engine ?? getEngine();
   const calibrated = !!config.lamp;
   const rois: Roi[] = config.rois && config.rois.length ? config.rois : [{ name: 'all', first: 0, last: height - 1 }];
   validateRois(rois, height, shotName);

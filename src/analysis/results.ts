@@ -51,9 +51,9 @@ function twoColorOf(result: TwoColorBatchResult | null, f: number): { mean: numb
   return { mean: result.mean[f], std: Number.isFinite(result.std[f]) ? result.std[f] : 0 };
 }
 
-/** Reduced χ², or null without degrees of freedom. */
+/** Reduced χ², or null without degrees of freedom (≥ 0: a perfect fit's rounding can make χ² a hair negative). */
 function reducedChi2(chi2: number, dof: number): number | null {
-  return dof > 0 ? chi2 / dof : null;
+  return dof > 0 ? Math.max(0, chi2 / dof) : null;
 }
 
 /** Scales σT by √(χ²/dof) when the configuration asks for it. */

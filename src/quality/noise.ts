@@ -201,6 +201,84 @@ function binnedVariances(points: LevelVariance[]): { x: number; z: number; count
 }
 
 /**
+ * Relative variance of the median of n values of χ²₁ (scaled to its median): 1 / (4·n·pdf(m)²) / m² = 5.44 / n,
+ * times 1.9 because neighbouring second differences share pixels (their squares correlate by 0.44 each side).
+ */
+const MEDIAN_VARIANCE_FACTOR = 5.44 * 1.9;
+/** A fitted slope below this many standard errors is taken as no shot noise at all. */
+const NOISE_LINE_SLOPE_SIGMAS = 2;
+
+interface Bin {
+  x: number;
+  z: number;
+  count: number;
+}
+
+/** Weighted mean of z − slope·x over the bins. */
+function weightedMean(bins: Bin[], weights: number[], slope: number): number {
+  let sw = 0;
+  let swz = 0;
+  bins.forEach((bin, j) => {
+    sw += weights[j];
+    swz += weights[j] * (bin.z - slope * bin.x);
+  });
+  return swz / sw;
+}
+
+/** Weighted slope of z − intercept through the origin, and its variance (weights = 1/variance). */
+function slopeThrough(bins: Bin[], weights: number[], intercept: number): { b: number; variance: number } {
+  let sxx = 0;
+  let sxz = 0;
+  bins.forEach((bin, j) => {
+    sxx += weights[j] * bin.x * bin.x;
+    sxz += weights[j] * bin.x * (bin.z - intercept);
+  });
+  return sxx > 0 ? { b: sxz / sxx, variance: 1 / sxx } : { b: 0, variance: Infinity };
+}
+
+/**
+ * Weighted least squares of z = a + b·x over the bins with a and b ≥ 0 (a term given is held fixed); slopeVariance
+ * is the variance of b when the weights are 1/variance.
+ */
+function fitNoiseLine(bins: Bin[], weights: number[], fixedA: number | null, fixedB: number | null):
+  { a: number; b: number; slopeVariance: number } {
+  if (fixedB !== null) {
+    return { a: Math.max(0, weightedMean(bins, weights, fixedB)), b: fixedB, slopeVariance: 0 };
+  }
+  if (fixedA !== null) {
+    const through = slopeThrough(bins, weights, fixedA);
+    return { a: fixedA, b: Math.max(0, through.b), slopeVariance: through.variance };
+  }
+  let sw = 0;
+  let sx = 0;
+  let sz = 0;
+  bins.forEach((bin, j) => {
+    sw += weights[j];
+    sx += weights[j] * bin.x;
+    sz += weights[j] * bin.z;
+  });
+  const mx = sx / sw;
+  const mz = sz / sw;
+  let sxx = 0;
+  let sxz = 0;
+  bins.forEach((bin, j) => {
+    sxx += weights[j] * (bin.x - mx) * (bin.x - mx);
+    sxz += weights[j] * (bin.x - mx) * (bin.z - mz);
+  });
+  const b = sxx > 0 ? sxz / sxx : 0;
+  const slopeVariance = sxx > 0 ? 1 / sxx : Infinity;
+  if (b <= 0) {
+    return { a: Math.max(0, weightedMean(bins, weights, 0)), b: 0, slopeVariance };
+  }
+  const a = mz - b * mx;
+  if (a < 0) {
+    const through = slopeThrough(bins, weights, 0);
+    return { a: 0, b: Math.max(0, through.b), slopeVariance: through.variance };
+  }
+  return { a, b, slopeVariance };
+}
+
+/**
  * The noise of row sums estimated from the data alone (domain.md §9: intensified / EM cameras, background-corrected
  * frames, no dark): the high-pass residual of the radiance gives a variance estimate per pixel (as estimateGain);
  * the pixels are binned by level and a straight line var = readVar + invGain·level is fitted to the bins' medians
@@ -217,66 +295,22 @@ export function estimateNoiseLine(signal: Float64Array, nFrames: number, respons
   if (bins.length === 0) {
     return null;
   }
-  const weightOf = (bin: { z: number; count: number }) => bin.count / (bin.z * bin.z);
   const fixedB = options.fixedInvGain ?? null;
   const fixedA = options.fixedReadVar ?? null;
-  /** Weighted mean of z − slope·x: the intercept for a given slope. */
-  const interceptFor = (slope: number): number => {
-    let sw = 0;
-    let swz = 0;
-    for (const bin of bins) {
-      sw += weightOf(bin);
-      swz += weightOf(bin) * (bin.z - slope * bin.x);
-    }
-    return swz / sw;
-  };
-  /** Weighted slope through a given intercept. */
-  const slopeFor = (intercept: number): number => {
-    let sxx = 0;
-    let sxz = 0;
-    for (const bin of bins) {
-      sxx += weightOf(bin) * bin.x * bin.x;
-      sxz += weightOf(bin) * bin.x * (bin.z - intercept);
-    }
-    return sxx > 0 ? sxz / sxx : 0;
-  };
-  let a: number;
-  let b: number;
-  if (fixedB !== null) {
-    b = fixedB;
-    a = Math.max(0, interceptFor(b));
-  } else if (fixedA !== null) {
-    a = fixedA;
-    b = slopeFor(a);
-  } else {
-    // weighted least squares of z on x, then the constraints a ≥ 0, b ≥ 0
-    let sw = 0;
-    let sx = 0;
-    let sz = 0;
-    for (const bin of bins) {
-      const w = weightOf(bin);
-      sw += w;
-      sx += w * bin.x;
-      sz += w * bin.z;
-    }
-    const mx = sx / sw;
-    const mz = sz / sw;
-    let sxx = 0;
-    let sxz = 0;
-    for (const bin of bins) {
-      const w = weightOf(bin);
-      sxx += w * (bin.x - mx) * (bin.x - mx);
-      sxz += w * (bin.x - mx) * (bin.z - mz);
-    }
-    b = sxx > 0 ? sxz / sxx : 0;
-    a = mz - b * mx;
-    if (b <= 0) {
-      b = 0;
-      a = interceptFor(0);
-    } else if (a < 0) {
-      a = 0;
-      b = slopeFor(0);
-    }
+  // pass 1 weighs the bins by their counts; pass 2 by count / (its model variance)², so that the bins' own noise
+  // does not weigh them (a bin whose median came out low would otherwise pull the line down)
+  let line = fitNoiseLine(bins, bins.map((bin) => bin.count), fixedA, fixedB);
+  const weights = bins.map((bin) => {
+    const model = Math.max(line.a + line.b * bin.x, 1e-12 * bin.z, 1e-300);
+    return bin.count / (MEDIAN_VARIANCE_FACTOR * model * model);
+  });
+  line = fitNoiseLine(bins, weights, fixedA, fixedB);
+  let a = line.a;
+  let b = line.b;
+  if (fixedB === null && b < NOISE_LINE_SLOPE_SIGMAS * Math.sqrt(line.slopeVariance)) {
+    // no detectable shot noise (a weak frame): a flat floor
+    b = 0;
+    a = fixedA ?? weightedMean(bins, weights, 0);
   }
   b = Math.max(b, MIN_INV_GAIN);
   if (!(a >= 0) || !Number.isFinite(a) || !Number.isFinite(b) || (a === 0 && b === MIN_INV_GAIN)) {

@@ -9,7 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { analyzeFiles, type AnalyzeOutput } from '../../src/analysis/run';
+import { BIN, ensureBuilt } from '../helpers/build';
 import type { Weights } from '../../src/analysis/types';
 
 const REAL = path.resolve(__dirname, '../../..', 'shared', 'real-data');
@@ -108,6 +110,29 @@ describe.skipIf(!present(TRAX))('real data: T-Rax on test_measurement.spe (PI-MA
       expect(noise.noise?.readNoiseSource).toBe('estimated');
     }, 60_000);
   }
+});
+
+describe.skipIf(!present(TRAX))('real data: `pyrolive analyze --weights` on the weak downstream side', () => {
+  it('prints T-Rax\'s temperature with --weights none, and a temperature, no flag, by default', () => {
+    ensureBuilt();
+    const ref = traxReferences().get('downstream')!;
+    const args = [BIN, 'analyze', path.join(TRAX, 'test_measurement.spe'), '--calibration', path.join(TRAX, ref.calibration),
+      '--lamp-spectrum', path.join(TRAX, '15A_lamp.txt'), '--rows', ref.rows, '--range', '666:836'];
+    for (const weights of ['none', 'noise']) {
+      const run = spawnSync(process.execPath, [...args, '--weights', weights], { encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/flagged: none/);
+      // the table's one row: frame 0, T, σT (χ²/dof only for noise weights)
+      const row = /^\s+0\s+([\d.]+)\s+([\d.]+)/m.exec(run.stdout);
+      expect(row, run.stdout).not.toBeNull();
+      const temperature = Number(row![1]);
+      const tolerance = weights === 'none' ? 0.5 : 3 * Math.hypot(ref.ref.error, Number(row![2]));
+      expect(Math.abs(temperature - ref.ref.temperature)).toBeLessThan(tolerance);
+    }
+    const bad = spawnSync(process.execPath, [...args, '--weights', 'huber'], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--weights/);
+  }, 120_000);
 });
 
 describe.skipIf(!present(PTWIRE))('real data: PyRadiant on the HPCAT Pt-wire spectra', () => {

@@ -94,8 +94,8 @@ function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: F
 /**
  * A weighted Planck fit whose χ²/dof says the greybody does not describe the data (beyond p ≈ 0.001): the choice
  * of weights then moves T by more than its statistical σ (domain.md §9), so σT also holds that move, measured by
- * an unweighted fit of the same pixels: σT² = σ²·χ²/dof + (T_weighted − T_unweighted)². Far beyond (χ²/dof ≥
- * MISFIT_MIN_CHI2) the frame is flagged `misfit`.
+ * an unweighted fit of the same pixels: σT² = σ²·χ²/dof + (T_weighted − T_unweighted)².
+ * Far beyond (χ²/dof ≥ MISFIT_MIN_CHI2) the frame is flagged `misfit`.
  */
 function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, f: number, values: FitValues,
   flags: FrameFlag[]): FitValues {

@@ -27,12 +27,28 @@ const RADIANCE_MIN_RELATIVE_SIGMA = 1e-4;
 /** Median absolute deviation → σ of a normal, and the √1.5 of a second difference. */
 const MAD_TO_SIGMA_OF_SECOND_DIFFERENCE = 1 / 0.6745 / Math.sqrt(1.5);
 
-/** Writes a frame's PREP_* bits into the buffers' flag bytes of one slot (frame f · nRois + roi). */
-export function decodePrepFlags(bits: number, b: Buffers, slot: number): void {
-  b.sat[slot] = bits & PREP_SATURATED ? 1 : 0;
-  b.cosmic[slot] = bits & PREP_COSMIC ? 1 : 0;
-  b.corrupt[slot] = bits & PREP_CORRUPT ? 1 : 0;
-  b.weak[slot] = bits & PREP_WEAK ? 1 : 0;
+/** Flags set by stage 1 (countsStage) and stage 2 (radianceStage). */
+const STAGE1_BITS = PREP_SATURATED | PREP_CORRUPT;
+const STAGE2_BITS = PREP_COSMIC | PREP_WEAK;
+const ALL_BITS = STAGE1_BITS | STAGE2_BITS;
+
+/**
+ * Writes a frame's PREP_* bits into the buffers' flag bytes of one slot (frame f · nRois + roi); only the flags in
+ * `decided` (default: all) are written, the others are left as they are.
+ */
+export function decodePrepFlags(bits: number, b: Buffers, slot: number, decided = ALL_BITS): void {
+  if (decided & PREP_SATURATED) {
+    b.sat[slot] = bits & PREP_SATURATED ? 1 : 0;
+  }
+  if (decided & PREP_COSMIC) {
+    b.cosmic[slot] = bits & PREP_COSMIC ? 1 : 0;
+  }
+  if (decided & PREP_CORRUPT) {
+    b.corrupt[slot] = bits & PREP_CORRUPT ? 1 : 0;
+  }
+  if (decided & PREP_WEAK) {
+    b.weak[slot] = bits & PREP_WEAK ? 1 : 0;
+  }
 }
 
 /** Throws unless every frame has height × width values. */
@@ -65,9 +81,7 @@ export class FramePreparer {
   stageCounts(counts: FrameData, pi: number, f: number, b: Buffers, sig: Float64Array, sOff: number): void {
     const plan = this.plans[pi];
     const bits = countsStage(plan.cp, counts, sig, sOff, b.m[pi], f * plan.used.length);
-    const slot = f * this.plans.length + pi;
-    b.sat[slot] = bits & PREP_SATURATED ? 1 : 0;
-    b.corrupt[slot] = bits & PREP_CORRUPT ? 1 : 0;
+    decodePrepFlags(bits, b, f * this.plans.length + pi, STAGE1_BITS);
   }
 
   /** Stage 2: noise, cosmics, radiance and variance (sig from sOff, see stageCounts). Needs the gain. */
@@ -76,8 +90,7 @@ export class FramePreparer {
     const nU = plan.used.length;
     const off = f * nU;
     const slot = f * this.plans.length + pi;
-    b.cosmic[slot] = 0;
-    b.weak[slot] = 0;
+    decodePrepFlags(0, b, slot, STAGE2_BITS);
     if (b.corrupt[slot]) {
       // keep the batch valid: a flat dummy spectrum, all masked
       dummyFrame(nU, b.y[pi], b.v[pi], b.m[pi], off);
@@ -86,8 +99,7 @@ export class FramePreparer {
     if (this.cfg.calibrated) {
       // the one definition of the arithmetic (src/quality/prepare.ts; native twin: analyzeCountsBatch)
       const bits = radianceStage(plan.cp, sig, sOff, b.y[pi], b.v[pi], b.m[pi], off, this.scratch);
-      b.cosmic[slot] = bits & PREP_COSMIC ? 1 : 0;
-      b.weak[slot] = bits & PREP_WEAK ? 1 : 0;
+      decodePrepFlags(bits, b, slot, STAGE2_BITS);
       return;
     }
     this.stagePlainRadiance(plan, pi, f, b, sig, sOff);

@@ -101,7 +101,10 @@ export interface AnalyzerConfig {
   dark?: DarkInput | null;
   /** ROIs (rows summed). Default: one ROI "all" with every row. */
   rois?: Roi[];
-  /** Fit range in nm. Default: the contiguous span where the response is ≥ 5 % of its peak (all pixels for radiance input). */
+  /**
+   * Fit range in nm (each end snaps to the nearest pixel). Default: the contiguous span where the response is
+   * ≥ 5 % of its peak (all pixels for radiance input).
+   */
   range?: [number, number] | null;
   method?: Method;
   /** mathjs expression in `lambda` (nm), or per-pixel values (length width). */

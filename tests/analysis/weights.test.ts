@@ -55,7 +55,7 @@ function radianceOf(s: TestShot, frame: Float64Array): Float64Array {
 }
 
 describe('fit weights and noise models on simulated shots', () => {
-  it('weights none: the unweighted least squares of the same radiance, σT scaled by the residual variance', async () => {
+  it('weights none: unweighted least squares of the same radiance, σT scaled by the residual variance', async () => {
     const shot = makeShot({ frames: 12, seed: 5 });
     const range: [number, number] = [570, 830];
     const a = createAnalyzer(withDark(shot, { weights: 'none', range }));

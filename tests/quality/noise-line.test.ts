@@ -21,7 +21,7 @@ function rowSums(rng: Rng, nFrames: number, n: number, low: number, high: number
 }
 
 describe('noise line from the data', () => {
-  it('recovers floor and slope (shot noise over a read-noise floor, 8 frames of 700 pixels; the floor is 4 % of the top variance)', () => {
+  it('recovers floor and slope (8 frames of 700 pixels; the floor is 4 % of the top variance)', () => {
     const { signal, response } = rowSums(new Rng(3), 8, 700, 0, 20000, 400, 0.5);
     const line = estimateNoiseLine(signal, 8, response)!;
     expect(line.invGain).toBeGreaterThan(0.44);
@@ -30,7 +30,7 @@ describe('noise line from the data', () => {
     expect(line.readVar).toBeLessThan(700);
   });
 
-  it('a weak, background-corrected spectrum (levels −60…300, many negative): σ is the floor at every level', () => {
+  it('weak, background-corrected (levels −60…300, many negative): σ is the floor at every level', () => {
     const { signal, response } = rowSums(new Rng(8), 1, 640, -60, 300, 38 * 38, 0);
     const line = estimateNoiseLine(signal, 1, response)!;
     // the σ the line gives over the data's levels (0…450 after the response) is the floor's 38 counts

@@ -33,7 +33,10 @@ function present(folder: string): boolean {
   return here;
 }
 
-/** T-Rax's values per side from trax/README.md's table (`| downstream | 152:163 | ds_calibration.spe | 1046.9 ± 14.7 K`). */
+/**
+ * T-Rax's values per side from trax/README.md's table:
+ * `| downstream | 152:163 | ds_calibration.spe | 1046.9 ± 14.7 K`.
+ */
 function traxReferences(): Map<string, { rows: string; calibration: string; ref: Reference }> {
   const text = fs.readFileSync(path.join(TRAX, 'README.md'), 'utf8');
   const out = new Map<string, { rows: string; calibration: string; ref: Reference }>();
@@ -99,7 +102,7 @@ function expectAgreement(none: AnalyzeOutput, noise: AnalyzeOutput, ref: Referen
   }
 }
 
-describe.skipIf(!present(TRAX))('real data: T-Rax on test_measurement.spe (PI-MAX, background-corrected float32)', () => {
+describe.skipIf(!present(TRAX))('real data: T-Rax on test_measurement.spe (PI-MAX, float32, background-corrected)', () => {
   for (const side of ['downstream', 'upstream']) {
     it(`${side}: weights none reproduces T-Rax; the default is within 3 combined σ, with a temperature`, async () => {
       const ref = traxReferences().get(side);
@@ -138,7 +141,7 @@ describe.skipIf(!present(TRAX))('real data: `pyrolive analyze --weights` on the 
 describe.skipIf(!present(PTWIRE))('real data: PyRadiant on the HPCAT Pt-wire spectra', () => {
   for (const side of ['ds', 'us']) {
     const file = `20250108_Pt-wire-run17_00048_${side}.txt`;
-    it(`${file}: none reproduces PyRadiant; default within 3 combined σ; its smooth fit column is not a cosmic`, async () => {
+    it(`${file}: none = PyRadiant; default within 3 combined σ; smooth fit column not a cosmic`, async () => {
       const ref = ptwireReference(file);
       const none = await plainRun(path.join(PTWIRE, file), 'none');
       const noise = await plainRun(path.join(PTWIRE, file), 'noise');
@@ -153,7 +156,7 @@ describe.skipIf(!present(PTWIRE))('real data: PyRadiant on the HPCAT Pt-wire spe
 
 describe.skipIf(!present(PYRADIANT))('real data: PyRadiant exports of HPCAT 16-ID-B', () => {
   for (const [name, side] of [['downstream.txt', 'Downstream'], ['upstream.txt', 'Upstream']] as const) {
-    it(`${name}: none reproduces the header's ${side} value; default within 3 combined σ; fit column not a cosmic`, async () => {
+    it(`${name}: none = the header's ${side} value; default within 3 σ; fit column not a cosmic`, async () => {
       const file = path.join(PYRADIANT, name);
       const ref = headerReference(file, side);
       const none = await plainRun(file, 'none');

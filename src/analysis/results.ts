@@ -39,6 +39,8 @@ interface FitValues {
   scale: number;
   /** degrees of freedom of a weighted fit (for the misfit test) */
   dof?: number;
+  /** σT from the fit alone, before the misfit widening (the weak test looks at this one) */
+  statisticalError?: number;
 }
 
 const NO_FIT: FitValues = { temperature: null, temperatureError: null, chi2: null, scale: NaN };
@@ -119,7 +121,11 @@ function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, 
     return values;
   }
   const shift = values.temperature! - unweighted;
-  return { ...values, temperatureError: Math.sqrt(values.temperatureError ** 2 + shift * shift) };
+  return {
+    ...values,
+    temperatureError: Math.sqrt(values.temperatureError ** 2 + shift * shift),
+    statisticalError: values.temperatureError,
+  };
 }
 
 /** The Wien fit of one frame's radiance (method wien). */
@@ -178,9 +184,9 @@ function roiResult(cfg: ResolvedConfig, plan: RoiPlan, pi: number, f: number, ba
     }
   }
   let { temperature, temperatureError } = values;
-  const misfit = flags.includes('misfit');
-  if (!misfit && temperature !== null && temperatureError !== null
-    && !(temperatureError <= WEAK_MAX_RELATIVE_ERROR * temperature)) {
+  // weak means no signal to speak of: judged on the fit's own σT, not on the misfit's share of it
+  const fitError = values.statisticalError ?? temperatureError;
+  if (temperature !== null && fitError !== null && !(fitError <= WEAK_MAX_RELATIVE_ERROR * temperature)) {
     flags.push('weak');
     temperature = null;
     temperatureError = null;

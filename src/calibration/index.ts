@@ -9,7 +9,7 @@ import { readLampTable } from '../io/tables';
 import { InputFileError, UsageError } from '../errors';
 import { greybodyLampRadiance, tableLampRadiance } from './lamp';
 import { estimateReadNoise } from '../quality/noise';
-import type { DarkInput, LampInput } from '../analysis/analyzer';
+import type { DarkInput, LampInput } from '../analysis/types';
 
 export * from './lamp';
 export * from './rows';

@@ -3,7 +3,8 @@
  * program; this file only wires them and turns errors into one line on stderr and a non-zero exit.
  */
 import { Command, CommanderError } from 'commander';
-import { isPyroliveError } from '../errors';
+import { ConfigError, isPyroliveError } from '../errors';
+import { configErrorMessage } from './options';
 
 type CommandModule = { register(program: Command): void };
 
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (isPyroliveError(e)) {
-      process.stderr.write(`pyrolive: ${e.message}\n`);
+      process.stderr.write(`pyrolive: ${e instanceof ConfigError ? configErrorMessage(e) : e.message}\n`);
       process.exitCode = 1;
       return;
     }

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, UsageError } from '../errors';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
-import type { Method } from '../analysis/analyzer';
+import type { Method, Weights } from '../analysis/types';
 
 /** A commander parser for a positive (or, with positive = false, non-negative) finite number. */
 export function num(what: string, positive = true) {
@@ -18,8 +18,15 @@ export function num(what: string, positive = true) {
   };
 }
 
-/** Config fields of the analysis (library messages name these) → the flags that set them. */
+/** Config fields of the analysis (library messages name these) → the flags that set them: the one table. */
 const FLAG_OF_FIELD: Record<string, string> = {
+  gain: '--gain',
+  readNoise: '--read-noise',
+  saturation: '--saturation',
+  range: '--range',
+  method: '--method',
+  emissivity: '--emissivity',
+  weights: '--weights',
   frameInterval: '--frame-interval',
   timeOffset: '--time-offset',
   powerExpr: '--power-expr',
@@ -27,10 +34,16 @@ const FLAG_OF_FIELD: Record<string, string> = {
   calibration: '--calibration',
 };
 
+/** A ConfigError's message as the CLI prints it: the flag in place of the config field. */
+export function configErrorMessage(error: ConfigError): string {
+  const flag = FLAG_OF_FIELD[error.field];
+  return flag ? `${flag} ${error.problem}` : error.message;
+}
+
 /** A ConfigError of a field a flag sets, rewritten to name the flag; anything else unchanged. */
 export function withFlagNames(error: unknown): unknown {
   if (error instanceof ConfigError && FLAG_OF_FIELD[error.field]) {
-    return new UsageError(`${FLAG_OF_FIELD[error.field]} ${error.problem}`, error.code);
+    return new UsageError(configErrorMessage(error), error.code);
   }
   return error;
 }
@@ -66,7 +79,10 @@ export function addAnalysisOptions(cmd: Command): Command {
     .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'))
     .option('--frame-interval <s>', 'seconds between frames, for shots without time stamps or when the file is wrong ' +
       '(default: time stamps, else FrameRate / kinetic cycle time, else exposure)', num('--frame-interval'))
-    .option('--time-offset <s>', 'time of the first frame on the power log\'s clock, in s (default 0)', finite('--time-offset'));
+    .option('--time-offset <s>', 'time of the first frame on the power log\'s clock, in s (default 0)', finite('--time-offset'))
+    .addOption(new Option('--weights <w>', 'fit weights: noise (by the noise model, σT with the misfit) or none '
+      + '(unweighted least squares, σT scaled by the residual variance, as T-Rax and PyRadiant)')
+      .choices(['noise', 'none']).default('noise'));
 }
 
 /** The analysis options as addAnalysisOptions parsed them (commander's option object), for analyze and serve. */
@@ -87,5 +103,6 @@ export function analysisOptionsFrom(o: Record<string, unknown>): AnalysisOptions
     saturation: (o.saturation as number) ?? null,
     frameInterval: (o.frameInterval as number) ?? null,
     timeOffset: (o.timeOffset as number) ?? null,
+    weights: (o.weights as Weights) ?? 'noise',
   };
 }

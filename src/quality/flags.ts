@@ -72,3 +72,17 @@ export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Arr
 /** Rule for `weak`: T is withheld when the frame has no real signal or its fit is too uncertain. */
 export const WEAK_MIN_SNR = 5;
 export const WEAK_MAX_RELATIVE_ERROR = 0.05;
+
+/**
+ * χ²/dof above which a fit is flagged `misfit`: residuals over 3× the noise on average. Real bright spectra that are
+ * not perfect greybodies reach 2–10 (domain.md §9); a bias left in the counts gives hundreds.
+ */
+export const MISFIT_MIN_CHI2 = 10;
+
+/**
+ * χ²/dof of a weighted fit beyond which the greybody is taken not to describe the data (p ≈ 0.001 for a correct
+ * noise model): its σT then also holds the weighting's own effect on T (see docs/analysis.md).
+ */
+export function misfitChi2Threshold(dof: number): number {
+  return 1 + 3.1 * Math.sqrt(2 / Math.max(1, dof));
+}

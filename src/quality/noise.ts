@@ -20,7 +20,7 @@ export interface NoiseModel {
   /** read noise in counts rms per pixel (per row) */
   readNoise: number;
   gainSource: 'given' | 'estimated' | 'assumed';
-  readNoiseSource: 'given' | 'dark' | 'assumed';
+  readNoiseSource: 'given' | 'dark' | 'assumed' | 'estimated';
 }
 
 /** Median of a (copied) array; NaN for empty. */
@@ -120,4 +120,201 @@ export function estimateGain(signal: Float64Array, nFrames: number, response: Fl
   const invGain = median(ratios);
   if (!(invGain > 0) || !Number.isFinite(invGain)) return null;
   return 1 / invGain;
+}
+
+/** Variance of a row sum as a straight line in its level: var(S) = readVar + invGain · max(S, 0). */
+export interface NoiseLine {
+  /** counts per electron (the slope); excess noise of intensified / EM cameras is folded in */
+  invGain: number;
+  /** variance of a row sum at zero level (read noise, background and its subtraction) */
+  readVar: number;
+}
+
+/** Options of estimateNoiseLine: a term that is known is held fixed, the other one fitted. */
+export interface NoiseLineOptions {
+  fixedInvGain?: number | null;
+  fixedReadVar?: number | null;
+  /** The lamp's row sums (per pixel) averaged over `frames`: its shot noise is in the response. */
+  lamp?: { signal: Float64Array; frames: number } | null;
+}
+
+/** Fewest pixels, and pixels per level bin, for estimateNoiseLine. */
+const NOISE_LINE_MIN_PIXELS = 40;
+const NOISE_LINE_PIXELS_PER_BIN = 40;
+const NOISE_LINE_MAX_BINS = 12;
+/** The smallest slope kept (counts per electron): a flat noise floor, gain effectively infinite. */
+export const MIN_INV_GAIN = 1e-9;
+
+interface LevelVariance {
+  /** max(level, 0) plus the lamp's share, per pixel */
+  x: number;
+  /** the pixel's variance estimate (from the high-pass residual), minus nothing */
+  z: number;
+}
+
+/** Per pixel: the level (5-pixel mean) and the χ²₁-median-corrected variance estimate of the row sum. */
+function levelVariances(signal: Float64Array, nFrames: number, response: Float64Array,
+  lamp: NoiseLineOptions['lamp']): LevelVariance[] {
+  const n = response.length;
+  const points: LevelVariance[] = [];
+  for (let f = 0; f < nFrames; f++) {
+    const o = f * n;
+    for (let k = 2; k < n - 2; k++) {
+      const r0 = response[k - 1];
+      const r1 = response[k];
+      const r2 = response[k + 1];
+      const s0 = signal[o + k - 1];
+      const s1 = signal[o + k];
+      const s2 = signal[o + k + 1];
+      const level = (signal[o + k - 2] + s0 + s1 + s2 + signal[o + k + 2]) / 5;
+      if (!(r0 > 0 && r1 > 0 && r2 > 0) || !Number.isFinite(level + s0 + s1 + s2)) {
+        continue;
+      }
+      const h = s1 / r1 - 0.5 * (s0 / r0 + s2 / r2);
+      const z = (h * r1) * (h * r1) / 1.5 / CHI2_1_MEDIAN;
+      const positive = Math.max(level, 0);
+      const L = lamp ? lamp.signal[k] : 0;
+      // the lamp's shot noise in R adds S²/(frames·L) in the same counts-per-electron units
+      const lampShare = L > 0 ? (positive * positive) / (lamp!.frames * L) : 0;
+      points.push({ x: positive + lampShare, z });
+    }
+  }
+  return points;
+}
+
+/** Median variance and mean x of equal-count bins of the points sorted by x. */
+function binnedVariances(points: LevelVariance[]): { x: number; z: number; count: number }[] {
+  points.sort((a, b) => a.x - b.x);
+  const bins = Math.max(1, Math.min(NOISE_LINE_MAX_BINS, Math.floor(points.length / NOISE_LINE_PIXELS_PER_BIN)));
+  const out: { x: number; z: number; count: number }[] = [];
+  for (let j = 0; j < bins; j++) {
+    const from = Math.floor((j * points.length) / bins);
+    const to = Math.floor(((j + 1) * points.length) / bins);
+    const slice = points.slice(from, to);
+    let sumX = 0;
+    for (const p of slice) {
+      sumX += p.x;
+    }
+    out.push({ x: sumX / slice.length, z: median(slice.map((p) => p.z)), count: slice.length });
+  }
+  return out;
+}
+
+/**
+ * Relative variance of the median of n values of χ²₁ (scaled to its median): 1 / (4·n·pdf(m)²) / m² = 5.44 / n,
+ * times 1.9 because neighbouring second differences share pixels (their squares correlate by 0.44 each side).
+ */
+const MEDIAN_VARIANCE_FACTOR = 5.44 * 1.9;
+/** A fitted slope below this many standard errors is taken as no shot noise at all. */
+const NOISE_LINE_SLOPE_SIGMAS = 2;
+
+interface Bin {
+  x: number;
+  z: number;
+  count: number;
+}
+
+/** Weighted mean of z − slope·x over the bins. */
+function weightedMean(bins: Bin[], weights: number[], slope: number): number {
+  let sw = 0;
+  let swz = 0;
+  bins.forEach((bin, j) => {
+    sw += weights[j];
+    swz += weights[j] * (bin.z - slope * bin.x);
+  });
+  return swz / sw;
+}
+
+/** Weighted slope of z − intercept through the origin, and its variance (weights = 1/variance). */
+function slopeThrough(bins: Bin[], weights: number[], intercept: number): { b: number; variance: number } {
+  let sxx = 0;
+  let sxz = 0;
+  bins.forEach((bin, j) => {
+    sxx += weights[j] * bin.x * bin.x;
+    sxz += weights[j] * bin.x * (bin.z - intercept);
+  });
+  return sxx > 0 ? { b: sxz / sxx, variance: 1 / sxx } : { b: 0, variance: Infinity };
+}
+
+/**
+ * Weighted least squares of z = a + b·x over the bins with a and b ≥ 0 (a term given is held fixed); slopeVariance
+ * is the variance of b when the weights are 1/variance.
+ */
+function fitNoiseLine(bins: Bin[], weights: number[], fixedA: number | null, fixedB: number | null):
+  { a: number; b: number; slopeVariance: number } {
+  if (fixedB !== null) {
+    return { a: Math.max(0, weightedMean(bins, weights, fixedB)), b: fixedB, slopeVariance: 0 };
+  }
+  if (fixedA !== null) {
+    const through = slopeThrough(bins, weights, fixedA);
+    return { a: fixedA, b: Math.max(0, through.b), slopeVariance: through.variance };
+  }
+  let sw = 0;
+  let sx = 0;
+  let sz = 0;
+  bins.forEach((bin, j) => {
+    sw += weights[j];
+    sx += weights[j] * bin.x;
+    sz += weights[j] * bin.z;
+  });
+  const mx = sx / sw;
+  const mz = sz / sw;
+  let sxx = 0;
+  let sxz = 0;
+  bins.forEach((bin, j) => {
+    sxx += weights[j] * (bin.x - mx) * (bin.x - mx);
+    sxz += weights[j] * (bin.x - mx) * (bin.z - mz);
+  });
+  const b = sxx > 0 ? sxz / sxx : 0;
+  const slopeVariance = sxx > 0 ? 1 / sxx : Infinity;
+  if (b <= 0) {
+    return { a: Math.max(0, weightedMean(bins, weights, 0)), b: 0, slopeVariance };
+  }
+  const a = mz - b * mx;
+  if (a < 0) {
+    const through = slopeThrough(bins, weights, 0);
+    return { a: 0, b: Math.max(0, through.b), slopeVariance: through.variance };
+  }
+  return { a, b, slopeVariance };
+}
+
+/**
+ * The noise of row sums estimated from the data alone (domain.md §9: intensified / EM cameras, background-corrected
+ * frames, no dark): the high-pass residual of the radiance gives a variance estimate per pixel (as estimateGain);
+ * the pixels are binned by level and a straight line var = readVar + invGain·level is fitted to the bins' medians
+ * (weights count/median², both terms ≥ 0). Negative levels (background-corrected data) count as level 0.
+ * `signal`: nFrames × n row sums; `response`: counts per radiance unit per pixel. Null when too few pixels.
+ */
+export function estimateNoiseLine(signal: Float64Array, nFrames: number, response: Float64Array,
+  options: NoiseLineOptions = {}): NoiseLine | null {
+  const points = levelVariances(signal, nFrames, response, options.lamp ?? null);
+  if (points.length < NOISE_LINE_MIN_PIXELS) {
+    return null;
+  }
+  const bins = binnedVariances(points).filter((bin) => bin.z > 0 && Number.isFinite(bin.z));
+  if (bins.length === 0) {
+    return null;
+  }
+  const fixedB = options.fixedInvGain ?? null;
+  const fixedA = options.fixedReadVar ?? null;
+  // pass 1 weighs the bins by their counts; pass 2 by count / (its model variance)², so that the bins' own noise
+  // does not weigh them (a bin whose median came out low would otherwise pull the line down)
+  let line = fitNoiseLine(bins, bins.map((bin) => bin.count), fixedA, fixedB);
+  const weights = bins.map((bin) => {
+    const model = Math.max(line.a + line.b * bin.x, 1e-12 * bin.z, 1e-300);
+    return bin.count / (MEDIAN_VARIANCE_FACTOR * model * model);
+  });
+  line = fitNoiseLine(bins, weights, fixedA, fixedB);
+  let a = line.a;
+  let b = line.b;
+  if (fixedB === null && b < NOISE_LINE_SLOPE_SIGMAS * Math.sqrt(line.slopeVariance)) {
+    // no detectable shot noise (a weak frame): a flat floor
+    b = 0;
+    a = fixedA ?? weightedMean(bins, weights, 0);
+  }
+  b = Math.max(b, MIN_INV_GAIN);
+  if (!(a >= 0) || !Number.isFinite(a) || !Number.isFinite(b) || (a === 0 && b === MIN_INV_GAIN)) {
+    return null;
+  }
+  return { invGain: b, readVar: a };
 }

@@ -56,6 +56,7 @@ export function buildAnalyzer(
     rois: roisFromOptions(o, geometry.height), range: o.range ?? null, method: o.method, emissivity: o.emissivity ?? null,
     gain: o.gain ?? null, readNoise: o.readNoise ?? null, readNoiseFromDark, saturation: o.saturation ?? null,
     dataType: geometry.dataType, engine: o.engine ?? getEngine(), shotFile: shotName, twoColor: o.twoColor, threads: o.threads ?? 1,
+    weights: o.weights,
   };
   return { analyzer: createAnalyzer(config), warnings };
 }

@@ -9,7 +9,7 @@ import { InputFileError, UsageError } from '../../errors';
 import { renderReport, ReportEvent, ReportFrame, ShotData } from '../../report/html';
 import { RESULTS_CSV_COLUMNS, type ResultsCsvColumn } from '../../analysis/resultsCsv';
 
-const FLAGS = new Set(['saturated', 'cosmic', 'weak', 'corrupt', 'fit-failed']);
+const FLAGS = new Set(['saturated', 'cosmic', 'weak', 'corrupt', 'fit-failed', 'misfit']);
 
 function numOrNull(v: unknown, file: string, where: string): number | null {
   if (v === null || v === undefined) return null;

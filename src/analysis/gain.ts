@@ -1,0 +1,133 @@
+/**
+ * The gain of raw counts, estimated from the data when it is not given (src/quality/noise.ts estimateGain): from
+ * the brightest frames of each batch until one batch shows shot noise, then locked for the rest of the run.
+ */
+import type { ResolvedConfig } from './config';
+import type { Buffers } from './buffers';
+import { applyNoise, type RoiPlan } from './plans';
+import { estimateGain, estimateNoiseLine, type NoiseModel } from '../quality/noise';
+
+/** Batches tried before the gain stays at its assumed value. */
+const MAX_ATTEMPTS = 64;
+/** Brightest frames of a batch used for the estimate. */
+const FRAMES_USED = 32;
+
+export class GainEstimator {
+  private lockedNow: boolean;
+  private attempts = 0;
+
+  constructor(
+    private readonly cfg: ResolvedConfig,
+    private readonly plans: RoiPlan[],
+    private readonly noise: NoiseModel,
+  ) {
+    this.lockedNow = cfg.gainKnown;
+  }
+
+  /** Whether the gain is fixed (given, estimated, or given up on). */
+  get locked(): boolean {
+    return this.lockedNow;
+  }
+
+  /** The brightest non-corrupt frames of the first ROI (by row sum), at most FRAMES_USED. */
+  private brightestFrames(n: number, b: Buffers): number[] {
+    const nRois = this.plans.length;
+    const nU = this.plans[0].used.length;
+    const candidates: { frame: number; sum: number }[] = [];
+    for (let f = 0; f < n; f++) {
+      if (b.corrupt[f * nRois]) {
+        continue;
+      }
+      let sum = 0;
+      for (let k = 0; k < nU; k++) {
+        sum += b.sig[0][f * nU + k];
+      }
+      if (sum > 0) {
+        candidates.push({ frame: f, sum });
+      }
+    }
+    candidates.sort((a, c) => c.sum - a.sum);
+    return candidates.slice(0, FRAMES_USED).map((c) => c.frame);
+  }
+
+  private giveUpAfterTooManyAttempts(): void {
+    this.attempts++;
+    if (this.attempts >= MAX_ATTEMPTS) {
+      this.lockedNow = true;
+    }
+  }
+
+  /** Read-noise variance of a row sum per unit of the per-pixel read noise squared (dark's share included). */
+  private readVarPerNoise2(): number {
+    const nDark = this.cfg.darkFrames;
+    return this.plans[0].rows * (1 + (nDark ? 1 / nDark : 0));
+  }
+
+  /** Noise model `estimate`: slope and floor of the row sums' variance from the data (given terms held fixed). */
+  private updateNoiseLine(signals: Float64Array, frames: number): void {
+    const plan = this.plans[0];
+    const noise = this.noise;
+    const lamp = this.cfg.lamp;
+    const line = estimateNoiseLine(signals, frames, plan.den, {
+      fixedInvGain: noise.gainSource === 'given' ? 1 / noise.gain : null,
+      fixedReadVar: noise.readNoiseSource === 'given' ? noise.readNoise * noise.readNoise * this.readVarPerNoise2() : null,
+      lamp: lamp && plan.lampSig ? { signal: plan.lampSig, frames: Math.max(1, lamp.frames) } : null,
+    });
+    if (line === null) {
+      this.giveUpAfterTooManyAttempts();
+      return;
+    }
+    if (noise.gainSource !== 'given') {
+      noise.gain = 1 / line.invGain;
+      noise.gainSource = 'estimated';
+    }
+    if (noise.readNoiseSource !== 'given') {
+      noise.readNoise = Math.sqrt(line.readVar / this.readVarPerNoise2());
+      noise.readNoiseSource = 'estimated';
+    }
+    this.lockedNow = true;
+    applyNoise(this.plans, noise, this.cfg);
+  }
+
+  /** Tries an estimate from the row sums of stage 1 (b.sig of n frames); updates the plans' noise terms. */
+  update(n: number, b: Buffers): void {
+    if (this.lockedNow) {
+      return;
+    }
+    const plan = this.plans[0];
+    const nU = plan.used.length;
+    const picked = this.brightestFrames(n, b);
+    if (picked.length === 0) {
+      this.giveUpAfterTooManyAttempts();
+      return;
+    }
+    const signals = new Float64Array(picked.length * nU);
+    picked.forEach((frame, j) => signals.set(b.sig[0].subarray(frame * nU, (frame + 1) * nU), j * nU));
+    if (this.cfg.noiseModel === 'estimate') {
+      this.updateNoiseLine(signals, picked.length);
+      return;
+    }
+    const noise = this.noise;
+    const lamp = this.cfg.lamp;
+    const nDark = this.cfg.darkFrames;
+    const readVar1 = noise.readNoise * noise.readNoise;
+    const lampNoise = lamp && plan.lampSig
+      ? {
+        signal: plan.lampSig,
+        frames: Math.max(1, lamp.frames),
+        readVar: plan.rows * readVar1 * (1 + (nDark ? Math.max(1, lamp.frames) / nDark : 0)),
+      }
+      : null;
+    const gain = estimateGain(signals, picked.length, plan.den, plan.rows, noise.readNoise, lampNoise);
+    // keep trying on later batches while the frames are too faint to show shot noise (gain 1 meanwhile; σT is
+    // scaled by √(χ²/dof) anyway)
+    if (gain !== null) {
+      noise.gain = gain;
+      noise.gainSource = 'estimated';
+      this.lockedNow = true;
+    } else {
+      this.giveUpAfterTooManyAttempts();
+    }
+    applyNoise(this.plans, noise, this.cfg);
+  }
+}

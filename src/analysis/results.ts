@@ -1,0 +1,248 @@
+/**
+ * From the prepared buffers and the fits of a batch to one FrameResult per frame: the flags of the preparation,
+ * the fit status, σT scaled by √(χ²/dof) where the noise model's scale is not known, and the weak test on σT.
+ */
+import type { FrameFlag, FrameResult, RoiResult } from './types';
+import type { ResolvedConfig } from './config';
+import type { RoiPlan } from './plans';
+import type { Buffers } from './buffers';
+import type { BatchResult, TwoColorBatchResult } from '../physics/types';
+import { FIT_STATUS } from '../physics';
+import { MISFIT_MIN_CHI2, misfitChi2Threshold, WEAK_MAX_RELATIVE_ERROR } from '../quality/flags';
+
+/** The last analysed frame of the first ROI, kept for the live spectrum view. */
+export interface LastFrame {
+  temperature: number;
+  scale: number;
+  index: number;
+  radiance: Float64Array;
+  mask: Uint8Array;
+}
+
+/** A batch's inputs to the result assembly. */
+export interface BatchOutcome {
+  n: number;
+  buffers: Buffers;
+  /** Planck batch fits per ROI (null for methods wien and two-color). */
+  fits: (BatchResult | null)[];
+  /** Sliding two-colour per ROI where computed. */
+  twoColors: (TwoColorBatchResult | null)[];
+  indices: ArrayLike<number>;
+  times: ArrayLike<number | null>;
+  powers: ArrayLike<number | null> | null | undefined;
+}
+
+interface FitValues {
+  temperature: number | null;
+  temperatureError: number | null;
+  chi2: number | null;
+  scale: number;
+  /** degrees of freedom of a weighted fit (for the misfit test) */
+  dof?: number;
+  /** σT from the fit alone, before the misfit widening (the weak test looks at this one) */
+  statisticalError?: number;
+}
+
+const NO_FIT: FitValues = { temperature: null, temperatureError: null, chi2: null, scale: NaN };
+
+/** A frame's two-colour mean ± spread, or null where it has no valid pair. */
+function twoColorOf(result: TwoColorBatchResult | null, f: number): { mean: number; std: number } | null {
+  if (!result || !(result.count[f] > 0) || !Number.isFinite(result.mean[f])) {
+    return null;
+  }
+  return { mean: result.mean[f], std: Number.isFinite(result.std[f]) ? result.std[f] : 0 };
+}
+
+/** Reduced χ², or null without degrees of freedom (≥ 0: a perfect fit's rounding can make χ² a hair negative). */
+function reducedChi2(chi2: number, dof: number): number | null {
+  return dof > 0 ? Math.max(0, chi2 / dof) : null;
+}
+
+/** Scales σT by √(χ²/dof) when the configuration asks for it. */
+function scaledError(cfg: ResolvedConfig, error: number, chi2: number | null): number {
+  return cfg.scaleByChi2 && chi2 !== null ? error * Math.sqrt(chi2) : error;
+}
+
+/** The Planck batch fit of frame f, or the flag that says why there is none. */
+function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: FrameFlag[]): FitValues {
+  switch (fit.status[f]) {
+    case FIT_STATUS.Ok: {
+      const temperature = fit.temperature[f];
+      if (!(Number.isFinite(temperature) && temperature > 0)) {
+        flags.push('fit-failed');
+        return NO_FIT;
+      }
+      if (cfg.weights === 'none') {
+        // unweighted: σT is already scaled by the residual variance; χ² is not in units of the noise
+        return { temperature, temperatureError: fit.temperatureError[f], chi2: null, scale: fit.scale[f] };
+      }
+      const chi2 = reducedChi2(fit.chi2[f], fit.dof[f]);
+      // with variance given the engine reports the absolute σT: rescale when the gain is not known
+      const temperatureError = scaledError(cfg, fit.temperatureError[f], chi2);
+      return { temperature, temperatureError, chi2, scale: fit.scale[f], dof: fit.dof[f] };
+    }
+    case FIT_STATUS.InvalidData:
+      flags.push('corrupt');
+      return NO_FIT;
+    case FIT_STATUS.TooFewPixels:
+      flags.push('weak');
+      return NO_FIT;
+    default:
+      flags.push('fit-failed');
+      return NO_FIT;
+  }
+}
+
+/**
+ * A weighted Planck fit whose χ²/dof says the greybody does not describe the data (beyond p ≈ 0.001): the choice
+ * of weights then moves T by more than its statistical σ (domain.md §9), so σT also holds that move, measured by
+ * an unweighted fit of the same pixels: σT² = σ²·χ²/dof + (T_weighted − T_unweighted)².
+ * Far beyond (χ²/dof ≥ MISFIT_MIN_CHI2) the frame is flagged `misfit`.
+ */
+function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, f: number, values: FitValues,
+  flags: FrameFlag[]): FitValues {
+  const chi2 = values.chi2!;
+  if (!(chi2 > misfitChi2Threshold(values.dof!))) {
+    return values;
+  }
+  if (chi2 >= MISFIT_MIN_CHI2) {
+    flags.push('misfit');
+  }
+  const nU = plan.used.length;
+  const radiance = b.y[pi].subarray(f * nU, (f + 1) * nU);
+  const mask = b.m[pi].subarray(f * nU, (f + 1) * nU);
+  let unweighted: number;
+  try {
+    unweighted = cfg.engine.fitPlanck(plan.wl, radiance, { mask }).temperature;
+  } catch {
+    return values;
+  }
+  if (!Number.isFinite(unweighted) || values.temperatureError === null) {
+    return values;
+  }
+  const shift = values.temperature! - unweighted;
+  return {
+    ...values,
+    temperatureError: Math.sqrt(values.temperatureError ** 2 + shift * shift),
+    statisticalError: values.temperatureError,
+  };
+}
+
+/** The Wien fit of one frame's radiance (method wien). */
+function wienValues(cfg: ResolvedConfig, radiance: Float64Array, variance: Float64Array, mask: Uint8Array,
+  wavelength: Float64Array, flags: FrameFlag[]): FitValues {
+  try {
+    const fit = cfg.engine.fitWien(wavelength, radiance, cfg.weights === 'none' ? { mask } : { variance, mask });
+    if (!(Number.isFinite(fit.temperature) && fit.temperature > 0)) {
+      flags.push('fit-failed');
+      return NO_FIT;
+    }
+    const chi2 = reducedChi2(fit.chi2, fit.dof);
+    const temperatureError = scaledError(cfg, fit.temperatureError, chi2);
+    return { temperature: fit.temperature, temperatureError, chi2, scale: fit.scale };
+  } catch {
+    flags.push('fit-failed');
+    return NO_FIT;
+  }
+}
+
+/** One ROI of one frame: flags, temperature, σT, χ²/dof; the two-colour is returned for the frame's record. */
+function roiResult(cfg: ResolvedConfig, plan: RoiPlan, pi: number, f: number, batch: BatchOutcome,
+  nRois: number): { result: RoiResult; twoColor: { mean: number; std: number } | null; scale: number } {
+  const b = batch.buffers;
+  const nU = plan.used.length;
+  const slot = f * nRois + pi;
+  const flags: FrameFlag[] = [];
+  if (b.corrupt[slot]) {
+    return { result: { temperature: null, temperatureError: null, chi2: null, flags: ['corrupt'] }, twoColor: null, scale: NaN };
+  }
+  if (b.sat[slot]) {
+    flags.push('saturated');
+  }
+  if (b.cosmic[slot]) {
+    flags.push('cosmic');
+  }
+  if (b.weak[slot]) {
+    flags.push('weak');
+    return { result: { temperature: null, temperatureError: null, chi2: null, flags }, twoColor: null, scale: NaN };
+  }
+  const twoColor = twoColorOf(batch.twoColors[pi], f);
+  let values: FitValues;
+  if (cfg.method === 'two-color') {
+    values = twoColor ? { temperature: twoColor.mean, temperatureError: twoColor.std, chi2: null, scale: NaN } : NO_FIT;
+    if (!twoColor) {
+      flags.push('fit-failed');
+    }
+  } else if (cfg.method === 'wien') {
+    const frame = (array: Float64Array) => array.subarray(f * nU, (f + 1) * nU);
+    const mask = b.m[pi].subarray(f * nU, (f + 1) * nU);
+    values = wienValues(cfg, frame(b.y[pi]), frame(b.v[pi]), mask, plan.wl, flags);
+  } else {
+    values = planckValues(cfg, batch.fits[pi]!, f, flags);
+    if (values.temperature !== null && values.chi2 !== null && values.dof !== undefined) {
+      values = withMisfit(cfg, plan, b, pi, f, values, flags);
+    }
+  }
+  let { temperature, temperatureError } = values;
+  // weak means no signal to speak of: judged on the fit's own σT, not on the misfit's share of it
+  const fitError = values.statisticalError ?? temperatureError;
+  if (temperature !== null && fitError !== null && !(fitError <= WEAK_MAX_RELATIVE_ERROR * temperature)) {
+    flags.push('weak');
+    temperature = null;
+    temperatureError = null;
+  }
+  if (temperature === null) {
+    temperatureError = null;
+  }
+  return { result: { temperature, temperatureError, chi2: values.chi2, flags }, twoColor, scale: values.scale };
+}
+
+/** The FrameResults of a batch; `keepLast` receives the batch's last frame of the first ROI. */
+export function assembleResults(cfg: ResolvedConfig, plans: readonly RoiPlan[], batch: BatchOutcome,
+  keepLast: (last: LastFrame) => void): FrameResult[] {
+  const { n, buffers, indices, times, powers } = batch;
+  const nRois = plans.length;
+  const out: FrameResult[] = new Array(n);
+  for (let f = 0; f < n; f++) {
+    const perRoi: RoiResult[] = [];
+    let twoColor: { mean: number; std: number } | null = null;
+    for (let pi = 0; pi < nRois; pi++) {
+      const one = roiResult(cfg, plans[pi], pi, f, batch, nRois);
+      perRoi.push(one.result);
+      if (pi !== 0) {
+        continue;
+      }
+      twoColor = one.twoColor;
+      if (f === n - 1) {
+        const nU = plans[0].used.length;
+        keepLast({
+          temperature: one.result.temperature ?? NaN,
+          scale: one.scale,
+          index: indices[f],
+          radiance: Float64Array.from(buffers.y[0].subarray(f * nU, (f + 1) * nU)),
+          mask: Uint8Array.from(buffers.m[0].subarray(f * nU, (f + 1) * nU)),
+        });
+      }
+    }
+    const first = perRoi[0];
+    const power = powers ? (powers[f] ?? null) : null;
+    const frame: FrameResult = {
+      index: indices[f],
+      time: times[f] ?? null,
+      power: power !== null && Number.isFinite(power) ? power : null,
+      temperature: first.temperature,
+      temperatureError: first.temperatureError,
+      chi2: first.chi2,
+      flags: first.flags,
+      twoColor,
+    };
+    if (nRois > 1) {
+      frame.rois = {};
+      plans.forEach((plan, pi) => {
+        frame.rois![plan.roi.name] = perRoi[pi];
+      });
+    }
+    out[f] = frame;
+  }
+  return out;
+}

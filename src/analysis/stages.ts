@@ -1,0 +1,196 @@
+/**
+ * The per-frame preparation on the main thread: stage 1 (rows summed, dark subtracted, saturation and corrupt
+ * tests) and stage 2 (noise, cosmics, radiance and variance, weak test). For counts with a lamp both stages are
+ * src/quality/prepare.ts (the twin of the native analyzeCountsBatch); radiance input has no noise model and gets
+ * a robust scatter here.
+ */
+import type { FrameData } from './types';
+import type { ResolvedConfig } from './config';
+import type { RoiPlan } from './plans';
+import type { Buffers, BufferPool } from './buffers';
+import type { GainEstimator } from './gain';
+import { UsageError } from '../errors';
+import { maskCosmics, WEAK_MIN_SNR } from '../quality/flags';
+import {
+  boxSmooth, countsStage, dummyFrame, prepScratch, radianceStage, SMOOTH_HALF,
+  PREP_COSMIC, PREP_CORRUPT, PREP_SATURATED, PREP_WEAK, type PrepScratch,
+} from '../quality/prepare';
+import { median } from '../quality/noise';
+
+/**
+ * The least σ of radiance input relative to its level. A smooth, noise-free spectrum (a fit exported as data)
+ * has second differences of pure curvature, which the robust scatter would take for noise and the cosmic test
+ * for spikes; no real spectrum is known better than 1e-4 of its level (a 4-digit export).
+ */
+const RADIANCE_MIN_RELATIVE_SIGMA = 1e-4;
+
+/** Median absolute deviation → σ of a normal, and the √1.5 of a second difference. */
+const MAD_TO_SIGMA_OF_SECOND_DIFFERENCE = 1 / 0.6745 / Math.sqrt(1.5);
+
+/** Flags set by stage 1 (countsStage) and stage 2 (radianceStage). */
+const STAGE1_BITS = PREP_SATURATED | PREP_CORRUPT;
+const STAGE2_BITS = PREP_COSMIC | PREP_WEAK;
+const ALL_BITS = STAGE1_BITS | STAGE2_BITS;
+
+/**
+ * Writes a frame's PREP_* bits into the buffers' flag bytes of one slot (frame f · nRois + roi); only the flags in
+ * `decided` (default: all) are written, the others are left as they are.
+ */
+export function decodePrepFlags(bits: number, b: Buffers, slot: number, decided = ALL_BITS): void {
+  if (decided & PREP_SATURATED) {
+    b.sat[slot] = bits & PREP_SATURATED ? 1 : 0;
+  }
+  if (decided & PREP_COSMIC) {
+    b.cosmic[slot] = bits & PREP_COSMIC ? 1 : 0;
+  }
+  if (decided & PREP_CORRUPT) {
+    b.corrupt[slot] = bits & PREP_CORRUPT ? 1 : 0;
+  }
+  if (decided & PREP_WEAK) {
+    b.weak[slot] = bits & PREP_WEAK ? 1 : 0;
+  }
+}
+
+/** Throws unless every frame has height × width values. */
+export function checkFrames(cfg: ResolvedConfig, frames: ArrayLike<FrameData>, n: number): void {
+  for (let f = 0; f < n; f++) {
+    const counts = frames[f];
+    if (!counts || counts.length !== cfg.width * cfg.height) {
+      const got = counts ? counts.length : 0;
+      throw new UsageError(`${cfg.shotName}: frame ${f} has ${got} values, expected ${cfg.height} × ${cfg.width}`);
+    }
+  }
+}
+
+export class FramePreparer {
+  private readonly scratch: PrepScratch;
+
+  constructor(
+    private readonly cfg: ResolvedConfig,
+    private readonly plans: readonly RoiPlan[],
+    private readonly pool: BufferPool,
+    private readonly gain: GainEstimator,
+  ) {
+    this.scratch = prepScratch(Math.max(...plans.map((plan) => plan.used.length)));
+  }
+
+  /**
+   * Stage 1 of a frame for one ROI: sum rows, subtract dark, saturation and corrupt tests → sig (from sOff: the
+   * batch's buffer while the gain is estimated, else a per-frame scratch that stays in the cache).
+   */
+  stageCounts(counts: FrameData, pi: number, f: number, b: Buffers, sig: Float64Array, sOff: number): void {
+    const plan = this.plans[pi];
+    const bits = countsStage(plan.cp, counts, sig, sOff, b.m[pi], f * plan.used.length);
+    decodePrepFlags(bits, b, f * this.plans.length + pi, STAGE1_BITS);
+  }
+
+  /** Stage 2: noise, cosmics, radiance and variance (sig from sOff, see stageCounts). Needs the gain. */
+  stageRadiance(pi: number, f: number, b: Buffers, sig: Float64Array, sOff: number): void {
+    const plan = this.plans[pi];
+    const nU = plan.used.length;
+    const off = f * nU;
+    const slot = f * this.plans.length + pi;
+    decodePrepFlags(0, b, slot, STAGE2_BITS);
+    if (b.corrupt[slot]) {
+      // keep the batch valid: a flat dummy spectrum, all masked
+      dummyFrame(nU, b.y[pi], b.v[pi], b.m[pi], off);
+      return;
+    }
+    if (this.cfg.calibrated) {
+      // the one definition of the arithmetic (src/quality/prepare.ts; native twin: analyzeCountsBatch)
+      const bits = radianceStage(plan.cp, sig, sOff, b.y[pi], b.v[pi], b.m[pi], off, this.scratch);
+      decodePrepFlags(bits, b, slot, STAGE2_BITS);
+      return;
+    }
+    this.stagePlainRadiance(plan, pi, f, b, sig, sOff);
+  }
+
+  /**
+   * Stage 2 of radiance input (no noise model): robust scatters of the second difference, absolute and relative
+   * to the level, set σ (the larger of the two: constant or proportional noise) for the cosmic test and the weights.
+   */
+  private stagePlainRadiance(plan: RoiPlan, pi: number, f: number, b: Buffers, sig: Float64Array, sOff: number): void {
+    const nU = plan.used.length;
+    const off = f * nU;
+    const { smooth, sigma, varC } = this.scratch;
+    const m = b.m[pi];
+    const y = b.y[pi];
+    const v = b.v[pi];
+    boxSmooth(sig, sOff, nU, SMOOTH_HALF, smooth);
+    const absolute = new Float64Array(Math.max(0, nU - 2));
+    const relative = new Float64Array(Math.max(0, nU - 2));
+    for (let k = 1; k < nU - 1; k++) {
+      absolute[k - 1] = Math.abs(sig[sOff + k] - 0.5 * (sig[sOff + k - 1] + sig[sOff + k + 1]));
+      relative[k - 1] = smooth[k] !== 0 ? absolute[k - 1] / Math.abs(smooth[k]) : 0;
+    }
+    const floor = absolute.length ? median(absolute) * MAD_TO_SIGMA_OF_SECOND_DIFFERENCE : 0;
+    const rel = relative.length ? median(relative) * MAD_TO_SIGMA_OF_SECOND_DIFFERENCE : 0;
+    let top = 0;
+    for (let k = 0; k < nU; k++) {
+      top = Math.max(top, Math.abs(smooth[k]));
+    }
+    for (let k = 0; k < nU; k++) {
+      sigma[k] = Math.max(floor, rel * Math.abs(smooth[k]), RADIANCE_MIN_RELATIVE_SIGMA * Math.abs(smooth[k]), 1e-9 * top, 1e-300);
+      varC[k] = sigma[k] * sigma[k];
+    }
+    const slot = f * this.plans.length + pi;
+    if (maskCosmics(sig, sigma, m, nU, sOff, off, floor, 0, this.scratch.win) > 0) {
+      b.cosmic[slot] = 1;
+    }
+    let sSum = 0;
+    let vSum = 0;
+    for (let k = 0; k < nU; k++) {
+      const sk = sig[sOff + k];
+      y[off + k] = sk * plan.invDen[k];
+      v[off + k] = varC[k] * plan.invDen2[k];
+      if (m[off + k] === 0) {
+        sSum += sk;
+        vSum += varC[k];
+      }
+    }
+    // weak: no signal worth a fit (total SNR of the unmasked pixels below WEAK_MIN_SNR)
+    if (!(sSum > WEAK_MIN_SNR * Math.sqrt(vSum))) {
+      b.weak[slot] = 1;
+    }
+  }
+
+  /**
+   * Checks the frames; while the gain is still to be estimated, runs stage 1 on all of them (the estimate needs the
+   * batch's row sums) and estimates it. Returns whether stage 1 is done (else prepareRange does it per frame).
+   */
+  start(frames: ArrayLike<FrameData>, n: number, b: Buffers): boolean {
+    checkFrames(this.cfg, frames, n);
+    if (this.gain.locked) {
+      return false;
+    }
+    for (let f = 0; f < n; f++) {
+      for (let pi = 0; pi < this.plans.length; pi++) {
+        this.stageCounts(frames[f], pi, f, b, b.sig[pi], f * this.plans[pi].used.length);
+      }
+    }
+    this.gain.update(n, b);
+    return true;
+  }
+
+  /** Stages 1 (unless done) and 2 of frames s0..s1−1, frame by frame (the row sums stay in the cache). */
+  range(frames: ArrayLike<FrameData>, s0: number, s1: number, b: Buffers, counted: boolean): void {
+    const sigScratch = this.scratch.sig;
+    for (let f = s0; f < s1; f++) {
+      for (let pi = 0; pi < this.plans.length; pi++) {
+        if (counted) {
+          this.stageRadiance(pi, f, b, b.sig[pi], f * this.plans[pi].used.length);
+        } else {
+          this.stageCounts(frames[f], pi, f, b, sigScratch, 0);
+          this.stageRadiance(pi, f, b, sigScratch, 0);
+        }
+      }
+    }
+  }
+
+  /** Both stages of n frames into the buffers of a slot. */
+  prepare(frames: ArrayLike<FrameData>, n: number, slot: number): Buffers {
+    const b = this.pool.get(n, slot);
+    this.range(frames, 0, n, b, this.start(frames, n, b));
+    return b;
+  }
+}

@@ -269,6 +269,11 @@ function planHeader(header: string[], file: string, warnings: string[]): HeaderP
       'columns, e.g. shot,power,pressure_GPa)');
   }
   const pressure = parsed.findIndex((h) => PRESSURE_NAMES.has(h.name));
+  const unknownUnit = parsed.find((h) => /^pressure_[a-z]+$/.test(h.name));
+  if (pressure < 0 && unknownUnit) {
+    throw new InputFileError(file, `column "${unknownUnit.raw}": unknown pressure unit ` +
+      `"${unknownUnit.raw.trim().slice('pressure_'.length)}" (use GPa, kbar, MPa, bar or Mbar)`);
+  }
   let scale = 1;
   if (pressure >= 0) {
     const found = pressureScale(parsed[pressure].unit);

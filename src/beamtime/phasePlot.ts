@@ -223,8 +223,13 @@ function shotCell(row: ShotSummaryRow, href: string | null): string {
   return href ? `<a href="${escapeHtml(href)}">${escapeHtml(row.shot)}</a>` : escapeHtml(row.shot);
 }
 
+/** Manifest columns that set analysis options: not notes. */
+const OPTION_COLUMNS = /^(calibration|background|lamp[ _]spectrum|lamp[ _]temperature.*|tungsten|rows|roi|range.*|method|emissivity|gain|read[ _]noise|saturation|power[ _]expr|name|id)$/i;
+
+/** The row's free metadata (note, operator, ...), not the per-shot analysis options. */
 function noteOf(row: ShotSummaryRow): string {
-  return escapeHtml(Object.entries(row.meta).filter(([, v]) => v !== '').map(([k, v]) => `${k}: ${v}`).join('; '));
+  const notes = Object.entries(row.meta).filter(([k, v]) => v !== '' && !OPTION_COLUMNS.test(k.trim()));
+  return escapeHtml(notes.map(([k, v]) => `${k}: ${v}`).join('; '));
 }
 
 function plateauTable(rows: ShotSummaryRow[], hrefOf: (r: ShotSummaryRow) => string | null): string {
@@ -262,7 +267,7 @@ export function renderPhasePlot(rows: ShotSummaryRow[], options: PhasePlotOption
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="generator" content="pyrolive${version}">
-<title>${escapeHtml(title)}</title><style>${CSS}td:last-child{white-space:normal;text-align:left}</style></head>
+<title>${escapeHtml(title)}</title><style>${CSS}td:last-child,th:last-child{white-space:normal;text-align:left}</style></head>
 <body><main>
 <h1>${escapeHtml(title)}</h1>
 <p id="headline"><strong>${rows.length} shot(s): ${plotted.length} with a plateau plotted, ${withoutPlateau.length} without a plateau` +

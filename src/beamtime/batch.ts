@@ -96,8 +96,13 @@ function jobOf(shot: ManifestShot, config: BatchConfig, threads: number | undefi
     report: !!config.reports,
     version: config.version ?? '',
     meta: {
-      name: shot.name, manifest: path.resolve(config.manifest.file), line: shot.line, shot: shot.shots,
-      power: shot.power, pressure_GPa: shot.pressureGPa, columns: shot.columns,
+      name: shot.name,
+      manifest: path.resolve(config.manifest.file),
+      line: shot.line,
+      shot: shot.shots,
+      power: shot.power,
+      pressure_GPa: shot.pressureGPa,
+      columns: shot.columns,
     },
   };
 }

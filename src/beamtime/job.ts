@@ -119,8 +119,15 @@ export async function runShotJob(job: ShotJob): Promise<ShotOutcome> {
   const out = await analyzeFiles({ ...job.analysis });
   fs.mkdirSync(job.outDir, { recursive: true });
   if (job.report) {
-    const html = renderReport({ source: job.meta.shot.join(', '), engine: out.engine, frames: out.frames,
-      events: out.events as PlateauEvent[] }, { title: reportTitle(job.meta), version: job.version });
+    const html = renderReport(
+      {
+        source: job.meta.shot.join(', '),
+        engine: out.engine,
+        frames: out.frames,
+        events: out.events as PlateauEvent[],
+      },
+      { title: reportTitle(job.meta), version: job.version },
+    );
     writeAtomically(reportPath(job.outDir, job.name), (write) => write(html));
   }
   writeAtomically(resultPath(job.outDir, job.name), (write) => writeResult(out, job, write));

@@ -34,7 +34,16 @@ export interface ColumnHeader {
 
 /** Pressure units → GPa. Case-sensitive where it matters (Mbar is a megabar). */
 const PRESSURE_UNITS: Record<string, number> = {
-  GPa: 1, gpa: 1, kbar: 0.1, Kbar: 0.1, kb: 0.1, MPa: 1e-3, mpa: 1e-3, bar: 1e-4, Mbar: 100, TPa: 1000,
+  GPa: 1,
+  gpa: 1,
+  kbar: 0.1,
+  Kbar: 0.1,
+  kb: 0.1,
+  MPa: 1e-3,
+  mpa: 1e-3,
+  bar: 1e-4,
+  Mbar: 100,
+  TPa: 1000,
 };
 const KNOWN_UNITS = new Set([...Object.keys(PRESSURE_UNITS), 'K', 'k', 'nm', 'W', 'w', 's', 'ms']);
 const PRESSURE_NAMES = new Set(['pressure', 'p', 'press']);
@@ -57,7 +66,10 @@ export function parseColumnHeader(raw: string): ColumnHeader {
 }
 
 function normaliseName(text: string): string {
-  return text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 /** Scale of a pressure unit to GPa (null unit: GPa, the unit of the field), or null when unknown. */
@@ -69,13 +81,32 @@ export function pressureScale(unit: string | null): number | null {
 }
 
 /** The per-shot analysis settings a manifest row may override. */
-export type ShotOverrides = Partial<Pick<AnalysisOptions,
-  'calibration' | 'lampTemperature' | 'lampSpectrum' | 'tungsten' | 'background' | 'rows' | 'roi' | 'range' | 'method' |
-  'emissivity' | 'gain' | 'readNoise' | 'saturation'>> & { powerExpr?: string };
+export type ShotOverrides = Partial<
+  Pick<
+    AnalysisOptions,
+    | 'calibration'
+    | 'lampTemperature'
+    | 'lampSpectrum'
+    | 'tungsten'
+    | 'background'
+    | 'rows'
+    | 'roi'
+    | 'range'
+    | 'method'
+    | 'emissivity'
+    | 'gain'
+    | 'readNoise'
+    | 'saturation'
+  >
+> & { powerExpr?: string };
 
 type OverrideKey = keyof ShotOverrides;
 type CellParser = (cell: string, config: CellContext) => ShotOverrides[OverrideKey];
-interface CellContext { dir: string; decimalComma: boolean; column: string }
+interface CellContext {
+  dir: string;
+  decimalComma: boolean;
+  column: string;
+}
 
 /** Manifest column name (normalised) → the option it overrides and how to read the cell. */
 const OVERRIDE_COLUMNS: Record<string, { key: OverrideKey; parse: CellParser }> = {
@@ -94,6 +125,12 @@ const OVERRIDE_COLUMNS: Record<string, { key: OverrideKey; parse: CellParser }> 
   saturation: { key: 'saturation', parse: positiveCell },
   power_expr: { key: 'powerExpr', parse: (cell) => cell },
 };
+
+/** Whether a manifest column sets an analysis option or names the output (so it is not a free note). */
+export function isOptionColumn(header: string): boolean {
+  const name = parseColumnHeader(header).name;
+  return name in OVERRIDE_COLUMNS || ['name', 'id', 'shot_name'].includes(name);
+}
 
 function pathCell(cell: string, context: CellContext): string {
   return path.resolve(context.dir, cell);
@@ -243,8 +280,11 @@ function assignNames(rows: { explicit: string | null; first: string; relative: s
   const seen = new Map<string, number>();
   names.forEach((name, k) => {
     if (seen.has(name)) {
-      throw new InputFileError(file, `rows ${seen.get(name)! + 1} and ${k + 1} give the same output name "${name}" ` +
-        '(the same shot twice? add a name column to tell them apart)');
+      throw new InputFileError(
+        file,
+        `rows ${seen.get(name)! + 1} and ${k + 1} give the same output name "${name}" ` +
+          '(the same shot twice? add a name column to tell them apart)',
+      );
     }
     seen.set(name, k);
   });
@@ -265,21 +305,30 @@ function planHeader(header: string[], file: string, warnings: string[]): HeaderP
   const find = (names: string[]) => parsed.findIndex((h) => names.includes(h.name));
   const shot = find(['shot', 'shots', 'shot_file', 'file']);
   if (shot < 0) {
-    throw new InputFileError(file, `header "${header.join(',')}" has no shot column (the first row must name the ` +
-      'columns, e.g. shot,power,pressure_GPa)');
+    throw new InputFileError(
+      file,
+      `header "${header.join(',')}" has no shot column (the first row must name the ` +
+        'columns, e.g. shot,power,pressure_GPa)',
+    );
   }
   const pressure = parsed.findIndex((h) => PRESSURE_NAMES.has(h.name));
   const unknownUnit = parsed.find((h) => /^pressure_[a-z]+$/.test(h.name));
   if (pressure < 0 && unknownUnit) {
-    throw new InputFileError(file, `column "${unknownUnit.raw}": unknown pressure unit ` +
-      `"${unknownUnit.raw.trim().slice('pressure_'.length)}" (use GPa, kbar, MPa, bar or Mbar)`);
+    throw new InputFileError(
+      file,
+      `column "${unknownUnit.raw}": unknown pressure unit ` +
+        `"${unknownUnit.raw.trim().slice('pressure_'.length)}" (use GPa, kbar, MPa, bar or Mbar)`,
+    );
   }
   let scale = 1;
   if (pressure >= 0) {
     const found = pressureScale(parsed[pressure].unit);
     if (found === null) {
-      throw new InputFileError(file, `column "${header[pressure]}": unknown pressure unit "${parsed[pressure].unit}" ` +
-        '(use GPa, kbar, MPa, bar or Mbar)');
+      throw new InputFileError(
+        file,
+        `column "${header[pressure]}": unknown pressure unit "${parsed[pressure].unit}" ` +
+          '(use GPa, kbar, MPa, bar or Mbar)',
+      );
     }
     if (parsed[pressure].unit === null) {
       warnings.push(`${file}: column "${header[pressure]}" names no unit: taken as GPa`);
@@ -293,16 +342,23 @@ function planHeader(header: string[], file: string, warnings: string[]): HeaderP
       overrides.push({ index, column: header[index], key: known.key, parse: known.parse });
     }
   });
-  return { shot, power: find(['power', 'power_log', 'powerlog', 'power_file']), pressure, pressureScale: scale,
-    name: find(['name', 'id', 'shot_name']), overrides };
+  return {
+    shot,
+    power: find(['power', 'power_log', 'powerlog', 'power_file']),
+    pressure,
+    pressureScale: scale,
+    name: find(['name', 'id', 'shot_name']),
+    overrides,
+  };
 }
 
 /** Reads the manifest text. `file` names it in messages and fixes the folder paths resolve against. */
 export function parseManifest(text: string, file: string): Manifest {
   const dir = path.dirname(path.resolve(file));
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  const content = lines.map((line, k) => ({ line: k + 1, text: line })).filter((l) => l.text.trim() !== '' &&
-    !l.text.trimStart().startsWith('#'));
+  const content = lines
+    .map((line, k) => ({ line: k + 1, text: line }))
+    .filter((l) => l.text.trim() !== '' && !l.text.trimStart().startsWith('#'));
   if (content.length === 0) {
     throw new InputFileError(file, 'empty manifest (expected a header row, then one shot per row)');
   }
@@ -315,10 +371,20 @@ export function parseManifest(text: string, file: string): Manifest {
   if (drafts.length === 0) {
     throw new InputFileError(file, 'a header but no shots');
   }
-  const names = assignNames(drafts.map((d) => ({ explicit: d.explicit, first: d.shots[0], relative: d.relative })), file);
+  const names = assignNames(
+    drafts.map((d) => ({ explicit: d.explicit, first: d.shots[0], relative: d.relative })),
+    file,
+  );
   const shots = drafts.map((draft, position): ManifestShot => ({
-    position, line: draft.line, name: names[position], shots: draft.shots, power: draft.power,
-    pressureGPa: draft.pressureGPa, overrides: draft.overrides, columns: draft.columns, problem: draft.problem,
+    position,
+    line: draft.line,
+    name: names[position],
+    shots: draft.shots,
+    power: draft.power,
+    pressureGPa: draft.pressureGPa,
+    overrides: draft.overrides,
+    columns: draft.columns,
+    problem: draft.problem,
   }));
   return { file, dir, header, shots, warnings };
 }
@@ -335,13 +401,26 @@ interface RowDraft {
   problem: string | null;
 }
 
-interface RowContext { file: string; dir: string; separator: string; decimalComma: boolean }
+interface RowContext {
+  file: string;
+  dir: string;
+  separator: string;
+  decimalComma: boolean;
+}
 
-function readRow(row: { line: number; text: string }, header: string[], plan: HeaderPlan, context: RowContext): RowDraft {
+function readRow(
+  row: { line: number; text: string },
+  header: string[],
+  plan: HeaderPlan,
+  context: RowContext,
+): RowDraft {
   const cells = splitCells(row.text, context.separator);
   if (cells.length > header.length && cells.slice(header.length).some((c) => c !== '')) {
-    throw new InputFileError(context.file, `line ${row.line}: ${cells.length} cells but the header names ` +
-      `${header.length} (quote a cell that holds "${context.separator}")`);
+    throw new InputFileError(
+      context.file,
+      `line ${row.line}: ${cells.length} cells but the header names ` +
+        `${header.length} (quote a cell that holds "${context.separator}")`,
+    );
   }
   const columns: Record<string, string> = {};
   header.forEach((name, k) => {
@@ -351,17 +430,27 @@ function readRow(row: { line: number; text: string }, header: string[], plan: He
   if (shotCell === '') {
     throw new InputFileError(context.file, `line ${row.line}: the shot cell is empty`);
   }
-  const relativeShots = shotCell.split('|').map((s) => s.trim()).filter(Boolean);
+  const relativeShots = shotCell
+    .split('|')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const draft: RowDraft = {
     line: row.line,
     explicit: plan.name >= 0 && cells[plan.name] ? cells[plan.name] : null,
     relative: relativeShots[0],
     shots: relativeShots.map((s) => path.resolve(context.dir, s)),
     power: plan.power >= 0 && cells[plan.power] ? path.resolve(context.dir, cells[plan.power]) : null,
-    pressureGPa: null, overrides: {}, columns, problem: null,
+    pressureGPa: null,
+    overrides: {},
+    columns,
+    problem: null,
   };
   const problems: string[] = [];
-  const cellContext = (column: string): CellContext => ({ dir: context.dir, decimalComma: context.decimalComma, column });
+  const cellContext = (column: string): CellContext => ({
+    dir: context.dir,
+    decimalComma: context.decimalComma,
+    column,
+  });
   if (plan.pressure >= 0 && cells[plan.pressure]) {
     try {
       draft.pressureGPa = numberCell(cells[plan.pressure], cellContext(header[plan.pressure])) * plan.pressureScale;
@@ -391,7 +480,10 @@ export function readManifest(file: string): Manifest {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`);
+    throw new InputFileError(
+      file,
+      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`,
+    );
   }
   return parseManifest(text, file);
 }

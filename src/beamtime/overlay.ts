@@ -48,16 +48,31 @@ function overlayColumns(header: string[], file: string): OverlayColumns {
   const pressure = find(['pressure', 'p', 'press']);
   const temperature = find(['temperature', 't', 'temp']);
   if (pressure < 0 || temperature < 0) {
-    throw new InputFileError(file, `header "${header.join(',')}" needs a pressure and a temperature column ` +
-      '(e.g. pressure_GPa,temperature_K,label)');
+    throw new InputFileError(
+      file,
+      `header "${header.join(',')}" needs a pressure and a temperature column ` +
+        '(e.g. pressure_GPa,temperature_K,label)',
+    );
   }
   const scale = pressureScale(parsed[pressure].unit);
   if (scale === null) {
-    throw new InputFileError(file, `unknown pressure unit "${parsed[pressure].unit}" (use GPa, kbar, MPa, bar or Mbar)`);
+    throw new InputFileError(
+      file,
+      `unknown pressure unit "${parsed[pressure].unit}" (use GPa, kbar, MPa, bar or Mbar)`,
+    );
   }
-  const error = parsed.findIndex((h) => ['temperature_error', 'temperatureerror', 'error', 'sigma', 't_error', 'dt'].includes(h.name));
-  return { pressure, pressureScale: scale, temperature, temperatureOffset: temperatureOffset(parsed[temperature].unit, file),
-    label: find(['label', 'source', 'name', 'series']), style: find(['style', 'kind']), error };
+  const error = parsed.findIndex((h) =>
+    ['temperature_error', 'temperatureerror', 'error', 'sigma', 't_error', 'dt'].includes(h.name),
+  );
+  return {
+    pressure,
+    pressureScale: scale,
+    temperature,
+    temperatureOffset: temperatureOffset(parsed[temperature].unit, file),
+    label: find(['label', 'source', 'name', 'series']),
+    style: find(['style', 'kind']),
+    error,
+  };
 }
 
 function numberCell(cell: string | undefined, decimalComma: boolean, file: string, line: number, what: string): number {
@@ -85,12 +100,16 @@ function styleCell(cell: string | undefined, file: string, line: number): 'point
 
 /** Parses overlay text; `file` names it in messages and gives the default label. */
 export function parseOverlay(text: string, file: string): OverlaySeries[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((t, k) => ({ text: t, line: k + 1 }))
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .map((t, k) => ({ text: t, line: k + 1 }))
     .filter((l) => l.text.trim() !== '' && !l.text.trimStart().startsWith('#'));
   if (lines.length < 2) {
     throw new InputFileError(file, 'expected a header row and at least one data row');
   }
-  const separator = [',', ';', '\t'].map((sep) => ({ sep, n: splitCells(lines[0].text, sep).length }))
+  const separator = [',', ';', '\t']
+    .map((sep) => ({ sep, n: splitCells(lines[0].text, sep).length }))
     .sort((a, b) => b.n - a.n)[0].sep;
   const columns = overlayColumns(splitCells(lines[0].text, separator), file);
   const decimalComma = separator !== ',';
@@ -104,11 +123,14 @@ export function parseOverlay(text: string, file: string): OverlaySeries[] {
     if (style && series.points.length === 0) {
       series.style = style;
     }
-    const error = columns.error >= 0 && (cells[columns.error] ?? '') !== ''
-      ? numberCell(cells[columns.error], decimalComma, file, row.line, 'temperature error') : null;
+    const error =
+      columns.error >= 0 && (cells[columns.error] ?? '') !== ''
+        ? numberCell(cells[columns.error], decimalComma, file, row.line, 'temperature error')
+        : null;
     series.points.push({
       pressure: numberCell(cells[columns.pressure], decimalComma, file, row.line, 'pressure') * columns.pressureScale,
-      temperature: numberCell(cells[columns.temperature], decimalComma, file, row.line, 'temperature') + columns.temperatureOffset,
+      temperature:
+        numberCell(cells[columns.temperature], decimalComma, file, row.line, 'temperature') + columns.temperatureOffset,
       temperatureError: error,
     });
     byLabel.set(label, series);
@@ -122,7 +144,10 @@ export function readOverlay(file: string): OverlaySeries[] {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`);
+    throw new InputFileError(
+      file,
+      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`,
+    );
   }
   return parseOverlay(text, file);
 }

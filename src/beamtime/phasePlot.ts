@@ -8,6 +8,7 @@
  */
 import { CSS, escapeHtml } from '../report/html';
 import { niceTicks } from '../report/svg';
+import { isOptionColumn } from './manifest';
 import type { OverlaySeries } from './overlay';
 import type { ShotSummaryRow } from './summary';
 
@@ -24,15 +25,41 @@ const SIZE = { width: 1000, height: 560, left: 78, right: 24, top: 20, bottom: 5
 const COLOR_SHOT = '#d9480f';
 const COLOR_NONE = '#868e96';
 const OVERLAY_COLORS = ['#1971c2', '#2b8a3e', '#862e9c', '#e67700', '#0c8599', '#5f3dc4'];
+const LABEL_PLATEAU = 'plateau onset (this beamtime, ±1σ)';
+const LABEL_APART = 'no plateau (highest T reached)';
 
 interface Frame {
-  x: (p: number) => number;
-  y: (t: number) => number;
-  x0: number; x1: number; y0: number; y1: number;
+  x: (pressure: number) => number;
+  y: (temperature: number) => number;
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
 }
 
+type Attributes = Record<string, string | number>;
+
 const fixed = (v: number) => v.toFixed(1);
-const num = (v: number | null | undefined, digits: number) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+
+function num(value: number | null | undefined, digits: number): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
+}
+
+/** `<name a="1" b="2"/>` or `<name ...>content</name>`; attribute values escaped, numbers to 0.1 px. */
+function tag(name: string, attributes: Attributes, content?: string): string {
+  const text = Object.entries(attributes)
+    .map(([key, value]) => `${key}="${typeof value === 'number' ? fixed(value) : escapeHtml(value)}"`)
+    .join(' ');
+  return content === undefined ? `<${name} ${text}/>` : `<${name} ${text}>${content}</${name}>`;
+}
+
+function cells(kind: 'td' | 'th', values: string[]): string {
+  return values.map((value) => `<${kind}>${value}</${kind}>`).join('');
+}
+
+function table(id: string, head: string[], body: string[]): string {
+  return `<table id="${id}"><thead><tr>${cells('th', head)}</tr></thead>\n<tbody>${body.join('\n')}</tbody></table>`;
+}
 
 function padded(values: number[], fallback: [number, number]): [number, number] {
   let lo = values.length ? Math.min(...values) : fallback[0];
@@ -45,13 +72,17 @@ function padded(values: number[], fallback: [number, number]): [number, number] 
   return [lo - pad, hi + pad];
 }
 
+/** Temperature span of a point with an optional error. */
+function span(temperature: number, error: number | null | undefined): number[] {
+  return [temperature - (error ?? 0), temperature + (error ?? 0)];
+}
+
 function plotFrame(plotted: ShotSummaryRow[], apart: ShotSummaryRow[], overlays: OverlaySeries[]): Frame {
   const pressures: number[] = [];
   const temperatures: number[] = [];
   for (const row of plotted) {
-    const p = row.plateau!;
     pressures.push(row.pressure_GPa!);
-    temperatures.push(p.temperature - (p.temperatureError ?? 0), p.temperature + (p.temperatureError ?? 0));
+    temperatures.push(...span(row.plateau!.temperature, row.plateau!.temperatureError));
   }
   for (const row of apart) {
     pressures.push(row.pressure_GPa!);
@@ -60,7 +91,7 @@ function plotFrame(plotted: ShotSummaryRow[], apart: ShotSummaryRow[], overlays:
   for (const series of overlays) {
     for (const point of series.points) {
       pressures.push(point.pressure);
-      temperatures.push(point.temperature - (point.temperatureError ?? 0), point.temperature + (point.temperatureError ?? 0));
+      temperatures.push(...span(point.temperature, point.temperatureError));
     }
   }
   const [x0, x1] = padded(pressures.filter(Number.isFinite), [0, 100]);
@@ -68,9 +99,12 @@ function plotFrame(plotted: ShotSummaryRow[], apart: ShotSummaryRow[], overlays:
   const plotWidth = SIZE.width - SIZE.left - SIZE.right;
   const plotHeight = SIZE.height - SIZE.top - SIZE.bottom;
   return {
-    x: (p) => SIZE.left + ((p - x0) / (x1 - x0)) * plotWidth,
-    y: (t) => SIZE.top + plotHeight - ((t - y0) / (y1 - y0)) * plotHeight,
-    x0, x1, y0, y1,
+    x: (pressure) => SIZE.left + ((pressure - x0) / (x1 - x0)) * plotWidth,
+    y: (temperature) => SIZE.top + plotHeight - ((temperature - y0) / (y1 - y0)) * plotHeight,
+    x0,
+    x1,
+    y0,
+    y1,
   };
 }
 
@@ -78,207 +112,309 @@ function tickLabel(value: number, step: number): string {
   return value.toFixed(Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9))));
 }
 
+function ticks(lo: number, hi: number, count: number): { values: number[]; step: number } {
+  const values = niceTicks(lo, hi, count);
+  return { values, step: values.length > 1 ? values[1] - values[0] : 1 };
+}
+
 function axes(frame: Frame): string {
   const parts: string[] = [];
   const bottom = SIZE.height - SIZE.bottom;
   const right = SIZE.width - SIZE.right;
-  const xTicks = niceTicks(frame.x0, frame.x1, 9);
-  const yTicks = niceTicks(frame.y0, frame.y1, 7);
-  const xStep = xTicks.length > 1 ? xTicks[1] - xTicks[0] : 1;
-  const yStep = yTicks.length > 1 ? yTicks[1] - yTicks[0] : 1;
-  for (const tick of xTicks) {
-    const px = fixed(frame.x(tick));
-    parts.push(`<line x1="${px}" y1="${SIZE.top}" x2="${px}" y2="${bottom}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${px}" y="${bottom + 18}" text-anchor="middle">${tickLabel(tick, xStep)}</text>`);
+  const grid = { stroke: '#e5e5e5' };
+  const xTicks = ticks(frame.x0, frame.x1, 9);
+  for (const value of xTicks.values) {
+    const x = frame.x(value);
+    parts.push(tag('line', { x1: x, y1: SIZE.top, x2: x, y2: bottom, ...grid }));
+    parts.push(tag('text', { x, y: bottom + 18, 'text-anchor': 'middle' }, tickLabel(value, xTicks.step)));
   }
-  for (const tick of yTicks) {
-    const py = fixed(frame.y(tick));
-    parts.push(`<line x1="${SIZE.left}" y1="${py}" x2="${right}" y2="${py}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${SIZE.left - 8}" y="${py}" text-anchor="end" dominant-baseline="middle">${tickLabel(tick, yStep)}</text>`);
+  const yTicks = ticks(frame.y0, frame.y1, 7);
+  for (const value of yTicks.values) {
+    const y = frame.y(value);
+    parts.push(tag('line', { x1: SIZE.left, y1: y, x2: right, y2: y, ...grid }));
+    const label = { x: SIZE.left - 8, y, 'text-anchor': 'end', 'dominant-baseline': 'middle' };
+    parts.push(tag('text', label, tickLabel(value, yTicks.step)));
   }
-  parts.push(`<rect x="${SIZE.left}" y="${SIZE.top}" width="${right - SIZE.left}" height="${bottom - SIZE.top}" fill="none" stroke="#333"/>`);
-  parts.push(`<text class="xlabel" x="${(SIZE.left + right) / 2}" y="${SIZE.height - 14}" text-anchor="middle">Pressure (GPa)</text>`);
+  const box = { x: SIZE.left, y: SIZE.top, width: right - SIZE.left, height: bottom - SIZE.top };
+  parts.push(tag('rect', { ...box, fill: 'none', stroke: '#333' }));
+  const xLabel = { class: 'xlabel', x: (SIZE.left + right) / 2, y: SIZE.height - 14, 'text-anchor': 'middle' };
+  parts.push(tag('text', xLabel, 'Pressure (GPa)'));
   const middle = (SIZE.top + bottom) / 2;
-  parts.push(`<text class="ylabel" x="18" y="${middle}" text-anchor="middle" transform="rotate(-90 18 ${middle})">` +
-    'Plateau onset temperature (K)</text>');
+  const yLabel = { class: 'ylabel', x: 18, y: middle, 'text-anchor': 'middle', transform: `rotate(-90 18 ${middle})` };
+  parts.push(tag('text', yLabel, 'Plateau onset temperature (K)'));
   return parts.join('\n');
 }
 
 function errorBar(x: number, yLow: number, yHigh: number, color: string): string {
   const cap = 5;
-  return `<line x1="${fixed(x)}" y1="${fixed(yLow)}" x2="${fixed(x)}" y2="${fixed(yHigh)}" stroke="${color}" stroke-width="1.5"/>` +
-    `<line x1="${fixed(x - cap)}" y1="${fixed(yLow)}" x2="${fixed(x + cap)}" y2="${fixed(yLow)}" stroke="${color}" stroke-width="1.5"/>` +
-    `<line x1="${fixed(x - cap)}" y1="${fixed(yHigh)}" x2="${fixed(x + cap)}" y2="${fixed(yHigh)}" stroke="${color}" stroke-width="1.5"/>`;
+  const stroke = { stroke: color, 'stroke-width': '1.5' };
+  return (
+    tag('line', { x1: x, y1: yLow, x2: x, y2: yHigh, ...stroke }) +
+    tag('line', { x1: x - cap, y1: yLow, x2: x + cap, y2: yLow, ...stroke }) +
+    tag('line', { x1: x - cap, y1: yHigh, x2: x + cap, y2: yHigh, ...stroke })
+  );
+}
+
+function diamond(x: number, y: number, color: string): string {
+  return tag('rect', {
+    x: x - 4,
+    y: y - 4,
+    width: 8,
+    height: 8,
+    fill: color,
+    transform: `rotate(45 ${fixed(x)} ${fixed(y)})`,
+  });
+}
+
+function triangle(x: number, y: number): string {
+  const points = `${fixed(x - 6)},${fixed(y - 4)} ${fixed(x + 6)},${fixed(y - 4)} ${fixed(x)},${fixed(y + 6)}`;
+  return tag('polygon', { class: 'no-plateau', points, fill: '#fff', stroke: COLOR_NONE, 'stroke-width': '1.5' });
 }
 
 function shotTitle(row: ShotSummaryRow): string {
   const p = row.plateau;
+  const where = `${row.shot}: ${num(row.pressure_GPa, 1)} GPa`;
   if (!p) {
-    return `${row.shot}: ${num(row.pressure_GPa, 1)} GPa, no plateau (highest T ${num(row.maxTemperature, 0)} K)`;
+    return `${where}, no plateau (highest T ${num(row.maxTemperature, 0)} K)`;
   }
   const error = p.temperatureError === null ? '' : ` ± ${num(p.temperatureError, 0)}`;
-  return `${row.shot}: ${num(row.pressure_GPa, 1)} GPa, ${num(p.temperature, 0)}${error} K, onset ${num(p.startPower, 2)} W` +
-    (p.significance === null ? '' : `, ${num(p.significance, 1)}σ`);
+  const significance = p.significance === null ? '' : `, ${num(p.significance, 1)}σ`;
+  return `${where}, ${num(p.temperature, 0)}${error} K, onset ${num(p.startPower, 2)} W${significance}`;
 }
 
 function linked(inner: string, row: ShotSummaryRow, href: string | null): string {
   const title = `<title>${escapeHtml(shotTitle(row))}</title>`;
-  const group = `<g class="shot" data-shot="${escapeHtml(row.shot)}">${title}${inner}</g>`;
-  return href ? `<a href="${escapeHtml(href)}">${group}</a>` : group;
+  const group = tag('g', { class: 'shot', 'data-shot': row.shot }, title + inner);
+  return href ? tag('a', { href }, group) : group;
 }
 
-function shotMarks(plotted: ShotSummaryRow[], apart: ShotSummaryRow[], frame: Frame, hrefOf: (r: ShotSummaryRow) => string | null): string {
+type HrefOf = (row: ShotSummaryRow) => string | null;
+
+function shotMarks(plotted: ShotSummaryRow[], apart: ShotSummaryRow[], frame: Frame, hrefOf: HrefOf): string {
   const parts: string[] = [];
   for (const row of plotted) {
     const p = row.plateau!;
     const x = frame.x(row.pressure_GPa!);
-    const y = frame.y(p.temperature);
-    const bar = p.temperatureError !== null && p.temperatureError > 0
-      ? errorBar(x, frame.y(p.temperature - p.temperatureError), frame.y(p.temperature + p.temperatureError), COLOR_SHOT) : '';
-    parts.push(linked(`${bar}<circle cx="${fixed(x)}" cy="${fixed(y)}" r="5" fill="${COLOR_SHOT}" stroke="#fff"/>`, row, hrefOf(row)));
+    const error = p.temperatureError ?? 0;
+    const bar =
+      error > 0 ? errorBar(x, frame.y(p.temperature - error), frame.y(p.temperature + error), COLOR_SHOT) : '';
+    const dot = tag('circle', { cx: x, cy: frame.y(p.temperature), r: 5, fill: COLOR_SHOT, stroke: '#fff' });
+    parts.push(linked(bar + dot, row, hrefOf(row)));
   }
   for (const row of apart) {
-    const x = frame.x(row.pressure_GPa!);
-    const y = frame.y(row.maxTemperature!);
-    const triangle = `${fixed(x - 6)},${fixed(y - 4)} ${fixed(x + 6)},${fixed(y - 4)} ${fixed(x)},${fixed(y + 6)}`;
-    parts.push(linked(`<polygon class="no-plateau" points="${triangle}" fill="#fff" stroke="${COLOR_NONE}" stroke-width="1.5"/>`,
-      row, hrefOf(row)));
+    parts.push(linked(triangle(frame.x(row.pressure_GPa!), frame.y(row.maxTemperature!)), row, hrefOf(row)));
   }
   return parts.join('\n');
 }
 
+function overlayColor(k: number): string {
+  return OVERLAY_COLORS[k % OVERLAY_COLORS.length];
+}
+
 function overlayMarks(overlays: OverlaySeries[], frame: Frame): string {
-  const parts: string[] = [];
-  overlays.forEach((series, k) => {
-    const color = OVERLAY_COLORS[k % OVERLAY_COLORS.length];
-    const title = `<title>${escapeHtml(series.label)}</title>`;
-    if (series.style === 'line') {
-      const points = series.points.map((p) => `${fixed(frame.x(p.pressure))},${fixed(frame.y(p.temperature))}`).join(' ');
-      parts.push(`<g class="overlay-line">${title}<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2" ` +
-        'stroke-dasharray="7 4"/></g>');
-      return;
-    }
-    const marks = series.points.map((p) => {
-      const x = frame.x(p.pressure);
-      const y = frame.y(p.temperature);
-      const bar = p.temperatureError ? errorBar(x, frame.y(p.temperature - p.temperatureError), frame.y(p.temperature + p.temperatureError), color) : '';
-      return `${bar}<rect x="${fixed(x - 4)}" y="${fixed(y - 4)}" width="8" height="8" fill="${color}" transform="rotate(45 ${fixed(x)} ${fixed(y)})"/>`;
-    });
-    parts.push(`<g class="overlay-points">${title}${marks.join('')}</g>`);
-  });
-  return parts.join('\n');
+  return overlays
+    .map((series, k) => {
+      const color = overlayColor(k);
+      const title = `<title>${escapeHtml(series.label)}</title>`;
+      if (series.style === 'line') {
+        const points = series.points.map((p) => `${fixed(frame.x(p.pressure))},${fixed(frame.y(p.temperature))}`);
+        const line = {
+          points: points.join(' '),
+          fill: 'none',
+          stroke: color,
+          'stroke-width': 2,
+          'stroke-dasharray': '7 4',
+        };
+        return tag('g', { class: 'overlay-line' }, title + tag('polyline', line));
+      }
+      const marks = series.points.map((p) => {
+        const x = frame.x(p.pressure);
+        const error = p.temperatureError ?? 0;
+        const bar = error > 0 ? errorBar(x, frame.y(p.temperature - error), frame.y(p.temperature + error), color) : '';
+        return bar + diamond(x, frame.y(p.temperature), color);
+      });
+      return tag('g', { class: 'overlay-points' }, title + marks.join(''));
+    })
+    .join('\n');
 }
 
 function legend(overlays: OverlaySeries[], hasPlateaus: boolean, hasApart: boolean): string {
   const entries: string[] = [];
+  const labels: string[] = [];
   const x = SIZE.left + 12;
   let y = SIZE.top + 18;
   const add = (symbol: string, label: string) => {
-    entries.push(`${symbol}<text x="${x + 26}" y="${y + 4}">${escapeHtml(label)}</text>`);
+    entries.push(symbol + tag('text', { x: x + 26, y: y + 4 }, escapeHtml(label)));
+    labels.push(label);
     y += 20;
   };
   if (hasPlateaus) {
-    add(`<circle cx="${x + 9}" cy="${y}" r="5" fill="${COLOR_SHOT}"/>`, 'plateau onset (this beamtime, ±1σ)');
+    add(tag('circle', { cx: x + 9, cy: y, r: 5, fill: COLOR_SHOT }), LABEL_PLATEAU);
   }
   if (hasApart) {
-    add(`<polygon points="${x + 3},${y - 4} ${x + 15},${y - 4} ${x + 9},${y + 6}" fill="#fff" stroke="${COLOR_NONE}" stroke-width="1.5"/>`,
-      'no plateau (highest T reached)');
+    add(triangle(x + 9, y), LABEL_APART);
   }
   overlays.forEach((series, k) => {
-    const color = OVERLAY_COLORS[k % OVERLAY_COLORS.length];
-    const symbol = series.style === 'line'
-      ? `<line x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}" stroke="${color}" stroke-width="2" stroke-dasharray="7 4"/>`
-      : `<rect x="${x + 5}" y="${y - 4}" width="8" height="8" fill="${color}" transform="rotate(45 ${x + 9} ${y})"/>`;
-    add(symbol, series.label);
+    const color = overlayColor(k);
+    const dash = { stroke: color, 'stroke-width': 2, 'stroke-dasharray': '7 4' };
+    add(
+      series.style === 'line' ? tag('line', { x1: x, y1: y, x2: x + 18, y2: y, ...dash }) : diamond(x + 9, y, color),
+      series.label,
+    );
   });
   if (!entries.length) {
     return '';
   }
-  const longest = Math.max(...[...overlays.map((s) => s.label), 'plateau onset (this beamtime, ±1σ)'].map((l) => l.length));
-  const box = `<rect x="${x - 6}" y="${SIZE.top + 6}" width="${longest * 7 + 44}" height="${entries.length * 20 + 6}" ` +
-    'fill="#fff" fill-opacity="0.9" stroke="#ccc"/>';
-  return `<g class="legend">${box}${entries.join('')}</g>`;
+  const width = Math.max(...labels.map((label) => label.length)) * 7 + 44;
+  const box = {
+    x: x - 6,
+    y: SIZE.top + 6,
+    width,
+    height: entries.length * 20 + 6,
+    fill: '#fff',
+    'fill-opacity': '0.9',
+  };
+  return tag('g', { class: 'legend' }, tag('rect', { ...box, stroke: '#ccc' }) + entries.join(''));
+}
+
+function plottable(rows: ShotSummaryRow[]): { plotted: ShotSummaryRow[]; apart: ShotSummaryRow[] } {
+  return {
+    plotted: rows.filter((r) => r.plateau && r.pressure_GPa !== null),
+    apart: rows.filter((r) => !r.plateau && r.pressure_GPa !== null && r.maxTemperature !== null),
+  };
 }
 
 /** The phase-diagram SVG. */
 export function renderPhaseSvg(rows: ShotSummaryRow[], options: PhasePlotOptions = {}): string {
   const overlays = options.overlays ?? [];
-  const hrefOf = options.reportHref ?? (() => null);
-  const plotted = rows.filter((r) => r.plateau && r.pressure_GPa !== null);
-  const apart = rows.filter((r) => !r.plateau && r.pressure_GPa !== null && r.maxTemperature !== null);
+  const { plotted, apart } = plottable(rows);
   const frame = plotFrame(plotted, apart, overlays);
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE.width}" height="${SIZE.height}" viewBox="0 0 ${SIZE.width} ${SIZE.height}" ` +
-      'font-family="sans-serif" font-size="12">',
-    `<rect x="0" y="0" width="${SIZE.width}" height="${SIZE.height}" fill="#fff"/>`,
+  const { width, height } = SIZE;
+  const svg = { xmlns: 'http://www.w3.org/2000/svg', width, height, viewBox: `0 0 ${width} ${height}` };
+  const content = [
+    tag('rect', { x: 0, y: 0, width, height, fill: '#fff' }),
     axes(frame),
     overlayMarks(overlays, frame),
-    shotMarks(plotted, apart, frame, hrefOf),
+    shotMarks(plotted, apart, frame, options.reportHref ?? (() => null)),
     legend(overlays, plotted.length > 0, apart.length > 0),
-    '</svg>',
-  ].join('\n');
+  ];
+  return tag('svg', { ...svg, 'font-family': 'sans-serif', 'font-size': '12' }, `\n${content.join('\n')}\n`);
 }
 
 function shotCell(row: ShotSummaryRow, href: string | null): string {
-  return href ? `<a href="${escapeHtml(href)}">${escapeHtml(row.shot)}</a>` : escapeHtml(row.shot);
+  return href ? tag('a', { href }, escapeHtml(row.shot)) : escapeHtml(row.shot);
 }
-
-/** Manifest columns that set analysis options: not notes. */
-const OPTION_COLUMNS = /^(calibration|background|lamp[ _]spectrum|lamp[ _]temperature.*|tungsten|rows|roi|range.*|method|emissivity|gain|read[ _]noise|saturation|power[ _]expr|name|id)$/i;
 
 /** The row's free metadata (note, operator, ...), not the per-shot analysis options. */
 function noteOf(row: ShotSummaryRow): string {
-  const notes = Object.entries(row.meta).filter(([k, v]) => v !== '' && !OPTION_COLUMNS.test(k.trim()));
-  return escapeHtml(notes.map(([k, v]) => `${k}: ${v}`).join('; '));
+  const notes = Object.entries(row.meta).filter(([name, value]) => value !== '' && !isOptionColumn(name));
+  return escapeHtml(notes.map(([name, value]) => `${name}: ${value}`).join('; '));
 }
 
-function plateauTable(rows: ShotSummaryRow[], hrefOf: (r: ShotSummaryRow) => string | null): string {
+function withError(value: number | null, error: number | null, digits: number): string {
+  return error === null ? num(value, digits) : `${num(value, digits)} ± ${num(error, digits)}`;
+}
+
+const PLATEAU_HEAD = [
+  'shot',
+  'pressure (GPa)',
+  'T at onset (K)',
+  'onset power (W)',
+  'end power (W)',
+  'significance (σ)',
+  'frames',
+  'flagged',
+  'notes',
+];
+
+function plateauTable(rows: ShotSummaryRow[], hrefOf: HrefOf): string {
   const body = rows.map((row) => {
     const p = row.plateau!;
-    return `<tr class="plateau"><td>${shotCell(row, hrefOf(row))}</td><td>${num(row.pressure_GPa, 1)}</td>` +
-      `<td>${num(p.temperature, 0)} ± ${num(p.temperatureError, 0)}</td><td>${num(p.startPower, 2)}` +
-      `${p.startPowerError === null ? '' : ` ± ${num(p.startPowerError, 2)}`}</td><td>${p.endPower === null ? 'open' : num(p.endPower, 2)}</td>` +
-      `<td>${num(p.significance, 1)}</td><td>${row.frames}</td><td>${row.flagged}</td><td>${noteOf(row)}</td></tr>`;
-  }).join('\n');
-  return `<table id="plateaus"><thead><tr><th>shot</th><th>pressure (GPa)</th><th>T at onset (K)</th><th>onset power (W)</th>` +
-    `<th>end power (W)</th><th>significance (σ)</th><th>frames</th><th>flagged</th><th>notes</th></tr></thead>\n<tbody>${body}</tbody></table>`;
+    const values = [
+      shotCell(row, hrefOf(row)),
+      num(row.pressure_GPa, 1),
+      withError(p.temperature, p.temperatureError, 0),
+      withError(p.startPower, p.startPowerError, 2),
+      p.endPower === null ? 'open' : num(p.endPower, 2),
+      num(p.significance, 1),
+      String(row.frames),
+      String(row.flagged),
+      noteOf(row),
+    ];
+    return `<tr class="plateau">${cells('td', values)}</tr>`;
+  });
+  return table('plateaus', PLATEAU_HEAD, body);
 }
 
-function apartTable(rows: ShotSummaryRow[], hrefOf: (r: ShotSummaryRow) => string | null, id: string): string {
-  const body = rows.map((row) => `<tr><td>${shotCell(row, hrefOf(row))}</td><td>${num(row.pressure_GPa, 1)}</td>` +
-    `<td>${num(row.plateau?.temperature ?? null, 0)}</td><td>${num(row.maxTemperature, 0)}</td><td>${row.events.length}</td>` +
-    `<td>${row.frames}</td><td>${row.flagged}</td><td>${noteOf(row)}</td></tr>`).join('\n');
-  return `<table id="${id}"><thead><tr><th>shot</th><th>pressure (GPa)</th><th>T at onset (K)</th><th>highest T (K)</th>` +
-    `<th>events</th><th>frames</th><th>flagged</th><th>notes</th></tr></thead>\n<tbody>${body}</tbody></table>`;
+const APART_HEAD = [
+  'shot',
+  'pressure (GPa)',
+  'T at onset (K)',
+  'highest T (K)',
+  'events',
+  'frames',
+  'flagged',
+  'notes',
+];
+
+function apartTable(rows: ShotSummaryRow[], hrefOf: HrefOf, id: string): string {
+  const body = rows.map((row) => {
+    const values = [
+      shotCell(row, hrefOf(row)),
+      num(row.pressure_GPa, 1),
+      num(row.plateau?.temperature ?? null, 0),
+      num(row.maxTemperature, 0),
+      String(row.events.length),
+      String(row.frames),
+      String(row.flagged),
+      noteOf(row),
+    ];
+    return `<tr>${cells('td', values)}</tr>`;
+  });
+  return table(id, APART_HEAD, body);
 }
+
+function headline(rows: ShotSummaryRow[], plotted: number, withoutPlateau: number, withoutPressure: number): string {
+  const pressureText = withoutPressure ? `, ${withoutPressure} with a plateau but no pressure` : '';
+  const counts = `${plotted} with a plateau plotted, ${withoutPlateau} without a plateau`;
+  return `${rows.length} shot(s): ${counts}${pressureText}`;
+}
+
+const EXPLANATION =
+  "Hover a point for its shot; click it for the shot's report (where the batch wrote one). " +
+  'Error bars: 1σ of the temperature at the onset (fit scatter and onset-power uncertainty). Hollow triangles: ' +
+  'shots without a plateau, at the highest temperature they reached.';
 
 /** The whole page. */
 export function renderPhasePlot(rows: ShotSummaryRow[], options: PhasePlotOptions = {}): string {
   const title = options.title ?? 'pyrolive phase diagram';
   const hrefOf = options.reportHref ?? (() => null);
-  const plotted = rows.filter((r) => r.plateau && r.pressure_GPa !== null);
+  const { plotted } = plottable(rows);
   const withoutPlateau = rows.filter((r) => !r.plateau);
   const withoutPressure = rows.filter((r) => r.plateau && r.pressure_GPa === null);
   const version = options.version ? ' ' + escapeHtml(options.version) : '';
+  const plateauSection = plotted.length
+    ? plateauTable(plotted, hrefOf)
+    : '<p class="none" id="plateaus">no shot with a plateau and a pressure</p>';
   const apartSection = withoutPlateau.length
-    ? apartTable(withoutPlateau, hrefOf, 'no-plateau') : '<p class="none" id="no-plateau">every shot has a plateau</p>';
+    ? apartTable(withoutPlateau, hrefOf, 'no-plateau')
+    : '<p class="none" id="no-plateau">every shot has a plateau</p>';
   const pressureSection = withoutPressure.length
-    ? `<h2>Plateau but no pressure (not plotted)</h2>\n${apartTable(withoutPressure, hrefOf, 'no-pressure')}` : '';
+    ? `<h2>Plateau but no pressure (not plotted)</h2>\n${apartTable(withoutPressure, hrefOf, 'no-pressure')}`
+    : '';
+  const style = `${CSS}td:last-child,th:last-child{white-space:normal;text-align:left}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="generator" content="pyrolive${version}">
-<title>${escapeHtml(title)}</title><style>${CSS}td:last-child,th:last-child{white-space:normal;text-align:left}</style></head>
+<title>${escapeHtml(title)}</title><style>${style}</style></head>
 <body><main>
 <h1>${escapeHtml(title)}</h1>
-<p id="headline"><strong>${rows.length} shot(s): ${plotted.length} with a plateau plotted, ${withoutPlateau.length} without a plateau` +
-    `${withoutPressure.length ? `, ${withoutPressure.length} without a pressure` : ''}</strong></p>
+<p id="headline"><strong>${headline(rows, plotted.length, withoutPlateau.length, withoutPressure.length)}</strong></p>
 <h2>Plateau onset temperature vs pressure</h2>
 <div class="chart" id="chart-phase">${renderPhaseSvg(rows, options)}</div>
-<p class="none">Hover a point for its shot; click it for the shot's report (where the batch wrote one). Error bars: 1σ of the
-temperature at the onset (fit scatter and onset-power uncertainty). Hollow triangles: shots without a plateau, at the highest
-temperature they reached.</p>
+<p class="none">${EXPLANATION}</p>
 <h2>Shots with a plateau</h2>
-${plotted.length ? plateauTable(plotted, hrefOf) : '<p class="none" id="plateaus">no shot with a plateau and a pressure</p>'}
+${plateauSection}
 <h2>Shots without a plateau</h2>
 ${apartSection}
 ${pressureSection}

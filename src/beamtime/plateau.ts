@@ -51,14 +51,22 @@ export function mainPlateau<E extends PlateauEvent>(events: readonly E[]): E | n
   for (const event of candidates) {
     const significance = event.significance ?? 0;
     const bestSignificance = best?.significance ?? 0;
-    if (!best || significance > bestSignificance || (significance === bestSignificance && event.startPower < best.startPower)) {
+    if (
+      !best ||
+      significance > bestSignificance ||
+      (significance === bestSignificance && event.startPower < best.startPower)
+    ) {
       best = event;
     }
   }
   return best;
 }
 
-interface Point { power: number; temperature: number; weight: number }
+interface Point {
+  power: number;
+  temperature: number;
+  weight: number;
+}
 
 /** The frames of the event's leg inside (lower, upper) power: heating up to the hottest power, cooling after. */
 function legPoints(frames: readonly OnsetFrame[], event: PlateauEvent, lower: number, upper: number): Point[] {
@@ -71,8 +79,16 @@ function legPoints(frames: readonly OnsetFrame[], event: PlateauEvent, lower: nu
   const leg = event.direction === -1 ? frames.slice(peak) : frames.slice(0, peak + 1);
   const points: Point[] = [];
   for (const f of leg) {
-    if (f.flags.length || f.power === null || f.temperature === null || !Number.isFinite(f.power) ||
-      !Number.isFinite(f.temperature) || f.temperature < MIN_TEMPERATURE || f.power <= lower || f.power >= upper) {
+    if (
+      f.flags.length ||
+      f.power === null ||
+      f.temperature === null ||
+      !Number.isFinite(f.power) ||
+      !Number.isFinite(f.temperature) ||
+      f.temperature < MIN_TEMPERATURE ||
+      f.power <= lower ||
+      f.power >= upper
+    ) {
       continue;
     }
     const sigma = f.temperatureError !== null && f.temperatureError > 0 ? f.temperatureError : 1;
@@ -87,16 +103,41 @@ function invert3(m: number[]): number[] | null {
   const d = m[3];
   const g = m[6];
   const h = m[7];
-  const co = [e * i - f * h, -(d * i - f * g), d * h - e * g, -(b * i - c * h), a * i - c * g, -(a * h - b * g),
-    b * f - c * e, -(a * f - c * d), a * e - b * d];
+  const co = [
+    e * i - f * h,
+    -(d * i - f * g),
+    d * h - e * g,
+    -(b * i - c * h),
+    a * i - c * g,
+    -(a * h - b * g),
+    b * f - c * e,
+    -(a * f - c * d),
+    a * e - b * d,
+  ];
   const det = a * co[0] + b * co[1] + c * co[2];
   if (!Number.isFinite(det) || Math.abs(det) < 1e-300) {
     return null;
   }
-  return [co[0] / det, co[3] / det, co[6] / det, co[1] / det, co[4] / det, co[7] / det, co[2] / det, co[5] / det, co[8] / det];
+  return [
+    co[0] / det,
+    co[3] / det,
+    co[6] / det,
+    co[1] / det,
+    co[4] / det,
+    co[7] / det,
+    co[2] / det,
+    co[5] / det,
+    co[8] / det,
+  ];
 }
 
-interface HingeFit { beta: number[]; temperature: number; variance: number; residualSigma: number; used: Point[] }
+interface HingeFit {
+  beta: number[];
+  temperature: number;
+  variance: number;
+  residualSigma: number;
+  used: Point[];
+}
 
 function basis(point: Point, kink: number): [number, number, number] {
   const dx = point.power - kink;
@@ -124,7 +165,9 @@ function fitHinge(points: Point[], kink: number): HingeFit | null {
   if (!inverse) {
     return null;
   }
-  const beta = [0, 1, 2].map((r) => inverse[r * 3] * rhs[0] + inverse[r * 3 + 1] * rhs[1] + inverse[r * 3 + 2] * rhs[2]);
+  const beta = [0, 1, 2].map(
+    (r) => inverse[r * 3] * rhs[0] + inverse[r * 3 + 1] * rhs[1] + inverse[r * 3 + 2] * rhs[2],
+  );
   let weightedSquares = 0;
   for (const point of points) {
     const g = basis(point, kink);
@@ -146,17 +189,24 @@ function robustHinge(points: Point[], kink: number): HingeFit | null {
     const model = first.beta[0] + first.beta[1] * g[1] + first.beta[2] * g[2];
     return Math.abs(point.temperature - model) * Math.sqrt(point.weight) <= REJECT_SIGMA * first.residualSigma;
   });
-  return kept.length === points.length ? first : fitHinge(kept, kink) ?? first;
+  return kept.length === points.length ? first : (fitHinge(kept, kink) ?? first);
 }
 
 /**
  * 1σ error of the event's onset temperature, K (see the file comment), or null when the frames around the onset
  * are too few (fewer than 3 usable on either side).
  */
-export function onsetTemperatureError(frames: readonly OnsetFrame[], event: PlateauEvent, events: readonly PlateauEvent[]): number | null {
+export function onsetTemperatureError(
+  frames: readonly OnsetFrame[],
+  event: PlateauEvent,
+  events: readonly PlateauEvent[],
+): number | null {
   const kink = event.startPower;
   const before = events.filter((e) => e !== event && e.direction === event.direction && e.startPower < kink);
-  const lower = before.reduce((m, e) => Math.max(m, e.endPower !== null && e.endPower < kink ? e.endPower : e.startPower), -Infinity);
+  const lower = before.reduce(
+    (m, e) => Math.max(m, e.endPower !== null && e.endPower < kink ? e.endPower : e.startPower),
+    -Infinity,
+  );
   const upper = event.endPower !== null && event.endPower > kink ? event.endPower : Infinity;
   const points = legPoints(frames, event, lower, upper);
   const fit = robustHinge(points, kink);

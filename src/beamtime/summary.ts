@@ -78,7 +78,10 @@ function metadataColumns(columns: Record<string, string> | undefined): Record<st
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(columns ?? {})) {
     const key = name.trim().toLowerCase();
-    if (/^(shots?|shot_file|file|power|power_log|powerlog|power_file)$/.test(key) || /^(pressure|p|press)\b|^p_/.test(key)) {
+    if (
+      /^(shots?|shot_file|file|power|power_log|powerlog|power_file)$/.test(key) ||
+      /^(pressure|p|press)\b|^p_/.test(key)
+    ) {
       continue;
     }
     kept[name] = value;
@@ -124,9 +127,15 @@ export function summarizeResult(file: string, doc: ResultDocument): ShotSummaryR
     flagged: doc.frames.filter((f) => Array.isArray(f.flags) && f.flags.length > 0).length,
     maxTemperature: usableTemperatures(doc.frames),
     plateau: plateauSummary(doc),
-    events: doc.events.filter((e) => !e.retracted).map((e) => ({
-      kind: e.kind, startPower: e.startPower, endPower: e.endPower, temperature: e.temperature, significance: e.significance,
-    })),
+    events: doc.events
+      .filter((e) => !e.retracted)
+      .map((e) => ({
+        kind: e.kind,
+        startPower: e.startPower,
+        endPower: e.endPower,
+        temperature: e.temperature,
+        significance: e.significance,
+      })),
     file,
   };
 }
@@ -159,7 +168,10 @@ export function resultFiles(inputs: string[]): { file: string; explicit: boolean
       files.push({ file: input, explicit: true });
       continue;
     }
-    const names = fs.readdirSync(input).filter((n) => n.toLowerCase().endsWith('.json') && !n.startsWith('.')).sort();
+    const names = fs
+      .readdirSync(input)
+      .filter((n) => n.toLowerCase().endsWith('.json') && !n.startsWith('.'))
+      .sort();
     for (const name of names) {
       files.push({ file: path.join(input, name), explicit: false });
     }
@@ -207,9 +219,20 @@ function round(value: number | null, digits: number): number | null {
   return value === null || !Number.isFinite(value) ? null : Number(value.toFixed(digits));
 }
 
-export const SUMMARY_CSV_COLUMNS = ['shot', 'pressure_GPa', 'frames', 'flagged', 'maxTemperature_K', 'plateau_startPower_W',
-  'plateau_startPowerError_W', 'plateau_endPower_W', 'plateau_temperature_K', 'plateau_temperatureError_K',
-  'plateau_significance', 'events'] as const;
+export const SUMMARY_CSV_COLUMNS = [
+  'shot',
+  'pressure_GPa',
+  'frames',
+  'flagged',
+  'maxTemperature_K',
+  'plateau_startPower_W',
+  'plateau_startPowerError_W',
+  'plateau_endPower_W',
+  'plateau_temperature_K',
+  'plateau_temperatureError_K',
+  'plateau_significance',
+  'events',
+] as const;
 
 /** The table as CSV: the columns above, then every metadata column met in any row. */
 export function summaryCsv(summary: BeamtimeSummary): string {
@@ -224,10 +247,21 @@ export function summaryCsv(summary: BeamtimeSummary): string {
   const lines = [[...SUMMARY_CSV_COLUMNS, ...metaNames].map(csvCell).join(',')];
   for (const row of summary.shots) {
     const p = row.plateau;
-    const cells: (string | number | null)[] = [row.shot, row.pressure_GPa, row.frames, row.flagged,
-      round(row.maxTemperature, 1), round(p?.startPower ?? null, 3), round(p?.startPowerError ?? null, 3),
-      round(p?.endPower ?? null, 3), round(p?.temperature ?? null, 1), round(p?.temperatureError ?? null, 1),
-      round(p?.significance ?? null, 2), row.events.length, ...metaNames.map((name) => row.meta[name] ?? null)];
+    const cells: (string | number | null)[] = [
+      row.shot,
+      row.pressure_GPa,
+      row.frames,
+      row.flagged,
+      round(row.maxTemperature, 1),
+      round(p?.startPower ?? null, 3),
+      round(p?.startPowerError ?? null, 3),
+      round(p?.endPower ?? null, 3),
+      round(p?.temperature ?? null, 1),
+      round(p?.temperatureError ?? null, 1),
+      round(p?.significance ?? null, 2),
+      row.events.length,
+      ...metaNames.map((name) => row.meta[name] ?? null),
+    ];
     lines.push(cells.map(csvCell).join(','));
   }
   return lines.join('\n') + '\n';

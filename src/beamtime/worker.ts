@@ -9,8 +9,7 @@ import { runShotJob, type ShotJob } from './job';
 
 export type WorkerRequest = { type: 'job'; job: ShotJob };
 export type WorkerReply =
-  | { type: 'done'; outcome: Awaited<ReturnType<typeof runShotJob>> }
-  | { type: 'failed'; name: string; message: string };
+  { type: 'done'; outcome: Awaited<ReturnType<typeof runShotJob>> } | { type: 'failed'; name: string; message: string };
 
 /** The one-line message of a failed shot (the stack too under PYROLIVE_DEBUG, for errors that are bugs). */
 export function failureMessage(error: unknown): string {

@@ -24,25 +24,29 @@ describe('manifest header names and units', () => {
   });
 
   it('converts pressures to GPa (kbar × 0.1, MPa × 0.001) and keeps GPa as is', () => {
-    const rows = (col: string, value: string) => parseManifest(`shot,${col}\na.spe,${value}\n`, FILE).shots[0].pressureGPa;
+    const rows = (col: string, value: string) =>
+      parseManifest(`shot,${col}\na.spe,${value}\n`, FILE).shots[0].pressureGPa;
     expect(rows('pressure_GPa', '95.5')).toBe(95.5);
     expect(rows('pressure (kbar)', '955')).toBeCloseTo(95.5, 12);
     expect(rows('P_MPa', '95500')).toBeCloseTo(95.5, 12);
     expect(rows('pressure [Mbar]', '1.2')).toBeCloseTo(120, 12);
   });
 
-  it('a pressure column without a unit is taken as GPa, with a warning; an unknown unit is an error naming the file', () => {
+  it('a pressure column without a unit is GPa, with a warning; an unknown unit is an error naming the file', () => {
     const manifest = parseManifest('shot,pressure\na.spe,80\n', FILE);
     expect(manifest.shots[0].pressureGPa).toBe(80);
     expect(manifest.warnings.join()).toMatch(/pressure.*no unit.*GPa/);
     expect(() => parseManifest('shot,pressure_psi\na.spe,80\n', FILE)).toThrow(InputFileError);
-    expect(() => parseManifest('shot,pressure_psi\na.spe,80\n', FILE)).toThrow(/manifest\.csv.*unknown pressure unit "psi"/);
+    expect(() => parseManifest('shot,pressure_psi\na.spe,80\n', FILE)).toThrow(
+      /manifest\.csv.*unknown pressure unit "psi"/,
+    );
   });
 });
 
 describe('manifest rows', () => {
   it('resolves paths against the manifest folder, keeps every cell as metadata, reads quoted cells', () => {
-    const text = '# beamtime 2024-05\nshot,power,pressure_GPa,note\np82/shot.spe,p82/power.csv,82,"first, careful"\n\n' +
+    const text =
+      '# beamtime 2024-05\nshot,power,pressure_GPa,note\np82/shot.spe,p82/power.csv,82,"first, careful"\n\n' +
       '/abs/b.spe,,95,\n';
     const manifest = parseManifest(text, FILE);
     expect(manifest.shots).toHaveLength(2);
@@ -50,7 +54,12 @@ describe('manifest rows', () => {
     expect(first.shots).toEqual([path.join('/data', 'bt', 'p82', 'shot.spe')]);
     expect(first.power).toBe(path.join('/data', 'bt', 'p82', 'power.csv'));
     expect(first.line).toBe(3);
-    expect(first.columns).toEqual({ shot: 'p82/shot.spe', power: 'p82/power.csv', pressure_GPa: '82', note: 'first, careful' });
+    expect(first.columns).toEqual({
+      shot: 'p82/shot.spe',
+      power: 'p82/power.csv',
+      pressure_GPa: '82',
+      note: 'first, careful',
+    });
     expect(second.shots).toEqual(['/abs/b.spe']);
     expect(second.power).toBeNull();
     expect(second.line).toBe(5);
@@ -64,20 +73,34 @@ describe('manifest rows', () => {
   });
 
   it('per-shot option columns override (paths resolved, numbers parsed); several shot files with |', () => {
-    const manifest = parseManifest('shot,calibration,lamp_temperature,rows,range,roi\n' +
-      'a.spe|a2.spe,lamps/l1.spe,2900,2:5,600:800,\nb.spe,,,,,DS=1:3 US=5:6\n', FILE);
+    const manifest = parseManifest(
+      'shot,calibration,lamp_temperature,rows,range,roi\n' +
+        'a.spe|a2.spe,lamps/l1.spe,2900,2:5,600:800,\nb.spe,,,,,DS=1:3 US=5:6\n',
+      FILE,
+    );
     const [a, b] = manifest.shots;
     expect(a.shots).toEqual([path.join('/data/bt/a.spe'), path.join('/data/bt/a2.spe')]);
-    expect(a.overrides).toEqual({ calibration: path.join('/data/bt/lamps/l1.spe'), lampTemperature: 2900, rows: '2:5', range: [600, 800] });
+    expect(a.overrides).toEqual({
+      calibration: path.join('/data/bt/lamps/l1.spe'),
+      lampTemperature: 2900,
+      rows: '2:5',
+      range: [600, 800],
+    });
     expect(b.overrides).toEqual({ roi: ['DS=1:3', 'US=5:6'] });
     // rows and roi replace each other: the row's rows wins over the command line's roi and vice versa
     const common = { rows: null, roi: ['X=0:1'], method: 'planck' as const };
     expect(shotAnalysis(a, common)).toMatchObject({ rows: '2:5', roi: [], shots: a.shots, lampTemperature: 2900 });
-    expect(shotAnalysis(b, { ...common, rows: '0:7', roi: [] })).toMatchObject({ rows: null, roi: ['DS=1:3', 'US=5:6'] });
+    expect(shotAnalysis(b, { ...common, rows: '0:7', roi: [] })).toMatchObject({
+      rows: null,
+      roi: ['DS=1:3', 'US=5:6'],
+    });
   });
 
-  it('a bad cell is that row\'s problem (line and column named), not the manifest\'s', () => {
-    const manifest = parseManifest('shot,pressure_GPa,gain,method\ngood.spe,80,2,planck\nbad.spe,high,-1,fourier\n', FILE);
+  it("a bad cell is that row's problem (line and column named), not the manifest's", () => {
+    const manifest = parseManifest(
+      'shot,pressure_GPa,gain,method\ngood.spe,80,2,planck\nbad.spe,high,-1,fourier\n',
+      FILE,
+    );
     expect(manifest.shots[0].problem).toBeNull();
     const problem = manifest.shots[1].problem ?? '';
     expect(problem).toMatch(/manifest\.csv line 3/);
@@ -95,7 +118,9 @@ describe('manifest rows', () => {
   });
 
   it('manifest errors name the file: no shot column, no rows, an empty shot cell, too many cells', () => {
-    expect(() => parseManifest('file_name,pressure_GPa\nx,1\n', FILE)).toThrow(/manifest\.csv: header .* has no shot column/);
+    expect(() => parseManifest('file_name,pressure_GPa\nx,1\n', FILE)).toThrow(
+      /manifest\.csv: header .* has no shot column/,
+    );
     expect(() => parseManifest('shot,pressure_GPa\n', FILE)).toThrow(/a header but no shots/);
     expect(() => parseManifest('', FILE)).toThrow(/empty manifest/);
     expect(() => parseManifest('shot,note\n,x\n', FILE)).toThrow(/line 2: the shot cell is empty/);

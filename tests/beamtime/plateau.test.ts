@@ -3,8 +3,18 @@ import { detectOffline } from '../../src/detect';
 import { mainPlateau, onsetTemperatureError, type OnsetFrame, type PlateauEvent } from '../../src/beamtime/plateau';
 
 function event(fields: Partial<PlateauEvent>): PlateauEvent {
-  return { kind: 'plateau', startPower: 20, endPower: null, temperature: 2000, significance: 5, slopeBefore: 50,
-    slopeAfter: 5, detectedAtIndex: 0, direction: 1, ...fields };
+  return {
+    kind: 'plateau',
+    startPower: 20,
+    endPower: null,
+    temperature: 2000,
+    significance: 5,
+    slopeBefore: 50,
+    slopeAfter: 5,
+    detectedAtIndex: 0,
+    direction: 1,
+    ...fields,
+  };
 }
 
 /** Heating curve: T = 1100 + 50 P, a plateau of slope 5 K/W over [onset, onset + 6] W, then 50 K/W again. */
@@ -31,7 +41,13 @@ function noisyRun(seed: number, sigma: number, onset: number): OnsetFrame[] {
   const frames: OnsetFrame[] = [];
   for (let k = 0; k < 240; k++) {
     const power = 5 + (40 * k) / 239;
-    frames.push({ index: k, power, temperature: truthAt(power, onset) + sigma * gauss(), temperatureError: sigma, flags: [] });
+    frames.push({
+      index: k,
+      power,
+      temperature: truthAt(power, onset) + sigma * gauss(),
+      temperatureError: sigma,
+      flags: [],
+    });
   }
   return frames;
 }
@@ -57,14 +73,19 @@ describe('the main plateau of a run', () => {
 });
 
 describe('the error of the onset temperature', () => {
-  it('is honest: over 40 noisy runs the detector\'s onset temperature scatters around the truth by about that error', () => {
+  it("is honest: over 40 noisy runs the detector's onset temperature scatters around the truth by that error", () => {
     const sigma = 10;
     const onset = 20;
     const pulls: number[] = [];
     const errors: number[] = [];
     for (let seed = 1; seed <= 40; seed++) {
       const frames = noisyRun(seed, sigma, onset);
-      const points = frames.map((f) => ({ index: f.index, power: f.power!, temperature: f.temperature!, temperatureError: sigma }));
+      const points = frames.map((f) => ({
+        index: f.index,
+        power: f.power!,
+        temperature: f.temperature!,
+        temperatureError: sigma,
+      }));
       const events = detectOffline(points).events as unknown as PlateauEvent[];
       const plateau = mainPlateau(events);
       expect(plateau).not.toBeNull();

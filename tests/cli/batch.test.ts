@@ -14,7 +14,13 @@ import { simulateShot, temperatureOfPower, writeShot } from '../../src/sim/shot'
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-batch-'));
 const MANIFEST = path.join(tmp, 'beamtime.csv');
 
-interface TruthShot { name: string; folder: string; pressure: number; onset: number | null; seed: number }
+interface TruthShot {
+  name: string;
+  folder: string;
+  pressure: number;
+  onset: number | null;
+  seed: number;
+}
 const SHOTS: TruthShot[] = [
   { name: 'p110_shot', folder: 'p110', pressure: 110, onset: 30, seed: 3 },
   { name: 'p082_shot', folder: 'p082', pressure: 82, onset: 20, seed: 1 },
@@ -33,18 +39,37 @@ function run(args: string[]) {
 }
 
 const BATCH = ['--lamp-temperature', '2800', '--range', '570:830'];
-const results = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort() : []);
+const results = (dir: string) =>
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.json'))
+        .sort()
+    : [];
 
 beforeAll(() => {
   ensureBuilt();
   const rows = ['shot,power,pressure (GPa),calibration,background,rows,note'];
   for (const shot of SHOTS) {
-    const sim = simulateShot({ frames: 300, seed: shot.seed, rows: 8, width: 400, powerStart: 5, powerEnd: 45, t0: T0, slope: SLOPE,
-      plateau: shot.onset === null ? null : { start: shot.onset, width: 6, slopeFraction: 0.1 }, lamp: { frames: 2 }, dark: { frames: 2 } });
+    const sim = simulateShot({
+      frames: 300,
+      seed: shot.seed,
+      rows: 8,
+      width: 400,
+      powerStart: 5,
+      powerEnd: 45,
+      t0: T0,
+      slope: SLOPE,
+      plateau: shot.onset === null ? null : { start: shot.onset, width: 6, slopeFraction: 0.1 },
+      lamp: { frames: 2 },
+      dark: { frames: 2 },
+    });
     writeShot(sim, path.join(tmp, shot.folder));
     const [a, b] = sim.options.downstreamRows;
     const f = shot.folder;
-    rows.push(`${f}/shot.spe,${f}/power.csv,${shot.pressure},${f}/lamp.spe,${f}/dark.spe,${a}:${b},"run ${shot.seed}, ok"`);
+    rows.push(
+      `${f}/shot.spe,${f}/power.csv,${shot.pressure},${f}/lamp.spe,${f}/dark.spe,${a}:${b},"run ${shot.seed}, ok"`,
+    );
   }
   rows.push('p130/shot.spe,,130,p082/lamp.spe,,2:4,never written');
   fs.writeFileSync(MANIFEST, rows.join('\n') + '\n');
@@ -70,7 +95,12 @@ describe('pyrolive batch: a simulated beamtime', () => {
       } else {
         expect(r.code).toBe(0);
       }
-      expect(fresh).toEqual(mine.filter((n) => n !== 'p130_shot').map((n) => `${n}.json`).sort());
+      expect(fresh).toEqual(
+        mine
+          .filter((n) => n !== 'p130_shot')
+          .map((n) => `${n}.json`)
+          .sort(),
+      );
     }
     const all = written.flat();
     expect(new Set(all).size).toBe(all.length);
@@ -82,13 +112,19 @@ describe('pyrolive batch: a simulated beamtime', () => {
     expect(doc.frames).toHaveLength(300);
     expect(['native', 'js']).toContain(doc.engine);
     expect(Array.isArray(doc.events)).toBe(true);
-    expect(doc.meta).toMatchObject({ name: 'p095_shot', line: 6, pressure_GPa: 95, manifest: MANIFEST,
-      shot: [path.join(tmp, 'p095', 'shot.spe')], power: path.join(tmp, 'p095', 'power.csv') });
+    expect(doc.meta).toMatchObject({
+      name: 'p095_shot',
+      line: 6,
+      pressure_GPa: 95,
+      manifest: MANIFEST,
+      shot: [path.join(tmp, 'p095', 'shot.spe')],
+      power: path.join(tmp, 'p095', 'power.csv'),
+    });
     expect(doc.meta.columns.note).toBe('run 2, ok');
     expect(doc.analysis.calibration).toBe(path.join(tmp, 'p095', 'lamp.spe'));
   });
 
-  it('summary --json finds every onset (power within 1 W, temperature within 40 K of the truth), sorted by pressure', () => {
+  it('summary --json finds every onset (power within 1 W, T within 40 K of truth), sorted by pressure', () => {
     const r = run(['summary', sharded, '--json']);
     expect(r.code).toBe(0);
     const shots = JSON.parse(r.out).shots as Array<Record<string, any>>;
@@ -96,10 +132,19 @@ describe('pyrolive batch: a simulated beamtime', () => {
     for (const truth of SHOTS) {
       const row = shots.find((s) => s.shot === truth.name)!;
       expect(row.frames).toBe(300);
-      expect(row.meta).toEqual({ calibration: `${truth.folder}/lamp.spe`, background: `${truth.folder}/dark.spe`,
-        rows: expect.stringMatching(/^\d+:\d+$/), note: `run ${truth.seed}, ok` });
+      expect(row.meta).toEqual({
+        calibration: `${truth.folder}/lamp.spe`,
+        background: `${truth.folder}/dark.spe`,
+        rows: expect.stringMatching(/^\d+:\d+$/),
+        note: `run ${truth.seed}, ok`,
+      });
       // the hottest frame: T at 45 W, less the plateau's missing rise where there is one
-      const hottest = temperatureOfPower(45, T0, SLOPE, truth.onset === null ? null : { start: truth.onset, width: 6, slopeFraction: 0.1 });
+      const hottest = temperatureOfPower(
+        45,
+        T0,
+        SLOPE,
+        truth.onset === null ? null : { start: truth.onset, width: 6, slopeFraction: 0.1 },
+      );
       expect(Math.abs(row.maxTemperature - hottest)).toBeLessThan(60);
       if (truth.onset === null) {
         expect(row.plateau).toBeNull();
@@ -114,7 +159,7 @@ describe('pyrolive batch: a simulated beamtime', () => {
     }
   });
 
-  it('--jobs 2 gives the same results as the shards; --reports writes each shot\'s page; the phase plot links them', () => {
+  it("--jobs 2 gives the shards' results; --reports writes each shot's page; the phase plot links them", () => {
     const parallel = path.join(tmp, 'parallel');
     const r = run(['batch', MANIFEST, ...BATCH, '--out-dir', parallel, '--jobs', '2', '--reports']);
     expect(r.code).toBe(1);
@@ -122,18 +167,35 @@ describe('pyrolive batch: a simulated beamtime', () => {
     for (const shot of SHOTS) {
       const a = JSON.parse(fs.readFileSync(path.join(sharded, `${shot.name}.json`), 'utf8'));
       const b = JSON.parse(fs.readFileSync(path.join(parallel, `${shot.name}.json`), 'utf8'));
-      expect(b.frames.map((f: { temperature: number }) => f.temperature)).toEqual(a.frames.map((f: { temperature: number }) => f.temperature));
-      expect(fs.readFileSync(path.join(parallel, `${shot.name}.html`), 'utf8')).toMatch(new RegExp(`<title>${shot.name}, ${shot.pressure} GPa`));
+      expect(b.frames.map((f: { temperature: number }) => f.temperature)).toEqual(
+        a.frames.map((f: { temperature: number }) => f.temperature),
+      );
+      expect(fs.readFileSync(path.join(parallel, `${shot.name}.html`), 'utf8')).toMatch(
+        new RegExp(`<title>${shot.name}, ${shot.pressure} GPa`),
+      );
     }
-    fs.writeFileSync(path.join(tmp, 'theory.csv'), 'pressure_GPa,temperature_K,label,style\n80,2200,theory A,line\n125,1900,theory A,line\n' +
-      '90,2300,Zaghoo 2016,points\n');
+    fs.writeFileSync(
+      path.join(tmp, 'theory.csv'),
+      'pressure_GPa,temperature_K,label,style\n80,2200,theory A,line\n125,1900,theory A,line\n' +
+        '90,2300,Zaghoo 2016,points\n',
+    );
     const plot = path.join(tmp, 'figures', 'phase.html');
     fs.mkdirSync(path.dirname(plot));
-    const s = run(['summary', parallel, '--plot', plot, '--overlay', path.join(tmp, 'theory.csv'), '--out', path.join(tmp, 'summary.csv')]);
+    const s = run([
+      'summary',
+      parallel,
+      '--plot',
+      plot,
+      '--overlay',
+      path.join(tmp, 'theory.csv'),
+      '--out',
+      path.join(tmp, 'summary.csv'),
+    ]);
     expect(s.code).toBe(0);
     const html = fs.readFileSync(plot, 'utf8');
     for (const shot of SHOTS.filter((x) => x.onset !== null)) {
-      expect(html).toContain(`<a href="../parallel/${shot.name}.html"><g class="shot" data-shot="${shot.name}"><title>${shot.name}: ${shot.pressure.toFixed(1)} GPa`);
+      const link = `<a href="../parallel/${shot.name}.html"><g class="shot" data-shot="${shot.name}">`;
+      expect(html).toContain(`${link}<title>${shot.name}: ${shot.pressure.toFixed(1)} GPa`);
     }
     expect(html).toMatch(/<table id="no-plateau">[\s\S]*p100_shot[\s\S]*<\/table>/);
     expect(html).toMatch(/class="overlay-line"><title>theory A/);
@@ -147,7 +209,10 @@ describe('pyrolive batch: a simulated beamtime', () => {
 
   it('a killed batch leaves no half file and resumes without redoing finished shots', async () => {
     const dir = path.join(tmp, 'killed');
-    const child = spawn(process.execPath, [BIN, 'batch', MANIFEST, ...BATCH, '--out-dir', dir], { cwd: tmp, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'batch', MANIFEST, ...BATCH, '--out-dir', dir], {
+      cwd: tmp,
+      stdio: 'ignore',
+    });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     // wait on what it writes: kill it as soon as the first result is there
     while (results(dir).length === 0) {
@@ -164,7 +229,9 @@ describe('pyrolive batch: a simulated beamtime', () => {
     }
     const r = run(['batch', MANIFEST, ...BATCH, '--out-dir', dir]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${SHOTS.length - finished.length} done, ${finished.length} already done (skipped), 1 failed`);
+    expect(r.err).toContain(
+      `${SHOTS.length - finished.length} done, ${finished.length} already done (skipped), 1 failed`,
+    );
     expect(results(dir)).toEqual(SHOTS.map((s) => `${s.name}.json`).sort());
     for (const [name, mtime] of mtimes) {
       expect(fs.statSync(path.join(dir, name)).mtimeMs).toBe(mtime);
@@ -172,7 +239,7 @@ describe('pyrolive batch: a simulated beamtime', () => {
     expect(fs.readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
-  it('--force redoes a shard\'s shots; bad options are one-line usage errors', () => {
+  it("--force redoes a shard's shots; bad options are one-line usage errors", () => {
     const r = run(['batch', MANIFEST, ...BATCH, '--out-dir', sharded, '--shard', '1/3', '--force']);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/2 shot\(s\) \(shard 1\/3\): 2 done, 0 already done/);

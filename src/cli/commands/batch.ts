@@ -36,32 +36,58 @@ function createProgress(): Progress {
     let count = 0;
     let total = 0;
     return {
-      start(n) { total = n; },
-      done(outcome) { process.stderr.write(`[${++count}/${total}] ${outcomeText(outcome)}\n`); },
-      failed(failure) { count++; process.stderr.write(`${failureText(failure)}\n`); },
-      stop() { /* nothing to clear */ },
+      start(n) {
+        total = n;
+      },
+      done(outcome) {
+        process.stderr.write(`[${++count}/${total}] ${outcomeText(outcome)}\n`);
+      },
+      failed(failure) {
+        count++;
+        process.stderr.write(`${failureText(failure)}\n`);
+      },
+      stop() {
+        /* nothing to clear */
+      },
     };
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const cliProgress = require('cli-progress') as typeof import('cli-progress');
-  const bars = new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false,
-    format: 'batch |{bar}| {value}/{total} shots  {eta_formatted}  {last}' }, cliProgress.Presets.shades_classic);
+  const bars = new cliProgress.MultiBar(
+    {
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: false,
+      format: 'batch |{bar}| {value}/{total} shots  {eta_formatted}  {last}',
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let bar: import('cli-progress').SingleBar | null = null;
   return {
-    start(n) { bar = bars.create(n, 0, { last: '' }); },
-    done(outcome) { bar?.increment(1, { last: outcomeText(outcome) }); },
+    start(n) {
+      bar = bars.create(n, 0, { last: '' });
+    },
+    done(outcome) {
+      bar?.increment(1, { last: outcomeText(outcome) });
+    },
     failed(failure) {
       bars.log(`${failureText(failure)}\n`);
       bar?.increment(1, { last: `${failure.name}: failed` });
     },
-    stop() { bars.stop(); },
+    stop() {
+      bars.stop();
+    },
   };
 }
 
 function resolvePaths(analysis: BatchAnalysis): BatchAnalysis {
   const resolve = (file: string | null | undefined) => (file ? path.resolve(file) : file);
-  return { ...analysis, calibration: resolve(analysis.calibration), background: resolve(analysis.background),
-    lampSpectrum: resolve(analysis.lampSpectrum) };
+  return {
+    ...analysis,
+    calibration: resolve(analysis.calibration),
+    background: resolve(analysis.background),
+    lampSpectrum: resolve(analysis.lampSpectrum),
+  };
 }
 
 function parseShardOption(text: string): Shard {
@@ -77,20 +103,29 @@ function parseShardOption(text: string): Shard {
 
 function finalLine(result: BatchResult, shard: Shard | null): string {
   const where = shard ? ` (shard ${shard.index}/${shard.count})` : '';
-  return `batch: ${result.selected} shot(s)${where}: ${result.done.length} done, ${result.skipped.length} already done ` +
-    `(skipped), ${result.failed.length} failed`;
+  return (
+    `batch: ${result.selected} shot(s)${where}: ${result.done.length} done, ${result.skipped.length} already done ` +
+    `(skipped), ${result.failed.length} failed`
+  );
 }
 
 export function register(program: Command): void {
-  addAnalysisOptions(program
-    .command('batch')
-    .summary('analyse every shot of a beamtime manifest (shardable as a job array), one result file per shot')
-    .description('Analyse every shot listed in a manifest with the options of `analyze` and write DIR/<shot>.json ' +
-      '(the `analyze --json` result plus the manifest row as "meta"). Resumable: a shot already done is skipped. ' +
-      'Shardable: --shard K/N takes every N-th shot from the K-th, so N jobs of a scheduler split a beamtime with ' +
-      'no coordination. Then: `pyrolive summary DIR --plot phase.html`.')
-    .argument('<manifest>', 'CSV: header row, then one shot per row; columns shot (required), power, pressure_GPa, ' +
-      'per-shot options (calibration, background, rows, roi, range, ...) and any metadata (note, ...)'))
+  addAnalysisOptions(
+    program
+      .command('batch')
+      .summary('analyse every shot of a beamtime manifest (shardable as a job array), one result file per shot')
+      .description(
+        'Analyse every shot listed in a manifest with the options of `analyze` and write DIR/<shot>.json ' +
+          '(the `analyze --json` result plus the manifest row as "meta"). Resumable: a shot already done is ' +
+          'skipped. Shardable: --shard K/N takes every N-th shot from the K-th, so N jobs of a scheduler split a ' +
+          'beamtime with no coordination. Then: `pyrolive summary DIR --plot phase.html`.',
+      )
+      .argument(
+        '<manifest>',
+        'CSV: header row, then one shot per row; columns shot (required), power, pressure_GPa, ' +
+          'per-shot options (calibration, background, rows, roi, range, ...) and any metadata (note, ...)',
+      ),
+  )
     .requiredOption('--out-dir <dir>', 'folder for the results (created if needed; shared by all shards)')
     .option('--shard <K/N>', 'only shard K of N (1-based): every N-th shot starting at the K-th')
     .option('-j, --jobs <J>', 'shots analysed in parallel on this machine (worker processes)', num('--jobs'), 1)
@@ -98,7 +133,9 @@ export function register(program: Command): void {
     .option('--reports', 'also write DIR/<shot>.html, the shot report (linked from the phase plot)')
     .option('--no-two-color', 'skip the per-frame sliding two-colour (~25 % faster)')
     .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Manifest (paths relative to the manifest's folder; a per-shot column overrides the option for that row):
   shot,power,pressure_GPa,rows,note
   p082/shot.spe,p082/power.csv,82,2:5,first heating
@@ -115,7 +152,8 @@ Slurm job array (20 jobs; each writes its own shots' files, nothing to merge):
   #SBATCH --array=1-20
   pyrolive batch beamtime.csv ... --out-dir results/ --shard $SLURM_ARRAY_TASK_ID/20
 See docs/beamtime.md for a full script and other schedulers.
-Exit status: 0 when every shot of the shard is done, 1 when any failed (one line each, the others still run).`)
+Exit status: 0 when every shot of the shard is done, 1 when any failed (one line each, the others still run).`,
+    )
     .action(async (manifestFile: string, options: Record<string, unknown>) => {
       const jobs = options.jobs as number;
       if (!Number.isInteger(jobs)) {
@@ -128,17 +166,32 @@ Exit status: 0 when every shot of the shard is done, 1 when any failed (one line
       }
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const pkg = require('../../../package.json') as { version: string };
-      const analysis = resolvePaths({ ...analysisOptionsFrom(options), powerExpr: (options.powerExpr as string) ?? null,
-        chunkFrames: options.chunk as number, twoColor: options.twoColor !== false });
+      const analysis = resolvePaths({
+        ...analysisOptionsFrom(options),
+        powerExpr: (options.powerExpr as string) ?? null,
+        chunkFrames: options.chunk as number,
+        twoColor: options.twoColor !== false,
+      });
       const progress = createProgress();
       let result: BatchResult;
       try {
-        result = await runBatch({ manifest, outDir: String(options.outDir), shard, jobs, force: !!options.force,
-          reports: !!options.reports, analysis, version: pkg.version }, {
-          onPlan: (plan) => progress.start(plan.selected.length - plan.skipped.length),
-          onDone: (outcome) => progress.done(outcome),
-          onFailed: (failure) => progress.failed(failure),
-        });
+        result = await runBatch(
+          {
+            manifest,
+            outDir: String(options.outDir),
+            shard,
+            jobs,
+            force: !!options.force,
+            reports: !!options.reports,
+            analysis,
+            version: pkg.version,
+          },
+          {
+            onPlan: (plan) => progress.start(plan.selected.length - plan.skipped.length),
+            onDone: (outcome) => progress.done(outcome),
+            onFailed: (failure) => progress.failed(failure),
+          },
+        );
       } finally {
         progress.stop();
       }

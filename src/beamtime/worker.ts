@@ -31,7 +31,8 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
   }
 }
 
-function serve(): void {
+/** Serves jobs from the parent process until it goes away. */
+export function serveWorker(): void {
   process.on('message', (request: WorkerRequest) => {
     void handle(request).then((reply) => {
       process.send?.(reply);
@@ -43,5 +44,5 @@ function serve(): void {
 }
 
 if (require.main === module && process.send) {
-  serve();
+  serveWorker();
 }

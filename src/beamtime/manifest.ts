@@ -45,7 +45,7 @@ const PRESSURE_UNITS: Record<string, number> = {
   Mbar: 100,
   TPa: 1000,
 };
-const KNOWN_UNITS = new Set([...Object.keys(PRESSURE_UNITS), 'K', 'k', 'nm', 'W', 'w', 's', 'ms']);
+const KNOWN_UNITS = new Set([...Object.keys(PRESSURE_UNITS), 'K', 'k', 'C', 'degC', 'F', 'nm', 'W', 'w', 's', 'ms']);
 const PRESSURE_NAMES = new Set(['pressure', 'p', 'press']);
 
 /**

@@ -69,7 +69,7 @@ describe('runBatch', () => {
     expect(doc.analysis.threads).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
   });
 
-  it('in this process (one job): bad rows fail alone and first, the good ones run, a second run skips them', async () => {
+  it('in this process (one job): bad rows fail alone and first, the good ones run, a rerun skips them', async () => {
     const outDir = path.join(tmp, 'rows');
     const text = manifestText.replace(/\ns3\/shot\.spe,s3\/power\.csv,1000,/, '\ns3/shot.spe,s3/power.csv,lots,');
     const order: string[] = [];

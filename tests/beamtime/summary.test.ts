@@ -69,7 +69,7 @@ describe('summarizeBeamtime', () => {
   fs.writeFileSync(path.join(dir, 'summary.json'), '{"shots": []}');
   fs.writeFileSync(path.join(dir, '.e.json.tmp-123'), '{"frames": [');
 
-  it('one row per result, sorted by pressure (none last), metadata without shot and pressure; other JSON skipped', () => {
+  it('one row per result, by pressure (none last), metadata without shot and pressure; other JSON skipped', () => {
     const summary = summarizeBeamtime([dir]);
     expect(summary.shots.map((r) => r.shot)).toEqual(['c', 'b', 'a', 'd']);
     expect(summary.skipped).toEqual([path.join(dir, 'summary.json')]);
@@ -99,7 +99,8 @@ describe('summarizeBeamtime', () => {
       .split('\n');
     expect(lines[0]).toBe(
       'shot,pressure_GPa,frames,flagged,maxTemperature_K,plateau_startPower_W,plateau_startPowerError_W,' +
-        'plateau_endPower_W,plateau_temperature_K,plateau_temperatureError_K,plateau_significance,events,rows,operator,note',
+        'plateau_endPower_W,plateau_temperature_K,plateau_temperatureError_K,plateau_significance,events,' +
+        'rows,operator,note',
     );
     expect(lines[1]).toBe('c,82,161,2,3250,,,,,,,0,2:5,KS,');
     expect(lines[2]).toMatch(/^b,95,161,2,2100,22,0\.05,,2100,[\d.]+,12,1,2:5,,"good, ""clean"""$/);
@@ -152,7 +153,7 @@ describe('overlays', () => {
 describe('the phase-diagram page', () => {
   const rows = summarizeBeamtime([path.join(tmp, 'results')]).shots;
 
-  it('one linked, titled point per shot with a plateau and a pressure, error bars in proportion; the rest apart', () => {
+  it('one linked, titled point per shot with plateau and pressure, error bars in proportion; the rest apart', () => {
     const withErrors: ShotSummaryRow[] = rows.map((r) =>
       r.plateau ? { ...r, plateau: { ...r.plateau, temperatureError: 50 } } : r,
     );
@@ -160,9 +161,8 @@ describe('the phase-diagram page', () => {
       reportHref: (r) => (r.shot === 'b' ? 'b.html' : null),
       generatedAt: 'T',
     });
-    expect(html).toMatch(
-      /<a href="b\.html"><g class="shot" data-shot="b"><title>b: 95\.0 GPa, 2100 ± 50 K, onset 22\.00 W, 12\.0σ<\/title>/,
-    );
+    const title = '<title>b: 95.0 GPa, 2100 ± 50 K, onset 22.00 W, 12.0σ</title>';
+    expect(html).toContain(`<a href="b.html"><g class="shot" data-shot="b">${title}`);
     expect(html).toMatch(/<g class="shot" data-shot="a"><title>a: 120\.0 GPa/);
     expect(html).not.toMatch(/<a href="[^"]*"><g class="shot" data-shot="a">/);
     // c has no plateau: a hollow triangle on the plot (at its highest T), and in the table apart

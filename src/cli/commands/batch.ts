@@ -109,33 +109,7 @@ function finalLine(result: BatchResult, shard: Shard | null): string {
   );
 }
 
-export function register(program: Command): void {
-  addAnalysisOptions(
-    program
-      .command('batch')
-      .summary('analyse every shot of a beamtime manifest (shardable as a job array), one result file per shot')
-      .description(
-        'Analyse every shot listed in a manifest with the options of `analyze` and write DIR/<shot>.json ' +
-          '(the `analyze --json` result plus the manifest row as "meta"). Resumable: a shot already done is ' +
-          'skipped. Shardable: --shard K/N takes every N-th shot from the K-th, so N jobs of a scheduler split a ' +
-          'beamtime with no coordination. Then: `pyrolive summary DIR --plot phase.html`.',
-      )
-      .argument(
-        '<manifest>',
-        'CSV: header row, then one shot per row; columns shot (required), power, pressure_GPa, ' +
-          'per-shot options (calibration, background, rows, roi, range, ...) and any metadata (note, ...)',
-      ),
-  )
-    .requiredOption('--out-dir <dir>', 'folder for the results (created if needed; shared by all shards)')
-    .option('--shard <K/N>', 'only shard K of N (1-based): every N-th shot starting at the K-th')
-    .option('-j, --jobs <J>', 'shots analysed in parallel on this machine (worker processes)', num('--jobs'), 1)
-    .option('--force', 're-analyse shots whose result already exists')
-    .option('--reports', 'also write DIR/<shot>.html, the shot report (linked from the phase plot)')
-    .option('--no-two-color', 'skip the per-frame sliding two-colour (~25 % faster)')
-    .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
-    .addHelpText(
-      'after',
-      `
+const HELP = `
 Manifest (paths relative to the manifest's folder; a per-shot column overrides the option for that row):
   shot,power,pressure_GPa,rows,note
   p082/shot.spe,p082/power.csv,82,2:5,first heating
@@ -152,59 +126,98 @@ Slurm job array (20 jobs; each writes its own shots' files, nothing to merge):
   #SBATCH --array=1-20
   pyrolive batch beamtime.csv ... --out-dir results/ --shard $SLURM_ARRAY_TASK_ID/20
 See docs/beamtime.md for a full script and other schedulers.
-Exit status: 0 when every shot of the shard is done, 1 when any failed (one line each, the others still run).`,
-    )
-    .action(async (manifestFile: string, options: Record<string, unknown>) => {
-      const jobs = options.jobs as number;
-      if (!Number.isInteger(jobs)) {
-        throw new UsageError(`--jobs must be a whole number (got ${jobs})`);
-      }
-      const shard = options.shard ? parseShardOption(String(options.shard)) : null;
-      const manifest = readManifest(manifestFile);
-      for (const warning of manifest.warnings) {
-        process.stderr.write(`pyrolive: warning: ${warning}\n`);
-      }
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const pkg = require('../../../package.json') as { version: string };
-      const analysis = resolvePaths({
-        ...analysisOptionsFrom(options),
-        powerExpr: (options.powerExpr as string) ?? null,
-        chunkFrames: options.chunk as number,
-        twoColor: options.twoColor !== false,
-      });
-      const progress = createProgress();
-      let result: BatchResult;
-      try {
-        result = await runBatch(
-          {
-            manifest,
-            outDir: String(options.outDir),
-            shard,
-            jobs,
-            force: !!options.force,
-            reports: !!options.reports,
-            analysis,
-            version: pkg.version,
-          },
-          {
-            onPlan: (plan) => progress.start(plan.selected.length - plan.skipped.length),
-            onDone: (outcome) => progress.done(outcome),
-            onFailed: (failure) => progress.failed(failure),
-          },
-        );
-      } finally {
-        progress.stop();
-      }
-      const warnings = new Set(result.done.flatMap((outcome) => outcome.warnings));
-      for (const warning of warnings) {
-        process.stderr.write(`pyrolive: warning: ${warning}\n`);
-      }
-      process.stderr.write(`${finalLine(result, shard)}\n`);
-      if (result.failed.length) {
-        for (const failure of result.failed) {
-          process.stderr.write(`  failed: ${failure.name} (line ${failure.line}): ${failure.message}\n`);
-        }
-        process.exitCode = 1;
-      }
+Exit status: 0 when every shot of the shard is done, 1 when any failed (one line each, the others still run).`;
+
+/** Distinct warnings of the shots, at most `max` lines. */
+function printWarnings(result: BatchResult, max = 10): void {
+  const warnings = [...new Set(result.done.flatMap((outcome) => outcome.warnings))];
+  for (const warning of warnings.slice(0, max)) {
+    process.stderr.write(`pyrolive: warning: ${warning}\n`);
+  }
+  if (warnings.length > max) {
+    process.stderr.write(`pyrolive: ${warnings.length - max} more warning(s): see "warnings" in the result files\n`);
+  }
+}
+
+function printOutcome(result: BatchResult, shard: Shard | null): void {
+  printWarnings(result);
+  process.stderr.write(`${finalLine(result, shard)}\n`);
+  for (const failure of result.failed) {
+    process.stderr.write(`  failed: ${failure.name} (line ${failure.line}): ${failure.message}\n`);
+  }
+  if (result.failed.length) {
+    process.exitCode = 1;
+  }
+}
+
+function batchAnalysis(options: Record<string, unknown>): BatchAnalysis {
+  return resolvePaths({
+    ...analysisOptionsFrom(options),
+    powerExpr: (options.powerExpr as string) ?? null,
+    chunkFrames: options.chunk as number,
+    twoColor: options.twoColor !== false,
+  });
+}
+
+async function batchAction(manifestFile: string, options: Record<string, unknown>): Promise<void> {
+  const jobs = options.jobs as number;
+  if (!Number.isInteger(jobs)) {
+    throw new UsageError(`--jobs must be a whole number (got ${jobs})`);
+  }
+  const shard = options.shard ? parseShardOption(String(options.shard)) : null;
+  const manifest = readManifest(manifestFile);
+  for (const warning of manifest.warnings) {
+    process.stderr.write(`pyrolive: warning: ${warning}\n`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const pkg = require('../../../package.json') as { version: string };
+  const config = {
+    manifest,
+    outDir: String(options.outDir),
+    shard,
+    jobs,
+    force: !!options.force,
+    reports: !!options.reports,
+    analysis: batchAnalysis(options),
+    version: pkg.version,
+  };
+  const progress = createProgress();
+  let result: BatchResult;
+  try {
+    result = await runBatch(config, {
+      onPlan: (plan) => progress.start(plan.selected.length - plan.skipped.length),
+      onDone: (outcome) => progress.done(outcome),
+      onFailed: (failure) => progress.failed(failure),
     });
+  } finally {
+    progress.stop();
+  }
+  printOutcome(result, shard);
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('batch')
+    .summary('analyse every shot of a beamtime manifest (shardable as a job array), one result file per shot')
+    .description(
+      'Analyse every shot listed in a manifest with the options of `analyze` and write DIR/<shot>.json ' +
+        '(the `analyze --json` result plus the manifest row as "meta"). Resumable: a shot already done is ' +
+        'skipped. Shardable: --shard K/N takes every N-th shot from the K-th, so N jobs of a scheduler split a ' +
+        'beamtime with no coordination. Then: `pyrolive summary DIR --plot phase.html`.',
+    )
+    .argument(
+      '<manifest>',
+      'CSV: header row, then one shot per row; columns shot (required), power, pressure_GPa, ' +
+        'per-shot options (calibration, background, rows, roi, range, ...) and any metadata (note, ...)',
+    );
+  addAnalysisOptions(command)
+    .requiredOption('--out-dir <dir>', 'folder for the results (created if needed; shared by all shards)')
+    .option('--shard <K/N>', 'only shard K of N (1-based): every N-th shot starting at the K-th')
+    .option('-j, --jobs <J>', 'shots analysed in parallel on this machine (worker processes)', num('--jobs'), 1)
+    .option('--force', 're-analyse shots whose result already exists')
+    .option('--reports', 'also write DIR/<shot>.html, the shot report (linked from the phase plot)')
+    .option('--no-two-color', 'skip the per-frame sliding two-colour (~25 % faster)')
+    .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
+    .addHelpText('after', HELP)
+    .action(batchAction);
 }

@@ -48,7 +48,7 @@ Examples:
   $ pyrolive report results.json -o shot.html               # a self-contained page for the logbook
   $ pyrolive batch beamtime.csv --calibration lamp.spe --lamp-temperature 2800 --out-dir results/ --jobs 2
                                                             # every shot of a beamtime (--shard K/N for a job array)
-  $ pyrolive summary results/ --plot phase.html --out summary.csv   # plateau onset T vs pressure
+  $ pyrolive summary results/ --plot phase.html            # the phase diagram: plateau onset T vs pressure
   $ pyrolive serve --simulate                               # the live dashboard on a simulated source
   $ pyrolive demo                                           # what \`npm start\` runs
 

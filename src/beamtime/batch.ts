@@ -158,54 +158,86 @@ function deathMessage(code: number | null, signal: NodeJS.Signals | null): strin
   return `the worker process died (${signal ? `signal ${signal}` : `exit code ${code}`})`;
 }
 
-/** Runs the jobs on `count` worker processes; a worker that dies fails its shot and is replaced. */
-function runInWorkers(pending: ShotJob[], count: number, script: string, report: Reporter): Promise<void> {
-  let next = 0;
-  let alive = 0;
-  return new Promise((resolve) => {
-    const startWorker = (): void => {
-      const child = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-      let current: ShotJob | null = null;
-      const giveNext = (): void => {
-        current = next < pending.length ? pending[next++] : null;
-        if (current) {
-          child.send({ type: 'job', job: current });
-        } else {
-          child.disconnect();
-        }
-      };
-      child.on('message', (reply: WorkerReply) => {
-        if (reply.type === 'done') {
-          report.done(reply.outcome);
-        } else if (current) {
-          report.failed(current, reply.message);
-        }
-        giveNext();
-      });
-      child.on('exit', (code, signal) => {
-        alive--;
-        if (current) {
-          report.failed(current, deathMessage(code, signal));
-          current = null;
-          if (next < pending.length) {
-            startWorker();
+/** Runs jobs on worker processes; a worker that dies fails the shot it had and is replaced while shots remain. */
+class WorkerPool {
+  private next = 0;
+  private alive = 0;
+  private finish: () => void = () => undefined;
+
+  constructor(
+    private readonly pending: ShotJob[],
+    private readonly script: string,
+    private readonly report: Reporter,
+  ) {}
+
+  run(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.finish = resolve;
+      const workers = Math.min(count, this.pending.length);
+      for (let k = 0; k < workers; k++) {
+        this.startWorker();
+      }
+      if (workers === 0) {
+        resolve();
+      }
+    });
+  }
+
+  private take(): ShotJob | null {
+    return this.next < this.pending.length ? this.pending[this.next++] : null;
+  }
+
+  private startWorker(): void {
+    const child = fork(this.script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    let current: ShotJob | null = null;
+    let ended = false;
+    const giveNext = (): void => {
+      current = this.take();
+      if (current) {
+        child.send({ type: 'job', job: current }, (error) => {
+          if (error) {
+            child.kill('SIGKILL');
           }
-        }
-        if (alive === 0) {
-          resolve();
-        }
-      });
-      alive++;
-      giveNext();
+        });
+      } else {
+        child.disconnect();
+      }
     };
-    const workers = Math.min(count, pending.length);
-    for (let k = 0; k < workers; k++) {
-      startWorker();
-    }
-    if (workers === 0) {
-      resolve();
-    }
-  });
+    const end = (reason: string): void => {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      this.alive--;
+      if (current) {
+        this.report.failed(current, reason);
+        current = null;
+      }
+      if (this.next < this.pending.length) {
+        this.startWorker();
+      } else if (this.alive === 0) {
+        this.finish();
+      }
+    };
+    child.on('message', (reply: WorkerReply) => {
+      if (ended) {
+        return;
+      }
+      if (reply.type === 'done') {
+        this.report.done(reply.outcome);
+      } else if (current) {
+        this.report.failed(current, reply.message);
+      }
+      giveNext();
+    });
+    child.on('exit', (code, signal) => end(deathMessage(code, signal)));
+    child.on('error', (error) => {
+      end(`the worker process failed (${error.message})`);
+      child.kill('SIGKILL');
+    });
+    this.alive++;
+    giveNext();
+  }
 }
 
 function defaultWorkerScript(): string {
@@ -242,7 +274,7 @@ export async function runBatch(config: BatchConfig, hooks: BatchHooks = {}): Pro
     hooks.onFailed?.(failure);
   }
   if (jobs > 1 && plan.pending.length > 1) {
-    await runInWorkers(plan.pending, jobs, config.workerScript ?? defaultWorkerScript(), report);
+    await new WorkerPool(plan.pending, config.workerScript ?? defaultWorkerScript(), report).run(jobs);
   } else {
     await runInProcess(plan.pending, config.analysis.engine, report);
   }

@@ -46,7 +46,10 @@ const PRESSURE_UNITS: Record<string, number> = {
   TPa: 1000,
 };
 const KNOWN_UNITS = new Set([...Object.keys(PRESSURE_UNITS), 'K', 'k', 'C', 'degC', 'F', 'nm', 'W', 'w', 's', 'ms']);
-const PRESSURE_NAMES = new Set(['pressure', 'p', 'press']);
+const PRESSURE_NAMES = ['pressure', 'p', 'press'];
+const SHOT_NAMES = ['shot', 'shots', 'shot_file', 'file'];
+const POWER_NAMES = ['power', 'power_log', 'powerlog', 'power_file'];
+const NAME_NAMES = ['name', 'id', 'shot_name'];
 
 /**
  * `pressure (GPa)`, `pressure [GPa]`, `pressure_GPa`, `P GPa` → {name: 'pressure' | 'p' | …, unit: 'GPa'}.
@@ -129,7 +132,13 @@ const OVERRIDE_COLUMNS: Record<string, { key: OverrideKey; parse: CellParser }> 
 /** Whether a manifest column sets an analysis option or names the output (so it is not a free note). */
 export function isOptionColumn(header: string): boolean {
   const name = parseColumnHeader(header).name;
-  return name in OVERRIDE_COLUMNS || ['name', 'id', 'shot_name'].includes(name);
+  return name in OVERRIDE_COLUMNS || NAME_NAMES.includes(name);
+}
+
+/** Whether a manifest column is the shot, its power log or its pressure (kept apart from the metadata). */
+export function isShotColumn(header: string): boolean {
+  const name = parseColumnHeader(header).name;
+  return SHOT_NAMES.includes(name) || POWER_NAMES.includes(name) || PRESSURE_NAMES.includes(name);
 }
 
 function pathCell(cell: string, context: CellContext): string {
@@ -303,7 +312,7 @@ interface HeaderPlan {
 function planHeader(header: string[], file: string, warnings: string[]): HeaderPlan {
   const parsed = header.map(parseColumnHeader);
   const find = (names: string[]) => parsed.findIndex((h) => names.includes(h.name));
-  const shot = find(['shot', 'shots', 'shot_file', 'file']);
+  const shot = find(SHOT_NAMES);
   if (shot < 0) {
     throw new InputFileError(
       file,
@@ -311,8 +320,8 @@ function planHeader(header: string[], file: string, warnings: string[]): HeaderP
         'columns, e.g. shot,power,pressure_GPa)',
     );
   }
-  const pressure = parsed.findIndex((h) => PRESSURE_NAMES.has(h.name));
-  const unknownUnit = parsed.find((h) => /^pressure_[a-z]+$/.test(h.name));
+  const pressure = parsed.findIndex((h) => PRESSURE_NAMES.includes(h.name));
+  const unknownUnit = parsed.find((h) => h.unit === null && /^pressure_[a-z]+$/.test(h.name));
   if (pressure < 0 && unknownUnit) {
     throw new InputFileError(
       file,
@@ -344,10 +353,10 @@ function planHeader(header: string[], file: string, warnings: string[]): HeaderP
   });
   return {
     shot,
-    power: find(['power', 'power_log', 'powerlog', 'power_file']),
+    power: find(POWER_NAMES),
     pressure,
     pressureScale: scale,
-    name: find(['name', 'id', 'shot_name']),
+    name: find(NAME_NAMES),
     overrides,
   };
 }

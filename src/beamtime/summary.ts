@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError } from '../errors';
+import { isShotColumn } from './manifest';
 import { mainPlateau, onsetTemperatureError, type OnsetFrame, type PlateauEvent } from './plateau';
 
 export interface PlateauSummary {
@@ -77,14 +78,9 @@ export function readResult(file: string, lenient = false): ResultDocument | null
 function metadataColumns(columns: Record<string, string> | undefined): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(columns ?? {})) {
-    const key = name.trim().toLowerCase();
-    if (
-      /^(shots?|shot_file|file|power|power_log|powerlog|power_file)$/.test(key) ||
-      /^(pressure|p|press)\b|^p_/.test(key)
-    ) {
-      continue;
+    if (!isShotColumn(name)) {
+      kept[name] = value;
     }
-    kept[name] = value;
   }
   return kept;
 }

@@ -32,6 +32,14 @@ describe('manifest header names and units', () => {
     expect(rows('pressure [Mbar]', '1.2')).toBeCloseTo(120, 12);
   });
 
+  it('pressure before and after heating: pressure_GPa is the pressure, the others stay metadata', () => {
+    const manifest = parseManifest('shot,pressure_before_GPa,pressure_GPa,pressure_after_GPa\na.spe,90,92,94\n', FILE);
+    expect(manifest.shots[0].pressureGPa).toBe(92);
+    expect(manifest.shots[0].columns.pressure_after_GPa).toBe('94');
+    const without = parseManifest('shot,pressure_before_GPa\na.spe,90\n', FILE);
+    expect(without.shots[0].pressureGPa).toBeNull();
+  });
+
   it('a pressure column without a unit is GPa, with a warning; an unknown unit is an error naming the file', () => {
     const manifest = parseManifest('shot,pressure\na.spe,80\n', FILE);
     expect(manifest.shots[0].pressureGPa).toBe(80);

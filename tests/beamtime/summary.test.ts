@@ -50,7 +50,7 @@ function resultDoc(name: string, pressure: number | null, onset: number | null, 
     meta: {
       name,
       pressure_GPa: pressure,
-      columns: { shot: `${name}.spe`, 'pressure (GPa)': String(pressure ?? ''), rows: '2:5', ...extra },
+      columns: { shot: `${name}.spe`, pressure_GPa: String(pressure ?? ''), power: 'p.csv', rows: '2:5', ...extra },
     },
   };
 }

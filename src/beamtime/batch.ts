@@ -132,7 +132,6 @@ export function planBatch(config: BatchConfig, failures: BatchFailure[] = []): B
       failures.push({ name: shot.name, line: shot.line, message: shot.problem });
       continue;
     }
-    removeStaleTemporaries(target);
     pending.push(jobOf(shot, config, threads));
   }
   return { selected, skipped, pending };
@@ -268,6 +267,7 @@ export async function runBatch(config: BatchConfig, hooks: BatchHooks = {}): Pro
   fs.mkdirSync(config.outDir, { recursive: true });
   const rowFailures: BatchFailure[] = [];
   const plan = planBatch(config, rowFailures);
+  removeStaleTemporaries(config.outDir, new Set(plan.selected.map((shot) => shot.name)));
   hooks.onPlan?.(plan);
   for (const failure of rowFailures) {
     failed.push(failure);

@@ -62,19 +62,21 @@ export function temporaryPath(target: string, pid = process.pid): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${pid}`);
 }
 
-/** Removes temporary files of `target` left by killed runs (any pid). */
-export function removeStaleTemporaries(target: string): void {
-  const dir = path.dirname(target);
-  const prefix = `.${path.basename(target)}.tmp-`;
+/**
+ * Removes the temporary files that killed runs (any pid) left in `outDir` for the shots in `names` (their result
+ * and report files); other shots' files, which another shard may be writing, are left alone.
+ */
+export function removeStaleTemporaries(outDir: string, names: ReadonlySet<string>): void {
   let entries: string[];
   try {
-    entries = fs.readdirSync(dir);
+    entries = fs.readdirSync(outDir);
   } catch {
     return;
   }
   for (const entry of entries) {
-    if (entry.startsWith(prefix)) {
-      fs.rmSync(path.join(dir, entry), { force: true });
+    const match = /^\.(.+)\.(json|html)\.tmp-\d+$/.exec(entry);
+    if (match && names.has(match[1])) {
+      fs.rmSync(path.join(outDir, entry), { force: true });
     }
   }
 }

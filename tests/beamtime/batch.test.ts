@@ -80,9 +80,14 @@ describe('runBatch', () => {
     expect(order).toEqual(['failed s3_shot', 'done s1_shot', 'done s2_shot', 'done s4_shot']);
     expect(result.failed[0].message).toMatch(/manifest\.csv line 4: pressure_kbar "lots" is not a number/);
     expect(result.done.every((o) => o.frames === 120)).toBe(true);
+    // what killed runs leave: temporaries of this manifest's shots go, another manifest's (another batch) stay
+    for (const stale of ['.s1_shot.json.tmp-99999', '.s3_shot.html.tmp-7', '.other.json.tmp-12']) {
+      fs.writeFileSync(path.join(outDir, stale), '{"frames": [');
+    }
     const again = await runBatch(batchConfig(outDir, text));
     expect(again.skipped).toEqual(['s1_shot', 's2_shot', 's4_shot']);
     expect(again.done).toEqual([]);
     expect(again.failed.map((f) => f.name)).toEqual(['s3_shot']);
+    expect(fs.readdirSync(outDir).filter((n) => n.includes('.tmp-'))).toEqual(['.other.json.tmp-12']);
   });
 });

@@ -223,14 +223,18 @@ describe('pyrolive summary (CLI)', () => {
     expect(lines[1]).toMatch(/^c\s+82\.0\s+161\s+2\s+3250\s*$/);
     expect(lines[2]).toMatch(/^b\s+95\.0\s+161\s+2\s+2100\s+22\.00\s+2100\s+\d+\s+open\s+12\.0$/);
     expect(lines[5]).toBe('4 shot(s), 3 with a plateau, 1 without');
+    // output folders are made as needed
+    const made = run([path.join(tmp, 'results'), '--plot', path.join(tmp, 'figures', 'beamtime', 'phase.html')]);
+    expect(made.code).toBe(0);
+    expect(fs.existsSync(path.join(tmp, 'figures', 'beamtime', 'phase.html'))).toBe(true);
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty);
     for (const [args, message] of [
       [[empty], /no shot results in .*empty/],
       [[path.join(tmp, 'results'), '--overlay', 'x.csv'], /x\.csv: no such file/],
       [
-        [path.join(tmp, 'results', 'b.json'), '--out', path.join(tmp, 'no', 'dir', 's.csv')],
-        /cannot write .*s\.csv: ENOENT/,
+        [path.join(tmp, 'results', 'b.json'), '--out', path.join(tmp, 'results', 'b.json', 's.csv')],
+        /cannot write .*b\.json[/\\]s\.csv: E(EXIST|NOTDIR)/,
       ],
     ] as const) {
       const bad = run([...args]);

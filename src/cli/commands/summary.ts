@@ -65,6 +65,7 @@ function reportLink(plotFile: string) {
 
 function writeFile(file: string, text: string): void {
   try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     fs.writeFileSync(file, text);
   } catch (e) {
     throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);

@@ -238,43 +238,107 @@ function overlayMarks(overlays: OverlaySeries[], frame: Frame): string {
     .join('\n');
 }
 
-function legend(overlays: OverlaySeries[], hasPlateaus: boolean, hasApart: boolean): string {
-  const entries: string[] = [];
-  const labels: string[] = [];
-  const x = SIZE.left + 12;
-  let y = SIZE.top + 18;
-  const add = (symbol: string, label: string) => {
-    entries.push(symbol + tag('text', { x: x + 26, y: y + 4 }, escapeHtml(label)));
-    labels.push(label);
-    y += 20;
-  };
+interface LegendEntry {
+  symbol: (x: number, y: number) => string;
+  label: string;
+}
+
+function legendEntries(overlays: OverlaySeries[], hasPlateaus: boolean, hasApart: boolean): LegendEntry[] {
+  const entries: LegendEntry[] = [];
   if (hasPlateaus) {
-    add(tag('circle', { cx: x + 9, cy: y, r: 5, fill: COLOR_SHOT }), LABEL_PLATEAU);
+    entries.push({
+      symbol: (x, y) => tag('circle', { cx: x + 9, cy: y, r: 5, fill: COLOR_SHOT }),
+      label: LABEL_PLATEAU,
+    });
   }
   if (hasApart) {
-    add(triangle(x + 9, y), LABEL_APART);
+    entries.push({ symbol: (x, y) => triangle(x + 9, y), label: LABEL_APART });
   }
   overlays.forEach((series, k) => {
     const color = overlayColor(k);
     const dash = { stroke: color, 'stroke-width': 2, 'stroke-dasharray': '7 4' };
-    add(
-      series.style === 'line' ? tag('line', { x1: x, y1: y, x2: x + 18, y2: y, ...dash }) : diamond(x + 9, y, color),
-      series.label,
-    );
+    const symbol =
+      series.style === 'line'
+        ? (x: number, y: number) => tag('line', { x1: x, y1: y, x2: x + 18, y2: y, ...dash })
+        : (x: number, y: number) => diamond(x + 9, y, color);
+    entries.push({ symbol, label: series.label });
   });
+  return entries;
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The plot corner where a box of this size covers the fewest marks (ties: top left, top right, …). */
+function legendBox(width: number, height: number, marks: Array<[number, number]>): Box {
+  const inset = 6;
+  const left = SIZE.left + inset;
+  const right = SIZE.width - SIZE.right - inset - width;
+  const top = SIZE.top + inset;
+  const bottom = SIZE.height - SIZE.bottom - inset - height;
+  const corners = [
+    { x: left, y: top },
+    { x: right, y: top },
+    { x: left, y: bottom },
+    { x: right, y: bottom },
+  ];
+  const covered = (corner: { x: number; y: number }) =>
+    marks.filter(
+      ([mx, my]) =>
+        mx >= corner.x - 8 && mx <= corner.x + width + 8 && my >= corner.y - 8 && my <= corner.y + height + 8,
+    ).length;
+  let best = corners[0];
+  for (const corner of corners) {
+    if (covered(corner) < covered(best)) {
+      best = corner;
+    }
+  }
+  return { ...best, width, height };
+}
+
+function legend(entries: LegendEntry[], marks: Array<[number, number]>): string {
   if (!entries.length) {
     return '';
   }
-  const width = Math.max(...labels.map((label) => label.length)) * 7 + 44;
-  const box = {
-    x: x - 6,
-    y: SIZE.top + 6,
-    width,
-    height: entries.length * 20 + 6,
-    fill: '#fff',
-    'fill-opacity': '0.9',
-  };
-  return tag('g', { class: 'legend' }, tag('rect', { ...box, stroke: '#ccc' }) + entries.join(''));
+  const width = Math.max(...entries.map((entry) => entry.label.length)) * 7 + 44;
+  const box = legendBox(width, entries.length * 20 + 6, marks);
+  const parts = [tag('rect', { ...box, fill: '#fff', 'fill-opacity': '0.9', stroke: '#ccc' })];
+  entries.forEach((entry, k) => {
+    const x = box.x + 6;
+    const y = box.y + 12 + 20 * k;
+    parts.push(entry.symbol(x, y) + tag('text', { x: x + 26, y: y + 4 }, escapeHtml(entry.label)));
+  });
+  return tag('g', { class: 'legend' }, parts.join(''));
+}
+
+/** Pixel positions of everything drawn (overlay lines sampled along their segments), to keep the legend off them. */
+function markPositions(plotted: ShotSummaryRow[], apart: ShotSummaryRow[], overlays: OverlaySeries[], frame: Frame) {
+  const marks: Array<[number, number]> = [];
+  for (const row of plotted) {
+    marks.push([frame.x(row.pressure_GPa!), frame.y(row.plateau!.temperature)]);
+  }
+  for (const row of apart) {
+    marks.push([frame.x(row.pressure_GPa!), frame.y(row.maxTemperature!)]);
+  }
+  for (const series of overlays) {
+    const points = series.points.map((p): [number, number] => [frame.x(p.pressure), frame.y(p.temperature)]);
+    marks.push(...points);
+    if (series.style !== 'line') {
+      continue;
+    }
+    for (let k = 1; k < points.length; k++) {
+      for (let step = 1; step < 20; step++) {
+        const [x0, y0] = points[k - 1];
+        const [x1, y1] = points[k];
+        marks.push([x0 + ((x1 - x0) * step) / 20, y0 + ((y1 - y0) * step) / 20]);
+      }
+    }
+  }
+  return marks;
 }
 
 function plottable(rows: ShotSummaryRow[]): { plotted: ShotSummaryRow[]; apart: ShotSummaryRow[] } {
@@ -296,7 +360,10 @@ export function renderPhaseSvg(rows: ShotSummaryRow[], options: PhasePlotOptions
     axes(frame),
     overlayMarks(overlays, frame),
     shotMarks(plotted, apart, frame, options.reportHref ?? (() => null)),
-    legend(overlays, plotted.length > 0, apart.length > 0),
+    legend(
+      legendEntries(overlays, plotted.length > 0, apart.length > 0),
+      markPositions(plotted, apart, overlays, frame),
+    ),
   ];
   return tag('svg', { ...svg, 'font-family': 'sans-serif', 'font-size': '12' }, `\n${content.join('\n')}\n`);
 }
@@ -327,7 +394,7 @@ const PLATEAU_HEAD = [
   'notes',
 ];
 
-function plateauTable(rows: ShotSummaryRow[], hrefOf: HrefOf): string {
+function plateauTable(rows: ShotSummaryRow[], hrefOf: HrefOf, id: string): string {
   const body = rows.map((row) => {
     const p = row.plateau!;
     const values = [
@@ -343,26 +410,16 @@ function plateauTable(rows: ShotSummaryRow[], hrefOf: HrefOf): string {
     ];
     return `<tr class="plateau">${cells('td', values)}</tr>`;
   });
-  return table('plateaus', PLATEAU_HEAD, body);
+  return table(id, PLATEAU_HEAD, body);
 }
 
-const APART_HEAD = [
-  'shot',
-  'pressure (GPa)',
-  'T at onset (K)',
-  'highest T (K)',
-  'events',
-  'frames',
-  'flagged',
-  'notes',
-];
+const APART_HEAD = ['shot', 'pressure (GPa)', 'highest T (K)', 'events', 'frames', 'flagged', 'notes'];
 
-function apartTable(rows: ShotSummaryRow[], hrefOf: HrefOf, id: string): string {
+function apartTable(rows: ShotSummaryRow[], hrefOf: HrefOf): string {
   const body = rows.map((row) => {
     const values = [
       shotCell(row, hrefOf(row)),
       num(row.pressure_GPa, 1),
-      num(row.plateau?.temperature ?? null, 0),
       num(row.maxTemperature, 0),
       String(row.events.length),
       String(row.frames),
@@ -371,7 +428,7 @@ function apartTable(rows: ShotSummaryRow[], hrefOf: HrefOf, id: string): string 
     ];
     return `<tr>${cells('td', values)}</tr>`;
   });
-  return table(id, APART_HEAD, body);
+  return table('no-plateau', APART_HEAD, body);
 }
 
 function headline(rows: ShotSummaryRow[], plotted: number, withoutPlateau: number, withoutPressure: number): string {
@@ -394,13 +451,13 @@ export function renderPhasePlot(rows: ShotSummaryRow[], options: PhasePlotOption
   const withoutPressure = rows.filter((r) => r.plateau && r.pressure_GPa === null);
   const version = options.version ? ' ' + escapeHtml(options.version) : '';
   const plateauSection = plotted.length
-    ? plateauTable(plotted, hrefOf)
+    ? plateauTable(plotted, hrefOf, 'plateaus')
     : '<p class="none" id="plateaus">no shot with a plateau and a pressure</p>';
   const apartSection = withoutPlateau.length
-    ? apartTable(withoutPlateau, hrefOf, 'no-plateau')
+    ? apartTable(withoutPlateau, hrefOf)
     : '<p class="none" id="no-plateau">every shot has a plateau</p>';
   const pressureSection = withoutPressure.length
-    ? `<h2>Plateau but no pressure (not plotted)</h2>\n${apartTable(withoutPressure, hrefOf, 'no-pressure')}`
+    ? `<h2>Plateau but no pressure (not plotted)</h2>\n${plateauTable(withoutPressure, hrefOf, 'no-pressure')}`
     : '';
   const style = `${CSS}td:last-child,th:last-child{white-space:normal;text-align:left}`;
   return `<!doctype html>

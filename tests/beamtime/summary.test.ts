@@ -191,6 +191,23 @@ describe('the phase-diagram page', () => {
     expect((Number(bar[2]) - dotY) * kelvinPerPixel).toBeCloseTo(50, 0);
   });
 
+  it('puts the legend in the corner with the fewest marks', () => {
+    const shot = (name: string, pressure: number, temperature: number): ShotSummaryRow => ({
+      ...rows[1],
+      shot: name,
+      pressure_GPa: pressure,
+      plateau: { ...rows[1].plateau!, temperature, temperatureError: 10 },
+    });
+    const legendX = (list: ShotSummaryRow[]) =>
+      Number(/<g class="legend"><rect x="([\d.]+)"/.exec(renderPhaseSvg(list))![1]);
+    // points along a falling line: top left and bottom right taken, the legend goes top right
+    const falling = [shot('a', 80, 3000), shot('b', 90, 2500), shot('c', 100, 2000)];
+    expect(legendX(falling)).toBeGreaterThan(500);
+    // a rising line leaves the top left free
+    const rising = [shot('a', 80, 2000), shot('b', 90, 2500), shot('c', 100, 3000)];
+    expect(legendX(rising)).toBeLessThan(100);
+  });
+
   it('is self-contained and escapes shot names and notes', () => {
     const odd: ShotSummaryRow = { ...rows[1], shot: '<b>&"x"', meta: { note: '<script>alert(1)</script>' } };
     const html = renderPhasePlot([odd], {

@@ -107,6 +107,16 @@ describe('summarizeBeamtime', () => {
     expect(lines).toHaveLength(5);
   });
 
+  it('a plain `analyze --json` file (no meta) is named after the file, with no pressure', () => {
+    const { meta: _meta, ...plain } = resultDoc('ignored', 50, 22);
+    const file = path.join(tmp, 'plain', 'run7.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(plain));
+    const [row] = summarizeBeamtime([file]).shots;
+    expect(row).toMatchObject({ shot: 'run7', pressure_GPa: null, meta: {}, frames: 161 });
+    expect(row.plateau?.startPower).toBe(22);
+  });
+
   it('an explicit file that is not a result is an error naming it', () => {
     expect(() => summarizeBeamtime([path.join(dir, 'summary.json')])).toThrow(/summary\.json: not a shot result/);
     expect(() => summarizeBeamtime([path.join(tmp, 'nothing')])).toThrow(/nothing: no such file or folder/);

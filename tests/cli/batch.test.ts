@@ -239,6 +239,18 @@ describe('pyrolive batch: a simulated beamtime', () => {
     expect(fs.readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
+  it('--dry-run lists what a shard would do and writes nothing', () => {
+    const before = fs.readdirSync(sharded).sort();
+    const r = run(['batch', MANIFEST, '--out-dir', sharded, '--dry-run', '--shard', '3/3']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n')).toEqual([
+      expect.stringMatching(/^done\s+p100_shot \(line 4\): .*p100[/\\]shot\.spe$/),
+      expect.stringMatching(/^to do\s+p130_shot \(line 7\): /),
+      '2 shot(s) in shard 3/3: 1 to do, 1 done, 0 bad row(s)',
+    ]);
+    expect(fs.readdirSync(sharded).sort()).toEqual(before);
+  });
+
   it("--force redoes a shard's shots; bad options are one-line usage errors", () => {
     const r = run(['batch', MANIFEST, ...BATCH, '--out-dir', sharded, '--shard', '1/3', '--force']);
     expect(r.code).toBe(0);

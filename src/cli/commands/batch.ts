@@ -9,7 +9,14 @@ import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { ConfigError, UsageError } from '../../errors';
 import { readManifest } from '../../beamtime/manifest';
 import { parseShard, type Shard } from '../../beamtime/shard';
-import { runBatch, type BatchAnalysis, type BatchFailure, type BatchResult } from '../../beamtime/batch';
+import {
+  planBatch,
+  runBatch,
+  type BatchAnalysis,
+  type BatchConfig,
+  type BatchFailure,
+  type BatchResult,
+} from '../../beamtime/batch';
 import type { ShotOutcome } from '../../beamtime/job';
 
 interface Progress {
@@ -120,6 +127,7 @@ Examples:
   $ pyrolive batch beamtime.csv --calibration lamp.spe --lamp-temperature 2800 --background dark.spe \\
         --range 570:830 --out-dir results/ --jobs 2 --reports
   $ pyrolive batch beamtime.csv ... --out-dir results/ --shard 3/20      # the 3rd of 20 jobs
+  $ pyrolive batch beamtime.csv --out-dir results/ --dry-run            # what is not done yet
   $ pyrolive summary results/ --plot phase.html --out summary.csv
 
 Slurm job array (20 jobs; each writes its own shots' files, nothing to merge):
@@ -159,6 +167,24 @@ function batchAnalysis(options: Record<string, unknown>): BatchAnalysis {
   });
 }
 
+/** `--dry-run`: what this shard would do, one line per shot on stdout (nothing analysed, nothing written). */
+function printPlan(config: BatchConfig): void {
+  const failures: BatchFailure[] = [];
+  const plan = planBatch(config, failures);
+  const pending = new Set(plan.pending.map((job) => job.name));
+  const problems = new Map(failures.map((failure) => [failure.name, failure.message]));
+  for (const shot of plan.selected) {
+    const state = pending.has(shot.name) ? 'to do' : problems.has(shot.name) ? 'bad row' : 'done';
+    const detail = problems.get(shot.name) ?? shot.shots.join(' | ');
+    process.stdout.write(`${state.padEnd(8)} ${shot.name} (line ${shot.line}): ${detail}\n`);
+  }
+  const where = config.shard ? ` in shard ${config.shard.index}/${config.shard.count}` : '';
+  process.stdout.write(
+    `${plan.selected.length} shot(s)${where}: ${pending.size} to do, ${plan.skipped.length} done, ` +
+      `${failures.length} bad row(s)\n`,
+  );
+}
+
 async function batchAction(manifestFile: string, options: Record<string, unknown>): Promise<void> {
   const jobs = options.jobs as number;
   if (!Number.isInteger(jobs)) {
@@ -181,6 +207,10 @@ async function batchAction(manifestFile: string, options: Record<string, unknown
     analysis: batchAnalysis(options),
     version: pkg.version,
   };
+  if (options.dryRun) {
+    printPlan(config);
+    return;
+  }
   const progress = createProgress();
   let result: BatchResult;
   try {
@@ -216,6 +246,7 @@ export function register(program: Command): void {
     .option('-j, --jobs <J>', 'shots analysed in parallel on this machine (worker processes)', num('--jobs'), 1)
     .option('--force', 're-analyse shots whose result already exists')
     .option('--reports', 'also write DIR/<shot>.html, the shot report (linked from the phase plot)')
+    .option('--dry-run', 'list what this shard would do (to do / done / bad row), analyse nothing')
     .option('--no-two-color', 'skip the per-frame sliding two-colour (~25 % faster)')
     .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
     .addHelpText('after', HELP)

@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => CommandModule> = {
   serve: () => require('./commands/serve'),
   demo: () => require('./commands/demo'),
   report: () => require('./commands/report'),
+  batch: () => require('./commands/batch'),
+  summary: () => require('./commands/summary'),
 };
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -45,6 +47,9 @@ Examples:
         --background shot/dark.spe --power shot/power.csv --range 570:830 --json > results.json
   $ pyrolive detect curve.csv --plot curve.html            # find the plateau in power vs temperature
   $ pyrolive report results.json -o shot.html               # a self-contained page for the logbook
+  $ pyrolive batch beamtime.csv --calibration lamp.spe --lamp-temperature 2800 --out-dir results/ --jobs 2
+                                                            # every shot of a beamtime (--shard K/N for a job array)
+  $ pyrolive summary results/ --plot phase.html            # the phase diagram: plateau onset T vs pressure
   $ pyrolive serve --simulate                               # the live dashboard on a simulated source
   $ pyrolive demo                                           # what \`npm start\` runs
 

@@ -187,7 +187,7 @@ export function eventSentence(e: ReportEvent): string {
   return `${e.kind === 'plateau' ? 'plateau' : 'slope change'} at ${n(e.startPower, 1)} W, ${n(e.temperature, 0)} K`;
 }
 
-const CSS = `
+export const CSS = `
 :root{color-scheme:light}
 body{margin:0;background:#f6f7f9;color:#1d232b;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:1100px;margin:0 auto;padding:24px}

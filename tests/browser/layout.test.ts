@@ -3,7 +3,7 @@
  * two-ROI shot (tests/browser/layout-fixture.ts): the temperature readout large, inside its card and never covered;
  * no axis title cut off; legends with values or nothing; two-colour only when its spread is meaningful; plateau
  * shading that ends at the plateau's end; event labels that never print on top of each other.
- * Leaves docs-ready screenshots in test-artifacts/ (dashboard-1280x720.png, dashboard-800x900.png, ...).
+ * Leaves screenshots in test-artifacts/ (dashboard-1280x720.png, dashboard-800x900.png, report-800x900.png, ...).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,10 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startServer, RunningServer } from '../../src/server';
 import { createFakeSource, FakeSource, SHOT } from '../server/fake-source';
-import { ARTIFACTS, buildWeb, Browser, chromiumAvailable, openBrowser } from './browser';
+import { ARTIFACTS, buildWeb, Browser, chromiumAvailable, openBrowser, ROOT } from './browser';
 import { FIXTURE, fixtureFrames, fixtureSnapshot } from './layout-fixture';
 import { placeLabels, residualRange } from '../../web/src/charts';
-import { TWO_COLOR_MAX_RELATIVE_SPREAD, twoColorText } from '../../web/src/format';
+import { eventDetail, TWO_COLOR_MAX_RELATIVE_SPREAD, twoColorText } from '../../web/src/format';
+import { renderReport } from '../../src/report/html';
+import { fixtureEvents } from './layout-fixture';
 
 const available = chromiumAvailable();
 
@@ -28,6 +30,25 @@ interface Box {
 }
 
 const VIEWPORTS: [number, number][] = [[1280, 720], [800, 900], [1920, 1080], [3840, 2160]];
+
+/**
+ * With PYROLIVE_UPDATE_DOCS=1 the screenshots of the docs are written too (docs/dashboard.png at 1280×720,
+ * docs/dashboard-800.png at 800×900, docs/report-800.png): `PYROLIVE_UPDATE_DOCS=1 npx vitest run tests/browser/layout.test.ts`.
+ */
+const DOCS_SHOTS: Record<string, string> = {
+  'dashboard-1280x720': 'dashboard.png',
+  'dashboard-800x900': 'dashboard-800.png',
+  'report-800x900': 'report-800.png',
+};
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.PYROLIVE_UPDATE_DOCS && DOCS_SHOTS[name]) {
+    fs.copyFileSync(file, path.join(ROOT, 'docs', DOCS_SHOTS[name]));
+  }
+}
 
 /** Waits until the page shows the fixture: the number, both events, every chart sized to its box and drawn. */
 async function waitForFixture(page: Page): Promise<void> {
@@ -240,6 +261,13 @@ describe('dashboard formatting rules (no browser)', () => {
     expect(residualRange(-12, 18)).toEqual([-20, 20]);
   });
 
+  it('says where a slope change is (it has no end), where a plateau runs or that it is open', () => {
+    const [plateau, kink] = fixtureEvents();
+    expect(eventDetail(kink)).toBe('at 24.5 W · slope 85 → 6 K/W · 4.1σ · detected at frame 1350');
+    expect(eventDetail(plateau)).toMatch(/^24\.0 → 29\.0 W · /);
+    expect(eventDetail({ ...plateau, endPower: null })).toMatch(/^from 24\.0 W \(open\) · /);
+  });
+
   it('shows the two-colour value only while its spread is at most 10 % of it', () => {
     expect(TWO_COLOR_MAX_RELATIVE_SPREAD).toBe(0.1);
     expect(twoColorText({ mean: 3120, std: 45 })).toBe('3120 ± 45 K');
@@ -306,8 +334,7 @@ describe.skipIf(!available)('dashboard layout in chromium', () => {
       // no horizontal scrolling at any width
       expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${width}x${height}.png`), fullPage: true });
+      await screenshot(page, `dashboard-${width}x${height}`);
       expect(browser.problems).toEqual([]);
     });
   }
@@ -386,6 +413,51 @@ describe.skipIf(!available)('dashboard layout in chromium', () => {
           expect(root.left + l.x + l.width).toBeLessThanOrEqual(over.right + 0.5);
         }
       }
+      expect(browser.problems).toEqual([]);
+    });
+  }
+});
+
+describe.skipIf(!available)('shot report layout in chromium', () => {
+  let browser: Browser;
+  const frames = fixtureFrames();
+  const html = renderReport({ source: '/data/2024-05-02/H2 run 3/results.json', engine: 'native', frames, events: fixtureEvents() },
+    { title: 'H2, 95 GPa, run 3', generatedAt: '2024-05-02T10:00:00Z', version: '0.1.0' });
+
+  beforeAll(async () => {
+    browser = await openBrowser('http://127.0.0.1');
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  for (const [width, height] of VIEWPORTS.slice(0, 2)) {
+    it(`at ${width}×${height}: no horizontal overflow, every ROI drawn on both charts, text readable`, async () => {
+      const { page } = browser;
+      await page.setViewportSize({ width, height });
+      await page.setContent(html);
+      await page.waitForFunction(() => document.querySelectorAll('svg').length === 2);
+      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      // each ROI is a series of its own on both charts, drawn with as many points as the fixture's frames
+      const good = frames.filter((f) => f.flags.length === 0).length;
+      for (const chart of ['chart-time', 'chart-power']) {
+        for (const roi of FIXTURE.rois) {
+          const drawn = await page.$eval(`#${chart} [data-series="${roi}"]`, (el) => {
+            const box = el.getBoundingClientRect();
+            const points = el.getAttribute('points');
+            return { width: box.width, height: box.height, count: points ? points.trim().split(' ').length : el.children.length };
+          });
+          expect(drawn.width, `${chart} ${roi}`).toBeGreaterThan(width / 3);
+          expect(drawn.height, `${chart} ${roi}`).toBeGreaterThan(50);
+          expect(drawn.count, `${chart} ${roi}`).toBe(good);
+        }
+      }
+      // chart text no smaller than 9 px on screen, table text as set (the table scrolls inside its box)
+      const smallest = await page.$$eval('svg text', (texts) => Math.min(...texts.map((t) => t.getBoundingClientRect().height)));
+      expect(smallest).toBeGreaterThanOrEqual(9);
+      const table = await boxOf(page, '.table-wrap');
+      expect(table.right).toBeLessThanOrEqual(width);
+      await screenshot(page, `report-${width}x${height}`);
       expect(browser.problems).toEqual([]);
     });
   }

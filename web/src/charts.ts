@@ -255,7 +255,7 @@ abstract class ShadedTemperatureChart {
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       series,
       ...(bands ? { bands } : {}),
-      axes: [xAxis(this.xLabel), axis('temperature (K)', { scale: 'K', size: 58 })],
+      axes: [xAxis(this.xLabel), axis('Temperature (K)', { scale: 'K', size: 58 })],
       hooks: { drawClear: [(u) => drawSpans(u, this.spans)], setLegend: [markIdle] },
     }, series.map(() => []) as unknown as uPlot.AlignedData, this.el);
     markIdle(this.u);
@@ -278,7 +278,7 @@ const pointsMarker = (u: uPlot, i: number): string => {
 
 export class TimeChart extends ShadedTemperatureChart {
   constructor(el: HTMLElement) {
-    super(el, 'time (s)');
+    super(el, 'Time (s)');
   }
   protected fixedSeries(main: string): uPlot.Series[] {
     return [
@@ -299,7 +299,7 @@ export class TimeChart extends ShadedTemperatureChart {
 
 export class PowerChart extends ShadedTemperatureChart {
   constructor(el: HTMLElement) {
-    super(el, 'laser power (W)');
+    super(el, 'Laser power (W)');
   }
   protected fixedSeries(main: string): uPlot.Series[] {
     return [
@@ -354,7 +354,7 @@ export class SpectrumChart {
       ],
       axes: [
         axis('', { size: 6, values: (_u, ticks) => ticks.map(() => '') }),
-        axis('radiance (a.u.)', { size: Y_AXIS_SIZE, space: 24, values: (_u, ticks) => ticks.map(exponential) }),
+        axis('Radiance (a.u.)', { size: Y_AXIS_SIZE, space: 24, values: (_u, ticks) => ticks.map(exponential) }),
       ],
       hooks: { drawClear: [drawMask] },
     }, [[], [], []], mainEl);
@@ -369,8 +369,8 @@ export class SpectrumChart {
         { label: 'residual', scale: 'r', stroke: COLORS.fit, width: 0, paths: () => null, points: points('rgba(76,201,240,0.6)', 2) },
       ],
       axes: [
-        xAxis('wavelength (nm)'),
-        axis('resid. %', { scale: 'r', size: Y_AXIS_SIZE, ticks: { show: false }, splits: (_u, _i, min, max) => [min, 0, max] }),
+        xAxis('Wavelength (nm)'),
+        axis('Resid. %', { scale: 'r', size: Y_AXIS_SIZE, ticks: { show: false }, splits: (_u, _i, min, max) => [min, 0, max] }),
       ],
       hooks: { drawClear: [drawMask] },
     }, [[], []], residEl);

@@ -11,9 +11,17 @@ export function eventHeadline(e: LiveEvent): string {
   return `${what} at ${fmt(e.startPower, 1)} W, ${fmt(e.temperature, 0)} K`;
 }
 
+/** A plateau's power range ("24.0 → 29.0 W", "from 24.0 W (open)"); a slope change's power ("at 24.5 W"). */
+function eventRange(e: LiveEvent): string {
+  if (e.kind !== 'plateau') {
+    return `at ${fmt(e.startPower, 1)} W`;
+  }
+  return e.endPower === null ? `from ${fmt(e.startPower, 1)} W (open)` : `${fmt(e.startPower, 1)} → ${fmt(e.endPower, 1)} W`;
+}
+
 /** "24.0 → 29.0 W · slope 85 → 6 K/W · 7.5σ · frame 6000" */
 export function eventDetail(e: LiveEvent): string {
-  const range = e.endPower === null ? `from ${fmt(e.startPower, 1)} W (open)` : `${fmt(e.startPower, 1)} → ${fmt(e.endPower, 1)} W`;
+  const range = eventRange(e);
   return `${range} · slope ${fmt(e.slopeBefore, 0)} → ${fmt(e.slopeAfter, 0)} K/W · ${fmt(e.significance, 1)}σ · detected at frame ${e.detectedAtIndex}`;
 }
 

@@ -238,7 +238,7 @@ function drawEvents(): void {
   }
   for (const e of list) {
     const li = document.createElement('li');
-    li.className = `event ${e.kind}${e.endPower === null ? ' open' : ''}`;
+    li.className = `event ${e.kind}${e.kind === 'plateau' && e.endPower === null ? ' open' : ''}`;
     li.dataset.eventId = e.id;
     const head = document.createElement('div');
     head.className = 'headline';

@@ -13,7 +13,7 @@ import { startServer, RunningServer } from '../../src/server';
 import { createFakeSource, FakeSource, SHOT } from '../server/fake-source';
 import { ARTIFACTS, buildWeb, Browser, chromiumAvailable, openBrowser, ROOT } from './browser';
 import { FIXTURE, fixtureFrames, fixtureSnapshot } from './layout-fixture';
-import { placeLabels, residualRange } from '../../web/src/charts';
+import { exponentialTicks, placeLabels, residualRange } from '../../web/src/charts';
 import { eventDetail, TWO_COLOR_MAX_RELATIVE_SPREAD, twoColorText } from '../../web/src/format';
 import { renderReport } from '../../src/report/html';
 import { fixtureEvents } from './layout-fixture';
@@ -253,6 +253,13 @@ describe('dashboard formatting rules (no browser)', () => {
     expect(placeLabels([{ x: 100, width: 50 }, { x: 120, width: 80 }, { x: 300, width: 40 }])).toEqual([0, 1, 0]);
     expect(placeLabels([{ x: 300, width: 40 }, { x: 100, width: 50 }, { x: 154, width: 10 }], 6)).toEqual([0, 0, 1]);
     expect(placeLabels([{ x: 100, width: 50 }, { x: 156, width: 10 }], 6)).toEqual([0, 0]);
+  });
+
+  it('prints radiance ticks in one exponent with the decimals their step needs (no two alike)', () => {
+    expect(exponentialTicks([1.3, 1.325, 1.35])).toEqual(['1.300e+0', '1.325e+0', '1.350e+0']);
+    expect(exponentialTicks([0.6, 0.8, 1, 1.2])).toEqual(['0.6e+0', '0.8e+0', '1.0e+0', '1.2e+0']);
+    expect(exponentialTicks([2e-9, 4e-9, 6e-9])).toEqual(['2.0e-9', '4.0e-9', '6.0e-9']);
+    expect(exponentialTicks([0, 50000, 100000])).toEqual(['0.0e+5', '0.5e+5', '1.0e+5']);
   });
 
   it('keeps the residual axis symmetric, nice and at least ±0.5 %', () => {

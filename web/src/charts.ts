@@ -354,7 +354,7 @@ export class SpectrumChart {
       ],
       axes: [
         axis('', { size: 6, values: (_u, ticks) => ticks.map(() => '') }),
-        axis('Radiance (a.u.)', { size: Y_AXIS_SIZE, space: 24, values: (_u, ticks) => ticks.map(exponential) }),
+        axis('Radiance (a.u.)', { size: Y_AXIS_SIZE, space: 28, values: (_u, ticks) => exponentialTicks(ticks) }),
       ],
       hooks: { drawClear: [drawMask] },
     }, [[], [], []], mainEl);
@@ -391,7 +391,26 @@ export class SpectrumChart {
   }
 }
 
-const exponential = (value: number | null): string => (value == null ? '' : value.toExponential(1));
+/**
+ * Radiance tick values (arbitrary units, any magnitude) in one exponent, with as many decimals as the tick step
+ * needs, so neighbouring ticks never print the same text ("1.325e+0", "1.350e+0").
+ */
+export function exponentialTicks(ticks: readonly number[]): string[] {
+  const finite = ticks.filter((tick) => Number.isFinite(tick));
+  const largest = Math.max(...finite.map((tick) => Math.abs(tick)), 0);
+  if (finite.length < 2 || largest === 0) {
+    return ticks.map((tick) => (Number.isFinite(tick) ? tick.toExponential(1) : ''));
+  }
+  const exponent = Math.floor(Math.log10(largest));
+  const step = Math.abs(finite[1] - finite[0]) / Math.pow(10, exponent);
+  let decimals = Math.max(1, Math.ceil(-Math.log10(step) - 1e-9));
+  while (decimals < 4 && Math.abs(step * Math.pow(10, decimals) - Math.round(step * Math.pow(10, decimals))) > 1e-6) {
+    decimals++;
+  }
+  const scale = Math.pow(10, exponent);
+  const sign = exponent < 0 ? '-' : '+';
+  return ticks.map((tick) => (Number.isFinite(tick) ? `${(tick / scale).toFixed(decimals)}e${sign}${Math.abs(exponent)}` : ''));
+}
 
 /** Plateaus as bands and slope changes as lines, in laser-power units (a band ends at its end power when known). */
 export function powerSpans(events: Iterable<LiveEvent>): Span[] {

@@ -39,6 +39,8 @@ export interface ShotData {
   engine: string | null;
   frames: ReportFrame[];
   events: ReportEvent[];
+  /** Set when the input cannot hold events (a results CSV): said instead of "no change of slope detected". */
+  eventsUnknown?: string;
 }
 
 /** Renders the two charts to SVG strings (default: svgCharts, on src/report/svg.ts). */
@@ -242,7 +244,8 @@ export function summarize(frames: ReportFrame[]): ShotSummary {
 
 /** The summary cards: counts, ranges, and each ROI's temperature range with several ROIs. */
 function summaryCards(shot: ShotData, s: ShotSummary): string {
-  const card = (label: string, value: string) => `<div class="card"><dt>${escapeHtml(label)}</dt><dd>${value}</dd></div>`;
+  const card = (label: string, value: string) =>
+    `<div class="card"><dt>${escapeHtml(label)}</dt><dd>${value}</dd></div>`;
   const range = (lo: number | null, hi: number | null, digits: number, unit: string) =>
     lo === null ? '—' : `${n(lo, digits)}–${n(hi, digits)} ${unit}`;
   const cards = [
@@ -267,10 +270,11 @@ function summaryCards(shot: ShotData, s: ShotSummary): string {
 }
 
 /** The page's headline: the plateaus' sentences, else every event's, else "no change of slope detected". */
-function headline(events: readonly ReportEvent[]): string {
+function headline(events: readonly ReportEvent[], eventsUnknown?: string): string {
   const plateaus = events.filter((e) => e.kind === 'plateau');
   const shown = plateaus.length ? plateaus : events;
-  const text = shown.length ? shown.map((e) => eventSentence(e)).join('; ') : 'no change of slope detected';
+  const none = eventsUnknown ?? 'no change of slope detected';
+  const text = shown.length ? shown.map((e) => eventSentence(e)).join('; ') : none;
   return `<p id="headline"><strong>${escapeHtml(text)}</strong></p>`;
 }
 
@@ -281,6 +285,14 @@ function chartsHtml(shot: ShotData, renderer: ChartRenderer): string {
     ? chartSection('chart-power', CHART_TITLES.power, renderer.temperatureVsPower(shot.frames, shot.events))
     : `<h2>${CHART_TITLES.power}</h2><p class="none" id="chart-power">no laser power paired with the frames</p>`;
   return time + power;
+}
+
+/** The events table, or why there is none to show. */
+function eventsSection(shot: ShotData): string {
+  if (shot.eventsUnknown && !shot.events.length) {
+    return `<p class="none" id="events">${escapeHtml(shot.eventsUnknown)}</p>`;
+  }
+  return eventsTable(shot.events);
 }
 
 /** The shot report page (see the file's comment). */
@@ -296,12 +308,12 @@ export function renderReport(shot: ShotData, opts: ReportOptions = {}): string {
     version: opts.version,
     generatedAt: opts.generatedAt ?? new Date().toISOString(),
     body: [
-      headline(shot.events),
+      headline(shot.events, shot.eventsUnknown),
       summaryCards(shot, summary),
       `<p>Flagged: ${escapeHtml(flaggedText)}</p>`,
       renderer ? chartsHtml(shot, renderer) : '',
       '<h2>Events</h2>',
-      eventsTable(shot.events),
+      eventsSection(shot),
     ],
   });
 }

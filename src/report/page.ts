@@ -107,7 +107,8 @@ export function eventsTable(events: readonly TableEvent[]): string {
   }
   const head = TABLE_HEAD.map((name) => `<th>${escapeHtml(name)}</th>`).join('');
   const rows = events.map(eventRow).join('\n');
-  return `<div class="table-wrap"><table id="events"><thead><tr>${head}</tr></thead>\n<tbody>${rows}</tbody></table></div>`;
+  const table = `<table id="events"><thead><tr>${head}</tr></thead>\n<tbody>${rows}</tbody></table>`;
+  return `<div class="table-wrap">${table}</div>`;
 }
 
 /** A chart in its card, under its title. */

@@ -88,6 +88,13 @@ describe('analyze --out: the extension says the format', () => {
       expect(seriesSize(html, 'chart-power', 'US')).toBe(withUs);
       expect(seriesSize(html, 'chart-power', 'DS')).toBe(withDs);
       expect(html).toMatch(/<dt>US temperature<\/dt><dd>\d+–\d+ K<\/dd>/);
+      // the JSON carries the detector's plateau; the CSV has no events and the page says so (not "no change")
+      if (input === json) {
+        expect(html).toMatch(/<strong>plateau at \d+\.\d W, \d+ K/);
+      } else {
+        expect(html).toContain('no events: a results CSV holds none');
+        expect(html).not.toContain('no change of slope detected');
+      }
     }
   });
 

@@ -104,7 +104,8 @@ function readText(file: string): string {
 /** The results CSV of `analyze --out x.csv` (no events: the detector's events are in the JSON only). */
 export function loadResultsCsv(file: string): ShotData {
   const { frames } = parseResultsCsv(readText(file), file);
-  return { source: file, engine: null, frames, events: [] };
+  const eventsUnknown = 'no events: a results CSV holds none (`pyrolive detect` on it, or `analyze --out x.json`, finds them)';
+  return { source: file, engine: null, frames, events: [], eventsUnknown };
 }
 
 export function loadResultsJson(file: string): ShotData {

@@ -251,7 +251,7 @@ abstract class ShadedTemperatureChart {
       ...box,
       height: Math.max(60, box.height - 30),
       scales: { x: { time: false }, K: { auto: true } },
-      legend: { show: true, live: true, ...(this.rois.length ? { markers: { fill: pointsMarker } } : {}) },
+      legend: { show: true, live: true, markers: { fill: pointsMarker } },
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       series,
       ...(bands ? { bands } : {}),
@@ -267,7 +267,7 @@ const kelvin = valueIn(0, 'K');
 
 /**
  * Legend marker fill: a series drawn as points only (no line) shows its colour, so each ROI's points can be
- * told by the legend (uPlot's own marker is an empty box for them). Used when ROI series are shown.
+ * told by the legend (uPlot's own marker is an empty box for them), as can 'frames' and 'flagged'.
  */
 const pointsMarker = (u: uPlot, i: number): string => {
   const s = u.series[i];

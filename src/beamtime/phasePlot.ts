@@ -6,7 +6,7 @@
  * CSS and SVG, no script, no external request; the look of `pyrolive report` (src/report/html.ts).
  * Pure: data in, a string out.
  */
-import { CSS, escapeHtml } from '../report/html';
+import { PAGE_CSS as CSS, escapeHtml } from '../report/page';
 import { niceTicks } from '../report/svg';
 import { isOptionColumn } from './manifest';
 import type { OverlaySeries } from './overlay';

@@ -4,30 +4,32 @@
  * Pure: data in, a string out (loading files is the CLI's job, src/cli/commands/report.ts).
  */
 import type { FrameFlag, FrameResult } from '../analysis/types';
-import { renderSvgChart, type Point2, type SvgInterval } from './svg';
+import {
+  AXES, CHART_TITLES, chartSection, escapeHtml, eventLabel, eventsTable, eventSentence, formatValue, PAGE_COLORS,
+  PAGE_ROI_COLORS, renderPage, type TableEvent,
+} from './page';
+import { renderSvgChart, type Point2, type SvgInterval, type SvgMarker, type SvgSeries } from './svg';
 
-/** The fields of a frame the report uses (from `analyze --json`, or a recording's results.csv). */
+export { escapeHtml, eventSentence };
+
+/** A ROI's temperature in a frame (double-sided heating). */
+export interface ReportRoi {
+  temperature: number | null;
+  temperatureError: number | null;
+}
+
+/** The fields of a frame the report uses (from `analyze --json`, `analyze --out x.csv`, or a recording). */
 export interface ReportFrame extends Pick<FrameResult, 'index' | 'time' | 'power' | 'temperature' | 'temperatureError' | 'chi2'> {
   flags: FrameFlag[] | string[];
+  /** Each ROI's temperature, when several ROIs were fitted (the first ROI's is also the top-level one). */
+  rois?: Record<string, ReportRoi>;
 }
 
 /** The fields of a detector event the report uses (SlopeEvent and LiveEvent both have them). */
-export interface ReportEvent {
-  kind: string;
-  startPower: number;
-  endPower: number | null;
-  temperature: number;
-  slopeBefore: number | null;
-  slopeAfter: number | null;
-  significance: number | null;
-  detectedAtIndex: number | null;
+export interface ReportEvent extends TableEvent {
   /** Frame indices where the event starts / ends (to shade it on the time axis). */
   startIndex?: number | null;
   endIndex?: number | null;
-  startPowerError?: number | null;
-  endPowerError?: number | null;
-  slopeBeforeError?: number | null;
-  slopeAfterError?: number | null;
 }
 
 export interface ShotData {
@@ -37,6 +39,8 @@ export interface ShotData {
   engine: string | null;
   frames: ReportFrame[];
   events: ReportEvent[];
+  /** Set when the input cannot hold events (a results CSV): said instead of "no change of slope detected". */
+  eventsUnknown?: string;
 }
 
 /** Renders the two charts to SVG strings (default: svgCharts, on src/report/svg.ts). */
@@ -68,78 +72,134 @@ function thin<T>(items: T[], max = MAX_CHART_POINTS): T[] {
 }
 
 const hasT = (f: ReportFrame): f is ReportFrame & { temperature: number } => f.temperature !== null && Number.isFinite(f.temperature);
-const COLOR_T = '#d9480f';
-const COLOR_FLAG = '#c2255c';
-const COLOR_MEAN = '#1971c2';
-const COLOR_PLATEAU = '#f59f00';
-const CHART_SIZE = { width: 1000, height: 420 }; // both charts the same size (their SVG clip paths share an id)
+/** Both charts the same size (their SVG clip paths share an id); near 1:1 on an 800 px screen. */
+const CHART_SIZE = { width: 860, height: 400 };
 
-function eventLabel(e: ReportEvent): string {
-  return `${e.kind === 'plateau' ? 'plateau' : 'slope change'}${e.endPower === null ? ' (open)' : ''}`;
+/** The ROI names of a shot (double-sided heating), in the order of the first frame that has them; [] for one ROI. */
+export function shotRois(frames: readonly ReportFrame[]): string[] {
+  const first = frames.find((f) => f.rois && Object.keys(f.rois).length >= 2);
+  return first?.rois ? Object.keys(first.rois) : [];
 }
 
-/** Charts drawn with the pure SVG renderer of src/report/svg.ts. */
+/** The colour of the k-th ROI (the first is the main series). */
+function roiColor(k: number): string {
+  return k === 0 ? PAGE_COLORS.temperature : PAGE_ROI_COLORS[(k - 1) % PAGE_ROI_COLORS.length];
+}
+
+/** A ROI's temperature in a frame: its own value when the frame has ROIs, else the top-level one. */
+function roiTemperature(f: ReportFrame, roi: string | null): number | null {
+  if (roi === null || !f.rois) {
+    return hasT(f) ? f.temperature : null;
+  }
+  const value = f.rois[roi]?.temperature ?? null;
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
+/** One [x, T] series per ROI (one series named "temperature" without ROIs), from good frames. */
+function temperatureSeries(
+  frames: readonly ReportFrame[], x: (f: ReportFrame) => number | null, kind: 'line' | 'scatter', single: string,
+): SvgSeries[] {
+  const rois = shotRois(frames);
+  const names: (string | null)[] = rois.length ? rois : [null];
+  return names.map((roi, k) => {
+    const points: Point2[] = [];
+    for (const f of frames) {
+      const at = x(f);
+      const temperature = roiTemperature(f, roi);
+      if (f.flags.length === 0 && at !== null && Number.isFinite(at) && temperature !== null) {
+        points.push([at, temperature]);
+      }
+    }
+    const size = kind === 'line' ? 1.5 : 2;
+    return { kind, label: roi ?? single, color: roiColor(k), size, points: thin(points) };
+  });
+}
+
+/** An event on a chart from `from` to `to` (its end, null while open): plateaus shaded, slope changes as lines. */
+function eventShapes(events: readonly ReportEvent[], place: (e: ReportEvent) => [number, number | null] | null, dataEnd: number) {
+  const intervals: SvgInterval[] = [];
+  const markers: SvgMarker[] = [];
+  for (const e of events) {
+    const at = place(e);
+    if (!at) {
+      continue;
+    }
+    const [from, to] = at;
+    if (e.kind === 'plateau') {
+      const label = eventLabel(e.kind, e.endPower);
+      intervals.push({ from, to: to ?? Math.max(dataEnd, from), label, color: PAGE_COLORS.plateau });
+    } else {
+      markers.push({ x: from, label: eventLabel(e.kind, null), color: PAGE_COLORS.slopeChange });
+    }
+  }
+  return { intervals, markers };
+}
+
+/** Charts drawn with the pure SVG renderer of src/report/svg.ts: one temperature series per ROI. */
 export const svgCharts: ChartRenderer = {
   temperatureVsTime(frames, events) {
-    const good = frames.filter((f) => hasT(f) && f.time !== null && f.flags.length === 0);
     const flagged = frames.filter((f) => hasT(f) && f.time !== null && f.flags.length > 0);
     const timeOf = (index: number | null | undefined): number | null => {
-      if (index === null || index === undefined) return null;
+      if (index === null || index === undefined) {
+        return null;
+      }
       const f = frames.find((x) => x.index >= index && x.time !== null);
       return f ? f.time : null;
     };
     const lastTime = frames.reduce((m, f) => (f.time !== null && f.time > m ? f.time : m), -Infinity);
-    const intervals: SvgInterval[] = [];
-    for (const e of events) {
-      const a = timeOf(e.startIndex);
-      if (a === null) continue;
-      const b = e.endIndex === null || e.endIndex === undefined ? lastTime : timeOf(e.endIndex) ?? lastTime;
-      intervals.push({ from: a, to: b, label: eventLabel(e), color: COLOR_PLATEAU });
-    }
+    const place = (e: ReportEvent): [number, number | null] | null => {
+      const from = timeOf(e.startIndex);
+      return from === null ? null : [from, e.endPower === null ? null : timeOf(e.endIndex) ?? timeAtPower(frames, e)];
+    };
+    const series = temperatureSeries(frames, (f) => f.time, 'line', 'temperature');
+    series.push({
+      kind: 'scatter', label: 'flagged frames', color: PAGE_COLORS.flagged, hollow: true, size: 3,
+      points: thin(flagged, 1000).map((f) => [f.time as number, f.temperature] as Point2),
+    });
     return renderSvgChart({
-      ...CHART_SIZE,
-      x: { label: 'Time', unit: 's' },
-      y: { label: 'Temperature', unit: 'K' },
-      series: [
-        { kind: 'line', label: 'temperature', color: COLOR_T, size: 1.5, points: thin(good).map((f) => [f.time as number, f.temperature] as Point2) },
-        { kind: 'scatter', label: 'flagged frames', color: COLOR_FLAG, hollow: true, size: 3, points: thin(flagged, 1000).map((f) => [f.time as number, f.temperature] as Point2) },
-      ],
-      intervals,
+      ...CHART_SIZE, x: AXES.time, y: AXES.temperature, series, ...eventShapes(events, place, lastTime),
     });
   },
   temperatureVsPower(frames, events) {
-    const pts = frames.filter((f) => hasT(f) && f.power !== null && Number.isFinite(f.power) && f.flags.length === 0);
-    // the mean temperature of each power step, in power order
-    const steps = new Map<number, { sum: number; n: number }>();
-    for (const f of pts) {
-      const key = Math.round((f.power as number) * 1000) / 1000;
-      const s = steps.get(key) ?? { sum: 0, n: 0 };
-      s.sum += f.temperature as number;
-      s.n++;
-      steps.set(key, s);
-    }
-    const means = [...steps.entries()].sort((a, b) => a[0] - b[0]).map(([p, s]) => [p, s.sum / s.n] as Point2);
+    const means = stepMeans(frames);
     const maxPower = means.length ? means[means.length - 1][0] : 0;
+    const series = temperatureSeries(frames, (f) => f.power, 'scatter', 'frames');
+    const mainName = series[0].label === 'frames' ? 'mean per step' : `${series[0].label} mean per step`;
+    series.splice(1, 0, { kind: 'line', label: mainName, color: PAGE_COLORS.mean, size: 2, points: thin(means) });
+    const place = (e: ReportEvent): [number, number | null] => [e.startPower, e.endPower];
     return renderSvgChart({
-      ...CHART_SIZE,
-      x: { label: 'Laser power', unit: 'W' },
-      y: { label: 'Temperature', unit: 'K' },
-      series: [
-        { kind: 'scatter', label: 'frames', color: COLOR_T, size: 2, points: thin(pts).map((f) => [f.power as number, f.temperature as number] as Point2) },
-        { kind: 'line', label: 'mean per power step', color: COLOR_MEAN, size: 2, points: thin(means) },
-      ],
-      intervals: events.map((e) => ({ from: e.startPower, to: e.endPower ?? Math.max(maxPower, e.startPower), label: eventLabel(e), color: COLOR_PLATEAU })),
+      ...CHART_SIZE, x: AXES.power, y: AXES.temperature, series, ...eventShapes(events, place, maxPower),
     });
   },
 };
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c] as string));
+/** The time of the first frame after a plateau's start at or above its end power (its end frame unknown). */
+function timeAtPower(frames: readonly ReportFrame[], e: ReportEvent): number | null {
+  if (e.endPower === null) {
+    return null;
+  }
+  const startIndex = e.startIndex ?? -Infinity;
+  const f = frames.find((x) => x.index >= startIndex && x.power !== null && x.power >= e.endPower! && x.time !== null);
+  return f ? f.time : null;
 }
 
-const n = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
-const pm = (v: number | null | undefined, e: number | null | undefined, digits: number): string =>
-  e === null || e === undefined || !Number.isFinite(e) ? n(v, digits) : `${n(v, digits)} ± ${n(e, digits)}`;
+/** The mean temperature of each power step of the good frames (the main ROI), in power order. */
+function stepMeans(frames: readonly ReportFrame[]): Point2[] {
+  const steps = new Map<number, { sum: number; n: number }>();
+  for (const f of frames) {
+    if (!hasT(f) || f.power === null || !Number.isFinite(f.power) || f.flags.length) {
+      continue;
+    }
+    const key = Math.round(f.power * 1000) / 1000;
+    const step = steps.get(key) ?? { sum: 0, n: 0 };
+    step.sum += f.temperature;
+    step.n++;
+    steps.set(key, step);
+  }
+  return [...steps.entries()].sort((a, b) => a[0] - b[0]).map(([power, step]) => [power, step.sum / step.n] as Point2);
+}
+
+const n = formatValue;
 
 export interface ShotSummary {
   frames: number;
@@ -182,88 +242,78 @@ export function summarize(frames: ReportFrame[]): ShotSummary {
   };
 }
 
-/** "plateau at 24.1 W, 3120 K" — the same sentence as the live dashboard. */
-export function eventSentence(e: ReportEvent): string {
-  return `${e.kind === 'plateau' ? 'plateau' : 'slope change'} at ${n(e.startPower, 1)} W, ${n(e.temperature, 0)} K`;
-}
-
-export const CSS = `
-:root{color-scheme:light}
-body{margin:0;background:#f6f7f9;color:#1d232b;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:1100px;margin:0 auto;padding:24px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:15px;margin:28px 0 10px;text-transform:uppercase;letter-spacing:.06em;color:#55606c}
-.src{color:#55606c;word-break:break-all}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:10px;margin-top:16px}
-.card{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:10px 12px}
-.card dt{font-size:12px;color:#6b7682}
-.card dd{margin:2px 0 0;font-size:18px;font-weight:650;font-variant-numeric:tabular-nums}
-.chart{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:8px;margin-bottom:14px}
-.chart svg{width:100%;height:auto;display:block}
-.none{color:#6b7682;font-style:italic}
-table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde2e8;font-variant-numeric:tabular-nums}
-th,td{padding:6px 10px;border-bottom:1px solid #eceff3;text-align:right;white-space:nowrap}
-th{background:#eef1f5;font-size:12px;color:#3d4751}td:first-child,th:first-child{text-align:left}
-tr.plateau td:first-child{font-weight:650;color:#a15c00}
-footer{margin-top:28px;color:#8a949e;font-size:12px}
-@media print{body{background:#fff}.chart,.card,table{break-inside:avoid}}
-`;
-
-export function renderReport(shot: ShotData, opts: ReportOptions = {}): string {
-  const s = summarize(shot.frames);
-  const title = opts.title ?? 'pyrolive shot report';
-  const flaggedText = Object.keys(s.flagged).length
-    ? Object.entries(s.flagged).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${escapeHtml(k)} ${v}`).join(', ')
-    : 'none';
-  const card = (label: string, value: string) => `<div class="card"><dt>${label}</dt><dd>${value}</dd></div>`;
+/** The summary cards: counts, ranges, and each ROI's temperature range with several ROIs. */
+function summaryCards(shot: ShotData, s: ShotSummary): string {
+  const card = (label: string, value: string) =>
+    `<div class="card"><dt>${escapeHtml(label)}</dt><dd>${value}</dd></div>`;
+  const range = (lo: number | null, hi: number | null, digits: number, unit: string) =>
+    lo === null ? '—' : `${n(lo, digits)}–${n(hi, digits)} ${unit}`;
   const cards = [
     card('frames', String(s.frames)),
     card('with temperature', String(s.withTemperature)),
     card('flagged frames', `${s.flaggedFrames}`),
-    card('temperature', s.temperatureMin === null ? '—' : `${n(s.temperatureMin, 0)}–${n(s.temperatureMax, 0)} K`),
-    card('laser power', s.powerMin === null ? '—' : `${n(s.powerMin, 1)}–${n(s.powerMax, 1)} W`),
+    card('temperature', range(s.temperatureMin, s.temperatureMax, 0, 'K')),
+  ];
+  for (const roi of shotRois(shot.frames)) {
+    const values = shot.frames.map((f) => roiTemperature(f, roi)).filter((v): v is number => v !== null);
+    const lo = values.length ? Math.min(...values) : null;
+    const hi = values.length ? Math.max(...values) : null;
+    cards.push(card(`${roi} temperature`, range(lo, hi, 0, 'K')));
+  }
+  cards.push(
+    card('laser power', range(s.powerMin, s.powerMax, 1, 'W')),
     card('median σT', s.medianSigma === null ? '—' : `${n(s.medianSigma, 1)} K`),
     card('duration', s.duration === null ? '—' : `${n(s.duration, 2)} s`),
     card('engine', escapeHtml(shot.engine ?? 'unknown')),
-  ].join('');
+  );
+  return `<dl class="cards" id="summary">${cards.join('')}</dl>`;
+}
 
-  const plateaus = shot.events.filter((e) => e.kind === 'plateau');
-  const headline = plateaus.length
-    ? plateaus.map((e) => escapeHtml(eventSentence(e))).join('; ')
-    : shot.events.length ? shot.events.map((e) => escapeHtml(eventSentence(e))).join('; ') : 'no change of slope detected';
+/** The page's headline: the plateaus' sentences, else every event's, else "no change of slope detected". */
+function headline(events: readonly ReportEvent[], eventsUnknown?: string): string {
+  const plateaus = events.filter((e) => e.kind === 'plateau');
+  const shown = plateaus.length ? plateaus : events;
+  const none = eventsUnknown ?? 'no change of slope detected';
+  const text = shown.length ? shown.map((e) => eventSentence(e)).join('; ') : none;
+  return `<p id="headline"><strong>${escapeHtml(text)}</strong></p>`;
+}
 
-  const renderer = opts.charts === undefined ? svgCharts : opts.charts;
-  let charts = '';
-  if (renderer) {
-    const hasPower = shot.frames.some((f) => f.power !== null && hasT(f));
-    charts = `<h2>Temperature vs time</h2><div class="chart" id="chart-time">${renderer.temperatureVsTime(shot.frames, shot.events)}</div>` +
-      `<h2>Temperature vs laser power</h2>` + (hasPower
-        ? `<div class="chart" id="chart-power">${renderer.temperatureVsPower(shot.frames, shot.events)}</div>`
-        : `<p class="none" id="chart-power">no laser power paired with the frames</p>`);
+function chartsHtml(shot: ShotData, renderer: ChartRenderer): string {
+  const hasPower = shot.frames.some((f) => f.power !== null && hasT(f));
+  const time = chartSection('chart-time', CHART_TITLES.time, renderer.temperatureVsTime(shot.frames, shot.events));
+  const power = hasPower
+    ? chartSection('chart-power', CHART_TITLES.power, renderer.temperatureVsPower(shot.frames, shot.events))
+    : `<h2>${CHART_TITLES.power}</h2><p class="none" id="chart-power">no laser power paired with the frames</p>`;
+  return time + power;
+}
+
+/** The events table, or why there is none to show. */
+function eventsSection(shot: ShotData): string {
+  if (shot.eventsUnknown && !shot.events.length) {
+    return `<p class="none" id="events">${escapeHtml(shot.eventsUnknown)}</p>`;
   }
+  return eventsTable(shot.events);
+}
 
-  const rows = shot.events.map((e) => `<tr class="${e.kind === 'plateau' ? 'plateau' : ''}"><td>${escapeHtml(e.kind)}</td>` +
-    `<td>${pm(e.startPower, e.startPowerError, 2)}</td><td>${e.endPower === null ? 'open' : pm(e.endPower, e.endPowerError, 2)}</td>` +
-    `<td>${n(e.temperature, 0)}</td><td>${pm(e.slopeBefore, e.slopeBeforeError, 1)}</td><td>${pm(e.slopeAfter, e.slopeAfterError, 1)}</td>` +
-    `<td>${n(e.significance, 1)}</td><td>${e.detectedAtIndex ?? '—'}</td></tr>`).join('\n');
-  const eventsTable = shot.events.length
-    ? `<table id="events"><thead><tr><th>event</th><th>start power (W)</th><th>end power (W)</th><th>T at kink (K)</th>` +
-      `<th>slope before (K/W)</th><th>slope after (K/W)</th><th>significance (σ)</th><th>detected at frame</th></tr></thead>\n<tbody>${rows}</tbody></table>`
-    : `<p class="none" id="events">no events</p>`;
-
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="generator" content="pyrolive${opts.version ? ' ' + escapeHtml(opts.version) : ''}">
-<title>${escapeHtml(title)}</title><style>${CSS}</style></head>
-<body><main>
-<h1>${escapeHtml(title)}</h1>
-<div class="src">${escapeHtml(shot.source)}</div>
-<p id="headline"><strong>${headline}</strong></p>
-<dl class="cards" id="summary">${cards}</dl>
-<p>Flagged: ${flaggedText}</p>
-${charts}
-<h2>Events</h2>
-${eventsTable}
-<footer>generated by pyrolive${opts.version ? ' ' + escapeHtml(opts.version) : ''} on ${escapeHtml(opts.generatedAt ?? new Date().toISOString())}</footer>
-</main></body></html>
-`;
+/** The shot report page (see the file's comment). */
+export function renderReport(shot: ShotData, opts: ReportOptions = {}): string {
+  const summary = summarize(shot.frames);
+  const flaggedText = Object.keys(summary.flagged).length
+    ? Object.entries(summary.flagged).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')
+    : 'none';
+  const renderer = opts.charts === undefined ? svgCharts : opts.charts;
+  return renderPage({
+    title: opts.title ?? 'pyrolive shot report',
+    source: shot.source,
+    version: opts.version,
+    generatedAt: opts.generatedAt ?? new Date().toISOString(),
+    body: [
+      headline(shot.events, shot.eventsUnknown),
+      summaryCards(shot, summary),
+      `<p>Flagged: ${escapeHtml(flaggedText)}</p>`,
+      renderer ? chartsHtml(shot, renderer) : '',
+      '<h2>Events</h2>',
+      eventsSection(shot),
+    ],
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * A small, pure SVG chart renderer (no DOM, no dependencies): numbers in, one `<svg>` string out, for
- * self-contained HTML pages (`pyrolive detect --plot`, `pyrolive report`).
+ * self-contained HTML pages (`pyrolive detect --plot`, `pyrolive report`; their page frame is src/report/page.ts).
  *
  * What it draws: a frame with ticked, labelled axes (with units), any number of series (scatter points or
  * polylines), shaded x-intervals (e.g. a plateau's power range) behind the data, vertical marker lines, and a
@@ -105,6 +105,34 @@ function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(2);
 }
 
+/** Average width of a 12 px label character, to keep labels apart without measuring text. */
+const LABEL_CHAR_WIDTH = 7;
+
+/**
+ * Lines for labels so that none prints on top of another: each label, in order of x, takes the first line whose
+ * last label ends at least `gap` px before it starts. Returns the line (0 = top) of each label, in input order.
+ */
+export function labelLines(boxes: ReadonlyArray<{ x: number; width: number }>, gap = 8): number[] {
+  const order = boxes.map((_, k) => k).sort((a, b) => boxes[a].x - boxes[b].x);
+  const lineEnds: number[] = [];
+  const lines = new Array<number>(boxes.length);
+  for (const k of order) {
+    let line = lineEnds.findIndex((end) => end + gap <= boxes[k].x);
+    if (line < 0) {
+      line = lineEnds.length;
+      lineEnds.push(-Infinity);
+    }
+    lineEnds[line] = boxes[k].x + boxes[k].width;
+    lines[k] = line;
+  }
+  return lines;
+}
+
+/** The series' name as a data attribute (to find a series in the page), or nothing. */
+function seriesName(s: SvgSeries): string {
+  return s.label ? ` data-series="${escapeXml(s.label)}"` : '';
+}
+
 /** Render the chart as a standalone `<svg>` element string. */
 export function renderSvgChart(o: SvgChartOptions): string {
   const W = o.width ?? 800; const H = o.height ?? 480;
@@ -130,12 +158,21 @@ export function renderSvgChart(o: SvgChartOptions): string {
   parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
   if (o.title) parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(o.title)}</text>`);
   parts.push(`<defs><clipPath id="plotclip"><rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}"/></clipPath></defs>`);
-  // intervals (behind everything)
+  // intervals (behind everything); their labels and the markers' on lines of their own (see labelLines)
+  const labels: Array<{ x: number; text: string; color: string }> = [];
   (o.intervals ?? []).forEach((iv) => {
     if (!Number.isFinite(iv.from) || !Number.isFinite(iv.to)) return;
     const a = X(Math.min(iv.from, iv.to)); const b = X(Math.max(iv.from, iv.to));
     parts.push(`<rect class="interval" x="${f(a)}" y="${m.t}" width="${f(Math.max(b - a, 1))}" height="${ph}" fill="${escapeXml(iv.color ?? '#ff7f0e')}" fill-opacity="0.18" clip-path="url(#plotclip)"/>`);
-    if (iv.label) parts.push(`<text x="${f((a + b) / 2)}" y="${m.t + 14}" text-anchor="middle" fill="#a0522d">${escapeXml(iv.label)}</text>`);
+    if (iv.label) labels.push({ x: a, text: iv.label, color: '#a0522d' });
+  });
+  for (const mk of o.markers ?? []) {
+    if (Number.isFinite(mk.x) && mk.label) labels.push({ x: X(mk.x), text: mk.label, color: mk.color ?? '#555' });
+  }
+  const lines = labelLines(labels.map((l) => ({ x: l.x + 4, width: l.text.length * LABEL_CHAR_WIDTH })));
+  labels.forEach((l, k) => {
+    const x = Math.min(l.x + 4, m.l + pw - l.text.length * LABEL_CHAR_WIDTH - 2);
+    parts.push(`<text class="event-label" x="${f(x)}" y="${m.t + 14 + 15 * lines[k]}" fill="${escapeXml(l.color)}">${escapeXml(l.text)}</text>`);
   });
   // grid and ticks
   const xt = niceTicks(x0, x1, Math.max(2, Math.round(pw / 90)));
@@ -162,7 +199,6 @@ export function renderSvgChart(o: SvgChartOptions): string {
     if (!Number.isFinite(mk.x)) continue;
     const px = f(X(mk.x));
     parts.push(`<line class="marker" x1="${px}" y1="${m.t}" x2="${px}" y2="${m.t + ph}" stroke="${escapeXml(mk.color ?? '#555')}" stroke-dasharray="4 3"/>`);
-    if (mk.label) parts.push(`<text x="${px}" y="${m.t + ph - 6}" text-anchor="start" dx="3" fill="${escapeXml(mk.color ?? '#555')}">${escapeXml(mk.label)}</text>`);
   }
   // series
   o.series.forEach((s, i) => {
@@ -171,12 +207,12 @@ export function renderSvgChart(o: SvgChartOptions): string {
     if (s.kind === 'line') {
       if (pts.length < 2) return;
       const d = pts.map(([x, y]) => `${f(X(x))},${f(Y(y))}`).join(' ');
-      parts.push(`<polyline class="series-line" points="${d}" fill="none" stroke="${color}" stroke-width="${s.size ?? 2}"${s.dash ? ` stroke-dasharray="${escapeXml(s.dash)}"` : ''} clip-path="url(#plotclip)"/>`);
+      parts.push(`<polyline class="series-line"${seriesName(s)} points="${d}" fill="none" stroke="${color}" stroke-width="${s.size ?? 2}"${s.dash ? ` stroke-dasharray="${escapeXml(s.dash)}"` : ''} clip-path="url(#plotclip)"/>`);
     } else {
       const r = s.size ?? 2.5;
       const fill = s.hollow ? 'none' : color;
       const circles = pts.map(([x, y]) => `<circle cx="${f(X(x))}" cy="${f(Y(y))}" r="${r}"/>`).join('');
-      parts.push(`<g class="series-scatter" fill="${fill}" stroke="${color}" stroke-width="1" clip-path="url(#plotclip)">${circles}</g>`);
+      parts.push(`<g class="series-scatter"${seriesName(s)} fill="${fill}" stroke="${color}" stroke-width="1" clip-path="url(#plotclip)">${circles}</g>`);
     }
   });
   // legend
@@ -198,18 +234,6 @@ export function renderSvgChart(o: SvgChartOptions): string {
   }
   parts.push('</svg>');
   return parts.join('\n');
-}
-
-/** Wrap one or more SVG charts (and optional HTML fragments, already escaped) in a self-contained page. */
-export function htmlPage(title: string, bodyParts: string[]): string {
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
-<style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}svg{max-width:100%;height:auto}</style>
-</head><body>
-${bodyParts.join('\n')}
-</body></html>
-`;
 }
 
 export { fmt as formatNumber };

@@ -101,17 +101,21 @@ describe('report data', () => {
     fs.mkdirSync(d);
     fs.writeFileSync(path.join(d, 'results.csv'), text);
     const shot = loadShot(d);
+    const t = (temperature: number | null, temperatureError: number | null) => ({ temperature, temperatureError });
     expect(shot.frames).toEqual([
-      { index: 0, time: 0, power: 1e-7, temperature: 2012.3456789012, temperatureError: 3.5, chi2: 0.98, flags: [] },
-      { index: 1, time: 0.1, power: 1e21, temperature: null, temperatureError: null, chi2: null, flags: ['weak', 'cosmic'] },
-      { index: 2, time: null, power: null, temperature: 1800, temperatureError: 2, chi2: 1.5, flags: ['saturated'] },
+      { index: 0, time: 0, power: 1e-7, temperature: 2012.3456789012, temperatureError: 3.5, chi2: 0.98, flags: [],
+        rois: { DS: t(2000, 4), US: t(2100.25, 5) } },
+      { index: 1, time: 0.1, power: 1e21, temperature: null, temperatureError: null, chi2: null, flags: ['weak', 'cosmic'],
+        rois: { DS: t(null, null), US: t(1999, 6) } },
+      { index: 2, time: null, power: null, temperature: 1800, temperatureError: 2, chi2: 1.5, flags: ['saturated'],
+        rois: { DS: t(1790, 3), US: t(1810, 3) } },
     ]);
   });
 
   it('renders a self-contained page with the summary, the plateau sentence and the events table', () => {
     const shot = loadShot(jsonFile);
     const html = renderReport(shot, { title: 'H2 <run 3> & co', generatedAt: '2024-05-02T10:00:00Z', version: '0.1.0' });
-    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('plateau at 24.0 W, 2940 K');
     expect(html).toContain('H2 &lt;run 3&gt; &amp; co');
     expect(html).not.toContain('<run 3>');

@@ -7,9 +7,9 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type uPlot from 'uplot';
 import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/server/protocol';
-import { COLORS, MAX_ROI_SERIES, PowerChart, powerSpans, ROI_COLORS, SpectrumChart, TimeChart, Span } from './charts';
+import { COLORS, eventSpan, MAX_ROI_SERIES, PowerChart, powerSpans, ROI_COLORS, SpectrumChart, TimeChart, Span } from './charts';
 import { connect, ConnState } from './connection';
-import { eventDetail, eventHeadline, flaggedSummary, fmt } from './format';
+import { eventDetail, eventHeadline, flaggedSummary, fmt, twoColorNote, twoColorText } from './format';
 import { History } from './history';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
@@ -116,13 +116,36 @@ let drawnEvents = -1;
 let lastPowerDraw = 0;
 let lastTextDraw = 0;
 
+/**
+ * The time at which a plateau ends: its end frame's time when that frame is in the history, else the time of the
+ * first frame after its start at or above its end power; null while it is open (or its end is not known here).
+ */
+function endTime(e: LiveEvent): number | null {
+  if (e.endIndex !== null) {
+    const at = history.timeAtIndex(e.endIndex);
+    if (at !== null) {
+      return at;
+    }
+  }
+  if (e.endPower === null) {
+    return null;
+  }
+  for (let k = 0; k < history.length; k++) {
+    if (history.index[k] >= e.startIndex && history.power[k] >= e.endPower) {
+      return history.time[k];
+    }
+  }
+  return null;
+}
+
 function timeSpans(): Span[] {
   const out: Span[] = [];
   for (const e of events.values()) {
     const from = history.timeAtIndex(e.startIndex);
-    if (from === null) continue;
-    const to = e.endIndex === null ? null : history.timeAtIndex(e.endIndex);
-    out.push({ from, to, label: e.kind === 'plateau' ? 'plateau' : 'slope change' });
+    if (from === null) {
+      continue;
+    }
+    out.push(eventSpan(e, from, e.kind === 'plateau' ? endTime(e) : null));
   }
   return out;
 }
@@ -215,7 +238,7 @@ function drawEvents(): void {
   }
   for (const e of list) {
     const li = document.createElement('li');
-    li.className = `event ${e.kind}${e.endPower === null ? ' open' : ''}`;
+    li.className = `event ${e.kind}${e.kind === 'plateau' && e.endPower === null ? ' open' : ''}`;
     li.dataset.eventId = e.id;
     const head = document.createElement('div');
     head.className = 'headline';
@@ -235,7 +258,9 @@ function drawText(now: number): void {
   $('sigma').textContent = fmt(sig, sig !== null && sig < 10 ? 1 : 0);
   $('power').textContent = f ? fmt(f.power, 2) : '—';
   $('chi2').textContent = f ? fmt(f.chi2, 2) : '—';
-  $('twocolor').textContent = f?.twoColor ? `${fmt(f.twoColor.mean, 0)} ± ${fmt(f.twoColor.std, 0)} K` : '—';
+  const twoColor = $('twocolor');
+  twoColor.textContent = twoColorText(f?.twoColor ?? null);
+  twoColor.title = twoColorNote(f?.twoColor ?? null);
   $('frameindex').textContent = f ? String(f.index) : '—';
   const rois = $('rois');
   const roiText = f?.rois ? Object.entries(f.rois).map(([k, r]) => `${k}\u0000${fmt(r.temperature, 0)} ± ${fmt(r.temperatureError, 0)} K`).join('\u0001') : '';

@@ -3,6 +3,7 @@
  * readable table. All the work is in src/analysis (analyzeFiles); this file parses options and formats output.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { Command } from 'commander';
 import { addAnalysisOptions, analysisOptionsFrom, num, withFlagNames } from '../options';
 import { InputFileError, UsageError } from '../../errors';
@@ -65,6 +66,38 @@ export function toTable(out: AnalyzeOutput, maxRows = 40): string {
   return lines.join('\n') + '\n';
 }
 
+/** The format `--out` writes, from its extension: .json or .csv; anything else is a usage error. */
+export function outFormat(file: string): 'json' | 'csv' {
+  const extension = path.extname(file).toLowerCase();
+  if (extension === '.json' || extension === '.csv') {
+    return extension === '.json' ? 'json' : 'csv';
+  }
+  throw new UsageError(`--out ${file}: give a .json or a .csv file (the extension says what is written)`);
+}
+
+/** Writes the results to `file` in the format its extension says (JSON in pieces, as --json prints it). */
+function writeOut(file: string, out: AnalyzeOutput): void {
+  try {
+    if (outFormat(file) === 'csv') {
+      fs.writeFileSync(file, toCsv(out));
+      return;
+    }
+    const fd = fs.openSync(file, 'w');
+    try {
+      writeJson(out, (text) => {
+        fs.writeSync(fd, text);
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      throw e;
+    }
+    throw new InputFileError(file, `cannot write (${(e as Error).message})`);
+  }
+}
+
 export function register(program: Command): void {
   addAnalysisOptions(program
     .command('analyze')
@@ -78,13 +111,14 @@ export function register(program: Command): void {
     .option('--no-two-color', 'skip the per-frame sliding two-colour (twoColor null; ~25 % faster)')
     .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
     .option('--json', 'print {engine, frames, events} as JSON on stdout')
-    .option('--out <results.csv>', 'write one CSV line per frame')
+    .option('--out <file>', 'write the results to a file: .json (as --json) or .csv (one line per frame)')
     .addHelpText('after', `
 Examples:
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --background dark.spe \\
         --power power.csv --range 570:830 --json > results.json
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-spectrum lamp_radiance.txt --background dark.spe \\
         --roi DS=20:40 --roi US=60:80 --out results.csv
+  $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --out results.json   # then: pyrolive report results.json
   $ pyrolive analyze spectrum.txt --range 600:800        # text spectra already corrected: one frame per column
   $ pyrolive analyze 950C.asc --calibration 999C.asc --lamp-temperature 1273.15 --background 23C.asc --range 600:1000
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --power power.csv \\
@@ -94,6 +128,7 @@ Flags per frame (the frame is always kept): saturated, cosmic (spike pixels mask
 total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-failed.`)
     .action(async (shots: string[], o: Record<string, unknown>) => {
       if (o.json && o.out) throw new UsageError('give either --json or --out, not both');
+      if (o.out) outFormat(String(o.out)); // a wrong extension fails before the work, not after
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const cliProgress = process.stderr.isTTY ? require('cli-progress') as typeof import('cli-progress') : null;
       let bar: import('cli-progress').SingleBar | null = null;
@@ -119,7 +154,7 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
         writeJson(out, (text) => { process.stdout.write(text); });
       } else if (o.out) {
         const file = String(o.out);
-        try { fs.writeFileSync(file, toCsv(out)); } catch (e) { throw new InputFileError(file, `cannot write (${(e as Error).message})`); }
+        writeOut(file, out);
         process.stderr.write(`pyrolive: ${out.frames.length} frame(s) written to ${file}\n`);
       } else {
         process.stdout.write(toTable(out));

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { DetectInputError, InputFileError, UsageError } from '../../errors';
 import { detectOffline } from '../../detect';
 import { parseCurve } from '../../detect/input';
-import { detectHtml } from '../../detect/plot';
+import { detectHtml } from '../../report/detectPage';
 import type { DetectorOptions, DetectResult, SlopeEvent } from '../../detect/types';
 import { DEFAULT_DETECTOR_OPTIONS } from '../../detect/types';
 

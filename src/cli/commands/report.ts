@@ -1,15 +1,14 @@
 /**
- * `pyrolive report RESULTS.json|RECORDING_DIR -o shot.html`: a self-contained HTML page of a shot for the
- * logbook. Reads what `pyrolive analyze --json` writes, or a recording folder (results.csv + events.jsonl).
+ * `pyrolive report RESULTS.json|RESULTS.csv|RECORDING_DIR -o shot.html`: a self-contained HTML page of a shot for
+ * the logbook. Reads what `pyrolive analyze --json` / `--out x.json` writes, the results CSV of `analyze --out x.csv`,
+ * or a recording folder (results.csv + events.jsonl).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { InputFileError, UsageError } from '../../errors';
-import { renderReport, ReportEvent, ReportFrame, ShotData } from '../../report/html';
-import { RESULTS_CSV_COLUMNS, type ResultsCsvColumn } from '../../analysis/resultsCsv';
-
-const FLAGS = new Set(['saturated', 'cosmic', 'weak', 'corrupt', 'fit-failed', 'misfit']);
+import { renderReport, ReportEvent, ReportFrame, ReportRoi, ShotData } from '../../report/html';
+import { parseResultsCsv } from '../../analysis/resultsCsv';
 
 function numOrNull(v: unknown, file: string, where: string): number | null {
   if (v === null || v === undefined) return null;
@@ -74,6 +73,41 @@ function latestById(events: (ReportEvent & { id: string | null; retracted: boole
   return out;
 }
 
+/** A frame's `rois` ({name: {temperature, temperatureError, ...}}), as `{rois}`, or {} when there are none. */
+function parseRois(v: unknown, file: string, where: string): { rois?: Record<string, ReportRoi> } {
+  if (v === undefined || v === null) {
+    return {};
+  }
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw new InputFileError(file, `${where} is not an object of ROI results`);
+  }
+  const rois: Record<string, ReportRoi> = {};
+  for (const [name, raw] of Object.entries(v as Record<string, unknown>)) {
+    const roi = (raw ?? {}) as Record<string, unknown>;
+    rois[name] = {
+      temperature: numOrNull(roi.temperature, file, `${where}.${name}.temperature`),
+      temperatureError: numOrNull(roi.temperatureError, file, `${where}.${name}.temperatureError`),
+    };
+  }
+  return { rois };
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputFileError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`);
+  }
+}
+
+/** The results CSV of `analyze --out x.csv` (no events: the detector's events are in the JSON only). */
+export function loadResultsCsv(file: string): ShotData {
+  const { frames } = parseResultsCsv(readText(file), file);
+  const eventsUnknown = 'no events: a results CSV holds none (`pyrolive detect` on it, or `analyze --out x.json`, finds them)';
+  return { source: file, engine: null, frames, events: [], eventsUnknown };
+}
+
 export function loadResultsJson(file: string): ShotData {
   let text: string;
   try {
@@ -104,6 +138,7 @@ export function loadResultsJson(file: string): ShotData {
       temperatureError: numOrNull(f.temperatureError, file, `${where}.temperatureError`),
       chi2: numOrNull(f.chi2, file, `${where}.chi2`),
       flags: parseFlags(f.flags, file, `${where}.flags`),
+      ...parseRois(f.rois, file, `${where}.rois`),
     };
   });
   if (d.events !== undefined && d.events !== null && !Array.isArray(d.events)) throw new InputFileError(file, '"events" is not a list');
@@ -120,39 +155,7 @@ export function loadRecording(dir: string): ShotData {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputFileError(csv, code === 'ENOENT' ? 'missing: not a pyrolive recording folder' : `cannot read (${code})`);
   }
-  const lines = text.split(/\r?\n/);
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
-  const col = {} as Record<ResultsCsvColumn, number>;
-  for (const c of RESULTS_CSV_COLUMNS) {
-    const j = header.indexOf(c);
-    if (j < 0) throw new InputFileError(csv, `header lacks column "${c}" (expected ${RESULTS_CSV_COLUMNS.join(',')})`);
-    col[c] = j;
-  }
-  const frames: ReportFrame[] = [];
-  const last = lines.length - 1;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (!line.trim()) continue;
-    const cells = line.split(',');
-    if (cells.length < header.length) {
-      if (i === last || (i === last - 1 && !lines[last].trim())) break; // a torn last line: the recording was killed mid-write
-      throw new InputFileError(csv, `line ${i + 1}: ${cells.length} fields, expected ${header.length}`);
-    }
-    const num = (c: ResultsCsvColumn): number | null => {
-      const s = cells[col[c]].trim();
-      if (s === '') return null;
-      const v = Number(s);
-      if (!Number.isFinite(v)) throw new InputFileError(csv, `line ${i + 1}: ${c} "${s}" is not a number`);
-      return v;
-    };
-    const flagText = cells[col.flags].trim();
-    const flags = flagText ? flagText.split(/[;|]/).map((x) => x.trim()).filter(Boolean) : [];
-    for (const fl of flags) if (!FLAGS.has(fl)) throw new InputFileError(csv, `line ${i + 1}: unknown flag "${fl}"`);
-    frames.push({
-      index: num('index') ?? frames.length, time: num('time_s'), power: num('power_W'), temperature: num('temperature_K'),
-      temperatureError: num('temperatureError_K'), chi2: num('chi2'), flags,
-    });
-  }
+  const { frames } = parseResultsCsv(text, csv);
   const eventsFile = path.join(dir, 'events.jsonl');
   const events: (ReturnType<typeof parseEvent>)[] = [];
   if (fs.existsSync(eventsFile)) {
@@ -191,26 +194,31 @@ export function loadShot(input: string): ShotData {
   } catch {
     throw new InputFileError(input, 'no such file or folder');
   }
-  return st.isDirectory() ? loadRecording(input) : loadResultsJson(input);
+  if (st.isDirectory()) {
+    return loadRecording(input);
+  }
+  return /\.csv$/i.test(input) ? loadResultsCsv(input) : loadResultsJson(input);
 }
 
 export function defaultOutput(input: string): string {
   const st = fs.statSync(input);
   if (st.isDirectory()) return path.join(input, 'report.html');
-  return input.replace(/\.json$/i, '') + '.html';
+  return input.replace(/\.(json|csv)$/i, '') + '.html';
 }
 
 export function register(program: Command): void {
   program
     .command('report')
     .description('write a self-contained HTML page of a shot (charts, plateaus, events, summary) for the logbook')
-    .argument('<input>', 'results JSON from `pyrolive analyze --json`, or a recording folder (results.csv, events.jsonl)')
+    .argument('<input>', 'results from `pyrolive analyze` (--json, --out x.json or --out x.csv), or a recording folder')
     .option('-o, --out <file>', 'output HTML file ("-" for stdout; default: next to the input, .html)')
     .option('--title <text>', 'title of the page', 'pyrolive shot report')
     .addHelpText('after', `
 Examples:
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --power power.csv --json > results.json
   $ pyrolive report results.json -o shot.html
+  $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --roi DS=20:40 --roi US=60:80 --out results.csv
+  $ pyrolive report results.csv                        # writes results.html (every ROI drawn; no events in a CSV)
   $ pyrolive report recordings/2024-05-02T10-31-07/ -o shot.html --title "H2, 95 GPa, run 3"`)
     .action((input: string, o: { out?: string; title: string }) => {
       const shot = loadShot(input);

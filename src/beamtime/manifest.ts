@@ -17,11 +17,13 @@
  * lines are skipped. A bad value in one row is that shot's problem (reported when it would run), not the
  * manifest's: the other shots still run.
  *
- * Header names and units: parseColumnHeader. TODO(merge): switch it to the shared header/unit parser of src/io.
+ * Header names: parseColumnHeader (here, since manifest columns name files and options, not quantities); the
+ * pressure unit's factor comes from the shared unit table of src/io/columns.ts, the one power logs use.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError } from '../errors';
+import { pressureUnitToGPa } from '../io/columns';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
 import type { Method } from '../analysis/analyzer';
 
@@ -32,20 +34,9 @@ export interface ColumnHeader {
   unit: string | null;
 }
 
-/** Pressure units → GPa. Case-sensitive where it matters (Mbar is a megabar). */
-const PRESSURE_UNITS: Record<string, number> = {
-  GPa: 1,
-  gpa: 1,
-  kbar: 0.1,
-  Kbar: 0.1,
-  kb: 0.1,
-  MPa: 1e-3,
-  mpa: 1e-3,
-  bar: 1e-4,
-  Mbar: 100,
-  TPa: 1000,
-};
-const KNOWN_UNITS = new Set([...Object.keys(PRESSURE_UNITS), 'K', 'k', 'C', 'degC', 'F', 'nm', 'W', 'w', 's', 'ms']);
+/** Pressure units written as a `_unit` suffix (their factors to GPa come from src/io/columns, as for power logs). */
+const PRESSURE_UNITS = ['GPa', 'gpa', 'kbar', 'Kbar', 'kb', 'MPa', 'mpa', 'bar', 'Mbar', 'TPa'];
+const KNOWN_UNITS = new Set([...PRESSURE_UNITS, 'K', 'k', 'C', 'degC', 'F', 'nm', 'W', 'w', 's', 'ms']);
 const PRESSURE_NAMES = ['pressure', 'p', 'press'];
 const SHOT_NAMES = ['shot', 'shots', 'shot_file', 'file'];
 const POWER_NAMES = ['power', 'power_log', 'powerlog', 'power_file'];
@@ -80,7 +71,7 @@ export function pressureScale(unit: string | null): number | null {
   if (unit === null) {
     return 1;
   }
-  return PRESSURE_UNITS[unit] ?? PRESSURE_UNITS[unit.toLowerCase()] ?? null;
+  return pressureUnitToGPa(unit);
 }
 
 /** The per-shot analysis settings a manifest row may override. */

@@ -71,6 +71,9 @@ const UNITS: Record<string, UnitInfo> = {
   gpa: { kind: 'pressure', scale: 1e9, offset: 0 },
   bar: { kind: 'pressure', scale: 1e5, offset: 0 },
   kbar: { kind: 'pressure', scale: 1e8, offset: 0 },
+  kb: { kind: 'pressure', scale: 1e8, offset: 0 },
+  mbar: { kind: 'pressure', scale: 1e11, offset: 0 },
+  tpa: { kind: 'pressure', scale: 1e12, offset: 0 },
   nm: { kind: 'length', scale: 1e-9, offset: 0 },
 };
 
@@ -112,6 +115,18 @@ const KIND_TO_QUANTITY: Record<UnitInfo['kind'], ColumnQuantity> = {
 
 function unitInfo(unit: string): UnitInfo | null {
   return UNITS[unit.trim().toLowerCase()] ?? null;
+}
+
+/**
+ * A pressure unit's factor to GPa (the unit pressures are reported in), or null when the unit is not a pressure.
+ * `Mbar` is megabar (100 GPa): in a pressure column a millibar would make no sense.
+ */
+export function pressureUnitToGPa(unit: string): number | null {
+  const info = unitInfo(unit);
+  if (!info || info.kind !== 'pressure' || info.scale === null) {
+    return null;
+  }
+  return info.scale / 1e9;
 }
 
 /** Split `Name (unit)`, `Name [unit]` or `name_unit` (known units only) into name and unit. */

@@ -4,7 +4,7 @@
  * whole run — full resolution for the recent frames, coarser further back — memory is fixed whatever the run
  * length, and appends stay O(1) amortised.
  */
-import type { FrameMessage } from '../../src/server/protocol';
+import type { FrameMessage } from '../../src/protocol';
 
 export const HISTORY = 6000;
 

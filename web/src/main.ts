@@ -6,7 +6,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type uPlot from 'uplot';
-import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/server/protocol';
+import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/protocol';
 import { COLORS, MAX_ROI_SERIES, PowerChart, powerSpans, ROI_COLORS, SpectrumChart, TimeChart, Span } from './charts';
 import { connect, ConnState } from './connection';
 import { eventDetail, eventHeadline, flaggedSummary, fmt } from './format';

@@ -12,6 +12,8 @@ import type { SpeFile } from '../io/types';
 import { getEngine } from '../physics';
 import type { FrameResult } from '../analysis/types';
 import type { FrameGeometry, LiveAnalyzer, LiveFrame } from './types';
+import { openSpe } from '../io/spe';
+import { frameTimesOf } from './replay';
 
 /**
  * The analysis options shared with `pyrolive analyze` (`threads`: worker threads of a native batch, default 1
@@ -58,6 +60,43 @@ export function buildAnalyzer(
     dataType: geometry.dataType, engine: o.engine ?? getEngine(), shotFile: shotName, twoColor: o.twoColor, threads: o.threads ?? 1,
   };
   return { analyzer: createAnalyzer(config), warnings };
+}
+
+/** Frames per chunk of `analyze` (analyzeFiles' default chunkFrames): its noise model comes from the first one. */
+export const ANALYZE_CHUNK_FRAMES = 1024;
+
+/**
+ * Sets up the analyzer's noise model from the same frames `analyze` uses for the same shot, so that the live
+ * fits (T, σ, χ²/dof) are those of `analyze`. `analyze` hands the shot to analyzeBatch in chunks and the gain
+ * (electrons per count, when not given) is estimated on the first chunk — the brightest of its first 1024
+ * frames; a live analyzer fed frame by frame would estimate it from the first frame alone (different σ and
+ * χ²/dof for the whole shot). `firstChunk`: the shot's first ANALYZE_CHUNK_FRAMES frames (fewer if it has
+ * fewer); the results are discarded.
+ */
+export async function primeAnalyzer(
+  analyzer: Analyzer,
+  firstChunk: { counts: Float64Array[]; indices: number[]; times: (number | null)[] },
+): Promise<void> {
+  if (firstChunk.counts.length === 0) {
+    return;
+  }
+  await analyzer.analyzeBatch(firstChunk.counts, firstChunk.indices, firstChunk.times);
+}
+
+/** The first chunk of frames of an SPE shot as `analyze` reads it (see primeAnalyzer). */
+export function firstChunkOf(shotPath: string): { counts: Float64Array[]; indices: number[]; times: (number | null)[] } {
+  const spe = openSpe(shotPath);
+  try {
+    const n = Math.min(spe.frames, ANALYZE_CHUNK_FRAMES);
+    const times = frameTimesOf(spe).slice(0, n);
+    const counts: Float64Array[] = [];
+    for (let i = 0; i < n; i++) {
+      counts.push(spe.readFrame(i));
+    }
+    return { counts, indices: counts.map((_c, i) => i), times };
+  } finally {
+    spe.close();
+  }
 }
 
 /** Wraps an Analyzer for fitFrames. */

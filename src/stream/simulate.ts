@@ -72,6 +72,20 @@ export function simulatedCalibration(options: ShotOptions = {}): SimulatedCalibr
   };
 }
 
+/** The first chunk of frames of the simulated shot (cycle 0) as `analyze` would read its recording (see
+ * primeAnalyzer in ./analyzer.ts). */
+export function firstChunkOfShot(options: ShotOptions, frames = 1024): { counts: Float64Array[]; indices: number[]; times: number[] } {
+  const shot = simulateShot(options);
+  const n = Math.min(frames, shot.options.frames);
+  const counts: Float64Array[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    counts.push(shot.frame(i));
+    times.push(shot.truth.time[i]);
+  }
+  return { counts, indices: counts.map((_c, i) => i), times };
+}
+
 function geometryOfShot(shot: SimulatedShot): FrameGeometry {
   const o = shot.options;
   return { width: o.width, height: o.rows, dataType: 'uint16', wavelength: shot.wavelength, exposureTime: o.exposureTime };

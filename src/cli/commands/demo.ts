@@ -4,8 +4,8 @@
  */
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
-import { buildAnalyzer, liveAnalyzer } from '../../stream/analyzer';
-import { demoShotOptions, simulate, simulatedCalibration } from '../../stream/simulate';
+import { buildAnalyzer, liveAnalyzer, primeAnalyzer } from '../../stream/analyzer';
+import { demoShotOptions, firstChunkOfShot, simulate, simulatedCalibration } from '../../stream/simulate';
 import { runLive } from './serve';
 
 export function register(program: Command): void {
@@ -27,7 +27,10 @@ Examples:
     .action(async (o: { port: number; host: string; record?: string }) => {
       const shot = demoShotOptions();
       const cal = simulatedCalibration(shot);
-      const analyzer = liveAnalyzer(buildAnalyzer({}, cal.geometry, 'simulated shot', cal).analyzer);
+      const built = buildAnalyzer({}, cal.geometry, 'simulated shot', cal).analyzer;
+      // the noise model from the shot's first 1024 frames, as `analyze` of a recording of it has it
+      await primeAnalyzer(built, firstChunkOfShot(shot));
+      const analyzer = liveAnalyzer(built);
       await runLive({
         source: simulate(shot), sourceName: 'demo (simulated shot)', analyzer, host: o.host, port: o.port,
         record: o.record ?? null, recordInfo: { simulate: true }, simulated: shot,

@@ -98,35 +98,60 @@ export function simulate(options: SimulateOptions = {}): Observable<SourceItem> 
   const cycles = options.cycles ?? Infinity;
   const scheduler = options.scheduler ?? asyncScheduler;
   return new Observable<SourceItem>((subscriber) => {
-    const subs = new Subscription();
+    // only the current cycle's pacing and the pending start of the next are held: nothing of a cycle outlives it
+    let cycleSub: Subscription | null = null;
+    let nextStart: Subscription | null = null;
     let cache: Float64Array[] | null = options.cacheFrames ? [] : null;
     const startCycle = (cycle: number) => {
+      nextStart = null;
       const shot = simulateShot({ ...options, seed: (options.seed ?? 1) + (cache ? 0 : cycle) });
       const o = shot.options;
       const geometry = geometryOfShot(shot);
       const log = shot.powerLog;
       const lookahead = o.frameInterval + 1 / o.powerLogRate;
       let k = 0;
-      subs.add(pace(rate, scheduler, (i) => {
+      const step = (i: number): boolean => {
         const t = shot.truth.time[i];
         while (k < log.time.length && log.time[k] <= t + lookahead) {
           subscriber.next({ kind: 'power', reading: { time: log.time[k], power: log.power[k] } });
           k++;
         }
         let counts: Float64Array;
-        if (cache && cache[i]) counts = cache[i];
-        else { counts = shot.frame(i); if (cache) cache[i] = counts; }
+        if (cache && cache[i]) {
+          counts = cache[i];
+        } else {
+          counts = shot.frame(i);
+          if (cache) {
+            cache[i] = counts;
+          }
+        }
         subscriber.next({ kind: 'frame', frame: { index: i, time: t, counts, geometry, origin: 'simulator' } });
         return i + 1 < o.frames;
-      }, () => {
-        if (subscriber.closed) return;
-        if (cycle + 1 >= cycles) { subscriber.complete(); return; }
+      };
+      const endCycle = () => {
+        if (subscriber.closed) {
+          return;
+        }
+        if (cycle + 1 >= cycles) {
+          subscriber.complete();
+          return;
+        }
         subscriber.next({ kind: 'reset', reason: `simulated shot ${cycle + 2} starts` });
-        subs.add(scheduler.schedule(() => { if (!subscriber.closed) startCycle(cycle + 1); }));
-      }));
+        nextStart = scheduler.schedule(() => {
+          if (!subscriber.closed) {
+            startCycle(cycle + 1);
+          }
+        });
+      };
+      cycleSub?.unsubscribe();
+      cycleSub = pace(rate, scheduler, step, endCycle);
     };
     startCycle(0);
-    return () => { subs.unsubscribe(); cache = null; };
+    return () => {
+      cycleSub?.unsubscribe();
+      nextStart?.unsubscribe();
+      cache = null;
+    };
   });
 }
 

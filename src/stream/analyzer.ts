@@ -11,7 +11,8 @@ import { UsageError } from '../errors';
 import type { SpeFile } from '../io/types';
 import { getEngine } from '../physics';
 import type { FrameResult } from '../analysis/types';
-import type { FrameGeometry, LiveAnalyzer, LiveFrame } from './types';
+import { concat, defer, from, ignoreElements, type Observable } from 'rxjs';
+import type { FrameGeometry, LiveAnalyzer, LiveFrame, SourceItem } from './types';
 import { openSpe } from '../io/spe';
 import { frameTimesOf } from './replay';
 
@@ -81,6 +82,14 @@ export async function primeAnalyzer(
     return;
   }
   await analyzer.analyzeBatch(firstChunk.counts, firstChunk.indices, firstChunk.times);
+}
+
+/**
+ * The source, started once `priming` (primeAnalyzer) has settled: the server can start at once while the
+ * analyzer's noise model is being set up (a failed priming ends the source with its error).
+ */
+export function afterPriming(priming: () => Promise<void>, source: Observable<SourceItem>): Observable<SourceItem> {
+  return concat(defer(() => from(priming())).pipe(ignoreElements()), source);
 }
 
 /** The first chunk of frames of an SPE shot as `analyze` reads it (see primeAnalyzer). */

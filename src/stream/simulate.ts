@@ -86,6 +86,22 @@ export function firstChunkOfShot(options: ShotOptions, frames = 1024): { counts:
   return { counts, indices: counts.map((_c, i) => i), times };
 }
 
+/** firstChunkOfShot without holding the event loop: frames are simulated 32 at a time between turns. */
+export async function firstChunkOfShotAsync(options: ShotOptions, frames = 1024): Promise<{ counts: Float64Array[]; indices: number[]; times: number[] }> {
+  const shot = simulateShot(options);
+  const n = Math.min(frames, shot.options.frames);
+  const counts: Float64Array[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 32 === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    counts.push(shot.frame(i));
+    times.push(shot.truth.time[i]);
+  }
+  return { counts, indices: counts.map((_c, i) => i), times };
+}
+
 function geometryOfShot(shot: SimulatedShot): FrameGeometry {
   const o = shot.options;
   return { width: o.width, height: o.rows, dataType: 'uint16', wavelength: shot.wavelength, exposureTime: o.exposureTime };

@@ -35,7 +35,10 @@ test('serve --simulate: URL, page, frames over the WebSocket, power over HTTP, S
     ws.on('message', (d) => msgs.push(JSON.parse(String(d))));
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
     const t1 = Date.now();
-    while (Date.now() - t1 < 8000 && !(msgs.some((m) => m.type === 'status') && msgs.filter((m) => m.type === 'frames').length > 3)) {
+    // the simulator starts once the analyzer's noise model is set up (its first 1024 frames): a status of the running
+    // shot is one counting frames
+    const runningStatus = () => msgs.find((m) => m.type === 'status' && (m.frames as number) > 100);
+    while (Date.now() - t1 < 15_000 && !(runningStatus() && msgs.filter((m) => m.type === 'frames').length > 3)) {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(msgs[0]).toMatchObject({ type: 'hello', source: 'simulate' });
@@ -45,8 +48,9 @@ test('serve --simulate: URL, page, frames over the WebSocket, power over HTTP, S
     const early = frames.find((f) => f.temperature !== null && f.power !== null)!;
     expect(Math.abs(early.temperature! - (1100 + 50 * early.power!))).toBeLessThan(100);
     expect(msgs.some((m) => m.type === 'spectrum')).toBe(true);
-    const status = msgs.find((m) => m.type === 'status')!;
+    const status = runningStatus()!;
     expect(status.framesPerSecond as number).toBeGreaterThan(30);
+    expect(status.sourceState).toEqual({ state: 'running' });
 
     // a foreign Origin is refused
     const evil = new WebSocket(`${origin.replace('http', 'ws')}/ws`, { headers: { Origin: 'http://evil.example' } });

@@ -4,8 +4,8 @@
  */
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
-import { buildAnalyzer, liveAnalyzer, primeAnalyzer } from '../../stream/analyzer';
-import { demoShotOptions, firstChunkOfShot, simulate, simulatedCalibration } from '../../stream/simulate';
+import { afterPriming, buildAnalyzer, liveAnalyzer, primeAnalyzer } from '../../stream/analyzer';
+import { demoShotOptions, firstChunkOfShotAsync, simulate, simulatedCalibration } from '../../stream/simulate';
 import { runLive } from './serve';
 
 export function register(program: Command): void {
@@ -28,11 +28,11 @@ Examples:
       const shot = demoShotOptions();
       const cal = simulatedCalibration(shot);
       const built = buildAnalyzer({}, cal.geometry, 'simulated shot', cal).analyzer;
-      // the noise model from the shot's first 1024 frames, as `analyze` of a recording of it has it
-      await primeAnalyzer(built, firstChunkOfShot(shot));
       const analyzer = liveAnalyzer(built);
+      // the noise model from the shot's first 1024 frames, as `analyze` of a recording of it has it
+      const priming = async () => primeAnalyzer(built, await firstChunkOfShotAsync(shot));
       await runLive({
-        source: simulate(shot), sourceName: 'demo (simulated shot)', analyzer, host: o.host, port: o.port,
+        source: afterPriming(priming, simulate(shot)), sourceName: 'demo (simulated shot)', analyzer, host: o.host, port: o.port,
         record: o.record ?? null, recordInfo: { simulate: true }, simulated: shot,
         note: 'a simulated heating shot: the plateau (25 W, ~2350 K) comes after ~15 s; the shot loops every 30 s',
       });

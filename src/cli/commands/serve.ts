@@ -9,13 +9,13 @@ import { InputFileError, UsageError } from '../../errors';
 import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { startServer, isLoopback } from '../../server';
 import { getEngine } from '../../physics';
-import { buildAnalyzer, checkAnalysisOptions, firstChunkOf, lazyAnalyzer, liveAnalyzer, primeAnalyzer } from '../../stream/analyzer';
+import { afterPriming, buildAnalyzer, checkAnalysisOptions, firstChunkOf, lazyAnalyzer, liveAnalyzer, primeAnalyzer } from '../../stream/analyzer';
 import { readPowerLines } from '../../stream/powerLines';
 import { compilePowerExpr } from '../../analysis/expr';
 import { createLivePipeline, type LivePipeline } from '../../stream/pipeline';
 import { replay } from '../../stream/replay';
 import { watch } from '../../stream/watch';
-import { demoShotOptions, firstChunkOfShot, simulate, simulatedCalibration, writeSimulatedCalibration } from '../../stream/simulate';
+import { demoShotOptions, firstChunkOfShotAsync, simulate, simulatedCalibration, writeSimulatedCalibration } from '../../stream/simulate';
 import * as fs from 'fs';
 import { openSpe } from '../../io/spe';
 import { geometryOf } from '../../stream/replay';
@@ -169,9 +169,10 @@ loses at most the last second; post-process with
         simulated = shot;
         const cal = simulatedCalibration(shot);
         const built = buildAnalyzer(ao, cal.geometry, 'simulated shot', cal).analyzer;
-        await primeAnalyzer(built, firstChunkOfShot(shot));
         analyzer = liveAnalyzer(built);
-        source = simulate({ ...shot, rate: o.rate as number | undefined });
+        // the noise model from the shot's first 1024 frames (as `analyze` of its recording), simulated meanwhile
+        const priming = async () => primeAnalyzer(built, await firstChunkOfShotAsync(shot));
+        source = afterPriming(priming, simulate({ ...shot, rate: o.rate as number | undefined }));
         sourceName = 'simulate';
       } else if (mode === 'replay') {
         const shotPath = String(o.replay);

@@ -14,7 +14,7 @@
  *   run and an event of an old run is never broadcast after the reset.
  */
 import { connectable, filter, map, merge, Observable, Subject, Subscription, takeUntil } from 'rxjs';
-import type { LiveMessage, SourceStatus } from '../protocol';
+import type { LiveEvent, LiveMessage, SourceStatus } from '../protocol';
 import type { LiveSource } from '../server/protocol';
 import type { DetectorOptions } from '../detect/types';
 import { fitFrames, type FitFramesOptions } from './fitFrames';
@@ -81,6 +81,11 @@ function sameNames(a: readonly string[] | undefined, b: readonly string[]): bool
   return true;
 }
 
+/** Whether the analyzer's range or ROIs (known only at the first frame of a watched folder) changed the hello. */
+function helloChanged(analyzer: LiveAnalyzer, hello: HelloMessage): boolean {
+  return analyzer.range !== undefined && (analyzer.range !== hello.range || !sameNames(analyzer.rois, hello.rois));
+}
+
 function helloOf(config: LivePipelineOptions): HelloMessage {
   const analyzer = config.analyzer;
   return { type: 'hello', version: VERSION, source: config.sourceName, range: analyzer.range ?? null, rois: analyzer.rois ?? [] };
@@ -96,6 +101,91 @@ export function sourceEndOf(error: unknown): SourceStatus {
 type FrameItem = Extract<StampedItem, { kind: 'frame' }>;
 type PowerItem = Extract<StampedItem, { kind: 'power' }>;
 
+/** The recorder, if any, fed from the pipeline: a recording error is a warning, never stops the live view. */
+class RecordingTap {
+  private readonly recorded = new WeakMap<LiveFrame, RecordedFrame>();
+
+  constructor(
+    readonly recorder: Recorder | null,
+    private readonly warn: (line: string) => void,
+  ) {}
+
+  frame(frame: LiveFrame): void {
+    const recorder = this.recorder;
+    if (recorder) {
+      this.safely(() => this.recorded.set(frame, recorder.frame(frame)));
+    }
+  }
+
+  power(reading: PowerReading): void {
+    this.safely(() => this.recorder?.power(reading.run, reading.time, reading.power));
+  }
+
+  result(result: LiveResult): void {
+    const recorder = this.recorder;
+    const rec = this.recorded.get(result.frame);
+    if (recorder && rec) {
+      this.safely(() => recorder.result(rec, result.result));
+    }
+  }
+
+  event(event: LiveEvent): void {
+    this.safely(() => this.recorder?.event(event));
+  }
+
+  close(): void {
+    this.safely(() => this.recorder?.close());
+  }
+
+  private safely(what: () => void): void {
+    try {
+      what();
+    } catch (e) {
+      this.warn(`recording: ${(e as Error).message}`);
+    }
+  }
+}
+
+/**
+ * The source and the ingested readings merged (readings are taken until the source ends) and stamped with their
+ * run, as a connectable: every stage subscribes, then connect() starts the source.
+ */
+function stampedSource(source: Observable<SourceItem>, ingested: Observable<SourceItem>, now: () => number) {
+  const sourceEnded = new Subject<void>();
+  const main = new Observable<SourceItem>((sub) => source.subscribe({
+    next: (item) => sub.next(item),
+    error: (e) => {
+      sourceEnded.next();
+      sub.error(e);
+    },
+    complete: () => {
+      sourceEnded.next();
+      sub.complete();
+    },
+  }));
+  return connectable(merge(main, ingested.pipe(takeUntil(sourceEnded))).pipe(stampRuns(now)), {
+    connector: () => new Subject<StampedItem>(),
+    resetOnDisconnect: false,
+  });
+}
+
+/** A promise settled once by the first call of the returned function (which runs `before` first). */
+function settleOnce(before: () => void): { done: Promise<void>; settle: () => void } {
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  let settled = false;
+  const settle = () => {
+    if (!settled) {
+      settled = true;
+      before();
+      resolveDone();
+    }
+  };
+  return { done, settle };
+}
+
 /**
  * Builds and starts the live pipeline on `config.source` (see the file comment for the graph). Messages go out
  * on `messages`; `snapshot()` brings a new client up to date; `done` settles when the source has ended and
@@ -104,16 +194,9 @@ type PowerItem = Extract<StampedItem, { kind: 'power' }>;
 export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
   const now = config.now ?? (() => performance.now());
   const warn = config.onWarning ?? (() => undefined);
-  const safely = (what: () => void) => {
-    try {
-      what();
-    } catch (e) {
-      warn(`recording: ${(e as Error).message}`);
-    }
-  };
-  const messages = new Subject<LiveMessage>();
   const recorder = config.record ? new Recorder(config.record, { source: config.sourceName, ...(config.recordOptions ?? {}) }) : null;
-  const recorded = new WeakMap<LiveFrame, RecordedFrame>();
+  const tap = new RecordingTap(recorder, warn);
+  const messages = new Subject<LiveMessage>();
   const history = new LiveHistory(helloOf(config), config.historyFrames ?? 5000);
   const publish = (message: LiveMessage) => {
     if (history.record(message)) {
@@ -125,7 +208,7 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
     detector: config.detector,
     sliceMs: config.detectorSliceMs,
     onEvent: (event) => {
-      safely(() => recorder?.event(event));
+      tap.event(event);
       pipelineEvents.next({ kind: 'event', event });
     },
     onError: (message) => warn(`detector: ${message}`),
@@ -135,27 +218,10 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
     reset: (reason, run) => pipelineEvents.next({ kind: 'reset', reason, run }),
   });
   let received = 0;
-  // run clock for ingested readings without a time stamp
-  let runStartMs = Date.now();
+  let runStartMs = Date.now(); // run clock for ingested readings without a time stamp
   const ingest = createIngest({ runSeconds: () => (Date.now() - runStartMs) / 1000, runStartUnix: () => runStartMs / 1000 });
-
-  // the run ends with the source; ingested readings are taken until then
-  const sourceEnded = new Subject<void>();
-  const main = new Observable<SourceItem>((sub) => config.source.subscribe({
-    next: (item) => sub.next(item),
-    error: (e) => {
-      sourceEnded.next();
-      sub.error(e);
-    },
-    complete: () => {
-      sourceEnded.next();
-      sub.complete();
-    },
-  }));
-  const stamped = connectable(merge(main, ingest.items.pipe(takeUntil(sourceEnded))).pipe(stampRuns(now)), {
-    connector: () => new Subject<StampedItem>(),
-    resetOnDisconnect: false,
-  });
+  const stamped = stampedSource(config.source, ingest.items, now);
+  const { done, settle } = settleOnce(() => tap.close());
   const subs = new Subscription();
 
   // recording and bookkeeping of what arrives
@@ -164,9 +230,9 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
       if (item.kind === 'frame') {
         received++;
         resets.frameArrived(item.frame.run);
-        safely(() => recorder && recorded.set(item.frame, recorder.frame(item.frame)));
+        tap.frame(item.frame);
       } else if (item.kind === 'power') {
-        safely(() => recorder?.power(item.reading.run, item.reading.time, item.reading.power));
+        tap.power(item.reading);
       } else {
         runStartMs = Date.now();
         resets.resetArrived(item.reason, item.run);
@@ -182,26 +248,18 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
     statusIntervalMs: config.statusIntervalMs,
     spectrumIntervalMs: config.spectrumIntervalMs,
     now,
-  })).subscribe({ next: publish, complete: () => settle() }));
+  })).subscribe({ next: publish, complete: settle }));
 
-  const updateHello = () => {
-    const analyzer = config.analyzer;
-    const hello = history.hello;
-    if (analyzer.range !== undefined && (analyzer.range !== hello.range || !sameNames(analyzer.rois, hello.rois))) {
-      publish(helloOf(config));
-    }
-  };
   const handOff = (result: LiveResult) => {
     const run = result.frame.run;
     resets.beforeHandOff(run);
-    const rec = recorded.get(result.frame);
-    if (recorder && rec) {
-      safely(() => recorder.result(rec, result.result));
-    }
+    tap.result(result);
     pipelineEvents.next({ kind: 'result', value: result });
     feeder.push(run, result.result);
     resets.afterHandOff(run);
-    updateHello();
+    if (helloChanged(config.analyzer, history.hello)) {
+      publish(helloOf(config));
+    }
   };
   const endRun = (status: SourceStatus) => {
     resets.sourceEnded();
@@ -229,46 +287,25 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
     complete: () => endRun({ state: 'finished' }),
   }));
 
-  let resolveDone!: () => void;
-  const done = new Promise<void>((resolve) => {
-    resolveDone = resolve;
-  });
-  let settled = false;
-  const settle = () => {
-    if (settled) {
-      return;
-    }
-    settled = true;
-    safely(() => recorder?.close());
-    resolveDone();
-  };
-
   publish(history.hello);
   subs.add(stamped.connect());
 
   let stopping: Promise<void> | null = null;
+  const stop = async () => {
+    feeder.stop();
+    subs.unsubscribe();
+    const status = history.latestStatus;
+    if (status) {
+      publish({ ...status, running: false, sourceState: { state: 'finished', detail: 'stopped' } });
+    }
+    settle();
+    messages.complete();
+  };
   return {
     messages: messages.asObservable(),
     snapshot: () => history.snapshot(),
-    ingestPower(reading) {
-      ingest.power(reading);
-    },
-    stop(): Promise<void> {
-      if (stopping) {
-        return stopping;
-      }
-      stopping = (async () => {
-        feeder.stop();
-        subs.unsubscribe();
-        const status = history.latestStatus;
-        if (status) {
-          publish({ ...status, running: false, sourceState: { state: 'finished', detail: 'stopped' } });
-        }
-        settle();
-        messages.complete();
-      })();
-      return stopping;
-    },
+    ingestPower: (reading) => ingest.power(reading),
+    stop: () => (stopping ??= stop()),
     done,
     recorder,
     counts: () => ({ received, handedOff: history.framesHandedOff, events: feeder.events }),

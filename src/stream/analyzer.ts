@@ -92,6 +92,26 @@ export function afterPriming(priming: () => Promise<void>, source: Observable<So
   return concat(defer(() => from(priming())).pipe(ignoreElements()), source);
 }
 
+/**
+ * The analyzer of a watched folder: built at the first frame from its file's geometry, its noise model set from
+ * that file's first chunk as `analyze` of the file sets it (primeAnalyzer). The chunk's batch is started at
+ * once — its preparation, where the gain is estimated, runs before analyzeBatch returns — and its results are
+ * discarded; the live frames fit beside it (fitFrames has at most one batch of its own in flight).
+ */
+export function watchAnalyzer(options: LiveAnalysisOptions, warn: (line: string) => void): LiveAnalyzer {
+  return lazyAnalyzer((geometry, origin) => {
+    const built = buildAnalyzer(options, geometry, origin);
+    built.warnings.forEach(warn);
+    try {
+      const chunk = firstChunkOf(origin);
+      primeAnalyzer(built.analyzer, chunk).catch((e) => warn(`${origin}: noise model from the first frames: ${(e as Error).message}`));
+    } catch (e) {
+      warn(`${origin}: noise model from the first frames: ${(e as Error).message}`);
+    }
+    return liveAnalyzer(built.analyzer);
+  }, { onError: (m) => warn(`cannot analyse the watched frames: ${m}`) });
+}
+
 /** The first chunk of frames of an SPE shot as `analyze` reads it (see primeAnalyzer). */
 export function firstChunkOf(shotPath: string): { counts: Float64Array[]; indices: number[]; times: (number | null)[] } {
   const spe = openSpe(shotPath);

@@ -10,13 +10,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { simulateShot, writeShot, type WrittenShot } from '../../src/sim/shot';
 import { demoShotOptions } from '../../src/stream/simulate';
 import { analyzeFiles } from '../../src/analysis/run';
-import { buildAnalyzer, firstChunkOf, liveAnalyzer, primeAnalyzer } from '../../src/stream/analyzer';
+import { buildAnalyzer, firstChunkOf, liveAnalyzer, primeAnalyzer, watchAnalyzer } from '../../src/stream/analyzer';
+import { watch } from '../../src/stream/watch';
 import { replay, geometryOf } from '../../src/stream/replay';
 import { openSpe } from '../../src/io/spe';
 import { getEngine } from '../../src/physics';
 import { createLivePipeline } from '../../src/stream/pipeline';
 import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/protocol';
 import type { SlopeEvent } from '../../src/detect/types';
+import type { FrameResult } from '../../src/analysis/types';
 
 let dir: string;
 let written: WrittenShot;
@@ -55,6 +57,28 @@ async function live(loop: boolean, runs: number): Promise<LiveMessage[]> {
   return messages;
 }
 
+/** Every frame of `live` has the T, σT and χ²/dof of the same frame of `offline` (to rounding). */
+function expectSameFits(live: FrameMessage[], offline: FrameResult[]): void {
+  expect(live.length).toBe(offline.length);
+  let worstT = 0;
+  let worstChi2 = 0;
+  for (let i = 0; i < live.length; i++) {
+    const a = live[i];
+    const b = offline[i];
+    expect(a.index).toBe(b.index);
+    expect(a.flags).toEqual(b.flags);
+    if (a.temperature === null || b.temperature === null) {
+      expect(a.temperature).toBe(b.temperature);
+      continue;
+    }
+    worstT = Math.max(worstT, Math.abs(a.temperature - b.temperature));
+    expect(a.temperatureError!).toBeCloseTo(b.temperatureError!, 3);
+    worstChi2 = Math.max(worstChi2, Math.abs(a.chi2! - b.chi2!));
+  }
+  expect(worstT).toBeLessThan(1e-3);
+  expect(worstChi2).toBeLessThan(1e-4);
+}
+
 const framesOf = (ms: LiveMessage[]): FrameMessage[] => ms.flatMap((m) => (m.type === 'frames' ? m.frames : []));
 const eventsOf = (ms: LiveMessage[]): LiveEvent[] => ms.flatMap((m) => (m.type === 'event' ? [m.event] : []));
 
@@ -63,25 +87,8 @@ describe('live = offline', () => {
     const offline = await analyzeFiles({ shots: [written.files.shot], power: written.files.power, ...calibration() });
     const messages = await live(false, Infinity);
     const frames = framesOf(messages);
-    expect(frames.length).toBe(offline.frames.length);
-    let worstT = 0;
-    let worstChi2 = 0;
-    for (let i = 0; i < frames.length; i++) {
-      const a = frames[i];
-      const b = offline.frames[i];
-      expect(a.index).toBe(b.index);
-      expect(a.power).toBe(b.power);
-      expect(a.flags).toEqual(b.flags);
-      if (a.temperature === null || b.temperature === null) {
-        expect(a.temperature).toBe(b.temperature);
-        continue;
-      }
-      worstT = Math.max(worstT, Math.abs(a.temperature - b.temperature));
-      expect(a.temperatureError!).toBeCloseTo(b.temperatureError!, 3);
-      worstChi2 = Math.max(worstChi2, Math.abs(a.chi2! - b.chi2!));
-    }
-    expect(worstT).toBeLessThan(1e-3);
-    expect(worstChi2).toBeLessThan(1e-4);
+    expectSameFits(frames, offline.frames);
+    frames.forEach((f, i) => expect(f.power).toBe(offline.frames[i].power));
     const finals = eventsOf(messages).filter((e) => e.final && !e.retracted);
     const expected = offline.events as SlopeEvent[];
     expect(expected.length).toBeGreaterThan(0);
@@ -92,6 +99,30 @@ describe('live = offline', () => {
       expect(finals[k].slopeAfter).toBeCloseTo(expected[k].slopeAfter, 6);
       expect(finals[k].significance).toBeCloseTo(expected[k].significance, 4);
     }
+  });
+
+  test('a watched folder: the same T, σ and χ²/dof as analyze of the file (noise model from the file\'s first frames)', async () => {
+    const offline = await analyzeFiles({ shots: [written.files.shot], ...calibration() });
+    const folder = path.join(dir, 'watched');
+    fs.mkdirSync(folder);
+    fs.copyFileSync(written.files.shot, path.join(folder, 'shot-001.spe'));
+    const warnings: string[] = [];
+    const source = watch(folder, { includeExisting: true, stabilityMs: 50, pollMs: 40 });
+    const pipeline = createLivePipeline({ source, sourceName: 'watch', analyzer: watchAnalyzer(calibration(), (w) => warnings.push(w)) });
+    const frames: FrameMessage[] = [];
+    await new Promise<void>((resolve) => {
+      pipeline.messages.subscribe((m) => {
+        if (m.type === 'frames') {
+          frames.push(...m.frames);
+          if (frames.length >= offline.frames.length) {
+            resolve();
+          }
+        }
+      });
+    });
+    await pipeline.stop();
+    expect(warnings.filter((w) => /noise model/.test(w))).toEqual([]);
+    expectSameFits(frames, offline.frames);
   });
 
   test('a looped replay: after each reset only the new run\'s events, and each run its own plateau', async () => {

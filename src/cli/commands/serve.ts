@@ -9,7 +9,7 @@ import { InputFileError, UsageError } from '../../errors';
 import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { startServer, isLoopback } from '../../server';
 import { getEngine } from '../../physics';
-import { afterPriming, buildAnalyzer, checkAnalysisOptions, firstChunkOf, lazyAnalyzer, liveAnalyzer, primeAnalyzer } from '../../stream/analyzer';
+import { afterPriming, buildAnalyzer, checkAnalysisOptions, firstChunkOf, liveAnalyzer, primeAnalyzer, watchAnalyzer } from '../../stream/analyzer';
 import { readPowerLines } from '../../stream/powerLines';
 import { compilePowerExpr } from '../../analysis/expr';
 import { createLivePipeline, type LivePipeline } from '../../stream/pipeline';
@@ -190,11 +190,7 @@ loses at most the last second; post-process with
         if (!fs.existsSync(dir)) throw new InputFileError(dir, 'no such folder to watch');
         if (!fs.statSync(dir).isDirectory()) throw new InputFileError(dir, 'is not a folder');
         if (!ao.calibration) throw new UsageError('--watch needs --calibration LAMP.spe with --lamp-temperature or --lamp-spectrum (the frames are raw counts)');
-        analyzer = lazyAnalyzer((g, origin) => {
-          const built = buildAnalyzer(ao, g, origin);
-          built.warnings.forEach(warn);
-          return liveAnalyzer(built.analyzer);
-        }, { onError: (m) => warn(`cannot analyse the watched frames: ${m}`) });
+        analyzer = watchAnalyzer(ao, warn);
         source = watch(dir, { includeExisting: !!o.existing, onWarning: warn, onFile: (file, n) => process.stderr.write(`pyrolive: ${path.basename(file)}: ${n} frame(s)\n`) });
         sourceName = `watch ${dir}`;
       }

@@ -3,7 +3,8 @@
  * the real server (a bare fake source: every message is pushed by the test, so what the page must show is
  * known): after a reset nothing of the old run shows, not even its late final event; the source's state
  * (running, paused, finished, no such folder) is shown, and an ended source is not "no data for N s"; a gap in
- * time breaks the temperature line. Waits on what the page shows, never on time.
+ * time breaks the temperature line. Then the real pipeline on the demo's simulated shot, looped: the page ends
+ * with exactly one event, the last run's plateau from onset to end. Waits on what the page shows, never on time.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +13,9 @@ import { startServer, RunningServer } from '../../src/server';
 import { createFakeSource, FakeSource } from '../server/fake-source';
 import { ARTIFACTS, buildWeb, Browser, canvasInk, chromiumAvailable, openBrowser } from './browser';
 import type { FrameMessage, LiveEvent, LiveMessage, SourceStatus } from '../../src/protocol';
+import { demoShotOptions, simulate, simulatedCalibration } from '../../src/stream/simulate';
+import { buildAnalyzer, liveAnalyzer } from '../../src/stream/analyzer';
+import { createLivePipeline } from '../../src/stream/pipeline';
 
 const available = chromiumAvailable();
 
@@ -134,6 +138,44 @@ describe.skipIf(!available)('live dashboard: runs, source state, gaps (chromium)
       source.push({ type: 'frames', frames: joined });
       await expect.poll(() => middleStripInk(page), { timeout: 10_000 }).toBeGreaterThan(0);
       expect(browser.problems).toEqual([]);
+    });
+  }
+});
+
+describe.skipIf(!available)('live dashboard on the real pipeline: a looped simulated shot (chromium)', () => {
+  for (const viewport of VIEWPORTS) {
+    const size = `${viewport.width}×${viewport.height}`;
+    it(`${size}: three runs of the demo shot end with one event on the page, the plateau 25 → 31 W`, async () => {
+      buildWeb();
+      const shot = demoShotOptions({ rows: 2 });
+      const cal = simulatedCalibration(shot);
+      const { analyzer } = buildAnalyzer({}, cal.geometry, 'simulated', cal);
+      const pipeline = createLivePipeline({
+        source: simulate({ ...shot, rate: 4000, cycles: 3, cacheFrames: true }), sourceName: 'looped demo', analyzer: liveAnalyzer(analyzer),
+      });
+      const server = await startServer({ port: 0, source: pipeline });
+      const browser = await openBrowser(server.url.replace(/\/$/, ''));
+      try {
+        const { page } = browser;
+        await page.setViewportSize(viewport);
+        await page.goto(server.url);
+        await pipeline.done;
+        await page.waitForFunction(() => document.querySelector('[data-testid="source-state"]')?.textContent === 'finished', null, { timeout: 30_000 });
+        const cards = page.locator('[data-testid="events"] li.event');
+        await expect.poll(() => cards.count()).toBe(1);
+        expect(await cards.first().getAttribute('data-event-id')).toMatch(/^2-/);
+        const text = (await cards.first().textContent()) ?? '';
+        expect(text).toMatch(/plateau at 25\.0 W/);
+        expect(text).toMatch(/25\.0 → 31\.0 W/);
+        expect(text).not.toMatch(/open/);
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, `live-looped-${viewport.width}x${viewport.height}.png`) });
+        expect(browser.problems).toEqual([]);
+      } finally {
+        await browser.close();
+        await server.close();
+        await pipeline.stop();
+      }
     });
   }
 });

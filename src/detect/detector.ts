@@ -346,6 +346,9 @@ export class SlopeChangeDetector {
       // the start kink keeps refining until enough points follow the end
       updates.push({ type: 'end', atIndex: idx, event: { ...open } });
     } else {
+      // one transition, one event: while the leg's latest kink (a start or an end) is still being placed, a
+      // confirmation is that kink seen again (e.g. the few noisy points just past a plateau's end), not a new one
+      if (this.settling(leg)) return;
       const sb = dir * ref.slopeBefore; const sa = dir * ref.slopeAfter;
       const e: SlopeEvent = {
         id: this.nextId++,
@@ -376,6 +379,17 @@ export class SlopeChangeDetector {
       this.kinks.push({ eventId: e.id, role: 'start', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
       updates.push({ type: 'new', atIndex: idx, event: { ...e } });
     }
+  }
+
+  /** Whether a kink of the leg is still refining with fewer than `window` points after it. */
+  private settling(leg: Leg): boolean {
+    const end = this.pts.length;
+    for (const k of this.kinks) {
+      if (k.leg === leg.id && !k.frozen && end - k.ordinalAfter < this.options.window) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Re-place the latest kinks with the points that arrived since. */

@@ -11,7 +11,7 @@
  * than `stallTimeoutMs`, or whose buffer passes `maxBufferedBytes`, is terminated.
  */
 import WebSocket from 'ws';
-import type { FrameMessage, LiveMessage } from './protocol';
+import type { FrameMessage, LiveMessage } from '../protocol';
 
 export interface ClientLimits {
   /** Send directly while ws.bufferedAmount is below this (bytes). */

@@ -11,7 +11,10 @@ import { UsageError } from '../errors';
 import type { SpeFile } from '../io/types';
 import { getEngine } from '../physics';
 import type { FrameResult } from '../analysis/types';
-import type { FrameGeometry, LiveAnalyzer, LiveFrame } from './types';
+import { concat, defer, from, ignoreElements, type Observable } from 'rxjs';
+import type { FrameGeometry, LiveAnalyzer, LiveFrame, SourceItem } from './types';
+import { openSpe } from '../io/spe';
+import { frameTimesOf } from './replay';
 
 /**
  * The analysis options shared with `pyrolive analyze` (`threads`: worker threads of a native batch, default 1
@@ -59,6 +62,71 @@ export function buildAnalyzer(
     weights: o.weights,
   };
   return { analyzer: createAnalyzer(config), warnings };
+}
+
+/** Frames per chunk of `analyze` (analyzeFiles' default chunkFrames): its noise model comes from the first one. */
+export const ANALYZE_CHUNK_FRAMES = 1024;
+
+/**
+ * Sets up the analyzer's noise model from the same frames `analyze` uses for the same shot, so that the live
+ * fits (T, σ, χ²/dof) are those of `analyze`. `analyze` hands the shot to analyzeBatch in chunks and the gain
+ * (electrons per count, when not given) is estimated on the first chunk — the brightest of its first 1024
+ * frames; a live analyzer fed frame by frame would estimate it from the first frame alone (different σ and
+ * χ²/dof for the whole shot). `firstChunk`: the shot's first ANALYZE_CHUNK_FRAMES frames (fewer if it has
+ * fewer); the results are discarded.
+ */
+export async function primeAnalyzer(
+  analyzer: Analyzer,
+  firstChunk: { counts: Float64Array[]; indices: number[]; times: (number | null)[] },
+): Promise<void> {
+  if (firstChunk.counts.length === 0) {
+    return;
+  }
+  await analyzer.analyzeBatch(firstChunk.counts, firstChunk.indices, firstChunk.times);
+}
+
+/**
+ * The source, started once `priming` (primeAnalyzer) has settled: the server can start at once while the
+ * analyzer's noise model is being set up (a failed priming ends the source with its error).
+ */
+export function afterPriming(priming: () => Promise<void>, source: Observable<SourceItem>): Observable<SourceItem> {
+  return concat(defer(() => from(priming())).pipe(ignoreElements()), source);
+}
+
+/**
+ * The analyzer of a watched folder: built at the first frame from its file's geometry, its noise model set from
+ * that file's first chunk as `analyze` of the file sets it (primeAnalyzer). The chunk's batch is started at
+ * once — its preparation, where the gain is estimated, runs before analyzeBatch returns — and its results are
+ * discarded; the live frames fit beside it (fitFrames has at most one batch of its own in flight).
+ */
+export function watchAnalyzer(options: LiveAnalysisOptions, warn: (line: string) => void): LiveAnalyzer {
+  return lazyAnalyzer((geometry, origin) => {
+    const built = buildAnalyzer(options, geometry, origin);
+    built.warnings.forEach(warn);
+    try {
+      const chunk = firstChunkOf(origin);
+      primeAnalyzer(built.analyzer, chunk).catch((e) => warn(`${origin}: noise model from the first frames: ${(e as Error).message}`));
+    } catch (e) {
+      warn(`${origin}: noise model from the first frames: ${(e as Error).message}`);
+    }
+    return liveAnalyzer(built.analyzer);
+  }, { onError: (m) => warn(`cannot analyse the watched frames: ${m}`) });
+}
+
+/** The first chunk of frames of an SPE shot as `analyze` reads it (see primeAnalyzer). */
+export function firstChunkOf(shotPath: string): { counts: Float64Array[]; indices: number[]; times: (number | null)[] } {
+  const spe = openSpe(shotPath);
+  try {
+    const n = Math.min(spe.frames, ANALYZE_CHUNK_FRAMES);
+    const times = frameTimesOf(spe).slice(0, n);
+    const counts: Float64Array[] = [];
+    for (let i = 0; i < n; i++) {
+      counts.push(spe.readFrame(i));
+    }
+    return { counts, indices: counts.map((_c, i) => i), times };
+  } finally {
+    spe.close();
+  }
 }
 
 /** Wraps an Analyzer for fitFrames. */

@@ -6,7 +6,7 @@
  */
 import { filter, map, OperatorFunction, pipe } from 'rxjs';
 import type { FrameResult } from '../analysis/types';
-import type { LiveEvent } from '../server/protocol';
+import type { LiveEvent } from '../protocol';
 import type { DetectorOptions, DetectorUpdate, DetectPoint, SlopeEvent } from '../detect/types';
 import { detectSlopeChange } from './detectSlopeChange';
 
@@ -25,11 +25,22 @@ export function detectUpdates(options: DetectorOptions = {}): OperatorFunction<F
   );
 }
 
-export function toLiveEvent(e: SlopeEvent, run: number): LiveEvent {
+/** The protocol event of a detector event of run `run`; `final`: the whole-curve refinement at the run's end. */
+export function toLiveEvent(e: SlopeEvent, run: number, final = false): LiveEvent {
   return {
-    id: `${run}-${e.id}`, kind: e.kind, startPower: e.startPower, endPower: e.endPower, startIndex: e.startIndex,
-    endIndex: e.endIndex, detectedAtIndex: e.detectedAtIndex, slopeBefore: e.slopeBefore, slopeAfter: e.slopeAfter,
-    temperature: e.temperature, significance: e.significance,
+    id: `${run}-${e.id}`,
+    run,
+    kind: e.kind,
+    startPower: e.startPower,
+    endPower: e.endPower,
+    startIndex: e.startIndex,
+    endIndex: e.endIndex,
+    detectedAtIndex: e.detectedAtIndex,
+    slopeBefore: e.slopeBefore,
+    slopeAfter: e.slopeAfter,
+    temperature: e.temperature,
+    significance: e.significance,
     ...(e.retracted ? { retracted: true } : {}),
+    ...(final ? { final: true } : {}),
   };
 }

@@ -1,7 +1,10 @@
 /**
  * pairPower(power$): gives each item (a fitted frame) the laser power nearest in time, within its run.
  *
- * Readings are kept per run, sorted by time (bounded: the oldest are forgotten beyond `maxReadings`). An item
+ * Readings are kept per run, sorted by time (bounded: the oldest are forgotten beyond `maxReadings`); a run's
+ * readings are forgotten once an item of a later run has arrived and no item of it waits (items come in run
+ * order), never earlier: when the fit lags several short runs behind (a 10-frame shot looped at 1 kHz), the
+ * readings of the runs still to come are kept until their frames arrive. An item
  * whose time t already has a reading at or after t is released at once with the nearest reading (ties → the
  * earlier one, as `pyrolive analyze` pairs). Otherwise the power for t may still be on its way, so the item waits
  * — at most `maxWaitMs` — for a reading at or after t, then goes with the best it has. Items are released in
@@ -74,15 +77,23 @@ export function pairPower<T extends Pairable>(
     let timer: Subscription | null = null;
     let timerAt = Infinity;
 
+    let latestItemRun = -Infinity;
     const buffer = (run: number) => {
       let b = runs.get(run);
       if (!b) {
         b = new ReadingBuffer(maxReadings);
         runs.set(run, b);
-        // forget runs older than the previous one
-        for (const r of runs.keys()) if (r < run - 1) runs.delete(r);
       }
       return b;
+    };
+    /** Forgets the readings of runs whose items have all gone (older than the oldest item waiting or arriving). */
+    const forgetDoneRuns = () => {
+      const oldest = pending.length > 0 ? pending[0].item.run : latestItemRun;
+      for (const r of runs.keys()) {
+        if (r < oldest) {
+          runs.delete(r);
+        }
+      }
     };
 
     const ready = (item: T, now: number, deadline: number): boolean => {
@@ -100,6 +111,7 @@ export function pairPower<T extends Pairable>(
         const power = item.time === null || !Number.isFinite(item.time) || !b ? null : b.nearest(item.time);
         subscriber.next({ item, power });
       }
+      forgetDoneRuns();
       if (pending.length > 0) {
         const at = pending[0].deadline;
         if (timer === null || at !== timerAt) {
@@ -126,6 +138,7 @@ export function pairPower<T extends Pairable>(
     });
     const sub = source.subscribe({
       next: (item) => {
+        latestItemRun = Math.max(latestItemRun, item.run);
         buffer(item.run);
         pending.push({ item, deadline: scheduler.now() + maxWait });
         release();

@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FrameResult } from '../analysis/types';
 import { csvNumber as num, resultsCsvHeader, resultsCsvRois, resultsCsvRow } from '../analysis/resultsCsv';
-import type { LiveEvent } from '../server/protocol';
+import type { LiveEvent } from '../protocol';
 import { InputFileError } from '../errors';
 import { SpeStreamWriter } from '../io/speWriter';
 import type { FrameGeometry, LiveFrame } from './types';

@@ -101,27 +101,50 @@ export function replay(shotPath: string, powerPath: string | null, options: Repl
     const blank = new Float64Array(f.width * f.height).fill(NaN);
     const origin = shotPath;
     let run = 0;
-    const subs = new Subscription();
+    // only the current run's pacing and the pending start of the next are held: nothing of a run outlives it
+    let runSub: Subscription | null = null;
+    let nextStart: Subscription | null = null;
+    const step = (i: number): boolean => {
+      if (i >= f.frames) {
+        return false;
+      }
+      let counts: Float64Array;
+      try {
+        counts = f.readFrame(i);
+      } catch {
+        counts = blank.slice();
+      }
+      subscriber.next({ kind: 'frame', frame: { index: i, time: times[i], counts, geometry, origin } });
+      return i + 1 < f.frames;
+    };
+    const endRun = () => {
+      if (options.loop && !subscriber.closed) {
+        run++;
+        subscriber.next({ kind: 'reset', reason: `replay of ${shotPath} starts over (loop ${run})` });
+        nextStart = scheduler.schedule(() => {
+          if (!subscriber.closed) {
+            startRun();
+          }
+        });
+      } else {
+        close();
+        subscriber.complete();
+      }
+    };
     const startRun = () => {
-      for (const r of readings) subscriber.next({ kind: 'power', reading: { time: r.time, power: r.power } });
-      subs.add(pace(rate, scheduler, (i) => {
-        if (i >= f.frames) return false;
-        let counts: Float64Array;
-        try { counts = f.readFrame(i); } catch { counts = blank.slice(); }
-        subscriber.next({ kind: 'frame', frame: { index: i, time: times[i], counts, geometry, origin } });
-        return i + 1 < f.frames;
-      }, () => {
-        if (options.loop && !subscriber.closed) {
-          run++;
-          subscriber.next({ kind: 'reset', reason: `replay of ${shotPath} starts over (loop ${run})` });
-          subs.add(scheduler.schedule(() => { if (!subscriber.closed) startRun(); }));
-        } else {
-          close();
-          subscriber.complete();
-        }
-      }));
+      nextStart = null;
+      for (const r of readings) {
+        subscriber.next({ kind: 'power', reading: { time: r.time, power: r.power } });
+      }
+      runSub?.unsubscribe();
+      runSub = pace(rate, scheduler, step, endRun);
     };
     startRun();
-    return () => { subs.unsubscribe(); close(); readings = []; };
+    return () => {
+      runSub?.unsubscribe();
+      nextStart?.unsubscribe();
+      close();
+      readings = [];
+    };
   });
 }

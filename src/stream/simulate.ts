@@ -72,6 +72,36 @@ export function simulatedCalibration(options: ShotOptions = {}): SimulatedCalibr
   };
 }
 
+/** The first chunk of frames of the simulated shot (cycle 0) as `analyze` would read its recording (see
+ * primeAnalyzer in ./analyzer.ts). */
+export function firstChunkOfShot(options: ShotOptions, frames = 1024): { counts: Float64Array[]; indices: number[]; times: number[] } {
+  const shot = simulateShot(options);
+  const n = Math.min(frames, shot.options.frames);
+  const counts: Float64Array[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    counts.push(shot.frame(i));
+    times.push(shot.truth.time[i]);
+  }
+  return { counts, indices: counts.map((_c, i) => i), times };
+}
+
+/** firstChunkOfShot without holding the event loop: frames are simulated 32 at a time between turns. */
+export async function firstChunkOfShotAsync(options: ShotOptions, frames = 1024): Promise<{ counts: Float64Array[]; indices: number[]; times: number[] }> {
+  const shot = simulateShot(options);
+  const n = Math.min(frames, shot.options.frames);
+  const counts: Float64Array[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 32 === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    counts.push(shot.frame(i));
+    times.push(shot.truth.time[i]);
+  }
+  return { counts, indices: counts.map((_c, i) => i), times };
+}
+
 function geometryOfShot(shot: SimulatedShot): FrameGeometry {
   const o = shot.options;
   return { width: o.width, height: o.rows, dataType: 'uint16', wavelength: shot.wavelength, exposureTime: o.exposureTime };
@@ -84,35 +114,60 @@ export function simulate(options: SimulateOptions = {}): Observable<SourceItem> 
   const cycles = options.cycles ?? Infinity;
   const scheduler = options.scheduler ?? asyncScheduler;
   return new Observable<SourceItem>((subscriber) => {
-    const subs = new Subscription();
+    // only the current cycle's pacing and the pending start of the next are held: nothing of a cycle outlives it
+    let cycleSub: Subscription | null = null;
+    let nextStart: Subscription | null = null;
     let cache: Float64Array[] | null = options.cacheFrames ? [] : null;
     const startCycle = (cycle: number) => {
+      nextStart = null;
       const shot = simulateShot({ ...options, seed: (options.seed ?? 1) + (cache ? 0 : cycle) });
       const o = shot.options;
       const geometry = geometryOfShot(shot);
       const log = shot.powerLog;
       const lookahead = o.frameInterval + 1 / o.powerLogRate;
       let k = 0;
-      subs.add(pace(rate, scheduler, (i) => {
+      const step = (i: number): boolean => {
         const t = shot.truth.time[i];
         while (k < log.time.length && log.time[k] <= t + lookahead) {
           subscriber.next({ kind: 'power', reading: { time: log.time[k], power: log.power[k] } });
           k++;
         }
         let counts: Float64Array;
-        if (cache && cache[i]) counts = cache[i];
-        else { counts = shot.frame(i); if (cache) cache[i] = counts; }
+        if (cache && cache[i]) {
+          counts = cache[i];
+        } else {
+          counts = shot.frame(i);
+          if (cache) {
+            cache[i] = counts;
+          }
+        }
         subscriber.next({ kind: 'frame', frame: { index: i, time: t, counts, geometry, origin: 'simulator' } });
         return i + 1 < o.frames;
-      }, () => {
-        if (subscriber.closed) return;
-        if (cycle + 1 >= cycles) { subscriber.complete(); return; }
+      };
+      const endCycle = () => {
+        if (subscriber.closed) {
+          return;
+        }
+        if (cycle + 1 >= cycles) {
+          subscriber.complete();
+          return;
+        }
         subscriber.next({ kind: 'reset', reason: `simulated shot ${cycle + 2} starts` });
-        subs.add(scheduler.schedule(() => { if (!subscriber.closed) startCycle(cycle + 1); }));
-      }));
+        nextStart = scheduler.schedule(() => {
+          if (!subscriber.closed) {
+            startCycle(cycle + 1);
+          }
+        });
+      };
+      cycleSub?.unsubscribe();
+      cycleSub = pace(rate, scheduler, step, endCycle);
     };
     startCycle(0);
-    return () => { subs.unsubscribe(); cache = null; };
+    return () => {
+      cycleSub?.unsubscribe();
+      nextStart?.unsubscribe();
+      cache = null;
+    };
   });
 }
 

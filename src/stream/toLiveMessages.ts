@@ -1,5 +1,5 @@
 /**
- * toLiveMessages: the last stage, pipeline events → LiveMessage (src/server/protocol.ts).
+ * toLiveMessages: the last stage, pipeline events → LiveMessage (src/protocol.ts).
  *
  * - frames: handed off in arrival order. With `frameBatchMs` = 0 (the default) the frames that become ready in
  *   the same turn (a fitted batch, a burst) go in one message at the end of that turn (asap scheduler), so a lone
@@ -12,19 +12,27 @@
  * - event: slope-change/plateau events (new and updated, same id), passed on at once.
  * - status: every `statusIntervalMs` (default 1 s): frames/s over the last interval, latency p50/p99 of the frames
  *   handed off in the last interval, frames and flag counts of the current run, source, running.
- * - reset: pending frames of the old run are sent first, then the reset; per-run counts start again.
- * On completion: pending frames, the trailing spectrum and a final status (running: false) are sent.
+ *   The status carries the run and the source's state: running (frames in the last interval), paused (none),
+ *   or what a `source` pipeline event said (finished, missing, failed).
+ * - reset: pending frames of the old run are sent first, then the reset (naming the new run); per-run counts
+ *   start again.
+ * - gaps: a frame more than max(0.5 s, 5 × the typical frame interval) after the previous one of its run is
+ *   marked `gap`, so charts break the line there instead of drawing it across the gap.
+ * On completion: pending frames, the trailing spectrum and a final status (running: false; state finished unless
+ * a `source` event said otherwise) are sent.
  * State is per subscription.
  */
 import { asapScheduler, asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import type { FrameFlag, SpectrumView } from '../analysis/types';
-import type { FrameMessage, LiveEvent, LiveMessage } from '../server/protocol';
+import type { FrameMessage, LiveEvent, LiveMessage, SourceStatus } from '../protocol';
 import type { LiveResult } from './types';
 
 export type PipelineEvent =
   | { kind: 'result'; value: LiveResult }
   | { kind: 'event'; event: LiveEvent }
-  | { kind: 'reset'; reason: string };
+  | { kind: 'reset'; reason: string; run: number }
+  /** The source ended (finished, missing, failed): the next status says so. */
+  | { kind: 'source'; status: SourceStatus };
 
 export interface ToLiveMessagesOptions {
   /** Source name for status messages. */
@@ -40,6 +48,46 @@ export interface ToLiveMessagesOptions {
   scheduler?: SchedulerLike;
   /** Scheduler of the end-of-turn frame flush (frameBatchMs = 0). */
   batchScheduler?: SchedulerLike;
+}
+
+/**
+ * Marks frames that follow a gap in time: more than max(`minGapSeconds`, `factor` × the typical interval) after
+ * the previous frame (the typical interval: a running mean of the intervals that were not gaps). reset() at a
+ * new run.
+ */
+export class GapMarker {
+  private lastTime: number | null = null;
+  private typicalInterval = 0;
+
+  constructor(
+    private readonly minGapSeconds = 0.5,
+    private readonly factor = 5,
+  ) {}
+
+  reset(): void {
+    this.lastTime = null;
+    this.typicalInterval = 0;
+  }
+
+  /** Whether a gap precedes a frame at `time` (s; null: unknown, never a gap). */
+  mark(time: number | null): boolean {
+    if (time === null || !Number.isFinite(time)) {
+      return false;
+    }
+    const last = this.lastTime;
+    this.lastTime = time;
+    if (last === null) {
+      return false;
+    }
+    const interval = time - last;
+    if (interval > Math.max(this.minGapSeconds, this.factor * this.typicalInterval)) {
+      return true;
+    }
+    if (interval > 0) {
+      this.typicalInterval = this.typicalInterval === 0 ? interval : 0.9 * this.typicalInterval + 0.1 * interval;
+    }
+    return false;
+  }
 }
 
 export function toFrameMessage(r: LiveResult, latencyMs: number): FrameMessage {
@@ -92,6 +140,9 @@ export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction
     let runFrames = 0;
     let flagged: Partial<Record<FrameFlag, number>> = {};
     let lastStatusAt = scheduler.now();
+    let run = 0;
+    let sourceStatus: SourceStatus | null = null;
+    const gaps = new GapMarker();
 
     const emitSpectrum = () => {
       const r = latestForSpectrum;
@@ -125,6 +176,9 @@ export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction
         const r = batch[i];
         const latency = t - r.frame.arrivedAt;
         frames[i] = toFrameMessage(r, latency);
+        if (gaps.mark(r.result.time)) {
+          frames[i].gap = true;
+        }
         intervalLatencies.push(latency);
         for (const f of r.result.flags) flagged[f] = (flagged[f] ?? 0) + 1;
       }
@@ -133,6 +187,16 @@ export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction
       runFrames += batch.length;
       subscriber.next({ type: 'frames', frames });
       considerSpectrum(batch[batch.length - 1]);
+    };
+
+    const sourceState = (running: boolean, frames: number): SourceStatus => {
+      if (sourceStatus) {
+        return sourceStatus;
+      }
+      if (!running) {
+        return { state: 'finished' };
+      }
+      return frames > 0 ? { state: 'running' } : { state: 'paused', detail: 'no frames in the last interval' };
     };
 
     const status = (running: boolean) => {
@@ -144,11 +208,12 @@ export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction
         lastP99 = quantile(intervalLatencies, 0.99);
       }
       const fps = intervalFrames / dt;
+      const state = sourceState(running, intervalFrames);
       intervalFrames = 0;
       intervalLatencies = [];
       subscriber.next({
         type: 'status', framesPerSecond: fps, latencyP50: lastP50, latencyP99: lastP99, frames: runFrames,
-        flagged: { ...flagged }, source: options.source, running,
+        flagged: { ...flagged }, source: options.source, running, run, sourceState: state,
       });
     };
 
@@ -173,7 +238,14 @@ export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction
             flush();
             spectrumTimer?.unsubscribe(); spectrumTimer = null; latestForSpectrum = null; lastSpectrumAt = -Infinity;
             runFrames = 0; flagged = {};
-            subscriber.next({ type: 'reset', reason: ev.reason });
+            run = ev.run;
+            gaps.reset();
+            subscriber.next({ type: 'reset', reason: ev.reason, run: ev.run });
+            break;
+          case 'source':
+            flush();
+            sourceStatus = ev.status;
+            status(!['finished', 'missing', 'failed'].includes(ev.status.state));
             break;
         }
       },

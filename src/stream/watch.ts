@@ -6,8 +6,11 @@
  *   the same for `stabilityMs`); files already there at start are ignored unless `includeExisting`.
  * - A candidate is taken only when it is complete: its size and mtime did not change between two checks
  *   `pollMs` apart, the SPE header and (3.0) XML footer parse, and every declared frame is present (no truncated
- *   last frame). Otherwise it is checked again every `pollMs`, for at most `giveUpMs` (then `onWarning` is told
- *   and the file is skipped, never half-read).
+ *   last frame). Otherwise it is checked again every `pollMs`; a file that stays unchanged but incomplete or
+ *   unreadable for `settleMs` (a truncated file, not an SPE file), or that never completes within `giveUpMs`, is
+ *   skipped, never half-read, and `onWarning` is told once, with why. If it changes later it is looked at again.
+ * - A folder that is not there (at the start, or removed while watched) ends the source with an error whose
+ *   `sourceState` is 'missing'.
  * - Files are emitted one after another in the order they became complete (ties: mtime, then natural name
  *   order, so "shot (2).spe" before "shot (10).spe"); a path is never emitted twice.
  * - Frames are read lazily and emitted in chunks of `chunk` per macrotask, so a 20,000-frame file does not stall
@@ -32,6 +35,8 @@ export interface WatchOptions {
   pollMs?: number;
   /** Give up on a file that never completes after this long (ms, default 10 min). */
   giveUpMs?: number;
+  /** Skip a file that stays unchanged but incomplete or unreadable this long (ms, default 3000). */
+  settleMs?: number;
   /** Frames emitted per macrotask (default 64). */
   chunk?: number;
   /** Use polling (network shares; default false). */
@@ -45,18 +50,37 @@ const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'bas
 
 /** Opens an SPE file only when it is complete (header, footer, every frame); null otherwise. */
 export function openIfComplete(file: string): SpeFile | null {
+  const opened = openComplete(file);
+  return 'spe' in opened ? opened.spe : null;
+}
+
+/** The SPE file opened when complete, else why not. */
+export function openComplete(file: string): { spe: SpeFile } | { why: string } {
   let f: SpeFile;
   try {
     f = openSpe(file);
-  } catch {
-    return null;
+  } catch (e) {
+    return { why: (e as Error).message };
   }
   const declared = f.declaredFrames ?? f.frames;
-  if (f.frames < 1 || declared !== f.frames || (f.version >= 3 && f.xml === null)) {
-    f.close();
-    return null;
+  let why: string | null = null;
+  if (f.frames < 1) {
+    why = 'no complete frame';
+  } else if (declared !== f.frames) {
+    why = `truncated: ${f.frames} of ${declared} frames`;
+  } else if (f.version >= 3 && f.xml === null) {
+    why = 'no XML footer (SPE 3.0 file not finished)';
   }
-  return f;
+  if (why !== null) {
+    f.close();
+    return { why };
+  }
+  return { spe: f };
+}
+
+/** The error that ends a watch whose folder is not there (`sourceState: 'missing'` for the dashboard). */
+export function missingFolder(dir: string, problem: string): InputFileError {
+  return Object.assign(new InputFileError(dir, problem), { sourceState: 'missing' as const });
 }
 
 export function watch(dir: string, options: WatchOptions = {}): Observable<SourceItem> {
@@ -69,13 +93,16 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
     try {
       st = fs.statSync(dir);
     } catch {
-      subscriber.error(new InputFileError(dir, 'no such folder to watch'));
+      subscriber.error(missingFolder(dir, 'no such folder to watch'));
       return undefined;
     }
     if (!st.isDirectory()) { subscriber.error(new InputFileError(dir, 'is not a folder')); return undefined; }
     const t0 = Date.now();
     const seen = new Set<string>(); // taken (or given up)
-    const checking = new Map<string, { first: number; size: number; mtime: number; timer: NodeJS.Timeout | null }>();
+    const settleMs = options.settleMs ?? 3000;
+    const checking = new Map<string, { first: number; size: number; mtime: number; stableSince: number; timer: NodeJS.Timeout | null }>();
+    /** Skipped files and the size and mtime they had: looked at again when they change. */
+    const skipped = new Map<string, { size: number; mtime: number }>();
     const ready: { file: string; spe: SpeFile; mtime: number }[] = [];
     let emitting = false;
     let nextIndex = 0;
@@ -123,31 +150,63 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
       try { s = fs.statSync(file); } catch { checking.delete(file); return; } // removed
       const stable = s.size === c.size && s.mtimeMs === c.mtime && s.size > 0;
       c.size = s.size; c.mtime = s.mtimeMs;
-      if (stable) {
-        const spe = openIfComplete(file);
-        if (spe) {
+      if (!stable) {
+        c.stableSince = Date.now();
+      } else {
+        const opened = openComplete(file);
+        if ('spe' in opened) {
           checking.delete(file);
           seen.add(file);
-          ready.push({ file, spe, mtime: s.mtimeMs });
+          ready.push({ file, spe: opened.spe, mtime: s.mtimeMs });
           emitNext();
+          return;
+        }
+        if (Date.now() - c.stableSince >= settleMs) {
+          skip(file, s, `${opened.why}, unchanged for ${(settleMs / 1000).toFixed(1)} s`);
           return;
         }
       }
       if (Date.now() - c.first > giveUpMs) {
-        checking.delete(file);
-        seen.add(file);
-        warn(`${file}: still not a complete SPE file after ${Math.round(giveUpMs / 1000)} s: skipped`);
+        skip(file, s, `still not a complete SPE file after ${Math.round(giveUpMs / 1000)} s`);
         return;
       }
       c.timer = setTimeout(() => check(file), pollMs);
     };
 
+    const skip = (file: string, s: fs.Stats, why: string) => {
+      checking.delete(file);
+      seen.add(file);
+      skipped.set(file, { size: s.size, mtime: s.mtimeMs });
+      warn(`${file}: skipped: ${why}`);
+    };
+
+    /** A skipped file that changed since is looked at again. */
+    const changedSinceSkipped = (file: string): boolean => {
+      const was = skipped.get(file);
+      if (!was) {
+        return false;
+      }
+      let s: fs.Stats;
+      try {
+        s = fs.statSync(file);
+      } catch {
+        return false;
+      }
+      if (s.size === was.size && s.mtimeMs === was.mtime) {
+        return false;
+      }
+      skipped.delete(file);
+      seen.delete(file);
+      return true;
+    };
+
     const candidate = (p: string) => {
       const file = path.resolve(p);
-      if (!/\.spe$/i.test(file) || seen.has(file)) return;
+      if (!/\.spe$/i.test(file)) return;
+      if (seen.has(file) && !changedSinceSkipped(file)) return;
       const c = checking.get(file);
       if (c) { if (c.timer) { clearTimeout(c.timer); } check(file); return; }
-      checking.set(file, { first: Date.now(), size: -1, mtime: -1, timer: null });
+      checking.set(file, { first: Date.now(), size: -1, mtime: -1, stableSince: Date.now(), timer: null });
       check(file);
     };
 
@@ -162,9 +221,17 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
     watcher.on('add', candidate);
     watcher.on('change', candidate);
     watcher.on('error', (e) => warn(`watching ${dir}: ${(e as Error).message}`));
+    // the folder itself removed (chokidar does not tell): the source has nothing left to watch
+    const folderCheck = setInterval(() => {
+      if (!stopped && !fs.existsSync(dir)) {
+        subscriber.error(missingFolder(dir, 'the watched folder was removed'));
+      }
+    }, Math.max(250, 5 * pollMs));
+    folderCheck.unref();
 
     return () => {
       stopped = true;
+      clearInterval(folderCheck);
       if (emitTimer) clearImmediate(emitTimer);
       for (const c of checking.values()) if (c.timer) clearTimeout(c.timer);
       checking.clear();

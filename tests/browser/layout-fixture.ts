@@ -3,7 +3,7 @@
  * slope change close to it), a spectrum with its fit and a last frame whose two-colour spread is not meaningful.
  * Everything is in the snapshot a client gets on connect, so the page shows a fixed state to measure.
  */
-import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/server/protocol';
+import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/protocol';
 import { Rng } from '../../src/sim/rng';
 import { defaultWavelengths, planckRadiance } from '../../src/sim/spectrum';
 import { SHOT, trueTemperature } from '../server/fake-source';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { History } from '../../web/src/history';
 import { eventDetail, eventHeadline, flaggedSummary } from '../../web/src/format';
-import type { FrameMessage, LiveEvent } from '../../src/server/protocol';
+import type { FrameMessage, LiveEvent } from '../../src/protocol';
 
 const frame = (index: number, extra: Partial<FrameMessage> = {}): FrameMessage => ({
   index, time: index / 1000, power: index / 100, temperature: 2000 + index, temperatureError: 5, chi2: 1, flags: [], twoColor: null, latencyMs: 0, ...extra,

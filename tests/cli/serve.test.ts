@@ -35,7 +35,10 @@ test('serve --simulate: URL, page, frames over the WebSocket, power over HTTP, S
     ws.on('message', (d) => msgs.push(JSON.parse(String(d))));
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
     const t1 = Date.now();
-    while (Date.now() - t1 < 8000 && !(msgs.some((m) => m.type === 'status') && msgs.filter((m) => m.type === 'frames').length > 3)) {
+    // the simulator starts once the analyzer's noise model is set up (its first 1024 frames): a status of the running
+    // shot is one counting frames
+    const runningStatus = () => msgs.find((m) => m.type === 'status' && (m.frames as number) > 100);
+    while (Date.now() - t1 < 15_000 && !(runningStatus() && msgs.filter((m) => m.type === 'frames').length > 3)) {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(msgs[0]).toMatchObject({ type: 'hello', source: 'simulate' });
@@ -45,8 +48,9 @@ test('serve --simulate: URL, page, frames over the WebSocket, power over HTTP, S
     const early = frames.find((f) => f.temperature !== null && f.power !== null)!;
     expect(Math.abs(early.temperature! - (1100 + 50 * early.power!))).toBeLessThan(100);
     expect(msgs.some((m) => m.type === 'spectrum')).toBe(true);
-    const status = msgs.find((m) => m.type === 'status')!;
+    const status = runningStatus()!;
     expect(status.framesPerSecond as number).toBeGreaterThan(30);
+    expect(status.sourceState).toEqual({ state: 'running' });
 
     // a foreign Origin is refused
     const evil = new WebSocket(`${origin.replace('http', 'ws')}/ws`, { headers: { Origin: 'http://evil.example' } });
@@ -93,4 +97,41 @@ test('usage errors: no source, two sources, a taken port, a missing shot — one
   r = run('serve', '--help');
   expect(r.stdout).toMatch(/Examples:/);
   expect(r.stdout).toMatch(/--record <dir>/);
+});
+
+test('serve --watch on a missing folder: one line naming it, exit 1 (no dashboard for a source that cannot start)', () => {
+  built();
+  const r = spawnSync(process.execPath, [BIN, 'serve', '--watch', '/nonexistent/lightfield', '--calibration', 'lamp.spe',
+    '--lamp-temperature', '2800', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+  expect(r.status).toBe(1);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(/\/nonexistent\/lightfield: no such folder to watch/);
+  expect(r.stdout).not.toMatch(/live dashboard/);
+});
+
+test('serve --power-stdin: readings from another program\'s output (plain and camonitor lines), bad lines reported, not fatal', async () => {
+  built();
+  const child = spawn(process.execPath, [BIN, 'serve', '--simulate', '--port', '0', '--rate', '50', '--power-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    const t0 = Date.now();
+    while (!/live dashboard: http/.test(out) && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toMatch(/live dashboard: http/);
+    child.stdin.write('12.5\n');
+    child.stdin.write('LASER:POWER <undefined> INVALID\n');
+    child.stdin.write('LASER:POWER 2024-05-01 12:00:01.500000 13.25 HIGH MINOR\n');
+    child.stdin.end('3.0 14\n');
+    const t1 = Date.now();
+    while (!/standard input ended/.test(err) && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect(err).toMatch(/warning: power line 2 "LASER:POWER <undefined> INVALID": .*\(1 bad line\(s\) so far\)/);
+    expect(err).toMatch(/standard input ended: 3 power reading\(s\), 1 bad line\(s\)/);
+    expect(child.exitCode).toBeNull(); // still serving
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
 });

@@ -254,3 +254,42 @@ describe('statistics helpers', () => {
     expect(tToZ(5, 1e7)).toBe(5);
   });
 });
+
+// The demo shot as the live pipeline feeds it to the detector (src/stream/simulate.ts demoShotOptions): 50 frames/s,
+// the power stepped by 0.27 W every 10 frames from 5 W and read at 50 Hz with 0.05 W noise, the first frame of
+// each step paired with the reading of the step before (nearest in time); T = 1100 + 50·P with the slope ×0.1
+// from 25 to 31 W, σT = 0.45 K (what the fit gives). Before a confirmation near a kink still being placed counted
+// as that kink, the few points just past the plateau's end opened further "plateau" events (slope after ≈ 0 or
+// negative) on top of the plateau's own end.
+function steppedShot(seed: number): DetectPoint[] {
+  const rng = new Rng(seed);
+  const truth = piecewise([[5, 1350], [25, 2350], [31, 2380], [45, 3080]]);
+  const pts: DetectPoint[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const stepped = 5 + 0.27 * Math.floor(i / 10);
+    const paired = i % 10 === 0 && i > 0 ? stepped - 0.27 : stepped;
+    pts.push({ index: i, power: paired + 0.05 * rng.normal(), temperature: truth(stepped) + 0.45 * rng.normal(), temperatureError: 0.45 });
+  }
+  return pts;
+}
+
+describe('SlopeChangeDetector: one plateau, one event', () => {
+  for (const seed of [1, 3, 4, 5, 6]) {
+    it(`stepped demo-like shot, seed ${seed}: the plateau's end updates the plateau; nothing opens past it`, () => {
+      const { updates, off } = run(steppedShot(seed));
+      const opened = updates.filter((u) => u.type === 'new').map((u) => u.event);
+      const plateau = opened.find((e) => e.kind === 'plateau' && Math.abs(e.startPower - 25) < 0.5);
+      expect(plateau).toBeDefined();
+      // nothing opens after the plateau was detected (in particular not at its end, 31 W)
+      expect(opened.filter((e) => e.detectedAtIndex > plateau!.detectedAtIndex)).toEqual([]);
+      const ends = updates.filter((u) => u.type === 'end');
+      expect(ends.length).toBeGreaterThanOrEqual(1);
+      expect(ends.every((u) => u.event.id === plateau!.id)).toBe(true);
+      const final = off.events.find((e) => e.id === plateau!.id)!;
+      expect(Math.abs(final.startPower - 25)).toBeLessThan(0.2);
+      expect(Math.abs(final.endPower! - 31)).toBeLessThan(0.2);
+      expect(Math.abs(final.slopeAfter - 5)).toBeLessThan(1);
+      expect(off.events.filter((e) => !e.retracted && e.startPower > 30)).toEqual([]);
+    });
+  }
+});

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, RunningServer } from '../../src/server';
-import type { FrameMessage, LiveMessage } from '../../src/server/protocol';
+import type { FrameMessage, LiveMessage } from '../../src/protocol';
 import { createFakeSource, FakeSource } from './fake-source';
 import { makeStaticTree, sleep, TestClient } from './helpers';
 import { ClientChannel, DEFAULT_LIMITS, Outgoing } from '../../src/server/client';

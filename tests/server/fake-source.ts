@@ -99,6 +99,7 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
   let lastSpectrum: LiveMessage | null = null;
   let lastStatus: LiveMessage | null = null;
   let index = 0;
+  let run = 0;
   let runStart = Date.now();
   let lastSpectrumAt = 0;
   let lastStatusAt = 0;
@@ -108,7 +109,7 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
 
   const source = createFakeSource();
   source.snapshot = () => {
-    const out: LiveMessage[] = [hello, { type: 'frames', frames: recent.slice(-2000) }];
+    const out: LiveMessage[] = [{ ...hello, run } as LiveMessage, { type: 'frames', frames: recent.slice(-2000) }];
     for (const event of events.values()) out.push({ type: 'event', event });
     if (lastSpectrum) out.push(lastSpectrum);
     if (lastStatus) out.push(lastStatus);
@@ -191,7 +192,7 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
       const p = last.power ?? 0;
       // the detector's plateau: announced 2 W into it, completed 1 W after its end
       if (p >= SHOT.plateauStart + 2 && !events.has('plateau-1')) {
-        emitEvent({ id: 'plateau-1', kind: 'plateau', startPower: SHOT.plateauStart, endPower: null,
+        emitEvent({ id: 'plateau-1', run, kind: 'plateau', startPower: SHOT.plateauStart, endPower: null,
           startIndex: Math.round(SHOT.plateauStart / wps * rate), endIndex: null, detectedAtIndex: last.index,
           slopeBefore: SHOT.slope, slopeAfter: SHOT.plateauSlope, temperature: trueTemperature(SHOT.plateauStart), significance: 7.5 });
       }
@@ -214,7 +215,8 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
         type: 'status', framesPerSecond: recentTimes.length,
         latencyP50: sorted.length ? sorted[Math.floor(sorted.length * 0.5)] : 0,
         latencyP99: sorted.length ? sorted[Math.floor(sorted.length * 0.99)] : 0,
-        frames: index, flagged: { ...flagged }, source: 'fake simulated shot', running: true,
+        frames: index, flagged: { ...flagged }, source: 'fake simulated shot', running: true, run,
+        sourceState: { state: 'running' },
       };
       source.push(lastStatus);
     }
@@ -224,8 +226,9 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
       recent.length = 0;
       events.clear();
       for (const k of Object.keys(flagged)) delete flagged[k];
-      source.push({ type: 'reset', reason: 'looped' });
-      source.push(hello);
+      run++;
+      source.push({ type: 'reset', reason: 'looped', run });
+      source.push({ ...hello, run } as LiveMessage);
     }
   };
 

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import WebSocket from 'ws';
-import type { LiveMessage } from '../../src/server/protocol';
+import type { LiveMessage } from '../../src/protocol';
 
 /** A throw-away static dir with a page, an asset, a dotfile, and a secret file NEXT TO it (must never be served). */
 export function makeStaticTree(): { root: string; staticDir: string; secret: string } {

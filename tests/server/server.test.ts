@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEFAULT_STATIC_DIR, isSafeStaticPath, startServer, RunningServer } from '../../src/server';
 import { isLoopback } from '../../src/server';
-import { MAX_CLIENT_MESSAGE_BYTES, LiveMessage } from '../../src/server/protocol';
+import { MAX_CLIENT_MESSAGE_BYTES, type LiveMessage } from '../../src/protocol';
 import { createFakeSource, FakeSource } from './fake-source';
 import { makeStaticTree, postJson, rawRequest, sleep, TestClient, tryUpgrade } from './helpers';
 

@@ -11,6 +11,7 @@ describe('toLiveEvent', () => {
   it('names the event by run and detector id and keeps its fields', () => {
     const e = toLiveEvent(base, 2);
     expect(e.id).toBe('2-3');
+    expect(e.run).toBe(2);
     expect(e).toMatchObject({ kind: 'plateau', startPower: 24.9, endPower: null, detectedAtIndex: 108, slopeAfter: 5 });
     expect(e.retracted).toBeUndefined();
   });

@@ -147,6 +147,17 @@ describe('pairPower', () => {
         .toBe('a--b-c|', { a: 'a=null', b: 'b=null', c: 'c=null' });
     });
   });
+
+  test('readings of runs ahead of the frames are kept until those frames come (the fit lags several runs behind)', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, hot, expectObservable }) => {
+      // the readings of runs 0..3 all arrive before the first frame (a short shot looped faster than it is fitted)
+      const power = hot('(wxyz)', { w: rd(0, 10, 0), x: rd(0, 11, 1), y: rd(0, 12, 2), z: rd(0, 13, 3) });
+      const src = cold('-a-b-c-d|', { a: it('a', 0, 0), b: it('b', 0, 1), c: it('c', 0, 2), d: it('d', 0, 3) });
+      expectObservable(src.pipe(pairPower(power, { scheduler: ts }), pairOut()))
+        .toBe('-a-b-c-d|', { a: 'a=10', b: 'b=11', c: 'c=12', d: 'd=13' });
+    });
+  });
 });
 
 describe('toLiveMessages', () => {

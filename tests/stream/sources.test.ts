@@ -17,7 +17,7 @@ import { createIngest } from '../../src/stream/ingest';
 import { buildAnalyzer, liveAnalyzer } from '../../src/stream/analyzer';
 import { createLivePipeline } from '../../src/stream/pipeline';
 import type { SourceItem } from '../../src/stream/types';
-import type { LiveEvent, LiveMessage } from '../../src/server/protocol';
+import type { LiveEvent, LiveMessage } from '../../src/protocol';
 
 let dir: string;
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-sources-')); });

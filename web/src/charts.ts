@@ -4,7 +4,7 @@
  * Each chart is given its whole data once per animation frame (setData); nothing here allocates per message.
  */
 import uPlot from 'uplot';
-import type { LiveEvent } from '../../src/server/protocol';
+import type { LiveEvent } from '../../src/protocol';
 
 export const COLORS = {
   text: '#c9d4df',

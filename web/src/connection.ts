@@ -2,7 +2,7 @@
  * The WebSocket to the server with automatic reconnect: exponential backoff from 0.5 s to 10 s with jitter,
  * reset once a connection has stayed open. Messages are handed over parsed; malformed ones are skipped.
  */
-import type { LiveMessage } from '../../src/server/protocol';
+import type { LiveMessage } from '../../src/protocol';
 
 export type ConnState = 'connecting' | 'open' | 'closed';
 

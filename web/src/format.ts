@@ -1,5 +1,5 @@
 /** Text for people: event sentences and number formats shared by the dashboard (pure, testable). */
-import type { LiveEvent } from '../../src/server/protocol';
+import type { LiveEvent } from '../../src/protocol';
 
 export function fmt(v: number | null | undefined, digits = 0): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);

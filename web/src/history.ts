@@ -2,9 +2,10 @@
  * The bounded history behind the charts: columnar Float64Arrays (what uPlot draws fastest), appended in arrival
  * order. When full, the older half is thinned to every second point (in place), so the charts always span the
  * whole run — full resolution for the recent frames, coarser further back — memory is fixed whatever the run
- * length, and appends stay O(1) amortised.
+ * length, and appends stay O(1) amortised. A frame marked `gap` (a pause in time, e.g. between two files of a
+ * watched folder) is preceded by a break row (temperature and power NaN), where the charts break their lines.
  */
-import type { FrameMessage } from '../../src/server/protocol';
+import type { FrameMessage } from '../../src/protocol';
 
 export const HISTORY = 6000;
 
@@ -27,6 +28,8 @@ export class History {
   roiTemperature: Float64Array[] = [];
   /** Bumped on every change, so renderers know when to redraw. */
   version = 0;
+  /** Break rows held (gaps in time): when 0 no column needs its NaNs turned into line breaks. */
+  breaks = 0;
 
   constructor(capacity = HISTORY) {
     this.capacity = capacity;
@@ -54,11 +57,15 @@ export class History {
 
   clear(): void {
     this.length = 0;
+    this.breaks = 0;
     this.version++;
   }
 
   /** Frames without a temperature (withheld: corrupt, weak, fit-failed) are not plotted. */
   push(f: FrameMessage): void {
+    if (f.gap && this.length > 0) {
+      this.pushBreak(f);
+    }
     if (f.temperature === null || !Number.isFinite(f.temperature)) return;
     if (this.length === this.capacity) this.thinOlderHalf();
     const i = this.length++;
@@ -74,6 +81,27 @@ export class History {
       this.roiTemperature[k][i] = t !== null && t !== undefined && Number.isFinite(t) ? t : NaN;
     }
     this.version++;
+  }
+
+  /** A row that is no point: NaN temperature and power between the last frame and `next` (a line break). */
+  private pushBreak(next: FrameMessage): void {
+    if (this.length === this.capacity) this.thinOlderHalf();
+    const last = this.length - 1;
+    if (Number.isNaN(this.temperature[last])) {
+      return; // already a break
+    }
+    const i = this.length++;
+    const nextTime = next.time ?? next.index;
+    this.index[i] = this.index[last];
+    this.time[i] = (this.time[last] + nextTime) / 2;
+    this.temperature[i] = NaN;
+    this.sigma[i] = 0;
+    this.power[i] = NaN;
+    this.flagged[i] = 0;
+    for (const col of this.roiTemperature) {
+      col[i] = NaN;
+    }
+    this.breaks++;
   }
 
   /** Keeps every second point of the older half. */

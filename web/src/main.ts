@@ -6,7 +6,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type uPlot from 'uplot';
-import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/server/protocol';
+import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/protocol';
 import { COLORS, eventSpan, MAX_ROI_SERIES, PowerChart, powerSpans, ROI_COLORS, SpectrumChart, TimeChart, Span } from './charts';
 import { connect, ConnState } from './connection';
 import { eventDetail, eventHeadline, flaggedSummary, fmt, twoColorNote, twoColorText } from './format';
@@ -20,6 +20,8 @@ let latest: FrameMessage | null = null;
 let spectrum: Extract<LiveMessage, { type: 'spectrum' }> | null = null;
 let spectrumVersion = 0;
 let status: Extract<LiveMessage, { type: 'status' }> | null = null;
+/** The run on show (from hello, reset and status): events of other runs are not shown. */
+let currentRun = 0;
 let eventsVersion = 0;
 let lastMessageAt = 0;
 let connState: ConnState = 'connecting';
@@ -38,6 +40,7 @@ function onMessage(msg: LiveMessage): void {
   lastMessageAt = performance.now();
   switch (msg.type) {
     case 'hello':
+      if (typeof msg.run === 'number') currentRun = msg.run;
       roisSettled = false;
       if (Array.isArray(msg.rois)) setRois(msg.rois);
       $('source').textContent = msg.source;
@@ -60,6 +63,7 @@ function onMessage(msg: LiveMessage): void {
       spectrumVersion++;
       break;
     case 'event':
+      if (typeof msg.event.run === 'number' && msg.event.run !== currentRun) return; // an old run's: not shown
       if (msg.event.retracted) events.delete(msg.event.id);
       else events.set(msg.event.id, msg.event);
       eventsVersion++;
@@ -69,6 +73,7 @@ function onMessage(msg: LiveMessage): void {
       break;
     case 'reset':
       clearAll();
+      currentRun = typeof msg.run === 'number' ? msg.run : currentRun + 1;
       break;
     default:
       break;
@@ -163,7 +168,9 @@ function drawTime(): void {
     flagged[i] = history.flagged[i] ? t[i] : null;
   }
   timeChart.spans = timeSpans();
-  const data: uPlot.AlignedData[number][] = [history.time.subarray(0, n), t, lo, hi, flagged];
+  // gaps in time: the break rows' NaNs become nulls, where uPlot breaks the lines
+  const gapped = (col: Float64Array) => (history.breaks > 0 ? gapsAtNaN(col, n) : col);
+  const data: uPlot.AlignedData[number][] = [history.time.subarray(0, n), gapped(t), gapped(lo), gapped(hi), flagged];
   for (const col of history.roiTemperature.slice(0, timeChart.rois.length - 1)) data.push(gapsAtNaN(col, n));
   timeChart.u.setData(data as uPlot.AlignedData);
 }
@@ -302,10 +309,15 @@ function drawText(now: number): void {
     $('frames').textContent = String(status.frames);
     $('flagged').textContent = flaggedSummary(status.flagged);
   }
+  drawSourceState();
   const conn = $('conn');
   let state: string = connState;
   let text = 'connecting…';
-  if (connState === 'open') {
+  const ended = status !== null && SOURCE_ENDED.has(status.sourceState?.state);
+  if (connState === 'open' && ended) {
+    state = 'ended';
+    text = 'connected';
+  } else if (connState === 'open') {
     const stale = lastMessageAt > 0 && now - lastMessageAt > 3000;
     state = stale ? 'stale' : 'open';
     text = stale ? `no data for ${Math.round((now - lastMessageAt) / 1000)} s` : 'live';
@@ -314,6 +326,28 @@ function drawText(now: number): void {
   }
   conn.dataset.state = state;
   (conn.querySelector('span') as HTMLElement).textContent = text;
+}
+
+/** Source states after which no more frames come: the page says so instead of "no data for N s". */
+const SOURCE_ENDED = new Set<string | undefined>(['finished', 'missing', 'failed']);
+const SOURCE_TEXT: Record<string, string> = {
+  running: 'running',
+  paused: 'paused: waiting for frames',
+  finished: 'finished',
+  missing: 'no such folder',
+  failed: 'source failed',
+};
+
+/** The source's state (running, paused, finished, no such folder) from the latest status. */
+function drawSourceState(): void {
+  const el = $('source-state');
+  const state = status?.sourceState?.state;
+  const key = state ? `${state}\u0000${status?.sourceState.detail ?? ''}` : '';
+  if (el.dataset.key === key) return;
+  el.dataset.key = key;
+  el.dataset.state = state ?? '';
+  el.textContent = state ? SOURCE_TEXT[state] ?? state : '';
+  el.title = status?.sourceState?.detail ?? '';
 }
 
 function frame(now: number): void {

@@ -4,8 +4,8 @@
  */
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
-import { buildAnalyzer, liveAnalyzer } from '../../stream/analyzer';
-import { demoShotOptions, simulate, simulatedCalibration } from '../../stream/simulate';
+import { afterPriming, buildAnalyzer, liveAnalyzer, primeAnalyzer } from '../../stream/analyzer';
+import { demoShotOptions, firstChunkOfShotAsync, simulate, simulatedCalibration } from '../../stream/simulate';
 import { runLive } from './serve';
 
 export function register(program: Command): void {
@@ -27,9 +27,12 @@ Examples:
     .action(async (o: { port: number; host: string; record?: string }) => {
       const shot = demoShotOptions();
       const cal = simulatedCalibration(shot);
-      const analyzer = liveAnalyzer(buildAnalyzer({}, cal.geometry, 'simulated shot', cal).analyzer);
+      const built = buildAnalyzer({}, cal.geometry, 'simulated shot', cal).analyzer;
+      const analyzer = liveAnalyzer(built);
+      // the noise model from the shot's first 1024 frames, as `analyze` of a recording of it has it
+      const priming = async () => primeAnalyzer(built, await firstChunkOfShotAsync(shot));
       await runLive({
-        source: simulate(shot), sourceName: 'demo (simulated shot)', analyzer, host: o.host, port: o.port,
+        source: afterPriming(priming, simulate(shot)), sourceName: 'demo (simulated shot)', analyzer, host: o.host, port: o.port,
         record: o.record ?? null, recordInfo: { simulate: true }, simulated: shot,
         note: 'a simulated heating shot: the plateau (25 W, ~2350 K) comes after ~15 s; the shot loops every 30 s',
       });

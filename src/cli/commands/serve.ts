@@ -5,15 +5,17 @@
  */
 import * as path from 'path';
 import { Command } from 'commander';
-import { UsageError } from '../../errors';
+import { InputFileError, UsageError } from '../../errors';
 import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { startServer, isLoopback } from '../../server';
 import { getEngine } from '../../physics';
-import { buildAnalyzer, checkAnalysisOptions, lazyAnalyzer, liveAnalyzer } from '../../stream/analyzer';
+import { afterPriming, buildAnalyzer, checkAnalysisOptions, firstChunkOf, liveAnalyzer, primeAnalyzer, watchAnalyzer } from '../../stream/analyzer';
+import { readPowerLines } from '../../stream/powerLines';
+import { compilePowerExpr } from '../../analysis/expr';
 import { createLivePipeline, type LivePipeline } from '../../stream/pipeline';
 import { replay } from '../../stream/replay';
 import { watch } from '../../stream/watch';
-import { demoShotOptions, simulate, simulatedCalibration, writeSimulatedCalibration } from '../../stream/simulate';
+import { demoShotOptions, firstChunkOfShotAsync, simulate, simulatedCalibration, writeSimulatedCalibration } from '../../stream/simulate';
 import * as fs from 'fs';
 import { openSpe } from '../../io/spe';
 import { geometryOf } from '../../stream/replay';
@@ -38,6 +40,22 @@ export interface RunLiveOptions {
   simulated?: import('../../sim/shot').ShotOptions;
   /** Printed after the URL. */
   note?: string;
+  /** Read laser power readings from standard input (see src/stream/powerLines.ts). */
+  powerStdin?: boolean;
+  /** Converts a value read from standard input into W. */
+  powerExpr?: string | null;
+}
+
+/** Feeds the pipeline with the readings on standard input; reports bad lines and the totals at its end. */
+function feedPowerFromStdin(pipeline: LivePipeline, powerExpr: string | null, err: (line: string) => void): void {
+  const convert = powerExpr ? compilePowerExpr(powerExpr) : null;
+  void readPowerLines(process.stdin, {
+    onReading: (reading) => pipeline.ingestPower(reading),
+    onBadLine: (note) => err(`warning: ${note}`),
+    convert,
+  }).then((stats) => {
+    err(`standard input ended: ${stats.readings} power reading(s), ${stats.bad} bad line(s)`);
+  });
 }
 
 /** Starts the pipeline and the server, prints the URL, runs until SIGINT/SIGTERM, then stops cleanly. */
@@ -69,6 +87,9 @@ export async function runLive(o: RunLiveOptions): Promise<void> {
   if (o.note) process.stdout.write(`${o.note}\n`);
   if (o.record) process.stdout.write(`recording into ${path.resolve(o.record)}\n`);
   process.stdout.write('press Ctrl-C to stop\n');
+  if (o.powerStdin) {
+    feedPowerFromStdin(pipeline, o.powerExpr ?? null, err);
+  }
   void pipeline.done.then(() => {
     if (!stopping) err(`the source ${o.sourceName} has ended (${pipeline.counts().received} frames); the dashboard stays up until Ctrl-C`);
   });
@@ -108,6 +129,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'TCP port (0 = any free port)', port, 8787)
     .option('--host <h>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
     .option('--record <dir>', 'record frames (SPE), power, results and events into this new folder')
+    .option('--power-stdin', 'read laser power readings from standard input, one per line: VALUE, TIME VALUE, or EPICS camonitor output')
     .addHelpText('after', `
 Examples:
   $ pyrolive serve --simulate                               # dashboard on http://127.0.0.1:8787/
@@ -117,7 +139,10 @@ Examples:
         --background dark.spe --roi DS=10:30 --record run-042
   $ curl -X POST -H 'Content-Type: application/json' -d '{"power": 24.1}' http://127.0.0.1:8787/api/power
 
-Laser power: --power for a replay; otherwise POST /api/power {"power": W, "time"?: s} or a WebSocket
+Laser power: --power for a replay; --power-stdin reads another program's output, one reading a line
+(VALUE, TIME VALUE, or camonitor's NAME DATE TIME VALUE; bad lines are counted and reported):
+  $ camonitor LASER:POWER | pyrolive serve --watch D:/LightField/today ... --power-stdin
+otherwise POST /api/power {"power": W, "time"?: s} or a WebSocket
 {"type":"power",...} message (time: s since the run started, or Unix seconds; absent = now).
 Recording (--record DIR): frames.spe, power.csv, results.csv, events.jsonl, flushed every second, so a crash
 loses at most the last second; post-process with
@@ -126,7 +151,8 @@ loses at most the last second; post-process with
       const modes = ['replay', 'watch', 'simulate'].filter((k) => !!o[k]);
       if (modes.length !== 1) throw new UsageError('give exactly one source: --replay SHOT.spe, --watch DIR or --simulate');
       const mode = modes[0];
-      if (o.power && mode !== 'replay') throw new UsageError('--power goes with --replay (for live sources, POST /api/power)');
+      if (o.power && mode !== 'replay') throw new UsageError('--power goes with --replay (for live sources, --power-stdin or POST /api/power)');
+      if (o.power && o.powerStdin) throw new UsageError('give either --power LOG or --power-stdin, not both');
       if (o.loop && mode !== 'replay') throw new UsageError('--loop goes with --replay');
       if (o.rate && mode === 'watch') throw new UsageError('--rate goes with --replay or --simulate');
       const ao = analysisOptionsFrom(o);
@@ -142,8 +168,11 @@ loses at most the last second; post-process with
         const shot = demoShotOptions({ seed: o.seed as number });
         simulated = shot;
         const cal = simulatedCalibration(shot);
-        analyzer = liveAnalyzer(buildAnalyzer(ao, cal.geometry, 'simulated shot', cal).analyzer);
-        source = simulate({ ...shot, rate: o.rate as number | undefined });
+        const built = buildAnalyzer(ao, cal.geometry, 'simulated shot', cal).analyzer;
+        analyzer = liveAnalyzer(built);
+        // the noise model from the shot's first 1024 frames (as `analyze` of its recording), simulated meanwhile
+        const priming = async () => primeAnalyzer(built, await firstChunkOfShotAsync(shot));
+        source = afterPriming(priming, simulate({ ...shot, rate: o.rate as number | undefined }));
         sourceName = 'simulate';
       } else if (mode === 'replay') {
         const shotPath = String(o.replay);
@@ -152,22 +181,22 @@ loses at most the last second; post-process with
         try { g = geometryOf(f); } finally { f.close(); }
         const built = buildAnalyzer(ao, g, shotPath);
         built.warnings.forEach(warn);
+        await primeAnalyzer(built.analyzer, firstChunkOf(shotPath));
         analyzer = liveAnalyzer(built.analyzer);
-        source = replay(shotPath, (o.power as string) ?? null, { rate: o.rate as number | undefined, loop: !!o.loop, powerExpr });
+        source = replay(shotPath, (o.power as string) ?? null, { rate: o.rate as number | undefined, loop: !!o.loop, powerExpr: o.power ? powerExpr : null });
         sourceName = `replay ${path.basename(shotPath)}`;
       } else {
         const dir = String(o.watch);
+        if (!fs.existsSync(dir)) throw new InputFileError(dir, 'no such folder to watch');
+        if (!fs.statSync(dir).isDirectory()) throw new InputFileError(dir, 'is not a folder');
         if (!ao.calibration) throw new UsageError('--watch needs --calibration LAMP.spe with --lamp-temperature or --lamp-spectrum (the frames are raw counts)');
-        analyzer = lazyAnalyzer((g, origin) => {
-          const built = buildAnalyzer(ao, g, origin);
-          built.warnings.forEach(warn);
-          return liveAnalyzer(built.analyzer);
-        }, { onError: (m) => warn(`cannot analyse the watched frames: ${m}`) });
+        analyzer = watchAnalyzer(ao, warn);
         source = watch(dir, { includeExisting: !!o.existing, onWarning: warn, onFile: (file, n) => process.stderr.write(`pyrolive: ${path.basename(file)}: ${n} frame(s)\n`) });
         sourceName = `watch ${dir}`;
       }
       await runLive({
         source, sourceName, analyzer, host: String(o.host), port: o.port as number, record: (o.record as string) ?? null, simulated,
+        powerStdin: !!o.powerStdin, powerExpr: o.powerStdin ? powerExpr : null,
         recordInfo: { engine: getEngine().name, analysis: { ...ao, engine: undefined }, powerExpr, replay: o.replay ?? null, power: o.power ?? null, watch: o.watch ?? null, simulate: !!o.simulate },
       });
     });

@@ -89,7 +89,7 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s engine rejects bad
     for (const [, call, message] of cases.filter(([l]) => /nFrames|frames|batch|threads/.test(l))) {
       const asyncCall: Call = (e) => {
         // map the sync call onto the async one by swapping the method
-        const shim = { ...e, fitPlanckBatchSync: e.fitPlanckBatch } as PhysicsEngine;
+        const shim = { ...e, fitPlanckBatchSync: e.fitPlanckBatch } as unknown as PhysicsEngine;
         return call(shim);
       };
       let p: unknown;

@@ -4,7 +4,8 @@
  * the analyzer's per-frame path; argument validation at the boundary.
  */
 import { describe, expect, it } from 'vitest';
-import { jsEngine, getEngine, nativeAvailable, FitArgumentError } from '../../src/physics';
+import { FitArgumentError } from '../../src/errors';
+import { jsEngine, getEngine, nativeAvailable } from '../../src/physics';
 import type { CountsPlan, CountsBatchResult, PhysicsEngine } from '../../src/physics';
 import {
   PREP_COSMIC, PREP_CORRUPT, PREP_SATURATED, PREP_WEAK, prepareCountsBatch,

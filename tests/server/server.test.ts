@@ -111,7 +111,7 @@ describe('HTTP', () => {
     source.push(status);
     const res = await fetch(`${server.url}api/status`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { ok: boolean; status: unknown; clients: number };
     expect(body.ok).toBe(true);
     expect(body.status).toEqual(status);
     expect(body.clients).toBe(0);

@@ -1,9 +1,10 @@
 /**
  * Option parsers and the analysis options shared by `analyze` and `serve` (same names, same meaning), so the
- * two commands can never drift apart.
+ * two commands can never drift apart; and the one table that turns a library error's config field into the flag
+ * that sets it.
  */
 import { Command, Option } from 'commander';
-import { UsageError } from '../errors';
+import { ConfigError, UsageError, isPyroliveError } from '../errors';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
 import type { Method } from '../analysis/analyzer';
 
@@ -12,7 +13,10 @@ export function num(what: string, positive = true) {
   return (v: string): number => {
     const x = Number(v);
     if (!Number.isFinite(x) || (positive ? !(x > 0) : x < 0)) {
-      throw new UsageError(`${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`);
+      throw new UsageError(
+        `${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`,
+        'E_OPTION_VALUE',
+      );
     }
     return x;
   };
@@ -57,4 +61,69 @@ export function analysisOptionsFrom(o: Record<string, unknown>): AnalysisOptions
     readNoise: (o.readNoise as number) ?? null,
     saturation: (o.saturation as number) ?? null,
   };
+}
+
+/**
+ * The flag that sets each config field. Library code names the field in a ConfigError (`gain must be a positive
+ * number (got -1)`); the CLI shows the flag instead (`--gain must be a positive number (got -1)`). One table for
+ * every command: a field that several commands take has the same flag in each.
+ */
+export const FLAG_OF_FIELD: Readonly<Record<string, string>> = Object.freeze({
+  // analysis (analyze, serve): addAnalysisOptions
+  calibration: '--calibration',
+  lampTemperature: '--lamp-temperature',
+  lampSpectrum: '--lamp-spectrum',
+  tungsten: '--tungsten',
+  background: '--background',
+  power: '--power',
+  powerExpr: '--power-expr',
+  rows: '--rows',
+  roi: '--roi',
+  range: '--range',
+  method: '--method',
+  emissivity: '--emissivity',
+  gain: '--gain',
+  readNoise: '--read-noise',
+  saturation: '--saturation',
+  chunkFrames: '--chunk',
+  // live sources and the server (serve, demo)
+  rate: '--rate',
+  port: '--port',
+  host: '--host',
+  record: '--record',
+  // simulate
+  frames: '--frames',
+  seed: '--seed',
+  width: '--width',
+  exposureTime: '--exposure',
+  frameInterval: '--interval',
+  // detect
+  minTemperature: '--min-temperature',
+  threshold: '--threshold',
+  window: '--window',
+});
+
+/** The flag that sets a config field, or undefined when no flag sets it. */
+export function flagOfField(field: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(FLAG_OF_FIELD, field) ? FLAG_OF_FIELD[field] : undefined;
+}
+
+/**
+ * What the CLI prints for an error that ends a command. A PyroliveError (the user's input) is one line,
+ * `pyrolive: <message>`, with a ConfigError's field replaced by its flag. Anything else is a bug: one line too,
+ * or its stack when `debug` (PYROLIVE_DEBUG is set).
+ */
+export function formatCliError(error: unknown, debug: boolean): string {
+  if (error instanceof ConfigError) {
+    const flag = flagOfField(error.field);
+    return `pyrolive: ${flag === undefined ? error.message : `${flag} ${error.problem}`}\n`;
+  }
+  if (isPyroliveError(error)) {
+    return `pyrolive: ${error.message}\n`;
+  }
+  const bug = error as Error | undefined;
+  if (debug) {
+    return `${bug?.stack ?? String(error)}\n`;
+  }
+  return `pyrolive: ${bug?.message ?? String(error)}\n`;
 }

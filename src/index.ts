@@ -1,6 +1,7 @@
 /**
- * Public API of pyrolive for library use. Each area also has its own module (dist/physics, dist/io/spe,
- * dist/analysis, dist/detect, dist/stream, dist/server) with the full set of exports.
+ * Public API of pyrolive for library use. Each area also has its own entry point with its full set of exports:
+ * pyrolive/physics, pyrolive/io, pyrolive/analysis, pyrolive/detect, pyrolive/stream, pyrolive/server (the
+ * package.json `exports` map; nothing else under dist/ is importable by package name).
  */
 export * from './errors';
 export { getEngine, jsEngine, nativeAvailable, nativeLoadReport, planckCurve, FIT_STATUS } from './physics';

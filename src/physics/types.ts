@@ -1,6 +1,6 @@
 /**
  * Contract of the fitting core, implemented twice: in C++ (native/, loaded by ./engine.ts) and in
- * TypeScript (./planck.ts etc.). Both engines take the same arguments and return the same shapes.
+ * TypeScript (./core.ts, behind ./js-engine.ts). Both engines take the same arguments and return the same shapes.
  *
  * Conventions: wavelengths in nm (strictly positive, finite); radiance already divided by the system
  * response (finite; may be negative from noise); variance per pixel (finite, > 0) when given;
@@ -169,5 +169,5 @@ export interface CountsBatchEngine {
     plan: import('../quality/prepare').CountsPlan, out: CountsBatchOutput, opts?: CountsBatchOptions): CountsBatchResult;
 }
 
-export const C1 = 1.191042972e-16; // 2hc², W m² sr⁻¹
-export const C2 = 1.438776877e-2;  // hc/k, m K
+// the radiation constants live with Planck's law (planck.ts); re-exported here for the engines' imports
+export { C1, C2 } from './planck';

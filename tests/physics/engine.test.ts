@@ -2,10 +2,8 @@
 import * as path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors';
-import {
-  addonCandidates, createEngineSelector, getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport, physics,
-  planckCurve,
-} from '../../src/physics';
+import { getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport, physics, planckCurve } from '../../src/physics';
+import { addonCandidates, createEngineSelector } from '../../src/physics/engine';
 import { exactPlanck, grid } from './helpers';
 
 const saved = process.env.PYROLIVE_ENGINE;

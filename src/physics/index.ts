@@ -7,7 +7,7 @@
  *   const r = physics.fitPlanck(wavelengthNm, radiance, { variance, mask });   // r.temperature, r.engine
  */
 import { getEngine } from './engine';
-import type { PhysicsEngine } from './types';
+import { FitStatus, type PhysicsEngine } from './types';
 
 export * from './types';
 export { jsEngine } from './js-engine';
@@ -32,5 +32,5 @@ export const physics: PhysicsEngine = {
   slidingTwoColorBatchSync: (wl, frames, nFrames, sep, opts) => getEngine().slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts),
 };
 
-/** FitStatus values as plain numbers (types.ts declares a const enum, erased at run time). */
-export const FIT_STATUS = { Ok: 0, InvalidData: 1, NotConverged: 2, TooFewPixels: 3 } as const;
+/** @deprecated The same object as FitStatus (types.ts), under its old name. */
+export const FIT_STATUS = FitStatus;

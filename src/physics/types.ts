@@ -54,16 +54,20 @@ export interface SlidingTwoColorResult {
   engine: EngineName;
 }
 
-/** Per-frame status codes in batch results. */
-export const enum FitStatus {
-  Ok = 0,
+/**
+ * Per-frame status codes in batch results: the one definition in TypeScript, equal to native/fit.h's
+ * `pyro::Status` (tests/physics/status.test.ts reads the header to check).
+ */
+export const FitStatus = {
+  Ok: 0,
   /** NaN/Inf in the frame's data (or variance): no fit attempted. */
-  InvalidData = 1,
+  InvalidData: 1,
   /** The fit ran but did not converge. */
-  NotConverged = 2,
+  NotConverged: 2,
   /** Fewer than 3 usable pixels after the mask / non-positive signal. */
-  TooFewPixels = 3,
-}
+  TooFewPixels: 3,
+} as const;
+export type FitStatus = (typeof FitStatus)[keyof typeof FitStatus];
 
 export interface BatchOptions {
   /** Variance, same length as frames (nFrames × nPixels), or absent. */

@@ -7,7 +7,7 @@
  */
 import * as path from 'path';
 import { FitArgumentError, UsageError } from '../errors';
-import { jsEngine } from './js-engine';
+import { jsEngine } from './jsEngine';
 import type {
   BatchOptions, BatchResult, EngineName, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions,
   SlidingTwoColorOptions, SlidingTwoColorResult, TwoColorBatchResult, WienResult,

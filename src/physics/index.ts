@@ -10,7 +10,7 @@ import { getEngine } from './engine';
 import { FitStatus, type PhysicsEngine } from './types';
 
 export * from './types';
-export { jsEngine } from './js-engine';
+export { jsEngine } from './jsEngine';
 export { planckCurve, planckRadiance } from './planck';
 // the loader's test seams (wrapNative, createEngineSelector, addonCandidates …) stay in ./engine, not public
 export { getEngine, nativeAvailable, nativeLoadReport, loadNative } from './engine';

@@ -1,6 +1,6 @@
 /**
  * Contract of the fitting core, implemented twice: in C++ (native/, loaded by ./engine.ts) and in
- * TypeScript (./core.ts, behind ./js-engine.ts). Both engines take the same arguments and return the same shapes.
+ * TypeScript (./core.ts, behind ./jsEngine.ts). Both engines take the same arguments and return the same shapes.
  *
  * Conventions: wavelengths in nm (strictly positive, finite); radiance already divided by the system
  * response (finite; may be negative from noise); variance per pixel (finite, > 0) when given;

@@ -11,7 +11,7 @@ export type {
 export { openSpe } from './io/spe';
 export type { SpeFile, SpeInfo, SpeDataType } from './io/types';
 export { writeSpe } from './io/speWriter';
-export { createAnalyzer, pairPower, analyzeFiles } from './analysis';
+export { createAnalyzer, pairPowerLog, pairPower, analyzeFiles } from './analysis';
 export type { FrameResult, FrameFlag, RoiResult, SpectrumView } from './analysis';
 export { SlopeChangeDetector, createDetector, detectOffline } from './detect';
 export { detectSlopeChange } from './stream/detectSlopeChange';

@@ -1,6 +1,8 @@
 /**
- * Pairing of frames with laser power readings. Pure.
+ * Pairing of frames with laser power readings from a whole log (a file). Pure. The live twin is the operator
+ * withNearestPower (src/stream/pairPower.ts); both pick the reading with nearestIndex.
  */
+import { nearestIndex } from './nearest';
 
 export interface PowerLog {
   /** 'time': key is seconds since the start of the shot; 'frame': key is a frame number. */
@@ -15,7 +17,7 @@ export interface PowerLog {
  * when the frame is not in the log. `at` holds frame times (time log) or frame indices (frame log); a frame
  * whose time is null/NaN gets NaN. Non-finite powers in the log are skipped. An empty log gives NaN everywhere.
  */
-export function pairPower(at: ArrayLike<number | null>, log: PowerLog): Float64Array {
+export function pairPowerLog(at: ArrayLike<number | null>, log: PowerLog): Float64Array {
   const idx: number[] = [];
   for (let i = 0; i < log.key.length; i++) if (Number.isFinite(log.key[i]) && Number.isFinite(log.power[i])) idx.push(i);
   idx.sort((a, b) => log.key[a] - log.key[b]);
@@ -24,13 +26,14 @@ export function pairPower(at: ArrayLike<number | null>, log: PowerLog): Float64A
   const out = new Float64Array(at.length);
   for (let f = 0; f < at.length; f++) {
     const t = at[f];
-    if (t === null || !Number.isFinite(t) || k.length === 0) { out[f] = NaN; continue; }
-    // binary search: first key ≥ t
-    let lo = 0; let hi = k.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (k[mid] < t) lo = mid + 1; else hi = mid; }
-    if (lo === 0) out[f] = p[0];
-    else if (lo === k.length) out[f] = p[k.length - 1];
-    else out[f] = (t - k[lo - 1] <= k[lo] - t) ? p[lo - 1] : p[lo];
+    if (t === null || !Number.isFinite(t) || k.length === 0) {
+      out[f] = NaN;
+      continue;
+    }
+    out[f] = p[nearestIndex(k, t)];
   }
   return out;
 }
+
+/** @deprecated Renamed pairPowerLog (the live operator is withNearestPower). */
+export const pairPower = pairPowerLog;

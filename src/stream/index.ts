@@ -11,7 +11,7 @@ export { watch } from './watch';
 export type { WatchOptions } from './watch';
 export { detectSlopeChange } from './detectSlopeChange';
 export type { DetectSlopeChangeOptions } from './detectSlopeChange';
-export { pairPower } from './pairPower';
+export { withNearestPower, pairPower } from './pairPower';
 export type { PairPowerOptions, Pairable } from './pairPower';
 export { Recorder } from './recorder';
 export type { RecorderOptions } from './recorder';

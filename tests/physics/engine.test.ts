@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors';
 import { getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport, physics, planckCurve } from '../../src/physics';
 import { addonCandidates, createEngineSelector } from '../../src/physics/engine';
-import { exactPlanck, grid } from './helpers';
+import { exactPlanck, grid } from '../support/spectra';
 
 const saved = process.env.PYROLIVE_ENGINE;
 afterEach(() => {

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { FIT_STATUS, getEngine, jsEngine, nativeAvailable, type PhysicsEngine } from '../../src/physics';
 import { FitStatus } from '../../src/physics/types';
-import { exactPlanck, grid } from './helpers';
+import { exactPlanck, grid } from '../support/spectra';
 
 /** `enum Status : uint8_t { Ok = 0, … }` of native/fit.h as name → value. */
 function nativeStatus(): Record<string, number> {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { FitArgumentError } from '../../src/errors';
 import type { PhysicsEngine } from '../../src/physics';
-import { engines, exactPlanck, grid } from './helpers';
+import { engines, exactPlanck, grid } from '../support/spectra';
 
 const wl = grid(50, 550, 850);
 const y = exactPlanck(wl, 2500, 1e-8);

@@ -12,7 +12,7 @@ import {
 } from '../../src/quality/prepare';
 import { createAnalyzer } from '../../src/analysis';
 import { planckRadiance } from '../../src/sim/spectrum';
-import { makeShot, meanOf } from '../analysis/simShot';
+import { makeShot, meanOf } from '../support/simShot';
 
 const shot = makeShot({ seed: 61, frames: 24, cosmics: (f) => (f % 5 === 1 ? 3 : 0), level: 12000 });
 const { width, height, wavelength } = shot;

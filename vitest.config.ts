@@ -9,6 +9,18 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    // `npm test` measures coverage of the pure core and fails below these floors (set a little under what the
+    // suite reaches, so a change that drops tests for these areas shows up); `npm run test:coverage` prints it
+    coverage: {
+      provider: 'v8',
+      include: ['src/physics/**', 'src/quality/**', 'src/detect/**'],
+      reporter: ['text-summary'],
+      thresholds: {
+        'src/physics/**': { statements: 95, branches: 90, functions: 85, lines: 95 },
+        'src/quality/**': { statements: 95, branches: 82, functions: 95, lines: 95 },
+        'src/detect/**': { statements: 85, branches: 80, functions: 85, lines: 85 },
+      },
+    },
     // `npm run test:unit` runs `unit` alone (seconds: the edit loop); `npm test` runs both
     projects: [
       {

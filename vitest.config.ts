@@ -9,16 +9,17 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
-    // `npm test` measures coverage of the pure core and fails below these floors (set a little under what the
-    // suite reaches, so a change that drops tests for these areas shows up); `npm run test:coverage` prints it
+    // `npm test` measures coverage of the pure core and fails below these floors, set a few points under what the
+    // unit tests reach on the prettier-formatted tree (one statement per line: more lines than before the
+    // formatter); `npm run test:coverage` prints the table
     coverage: {
       provider: 'v8',
       include: ['src/physics/**', 'src/quality/**', 'src/detect/**'],
       reporter: ['text-summary'],
       thresholds: {
-        'src/physics/**': { statements: 95, branches: 90, functions: 85, lines: 95 },
-        'src/quality/**': { statements: 95, branches: 82, functions: 95, lines: 95 },
-        'src/detect/**': { statements: 85, branches: 80, functions: 85, lines: 85 },
+        'src/physics/**': { statements: 94, branches: 90, functions: 85, lines: 94 },
+        'src/quality/**': { statements: 90, branches: 82, functions: 95, lines: 90 },
+        'src/detect/**': { statements: 80, branches: 84, functions: 90, lines: 80 },
       },
     },
     // `npm run test:unit` runs `unit` alone (seconds: the edit loop); `npm test` runs both

@@ -1,7 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 /** Slow tests: they start the CLI as a process, a server on a socket or a browser. */
-const INTEGRATION = ['tests/cli/**/*.test.ts', 'tests/server/**/*.test.ts', 'tests/browser/**/*.test.ts'];
+const INTEGRATION = [
+  'tests/cli/**/*.test.ts',
+  'tests/server/**/*.test.ts',
+  'tests/browser/**/*.test.ts',
+  // runs `pyrolive serve --record` in a child process and kills it
+  'tests/stream/recording.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -16,8 +16,9 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default'],
     // `npm test` measures coverage of the pure core and fails below these floors, set a few points under what the
-    // unit tests reach on the prettier-formatted tree (one statement per line: more lines than before the
-    // formatter); `npm run test:coverage` prints the table
+    // tests reach on the prettier-formatted tree (one statement per line: more lines than before the formatter;
+    // the whole suite loads a few detect modules only the CLI child processes run, so its function figure is the
+    // lower one); `npm run test:coverage` prints the table
     coverage: {
       provider: 'v8',
       include: ['src/physics/**', 'src/quality/**', 'src/detect/**'],
@@ -25,7 +26,7 @@ export default defineConfig({
       thresholds: {
         'src/physics/**': { statements: 94, branches: 90, functions: 85, lines: 94 },
         'src/quality/**': { statements: 90, branches: 82, functions: 95, lines: 90 },
-        'src/detect/**': { statements: 80, branches: 84, functions: 90, lines: 80 },
+        'src/detect/**': { statements: 80, branches: 84, functions: 84, lines: 80 },
       },
     },
     // `npm run test:unit` runs `unit` alone (seconds: the edit loop); `npm test` runs both

@@ -1,7 +1,7 @@
 // Fitting core (see fit.h). Variable projection: for a fixed T the greybody scale is linear,
 // s(T) = Σ w y L / Σ w L², so χ²(T) = Σ w y² − (Σ w y L)² / Σ w L² is a function of T alone. It is minimised by
 // Newton's method on u = ln T with analytic first and second derivatives, starting from a Wien fit.
-// One exp and one division per pixel per pass. Mirrors src/physics/planck.ts exactly.
+// One exp and one division per pixel per pass. Mirrors src/physics/core.ts exactly.
 #include "fit.h"
 
 #include <cmath>

@@ -1,6 +1,7 @@
 /**
- * Public API of pyrolive for library use. Each area also has its own module (dist/physics, dist/io/spe,
- * dist/analysis, dist/detect, dist/stream, dist/server) with the full set of exports.
+ * Public API of pyrolive for library use. Each area also has its own entry point with its full set of exports:
+ * pyrolive/physics, pyrolive/io, pyrolive/analysis, pyrolive/detect, pyrolive/stream, pyrolive/server (the
+ * package.json `exports` map; nothing else under dist/ is importable by package name).
  */
 export * from './errors';
 export { getEngine, jsEngine, nativeAvailable, nativeLoadReport, planckCurve, FIT_STATUS } from './physics';
@@ -10,7 +11,7 @@ export type {
 export { openSpe } from './io/spe';
 export type { SpeFile, SpeInfo, SpeDataType } from './io/types';
 export { writeSpe } from './io/speWriter';
-export { createAnalyzer, pairPower, analyzeFiles } from './analysis';
+export { createAnalyzer, pairPowerLog, pairPower, analyzeFiles } from './analysis';
 export type { FrameResult, FrameFlag, RoiResult, SpectrumView } from './analysis';
 export { SlopeChangeDetector, createDetector, detectOffline } from './detect';
 export { detectSlopeChange } from './stream/detectSlopeChange';

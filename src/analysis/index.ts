@@ -2,7 +2,8 @@
 export * from './types';
 export { createAnalyzer } from './analyzer';
 export type { Analyzer, AnalyzerConfig, LampInput, DarkInput, Method } from './analyzer';
-export { pairPower } from './power';
+export { pairPowerLog, pairPower } from './power';
+export { nearestIndex } from './nearest';
 export type { PowerLog } from './power';
 export { emissivityArray, compilePowerExpr } from './expr';
 export { analyzeFiles, parseRange } from './run';

@@ -1,6 +1,8 @@
 /**
- * Pairing of frames with laser power readings. Pure.
+ * Pairing of frames with laser power readings from a whole log (a file). Pure. The live twin is the operator
+ * withNearestPower (src/stream/pairPower.ts); both pick the reading with nearestIndex.
  */
+import { nearestIndex } from './nearest';
 
 export interface PowerLog {
   /** 'time': key is seconds since the start of the shot; 'frame': key is a frame number. */
@@ -49,21 +51,6 @@ export function powerLogSpan(log: PowerLog): [number, number] | null {
   return [keys[0] - margin, keys[keys.length - 1] + margin];
 }
 
-/** Index of the first key ≥ t (keys.length when none). */
-function firstAtOrAfter(keys: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (keys[mid] < t) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
-
 /**
  * Power for each frame: for a time log, the reading nearest in time to the frame's time (ties → the earlier
  * reading); for a frame-indexed log, the reading of that frame number, or of the nearest logged frame number
@@ -72,26 +59,22 @@ function firstAtOrAfter(keys: Float64Array, t: number): number {
  * gives no power to later frames, never its last value held. Non-finite powers in the log are skipped. An empty
  * log gives NaN everywhere.
  */
-export function pairPower(at: ArrayLike<number | null>, log: PowerLog): Float64Array {
+export function pairPowerLog(at: ArrayLike<number | null>, log: PowerLog): Float64Array {
   const { keys, powers } = usableReadings(log);
   const margin = medianSpacing(keys);
   const out = new Float64Array(at.length);
   for (let f = 0; f < at.length; f++) {
     const t = at[f];
-    const outside = keys.length === 0 || t === null || !Number.isFinite(t) ||
-      t < keys[0] - margin || t > keys[keys.length - 1] + margin;
+    const outside =
+      keys.length === 0 || t === null || !Number.isFinite(t) || t < keys[0] - margin || t > keys[keys.length - 1] + margin;
     if (outside) {
       out[f] = NaN;
       continue;
     }
-    const lo = firstAtOrAfter(keys, t as number);
-    if (lo === 0) {
-      out[f] = powers[0];
-    } else if (lo === keys.length) {
-      out[f] = powers[keys.length - 1];
-    } else {
-      out[f] = (t as number) - keys[lo - 1] <= keys[lo] - (t as number) ? powers[lo - 1] : powers[lo];
-    }
+    out[f] = powers[nearestIndex(keys, t as number)];
   }
   return out;
 }
+
+/** @deprecated Renamed pairPowerLog (the live operator is withNearestPower). */
+export const pairPower = pairPowerLog;

@@ -4,7 +4,7 @@
  * radiance table (nm, radiance) interpolated linearly onto the pixels; pixels outside the table are NaN
  * (no response there).
  */
-import { planckRadiance } from '../sim/spectrum';
+import { planckRadiance } from '../physics/planck';
 import { UsageError } from '../errors';
 
 /**

@@ -3,8 +3,6 @@
  * program; this file only wires them and turns errors into one line on stderr and a non-zero exit.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, isPyroliveError } from '../errors';
-import { configErrorMessage } from './options';
 
 type CommandModule = { register(program: Command): void };
 
@@ -69,14 +67,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    if (isPyroliveError(e)) {
-      process.stderr.write(`pyrolive: ${e instanceof ConfigError ? configErrorMessage(e) : e.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    const err = e as Error;
-    if (process.env.PYROLIVE_DEBUG) process.stderr.write(`${err?.stack ?? String(e)}\n`);
-    else process.stderr.write(`pyrolive: ${err?.message ?? String(e)}\n`);
+    // loaded here, on the error path only: options.ts holds the field → flag table
+    const { formatCliError } = require('./options') as typeof import('./options');
+    process.stderr.write(formatCliError(e, Boolean(process.env.PYROLIVE_DEBUG)));
     process.exitCode = 1;
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Option parsers and the analysis options shared by `analyze` and `serve` (same names, same meaning), so the
- * two commands can never drift apart.
+ * two commands can never drift apart; and the one table that turns a library error's config field into the flag
+ * that sets it.
  */
 import { Command, Option } from 'commander';
-import { ConfigError, UsageError } from '../errors';
+import { ConfigError, UsageError, isPyroliveError } from '../errors';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
 import type { Method, Weights } from '../analysis/types';
 
@@ -12,37 +13,24 @@ export function num(what: string, positive = true) {
   return (v: string): number => {
     const x = Number(v);
     if (!Number.isFinite(x) || (positive ? !(x > 0) : x < 0)) {
-      throw new UsageError(`${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`);
+      throw new UsageError(
+        `${what} must be a ${positive ? 'positive' : 'non-negative'} number (got "${v}")`,
+        'E_OPTION_VALUE',
+      );
     }
     return x;
   };
 }
 
-/** Config fields of the analysis (library messages name these) → the flags that set them: the one table. */
-const FLAG_OF_FIELD: Record<string, string> = {
-  gain: '--gain',
-  readNoise: '--read-noise',
-  saturation: '--saturation',
-  range: '--range',
-  method: '--method',
-  emissivity: '--emissivity',
-  weights: '--weights',
-  frameInterval: '--frame-interval',
-  timeOffset: '--time-offset',
-  powerExpr: '--power-expr',
-  power: '--power',
-  calibration: '--calibration',
-};
-
 /** A ConfigError's message as the CLI prints it: the flag in place of the config field. */
 export function configErrorMessage(error: ConfigError): string {
-  const flag = FLAG_OF_FIELD[error.field];
+  const flag = flagOfField(error.field);
   return flag ? `${flag} ${error.problem}` : error.message;
 }
 
 /** A ConfigError of a field a flag sets, rewritten to name the flag; anything else unchanged. */
 export function withFlagNames(error: unknown): unknown {
-  if (error instanceof ConfigError && FLAG_OF_FIELD[error.field]) {
+  if (error instanceof ConfigError && flagOfField(error.field)) {
     return new UsageError(configErrorMessage(error), error.code);
   }
   return error;
@@ -105,4 +93,70 @@ export function analysisOptionsFrom(o: Record<string, unknown>): AnalysisOptions
     timeOffset: (o.timeOffset as number) ?? null,
     weights: (o.weights as Weights) ?? 'noise',
   };
+}
+
+/**
+ * The flag that sets each config field. Library code names the field in a ConfigError (`gain must be a positive
+ * number (got -1)`); the CLI shows the flag instead (`--gain must be a positive number (got -1)`). One table for
+ * every command: a field that several commands take has the same flag in each.
+ */
+export const FLAG_OF_FIELD: Readonly<Record<string, string>> = Object.freeze({
+  // analysis (analyze, serve): addAnalysisOptions
+  calibration: '--calibration',
+  lampTemperature: '--lamp-temperature',
+  lampSpectrum: '--lamp-spectrum',
+  tungsten: '--tungsten',
+  background: '--background',
+  power: '--power',
+  powerExpr: '--power-expr',
+  rows: '--rows',
+  roi: '--roi',
+  range: '--range',
+  method: '--method',
+  emissivity: '--emissivity',
+  gain: '--gain',
+  readNoise: '--read-noise',
+  saturation: '--saturation',
+  weights: '--weights',
+  frameInterval: '--frame-interval',
+  timeOffset: '--time-offset',
+  chunkFrames: '--chunk',
+  // live sources and the server (serve, demo)
+  rate: '--rate',
+  port: '--port',
+  host: '--host',
+  record: '--record',
+  // simulate
+  frames: '--frames',
+  seed: '--seed',
+  width: '--width',
+  exposureTime: '--exposure',
+  // detect
+  minTemperature: '--min-temperature',
+  threshold: '--threshold',
+  window: '--window',
+});
+
+/** The flag that sets a config field, or undefined when no flag sets it. */
+export function flagOfField(field: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(FLAG_OF_FIELD, field) ? FLAG_OF_FIELD[field] : undefined;
+}
+
+/**
+ * What the CLI prints for an error that ends a command. A PyroliveError (the user's input) is one line,
+ * `pyrolive: <message>`, with a ConfigError's field replaced by its flag. Anything else is a bug: one line too,
+ * or its stack when `debug` (PYROLIVE_DEBUG is set).
+ */
+export function formatCliError(error: unknown, debug: boolean): string {
+  if (error instanceof ConfigError) {
+    return `pyrolive: ${configErrorMessage(error)}\n`;
+  }
+  if (isPyroliveError(error)) {
+    return `pyrolive: ${error.message}\n`;
+  }
+  const bug = error as Error | undefined;
+  if (debug) {
+    return `${bug?.stack ?? String(error)}\n`;
+  }
+  return `pyrolive: ${bug?.message ?? String(error)}\n`;
 }

@@ -40,7 +40,6 @@ function solveSegmented(D: LegData, w: Float64Array, kap: number[], x0: number):
   const p = 2 + kap.length;
   const A = new Float64Array(p * p); const b = new Float64Array(p);
   const g = new Float64Array(p);
-  let yy = 0;
   for (let i = 0; i < D.n; i++) {
     const wi = w[i]; if (!(wi > 0)) continue;
     const x = D.x[i];
@@ -48,7 +47,6 @@ function solveSegmented(D: LegData, w: Float64Array, kap: number[], x0: number):
     for (let j = 0; j < kap.length; j++) g[2 + j] = x > kap[j] ? x - kap[j] : 0;
     const y = D.y[i];
     for (let r = 0; r < p; r++) { const wr = wi * g[r]; b[r] += wr * y; for (let c = r; c < p; c++) A[r * p + c] += wr * g[c]; }
-    yy += wi * y * y;
   }
   for (let r = 0; r < p; r++) for (let c = 0; c < r; c++) A[r * p + c] = A[c * p + r];
   const inv = invertMatrix(A, p);

@@ -6,12 +6,7 @@
  * χ²(T) = Σ w y² − (Σ w y L)² / Σ w L² depends on T alone. Newton's method on u = ln T with analytic first and
  * second derivatives, from a Wien start; one exp and one division per pixel per pass.
  */
-import { C1, C2 } from './types';
-
-export const STATUS_OK = 0;
-export const STATUS_INVALID_DATA = 1;
-export const STATUS_NOT_CONVERGED = 2;
-export const STATUS_TOO_FEW_PIXELS = 3;
+import { C1, C2, FitStatus } from './types';
 
 /** Per-wavelength-grid constants: a = c1/λ⁵, b = c2/λ (λ in m), so L(λ,T) = a / (exp(b/T) − 1). */
 export interface Grid {
@@ -262,7 +257,7 @@ export function usedPixels(g: Grid, mask: Uint8Array | null, maskOffset: number,
 }
 
 export interface FrameFit {
-  status: number;
+  status: FitStatus;
   badIndex: number;
   badIsVariance: boolean;
   nUsed: number;
@@ -281,14 +276,14 @@ export function fitFrame(frames: Float64Array, variance: Float64Array | null, of
     const i = idx[k];
     const v = frames[off + i];
     if (!Number.isFinite(v)) {
-      return { status: STATUS_INVALID_DATA, badIndex: i, badIsVariance: false, nUsed: 0, nPositive: 0, fit: null };
+      return { status: FitStatus.InvalidData, badIndex: i, badIsVariance: false, nUsed: 0, nPositive: 0, fit: null };
     }
     sy[k] = v;
     if (v > 0) nPos++;
     if (variance !== null) {
       const vv = variance[off + i];
       if (!Number.isFinite(vv) || !(vv > 0)) {
-        return { status: STATUS_INVALID_DATA, badIndex: i, badIsVariance: true, nUsed: 0, nPositive: 0, fit: null };
+        return { status: FitStatus.InvalidData, badIndex: i, badIsVariance: true, nUsed: 0, nPositive: 0, fit: null };
       }
       sw[k] = 1.0 / vv;
     } else {
@@ -296,11 +291,11 @@ export function fitFrame(frames: Float64Array, variance: Float64Array | null, of
     }
   }
   if (nIdx < 3 || nPos < 3) {
-    return { status: STATUS_TOO_FEW_PIXELS, badIndex: 0, badIsVariance: false, nUsed: nIdx, nPositive: nPos, fit: null };
+    return { status: FitStatus.TooFewPixels, badIndex: 0, badIsVariance: false, nUsed: nIdx, nPositive: nPos, fit: null };
   }
   const fit = fitPlanckCompact(nIdx, sy, sw, used.a, used.b, variance !== null, maxIterations, tolerance, s);
   return {
-    status: fit.converged ? STATUS_OK : STATUS_NOT_CONVERGED,
+    status: fit.converged ? FitStatus.Ok : FitStatus.NotConverged,
     badIndex: 0, badIsVariance: false, nUsed: nIdx, nPositive: nPos, fit,
   };
 }

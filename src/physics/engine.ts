@@ -1,12 +1,13 @@
 /**
  * Engine selection (sharp-like loader). The native engine is a thin wrapper around the addon
- * (build/Release/pyrolive.node, else build/Debug/pyrolive.node) that re-throws addon errors as FitArgumentError
+ * (build/Release/pyrolive.node, else build/Debug/pyrolive.node) that re-throws the addon's argument errors
+ * (TypeError/RangeError) as FitArgumentError (its internal errors stay bugs)
  * and stamps `engine: 'native'`. Default: native if it loads, else the TypeScript engine with ONE warning on
  * stderr naming what was tried. PYROLIVE_ENGINE=js forces TypeScript, PYROLIVE_ENGINE=native forces native.
  */
 import * as path from 'path';
 import { FitArgumentError, UsageError } from '../errors';
-import { jsEngine } from './js-engine';
+import { jsEngine } from './jsEngine';
 import type {
   BatchOptions, BatchResult, EngineName, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions,
   SlidingTwoColorOptions, SlidingTwoColorResult, TwoColorBatchResult, WienResult,
@@ -51,7 +52,6 @@ export function loadNative(root: string = PACKAGE_ROOT): NativeLoad {
   const tried: NativeLoad['tried'] = [];
   for (const p of addonCandidates(root)) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const m = require(p) as Record<string, unknown>;
       const missing = REQUIRED.filter((k) => typeof m[k] !== 'function');
       if (missing.length > 0) {
@@ -75,10 +75,17 @@ export function formatLoadReport(load: NativeLoad): string {
   return `${head}; tried: ${parts.join('; ')}`;
 }
 
-function rethrow(e: unknown): never {
-  if (e instanceof FitArgumentError) throw e;
-  if (e instanceof Error) throw new FitArgumentError(e.message);
-  throw new FitArgumentError(String(e));
+/**
+ * Addon errors as JS sees them. The addon validates every argument at its boundary and throws TypeError or
+ * RangeError for a bad one: that is the caller's input, so it becomes FitArgumentError, as the TypeScript engine
+ * throws. Anything else ("internal error: …", "out of memory", a non-Error) is a bug, not bad input: it is thrown
+ * on unchanged, keeping its stack, so the CLI reports it as a bug (stack under PYROLIVE_DEBUG).
+ */
+function rethrow(error: unknown): never {
+  if (error instanceof TypeError || error instanceof RangeError) {
+    throw new FitArgumentError(error.message);
+  }
+  throw error;
 }
 
 /** Wraps a loaded addon as a PhysicsEngine. */
@@ -167,15 +174,19 @@ export function createEngineSelector(root: string = PACKAGE_ROOT,
         if (env !== undefined && env.trim() !== '') {
           wanted = env.trim().toLowerCase();
           if (wanted !== 'js' && wanted !== 'native') {
-            throw new UsageError(`PYROLIVE_ENGINE must be 'js' or 'native' (got '${env}')`);
+            throw new UsageError(`PYROLIVE_ENGINE must be 'js' or 'native' (got '${env}')`, 'E_ENGINE_ENV');
           }
         }
       }
       if (wanted === 'js') return jsEngine;
-      if (wanted !== undefined && wanted !== 'native') throw new UsageError(`unknown engine '${String(wanted)}' (use 'js' or 'native')`);
+      if (wanted !== undefined && wanted !== 'native') {
+        throw new UsageError(`unknown engine '${String(wanted)}' (use 'js' or 'native')`, 'E_ENGINE_UNKNOWN');
+      }
       const n = native();
       if (wanted === 'native') {
-        if (n === null) throw new UsageError(`the native engine was asked for but cannot be loaded. ${report()}`);
+        if (n === null) {
+          throw new UsageError(`the native engine was asked for but cannot be loaded. ${report()}`, 'E_ENGINE_UNAVAILABLE');
+        }
         return n;
       }
       if (n !== null) return n;

@@ -1,6 +1,6 @@
 /**
  * Contract of the fitting core, implemented twice: in C++ (native/, loaded by ./engine.ts) and in
- * TypeScript (./planck.ts etc.). Both engines take the same arguments and return the same shapes.
+ * TypeScript (./core.ts, behind ./jsEngine.ts). Both engines take the same arguments and return the same shapes.
  *
  * Conventions: wavelengths in nm (strictly positive, finite); radiance already divided by the system
  * response (finite; may be negative from noise); variance per pixel (finite, > 0) when given;
@@ -54,16 +54,20 @@ export interface SlidingTwoColorResult {
   engine: EngineName;
 }
 
-/** Per-frame status codes in batch results. */
-export const enum FitStatus {
-  Ok = 0,
+/**
+ * Per-frame status codes in batch results: the one definition in TypeScript, equal to native/fit.h's
+ * `pyro::Status` (tests/physics/status.test.ts reads the header to check).
+ */
+export const FitStatus = {
+  Ok: 0,
   /** NaN/Inf in the frame's data (or variance): no fit attempted. */
-  InvalidData = 1,
+  InvalidData: 1,
   /** The fit ran but did not converge. */
-  NotConverged = 2,
+  NotConverged: 2,
   /** Fewer than 3 usable pixels after the mask / non-positive signal. */
-  TooFewPixels = 3,
-}
+  TooFewPixels: 3,
+} as const;
+export type FitStatus = (typeof FitStatus)[keyof typeof FitStatus];
 
 export interface BatchOptions {
   /** Variance, same length as frames (nFrames × nPixels), or absent. */
@@ -169,5 +173,5 @@ export interface CountsBatchEngine {
     plan: import('../quality/prepare').CountsPlan, out: CountsBatchOutput, opts?: CountsBatchOptions): CountsBatchResult;
 }
 
-export const C1 = 1.191042972e-16; // 2hc², W m² sr⁻¹
-export const C2 = 1.438776877e-2;  // hc/k, m K
+// the radiation constants live with Planck's law (planck.ts); re-exported here for the engines' imports
+export { C1, C2 } from './planck';

@@ -7,14 +7,11 @@
  * Lref = L(700 nm, 3000 K): with R = 1 at its peak, `brightness` is the number of electrons per second at
  * 700 nm for a 3000 K blackbody.
  */
-import { C1, C2 } from '../physics/types';
+import { planckRadiance } from '../physics/planck';
 import { Rng } from './rng';
 
-/** Planck radiance L(λ,T) with λ in nm, c1 = 2hc² (W m⁻² sr⁻¹ per m of wavelength). */
-export function planckRadiance(wavelengthNm: number, temperature: number): number {
-  const lm = wavelengthNm * 1e-9;
-  return C1 / (lm ** 5) / Math.expm1(C2 / (lm * temperature));
-}
+/** @deprecated Planck's law lives in src/physics/planck.ts; import it from there. */
+export { planckRadiance };
 
 /** A typical spectrometer grid: n pixels, slightly non-linear dispersion, from start to end nm. */
 export function defaultWavelengths(n = 1340, startNm = 450, endNm = 950): Float64Array {

@@ -1,5 +1,5 @@
 /**
- * pairPower(power$): gives each item (a fitted frame) the laser power nearest in time, within its run.
+ * withNearestPower(power$): gives each item (a fitted frame) the laser power nearest in time, within its run.
  *
  * Readings are kept per run, sorted by time (bounded: the oldest are forgotten beyond `maxReadings`); a run's
  * readings are forgotten once an item of a later run has arrived and no item of it waits (items come in run
@@ -13,6 +13,7 @@
  * State is per subscription.
  */
 import { asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import { nearestIndex } from '../analysis/nearest';
 import type { PowerReading } from './types';
 
 export interface PairPowerOptions {
@@ -52,17 +53,12 @@ class ReadingBuffer {
   get last(): number { return this.time.length ? this.time[this.time.length - 1] : -Infinity; }
 
   nearest(t: number): number | null {
-    const k = this.time;
-    if (k.length === 0) return null;
-    let lo = 0; let hi = k.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (k[mid] < t) lo = mid + 1; else hi = mid; }
-    if (lo === 0) return this.power[0];
-    if (lo === k.length) return this.power[k.length - 1];
-    return (t - k[lo - 1] <= k[lo] - t) ? this.power[lo - 1] : this.power[lo];
+    const index = nearestIndex(this.time, t);
+    return index < 0 ? null : this.power[index];
   }
 }
 
-export function pairPower<T extends Pairable>(
+export function withNearestPower<T extends Pairable>(
   power$: Observable<PowerReading>,
   options: PairPowerOptions = {},
 ): OperatorFunction<T, { item: T; power: number | null }> {
@@ -153,3 +149,6 @@ export function pairPower<T extends Pairable>(
     return () => { sub.unsubscribe(); powerSub.unsubscribe(); timer?.unsubscribe(); pending.length = 0; };
   });
 }
+
+/** @deprecated Renamed withNearestPower (the whole-log pairing is pairPowerLog, src/analysis/power.ts). */
+export const pairPower = withNearestPower;

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createAnalyzer, type AnalyzerConfig } from '../../src/analysis/analyzer';
 import { greybodyLampRadiance } from '../../src/calibration/lamp';
 import { estimateReadNoise } from '../../src/quality/noise';
-import { makeShot, meanOf, type TestShot } from './simShot';
-import { testEngine } from './engine';
+import { makeShot, meanOf, type TestShot } from '../support/simShot';
+import { testEngine } from '../support/testEngine';
 
 const engine = testEngine();
 const shot = makeShot({ frames: 300, seed: 23, width: 400, cosmics: (f) => (f % 37 === 5 ? 2 : 0) });

@@ -9,9 +9,9 @@ import { createAnalyzer, type AnalyzerConfig } from '../../src/analysis/analyzer
 import { greybodyLampRadiance } from '../../src/calibration/lamp';
 import { estimateReadNoise } from '../../src/quality/noise';
 import { planckRadiance } from '../../src/sim/spectrum';
-import { makeShot, meanOf, stats, type TestShot } from './simShot';
-import { refFitPlanck } from './refEngine';
-import { testEngine } from './engine';
+import { makeShot, meanOf, stats, type TestShot } from '../support/simShot';
+import { refFitPlanck } from '../support/refEngine';
+import { testEngine } from '../support/testEngine';
 
 const engine = testEngine();
 const idx = (n: number) => Array.from({ length: n }, (_, i) => i);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ensureBuilt } from '../helpers/build';
+import { ensureBuilt } from '../support/build';
 import { simulateShot, writeShot } from '../../src/sim/shot';
 import { parseManifest } from '../../src/beamtime/manifest';
 import { runBatch, type BatchFailure } from '../../src/beamtime/batch';

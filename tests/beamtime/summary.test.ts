@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BIN, ensureBuilt } from '../helpers/build';
+import { BIN, ensureBuilt } from '../support/build';
 import { parseOverlay } from '../../src/beamtime/overlay';
 import { summarizeBeamtime, summaryCsv, type ShotSummaryRow } from '../../src/beamtime/summary';
 import { renderPhasePlot, renderPhaseSvg } from '../../src/beamtime/phasePlot';

@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/build';
+import { ensureBuilt } from '../support/build';
 import { ARTIFACTS, buildWeb, Browser, canvasColours, chromiumAvailable, openBrowser, ROOT, temperatureNumber } from './browser';
 
 const available = chromiumAvailable();

@@ -64,6 +64,7 @@ export function fixtureFrames(): FrameMessage[] {
 export function fixtureEvents(): LiveEvent[] {
   const plateau: LiveEvent = {
     id: 'plateau-1',
+    run: 0,
     kind: 'plateau',
     startPower: SHOT.plateauStart,
     endPower: SHOT.plateauEnd,
@@ -113,7 +114,8 @@ export function fixtureSnapshot(): LiveMessage[] {
   out.push(fixtureSpectrum(last.temperature ?? 3000, last.index));
   out.push({
     type: 'status', framesPerSecond: 500, latencyP50: 0.5, latencyP99: 0.9, frames: frames.length,
-    flagged: { cosmic: Math.ceil(FIXTURE.frames / 97) }, source: 'simulated shot (DS, US)', running: false,
+    flagged: { cosmic: Math.ceil(FIXTURE.frames / 97) }, source: 'simulated shot (DS, US)', running: false, run: 0,
+    sourceState: { state: 'finished' },
   });
   return out;
 }

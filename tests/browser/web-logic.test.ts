@@ -93,7 +93,7 @@ describe('History with several ROIs (double-sided heating)', () => {
 });
 
 describe('event text', () => {
-  const e: LiveEvent = { id: 'x', kind: 'plateau', startPower: 24.06, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 812,
+  const e: LiveEvent = { id: 'x', run: 0, kind: 'plateau', startPower: 24.06, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 812,
     slopeBefore: 84.6, slopeAfter: 5.2, temperature: 3119.6, significance: 7.46 };
   it('reads like the issue asks', () => {
     expect(eventHeadline(e)).toBe('plateau at 24.1 W, 3120 K');

@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BIN, ROOT, ensureBuilt } from '../helpers/build';
+import { BIN, ROOT, ensureBuilt } from '../support/build';
 
 const REAL = path.resolve(ROOT, '..', 'shared', 'real-data');
 const present = fs.existsSync(path.join(REAL, 'hpcat-ptwire')) && fs.existsSync(path.join(REAL, 'hpcat-pyradiant'));

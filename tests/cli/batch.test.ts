@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BIN, ensureBuilt } from '../helpers/build';
+import { BIN, ensureBuilt } from '../support/build';
 import { simulateShot, temperatureOfPower, writeShot } from '../../src/sim/shot';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-batch-'));

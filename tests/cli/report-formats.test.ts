@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt } from '../helpers/build';
+import { BIN, ensureBuilt } from '../support/build';
 import { simulateShot, writeShot } from '../../src/sim/shot';
 import { loadShot } from '../../src/cli/commands/report';
 

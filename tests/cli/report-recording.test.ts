@@ -26,7 +26,7 @@ describe('report on a live recording', () => {
       };
       rec.result(r, result);
     }
-    const base = { id: '0-1', kind: 'plateau' as const, startPower: 18, startIndex: 8, detectedAtIndex: 10, slopeBefore: 50, slopeAfter: 5, temperature: 2400, significance: 6 };
+    const base = { id: '0-1', run: 0, kind: 'plateau' as const, startPower: 18, startIndex: 8, detectedAtIndex: 10, slopeBefore: 50, slopeAfter: 5, temperature: 2400, significance: 6 };
     rec.event({ ...base, endPower: null, endIndex: null });
     rec.event({ ...base, startPower: 18.2, endPower: 21, endIndex: 11 });
     rec.close();
@@ -51,7 +51,7 @@ describe('report on a live recording', () => {
       const r = rec.frame({ run: 0, index: i, time: i * 0.1, counts: new Float64Array(4).fill(1000), geometry, arrivedAt: 0 });
       rec.result(r, { index: i, time: r.time, power: 10 + i, temperature: 2000 + i, temperatureError: 2, chi2: 1, flags: [], twoColor: null });
     }
-    const ev = { kind: 'slope-change' as const, startPower: 11, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 2, slopeBefore: 50, slopeAfter: 30, temperature: 2001, significance: 4.2 };
+    const ev = { run: 0, kind: 'slope-change' as const, startPower: 11, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 2, slopeBefore: 50, slopeAfter: 30, temperature: 2001, significance: 4.2 };
     rec.event({ id: '0-1', ...ev });
     rec.event({ id: '0-2', ...ev, kind: 'plateau', startPower: 11.5 });
     rec.event({ id: '0-1', ...ev, retracted: true });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt } from '../helpers/build';
+import { BIN, ensureBuilt } from '../support/build';
 import { loadShot } from '../../src/cli/commands/report';
 import { InputFileError } from '../../src/errors';
 import { renderReport, summarize } from '../../src/report/html';

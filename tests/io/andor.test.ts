@@ -8,7 +8,7 @@ import * as path from 'path';
 import { openFrames } from '../../src/io/open';
 import { parseAndorAscii } from '../../src/io/andor';
 import { InputFileError } from '../../src/errors';
-import { tmpDir } from './speBytes';
+import { tmpDir } from '../support/speBytes';
 
 const HEADER = [
   'Date and Time:                Mon Nov 21 21:21:42.000 2022',

@@ -11,7 +11,7 @@ import { parsePlainSpectra, parsePowerLog, readPowerLog } from '../../src/io/tab
 import { parseCurve } from '../../src/detect/input';
 import { pairPower, powerLogSpan } from '../../src/analysis/power';
 import { InputFileError } from '../../src/errors';
-import { tmpDir } from './speBytes';
+import { tmpDir } from '../support/speBytes';
 
 describe('column headers: quantity, unit, scale to SI', () => {
   it('the header forms of power logs, curves and manifests', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import { openSpe } from '../../src/io/spe';
 import { InputFileError } from '../../src/errors';
-import { BPP, encode, header, int64, TypeName, TYPE_CODE, v3File, writeFile, xmlDoc } from './speBytes';
+import { BPP, encode, header, int64, TypeName, TYPE_CODE, v3File, writeFile, xmlDoc } from '../support/speBytes';
 
 /** value of pixel (frame f, row r, column c) in the synthetic files */
 const val = (f: number, r: number, c: number) => f * 1000 + r * 10 + c;

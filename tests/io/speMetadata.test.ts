@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSpe } from '../../src/io/spe';
 import { frameClock } from '../../src/io/timing';
-import { encode, int64, v3File, xmlDoc } from './speBytes';
+import { encode, int64, v3File, xmlDoc } from '../support/speBytes';
 
 const W = 3;
 

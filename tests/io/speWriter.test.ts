@@ -4,7 +4,7 @@ import * as path from 'path';
 import { openSpe } from '../../src/io/spe';
 import { SpeStreamWriter, writeSpe } from '../../src/io/speWriter';
 import type { SpeDataType } from '../../src/io/types';
-import { tmpDir } from './speBytes';
+import { tmpDir } from '../support/speBytes';
 
 const P = (name: string) => path.join(tmpDir(), name);
 

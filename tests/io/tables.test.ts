@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { formatCsv, parseLampTable, parsePlainSpectra, parsePowerLog, readLampTable, readPowerLog, readPlainSpectra } from '../../src/io/tables';
 import { InputFileError } from '../../src/errors';
-import { tmpDir } from './speBytes';
+import { tmpDir } from '../support/speBytes';
 
 const write = (name: string, text: string) => { const p = path.join(tmpDir(), name); fs.writeFileSync(p, text); return p; };
 

@@ -2,11 +2,9 @@
 import * as path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors';
-import {
-  addonCandidates, createEngineSelector, getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport, physics,
-  planckCurve,
-} from '../../src/physics';
-import { exactPlanck, grid } from './helpers';
+import { getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport, physics, planckCurve } from '../../src/physics';
+import { addonCandidates, createEngineSelector } from '../../src/physics/engine';
+import { exactPlanck, grid } from '../support/spectra';
 
 const saved = process.env.PYROLIVE_ENGINE;
 afterEach(() => {

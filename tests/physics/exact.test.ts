@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultWavelengths, planckRadiance } from '../../src/sim/spectrum';
 import { planckCurve } from '../../src/physics';
-import { engines, exactPlanck, exactWien, grid, maskOutside, rel } from './helpers';
+import { engines, exactPlanck, exactWien, grid, maskOutside, rel } from '../support/spectra';
 
 const wl1340 = defaultWavelengths();
 const fitMask = maskOutside(wl1340, 570, 830);

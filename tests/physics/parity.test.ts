@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FIT_STATUS, getEngine, jsEngine, PhysicsEngine } from '../../src/physics';
 import { defaultWavelengths, planckRadiance } from '../../src/sim/spectrum';
 import { Rng } from '../../src/sim/rng';
-import { rel } from './helpers';
+import { rel } from '../support/spectra';
 
 const native = getEngine('native');
 const wl = defaultWavelengths();

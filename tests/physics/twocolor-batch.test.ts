@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FitArgumentError } from '../../src/errors';
 import { getEngine, jsEngine, PhysicsEngine } from '../../src/physics';
 import { Rng } from '../../src/sim/rng';
-import { engines, exactPlanck, exactWien, grid, maskOutside, rel } from './helpers';
+import { engines, exactPlanck, exactWien, grid, maskOutside, rel } from '../support/spectra';
 
 const native = getEngine('native');
 

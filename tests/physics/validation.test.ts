@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { FitArgumentError } from '../../src/errors';
 import type { PhysicsEngine } from '../../src/physics';
-import { engines, exactPlanck, grid } from './helpers';
+import { engines, exactPlanck, grid } from '../support/spectra';
 
 const wl = grid(50, 550, 850);
 const y = exactPlanck(wl, 2500, 1e-8);
@@ -89,7 +89,7 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s engine rejects bad
     for (const [, call, message] of cases.filter(([l]) => /nFrames|frames|batch|threads/.test(l))) {
       const asyncCall: Call = (e) => {
         // map the sync call onto the async one by swapping the method
-        const shim = { ...e, fitPlanckBatchSync: e.fitPlanckBatch } as PhysicsEngine;
+        const shim = { ...e, fitPlanckBatchSync: e.fitPlanckBatch } as unknown as PhysicsEngine;
         return call(shim);
       };
       let p: unknown;

@@ -4,14 +4,15 @@
  * the analyzer's per-frame path; argument validation at the boundary.
  */
 import { describe, expect, it } from 'vitest';
-import { jsEngine, getEngine, nativeAvailable, FitArgumentError } from '../../src/physics';
+import { FitArgumentError } from '../../src/errors';
+import { jsEngine, getEngine, nativeAvailable } from '../../src/physics';
 import type { CountsPlan, CountsBatchResult, PhysicsEngine } from '../../src/physics';
 import {
   PREP_COSMIC, PREP_CORRUPT, PREP_SATURATED, PREP_WEAK, prepareCountsBatch,
 } from '../../src/quality/prepare';
 import { createAnalyzer } from '../../src/analysis';
 import { planckRadiance } from '../../src/sim/spectrum';
-import { makeShot, meanOf } from '../analysis/simShot';
+import { makeShot, meanOf } from '../support/simShot';
 
 const shot = makeShot({ seed: 61, frames: 24, cosmics: (f) => (f % 5 === 1 ? 3 : 0), level: 12000 });
 const { width, height, wavelength } = shot;

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { analyzeFiles, type AnalyzeOutput } from '../../src/analysis/run';
-import { BIN, ensureBuilt } from '../helpers/build';
+import { BIN, ensureBuilt } from '../support/build';
 import type { Weights } from '../../src/analysis/types';
 
 const REAL = path.resolve(__dirname, '../../..', 'shared', 'real-data');

@@ -109,7 +109,7 @@ describe('ClientChannel coalescing', () => {
     close() { this.readyState = 3; }
   }
   const f = (index: number) => ({ index, time: index, power: 1, temperature: 1, temperatureError: 1, chi2: 1, flags: [], twoColor: null, latencyMs: 0 });
-  const ev = (id: string, endPower: number | null) => ({ id, kind: 'plateau' as const, startPower: 24, endPower, startIndex: 1, endIndex: null, detectedAtIndex: 2, slopeBefore: 80, slopeAfter: 5, temperature: 3100, significance: 5 });
+  const ev = (id: string, endPower: number | null) => ({ id, run: 0, kind: 'plateau' as const, startPower: 24, endPower, startIndex: 1, endIndex: null, detectedAtIndex: 2, slopeBefore: 80, slopeAfter: 5, temperature: 3100, significance: 5 });
 
   it('keeps the latest spectrum/status, merges and caps frames, keeps every event', () => {
     const ws = new FakeWs();
@@ -123,7 +123,7 @@ describe('ClientChannel coalescing', () => {
     ch.send(new Outgoing({ type: 'event', event: ev('b', null) }));
     ch.send(new Outgoing({ type: 'event', event: ev('a', 29) }));
     for (let i = 0; i < 5; i++) ch.send(new Outgoing({ type: 'spectrum', index: i, wavelength: [1], radiance: [1], fit: [1], mask: [0] }));
-    for (let i = 0; i < 3; i++) ch.send(new Outgoing({ type: 'status', framesPerSecond: i, latencyP50: 0, latencyP99: 0, frames: i, flagged: {}, source: 's', running: true }));
+    for (let i = 0; i < 3; i++) ch.send(new Outgoing({ type: 'status', framesPerSecond: i, latencyP50: 0, latencyP99: 0, frames: i, flagged: {}, source: 's', running: true, run: 0, sourceState: { state: 'running' as const } }));
     expect(ws.sent).toHaveLength(1);
     expect(ch.pendingSize).toBe(10 + 2 + 1 + 1);
     ch.tick(Date.now()); // still full: nothing sent
@@ -151,7 +151,7 @@ describe('ClientChannel coalescing', () => {
     const t0 = Date.now();
     ch.send(new Outgoing({ type: 'frames', frames: [f(1), f(2)] }));
     ch.send(new Outgoing({ type: 'event', event: ev('a', null) }));
-    ch.send(new Outgoing({ type: 'reset', reason: 'looped' }));
+    ch.send(new Outgoing({ type: 'reset', reason: 'looped', run: 1 }));
     ch.send(new Outgoing({ type: 'frames', frames: [f(0)] }));
     expect(ch.pendingSize).toBe(2);
     ch.tick(t0 + 500);
@@ -179,7 +179,7 @@ describe('ClientChannel coalescing', () => {
       broadcast({ type: 'frames', frames: [f(1), f(2)] });
       broadcast({ type: 'event', event: ev('a', null) });
       broadcast({ type: 'spectrum', index: 2, wavelength: [1], radiance: [1], fit: [1], mask: [0] });
-      broadcast({ type: 'status', framesPerSecond: 1, latencyP50: 0, latencyP99: 0, frames: 2, flagged: {}, source: 's', running: true });
+      broadcast({ type: 'status', framesPerSecond: 1, latencyP50: 0, latencyP99: 0, frames: 2, flagged: {}, source: 's', running: true, run: 0, sourceState: { state: 'running' as const } });
       expect(spy).toHaveBeenCalledTimes(5); // once per message, by the fast client's send
       slow.bufferedAmount = 0;
       b.tick(Date.now());

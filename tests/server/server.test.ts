@@ -107,11 +107,11 @@ describe('HTTP', () => {
   });
 
   it('GET /api/status reports the source status and clients', async () => {
-    const status: LiveMessage = { type: 'status', framesPerSecond: 990, latencyP50: 0.5, latencyP99: 2.1, frames: 1234, flagged: { cosmic: 3 }, source: 'test', running: true };
+    const status: LiveMessage = { type: 'status', framesPerSecond: 990, latencyP50: 0.5, latencyP99: 2.1, frames: 1234, flagged: { cosmic: 3 }, source: 'test', running: true, run: 0, sourceState: { state: 'running' } };
     source.push(status);
     const res = await fetch(`${server.url}api/status`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { ok: boolean; status: unknown; clients: number };
     expect(body.ok).toBe(true);
     expect(body.status).toEqual(status);
     expect(body.clients).toBe(0);

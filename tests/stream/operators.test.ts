@@ -171,7 +171,7 @@ describe('toLiveMessages', () => {
     ts.run(({ cold, expectObservable }) => {
       const input = cold<PipelineEvent>('a-b---------c--r------d|', {
         a: result(0, 0), b: result(1, 2, ['cosmic']), c: result(2, 12),
-        r: { kind: 'reset', reason: 'loop' }, d: result(3, 22, ['saturated']),
+        r: { kind: 'reset', reason: 'loop', run: 1 }, d: result(3, 22, ['saturated']),
       });
       const out = input.pipe(toLiveMessages({ source: 's', frameBatchMs: 4, statusIntervalMs: 1000, now: () => ts.now() }),
         map((m) => m.type === 'frames' ? `F${m.frames.map((f) => `${f.index}@${f.latencyMs}`).join(',')}`

@@ -33,7 +33,7 @@ describe('Recorder', () => {
     const r1 = rec.frame(frame(0, 1, 0.6, 101.6)); // rounds to 102
     rec.result(r0, { index: 0, time: 0.5, power: 5, temperature: 2000, temperatureError: 3, chi2: 1.1, flags: [], twoColor: null });
     rec.result(r1, { index: 1, time: 0.6, power: 5, temperature: null, temperatureError: null, chi2: null, flags: ['weak', 'cosmic'], twoColor: null });
-    rec.event({ id: '0-1', kind: 'plateau', startPower: 5, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 1, slopeBefore: 50, slopeAfter: 2, temperature: 2000, significance: 6 });
+    rec.event({ id: '0-1', run: 0, kind: 'plateau', startPower: 5, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 1, slopeBefore: 50, slopeAfter: 2, temperature: 2000, significance: 6 });
     expect(fs.statSync(path.join(rdir, 'frames.spe')).size).toBe(4100); // nothing flushed yet
     rec.flush();
     let f = openSpe(path.join(rdir, 'frames.spe'));

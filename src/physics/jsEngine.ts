@@ -2,10 +2,8 @@
  * The TypeScript engine: argument validation (same messages as the native addon) around ./core.ts.
  */
 import { FitArgumentError } from '../errors';
-import {
-  buildGrid, fitFrame, fitWienCompact, Grid, Scratch, slidingTwoColorFrame, STATUS_INVALID_DATA, STATUS_NOT_CONVERGED,
-  STATUS_OK, STATUS_TOO_FEW_PIXELS, usedPixels, Used,
-} from './core';
+import { buildGrid, fitFrame, fitWienCompact, Grid, Scratch, slidingTwoColorFrame, usedPixels, Used } from './core';
+import { FitStatus } from './types';
 import type {
   BatchOptions, BatchResult, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions, SlidingTwoColorOptions,
   SlidingTwoColorResult, TwoColorBatchResult, WienResult, CountsBatchOptions, CountsBatchOutput, CountsBatchResult,
@@ -123,10 +121,10 @@ export function fitPlanck(wl: Float64Array, radiance: Float64Array, opts?: FitOp
   const used = usedPixels(a.grid, a.mask, 0, usedBuf);
   usedBuf = used;
   const r = fitFrame(a.y, a.variance, 0, used, a.maxIterations, a.tolerance, scratch);
-  if (r.status === STATUS_INVALID_DATA) {
+  if (r.status === FitStatus.InvalidData) {
     fail(r.badIsVariance ? `variance[${r.badIndex}] must be finite and > 0` : `radiance[${r.badIndex}] is not finite`);
   }
-  if (r.status === STATUS_TOO_FEW_PIXELS || r.fit === null) {
+  if (r.status === FitStatus.TooFewPixels || r.fit === null) {
     fail(`fewer than 3 usable pixels (${r.nUsed} unmasked, ${r.nPositive} with radiance > 0)`);
   }
   const f = r.fit;
@@ -302,7 +300,7 @@ function runBatch(j: BatchJob): BatchResult {
   const out: BatchResult = {
     temperature: new Float64Array(nF).fill(NaN), temperatureError: new Float64Array(nF).fill(NaN),
     scale: new Float64Array(nF).fill(NaN), chi2: new Float64Array(nF).fill(NaN),
-    dof: new Int32Array(nF), iterations: new Int32Array(nF), status: new Uint8Array(nF).fill(STATUS_INVALID_DATA),
+    dof: new Int32Array(nF), iterations: new Int32Array(nF), status: new Uint8Array(nF).fill(FitStatus.InvalidData),
     engine: 'js',
   };
   if (j.tcSep > 0) out.twoColor = runTwoColor(j);
@@ -313,7 +311,7 @@ function runBatch(j: BatchJob): BatchResult {
     if (j.maskPerFrame) used = usedPixels(j.grid, j.mask, f * j.nPix, used);
     const r = fitFrame(j.frames, j.variance, f * j.nPix, used, j.maxIterations, j.tolerance, s);
     out.status[f] = r.status;
-    if ((r.status === STATUS_OK || r.status === STATUS_NOT_CONVERGED) && r.fit !== null) {
+    if ((r.status === FitStatus.Ok || r.status === FitStatus.NotConverged) && r.fit !== null) {
       out.temperature[f] = r.fit.temperature; out.temperatureError[f] = r.fit.temperatureError;
       out.scale[f] = r.fit.scale; out.chi2[f] = r.fit.chi2; out.dof[f] = r.fit.dof; out.iterations[f] = r.fit.iterations;
     }
@@ -406,7 +404,6 @@ export async function analyzeCountsBatch(wl: Float64Array, frames: ArrayLike<Cou
   return analyzeCountsBatchSync(wl, frames, plan, out, opts);
 }
 
-export { STATUS_TOO_FEW_PIXELS };
 
 /** The TypeScript engine. */
 export const jsEngine: PhysicsEngine = {

@@ -1,5 +1,6 @@
+/** Shared by the physics tests: the engines to run, wavelength grids and exact greybody / Wien spectra. */
 import { getEngine, jsEngine, PhysicsEngine } from '../../src/physics';
-import { planckRadiance } from '../../src/sim/spectrum';
+import { planckRadiance } from '../../src/physics/planck';
 import { C1, C2 } from '../../src/physics/types';
 
 /** Both engines. The native one must load (npm install builds it): a missing addon fails these tests. */
@@ -14,7 +15,7 @@ export function grid(n: number, a: number, b: number): Float64Array {
   return wl;
 }
 
-/** Exact greybody s·L(λ,T), from the simulator's planckRadiance (expm1-based, independent of the fit code). */
+/** Exact greybody s·L(λ,T), from planckRadiance (physics/planck.ts: expm1-based, independent of the fit kernels). */
 export function exactPlanck(wl: Float64Array, T: number, s: number): Float64Array {
   return wl.map((l) => s * planckRadiance(l, T));
 }

@@ -61,8 +61,9 @@ describe('both power pairings pick the nearest reading', () => {
   const at = [-1, 0.25, 0.7, 1, 1.75, 2.2, 2.75, 9];
   const expected = at.map((t) => power[bruteNearest(key, t)]);
 
-  it('pairPowerLog over a time log', () => {
-    expect(Array.from(pairPowerLog(at, { kind: 'time', key, power }))).toEqual(expected);
+  it('pairPowerLog over a time log (NaN outside the span: first to last reading ± the median spacing, 0.75 s)', () => {
+    const inSpan = at.map((t, i) => (t >= -0.75 && t <= 3.5 + 0.75 ? expected[i] : NaN));
+    expect(Array.from(pairPowerLog(at, { kind: 'time', key, power }))).toEqual(inSpan);
   });
 
   it('withNearestPower once every reading is in', () => {

@@ -47,7 +47,7 @@ describe('config field → flag', () => {
     expect(flagOfField('lampTemperature')).toBe('--lamp-temperature');
     expect(flagOfField('range')).toBe('--range');
     expect(flagOfField('chunkFrames')).toBe('--chunk');
-    expect(flagOfField('frameInterval')).toBe('--interval');
+    expect(flagOfField('frameInterval')).toBe('--frame-interval');
     const error = new ConfigError('readNoise', 'must be a non-negative number (got -3)');
     expect(formatCliError(error, false)).toBe('pyrolive: --read-noise must be a non-negative number (got -3)\n');
   });

@@ -8,6 +8,7 @@ import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { InputFileError, UsageError } from '../../errors';
 import { analyzeFiles, type AnalyzeOutput } from '../../analysis/run';
 import { formatResultsCsv } from '../../analysis/resultsCsv';
+import { resultsJsonPieces, writeResultsJson, writeResultsJsonFile } from '../../analysis/resultsJson';
 
 
 function fmt(x: number | null, digits: number): string { return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits); }
@@ -21,12 +22,7 @@ export function toCsv(out: AnalyzeOutput): string {
  * 20,000-frame run is ~4 MB of JSON).
  */
 export function writeJson(out: AnalyzeOutput, write: (text: string) => void, framesPerPiece = 2000): void {
-  write(`{"engine":${JSON.stringify(out.engine)},"frames":[`);
-  for (let i = 0; i < out.frames.length; i += framesPerPiece) {
-    const piece = JSON.stringify(out.frames.slice(i, i + framesPerPiece));
-    write((i > 0 ? ',' : '') + piece.slice(1, -1));
-  }
-  write(`],"events":${JSON.stringify(out.events)}}\n`);
+  for (const piece of resultsJsonPieces(out, framesPerPiece)) write(piece);
 }
 
 export function toJson(out: AnalyzeOutput): string {
@@ -75,7 +71,7 @@ export function register(program: Command): void {
     .option('--no-two-color', 'skip the per-frame sliding two-colour (twoColor null; ~25 % faster)')
     .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
     .option('--json', 'print {engine, frames, events} as JSON on stdout')
-    .option('--out <results.csv>', 'write one CSV line per frame')
+    .option('--out <results.csv>', 'write one CSV line per frame (results.json: the JSON of --json)')
     .addHelpText('after', `
 Examples:
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --background dark.spe \\
@@ -108,10 +104,11 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
       }).finally(() => { (bar as import('cli-progress').SingleBar | null)?.stop(); });
       for (const w of out.warnings) process.stderr.write(`pyrolive: warning: ${w}\n`);
       if (o.json) {
-        writeJson(out, (text) => { process.stdout.write(text); });
+        await writeResultsJson(out, process.stdout);
       } else if (o.out) {
         const file = String(o.out);
-        try { fs.writeFileSync(file, toCsv(out)); } catch (e) { throw new InputFileError(file, `cannot write (${(e as Error).message})`); }
+        const writeFile = file.toLowerCase().endsWith('.json') ? () => writeResultsJsonFile(out, file) : () => fs.writeFileSync(file, toCsv(out));
+        try { writeFile(); } catch (e) { throw new InputFileError(file, `cannot write (${(e as Error).message})`); }
         process.stderr.write(`pyrolive: ${out.frames.length} frame(s) written to ${file}\n`);
       } else {
         process.stdout.write(toTable(out));

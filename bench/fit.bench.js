@@ -104,7 +104,8 @@ function loop(engine, weighted) {
   }
   console.log('(fits/s: wall clock, best of 3; fits/CPU-s: per second of CPU time used, insensitive to other load for 1-thread rows)');
   console.log('(× peer: ratio to the peer\'s fits/s measured above in this run; × peer/CPU-s: per CPU-second on both sides)');
-  const figure = (index) => `${roundRate(rows[index][1][0])} (${ratio(rows[index][1][0], peerResult)} peer)`;
+  const figure = (index) => `${roundRate(rows[index][1][0])} (${ratio(rows[index][1][0], peerResult)} peer; per CPU-second `
+    + `${roundRate(rows[index][1][1])}, ${ratio(rows[index][1][1], peerResult, true)} peer)`;
   readmeRow(`Planck fits/s, native, 1 thread, unweighted as the peer (1340-px spectra fitted over ${used} px, `
     + `${(iters / 200).toFixed(1)} Newton passes)`, figure(1));
   readmeRow('Planck fits/s, native batch, 1 thread / both cores',

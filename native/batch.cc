@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -58,40 +61,129 @@ void BatchJob::allocateOutputs() {
   }
 }
 
+// The persistent worker threads of every multi-threaded batch: a FIFO queue of jobs; a thread works on the first
+// job that has chunks left, if it has fewer than its `threads` workers. Never destroyed (its threads may be waiting
+// at process exit), so created with new.
+class WorkerPool {
+ public:
+  static WorkerPool& instance() {
+    static WorkerPool* pool = new WorkerPool();
+    return *pool;
+  }
+
+  // Queues the job. False (nothing queued) when no pool thread could be started.
+  bool queueJob(BatchJob& job) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ensureThreads(job.threads);
+    if (threadCount_ == 0) {
+      return false;
+    }
+    queue_.push_back(&job);
+    work_.notify_all();
+    return true;
+  }
+
+  // Waits until a queued job is done.
+  void waitFor(BatchJob& job) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&job]() { return job.finished; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::condition_variable done_;
+  std::deque<BatchJob*> queue_;
+  int threadCount_ = 0;
+
+  // (under the lock) At least `wanted` threads, as far as the system gives them.
+  void ensureThreads(int wanted) {
+    while (threadCount_ < wanted) {
+      try {
+        std::thread(&WorkerPool::loop, this).detach();
+      } catch (const std::system_error&) {
+        return;  // no more threads available: the ones running share the work
+      }
+      threadCount_++;
+    }
+  }
+
+  // (under the lock) The job a thread may join: the first queued one with chunks left, if it has fewer than its
+  // `threads` workers (strictly first in, first out: a later job waits even when threads are free, so two jobs
+  // overlap only while the first one's last chunks finish). Drops exhausted jobs from the queue.
+  BatchJob* takeJob() {
+    while (!queue_.empty() && queue_.front()->exhausted()) {
+      queue_.pop_front();
+    }
+    if (queue_.empty() || queue_.front()->active >= queue_.front()->threads) {
+      return nullptr;
+    }
+    return queue_.front();
+  }
+
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      BatchJob* job = nullptr;
+      work_.wait(lock, [&]() { return (job = takeJob()) != nullptr; });
+      job->active++;
+      lock.unlock();
+      job->workSafely();
+      lock.lock();
+      job->active--;
+      if (job->active == 0 && job->exhausted() && !job->finished) {
+        // out of the queue before its waiter may free it
+        queue_.erase(std::remove(queue_.begin(), queue_.end(), job), queue_.end());
+        job->finished = true;
+        done_.notify_all();
+      }
+    }
+  }
+};
+
 void BatchJob::run() {
+  start();
+  finish();
+}
+
+void BatchJob::start() {
   allocateOutputs();
+  next = 0;
+  failed = false;
+  finished = false;
+  active = 0;
+  pooled = false;
   if (nFrames == 0) {
     return;
   }
   if (planck && !maskPerFrame) {
     usedPixels(*grid, mask, sharedIdx, sharedA, sharedB);
   }
-  next = 0;
-  std::atomic<bool> failed{false};
-  auto worker = [&]() {
-    try {
-      work();
-    } catch (...) {  // (bad_alloc) never let an exception leave a thread: that would abort the process
-      failed = true;
-      next = nFrames;
-    }
-  };
   const int chunks = static_cast<int>((nFrames + kChunk - 1) / kChunk);
-  const int threadCount = std::max(1, std::min<int>(threads, chunks));
-  std::vector<std::thread> pool;
-  for (int k = 1; k < threadCount; k++) {
-    try {
-      pool.emplace_back(worker);
-    } catch (const std::system_error&) {
-      break;  // no more threads available: the ones running share the work
-    }
+  threads = std::max(1, std::min<int>(threads, chunks));
+  pooled = threads > 1 && WorkerPool::instance().queueJob(*this);
+}
+
+void BatchJob::finish() {
+  if (nFrames == 0) {
+    return;
   }
-  worker();
-  for (auto& thread : pool) {
-    thread.join();
+  if (pooled) {
+    WorkerPool::instance().waitFor(*this);
+  } else {
+    workSafely();
   }
   if (failed) {
     throw std::runtime_error("out of memory in a batch worker");
+  }
+}
+
+void BatchJob::workSafely() {
+  try {
+    work();
+  } catch (...) {  // (bad_alloc) never let an exception leave a thread: that would abort the process
+    failed = true;
+    next = nFrames;
   }
 }
 

@@ -49,16 +49,32 @@ struct BatchJob {
   std::vector<double> tcMean, tcStd;
   std::vector<int32_t> tcCount;
 
-  // Runs the job on `threads` threads (the calling one included). Throws std::runtime_error when a worker ran
-  // out of memory; never lets an exception leave a worker thread.
+  // Runs the job and returns when every frame is done (start, then finish). With threads = 1, on the calling
+  // thread; with more, on `threads` threads of one persistent pool shared by every batch of the process, which
+  // takes the jobs strictly in the order they were started (a batch started while another runs begins as that
+  // one's last chunks are taken, so two batches in flight finish one after the other, not together). Throws
+  // std::runtime_error when a worker ran out of memory; never lets an exception leave a worker thread.
   void run();
+  // Allocates the outputs and, for a pooled job, queues it: call it where the batches are ordered (the JS thread).
+  void start();
+  // Waits for a pooled job, or runs the job on the calling thread; throws as run().
+  void finish();
 
  private:
+  friend class WorkerPool;
   static constexpr size_t kChunk = 64;  // frames taken at a time by a worker thread
   std::vector<uint32_t> sharedIdx;
   std::vector<double> sharedA, sharedB;
   std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  // guarded by the pool's mutex
+  int active = 0;
+  bool finished = false;
+  bool pooled = false;
   void allocateOutputs();
+  bool exhausted() const { return next.load() >= nFrames; }
+  // Takes chunks until none is left; an exception (bad_alloc) marks the job failed and ends its chunks.
+  void workSafely();
   void work();
 };
 

@@ -196,7 +196,7 @@ class BatchWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      job_->run();
+      job_->finish();
     } catch (const std::exception& e) {
       SetError(std::string("batch fit failed: ") + e.what());
     }
@@ -227,6 +227,7 @@ Napi::Value queueBatch(const Napi::CallbackInfo& info, Make make) {
     return guarded(info, [&]() -> Napi::Value {
       std::vector<Napi::Value> keep;
       std::unique_ptr<BatchJob> job = make(info, &keep);
+      job->start();  // here, on the JS thread: the pool takes the batches in the order they were called
       auto* worker = new BatchWorker(env, std::move(job), keep);
       Napi::Promise promise = worker->Promise();
       worker->Queue();

@@ -22,7 +22,9 @@ export function toCsv(out: AnalyzeOutput): string {
  * 20,000-frame run is ~4 MB of JSON).
  */
 export function writeJson(out: AnalyzeOutput, write: (text: string) => void, framesPerPiece = 2000): void {
-  for (const piece of resultsJsonPieces(out, framesPerPiece)) write(piece);
+  for (const piece of resultsJsonPieces(out, framesPerPiece)) {
+    write(piece);
+  }
 }
 
 export function toJson(out: AnalyzeOutput): string {
@@ -107,8 +109,16 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
         await writeResultsJson(out, process.stdout);
       } else if (o.out) {
         const file = String(o.out);
-        const writeFile = file.toLowerCase().endsWith('.json') ? () => writeResultsJsonFile(out, file) : () => fs.writeFileSync(file, toCsv(out));
-        try { writeFile(); } catch (e) { throw new InputFileError(file, `cannot write (${(e as Error).message})`); }
+        const asJson = file.toLowerCase().endsWith('.json');
+        try {
+          if (asJson) {
+            writeResultsJsonFile(out, file);
+          } else {
+            fs.writeFileSync(file, toCsv(out));
+          }
+        } catch (e) {
+          throw new InputFileError(file, `cannot write (${(e as Error).message})`);
+        }
         process.stderr.write(`pyrolive: ${out.frames.length} frame(s) written to ${file}\n`);
       } else {
         process.stdout.write(toTable(out));

@@ -7,11 +7,10 @@ const os = require('os');
 const path = require('path');
 const dist = path.join(__dirname, '..', 'dist');
 const { getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport } = require(path.join(dist, 'physics'));
-const { defaultWavelengths, defaultResponse, expectedCounts, simulateSpectrum, DEFAULT_DETECTOR } = require(path.join(dist, 'sim', 'spectrum'));
-const { Rng } = require(path.join(dist, 'sim', 'rng'));
+const { benchSpectra } = require('./spectra');
+const { machine, peer, describePeer, ratio, readmeRow, roundRate } = require('./peer');
 
 const quick = process.argv.includes('--quick');
-const SCIPY_FITS_PER_S = 600; // scipy.optimize.curve_fit loop on this machine class: 400–800 fits/s
 const N_DISTINCT = 2000;
 const N_BATCH = quick ? 4000 : 20000;
 const MIN_TIME_S = quick ? 0.3 : 1.5;
@@ -23,33 +22,7 @@ if (!nativeAvailable()) {
 const native = getEngine('native');
 
 // --- spectra: T uniform 1000–5000 K, auto-exposure (peak 2,000–45,000 counts), as in tests/physics/accuracy
-const wl = defaultWavelengths();
-const n = wl.length;
-const response = defaultResponse(wl);
-const mask = Uint8Array.from(wl, (l) => (l < 570 || l > 830 ? 1 : 0));
-const used = mask.reduce((a, m) => a + (m === 0 ? 1 : 0), 0);
-const { gain, readNoise, bias } = DEFAULT_DETECTOR;
-const rng = new Rng(2024);
-const frames = new Float64Array(N_BATCH * n);
-const variance = new Float64Array(N_BATCH * n);
-const truth = new Float64Array(N_DISTINCT);
-for (let f = 0; f < N_DISTINCT; f++) {
-  const T = 1000 + 4000 * rng.uniform();
-  truth[f] = T;
-  const perSecond = expectedCounts({ wavelength: wl, temperature: T, response, exposure: 1, brightness: 4e8 });
-  let peak = 0;
-  for (const c of perSecond) peak = Math.max(peak, c);
-  const s = simulateSpectrum({ wavelength: wl, temperature: T, response, exposure: (2000 + 43000 * rng.uniform()) / peak, brightness: 4e8 }, rng);
-  for (let i = 0; i < n; i++) {
-    const c = s.counts[i];
-    frames[f * n + i] = (c - bias) / response[i];
-    variance[f * n + i] = (Math.max(c - bias, 0) / gain + readNoise * readNoise) / (response[i] * response[i]);
-  }
-}
-for (let f = N_DISTINCT; f < N_BATCH; f++) { // repeat the distinct spectra to fill the batch
-  frames.copyWithin(f * n, (f % N_DISTINCT) * n, (f % N_DISTINCT + 1) * n);
-  variance.copyWithin(f * n, (f % N_DISTINCT) * n, (f % N_DISTINCT + 1) * n);
-}
+const { wavelength: wl, n, mask, used, radiance: frames, variance, truth } = benchSpectra(N_DISTINCT, N_BATCH);
 const ys = [], vs = [];
 for (let f = 0; f < N_DISTINCT; f++) {
   ys.push(frames.subarray(f * n, (f + 1) * n));
@@ -116,14 +89,26 @@ function loop(engine, weighted) {
   rows.push(['TypeScript fitPlanck loop, weighted', await rate(loop(jsEngine, true))]);
   rows.push(['TypeScript fitPlanck loop, unweighted', await rate(loop(jsEngine, false))]);
 
+  const peerResult = peer();
+  const host = machine();
   console.log(`Planck fit, 1340-px spectra fitted over 570–830 nm (${used} px), T 1000–5000 K, Newton passes/fit ${(iters / 200).toFixed(2)}`);
-  console.log(`node ${process.version}, ${os.cpus()[0].model}, ${cores} hardware threads, load average ${os.loadavg()[0].toFixed(2)}`);
+  console.log(`machine: ${host.text}, ${cores} hardware threads seen by the addon, load average ${os.loadavg()[0].toFixed(2)}`);
+  console.log(describePeer(peerResult));
   const w = Math.max(...rows.map((r) => r[0].length));
-  console.log(`${'engine / mode'.padEnd(w)}  ${'fits/s'.padStart(10)}  ${'µs/fit'.padStart(8)}  ${'× scipy'.padStart(8)}  ${'fits/CPU-s'.padStart(10)}`);
+  console.log(`${'engine / mode'.padEnd(w)}  ${'fits/s'.padStart(10)}  ${'µs/fit'.padStart(8)}  ${'× peer'.padStart(8)}  `
+    + `${'fits/CPU-s'.padStart(10)}  ${'× peer/CPU-s'.padStart(12)}`);
   for (const [name, [r, cpu]] of rows) {
     console.log(`${name.padEnd(w)}  ${Math.round(r).toLocaleString('en-US').padStart(10)}  ${(1e6 / r).toFixed(1).padStart(8)}  `
-      + `${(r / SCIPY_FITS_PER_S).toFixed(0).padStart(8)}  ${Math.round(cpu).toLocaleString('en-US').padStart(10)}`);
+      + `${ratio(r, peerResult).padStart(8)}  ${Math.round(cpu).toLocaleString('en-US').padStart(10)}  `
+      + `${ratio(cpu, peerResult, true).padStart(12)}`);
   }
   console.log('(fits/s: wall clock, best of 3; fits/CPU-s: per second of CPU time used, insensitive to other load for 1-thread rows)');
-  console.log(`(× scipy: ratio to a scipy curve_fit loop at ${SCIPY_FITS_PER_S} fits/s, the middle of the 400–800 fits/s it does here)`);
+  console.log('(× peer: ratio to the peer\'s fits/s measured above in this run; × peer/CPU-s: per CPU-second on both sides)');
+  const figure = (index) => `${roundRate(rows[index][1][0])} (${ratio(rows[index][1][0], peerResult)} peer; per CPU-second `
+    + `${roundRate(rows[index][1][1])}, ${ratio(rows[index][1][1], peerResult, true)} peer)`;
+  readmeRow(`Planck fits/s, native, 1 thread, unweighted as the peer (1340-px spectra fitted over ${used} px, `
+    + `${(iters / 200).toFixed(1)} Newton passes)`, figure(1));
+  readmeRow('Planck fits/s, native batch, 1 thread / both cores',
+    `${roundRate(rows[2][1][0])} / ${roundRate(rows[3][1][0])} (${ratio(rows[3][1][0], peerResult)} peer)`);
+  readmeRow('Planck fits/s, TypeScript engine', figure(7));
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -11,6 +11,11 @@ try {
   }
   throw err;
 }
+// A reader that stops early (`pyrolive analyze … --json | head`) closes the pipe: end quietly, as Unix tools do.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 main(process.argv).catch((e) => {
   process.stderr.write(`pyrolive: ${e && e.message ? e.message : String(e)}\n`);
   process.exit(1);

@@ -1,11 +1,14 @@
 // Fitting core (see fit.h). Variable projection: for a fixed T the greybody scale is linear,
 // s(T) = Σ w y L / Σ w L², so χ²(T) = Σ w y² − (Σ w y L)² / Σ w L² is a function of T alone. It is minimised by
 // Newton's method on u = ln T with analytic first and second derivatives, starting from a Wien fit.
-// One exp and one division per pixel per pass. Mirrors src/physics/core.ts exactly.
+// One exp and one division per pixel per pass. Mirrors src/physics/core.ts (same loops and order of operations;
+// the exp is vexp.h's on AVX2/AVX-512 processors, within 1 ulp of libm's).
 #include "fit.h"
 
 #include <cmath>
 #include <limits>
+
+#include "vexp.h"
 
 namespace pyro {
 
@@ -72,23 +75,22 @@ struct Sums {
   double A, B, A1, B1, A2, B2, B11;  // Σwy L, Σw L², Σwy L', Σw L L', Σwy L'', Σw L L'', Σw L'²
 };
 
-// One pass at temperature T: the only transcendental is one exp per pixel. Stores L for the final χ².
-inline Sums pass(size_t n, const double* wy, const double* w, const double* a, const double* b, double invT,
-                 double* Lout) {
+// The sums of one pass over the pixels, given e = exp(b·invT) per pixel. Stores L for the final χ².
+// The sums may be vectorised (the pragma allows re-association of these reductions only; no fast-math flags in the
+// build): they then differ from the sequential TypeScript sums in the last bits, far below the parity tolerance.
+template <bool kInlineExp>
+__attribute__((always_inline)) inline Sums passSums(size_t n, const double* wy, const double* w, const double* a,
+                                                    const double* b, double invT, double* Lout) {
   double sA = 0, sB = 0, sA1 = 0, sB1 = 0, sA2 = 0, sB2 = 0, sB11 = 0;
-  // exp first, in a loop of its own (a libm call clobbers every vector register: keep the sums out of it)
-  for (size_t i = 0; i < n; i++) Lout[i] = std::exp(b[i] * invT);
-  // The sums may be vectorised (the pragma allows re-association of these reductions only; no fast-math flags in the build):
-  // they then differ from the sequential TypeScript sums in the last bits, far below the parity tolerance.
 #pragma omp simd reduction(+ : sA, sB, sA1, sB1, sA2, sB2, sB11)
   for (size_t i = 0; i < n; i++) {
     const double x = b[i] * invT;
-    const double e = Lout[i];
+    const double e = kInlineExp ? vexp::exp(x) : Lout[i];
     const double q = 1.0 / (e - 1.0);
     const double L = a[i] * q;
     const double xq = x * q;
-    const double g = x + xq;              // d ln L / d ln T
-    const double L1 = L * g;              // dL/du, u = ln T
+    const double g = x + xq;                // d ln L / d ln T
+    const double L1 = L * g;                // dL/du, u = ln T
     const double L2 = L1 * (g - 1.0 + xq);  // d²L/du²
     const double wL = w[i] * L;
     Lout[i] = L;
@@ -101,6 +103,51 @@ inline Sums pass(size_t n, const double* wy, const double* w, const double* a, c
     sB11 += w[i] * L1 * L1;
   }
   return Sums{sA, sB, sA1, sB1, sA2, sB2, sB11};
+}
+
+// One pass at temperature T with libm's exp, in a loop of its own (a libm call clobbers every vector register:
+// keep the sums out of it). Used where no vector unit wide enough to beat libm is found.
+Sums passLibm(size_t n, const double* wy, const double* w, const double* a, const double* b, double invT,
+              double* Lout) {
+  for (size_t i = 0; i < n; i++) {
+    Lout[i] = std::exp(b[i] * invT);
+  }
+  return passSums<false>(n, wy, w, a, b, invT, Lout);
+}
+
+using PassFunction = Sums (*)(size_t, const double*, const double*, const double*, const double*, double, double*);
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// One pass with the exp inlined and the whole loop vectorised: 4 (AVX2) or 8 (AVX-512) pixels at a time, ~1.6× and
+// ~3.5× libm's speed per exp. Same operations in every variant; only the order of the reductions differs.
+__attribute__((target("avx2"))) Sums passAvx2(size_t n, const double* wy, const double* w, const double* a,
+                                              const double* b, double invT, double* Lout) {
+  return passSums<true>(n, wy, w, a, b, invT, Lout);
+}
+__attribute__((target("avx512f"))) Sums passAvx512(size_t n, const double* wy, const double* w, const double* a,
+                                                   const double* b, double invT, double* Lout) {
+  return passSums<true>(n, wy, w, a, b, invT, Lout);
+}
+
+PassFunction choosePass() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
+    return passAvx512;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    return passAvx2;
+  }
+  return passLibm;
+}
+#else
+PassFunction choosePass() { return passLibm; }
+#endif
+
+// One pass at temperature T: the only transcendental is one exp per pixel.
+inline Sums pass(size_t n, const double* wy, const double* w, const double* a, const double* b, double invT,
+                 double* Lout) {
+  static const PassFunction chosen = choosePass();
+  return chosen(n, wy, w, a, b, invT, Lout);
 }
 
 }  // namespace

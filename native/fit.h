@@ -11,6 +11,9 @@ namespace pyro {
 constexpr double C1 = 1.191042972e-16;  // 2hc², W m² sr⁻¹
 constexpr double C2 = 1.438776877e-2;   // hc/k, m K
 
+constexpr int kDefaultMaxIterations = 50;  // Newton passes at most, unless the caller sets maxIterations
+constexpr double kDefaultTolerance = 1e-10;  // relative change of T that ends the passes
+
 enum Status : uint8_t { Ok = 0, InvalidData = 1, NotConverged = 2, TooFewPixels = 3 };
 
 // Per-wavelength-grid constants: a = c1/λ⁵, b = c2/λ (λ in m). L(λ,T) = a / (exp(b/T) − 1).

@@ -2,13 +2,15 @@
  * The `pyrolive` command line. Each command lives in ./commands/<name>.ts and registers itself on the
  * program; this file only wires them and turns errors into one line on stderr and a non-zero exit.
  */
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { COMMAND_SUMMARIES } from './commandSummaries';
 
 type CommandModule = { register(program: Command): void };
 
 /**
  * Commands, loaded on demand: `pyrolive analyze` does not pay for loading the server, the dashboard pipeline
- * and RxJS (~50 ms of start-up). Help and unknown commands load them all.
+ * and RxJS (~50 ms of start-up). The top-level help lists the others from ./commandSummaries without loading
+ * them; `--version` loads nothing (not even commander).
  */
 const COMMANDS: Record<string, () => CommandModule> = {
   inspect: () => require('./commands/inspect'),
@@ -25,18 +27,49 @@ const COMMANDS: Record<string, () => CommandModule> = {
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const pkg = require('../../package.json') as { version: string };
 
-/** The program; with `only`, just that command is loaded (when it is one of ours). */
-export function buildProgram(only?: string): Command {
-  const program = new Command();
+function loadCommander(): typeof import('commander') {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require('commander');
+}
+
+/** The command a command line needs loaded: `pyrolive NAME ...` or `pyrolive help NAME`; undefined for none. */
+function commandOf(only: string | undefined, next: string | undefined): string | undefined {
+  const known = (name: string | undefined) =>
+    name !== undefined && Object.prototype.hasOwnProperty.call(COMMANDS, name);
+  if (known(only)) {
+    return only;
+  }
+  return only === 'help' && known(next) ? next : undefined;
+}
+
+/**
+ * The program. With `only` (argv[2]; `next` is argv[3]), just the command that line runs is loaded, and the
+ * others are listed from their summaries; with neither, every command is loaded.
+ */
+export function buildProgram(only?: string, next?: string): Command {
+  const commander = loadCommander();
+  const program = new commander.Command();
+  const help = new commander.Help();
+  const stubTerms = new Map<Command, string>();
   program
     .name('pyrolive')
     .description('Thermal-emission spectra of a laser-heated diamond-anvil cell to temperatures, paired with laser ' +
       'power, with live detection of the plateau (change of slope) in power vs temperature.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
-  const names = only !== undefined && Object.prototype.hasOwnProperty.call(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
-  for (const name of names) COMMANDS[name]().register(program);
+    .configureHelp({
+      sortSubcommands: false,
+      subcommandTerm: (cmd: Command) => stubTerms.get(cmd) ?? help.subcommandTerm(cmd),
+    });
+  const needed = commandOf(only, next);
+  for (const name of Object.keys(COMMANDS)) {
+    const summary = COMMAND_SUMMARIES[name];
+    if (only === undefined || name === needed || summary === undefined) {
+      COMMANDS[name]().register(program);
+    } else {
+      stubTerms.set(program.command(name).description(summary.description), summary.term);
+    }
+  }
   program.addHelpText('after', `
 Examples:
   $ pyrolive simulate shot/ --frames 400 --seed 7          # a simulated heating shot with lamp, dark, power log
@@ -57,12 +90,16 @@ Set PYROLIVE_DEBUG=1 to see stack traces of unexpected errors.`);
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram(argv[2]);
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  const program = buildProgram(argv[2], argv[3]);
   program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
+    if (e instanceof loadCommander().CommanderError) {
       // commander has already printed its message (or the help/version)
       process.exitCode = e.exitCode;
       return;

@@ -99,9 +99,14 @@ describe('analyzeCountsBatch (raw counts → prepare → fit)', () => {
       }
       const rel = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b) ? 0 : Math.abs(a - b) / Math.max(Math.abs(b), 1e-300));
       for (let f = 0; f < frames.length; f++) {
-        expect(rel(rn.temperature[f], rj.temperature[f])).toBeLessThan(1e-9);
-        expect(rel(rn.temperatureError[f], rj.temperatureError[f])).toBeLessThan(1e-9);
-        expect(rel(rn.chi2[f], rj.chi2[f])).toBeLessThan(1e-9);
+        // A fit that did not converge (the bias-only frame: T runs away to ~1e12 K, where exp(c2/λT) − 1 cancels 8
+        // digits) is ill-conditioned: last-bit differences of exp and of the sums' order grow without bound. Its
+        // status must agree (checked above); its numbers are compared only where the fit converged.
+        if (rj.status[f] === 0) {
+          expect(rel(rn.temperature[f], rj.temperature[f])).toBeLessThan(1e-9);
+          expect(rel(rn.temperatureError[f], rj.temperatureError[f])).toBeLessThan(1e-9);
+          expect(rel(rn.chi2[f], rj.chi2[f])).toBeLessThan(1e-9);
+        }
         expect(rel(rn.twoColor!.mean[f], rj.twoColor!.mean[f])).toBeLessThan(1e-9);
         expect(rel(rn.twoColor!.std[f], rj.twoColor!.std[f])).toBeLessThan(1e-9);
       }

@@ -9,6 +9,7 @@ import { addAnalysisOptions, analysisOptionsFrom, num, withFlagNames } from '../
 import { InputFileError, UsageError } from '../../errors';
 import { analyzeFiles, type AnalyzeOutput } from '../../analysis/run';
 import { formatResultsCsv } from '../../analysis/resultsCsv';
+import { resultsJsonPieces, writeResultsJson, writeResultsJsonFile } from '../../analysis/resultsJson';
 
 
 function fmt(x: number | null, digits: number): string { return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits); }
@@ -22,12 +23,9 @@ export function toCsv(out: AnalyzeOutput): string {
  * 20,000-frame run is ~4 MB of JSON).
  */
 export function writeJson(out: AnalyzeOutput, write: (text: string) => void, framesPerPiece = 2000): void {
-  write(`{"engine":${JSON.stringify(out.engine)},"frames":[`);
-  for (let i = 0; i < out.frames.length; i += framesPerPiece) {
-    const piece = JSON.stringify(out.frames.slice(i, i + framesPerPiece));
-    write((i > 0 ? ',' : '') + piece.slice(1, -1));
+  for (const piece of resultsJsonPieces(out, framesPerPiece)) {
+    write(piece);
   }
-  write(`],"events":${JSON.stringify(out.events)}}\n`);
 }
 
 export function toJson(out: AnalyzeOutput): string {
@@ -82,14 +80,7 @@ function writeOut(file: string, out: AnalyzeOutput): void {
       fs.writeFileSync(file, toCsv(out));
       return;
     }
-    const fd = fs.openSync(file, 'w');
-    try {
-      writeJson(out, (text) => {
-        fs.writeSync(fd, text);
-      });
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeResultsJsonFile(out, file);
   } catch (e) {
     if (e instanceof UsageError) {
       throw e;
@@ -151,7 +142,7 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
       }).finally(() => { (bar as import('cli-progress').SingleBar | null)?.stop(); });
       for (const w of out.warnings) process.stderr.write(`pyrolive: warning: ${w}\n`);
       if (o.json) {
-        writeJson(out, (text) => { process.stdout.write(text); });
+        await writeResultsJson(out, process.stdout);
       } else if (o.out) {
         const file = String(o.out);
         writeOut(file, out);

@@ -1,0 +1,15 @@
+// The functions each part of the binding adds to the addon's exports (called from Init in addon.cc).
+#pragma once
+
+#include <napi.h>
+
+namespace pyro {
+namespace binding {
+
+// fitPlanck, fitWien, twoColor, slidingTwoColor (single.cc).
+void exportSingle(Napi::Env env, Napi::Object exports);
+// fitPlanckBatch, slidingTwoColorBatch, analyzeCountsBatch and their *Sync twins (batch_binding.cc).
+void exportBatch(Napi::Env env, Napi::Object exports);
+
+}  // namespace binding
+}  // namespace pyro

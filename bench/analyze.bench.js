@@ -18,64 +18,121 @@ const dir = path.join(os.tmpdir(), `pyrolive-bench-analyze-${FRAMES}`);
 function ensureShot() {
   const marker = path.join(dir, 'shot.json');
   if (fs.existsSync(marker)) {
-    try { const j = JSON.parse(fs.readFileSync(marker, 'utf8')); if (j.frames === FRAMES && j.width === 1340 && j.rows === 2) return; } catch { /* regenerate */ }
+    try {
+      const j = JSON.parse(fs.readFileSync(marker, 'utf8'));
+      if (j.frames === FRAMES && j.width === 1340 && j.rows === 2) {
+        return;
+      }
+    } catch {
+      /* regenerate */
+    }
   }
   const { simulateShot, writeShot } = require(path.join(ROOT, 'dist/sim/shot.js'));
   const t = Date.now();
-  const shot = simulateShot({ frames: FRAMES, seed: 2026, width: 1340, rows: 2, downstreamRows: [0, 1], cosmicRate: 0.01 });
+  const shot = simulateShot({
+    frames: FRAMES,
+    seed: 2026,
+    width: 1340,
+    rows: 2,
+    downstreamRows: [0, 1],
+    cosmicRate: 0.01,
+  });
   writeShot(shot, dir);
   console.log(`generated ${FRAMES} frames into ${dir} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
 
 function args(extra = []) {
-  return ['analyze', path.join(dir, 'shot.spe'), '--calibration', path.join(dir, 'lamp.spe'), '--lamp-temperature', '2800',
-    '--background', path.join(dir, 'dark.spe'), '--range', '570:830', ...extra];
+  return [
+    'analyze',
+    path.join(dir, 'shot.spe'),
+    '--calibration',
+    path.join(dir, 'lamp.spe'),
+    '--lamp-temperature',
+    '2800',
+    '--background',
+    path.join(dir, 'dark.spe'),
+    '--range',
+    '570:830',
+    ...extra,
+  ];
 }
 
 // preloaded into the spawned CLI: reports the process's CPU time (all threads) on stderr at exit
 const PRELOAD = path.join(os.tmpdir(), 'pyrolive-bench-cpu-preload.js');
-fs.writeFileSync(PRELOAD, "process.on('exit', () => { const c = process.cpuUsage(); process.stderr.write('\\nBENCH_CPU_US ' + (c.user + c.system) + '\\n'); });\n");
+fs.writeFileSync(
+  PRELOAD,
+  "process.on('exit', () => { const c = process.cpuUsage(); process.stderr.write('\\nBENCH_CPU_US ' + (c.user + c.system) + '\\n'); });\n",
+);
 
 function spawned(reps, extra = []) {
   const out = path.join(dir, 'results.json');
-  const times = []; const cpus = [];
+  const times = [];
+  const cpus = [];
   let engine = '?';
   for (let r = 0; r < reps; r++) {
     const fd = fs.openSync(out, 'w');
     const t = process.hrtime.bigint();
-    const res = spawnSync(process.execPath, ['-r', PRELOAD, path.join(ROOT, 'bin/pyrolive.js'), ...args([...extra, '--json'])], { stdio: ['ignore', fd, 'pipe'] });
+    const res = spawnSync(
+      process.execPath,
+      ['-r', PRELOAD, path.join(ROOT, 'bin/pyrolive.js'), ...args([...extra, '--json'])],
+      { stdio: ['ignore', fd, 'pipe'] },
+    );
     const s = Number(process.hrtime.bigint() - t) / 1e9;
     fs.closeSync(fd);
-    if (res.status !== 0) throw new Error(`analyze failed: ${res.stderr}`);
+    if (res.status !== 0) {
+      throw new Error(`analyze failed: ${res.stderr}`);
+    }
     times.push(s);
     const m = /BENCH_CPU_US (\d+)/.exec(String(res.stderr));
-    if (m) cpus.push(Number(m[1]) / 1e6);
+    if (m) {
+      cpus.push(Number(m[1]) / 1e6);
+    }
   }
   const j = JSON.parse(fs.readFileSync(out, 'utf8'));
   engine = j.engine;
-  if (j.frames.length !== FRAMES) throw new Error(`expected ${FRAMES} frames, got ${j.frames.length}`);
+  if (j.frames.length !== FRAMES) {
+    throw new Error(`expected ${FRAMES} frames, got ${j.frames.length}`);
+  }
   return { best: Math.min(...times), cpu: cpus.length ? Math.min(...cpus) : NaN, engine, frames: j.frames };
 }
 
 async function inProcess(reps) {
   const { analyzeFiles } = require(path.join(ROOT, 'dist/analysis/run.js'));
-  const times = []; const cpus = [];
+  const times = [];
+  const cpus = [];
   for (let r = 0; r < reps; r++) {
-    const t = process.hrtime.bigint(); const c0 = process.cpuUsage();
-    const o = await analyzeFiles({ shots: [path.join(dir, 'shot.spe')], calibration: path.join(dir, 'lamp.spe'), lampTemperature: 2800,
-      background: path.join(dir, 'dark.spe'), range: [570, 830] });
+    const t = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    const o = await analyzeFiles({
+      shots: [path.join(dir, 'shot.spe')],
+      calibration: path.join(dir, 'lamp.spe'),
+      lampTemperature: 2800,
+      background: path.join(dir, 'dark.spe'),
+      range: [570, 830],
+    });
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
-    const c = process.cpuUsage(c0); cpus.push((c.user + c.system) / 1e6);
-    if (o.frames.length !== FRAMES) throw new Error('frame count');
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1e6);
+    if (o.frames.length !== FRAMES) {
+      throw new Error('frame count');
+    }
   }
   return { best: Math.min(...times), cpu: Math.min(...cpus) };
 }
 
 function accuracy(frames) {
-  const truth = fs.readFileSync(path.join(dir, 'truth.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
-  const rel = []; const pulls = [];
+  const truth = fs
+    .readFileSync(path.join(dir, 'truth.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number));
+  const rel = [];
+  const pulls = [];
   frames.forEach((f, i) => {
-    if (f.temperature === null) return;
+    if (f.temperature === null) {
+      return;
+    }
     rel.push(Math.abs(f.temperature / truth[i][3] - 1));
     pulls.push((f.temperature - truth[i][3]) / f.temperatureError);
   });
@@ -97,26 +154,43 @@ function accuracy(frames) {
   const row = (name, r) => {
     const fps = FRAMES / r.best;
     const perCpu = FRAMES / r.cpu;
-    console.log(`${name.padEnd(42)} ${r.best.toFixed(3).padStart(7)} s  ${fps.toFixed(0).padStart(7)} frames/s  `
-      + `${ratio(fps, peerResult).padStart(6)} peer   | CPU ${r.cpu.toFixed(3)} s = ${perCpu.toFixed(0)} frames per CPU-second `
-      + `(${ratio(perCpu, peerResult, true)} peer per CPU-second)`);
+    console.log(
+      `${name.padEnd(42)} ${r.best.toFixed(3).padStart(7)} s  ${fps.toFixed(0).padStart(7)} frames/s  ` +
+        `${ratio(fps, peerResult).padStart(6)} peer   | CPU ${r.cpu.toFixed(3)} s = ${perCpu.toFixed(0)} frames per CPU-second ` +
+        `(${ratio(perCpu, peerResult, true)} peer per CPU-second)`,
+    );
   };
-  console.log(`analyze: ${FRAMES} frames × 1340 px × 2 rows uint16, fit 570–830 nm, engine ${sp.engine}, best of ${reps}`);
+  console.log(
+    `analyze: ${FRAMES} frames × 1340 px × 2 rows uint16, fit 570–830 nm, engine ${sp.engine}, best of ${reps}`,
+  );
   console.log(`machine: ${machine().text}, load average ${os.loadavg()[0].toFixed(1)}`);
   console.log(describePeer(peerResult));
   row('whole process (spawned CLI, --json)', sp);
   row('pipeline in-process (analyzeFiles)', ip);
   row('whole process, --no-two-color', spNoTc);
   row('whole process + --power (pairing, events)', spPower);
-  console.log(`accuracy: median |ΔT/T| ${(acc.medianRel * 100).toFixed(3)} %, pull std ${acc.pullStd.toFixed(2)}, ${acc.withT} frames with T`);
+  console.log(
+    `accuracy: median |ΔT/T| ${(acc.medianRel * 100).toFixed(3)} %, pull std ${acc.pullStd.toFixed(2)}, ${acc.withT} frames with T`,
+  );
   console.log('targets (issue 12): whole process ≥ 20× the peer (aim 30×), --power ≥ 10×');
-  const figure = (r) => `${r.best.toFixed(2)} s = ${roundRate(FRAMES / r.best)} frames/s (${ratio(FRAMES / r.best, peerResult)} peer; `
-    + `per CPU-second ${roundRate(FRAMES / r.cpu)}, ${ratio(FRAMES / r.cpu, peerResult, true)} peer)`;
-  readmeRow(`\`pyrolive analyze\`, whole process (start-up, read, calibrate, flag, fit, two-colour, JSON), `
-    + `${FRAMES.toLocaleString('en-US')}-frame uint16 shot, 570–830 nm`, figure(sp));
-  readmeRow('the same pipeline in-process (no Node start-up)',
-    `${roundRate(FRAMES / ip.best)} frames/s (${ratio(FRAMES / ip.best, peerResult)} peer; `
-    + `per CPU-second ${roundRate(FRAMES / ip.cpu)}, ${ratio(FRAMES / ip.cpu, peerResult, true)} peer)`);
-  readmeRow(`\`pyrolive analyze ... --power\` (pairing + slope-change detection on ${FRAMES.toLocaleString('en-US')} points)`,
-    figure(spPower));
-})().catch((e) => { console.error(e); process.exit(1); });
+  const figure = (r) =>
+    `${r.best.toFixed(2)} s = ${roundRate(FRAMES / r.best)} frames/s (${ratio(FRAMES / r.best, peerResult)} peer; ` +
+    `per CPU-second ${roundRate(FRAMES / r.cpu)}, ${ratio(FRAMES / r.cpu, peerResult, true)} peer)`;
+  readmeRow(
+    `\`pyrolive analyze\`, whole process (start-up, read, calibrate, flag, fit, two-colour, JSON), ` +
+      `${FRAMES.toLocaleString('en-US')}-frame uint16 shot, 570–830 nm`,
+    figure(sp),
+  );
+  readmeRow(
+    'the same pipeline in-process (no Node start-up)',
+    `${roundRate(FRAMES / ip.best)} frames/s (${ratio(FRAMES / ip.best, peerResult)} peer; ` +
+      `per CPU-second ${roundRate(FRAMES / ip.cpu)}, ${ratio(FRAMES / ip.cpu, peerResult, true)} peer)`,
+  );
+  readmeRow(
+    `\`pyrolive analyze ... --power\` (pairing + slope-change detection on ${FRAMES.toLocaleString('en-US')} points)`,
+    figure(spPower),
+  );
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

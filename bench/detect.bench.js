@@ -30,11 +30,16 @@ const t1 = process.hrtime.bigint();
 for (let s = 1; s <= 100; s++) {
   const c = generateCurve(s % 3 === 0 ? 'straight' : 'plateau', 5000 + s);
   const det = new SlopeChangeDetector();
-  for (const p of c.points) { det.push(p); n++; }
+  for (const p of c.points) {
+    det.push(p);
+    n++;
+  }
   det.finish();
 }
 const dt = Number(process.hrtime.bigint() - t1) / 1e9;
-console.log(`speed: ${n} points in ${dt.toFixed(2)} s = ${(n / dt).toFixed(0)} points/s (${(1e6 * dt / n).toFixed(0)} µs per point incl. finish())`);
+console.log(
+  `speed: ${n} points in ${dt.toFixed(2)} s = ${(n / dt).toFixed(0)} points/s (${((1e6 * dt) / n).toFixed(0)} µs per point incl. finish())`,
+);
 
 // dense shot: 20,000 frames on a ramp 5 → 45 W (500 frames per W, as `pyrolive simulate --frames 20000`),
 // T = 1100 + 50 P with a plateau (slope ÷10) from 25 to 31 W, noise 15 K, 1 % failed fits of ±400 K:
@@ -46,23 +51,40 @@ console.log(`speed: ${n} points in ${dt.toFixed(2)} s = ${(n / dt).toFixed(0)} p
   const N = 20000;
   const pts = [];
   for (let i = 0; i < N; i++) {
-    const P = 5 + 40 * i / N;
+    const P = 5 + (40 * i) / N;
     let T = 1100 + 50 * P - (P > 25 ? 45 * Math.min(P - 25, 6) : 0) + 15 * rng.normal();
-    if (rng.uniform() < 0.01) T += rng.uniform() < 0.5 ? -400 : 400;
+    if (rng.uniform() < 0.01) {
+      T += rng.uniform() < 0.5 ? -400 : 400;
+    }
     pts.push({ index: i, power: P + 0.002 * rng.normal(), temperature: T, temperatureError: 15 });
   }
   detectOffline(pts); // warm-up
-  const reps = 3; const ts = [];
+  const reps = 3;
+  const ts = [];
   let r;
-  for (let k = 0; k < reps; k++) { const t = process.hrtime.bigint(); r = detectOffline(pts); ts.push(Number(process.hrtime.bigint() - t) / 1e6); }
+  for (let k = 0; k < reps; k++) {
+    const t = process.hrtime.bigint();
+    r = detectOffline(pts);
+    ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
   const e = r.events[0];
-  console.log(`dense shot, ${N} frames (${r.used.length} bins of 0.1 W): detectOffline ${Math.min(...ts).toFixed(0)} ms (best of ${reps}; ${ts.map((t) => t.toFixed(0)).join(', ')} ms), ` +
-    `${r.events.length} event(s)${e ? `: ${e.kind} ${e.startPower.toFixed(2)}–${e.endPower === null ? '?' : e.endPower.toFixed(2)} W (truth 25–31 W)` : ''}`);
+  console.log(
+    `dense shot, ${N} frames (${r.used.length} bins of 0.1 W): detectOffline ${Math.min(...ts).toFixed(0)} ms (best of ${reps}; ${ts.map((t) => t.toFixed(0)).join(', ')} ms), ` +
+      `${r.events.length} event(s)${e ? `: ${e.kind} ${e.startPower.toFixed(2)}–${e.endPower === null ? '?' : e.endPower.toFixed(2)} W (truth 25–31 W)` : ''}`,
+  );
   const det = new SlopeChangeDetector();
   const per = new Float64Array(N);
-  for (let i = 0; i < N; i++) { const t = process.hrtime.bigint(); det.push(pts[i]); per[i] = Number(process.hrtime.bigint() - t) / 1e3; }
-  const t = process.hrtime.bigint(); det.finish(); const fin = Number(process.hrtime.bigint() - t) / 1e6;
+  for (let i = 0; i < N; i++) {
+    const t = process.hrtime.bigint();
+    det.push(pts[i]);
+    per[i] = Number(process.hrtime.bigint() - t) / 1e3;
+  }
+  const t = process.hrtime.bigint();
+  det.finish();
+  const fin = Number(process.hrtime.bigint() - t) / 1e6;
   const s = Float64Array.from(per).sort();
   const qq = (p) => s[Math.min(N - 1, Math.floor(p * N))];
-  console.log(`  push(): mean ${(s.reduce((a, b) => a + b, 0) / N).toFixed(1)} µs, p50 ${qq(0.5).toFixed(1)} µs, p99 ${qq(0.99).toFixed(0)} µs, p99.9 ${qq(0.999).toFixed(0)} µs, max ${(s[N - 1] / 1000).toFixed(2)} ms; finish() ${fin.toFixed(0)} ms`);
+  console.log(
+    `  push(): mean ${(s.reduce((a, b) => a + b, 0) / N).toFixed(1)} µs, p50 ${qq(0.5).toFixed(1)} µs, p99 ${qq(0.99).toFixed(0)} µs, p99.9 ${qq(0.999).toFixed(0)} µs, max ${(s[N - 1] / 1000).toFixed(2)} ms; finish() ${fin.toFixed(0)} ms`,
+  );
 }

@@ -17,7 +17,10 @@ const UNSET_FOR_PEER = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
 function machine() {
   let model = os.cpus()[0]?.model ?? 'unknown CPU';
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     if (line) {
       model = line.split(':')[1].trim();
     }
@@ -97,11 +100,13 @@ function describePeer(result) {
     return `peer ABSENT: ${result.absent}; no ratios to the peer are printed`;
   }
   const unset = result.unset.length ? `, ${result.unset.join(' and ')} unset for it` : '';
-  return `peer, measured in this run: scipy ${result.scipy} curve_fit greybody loop (unweighted, Wien start), `
-    + `${result.pixels} px, ${Math.round(result.fitsPerSecond).toLocaleString('en-US')} fits/s `
-    + `(${Math.round(result.fitsPerCpuSecond).toLocaleString('en-US')} per CPU-s), median |ΔT/T| `
-    + `${(result.medianRelativeError * 100).toFixed(3)} %; python ${result.python}, numpy ${result.numpy}`
-    + `${unset}; BLAS: ${result.blas}`;
+  return (
+    `peer, measured in this run: scipy ${result.scipy} curve_fit greybody loop (unweighted, Wien start), ` +
+    `${result.pixels} px, ${Math.round(result.fitsPerSecond).toLocaleString('en-US')} fits/s ` +
+    `(${Math.round(result.fitsPerCpuSecond).toLocaleString('en-US')} per CPU-s), median |ΔT/T| ` +
+    `${(result.medianRelativeError * 100).toFixed(3)} %; python ${result.python}, numpy ${result.numpy}` +
+    `${unset}; BLAS: ${result.blas}`
+  );
 }
 
 /** "17×" (rate against the peer's fits/s), or "—" when the peer is absent. */

@@ -17,11 +17,17 @@ if (!fs.existsSync(path.join(__dirname, '..', 'dist'))) {
   process.exit(1);
 }
 if (only.includes('scaling')) {
-  const result = spawnSync(process.execPath, [path.join(__dirname, 'scaling.js'), ...only.filter((name) => name !== 'scaling')],
-    { stdio: 'inherit' });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(__dirname, 'scaling.js'), ...only.filter((name) => name !== 'scaling')],
+    { stdio: 'inherit' },
+  );
   process.exit(result.status ?? 1);
 }
-const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.js')).sort()
+const files = fs
+  .readdirSync(__dirname)
+  .filter((f) => f.endsWith('.bench.js'))
+  .sort()
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 
 const host = machine();
@@ -51,12 +57,19 @@ function printReadmeBlock() {
   if (!fs.existsSync(summary)) {
     return;
   }
-  const rows = fs.readFileSync(summary, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  const rows = fs
+    .readFileSync(summary, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   console.log('\n=== README figures block (paste between the bench markers) ===');
   console.log(`Measured with \`npm run bench\` on ${host.text}.`);
-  console.log(peerResult.absent ? `Peer absent: ${peerResult.absent}.`
-    : `Peer, side by side in the same run: a scipy ${peerResult.scipy} \`curve_fit\` greybody loop (bench/peer.py) at `
-      + `${Math.round(peerResult.fitsPerSecond).toLocaleString('en-US')} fits/s (BLAS: ${peerResult.blas}).`);
+  console.log(
+    peerResult.absent
+      ? `Peer absent: ${peerResult.absent}.`
+      : `Peer, side by side in the same run: a scipy ${peerResult.scipy} \`curve_fit\` greybody loop (bench/peer.py) at ` +
+          `${Math.round(peerResult.fitsPerSecond).toLocaleString('en-US')} fits/s (BLAS: ${peerResult.blas}).`,
+  );
   console.log('\n| what | figure |\n|---|---|');
   for (const row of rows) {
     console.log(`| ${row.what} | ${row.figure} |`);

@@ -19,15 +19,19 @@ const argValue = (name) => {
   const at = process.argv.indexOf(name);
   return at > 0 ? process.argv[at + 1] : undefined;
 };
-const SIZES = argValue('--frames') ? argValue('--frames').split(',').map(Number)
+const SIZES = argValue('--frames')
+  ? argValue('--frames').split(',').map(Number)
   : [1000, 10000, 100000, ...(process.argv.includes('--million') ? [1000000] : [])];
 const REPS = Number(argValue('--reps') ?? 2);
 const THREADS = [1, 2, 4, 8];
 
 // preloaded into the spawned CLI: its CPU time (all threads) and peak RSS on stderr at exit
 const PRELOAD = path.join(os.tmpdir(), 'pyrolive-bench-scaling-preload.js');
-fs.writeFileSync(PRELOAD, "process.on('exit', () => { const c = process.cpuUsage(); const r = process.resourceUsage(); "
-  + "process.stderr.write('\\nBENCH_CPU_US ' + (c.user + c.system) + ' BENCH_MAXRSS_KB ' + r.maxRSS + '\\n'); });\n");
+fs.writeFileSync(
+  PRELOAD,
+  "process.on('exit', () => { const c = process.cpuUsage(); const r = process.resourceUsage(); " +
+    "process.stderr.write('\\nBENCH_CPU_US ' + (c.user + c.system) + ' BENCH_MAXRSS_KB ' + r.maxRSS + '\\n'); });\n",
+);
 
 function shotDir(frames) {
   const dir = path.join(os.tmpdir(), `pyrolive-bench-analyze-${frames}`);
@@ -50,9 +54,23 @@ function shotDir(frames) {
 
 function analyzeOnce(dir) {
   const out = path.join(dir, 'results.json');
-  const args = ['-r', PRELOAD, path.join(ROOT, 'bin/pyrolive.js'), 'analyze', path.join(dir, 'shot.spe'),
-    '--calibration', path.join(dir, 'lamp.spe'), '--lamp-temperature', '2800', '--background', path.join(dir, 'dark.spe'),
-    '--range', '570:830', '--out', out];
+  const args = [
+    '-r',
+    PRELOAD,
+    path.join(ROOT, 'bin/pyrolive.js'),
+    'analyze',
+    path.join(dir, 'shot.spe'),
+    '--calibration',
+    path.join(dir, 'lamp.spe'),
+    '--lamp-temperature',
+    '2800',
+    '--background',
+    path.join(dir, 'dark.spe'),
+    '--range',
+    '570:830',
+    '--out',
+    out,
+  ];
   const started = process.hrtime.bigint();
   const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
@@ -82,9 +100,11 @@ function analyzeScaling() {
   console.log('\n| frames | shot file | wall | frames/s | CPU | frames per CPU-s | peak RSS | results.json |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
-    console.log(`| ${row.frames.toLocaleString('en-US')} | ${row.shotMb.toFixed(0)} MB | ${row.wall.toFixed(2)} s | `
-      + `${roundRate(row.frames / row.wall)} | ${row.cpu.toFixed(2)} s | ${roundRate(row.frames / row.cpu)} | `
-      + `${row.maxRssMb.toFixed(0)} MB | ${row.jsonMb.toFixed(1)} MB |`);
+    console.log(
+      `| ${row.frames.toLocaleString('en-US')} | ${row.shotMb.toFixed(0)} MB | ${row.wall.toFixed(2)} s | ` +
+        `${roundRate(row.frames / row.wall)} | ${row.cpu.toFixed(2)} s | ${roundRate(row.frames / row.cpu)} | ` +
+        `${row.maxRssMb.toFixed(0)} MB | ${row.jsonMb.toFixed(1)} MB |`,
+    );
   }
 }
 
@@ -105,8 +125,11 @@ async function threadScaling() {
     for (let rep = 0; rep < 3; rep++) {
       const started = process.hrtime.bigint();
       const cpu0 = process.cpuUsage();
-      await native.fitPlanckBatch(spectra.wavelength, spectra.radiance, spectra.total,
-        { variance: spectra.variance, mask: spectra.mask, threads });
+      await native.fitPlanckBatch(spectra.wavelength, spectra.radiance, spectra.total, {
+        variance: spectra.variance,
+        mask: spectra.mask,
+        threads,
+      });
       const cpu = process.cpuUsage(cpu0);
       bestWall = Math.max(bestWall, spectra.total / (Number(process.hrtime.bigint() - started) / 1e9));
       bestCpu = Math.max(bestCpu, spectra.total / ((cpu.user + cpu.system) / 1e6));
@@ -117,7 +140,12 @@ async function threadScaling() {
 
 (async () => {
   const host = machine();
-  console.log(`scaling: machine ${host.text}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `scaling: machine ${host.text}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`analyze: 1340 px × 2 rows uint16, lamp + dark, fit 570–830 nm, --out results.json; best of ${REPS}`);
   analyzeScaling();
   console.log('\nnative fitPlanckBatch, 20,000 spectra of 1340 px fitted over 696 px, noise-weighted');

@@ -4,8 +4,9 @@
 // tests/physics/accuracy), as radiance = (counts − bias)/response with its variance; fitted over 570–830 nm.
 const path = require('path');
 const dist = path.join(__dirname, '..', 'dist');
-const { defaultWavelengths, defaultResponse, expectedCounts, simulateSpectrum, DEFAULT_DETECTOR } =
-  require(path.join(dist, 'sim', 'spectrum'));
+const { defaultWavelengths, defaultResponse, expectedCounts, simulateSpectrum, DEFAULT_DETECTOR } = require(
+  path.join(dist, 'sim', 'spectrum'),
+);
 const { Rng } = require(path.join(dist, 'sim', 'rng'));
 
 const RANGE_NM = [570, 830];
@@ -42,12 +43,18 @@ function benchSpectra(distinct, total = distinct) {
   const truth = new Float64Array(distinct);
   for (let f = 0; f < distinct; f++) {
     truth[f] = 1000 + 4000 * rng.uniform();
-    simulateRow(wavelength, response, truth[f], rng, radiance.subarray(f * n, (f + 1) * n),
-      variance.subarray(f * n, (f + 1) * n));
+    simulateRow(
+      wavelength,
+      response,
+      truth[f],
+      rng,
+      radiance.subarray(f * n, (f + 1) * n),
+      variance.subarray(f * n, (f + 1) * n),
+    );
   }
   for (let f = distinct; f < total; f++) {
-    radiance.copyWithin(f * n, (f % distinct) * n, (f % distinct + 1) * n);
-    variance.copyWithin(f * n, (f % distinct) * n, (f % distinct + 1) * n);
+    radiance.copyWithin(f * n, (f % distinct) * n, ((f % distinct) + 1) * n);
+    variance.copyWithin(f * n, (f % distinct) * n, ((f % distinct) + 1) * n);
   }
   const used = mask.reduce((sum, masked) => sum + (masked === 0 ? 1 : 0), 0);
   return { wavelength, n, mask, used, radiance, variance, truth, distinct, total };

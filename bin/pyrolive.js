@@ -13,7 +13,9 @@ try {
 }
 // A reader that stops early (`pyrolive analyze … --json | head`) closes the pipe: end quietly, as Unix tools do.
 process.stdout.on('error', (err) => {
-  if (err && err.code === 'EPIPE') process.exit(0);
+  if (err && err.code === 'EPIPE') {
+    process.exit(0);
+  }
   throw err;
 });
 main(process.argv).catch((e) => {

@@ -22,6 +22,8 @@ require('esbuild').buildSync({
 });
 for (const f of ['index.html']) {
   const src = path.join(root, 'web', f);
-  if (fs.existsSync(src)) fs.copyFileSync(src, path.join(outdir, f));
+  if (fs.existsSync(src)) {
+    fs.copyFileSync(src, path.join(outdir, f));
+  }
 }
 console.log(`build:web: bundled ${path.relative(root, entry)} -> ${path.relative(root, outdir)}`);

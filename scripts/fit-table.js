@@ -44,8 +44,11 @@ function realCases() {
         tool: 'T-Rax',
         ref,
         options: {
-          shots: [path.join(trax, 'test_measurement.spe')], calibration: path.join(trax, ref.calibration),
-          lampSpectrum: path.join(trax, '15A_lamp.txt'), rows: ref.rows, range: [666, 836],
+          shots: [path.join(trax, 'test_measurement.spe')],
+          calibration: path.join(trax, ref.calibration),
+          lampSpectrum: path.join(trax, '15A_lamp.txt'),
+          rows: ref.rows,
+          range: [666, 836],
         },
       });
     }
@@ -55,18 +58,25 @@ function realCases() {
     const expectJson = JSON.parse(fs.readFileSync(path.join(ptwire, 'expect.json'), 'utf8'));
     for (const c of expectJson.cases) {
       cases.push({
-        name: `hpcat-ptwire ${c.file}`, tool: 'PyRadiant', ref: { temperature: c.temperature, error: c.error },
+        name: `hpcat-ptwire ${c.file}`,
+        tool: 'PyRadiant',
+        ref: { temperature: c.temperature, error: c.error },
         options: { shots: [path.join(ptwire, c.file)] },
       });
     }
   }
   const pyradiant = path.join(REAL, 'hpcat-pyradiant');
   if (fs.existsSync(pyradiant)) {
-    for (const [file, side] of [['downstream.txt', 'Downstream'], ['upstream.txt', 'Upstream']]) {
+    for (const [file, side] of [
+      ['downstream.txt', 'Downstream'],
+      ['upstream.txt', 'Upstream'],
+    ]) {
       const text = fs.readFileSync(path.join(pyradiant, file), 'utf8');
       const m = new RegExp(`^#\\s*${side} \\(K\\):\\s*([\\d.]+)\\s+([\\d.]+)`, 'm').exec(text);
       cases.push({
-        name: `hpcat-pyradiant ${file}`, tool: 'PyRadiant', ref: { temperature: Number(m[1]), error: Number(m[2]) },
+        name: `hpcat-pyradiant ${file}`,
+        tool: 'PyRadiant',
+        ref: { temperature: Number(m[1]), error: Number(m[2]) },
         options: { shots: [path.join(pyradiant, file)] },
       });
     }
@@ -86,9 +96,11 @@ async function realTable() {
     const noise = (await analyzeFiles({ ...c.options, weights: 'noise' })).frames[0];
     const combined = Math.hypot(noise.temperatureError, none.temperatureError);
     const shift = Math.abs(noise.temperature - none.temperature) / combined;
-    lines.push(`| ${c.name} | ${c.tool} ${fmtT(c.ref.temperature, c.ref.error)} | ${fmtT(none.temperature, none.temperatureError)} `
-      + `| ${fmtT(noise.temperature, noise.temperatureError)} | ${noise.chi2 === null ? '' : noise.chi2.toFixed(2)} `
-      + `| ${noise.flags.join(', ') || '—'} | ${shift.toFixed(2)} |`);
+    lines.push(
+      `| ${c.name} | ${c.tool} ${fmtT(c.ref.temperature, c.ref.error)} | ${fmtT(none.temperature, none.temperatureError)} ` +
+        `| ${fmtT(noise.temperature, noise.temperatureError)} | ${noise.chi2 === null ? '' : noise.chi2.toFixed(2)} ` +
+        `| ${noise.flags.join(', ') || '—'} | ${shift.toFixed(2)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -121,7 +133,11 @@ async function simulatedRows(label, shot, frames, config) {
   const n = frames.length;
   for (const weights of ['noise', 'none']) {
     const analyzer = createAnalyzer({ ...config, weights });
-    const res = await analyzer.analyzeBatch(frames, frames.map((_f, i) => i), frames.map(() => null));
+    const res = await analyzer.analyzeBatch(
+      frames,
+      frames.map((_f, i) => i),
+      frames.map(() => null),
+    );
     const rel = [];
     const pulls = [];
     const flagged = {};
@@ -136,15 +152,28 @@ async function simulatedRows(label, shot, frames, config) {
       pulls.push((r.temperature - shot.truth.temperature[i]) / r.temperatureError);
     });
     const pull = meanStd(pulls);
-    const flags = Object.entries(flagged).map(([k, v]) => `${k} ${v}`).join(', ') || '—';
-    rows.push(`| ${label} | ${weights === 'noise' ? 'default (noise)' : 'none'} | ${rel.length}/${n} `
-      + `| ${(100 * median(rel)).toFixed(3)} % | ${pull.mean.toFixed(2)} ± ${pull.std.toFixed(2)} | ${flags} |`);
+    const flags =
+      Object.entries(flagged)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '—';
+    rows.push(
+      `| ${label} | ${weights === 'noise' ? 'default (noise)' : 'none'} | ${rel.length}/${n} ` +
+        `| ${(100 * median(rel)).toFixed(3)} % | ${pull.mean.toFixed(2)} ± ${pull.std.toFixed(2)} | ${flags} |`,
+    );
   }
   return rows;
 }
 
 async function simulatedTable() {
-  const shot = simulateShot({ frames: 300, seed: 41, rows: 8, downstreamRows: [2, 5], plateau: null, t0: 1300, slope: 40 });
+  const shot = simulateShot({
+    frames: 300,
+    seed: 41,
+    rows: 8,
+    downstreamRows: [2, 5],
+    plateau: null,
+    t0: 1300,
+    slope: 40,
+  });
   const wl = shot.wavelength;
   const { width } = shot.options;
   const height = shot.options.rows;
@@ -155,26 +184,37 @@ async function simulatedTable() {
   const lampCounts = meanFrame(lampFrames);
   const radiance = greybodyLampRadiance(wl, shot.options.lamp.temperature);
   const base = {
-    wavelength: wl, width, height, rois: [{ name: 'DS', first: 2, last: 5 }], range: [570, 830], dataType: 'uint16',
+    wavelength: wl,
+    width,
+    height,
+    rois: [{ name: 'DS', first: 2, last: 5 }],
+    range: [570, 830],
+    dataType: 'uint16',
     lamp: { counts: lampCounts, frames: lampFrames.length, radiance },
   };
   const lines = [
-    '| simulated shot (300 frames, 1300–2500 K, rows 2–5, 570–830 nm) | weights | frames with T | median \\|ΔT/T\\| '
-      + '| pull mean ± std | flags |',
+    '| simulated shot (300 frames, 1300–2500 K, rows 2–5, 570–830 nm) | weights | frames with T | median \\|ΔT/T\\| ' +
+      '| pull mean ± std | flags |',
     '|---|---|---|---|---|---|',
   ];
   const withDark = {
-    ...base, dark: { counts: dark, frames: darkFrames.length },
+    ...base,
+    dark: { counts: dark, frames: darkFrames.length },
     readNoiseFromDark: estimateReadNoise(darkFrames, width, height),
   };
-  lines.push(...await simulatedRows('lamp and dark (gain estimated)', shot, frames, withDark));
+  lines.push(...(await simulatedRows('lamp and dark (gain estimated)', shot, frames, withDark)));
   const corrected = frames.map((f) => Float32Array.from(f, (v, i) => v - dark[i]));
   const correctedConfig = {
-    ...base, dataType: 'float32', lamp: { ...base.lamp, counts: Float64Array.from(lampCounts, (v, i) => v - dark[i]) },
-    backgroundCorrected: true, camera: { intensified: true },
+    ...base,
+    dataType: 'float32',
+    lamp: { ...base.lamp, counts: Float64Array.from(lampCounts, (v, i) => v - dark[i]) },
+    backgroundCorrected: true,
+    camera: { intensified: true },
   };
-  lines.push(...await simulatedRows('background-corrected float32, no dark, "intensified"', shot, corrected, correctedConfig));
-  lines.push(...await simulatedRows('no dark: the bias (600 counts) left in', shot, frames, base));
+  lines.push(
+    ...(await simulatedRows('background-corrected float32, no dark, "intensified"', shot, corrected, correctedConfig)),
+  );
+  lines.push(...(await simulatedRows('no dark: the bias (600 counts) left in', shot, frames, base)));
   return lines.join('\n');
 }
 

@@ -17,7 +17,14 @@ import type * as Server from './server';
 
 export * from './errors';
 export type {
-  EngineName, FitOptions, PlanckResult, WienResult, SlidingTwoColorResult, BatchOptions, BatchResult, PhysicsEngine,
+  EngineName,
+  FitOptions,
+  PlanckResult,
+  WienResult,
+  SlidingTwoColorResult,
+  BatchOptions,
+  BatchResult,
+  PhysicsEngine,
 } from './physics';
 export type { SpeFile, SpeInfo, SpeDataType } from './io/types';
 export type { FrameResult, FrameFlag, RoiResult, SpectrumView } from './analysis';
@@ -45,8 +52,10 @@ export declare const startServer: typeof Server.startServer;
 
 /** Each area's module and the exports taken from it, loaded on the first read of one of them. */
 const LAZY_EXPORTS: Array<[() => Record<string, unknown>, string[]]> = [
-  [() => require('./physics'), ['getEngine', 'jsEngine', 'nativeAvailable', 'nativeLoadReport', 'planckCurve',
-    'FIT_STATUS']],
+  [
+    () => require('./physics'),
+    ['getEngine', 'jsEngine', 'nativeAvailable', 'nativeLoadReport', 'planckCurve', 'FIT_STATUS'],
+  ],
   [() => require('./io/spe'), ['openSpe']],
   [() => require('./io/speWriter'), ['writeSpe']],
   [() => require('./analysis'), ['createAnalyzer', 'pairPowerLog', 'pairPower', 'analyzeFiles']],

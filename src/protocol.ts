@@ -80,8 +80,7 @@ export type LiveMessage =
 
 export type ClientMessage =
   /** A laser power reading pushed by another program (also POST /api/power with the same JSON body). */
-  | { type: 'power'; power: number; time?: number }
-  | { type: 'ping' };
+  { type: 'power'; power: number; time?: number } | { type: 'ping' };
 
 /** Max size of a client message in bytes (larger ones close the connection with 1009). */
 export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;

@@ -18,7 +18,13 @@ import { FramePreparer } from './stages';
 import { GainEstimator } from './gain';
 import { assembleResults, type LastFrame } from './results';
 import {
-  batchOptions, nativeCountsBatch, noPlanckBatch, planckSubBatches, twoColors, type BatchContext, type BatchInput,
+  batchOptions,
+  nativeCountsBatch,
+  noPlanckBatch,
+  planckSubBatches,
+  twoColors,
+  type BatchContext,
+  type BatchInput,
 } from './strategies';
 import { planckRadiance } from '../sim/spectrum';
 
@@ -30,8 +36,12 @@ export interface Analyzer {
   /** Fitted wavelength range per ROI, nm. */
   readonly ranges: Record<string, [number, number]>;
   analyzeFrame(counts: FrameData, index: number, time: number | null, power?: number | null): FrameResult;
-  analyzeBatch(frames: ArrayLike<FrameData>, indices: ArrayLike<number>, times: ArrayLike<number | null>,
-    powers?: ArrayLike<number | null> | null): Promise<FrameResult[]>;
+  analyzeBatch(
+    frames: ArrayLike<FrameData>,
+    indices: ArrayLike<number>,
+    times: ArrayLike<number | null>,
+    powers?: ArrayLike<number | null> | null,
+  ): Promise<FrameResult[]>;
   /** The last analysed frame's spectrum (first ROI) with its fit, or null. */
   lastSpectrum(): SpectrumView | null;
   /** The noise model in use (gain is fixed after the first frames when estimated). */
@@ -60,22 +70,44 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     last = frame;
   };
   const ctx: BatchContext = {
-    cfg, plans, pool, preparer,
+    cfg,
+    plans,
+    pool,
+    preparer,
     finish: (outcome) => assembleResults(cfg, plans, outcome, keepLast),
   };
   const engine = cfg.engine;
 
-  function analyzeFrame(counts: FrameData, index: number, time: number | null, power: number | null = null): FrameResult {
+  function analyzeFrame(
+    counts: FrameData,
+    index: number,
+    time: number | null,
+    power: number | null = null,
+  ): FrameResult {
     const b = preparer.prepare([counts], 1, FRAME_SLOT);
-    const fits = plans.map((plan, pi) => (cfg.method === 'planck'
-      ? engine.fitPlanckBatchSync(plan.wl, b.y[pi].subarray(0, plan.used.length), 1, batchOptions(ctx, pi, 1, b))
-      : null));
-    const outcome = { n: 1, buffers: b, fits, twoColors: twoColors(ctx, 1, b, fits), indices: [index], times: [time], powers: [power] };
+    const fits = plans.map((plan, pi) =>
+      cfg.method === 'planck'
+        ? engine.fitPlanckBatchSync(plan.wl, b.y[pi].subarray(0, plan.used.length), 1, batchOptions(ctx, pi, 1, b))
+        : null,
+    );
+    const outcome = {
+      n: 1,
+      buffers: b,
+      fits,
+      twoColors: twoColors(ctx, 1, b, fits),
+      indices: [index],
+      times: [time],
+      powers: [power],
+    };
     return ctx.finish(outcome)[0];
   }
 
-  async function analyzeBatch(frames: ArrayLike<FrameData>, indices: ArrayLike<number>, times: ArrayLike<number | null>,
-    powers: ArrayLike<number | null> | null = null): Promise<FrameResult[]> {
+  async function analyzeBatch(
+    frames: ArrayLike<FrameData>,
+    indices: ArrayLike<number>,
+    times: ArrayLike<number | null>,
+    powers: ArrayLike<number | null> | null = null,
+  ): Promise<FrameResult[]> {
     if (frames.length === 0) {
       return [];
     }

@@ -147,7 +147,14 @@ export function resolveConfig(config: AnalyzerConfig): ResolvedConfig {
   const dark = config.dark ?? null;
   const noiseModel = noiseModelOf(config);
   return {
-    wavelength, width, height, shotName, method, engine, calibrated, rois,
+    wavelength,
+    width,
+    height,
+    shotName,
+    method,
+    engine,
+    calibrated,
+    rois,
     lamp: config.lamp ?? null,
     dark,
     darkFrames: dark ? Math.max(1, dark.frames) : 0,

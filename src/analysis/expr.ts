@@ -8,11 +8,13 @@ import { UsageError } from '../errors';
 const CONSTANTS = new Set(['pi', 'e', 'E', 'PI', 'tau', 'phi', 'Infinity', 'NaN']);
 
 function compileIn(expr: string, variable: string, option: string): EvalFunction {
-  if (typeof expr !== 'string' || expr.trim() === '') throw new UsageError(`${option}: empty expression`);
+  if (typeof expr !== 'string' || expr.trim() === '') {
+    throw new UsageError(`${option}: empty expression`);
+  }
   let node: MathNode;
   try {
     // mathjs is loaded only when an expression is given (it takes ~150 ms to load)
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+
     const { parse } = require('mathjs') as typeof import('mathjs');
     node = parse(expr);
   } catch (e) {
@@ -21,15 +23,27 @@ function compileIn(expr: string, variable: string, option: string): EvalFunction
   // every free symbol must be the variable or a known constant; function names must be mathjs functions
   const bad: string[] = [];
   node.traverse((n: MathNode, _path: string, parent: MathNode | null) => {
-    if ((n as { type: string }).type === 'AssignmentNode' || (n as { type: string }).type === 'FunctionAssignmentNode') {
+    if (
+      (n as { type: string }).type === 'AssignmentNode' ||
+      (n as { type: string }).type === 'FunctionAssignmentNode'
+    ) {
       bad.push('an assignment');
       return;
     }
-    if ((n as { type: string }).type !== 'SymbolNode') return;
+    if ((n as { type: string }).type !== 'SymbolNode') {
+      return;
+    }
     const name = (n as unknown as { name: string }).name;
-    const isCallee = parent && (parent as { type: string }).type === 'FunctionNode' && (parent as unknown as { fn: MathNode }).fn === n;
-    if (isCallee) return; // checked when compiled/evaluated
-    if (name !== variable && !CONSTANTS.has(name)) bad.push(`"${name}"`);
+    const isCallee =
+      parent &&
+      (parent as { type: string }).type === 'FunctionNode' &&
+      (parent as unknown as { fn: MathNode }).fn === n;
+    if (isCallee) {
+      return;
+    } // checked when compiled/evaluated
+    if (name !== variable && !CONSTANTS.has(name)) {
+      bad.push(`"${name}"`);
+    }
   });
   if (bad.length) {
     throw new UsageError(`${option}: unknown symbol ${bad[0]} in "${expr}" (the only variable is ${variable})`);
@@ -42,10 +56,23 @@ function compileIn(expr: string, variable: string, option: string): EvalFunction
 }
 
 function toNumber(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v && typeof v === 'object' && 'toNumber' in (v as object) && typeof (v as { toNumber: unknown }).toNumber === 'function') {
-    try { return (v as { toNumber(): number }).toNumber(); } catch { return NaN; }
+  if (typeof v === 'number') {
+    return v;
+  }
+  if (typeof v === 'boolean') {
+    return v ? 1 : 0;
+  }
+  if (
+    v &&
+    typeof v === 'object' &&
+    'toNumber' in (v as object) &&
+    typeof (v as { toNumber: unknown }).toNumber === 'function'
+  ) {
+    try {
+      return (v as { toNumber(): number }).toNumber();
+    } catch {
+      return NaN;
+    }
   }
   return NaN;
 }
@@ -70,7 +97,9 @@ export function emissivityArray(expr: string, wavelengthNm: Float64Array): Float
   for (let i = 0; i < out.length; i++) {
     const v = evalAt(fn, { lambda: wavelengthNm[i] }, expr, '--emissivity');
     if (!(v > 0) || !Number.isFinite(v)) {
-      throw new UsageError(`--emissivity: "${expr}" is ${Number.isNaN(v) ? 'not a number' : v} at ${wavelengthNm[i].toFixed(1)} nm: it must be positive and finite over the fitted range`);
+      throw new UsageError(
+        `--emissivity: "${expr}" is ${Number.isNaN(v) ? 'not a number' : v} at ${wavelengthNm[i].toFixed(1)} nm: it must be positive and finite over the fitted range`,
+      );
     }
     out[i] = v;
   }

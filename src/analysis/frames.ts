@@ -27,12 +27,19 @@ export class ChunkReader {
   private readonly pools: Float64Array[][] = [[], [], []];
   private which = 0;
 
-  constructor(file: SpeFile, private readonly chunk: number) {
+  constructor(
+    file: SpeFile,
+    private readonly chunk: number,
+  ) {
     this.file = file;
     this.n = file.width * file.height;
     // an Andor ASCII export is held in memory by its reader: frame by frame through readFrame (no block reads)
     if (file.format !== 'andor-asc') {
-      try { this.fd = fs.openSync(file.path, 'r'); } catch { this.fd = null; }
+      try {
+        this.fd = fs.openSync(file.path, 'r');
+      } catch {
+        this.fd = null;
+      }
     }
   }
 
@@ -48,13 +55,17 @@ export class ChunkReader {
       try {
         while (got < geo.total) {
           const r = fs.readSync(this.fd as number, geo.bytes, got, geo.total - got, geo.pos + got);
-          if (r <= 0) break;
+          if (r <= 0) {
+            break;
+          }
           got += r;
         }
       } catch {
         got = -1;
       }
-      if (got === geo.total) return this.viewBlock(count, out, pool, geo.bytes);
+      if (got === geo.total) {
+        return this.viewBlock(count, out, pool, geo.bytes);
+      }
     }
     return this.fallback(from, count, out, pool);
   }
@@ -66,7 +77,9 @@ export class ChunkReader {
   readAsync(from: number, to: number): Promise<FrameData[]> {
     const count = to - from;
     const { pool, out, geo } = this.next(from, count);
-    if (geo === null) return Promise.resolve(this.fallback(from, count, out, pool));
+    if (geo === null) {
+      return Promise.resolve(this.fallback(from, count, out, pool));
+    }
     const fd = this.fd as number;
     return new Promise((resolve) => {
       let got = 0;
@@ -81,9 +94,16 @@ export class ChunkReader {
       };
       const step = (): void => {
         fs.read(fd, geo.bytes, got, geo.total - got, geo.pos + got, (err, r) => {
-          if (err || r <= 0) { done(false); return; }
+          if (err || r <= 0) {
+            done(false);
+            return;
+          }
           got += r;
-          if (got < geo.total) step(); else done(true);
+          if (got < geo.total) {
+            step();
+          } else {
+            done(true);
+          }
         });
       };
       step();
@@ -91,7 +111,10 @@ export class ChunkReader {
   }
 
   /** The next of the three rotating blocks and pools, with the output array and where the frames lie. */
-  private next(from: number, count: number): { pool: Float64Array[]; out: FrameData[]; geo: ReturnType<ChunkReader['geometry']> } {
+  private next(
+    from: number,
+    count: number,
+  ): { pool: Float64Array[]; out: FrameData[]; geo: ReturnType<ChunkReader['geometry']> } {
     const block = this.which;
     this.which = (this.which + 1) % 3;
     return { pool: this.pools[block], out: new Array(count), geo: this.geometry(from, count, block) };
@@ -115,12 +138,18 @@ export class ChunkReader {
   /** Where the block of `count` frames from `from` lies, and the buffer for it; null when it cannot be read whole. */
   private geometry(from: number, count: number, block: number): { bytes: Buffer; total: number; pos: number } | null {
     const f = this.file;
-    if (this.fd === null || !LE || count <= 0 || from < 0 || from + count > f.frames) return null;
+    if (this.fd === null || !LE || count <= 0 || from < 0 || from + count > f.frames) {
+      return null;
+    }
     const frameBytes = this.n * f.bytesPerPixel;
     const stride = f.frameStride;
-    if (!(stride >= frameBytes)) return null;
+    if (!(stride >= frameBytes)) {
+      return null;
+    }
     const total = (count - 1) * stride + frameBytes;
-    if (this.blocks[block].length < total) this.blocks[block] = Buffer.alloc(total);
+    if (this.blocks[block].length < total) {
+      this.blocks[block] = Buffer.alloc(total);
+    }
     return { bytes: this.blocks[block], total, pos: f.dataOffset + from * stride };
   }
 
@@ -129,7 +158,8 @@ export class ChunkReader {
     const f = this.file;
     const bpp = f.bytesPerPixel;
     const stride = f.frameStride;
-    const ab = bytes.buffer; const base = bytes.byteOffset;
+    const ab = bytes.buffer;
+    const base = bytes.byteOffset;
     for (let k = 0; k < count; k++) {
       const off = base + k * stride;
       if (off % bpp !== 0) {
@@ -144,10 +174,19 @@ export class ChunkReader {
 
   /** Decoded frames are needed only for unaligned or unreadable blocks: allocated on first use. */
   private grow(pool: Float64Array[], count: number): void {
-    while (pool.length < count) pool.push(new Float64Array(this.n));
+    while (pool.length < count) {
+      pool.push(new Float64Array(this.n));
+    }
   }
 
   close(): void {
-    if (this.fd !== null) { try { fs.closeSync(this.fd); } catch { /* ignore */ } this.fd = null; }
+    if (this.fd !== null) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* ignore */
+      }
+      this.fd = null;
+    }
   }
 }

@@ -70,7 +70,8 @@ export class GainEstimator {
     const lamp = this.cfg.lamp;
     const line = estimateNoiseLine(signals, frames, plan.den, {
       fixedInvGain: noise.gainSource === 'given' ? 1 / noise.gain : null,
-      fixedReadVar: noise.readNoiseSource === 'given' ? noise.readNoise * noise.readNoise * this.readVarPerNoise2() : null,
+      fixedReadVar:
+        noise.readNoiseSource === 'given' ? noise.readNoise * noise.readNoise * this.readVarPerNoise2() : null,
       lamp: lamp && plan.lampSig ? { signal: plan.lampSig, frames: Math.max(1, lamp.frames) } : null,
     });
     if (line === null) {
@@ -111,13 +112,14 @@ export class GainEstimator {
     const lamp = this.cfg.lamp;
     const nDark = this.cfg.darkFrames;
     const readVar1 = noise.readNoise * noise.readNoise;
-    const lampNoise = lamp && plan.lampSig
-      ? {
-        signal: plan.lampSig,
-        frames: Math.max(1, lamp.frames),
-        readVar: plan.rows * readVar1 * (1 + (nDark ? Math.max(1, lamp.frames) / nDark : 0)),
-      }
-      : null;
+    const lampNoise =
+      lamp && plan.lampSig
+        ? {
+            signal: plan.lampSig,
+            frames: Math.max(1, lamp.frames),
+            readVar: plan.rows * readVar1 * (1 + (nDark ? Math.max(1, lamp.frames) / nDark : 0)),
+          }
+        : null;
     const gain = estimateGain(signals, picked.length, plan.den, plan.rows, noise.readNoise, lampNoise);
     // keep trying on later batches while the frames are too faint to show shot noise (gain 1 meanwhile; σT is
     // scaled by √(χ²/dof) anyway)

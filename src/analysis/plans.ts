@@ -108,8 +108,10 @@ function pixelsWhereLampResponds(cfg: ResolvedConfig, roi: Roi, response: Float6
     }
   }
   if (at < 0) {
-    throw new UsageError(`${cfg.lamp!.file ?? 'lamp'}: the lamp gives no positive response on rows ${roi.first}:${roi.last}`
-      + ' (is it dark-subtracted twice, or the wrong file?)');
+    throw new UsageError(
+      `${cfg.lamp!.file ?? 'lamp'}: the lamp gives no positive response on rows ${roi.first}:${roi.last}` +
+        ' (is it dark-subtracted twice, or the wrong file?)',
+    );
   }
   let lo = at;
   let hi = at;
@@ -193,13 +195,29 @@ function buildPlan(cfg: ResolvedConfig, roi: Roi): RoiPlan {
   const invDen = new Float64Array(nU);
   const invDen2 = new Float64Array(nU);
   return {
-    roi, rows, used, den, relVarDen, invDen, invDen2,
+    roi,
+    rows,
+    used,
+    den,
+    relVarDen,
+    invDen,
+    invDen2,
     wl: Float64Array.from(used, (i) => cfg.wavelength[i]),
     darkSum: planDark,
     lampSig: lampSig ? Float64Array.from(used, (i) => lampSig![i]) : null,
     cp: {
-      width, height, first: roi.first, last: roi.last, used, darkSum: planDark, invDen, invDen2, relVarDen,
-      saturation: cfg.saturation, invGain: 1, readVar: 0,
+      width,
+      height,
+      first: roi.first,
+      last: roi.last,
+      used,
+      darkSum: planDark,
+      invDen,
+      invDen2,
+      relVarDen,
+      saturation: cfg.saturation,
+      invGain: 1,
+      readVar: 0,
     },
   };
 }

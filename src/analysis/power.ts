@@ -66,7 +66,11 @@ export function pairPowerLog(at: ArrayLike<number | null>, log: PowerLog): Float
   for (let f = 0; f < at.length; f++) {
     const t = at[f];
     const outside =
-      keys.length === 0 || t === null || !Number.isFinite(t) || t < keys[0] - margin || t > keys[keys.length - 1] + margin;
+      keys.length === 0 ||
+      t === null ||
+      !Number.isFinite(t) ||
+      t < keys[0] - margin ||
+      t > keys[keys.length - 1] + margin;
     if (outside) {
       out[f] = NaN;
       continue;

@@ -99,8 +99,15 @@ function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: F
  * an unweighted fit of the same pixels: σT² = σ²·χ²/dof + (T_weighted − T_unweighted)².
  * Far beyond (χ²/dof ≥ MISFIT_MIN_CHI2) the frame is flagged `misfit`.
  */
-function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, f: number, values: FitValues,
-  flags: FrameFlag[]): FitValues {
+function withMisfit(
+  cfg: ResolvedConfig,
+  plan: RoiPlan,
+  b: Buffers,
+  pi: number,
+  f: number,
+  values: FitValues,
+  flags: FrameFlag[],
+): FitValues {
   const chi2 = values.chi2!;
   if (!(chi2 > misfitChi2Threshold(values.dof!))) {
     return values;
@@ -129,8 +136,14 @@ function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, 
 }
 
 /** The Wien fit of one frame's radiance (method wien). */
-function wienValues(cfg: ResolvedConfig, radiance: Float64Array, variance: Float64Array, mask: Uint8Array,
-  wavelength: Float64Array, flags: FrameFlag[]): FitValues {
+function wienValues(
+  cfg: ResolvedConfig,
+  radiance: Float64Array,
+  variance: Float64Array,
+  mask: Uint8Array,
+  wavelength: Float64Array,
+  flags: FrameFlag[],
+): FitValues {
   try {
     const fit = cfg.engine.fitWien(wavelength, radiance, cfg.weights === 'none' ? { mask } : { variance, mask });
     if (!(Number.isFinite(fit.temperature) && fit.temperature > 0)) {
@@ -147,14 +160,24 @@ function wienValues(cfg: ResolvedConfig, radiance: Float64Array, variance: Float
 }
 
 /** One ROI of one frame: flags, temperature, σT, χ²/dof; the two-colour is returned for the frame's record. */
-function roiResult(cfg: ResolvedConfig, plan: RoiPlan, pi: number, f: number, batch: BatchOutcome,
-  nRois: number): { result: RoiResult; twoColor: { mean: number; std: number } | null; scale: number } {
+function roiResult(
+  cfg: ResolvedConfig,
+  plan: RoiPlan,
+  pi: number,
+  f: number,
+  batch: BatchOutcome,
+  nRois: number,
+): { result: RoiResult; twoColor: { mean: number; std: number } | null; scale: number } {
   const b = batch.buffers;
   const nU = plan.used.length;
   const slot = f * nRois + pi;
   const flags: FrameFlag[] = [];
   if (b.corrupt[slot]) {
-    return { result: { temperature: null, temperatureError: null, chi2: null, flags: ['corrupt'] }, twoColor: null, scale: NaN };
+    return {
+      result: { temperature: null, temperatureError: null, chi2: null, flags: ['corrupt'] },
+      twoColor: null,
+      scale: NaN,
+    };
   }
   if (b.sat[slot]) {
     flags.push('saturated');
@@ -198,8 +221,12 @@ function roiResult(cfg: ResolvedConfig, plan: RoiPlan, pi: number, f: number, ba
 }
 
 /** The FrameResults of a batch; `keepLast` receives the batch's last frame of the first ROI. */
-export function assembleResults(cfg: ResolvedConfig, plans: readonly RoiPlan[], batch: BatchOutcome,
-  keepLast: (last: LastFrame) => void): FrameResult[] {
+export function assembleResults(
+  cfg: ResolvedConfig,
+  plans: readonly RoiPlan[],
+  batch: BatchOutcome,
+  keepLast: (last: LastFrame) => void,
+): FrameResult[] {
   const { n, buffers, indices, times, powers } = batch;
   const nRois = plans.length;
   const out: FrameResult[] = new Array(n);

@@ -13,7 +13,15 @@ import { InputFileError } from '../errors';
 import type { FrameFlag, FrameResult } from './types';
 
 /** The columns every results CSV has, in order. */
-export const RESULTS_CSV_COLUMNS = ['index', 'time_s', 'power_W', 'temperature_K', 'temperatureError_K', 'chi2', 'flags'] as const;
+export const RESULTS_CSV_COLUMNS = [
+  'index',
+  'time_s',
+  'power_W',
+  'temperature_K',
+  'temperatureError_K',
+  'chi2',
+  'flags',
+] as const;
 export type ResultsCsvColumn = (typeof RESULTS_CSV_COLUMNS)[number];
 
 /** Separator of the flags within their cell. */
@@ -32,7 +40,9 @@ export function resultsCsvRois(first: Pick<FrameResult, 'rois'> | undefined): st
 /** The header line (no newline). */
 export function resultsCsvHeader(rois: readonly string[]): string {
   const head: string[] = [...RESULTS_CSV_COLUMNS];
-  for (const r of rois) head.push(...roiColumns(r));
+  for (const r of rois) {
+    head.push(...roiColumns(r));
+  }
   return head.join(',');
 }
 
@@ -42,13 +52,25 @@ export function csvNumber(x: number | null | undefined): string {
 }
 
 /** What a line is made of. */
-export type ResultsCsvFrame = Pick<FrameResult, 'index' | 'time' | 'power' | 'temperature' | 'temperatureError' | 'chi2' | 'flags' | 'rois'>;
+export type ResultsCsvFrame = Pick<
+  FrameResult,
+  'index' | 'time' | 'power' | 'temperature' | 'temperatureError' | 'chi2' | 'flags' | 'rois'
+>;
 
 /** One line (no newline) for the columns of `resultsCsvHeader(rois)`. */
 export function resultsCsvRow(f: ResultsCsvFrame, rois: readonly string[]): string {
-  const row = [String(f.index), csvNumber(f.time), csvNumber(f.power), csvNumber(f.temperature), csvNumber(f.temperatureError),
-    csvNumber(f.chi2), f.flags.join(RESULTS_CSV_FLAG_SEPARATOR)];
-  for (const r of rois) row.push(csvNumber(f.rois?.[r]?.temperature), csvNumber(f.rois?.[r]?.temperatureError));
+  const row = [
+    String(f.index),
+    csvNumber(f.time),
+    csvNumber(f.power),
+    csvNumber(f.temperature),
+    csvNumber(f.temperatureError),
+    csvNumber(f.chi2),
+    f.flags.join(RESULTS_CSV_FLAG_SEPARATOR),
+  ];
+  for (const r of rois) {
+    row.push(csvNumber(f.rois?.[r]?.temperature), csvNumber(f.rois?.[r]?.temperatureError));
+  }
   return row.join(',');
 }
 
@@ -56,7 +78,9 @@ export function resultsCsvRow(f: ResultsCsvFrame, rois: readonly string[]): stri
 export function formatResultsCsv(frames: readonly ResultsCsvFrame[]): string {
   const rois = resultsCsvRois(frames[0]);
   const lines = [resultsCsvHeader(rois)];
-  for (const f of frames) lines.push(resultsCsvRow(f, rois));
+  for (const f of frames) {
+    lines.push(resultsCsvRow(f, rois));
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -78,7 +102,14 @@ export interface ParsedResultsCsv {
   frames: ResultsCsvRecord[];
 }
 
-const KNOWN_FLAGS: ReadonlySet<string> = new Set<FrameFlag>(['saturated', 'cosmic', 'weak', 'corrupt', 'fit-failed', 'misfit']);
+const KNOWN_FLAGS: ReadonlySet<string> = new Set<FrameFlag>([
+  'saturated',
+  'cosmic',
+  'weak',
+  'corrupt',
+  'fit-failed',
+  'misfit',
+]);
 const ROI_TEMPERATURE_SUFFIX = '_temperature_K';
 
 /** The ROI names of a header: each `<ROI>_temperature_K` followed by its `<ROI>_temperatureError_K`. */
@@ -112,7 +143,13 @@ function columnsOfHeader(header: readonly string[], file: string): Record<Result
 }
 
 /** One line's cells as a record (line is 1-based, for messages). */
-function recordOf(cells: string[], line: number, file: string, columns: Map<string, number>, rois: string[]): ResultsCsvRecord {
+function recordOf(
+  cells: string[],
+  line: number,
+  file: string,
+  columns: Map<string, number>,
+  rois: string[],
+): ResultsCsvRecord {
   const num = (name: string): number | null => {
     const text = (cells[columns.get(name) as number] ?? '').trim();
     if (text === '') {
@@ -125,7 +162,12 @@ function recordOf(cells: string[], line: number, file: string, columns: Map<stri
     return value;
   };
   const flagText = (cells[columns.get('flags') as number] ?? '').trim();
-  const flags = flagText ? flagText.split(/[;|]/).map((flag) => flag.trim()).filter(Boolean) : [];
+  const flags = flagText
+    ? flagText
+        .split(/[;|]/)
+        .map((flag) => flag.trim())
+        .filter(Boolean)
+    : [];
   for (const flag of flags) {
     if (!KNOWN_FLAGS.has(flag)) {
       throw new InputFileError(file, `line ${line}: unknown flag "${flag}"`);

@@ -33,8 +33,11 @@ export function* resultsJsonPieces(results: ResultsJsonInput, framesPerPiece = F
 }
 
 /** Writes the results JSON to a stream (e.g. process.stdout), waiting for 'drain' whenever the stream asks to. */
-export async function writeResultsJson(results: ResultsJsonInput, stream: NodeJS.WritableStream,
-  framesPerPiece = FRAMES_PER_PIECE): Promise<void> {
+export async function writeResultsJson(
+  results: ResultsJsonInput,
+  stream: NodeJS.WritableStream,
+  framesPerPiece = FRAMES_PER_PIECE,
+): Promise<void> {
   for (const piece of resultsJsonPieces(results, framesPerPiece)) {
     if (!stream.write(piece)) {
       await waitForDrain(stream);

@@ -69,20 +69,35 @@ export interface AnalyzeOutput {
 /** Parse `LO:HI` (nm). */
 export function parseRange(text: string): [number, number] {
   const m = /^\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*[:,]\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*$/.exec(text);
-  if (!m) throw new UsageError(`--range: expected LO:HI in nm (e.g. 570:830), got "${text}"`);
-  const lo = Number(m[1]); const hi = Number(m[2]);
-  if (!(lo > 0) || !(hi > lo)) throw new UsageError(`--range: expected 0 < LO < HI in nm, got "${text}"`);
+  if (!m) {
+    throw new UsageError(`--range: expected LO:HI in nm (e.g. 570:830), got "${text}"`);
+  }
+  const lo = Number(m[1]);
+  const hi = Number(m[2]);
+  if (!(lo > 0) || !(hi > lo)) {
+    throw new UsageError(`--range: expected 0 < LO < HI in nm, got "${text}"`);
+  }
   return [lo, hi];
 }
 
 /** The calibration and fit options shared by `analyze` and the live path (`serve`). */
-export type AnalysisOptions = Omit<AnalyzeOptions, 'shots' | 'power' | 'powerExpr' | 'chunkFrames' | 'onProgress' | 'onStart'>;
+export type AnalysisOptions = Omit<
+  AnalyzeOptions,
+  'shots' | 'power' | 'powerExpr' | 'chunkFrames' | 'onProgress' | 'onStart'
+>;
 
 /** The ROIs the options ask for: --roi NAME=A:B (several), or --rows A:B, or all rows summed. */
 export function roisFromOptions(o: Pick<AnalysisOptions, 'rows' | 'roi'>, height: number): Roi[] {
-  if (o.rows && o.roi && o.roi.length) throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
-  if (o.roi && o.roi.length) return o.roi.map(parseRoi);
-  if (o.rows) { const [a, b] = parseRowRange(o.rows); return [{ name: 'rows', first: a, last: b }]; }
+  if (o.rows && o.roi && o.roi.length) {
+    throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
+  }
+  if (o.roi && o.roi.length) {
+    return o.roi.map(parseRoi);
+  }
+  if (o.rows) {
+    const [a, b] = parseRowRange(o.rows);
+    return [{ name: 'rows', first: a, last: b }];
+  }
   return [{ name: 'all', first: 0, last: height - 1 }];
 }
 
@@ -91,21 +106,33 @@ export function checkAnalysisOptions(o: AnalysisOptions): void {
   if (!o.calibration && (o.lampTemperature != null || o.lampSpectrum || o.background)) {
     throw new UsageError('--lamp-temperature, --lamp-spectrum and --background need --calibration LAMP.spe');
   }
-  if (o.rows && o.roi && o.roi.length) throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
+  if (o.rows && o.roi && o.roi.length) {
+    throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
+  }
 }
 
 /** Slope-change events of the power–temperature curve (frames with both), by src/detect's detectOffline. */
 function detectEvents(frames: FrameResult[]): { events: unknown[] } {
   const points: DetectPoint[] = [];
   for (const f of frames) {
-    if (f.power === null || f.temperature === null) continue;
-    points.push({ index: f.index, power: f.power, temperature: f.temperature, temperatureError: f.temperatureError, flags: f.flags });
+    if (f.power === null || f.temperature === null) {
+      continue;
+    }
+    points.push({
+      index: f.index,
+      power: f.power,
+      temperature: f.temperature,
+      temperatureError: f.temperatureError,
+      flags: f.flags,
+    });
   }
   try {
     return { events: detectOffline(points).events };
   } catch (e) {
     // too few usable points is not an error of the analysis: no events
-    if (e instanceof DetectInputError) return { events: [] };
+    if (e instanceof DetectInputError) {
+      return { events: [] };
+    }
     throw e;
   }
 }
@@ -125,15 +152,21 @@ export interface ShotFactsConfig {
 function checkInputsExist(options: AnalyzeOptions): void {
   const named = [...options.shots, options.calibration, options.background, options.lampSpectrum, options.power];
   for (const file of named) {
-    if (file) checkFileExists(file);
+    if (file) {
+      checkFileExists(file);
+    }
   }
 }
 
 /** Checks that need no file contents: at least one shot, files exist, option combinations. */
 function checkRunOptions(options: AnalyzeOptions): void {
-  if (!options.shots || options.shots.length === 0) throw new UsageError('analyze: give at least one shot file');
+  if (!options.shots || options.shots.length === 0) {
+    throw new UsageError('analyze: give at least one shot file');
+  }
   checkInputsExist(options);
-  if (options.powerExpr && !options.power) throw new ConfigError('powerExpr', 'needs a power log (power)');
+  if (options.powerExpr && !options.power) {
+    throw new ConfigError('powerExpr', 'needs a power log (power)');
+  }
   if (options.frameInterval != null && !(options.frameInterval > 0 && Number.isFinite(options.frameInterval))) {
     throw new ConfigError('frameInterval', `must be a positive number of seconds (got ${options.frameInterval})`);
   }
@@ -145,15 +178,21 @@ function checkRunOptions(options: AnalyzeOptions): void {
 
 /** The power log in W (a percentage only with a power expression, which then turns every reading into W). */
 function loadPowerLog(options: AnalyzeOptions): PowerLog | null {
-  if (!options.power) return null;
+  if (!options.power) {
+    return null;
+  }
   const powerFn = options.powerExpr ? compilePowerExpr(options.powerExpr) : null;
   const log = readPowerLog(options.power, { allowPercent: powerFn !== null });
-  if (!powerFn) return log;
+  if (!powerFn) {
+    return log;
+  }
   for (let i = 0; i < log.power.length; i++) {
     const watts = powerFn(log.power[i]);
     if (!Number.isFinite(watts)) {
-      throw new ConfigError('powerExpr', `"${options.powerExpr}" gives ${watts} for the logged value ${log.power[i]} ` +
-        `of ${options.power}`);
+      throw new ConfigError(
+        'powerExpr',
+        `"${options.powerExpr}" gives ${watts} for the logged value ${log.power[i]} ` + `of ${options.power}`,
+      );
     }
     log.power[i] = watts;
   }
@@ -175,33 +214,58 @@ interface RunFrames {
 /** Text spectra already corrected for the response: one frame per column, times from frameInterval only. */
 async function analyzePlainSpectra(options: AnalyzeOptions): Promise<RunFrames> {
   const run: RunFrames = {
-    engine: 'js', frames: [], times: [], noise: null, ranges: {}, rois: [], firstShot: options.shots[0],
+    engine: 'js',
+    frames: [],
+    times: [],
+    noise: null,
+    ranges: {},
+    rois: [],
+    firstShot: options.shots[0],
   };
   for (const file of options.shots) {
     if (/\.spe$/i.test(file) || isAndorAscii(file)) {
-      throw new ConfigError('calibration', `is needed for the raw counts of ${file}: a lamp file with a lamp temperature ` +
-        'or a lamp spectrum (only text spectra already corrected for the response are fitted without one)');
+      throw new ConfigError(
+        'calibration',
+        `is needed for the raw counts of ${file}: a lamp file with a lamp temperature ` +
+          'or a lamp spectrum (only text spectra already corrected for the response are fitted without one)',
+      );
     }
     if (options.rows || (options.roi && options.roi.length)) {
       throw new UsageError('--rows/--roi apply to SPE frames, not to plain spectra');
     }
     const spectra = readPlainSpectra(file);
     const config: AnalyzerConfig & Pick<ShotFactsConfig, 'weights'> = {
-      wavelength: spectra.wavelength, width: spectra.wavelength.length, height: 1, range: options.range ?? null,
-      method: options.method, emissivity: options.emissivity ?? null, saturation: options.saturation ?? null,
-      engine: options.engine, shotFile: file, twoColor: options.twoColor, weights: options.weights,
+      wavelength: spectra.wavelength,
+      width: spectra.wavelength.length,
+      height: 1,
+      range: options.range ?? null,
+      method: options.method,
+      emissivity: options.emissivity ?? null,
+      saturation: options.saturation ?? null,
+      engine: options.engine,
+      shotFile: file,
+      twoColor: options.twoColor,
+      weights: options.weights,
     };
     const analyzer = createAnalyzer(config);
     run.engine = analyzer.engine.name;
     Object.assign(run.ranges, analyzer.ranges);
     run.rois = analyzer.rois.map((r) => r.name);
     const base = run.frames.length;
-    const clock = frameClock({ frames: spectra.columns.length, frameTimes: null, exposureTime: null }, {
-      frameInterval: options.frameInterval, timeOffset: options.timeOffset,
-    });
+    const clock = frameClock(
+      { frames: spectra.columns.length, frameTimes: null, exposureTime: null },
+      {
+        frameInterval: options.frameInterval,
+        timeOffset: options.timeOffset,
+      },
+    );
     const times = spectra.columns.map((_c, i) => clock.timeOf(base + i));
     options.onStart?.(spectra.columns.length);
-    const results = await analyzer.analyzeBatch(spectra.columns, spectra.columns.map((_c, i) => base + i), times);
+    const results = await analyzer.analyzeBatch(
+      spectra.columns,
+      spectra.columns.map((_c, i) => base + i),
+      times,
+    );
     run.frames.push(...results);
     run.times.push(...times);
   }
@@ -215,7 +279,9 @@ function openInputs(shots: string[], files: SpeFile[], warnings: string[]): void
   }
   const first = files[0];
   for (const f of files) {
-    for (const w of f.warnings ?? []) warnings.push(`${f.path}: ${w}`);
+    for (const w of f.warnings ?? []) {
+      warnings.push(`${f.path}: ${w}`);
+    }
   }
   for (const f of files.slice(1)) {
     if (f.width !== first.width || f.height !== first.height) {
@@ -239,12 +305,26 @@ function analyzerForCounts(first: SpeFile, options: AnalyzeOptions, warnings: st
   warnings.push(...cal.warnings);
   warnings.push(...backgroundWarnings(first, options));
   const config: AnalyzerConfig & ShotFactsConfig = {
-    wavelength, width: first.width, height: first.height, lamp: cal.lamp, dark: cal.dark, rois,
-    range: options.range ?? null, method: options.method, emissivity: options.emissivity ?? null,
+    wavelength,
+    width: first.width,
+    height: first.height,
+    lamp: cal.lamp,
+    dark: cal.dark,
+    rois,
+    range: options.range ?? null,
+    method: options.method,
+    emissivity: options.emissivity ?? null,
     gain: options.gain ?? null,
-    readNoise: options.readNoise ?? null, readNoiseFromDark: cal.readNoise, saturation: options.saturation ?? null,
-    dataType: first.dataType, engine: options.engine, shotFile: first.path, twoColor: options.twoColor,
-    threads: options.threads, camera: first.camera ?? null, backgroundCorrected: !!first.backgroundCorrected,
+    readNoise: options.readNoise ?? null,
+    readNoiseFromDark: cal.readNoise,
+    saturation: options.saturation ?? null,
+    dataType: first.dataType,
+    engine: options.engine,
+    shotFile: first.path,
+    twoColor: options.twoColor,
+    threads: options.threads,
+    camera: first.camera ?? null,
+    backgroundCorrected: !!first.backgroundCorrected,
     weights: options.weights,
   };
   return createAnalyzer(config);
@@ -253,12 +333,16 @@ function analyzerForCounts(first: SpeFile, options: AnalyzeOptions, warnings: st
 /** No dark for counts that carry bias and dark is a warning; none for frames the acquisition already corrected. */
 function backgroundWarnings(first: SpeFile, options: AnalyzeOptions): string[] {
   if (first.backgroundCorrected && options.background) {
-    return [`${first.path}: the acquisition software already subtracted a background` +
-      `${first.backgroundReference ? ` (${first.backgroundReference})` : ''}; ${options.background} is subtracted again`];
+    return [
+      `${first.path}: the acquisition software already subtracted a background` +
+        `${first.backgroundReference ? ` (${first.backgroundReference})` : ''}; ${options.background} is subtracted again`,
+    ];
   }
   if (!first.backgroundCorrected && !options.background) {
-    return ['no background (dark) file: the counts are taken as free of bias and dark ' +
-      '(subtract a dark for honest temperatures)'];
+    return [
+      'no background (dark) file: the counts are taken as free of bias and dark ' +
+        '(subtract a dark for honest temperatures)',
+    ];
   }
   return [];
 }
@@ -287,7 +371,9 @@ function planChunks(files: SpeFile[], chunkFrames: number, options: AnalyzeOptio
       chunks.push({ reader, from: s, to: Math.min(f.frames, s + chunkFrames), base: globalIndex, clock });
     }
     const lastTime = f.frames > 0 ? clock.timeOf(f.frames - 1) : null;
-    if (lastTime !== null) timeOffset = lastTime + (clock.interval ?? 0);
+    if (lastTime !== null) {
+      timeOffset = lastTime + (clock.interval ?? 0);
+    }
     globalIndex += f.frames;
   }
   return chunks;
@@ -297,8 +383,13 @@ function planChunks(files: SpeFile[], chunkFrames: number, options: AnalyzeOptio
  * Streams the chunks through the analyzer: chunk k+1 is read on a libuv thread while chunk k is prepared here and
  * chunk k−1 is fitted by the native workers.
  */
-async function streamChunks(chunks: Chunk[], analyzer: Analyzer, total: number, options: AnalyzeOptions,
-  run: RunFrames): Promise<void> {
+async function streamChunks(
+  chunks: Chunk[],
+  analyzer: Analyzer,
+  total: number,
+  options: AnalyzeOptions,
+  run: RunFrames,
+): Promise<void> {
   const submit = (c: Chunk, frameData: FrameData[]): Promise<FrameResult[]> => {
     const indices: number[] = [];
     const times: (number | null)[] = [];
@@ -308,15 +399,22 @@ async function streamChunks(chunks: Chunk[], analyzer: Analyzer, total: number, 
     }
     run.times.push(...times);
     const pending = analyzer.analyzeBatch(frameData, indices, times);
-    pending.catch(() => { /* handled where awaited */ });
+    pending.catch(() => {
+      /* handled where awaited */
+    });
     return pending;
   };
   const collect = async (pending: Promise<FrameResult[]> | null): Promise<void> => {
-    if (!pending) return;
-    for (const r of await pending) run.frames.push(r);
+    if (!pending) {
+      return;
+    }
+    for (const r of await pending) {
+      run.frames.push(r);
+    }
     options.onProgress?.(run.frames.length, total);
   };
-  const readChunk = (c: Chunk | undefined): Promise<FrameData[]> | null => (c ? c.reader.readAsync(c.from, c.to) : null);
+  const readChunk = (c: Chunk | undefined): Promise<FrameData[]> | null =>
+    c ? c.reader.readAsync(c.from, c.to) : null;
   let reading = readChunk(chunks[0]);
   let pending: Promise<FrameResult[]> | null = null;
   for (let k = 0; k < chunks.length; k++) {
@@ -337,8 +435,13 @@ async function analyzeCounts(options: AnalyzeOptions, warnings: string[]): Promi
     openInputs(options.shots, files, warnings);
     const analyzer = analyzerForCounts(files[0], options, warnings);
     const run: RunFrames = {
-      engine: analyzer.engine.name, frames: [], times: [], noise: null, ranges: { ...analyzer.ranges },
-      rois: analyzer.rois.map((r) => r.name), firstShot: files[0].path,
+      engine: analyzer.engine.name,
+      frames: [],
+      times: [],
+      noise: null,
+      ranges: { ...analyzer.ranges },
+      rois: analyzer.rois.map((r) => r.name),
+      firstShot: files[0].path,
     };
     const total = files.reduce((s, f) => s + f.frames, 0);
     options.onStart?.(total);
@@ -347,9 +450,15 @@ async function analyzeCounts(options: AnalyzeOptions, warnings: string[]): Promi
     run.noise = analyzer.noise();
     return run;
   } finally {
-    for (const r of readers) r.close();
+    for (const r of readers) {
+      r.close();
+    }
     for (const f of files) {
-      try { f.close(); } catch { /* already closed */ }
+      try {
+        f.close();
+      } catch {
+        /* already closed */
+      }
     }
   }
 }
@@ -361,22 +470,32 @@ async function analyzeCounts(options: AnalyzeOptions, warnings: string[]): Promi
 function attachPower(run: RunFrames, log: PowerLog, options: AnalyzeOptions, warnings: string[]): void {
   let powers: Float64Array;
   if (log.kind === 'frame') {
-    powers = pairPower(run.frames.map((r) => r.index), log);
+    powers = pairPower(
+      run.frames.map((r) => r.index),
+      log,
+    );
   } else {
     if (run.times.some((t) => t === null)) {
-      throw new ConfigError('frameInterval', `is needed: ${run.firstShot} has no frame times (no time stamps, frame rate ` +
-        `or exposure time), so the time-based power log ${options.power} cannot be paired (or use a frame,power_W log)`);
+      throw new ConfigError(
+        'frameInterval',
+        `is needed: ${run.firstShot} has no frame times (no time stamps, frame rate ` +
+          `or exposure time), so the time-based power log ${options.power} cannot be paired (or use a frame,power_W log)`,
+      );
     }
     powers = pairPower(run.times, log);
   }
-  run.frames.forEach((r, i) => { r.power = Number.isFinite(powers[i]) ? powers[i] : null; });
+  run.frames.forEach((r, i) => {
+    r.power = Number.isFinite(powers[i]) ? powers[i] : null;
+  });
   const outside = run.frames.filter((r) => r.power === null).length;
   const span = powerLogSpan(log);
   if (outside > 0) {
     const unit = log.kind === 'time' ? 's' : 'frames';
     const where = span ? ` (${span[0].toPrecision(4)}–${span[1].toPrecision(4)} ${unit})` : '';
-    warnings.push(`${options.power}: ${outside} of ${run.frames.length} frame(s) lie outside the log's span${where}: ` +
-      'their power is null (never a held value)');
+    warnings.push(
+      `${options.power}: ${outside} of ${run.frames.length} frame(s) lie outside the log's span${where}: ` +
+        'their power is null (never a held value)',
+    );
   }
 }
 
@@ -386,7 +505,9 @@ export async function analyzeFiles(options: AnalyzeOptions): Promise<AnalyzeOutp
   const warnings: string[] = [];
   const powerLog = loadPowerLog(options);
   const run = options.calibration ? await analyzeCounts(options, warnings) : await analyzePlainSpectra(options);
-  if (powerLog) attachPower(run, powerLog, options, warnings);
+  if (powerLog) {
+    attachPower(run, powerLog, options, warnings);
+  }
   const events = powerLog ? detectEvents(run.frames).events : [];
   const { engine, frames, noise, ranges, rois } = run;
   return { engine, frames, events, noise, ranges, rois, warnings };

@@ -12,8 +12,17 @@ import type { GainEstimator } from './gain';
 import { UsageError } from '../errors';
 import { maskCosmics, WEAK_MIN_SNR } from '../quality/flags';
 import {
-  boxSmooth, countsStage, dummyFrame, prepScratch, radianceStage, SMOOTH_HALF,
-  PREP_COSMIC, PREP_CORRUPT, PREP_SATURATED, PREP_WEAK, type PrepScratch,
+  boxSmooth,
+  countsStage,
+  dummyFrame,
+  prepScratch,
+  radianceStage,
+  SMOOTH_HALF,
+  PREP_COSMIC,
+  PREP_CORRUPT,
+  PREP_SATURATED,
+  PREP_WEAK,
+  type PrepScratch,
 } from '../quality/prepare';
 import { median } from '../quality/noise';
 
@@ -130,7 +139,13 @@ export class FramePreparer {
       top = Math.max(top, Math.abs(smooth[k]));
     }
     for (let k = 0; k < nU; k++) {
-      sigma[k] = Math.max(floor, rel * Math.abs(smooth[k]), RADIANCE_MIN_RELATIVE_SIGMA * Math.abs(smooth[k]), 1e-9 * top, 1e-300);
+      sigma[k] = Math.max(
+        floor,
+        rel * Math.abs(smooth[k]),
+        RADIANCE_MIN_RELATIVE_SIGMA * Math.abs(smooth[k]),
+        1e-9 * top,
+        1e-300,
+      );
       varC[k] = sigma[k] * sigma[k];
     }
     const slot = f * this.plans.length + pi;

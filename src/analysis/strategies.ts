@@ -64,7 +64,12 @@ export function batchOptions(ctx: BatchContext, pi: number, n: number, b: Buffer
 }
 
 /** The batch two-colour of the ROIs that need it (null elsewhere), from the Planck batch results when given. */
-export function twoColors(ctx: BatchContext, n: number, b: Buffers, fits: (BatchResult | null)[]): (TwoColorBatchResult | null)[] {
+export function twoColors(
+  ctx: BatchContext,
+  n: number,
+  b: Buffers,
+  fits: (BatchResult | null)[],
+): (TwoColorBatchResult | null)[] {
   return ctx.plans.map((plan, pi) => {
     if (!wantsTwoColor(ctx, pi)) {
       return null;
@@ -75,20 +80,34 @@ export function twoColors(ctx: BatchContext, n: number, b: Buffers, fits: (Batch
     }
     const nU = plan.used.length;
     const options = { mask: b.m[pi].subarray(0, n * nU), threads: ctx.cfg.threads };
-    return ctx.cfg.engine.slidingTwoColorBatchSync(plan.wl, b.y[pi].subarray(0, n * nU), n, separationOf(ctx, pi), options);
+    return ctx.cfg.engine.slidingTwoColorBatchSync(
+      plan.wl,
+      b.y[pi].subarray(0, n * nU),
+      n,
+      separationOf(ctx, pi),
+      options,
+    );
   });
 }
 
 /** The same, off the event loop (methods wien and two-color: no Planck batch to carry it). */
 function twoColorsAsync(ctx: BatchContext, n: number, b: Buffers): Promise<(TwoColorBatchResult | null)[]> {
-  return Promise.all(ctx.plans.map((plan, pi) => {
-    if (!wantsTwoColor(ctx, pi)) {
-      return null;
-    }
-    const nU = plan.used.length;
-    const options = { mask: b.m[pi].subarray(0, n * nU), threads: ctx.cfg.threads };
-    return ctx.cfg.engine.slidingTwoColorBatch(plan.wl, b.y[pi].subarray(0, n * nU), n, separationOf(ctx, pi), options);
-  }));
+  return Promise.all(
+    ctx.plans.map((plan, pi) => {
+      if (!wantsTwoColor(ctx, pi)) {
+        return null;
+      }
+      const nU = plan.used.length;
+      const options = { mask: b.m[pi].subarray(0, n * nU), threads: ctx.cfg.threads };
+      return ctx.cfg.engine.slidingTwoColorBatch(
+        plan.wl,
+        b.y[pi].subarray(0, n * nU),
+        n,
+        separationOf(ctx, pi),
+        options,
+      );
+    }),
+  );
 }
 
 /** Concatenates the results of consecutive sub-batches (n frames in all). */
@@ -97,8 +116,13 @@ export function mergeBatches(parts: BatchResult[], n: number): BatchResult {
     return parts[0];
   }
   const out: BatchResult = {
-    temperature: new Float64Array(n), temperatureError: new Float64Array(n), scale: new Float64Array(n),
-    chi2: new Float64Array(n), dof: new Int32Array(n), iterations: new Int32Array(n), status: new Uint8Array(n),
+    temperature: new Float64Array(n),
+    temperatureError: new Float64Array(n),
+    scale: new Float64Array(n),
+    chi2: new Float64Array(n),
+    dof: new Int32Array(n),
+    iterations: new Int32Array(n),
+    status: new Uint8Array(n),
     engine: parts[0].engine,
   };
   const twoColor: TwoColorBatchResult | undefined = parts[0].twoColor
@@ -143,12 +167,21 @@ export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, sl
   const b = ctx.pool.get(n, slot);
   checkFrames(cfg, input.frames, n);
   const list = Array.isArray(input.frames) ? (input.frames as FrameData[]) : Array.from(input.frames);
-  const settled = await Promise.allSettled(plans.map((plan, pi) => {
-    const nU = plan.used.length;
-    const out = { radiance: b.y[pi].subarray(0, n * nU), variance: b.v[pi].subarray(0, n * nU), mask: b.m[pi].subarray(0, n * nU) };
-    const options = { threads: cfg.threads, twoColorSeparation: wantsTwoColor(ctx, pi) ? separationOf(ctx, pi) : undefined };
-    return cfg.engine.analyzeCountsBatch!(plan.wl, list, plan.cp, out, options);
-  }));
+  const settled = await Promise.allSettled(
+    plans.map((plan, pi) => {
+      const nU = plan.used.length;
+      const out = {
+        radiance: b.y[pi].subarray(0, n * nU),
+        variance: b.v[pi].subarray(0, n * nU),
+        mask: b.m[pi].subarray(0, n * nU),
+      };
+      const options = {
+        threads: cfg.threads,
+        twoColorSeparation: wantsTwoColor(ctx, pi) ? separationOf(ctx, pi) : undefined,
+      };
+      return cfg.engine.analyzeCountsBatch!(plan.wl, list, plan.cp, out, options);
+    }),
+  );
   // (all settled: no native job still writes into the buffers when the slot is freed)
   const fits = valuesOf(settled);
   fits.forEach((fit, pi) => {
@@ -174,17 +207,26 @@ export async function planckSubBatches(ctx: BatchContext, input: BatchInput, slo
       const s1 = Math.min(n, s0 + FIT_SUB_BATCH);
       ctx.preparer.range(input.frames, s0, s1, b, counted);
       const m = s1 - s0;
-      parts.push(Promise.all(plans.map((plan, pi) => {
-        const frames = b.y[pi].subarray(s0 * plan.used.length, s1 * plan.used.length);
-        return cfg.engine.fitPlanckBatch(plan.wl, frames, m, batchOptions(ctx, pi, m, b, s0));
-      })));
+      parts.push(
+        Promise.all(
+          plans.map((plan, pi) => {
+            const frames = b.y[pi].subarray(s0 * plan.used.length, s1 * plan.used.length);
+            return cfg.engine.fitPlanckBatch(plan.wl, frames, m, batchOptions(ctx, pi, m, b, s0));
+          }),
+        ),
+      );
     }
   } catch (e) {
     await Promise.allSettled(parts); // the buffers are free only once no native job reads them
     throw e;
   }
   const perPart = valuesOf(await Promise.allSettled(parts));
-  const fits = plans.map((_plan, pi) => mergeBatches(perPart.map((part) => part[pi]), n));
+  const fits = plans.map((_plan, pi) =>
+    mergeBatches(
+      perPart.map((part) => part[pi]),
+      n,
+    ),
+  );
   return ctx.finish({ n, buffers: b, fits, twoColors: twoColors(ctx, n, b, fits), ...input });
 }
 

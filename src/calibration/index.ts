@@ -22,16 +22,35 @@ export function meanFrames(file: SpeFile, keep = 0): { mean: Float64Array; frame
   let used = 0;
   for (let i = 0; i < file.frames; i++) {
     let fr: Float64Array;
-    try { fr = file.readFrame(i); } catch { continue; }
+    try {
+      fr = file.readFrame(i);
+    } catch {
+      continue;
+    }
     let ok = true;
-    for (let p = 0; p < n; p++) if (!Number.isFinite(fr[p])) { ok = false; break; }
-    if (!ok) continue;
-    for (let p = 0; p < n; p++) mean[p] += fr[p];
-    if (kept.length < keep) kept.push(fr);
+    for (let p = 0; p < n; p++) {
+      if (!Number.isFinite(fr[p])) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) {
+      continue;
+    }
+    for (let p = 0; p < n; p++) {
+      mean[p] += fr[p];
+    }
+    if (kept.length < keep) {
+      kept.push(fr);
+    }
     used++;
   }
-  if (used === 0) throw new InputFileError(file.path, 'no readable frame without NaN/Inf');
-  for (let p = 0; p < n; p++) mean[p] /= used;
+  if (used === 0) {
+    throw new InputFileError(file.path, 'no readable frame without NaN/Inf');
+  }
+  for (let p = 0; p < n; p++) {
+    mean[p] /= used;
+  }
   return { mean, frames: used, kept };
 }
 
@@ -55,17 +74,26 @@ export interface LoadedCalibration {
 
 function checkSameShape(shot: SpeFile, other: SpeFile, what: string): void {
   if (other.width !== shot.width) {
-    throw new InputFileError(other.path, `${what} is ${other.width} pixels wide but ${shot.path} is ${shot.width}: they must come from the same detector region`);
+    throw new InputFileError(
+      other.path,
+      `${what} is ${other.width} pixels wide but ${shot.path} is ${shot.width}: they must come from the same detector region`,
+    );
   }
   if (other.height !== shot.height) {
-    throw new InputFileError(other.path, `${what} has ${other.height} row(s) per frame but ${shot.path} has ${shot.height}: they must come from the same detector region`);
+    throw new InputFileError(
+      other.path,
+      `${what} has ${other.height} row(s) per frame but ${shot.path} has ${shot.height}: they must come from the same detector region`,
+    );
   }
 }
 
 /** The wavelength grid of a shot; InputFileError when it has none. */
 export function shotWavelength(shot: SpeFile): Float64Array {
   if (!shot.wavelength || shot.wavelength.length !== shot.width) {
-    throw new InputFileError(shot.path, 'has no wavelength calibration (no XML wavelength list, no x-calibration polynomial)');
+    throw new InputFileError(
+      shot.path,
+      'has no wavelength calibration (no XML wavelength list, no x-calibration polynomial)',
+    );
   }
   return shot.wavelength;
 }
@@ -76,23 +104,42 @@ export function loadCalibration(shot: SpeFile, o: CalibrationOptions): LoadedCal
   const wl = shotWavelength(shot);
   const hasT = o.lampTemperature !== undefined && o.lampTemperature !== null;
   const hasS = !!o.lampSpectrum;
-  if (!hasT && !hasS) throw new UsageError(`${o.lampPath}: the lamp needs --lamp-temperature K (greybody) or --lamp-spectrum FILE (radiance table)`);
-  if (hasT && hasS) throw new UsageError(`${o.lampPath}: give either --lamp-temperature or --lamp-spectrum, not both`);
+  if (!hasT && !hasS) {
+    throw new UsageError(
+      `${o.lampPath}: the lamp needs --lamp-temperature K (greybody) or --lamp-spectrum FILE (radiance table)`,
+    );
+  }
+  if (hasT && hasS) {
+    throw new UsageError(`${o.lampPath}: give either --lamp-temperature or --lamp-spectrum, not both`);
+  }
   if (hasT && !(Number(o.lampTemperature) > 0 && Number.isFinite(Number(o.lampTemperature)))) {
-    throw new UsageError(`${o.lampPath}: --lamp-temperature must be a positive number of kelvin (got ${o.lampTemperature})`);
+    throw new UsageError(
+      `${o.lampPath}: --lamp-temperature must be a positive number of kelvin (got ${o.lampTemperature})`,
+    );
   }
   // lamp radiance first (cheap, catches bad tables before reading big files)
   let radiance: Float64Array;
   if (hasT) {
     radiance = greybodyLampRadiance(wl, Number(o.lampTemperature), !!o.tungsten);
   } else {
-    if (o.tungsten) throw new UsageError('--tungsten applies to --lamp-temperature only (a radiance table already includes the emissivity)');
+    if (o.tungsten) {
+      throw new UsageError(
+        '--tungsten applies to --lamp-temperature only (a radiance table already includes the emissivity)',
+      );
+    }
     const table = readLampTable(o.lampSpectrum!);
     radiance = tableLampRadiance(wl, table, o.lampSpectrum!);
     if (!radiance.some((r) => Number.isFinite(r))) {
-      let lo = Infinity; let hi = -Infinity;
-      for (const w of table.wavelength) { lo = Math.min(lo, w); hi = Math.max(hi, w); }
-      throw new InputFileError(o.lampSpectrum!, `the table covers ${lo}–${hi} nm, none of the data of ${shot.path} (${wl[0].toFixed(1)}–${wl[wl.length - 1].toFixed(1)} nm)`);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const w of table.wavelength) {
+        lo = Math.min(lo, w);
+        hi = Math.max(hi, w);
+      }
+      throw new InputFileError(
+        o.lampSpectrum!,
+        `the table covers ${lo}–${hi} nm, none of the data of ${shot.path} (${wl[0].toFixed(1)}–${wl[wl.length - 1].toFixed(1)} nm)`,
+      );
     }
   }
   let dark: DarkInput | null = null;
@@ -104,7 +151,9 @@ export function loadCalibration(shot: SpeFile, o: CalibrationOptions): LoadedCal
       const m = meanFrames(d, 64);
       dark = { counts: m.mean, frames: m.frames, file: d.path };
       readNoise = estimateReadNoise(m.kept, d.width, d.height);
-    } finally { d.close(); }
+    } finally {
+      d.close();
+    }
   }
   const l = openFrames(o.lampPath);
   let lamp: LampInput;
@@ -112,11 +161,19 @@ export function loadCalibration(shot: SpeFile, o: CalibrationOptions): LoadedCal
     checkSameShape(shot, l, 'the lamp');
     if (l.wavelength && l.wavelength.length === wl.length) {
       let dmax = 0;
-      for (let i = 0; i < wl.length; i++) dmax = Math.max(dmax, Math.abs(l.wavelength[i] - wl[i]));
-      if (dmax > 0.5) warnings.push(`${l.path}: wavelength calibration differs from ${shot.path} by up to ${dmax.toFixed(2)} nm (the shot's is used)`);
+      for (let i = 0; i < wl.length; i++) {
+        dmax = Math.max(dmax, Math.abs(l.wavelength[i] - wl[i]));
+      }
+      if (dmax > 0.5) {
+        warnings.push(
+          `${l.path}: wavelength calibration differs from ${shot.path} by up to ${dmax.toFixed(2)} nm (the shot's is used)`,
+        );
+      }
     }
     const m = meanFrames(l);
     lamp = { counts: m.mean, frames: m.frames, radiance, file: l.path, radianceFile: o.lampSpectrum ?? undefined };
-  } finally { l.close(); }
+  } finally {
+    l.close();
+  }
   return { lamp, dark, readNoise, warnings };
 }

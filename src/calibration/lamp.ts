@@ -45,7 +45,9 @@ export interface RadianceTable {
  */
 export function tableLampRadiance(wavelengthNm: Float64Array, table: RadianceTable, file: string): Float64Array {
   const n = table.wavelength.length;
-  if (n < 2 || table.radiance.length !== n) throw new UsageError(`${file}: a lamp radiance table needs at least 2 rows of (nm, radiance)`);
+  if (n < 2 || table.radiance.length !== n) {
+    throw new UsageError(`${file}: a lamp radiance table needs at least 2 rows of (nm, radiance)`);
+  }
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => table.wavelength[a] - table.wavelength[b]);
   const x = new Float64Array(n);
   const y = new Float64Array(n);
@@ -55,16 +57,25 @@ export function tableLampRadiance(wavelengthNm: Float64Array, table: RadianceTab
     if (!Number.isFinite(x[k]) || !Number.isFinite(y[k]) || !(y[k] > 0)) {
       throw new UsageError(`${file}: lamp radiance must be positive and finite (row at ${x[k]} nm has ${y[k]})`);
     }
-    if (k > 0 && x[k] === x[k - 1]) throw new UsageError(`${file}: wavelength ${x[k]} nm appears twice in the lamp table`);
+    if (k > 0 && x[k] === x[k - 1]) {
+      throw new UsageError(`${file}: wavelength ${x[k]} nm appears twice in the lamp table`);
+    }
   }
   const out = new Float64Array(wavelengthNm.length);
   let j = 0;
   for (let i = 0; i < out.length; i++) {
     const w = wavelengthNm[i];
-    if (!(w >= x[0] && w <= x[n - 1])) { out[i] = NaN; continue; }
+    if (!(w >= x[0] && w <= x[n - 1])) {
+      out[i] = NaN;
+      continue;
+    }
     // wavelengths are usually increasing: walk j, but restart if they are not
-    if (w < x[j]) j = 0;
-    while (j < n - 2 && x[j + 1] < w) j++;
+    if (w < x[j]) {
+      j = 0;
+    }
+    while (j < n - 2 && x[j + 1] < w) {
+      j++;
+    }
     const t = (w - x[j]) / (x[j + 1] - x[j]);
     out[i] = y[j] + t * (y[j + 1] - y[j]);
   }

@@ -13,11 +13,13 @@ export interface CommandSummary {
 export const COMMAND_SUMMARIES: Record<string, CommandSummary> = {
   inspect: {
     term: 'inspect [options] <file>',
-    description: 'show what is in an SPE file or Andor ASCII export (dimensions, data type, calibration, camera, timing)',
+    description:
+      'show what is in an SPE file or Andor ASCII export (dimensions, data type, calibration, camera, timing)',
   },
   analyze: {
     term: 'analyze [options] <shots...>',
-    description: 'Fit a temperature to every frame of one or more SPE shots or Andor SOLIS ASCII exports (.asc, ' +
+    description:
+      'Fit a temperature to every frame of one or more SPE shots or Andor SOLIS ASCII exports (.asc, ' +
       'calibrated with a lamp), or to text spectra already corrected for the system response; pair with a laser ' +
       'power log and find the plateau.',
   },
@@ -31,13 +33,15 @@ export const COMMAND_SUMMARIES: Record<string, CommandSummary> = {
   },
   serve: {
     term: 'serve [options]',
-    description: 'The live dashboard (HTTP + WebSocket) on a replayed shot, a folder LightField writes into, or the ' +
+    description:
+      'The live dashboard (HTTP + WebSocket) on a replayed shot, a folder LightField writes into, or the ' +
       'simulator:\nevery frame fitted as in `analyze`, paired with the laser power, plateau detected live; ' +
       'optionally recorded.',
   },
   demo: {
     term: 'demo [options]',
-    description: 'The live dashboard on a simulated heating shot (plateau at 25 W after 15 s, loops every 30 s):\n' +
+    description:
+      'The live dashboard on a simulated heating shot (plateau at 25 W after 15 s, loops every 30 s):\n' +
       'see what `serve` does without a detector.',
   },
   report: {

@@ -24,11 +24,9 @@ const COMMANDS: Record<string, () => CommandModule> = {
   summary: () => require('./commands/summary'),
 };
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const pkg = require('../../package.json') as { version: string };
 
 function loadCommander(): typeof import('commander') {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   return require('commander');
 }
 
@@ -53,8 +51,10 @@ export function buildProgram(only?: string, next?: string): Command {
   const stubTerms = new Map<Command, string>();
   program
     .name('pyrolive')
-    .description('Thermal-emission spectra of a laser-heated diamond-anvil cell to temperatures, paired with laser ' +
-      'power, with live detection of the plateau (change of slope) in power vs temperature.')
+    .description(
+      'Thermal-emission spectra of a laser-heated diamond-anvil cell to temperatures, paired with laser ' +
+        'power, with live detection of the plateau (change of slope) in power vs temperature.',
+    )
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({
@@ -70,7 +70,9 @@ export function buildProgram(only?: string, next?: string): Command {
       stubTerms.set(program.command(name).description(summary.description), summary.term);
     }
   }
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Examples:
   $ pyrolive simulate shot/ --frames 400 --seed 7          # a simulated heating shot with lamp, dark, power log
   $ pyrolive inspect shot/shot.spe                          # what is in an SPE file
@@ -85,7 +87,8 @@ Examples:
   $ pyrolive demo                                           # what \`npm start\` runs
 
 Engine: native C++ by default; PYROLIVE_ENGINE=js forces the TypeScript engine.
-Set PYROLIVE_DEBUG=1 to see stack traces of unexpected errors.`);
+Set PYROLIVE_DEBUG=1 to see stack traces of unexpected errors.`,
+  );
   return program;
 }
 

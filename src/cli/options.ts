@@ -40,13 +40,17 @@ export function withFlagNames(error: unknown): unknown {
 export function finite(what: string) {
   return (v: string): number => {
     const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${what} must be a number (got "${v}")`);
+    if (v.trim() === '' || !Number.isFinite(x)) {
+      throw new UsageError(`${what} must be a number (got "${v}")`);
+    }
     return x;
   };
 }
 
 /** Collects a repeatable option into a list. */
-export function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
 
 /** Adds the calibration and fit options of `pyrolive analyze`. */
 export function addAnalysisOptions(cmd: Command): Command {
@@ -58,19 +62,53 @@ export function addAnalysisOptions(cmd: Command): Command {
     .option('--background <dark.spe>', 'dark/background SPE, averaged over its frames, subtracted from lamp and shot')
     .option('--power-expr <expr>', 'turn the logged (or pushed) value x into watts (mathjs), e.g. "x / 100 * 42"')
     .option('--rows <A:B>', 'sum rows A..B (0-based, inclusive) into one spectrum (default: all rows)')
-    .option('--roi <NAME=A:B>', 'a named band of rows, fitted separately (repeat: --roi DS=10:30 --roi US=60:80)', collect, [])
+    .option(
+      '--roi <NAME=A:B>',
+      'a named band of rows, fitted separately (repeat: --roi DS=10:30 --roi US=60:80)',
+      collect,
+      [],
+    )
     .option('--range <LO:HI>', 'fit range in nm (default: where the lamp response is ≥ 5 % of its peak)')
     .addOption(new Option('--method <m>', 'fit method').choices(['planck', 'wien', 'two-color']).default('planck'))
-    .option('--emissivity <expr>', 'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit, e.g. "1 - 2e-4*(lambda-700)"')
-    .option('--gain <e/count>', 'detector gain in electrons per count (default: estimated from the data)', num('--gain'))
-    .option('--read-noise <counts>', 'read noise in counts rms (default: from the dark frames)', num('--read-noise', false))
-    .option('--saturation <counts>', 'saturation level in counts (default: full scale of the data type, 65535 for uint16)', num('--saturation'))
-    .option('--frame-interval <s>', 'seconds between frames, for shots without time stamps or when the file is wrong ' +
-      '(default: time stamps, else FrameRate / kinetic cycle time, else exposure)', num('--frame-interval'))
-    .option('--time-offset <s>', 'time of the first frame on the power log\'s clock, in s (default 0)', finite('--time-offset'))
-    .addOption(new Option('--weights <w>', 'fit weights: noise (by the noise model, σT with the misfit) or none '
-      + '(unweighted least squares, σT scaled by the residual variance, as T-Rax and PyRadiant)')
-      .choices(['noise', 'none']).default('noise'));
+    .option(
+      '--emissivity <expr>',
+      'emissivity ε(lambda), lambda in nm (mathjs), divided out before the fit, e.g. "1 - 2e-4*(lambda-700)"',
+    )
+    .option(
+      '--gain <e/count>',
+      'detector gain in electrons per count (default: estimated from the data)',
+      num('--gain'),
+    )
+    .option(
+      '--read-noise <counts>',
+      'read noise in counts rms (default: from the dark frames)',
+      num('--read-noise', false),
+    )
+    .option(
+      '--saturation <counts>',
+      'saturation level in counts (default: full scale of the data type, 65535 for uint16)',
+      num('--saturation'),
+    )
+    .option(
+      '--frame-interval <s>',
+      'seconds between frames, for shots without time stamps or when the file is wrong ' +
+        '(default: time stamps, else FrameRate / kinetic cycle time, else exposure)',
+      num('--frame-interval'),
+    )
+    .option(
+      '--time-offset <s>',
+      "time of the first frame on the power log's clock, in s (default 0)",
+      finite('--time-offset'),
+    )
+    .addOption(
+      new Option(
+        '--weights <w>',
+        'fit weights: noise (by the noise model, σT with the misfit) or none ' +
+          '(unweighted least squares, σT scaled by the residual variance, as T-Rax and PyRadiant)',
+      )
+        .choices(['noise', 'none'])
+        .default('noise'),
+    );
 }
 
 /** The analysis options as addAnalysisOptions parsed them (commander's option object), for analyze and serve. */

@@ -15,8 +15,14 @@
  *     neighbouring kinks, and updates are emitted when they move.
  */
 import {
-  DEFAULT_DETECTOR_OPTIONS, DetectorOptions, DetectorUpdate, DetectPoint, OfflineResult, ResolvedDetectorOptions,
-  SkipCounts, SlopeEvent,
+  DEFAULT_DETECTOR_OPTIONS,
+  DetectorOptions,
+  DetectorUpdate,
+  DetectPoint,
+  OfflineResult,
+  ResolvedDetectorOptions,
+  SkipCounts,
+  SlopeEvent,
 } from './types';
 import { HingeData, HingeFit, scanHinge } from './hinge';
 import { offlineFit } from './offline';
@@ -70,23 +76,53 @@ interface Kink {
 export function resolveOptions(opts: DetectorOptions = {}): ResolvedDetectorOptions {
   const o = { ...DEFAULT_DETECTOR_OPTIONS } as ResolvedDetectorOptions;
   for (const [k, v] of Object.entries(opts)) {
-    if (v === undefined) continue;
-    if (!(k in o)) throw new UsageError(`unknown detector option: ${k}`);
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`detector option ${k} must be a finite number`);
+    if (v === undefined) {
+      continue;
+    }
+    if (!(k in o)) {
+      throw new UsageError(`unknown detector option: ${k}`);
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new UsageError(`detector option ${k} must be a finite number`);
+    }
     (o as unknown as Record<string, number>)[k] = v;
   }
-  if (o.threshold <= 0) throw new UsageError('threshold must be > 0');
-  if (!Number.isInteger(o.confirmations) || o.confirmations < 1) throw new UsageError('confirmations must be an integer ≥ 1');
-  if (!Number.isInteger(o.window) || o.window < 12) throw new UsageError('window must be an integer ≥ 12');
-  if (!Number.isInteger(o.minBefore) || o.minBefore < 4) throw new UsageError('minBefore must be an integer ≥ 4');
-  if (!Number.isInteger(o.minAfter) || o.minAfter < 2) throw new UsageError('minAfter must be an integer ≥ 2');
-  if (!Number.isInteger(o.minAfterLevels) || o.minAfterLevels < 1) throw new UsageError('minAfterLevels must be an integer ≥ 1');
-  if (o.minBefore + o.minAfter > o.window) throw new UsageError('window must be ≥ minBefore + minAfter');
-  if (o.powerResolution < 0 || o.reversalTolerance <= 0) throw new UsageError('powerResolution ≥ 0 and reversalTolerance > 0 required');
-  if (!(o.plateauRatio > 0 && o.plateauRatio < 1)) throw new UsageError('plateauRatio must be in (0, 1)');
-  if (!(o.rejectSigma >= 2)) throw new UsageError('rejectSigma must be ≥ 2');
-  if (!(o.binWidth >= 0)) throw new UsageError('binWidth must be ≥ 0');
-  if (!(o.minRelativeChange >= 0 && o.minRelativeChange < 1)) throw new UsageError('minRelativeChange must be in [0, 1)');
+  if (o.threshold <= 0) {
+    throw new UsageError('threshold must be > 0');
+  }
+  if (!Number.isInteger(o.confirmations) || o.confirmations < 1) {
+    throw new UsageError('confirmations must be an integer ≥ 1');
+  }
+  if (!Number.isInteger(o.window) || o.window < 12) {
+    throw new UsageError('window must be an integer ≥ 12');
+  }
+  if (!Number.isInteger(o.minBefore) || o.minBefore < 4) {
+    throw new UsageError('minBefore must be an integer ≥ 4');
+  }
+  if (!Number.isInteger(o.minAfter) || o.minAfter < 2) {
+    throw new UsageError('minAfter must be an integer ≥ 2');
+  }
+  if (!Number.isInteger(o.minAfterLevels) || o.minAfterLevels < 1) {
+    throw new UsageError('minAfterLevels must be an integer ≥ 1');
+  }
+  if (o.minBefore + o.minAfter > o.window) {
+    throw new UsageError('window must be ≥ minBefore + minAfter');
+  }
+  if (o.powerResolution < 0 || o.reversalTolerance <= 0) {
+    throw new UsageError('powerResolution ≥ 0 and reversalTolerance > 0 required');
+  }
+  if (!(o.plateauRatio > 0 && o.plateauRatio < 1)) {
+    throw new UsageError('plateauRatio must be in (0, 1)');
+  }
+  if (!(o.rejectSigma >= 2)) {
+    throw new UsageError('rejectSigma must be ≥ 2');
+  }
+  if (!(o.binWidth >= 0)) {
+    throw new UsageError('binWidth must be ≥ 0');
+  }
+  if (!(o.minRelativeChange >= 0 && o.minRelativeChange < 1)) {
+    throw new UsageError('minRelativeChange must be in [0, 1)');
+  }
   return o;
 }
 
@@ -117,31 +153,46 @@ export class SlopeChangeDetector {
 
   /** @param exactStatistic calibration aid: compute the leave-out statistic in full whenever |z| ≥ 3 (slower),
    * so that maxStatistic is exact below the threshold too. */
-  constructor(opts: DetectorOptions = {}, private readonly exact = false) {
+  constructor(
+    opts: DetectorOptions = {},
+    private readonly exact = false,
+  ) {
     this.options = resolveOptions(opts);
   }
 
   /** Events so far (snapshots). */
-  get events(): SlopeEvent[] { return this.evts.map((e) => ({ ...e })); }
+  get events(): SlopeEvent[] {
+    return this.evts.map((e) => ({ ...e }));
+  }
   /** Skipped points so far. */
-  get skipped(): SkipCounts { return { ...this.skip }; }
+  get skipped(): SkipCounts {
+    return { ...this.skip };
+  }
   /** Usable frames so far (skipped ones excluded). */
-  get points(): number { return this.frames; }
+  get points(): number {
+    return this.frames;
+  }
   /** Analysis points so far (= usable frames unless dense frames were binned, see binWidth). */
-  get bins(): number { return this.pts.length; }
+  get bins(): number {
+    return this.pts.length;
+  }
   /** Largest confirmed statistic (min over the confirmation run) seen so far, σ: a calibration aid. */
-  get maxStatistic(): number { return this.maxStat; }
+  get maxStatistic(): number {
+    return this.maxStat;
+  }
 
   /** Robust power noise σP (W) from the last 256 changes between distinct consecutive power readings:
    * 1.4826 × MAD / √2 (the MAD is taken about the median change, so a steady ramp does not count). Power steps
    * with few frames per step inflate it (conservative: it only widens the minimum kink separation). */
   get powerNoise(): number {
     const m = Math.min(this.pdiffN, PDIFF);
-    if (m < 8) return 0;
+    if (m < 8) {
+      return 0;
+    }
     const a = Array.from(this.pdiff.subarray(0, m)).sort((x, y) => x - y);
     const med = a[m >> 1];
     const dev = a.map((v) => Math.abs(v - med)).sort((x, y) => x - y);
-    return 1.4826 * dev[m >> 1] / Math.SQRT2;
+    return (1.4826 * dev[m >> 1]) / Math.SQRT2;
   }
 
   /** Dense (binned) data only: the smallest power span over which a slope is measured — between two kinks of a
@@ -151,8 +202,15 @@ export class SlopeChangeDetector {
    * "slope" measured over a few bins next to a kink is noise. Otherwise powerResolution. Re-estimated every 32
    * new readings. */
   get kinkSeparation(): number {
-    if (!this.dense) return this.options.powerResolution;
-    if (this.pdiffN - this.sepCache.n >= 32 || this.sepCache.n < 0) this.sepCache = { n: this.pdiffN, v: Math.max(this.options.powerResolution, SEPARATION_SIGMAS * this.powerNoise) };
+    if (!this.dense) {
+      return this.options.powerResolution;
+    }
+    if (this.pdiffN - this.sepCache.n >= 32 || this.sepCache.n < 0) {
+      this.sepCache = {
+        n: this.pdiffN,
+        v: Math.max(this.options.powerResolution, SEPARATION_SIGMAS * this.powerNoise),
+      };
+    }
     return this.sepCache.v;
   }
 
@@ -160,21 +218,39 @@ export class SlopeChangeDetector {
   push(p: DetectPoint): DetectorUpdate[] {
     const o = this.options;
     const idx = p.index;
-    if (Number.isFinite(idx)) this.lastIndex = idx;
-    if (p.flags && p.flags.some((f) => BAD_FLAGS.has(f))) { this.skip.total++; this.skip.flagged++; return []; }
-    const err = p.temperatureError;
-    if (!Number.isFinite(p.power) || !Number.isFinite(p.temperature) || !Number.isFinite(idx) ||
-      (err !== undefined && err !== null && !(Number.isFinite(err) && err > 0))) {
-      this.skip.total++; this.skip.nonFinite++; return [];
+    if (Number.isFinite(idx)) {
+      this.lastIndex = idx;
     }
-    if (p.temperature < o.minTemperature) { this.skip.total++; this.skip.belowMinTemperature++; return []; }
+    if (p.flags && p.flags.some((f) => BAD_FLAGS.has(f))) {
+      this.skip.total++;
+      this.skip.flagged++;
+      return [];
+    }
+    const err = p.temperatureError;
+    if (
+      !Number.isFinite(p.power) ||
+      !Number.isFinite(p.temperature) ||
+      !Number.isFinite(idx) ||
+      (err !== undefined && err !== null && !(Number.isFinite(err) && err > 0))
+    ) {
+      this.skip.total++;
+      this.skip.nonFinite++;
+      return [];
+    }
+    if (p.temperature < o.minTemperature) {
+      this.skip.total++;
+      this.skip.belowMinTemperature++;
+      return [];
+    }
     const weight = err !== undefined && err !== null ? 1 / (err * err) : 1;
     this.frames++;
     const bin = this.bin;
     // frame density: mean |ΔP| between the last usable frames
     if (Number.isFinite(this.lastPower)) {
       this.steps.push(Math.abs(p.power - this.lastPower));
-      if (this.steps.length > 30) this.steps.shift();
+      if (this.steps.length > 30) {
+        this.steps.shift();
+      }
     }
     if (Number.isFinite(this.lastPower) && p.power !== this.lastPower) {
       // a new power reading (frames paired to the same reading repeat it): its change, for the power noise
@@ -185,18 +261,24 @@ export class SlopeChangeDetector {
     this.dense = dense;
     if (bin && dense && o.binWidth > 0 && Math.abs(p.power - bin.p0) < o.binWidth) {
       // same power step: merge into the open bin (the last stored point), then re-run the analysis
-      bin.P.push(p.power); bin.T.push(p.temperature); bin.W.push(weight);
+      bin.P.push(p.power);
+      bin.T.push(p.temperature);
+      bin.W.push(weight);
       // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
       // power of two (2, 4, 8, …: each time the error of its median has shrunk by another √2), not at every
       // frame; a bin still open when the next one starts (or at finish) is summarised then. So a power step of
       // k frames costs O(log k) analyses instead of k.
       const k = bin.P.length;
       this.binStale = true;
-      if ((k & (k - 1)) !== 0) return [];
+      if ((k & (k - 1)) !== 0) {
+        return [];
+      }
       this.summariseBin();
       const leg = this.legs[this.legs.length - 1];
       const updates: DetectorUpdate[] = [];
-      if (leg.direction !== 0) this.test(leg, idx, updates);
+      if (leg.direction !== 0) {
+        this.test(leg, idx, updates);
+      }
       this.refine(idx, updates);
       return updates;
     }
@@ -219,34 +301,59 @@ export class SlopeChangeDetector {
         leg.extreme = -Infinity;
         for (let i = leg.first; i < ordinal; i++) {
           const x = leg.direction * this.pts[i].power;
-          if (x >= leg.extreme) { leg.extreme = x; leg.extremeOrdinal = i; }
+          if (x >= leg.extreme) {
+            leg.extreme = x;
+            leg.extremeOrdinal = i;
+          }
         }
       }
     } else if (leg.direction * p.power < leg.extreme - tol) {
       // reversal: a new leg from the turning point
       const turn = leg.extremeOrdinal;
       leg.end = turn + 1;
-      const nl: Leg = { id: leg.id + 1, direction: leg.direction === 1 ? -1 : 1, first: turn, end: turn + 1, extreme: -Infinity, extremeOrdinal: turn };
+      const nl: Leg = {
+        id: leg.id + 1,
+        direction: leg.direction === 1 ? -1 : 1,
+        first: turn,
+        end: turn + 1,
+        extreme: -Infinity,
+        extremeOrdinal: turn,
+      };
       for (let i = turn; i < ordinal; i++) {
         const x = nl.direction * this.pts[i].power;
-        if (x >= nl.extreme) { nl.extreme = x; nl.extremeOrdinal = i; }
+        if (x >= nl.extreme) {
+          nl.extreme = x;
+          nl.extremeOrdinal = i;
+        }
       }
       // the turning point belongs to both legs; later points re-assigned
-      for (let i = turn + 1; i < ordinal; i++) this.pts[i].leg = nl.id;
-      for (const k of this.kinks) if (k.leg === leg.id) k.frozen = true;
+      for (let i = turn + 1; i < ordinal; i++) {
+        this.pts[i].leg = nl.id;
+      }
+      for (const k of this.kinks) {
+        if (k.leg === leg.id) {
+          k.frozen = true;
+        }
+      }
       this.legs.push(nl);
       leg = nl;
-      this.streak = 0; this.streakSign = 0;
+      this.streak = 0;
+      this.streakSign = 0;
     }
     this.pts.push({ index: idx, power: p.power, temperature: p.temperature, weight, frames: 1, leg: leg.id });
     leg.end = ordinal + 1;
     if (leg.direction !== 0) {
       const x = leg.direction * p.power;
-      if (x >= leg.extreme) { leg.extreme = x; leg.extremeOrdinal = ordinal; }
+      if (x >= leg.extreme) {
+        leg.extreme = x;
+        leg.extremeOrdinal = ordinal;
+      }
     }
 
     const updates: DetectorUpdate[] = [];
-    if (leg.direction !== 0) this.test(leg, idx, updates);
+    if (leg.direction !== 0) {
+      this.test(leg, idx, updates);
+    }
     this.refine(idx, updates);
     return updates;
   }
@@ -260,16 +367,34 @@ export class SlopeChangeDetector {
     // insertion sort by (x, ordinal): the points of a leg arrive nearly sorted, so this is ~O(n)
     const key = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const o = a + i; const k = dir * pts[o].power;
+      const o = a + i;
+      const k = dir * pts[o].power;
       let j = i - 1;
-      while (j >= 0 && key[j] > k) { key[j + 1] = key[j]; ord[j + 1] = ord[j]; j--; }
-      key[j + 1] = k; ord[j + 1] = o;
+      while (j >= 0 && key[j] > k) {
+        key[j + 1] = key[j];
+        ord[j + 1] = ord[j];
+        j--;
+      }
+      key[j + 1] = k;
+      ord[j + 1] = o;
     }
-    const x = new Float64Array(n); const y = new Float64Array(n); const w0 = new Float64Array(n); const cnt = new Float64Array(n);
+    const x = new Float64Array(n);
+    const y = new Float64Array(n);
+    const w0 = new Float64Array(n);
+    const cnt = new Float64Array(n);
     let wsum = 0;
-    for (let i = 0; i < n; i++) { const q = pts[ord[i]]; x[i] = dir * q.power; y[i] = q.temperature; w0[i] = q.weight; cnt[i] = q.frames; wsum += q.weight; }
+    for (let i = 0; i < n; i++) {
+      const q = pts[ord[i]];
+      x[i] = dir * q.power;
+      y[i] = q.temperature;
+      w0[i] = q.weight;
+      cnt[i] = q.frames;
+      wsum += q.weight;
+    }
     const norm = n / (wsum || 1);
-    for (let i = 0; i < n; i++) w0[i] *= norm;
+    for (let i = 0; i < n; i++) {
+      w0[i] *= norm;
+    }
     return { d: { x, y, w0, n, cnt }, ord };
   }
 
@@ -283,20 +408,41 @@ export class SlopeChangeDetector {
     const lo = fixed.length ? Math.max(...fixed) + sep : undefined;
     const hi = d.n ? d.x[d.n - 1] - sep : undefined;
     const fit = scanHinge(d, {
-      fixed, lo, hi,
-      quadratic: true, minBefore: o.minBefore, minAfter: o.minAfter, minAfterLevels: o.minAfterLevels,
-      resolution: o.powerResolution, rejectSigma: o.rejectSigma, iterations: 3,
-      jackknife: 2, floor: o.minTemperature,
+      fixed,
+      lo,
+      hi,
+      quadratic: true,
+      minBefore: o.minBefore,
+      minAfter: o.minAfter,
+      minAfterLevels: o.minAfterLevels,
+      resolution: o.powerResolution,
+      rejectSigma: o.rejectSigma,
+      iterations: 3,
+      jackknife: 2,
+      floor: o.minTemperature,
       ...(this.exact ? { jackknifeFrom: 3 } : { jackknifeFrom: o.threshold, jackknifeStop: o.threshold }),
     });
-    if (!fit) { this.streak = 0; this.streakSign = 0; return; }
+    if (!fit) {
+      this.streak = 0;
+      this.streakSign = 0;
+      return;
+    }
     const z = fit.z;
     const sign = Math.sign(z);
     // consecutive points above threshold with the same sign (streak and streakSign are reset together)
-    if (Math.abs(z) >= o.threshold) { this.streak = sign === this.streakSign ? this.streak + 1 : 1; this.streakSign = sign; } else { this.streak = 0; this.streakSign = 0; }
+    if (Math.abs(z) >= o.threshold) {
+      this.streak = sign === this.streakSign ? this.streak + 1 : 1;
+      this.streakSign = sign;
+    } else {
+      this.streak = 0;
+      this.streakSign = 0;
+    }
     this.trackStat(Math.abs(z));
-    if (this.streak < o.confirmations) return;
-    this.streak = 0; this.streakSign = 0;
+    if (this.streak < o.confirmations) {
+      return;
+    }
+    this.streak = 0;
+    this.streakSign = 0;
     this.confirm(leg, fit, d, ord, idx, updates);
   }
 
@@ -304,36 +450,69 @@ export class SlopeChangeDetector {
   private trackStat(z: number): void {
     const c = this.options.confirmations;
     this.recentZ.push(z);
-    if (this.recentZ.length > c) this.recentZ.shift();
-    if (this.recentZ.length === c) this.maxStat = Math.max(this.maxStat, Math.min(...this.recentZ));
+    if (this.recentZ.length > c) {
+      this.recentZ.shift();
+    }
+    if (this.recentZ.length === c) {
+      this.maxStat = Math.max(this.maxStat, Math.min(...this.recentZ));
+    }
   }
 
-  private confirm(leg: Leg, fit: HingeFit, d: HingeData, ord: Int32Array, idx: number, updates: DetectorUpdate[]): void {
+  private confirm(
+    leg: Leg,
+    fit: HingeFit,
+    d: HingeData,
+    ord: Int32Array,
+    idx: number,
+    updates: DetectorUpdate[],
+  ): void {
     const o = this.options;
     const dir = leg.direction === -1 ? -1 : 1;
     // place the kink with the continuous line + hinge on the same data, near the detected position
     const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
     const lo = fixed.length ? Math.max(...fixed) + this.kinkSeparation : undefined;
-    const ref = scanHinge(d, {
-      fixed, lo,
-      quadratic: false, minBefore: Math.min(4, o.minBefore), minAfter: 2, minAfterLevels: 1,
-      resolution: o.powerResolution, rejectSigma: o.rejectSigma, iterations: 3, continuous: true, floor: o.minTemperature,
-    }) ?? fit;
+    const ref =
+      scanHinge(d, {
+        fixed,
+        lo,
+        quadratic: false,
+        minBefore: Math.min(4, o.minBefore),
+        minAfter: 2,
+        minAfterLevels: 1,
+        resolution: o.powerResolution,
+        rejectSigma: o.rejectSigma,
+        iterations: 3,
+        continuous: true,
+        floor: o.minTemperature,
+      }) ?? fit;
     // effect size: a statistically significant but small change of slope (e.g. 2 K scatter at 100 frames/s makes
     // a few % "significant") is not an event; the candidate stays unconfirmed and is re-tested at the next point
     // Both the detection fit (quadratic + hinge, pinned by the whole window) and the line + hinge placement must
     // show it: the latter alone can measure a "slope before" over a few points next to a confirmed kink.
-    if (!substantial(fit.slopeBefore, fit.slopeAfter, o.minRelativeChange) ||
-      !substantial(ref.slopeBefore, ref.slopeAfter, o.minRelativeChange)) return;
+    if (
+      !substantial(fit.slopeBefore, fit.slopeAfter, o.minRelativeChange) ||
+      !substantial(ref.slopeBefore, ref.slopeAfter, o.minRelativeChange)
+    ) {
+      return;
+    }
     const kx = ref.kappa;
     let after = firstOrdinalBeyond(d, ord, kx);
-    if (!Number.isFinite(after)) after = ord[d.n - 1];
+    if (!Number.isFinite(after)) {
+      after = ord[d.n - 1];
+    }
     // change of dT/dP across the kink in time order
     // (from the line + hinge placement: the quadratic of the detection fit can absorb part of the bend and even
     // flip the sign of its hinge term on dense data)
     const downward = dir * (ref.slopeAfter - ref.slopeBefore) < 0;
-    const open = [...this.evts].reverse().find((e) => e.direction === dir && e.endPower === null && e.slopeAfter < e.slopeBefore &&
-      this.kinks.some((k) => k.eventId === e.id && k.leg === leg.id));
+    const open = [...this.evts]
+      .reverse()
+      .find(
+        (e) =>
+          e.direction === dir &&
+          e.endPower === null &&
+          e.slopeAfter < e.slopeBefore &&
+          this.kinks.some((k) => k.eventId === e.id && k.leg === leg.id),
+      );
     if (!downward && open) {
       open.endPower = dir * kx;
       open.endIndex = this.pts[after].index;
@@ -348,8 +527,11 @@ export class SlopeChangeDetector {
     } else {
       // one transition, one event: while the leg's latest kink (a start or an end) is still being placed, a
       // confirmation is that kink seen again (e.g. the few noisy points just past a plateau's end), not a new one
-      if (this.settling(leg)) return;
-      const sb = dir * ref.slopeBefore; const sa = dir * ref.slopeAfter;
+      if (this.settling(leg)) {
+        return;
+      }
+      const sb = dir * ref.slopeBefore;
+      const sa = dir * ref.slopeAfter;
       const e: SlopeEvent = {
         id: this.nextId++,
         kind: downward && sa < o.plateauRatio * sb ? 'plateau' : 'slope-change',
@@ -374,7 +556,11 @@ export class SlopeChangeDetector {
         refined: false,
       };
       // earlier kinks of this leg stop refining
-      for (const k of this.kinks) if (k.leg === leg.id) k.frozen = true;
+      for (const k of this.kinks) {
+        if (k.leg === leg.id) {
+          k.frozen = true;
+        }
+      }
       this.evts.push(e);
       this.kinks.push({ eventId: e.id, role: 'start', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
       updates.push({ type: 'new', atIndex: idx, event: { ...e } });
@@ -398,53 +584,96 @@ export class SlopeChangeDetector {
     const end = this.pts.length;
     for (let ki = 0; ki < this.kinks.length; ki++) {
       const k = this.kinks[ki];
-      if (k.frozen) continue;
+      if (k.frozen) {
+        continue;
+      }
       const leg = this.legs[k.leg];
       // neighbours on the same leg
-      let prev: Kink | undefined; let next: Kink | undefined;
+      let prev: Kink | undefined;
+      let next: Kink | undefined;
       for (const q of this.kinks) {
-        if (q === k || q.leg !== k.leg) continue;
-        if (q.x < k.x && (!prev || q.x > prev.x)) prev = q;
-        if (q.x > k.x && (!next || q.x < next.x)) next = q;
+        if (q === k || q.leg !== k.leg) {
+          continue;
+        }
+        if (q.x < k.x && (!prev || q.x > prev.x)) {
+          prev = q;
+        }
+        if (q.x > k.x && (!next || q.x < next.x)) {
+          next = q;
+        }
       }
       const a0 = prev ? prev.ordinalAfter : leg.first;
       const a = Math.max(a0, k.ordinalAfter - o.window);
       const b = Math.min(next ? next.ordinalAfter : end, k.ordinalAfter + o.window, end);
-      if (next ? next.frozen : end - k.ordinalAfter >= o.window) { k.frozen = true; continue; }
-      if (b - a < 8) continue;
+      if (next ? next.frozen : end - k.ordinalAfter >= o.window) {
+        k.frozen = true;
+        continue;
+      }
+      if (b - a < 8) {
+        continue;
+      }
       const { d, ord } = this.data(leg, a, b);
       const sep = this.kinkSeparation;
-      const lo = prev ? prev.x + sep : -Infinity; const hi = next ? next.x - sep : Infinity;
-      if (!(hi > lo)) continue;
+      const lo = prev ? prev.x + sep : -Infinity;
+      const hi = next ? next.x - sep : Infinity;
+      if (!(hi > lo)) {
+        continue;
+      }
       const fit = scanHinge(d, {
-        quadratic: false, minBefore: 3, minAfter: 2, minAfterLevels: 1, resolution: o.powerResolution,
-        rejectSigma: o.rejectSigma, iterations: 3, continuous: true, lo, hi,
+        quadratic: false,
+        minBefore: 3,
+        minAfter: 2,
+        minAfterLevels: 1,
+        resolution: o.powerResolution,
+        rejectSigma: o.rejectSigma,
+        iterations: 3,
+        continuous: true,
+        lo,
+        hi,
       });
-      if (!fit) continue;
+      if (!fit) {
+        continue;
+      }
       const dir = leg.direction === -1 ? -1 : 1;
       const e = this.evts.find((q) => q.id === k.eventId)!;
       const after = firstOrdinalBeyond(d, ord, fit.kappa);
-      if (!Number.isFinite(after)) continue;
+      if (!Number.isFinite(after)) {
+        continue;
+      }
       const moved = Math.abs(fit.kappa - k.x);
-      k.x = fit.kappa; k.ordinalAfter = after;
+      k.x = fit.kappa;
+      k.ordinalAfter = after;
       const before = { ...e };
       if (k.role === 'start') {
         e.startPower = dir * fit.kappa;
         e.startIndex = this.pts[after].index;
-        e.slopeBefore = dir * fit.slopeBefore; e.slopeBeforeError = fit.slopeBeforeError;
-        if (e.endPower === null) { e.slopeAfter = dir * fit.slopeAfter; e.slopeAfterError = fit.slopeAfterError; }
+        e.slopeBefore = dir * fit.slopeBefore;
+        e.slopeBeforeError = fit.slopeBeforeError;
+        if (e.endPower === null) {
+          e.slopeAfter = dir * fit.slopeAfter;
+          e.slopeAfterError = fit.slopeAfterError;
+        }
         e.temperature = fit.yAtKink;
         e.startPowerError = kinkError(fit, d);
-        if (e.endPower === null && e.slopeAfter < e.slopeBefore) e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
+        if (e.endPower === null && e.slopeAfter < e.slopeBefore) {
+          e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
+        }
       } else {
         e.endPower = dir * fit.kappa;
         e.endIndex = this.pts[after].index;
-        e.slopeAfter = dir * fit.slopeBefore; e.slopeAfterError = fit.slopeBeforeError;
-        e.slopeEnd = dir * fit.slopeAfter; e.slopeEndError = fit.slopeAfterError;
+        e.slopeAfter = dir * fit.slopeBefore;
+        e.slopeAfterError = fit.slopeBeforeError;
+        e.slopeEnd = dir * fit.slopeAfter;
+        e.slopeEndError = fit.slopeAfterError;
         e.endPowerError = kinkError(fit, d);
         e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
       }
-      if (moved > 0.01 || before.kind !== e.kind || before.startIndex !== e.startIndex || before.endIndex !== e.endIndex) {
+      if (
+        moved > 0.01 ||
+        before.kind !== e.kind ||
+        before.startIndex !== e.startIndex ||
+        before.endIndex !== e.endIndex
+      ) {
         updates.push({ type: 'update', atIndex: idx, event: { ...e } });
       }
     }
@@ -453,43 +682,78 @@ export class SlopeChangeDetector {
   /** Offline refinement over the whole curve (does not change the online state). */
   finish(): OfflineResult {
     this.summariseBin();
-    const fit = offlineFit(this.pts, this.legs, this.evts, this.kinks.map((k) => ({ eventId: k.eventId, role: k.role, leg: k.leg, x: k.x })), this.options, this.kinkSeparation);
+    const fit = offlineFit(
+      this.pts,
+      this.legs,
+      this.evts,
+      this.kinks.map((k) => ({ eventId: k.eventId, role: k.role, leg: k.leg, x: k.x })),
+      this.options,
+      this.kinkSeparation,
+    );
     return { events: fit.events, fit: fit.fit, points: this.frames, skipped: { ...this.skip } };
   }
 
   /** Usable points stored so far (for plots), with the leg they belong to. */
-  usedPoints(): ReadonlyArray<Readonly<StoredPoint>> { this.summariseBin(); return this.pts; }
+  usedPoints(): ReadonlyArray<Readonly<StoredPoint>> {
+    this.summariseBin();
+    return this.pts;
+  }
 
   /** Brings the open bin's stored point up to date with all its frames. */
   private summariseBin(): void {
-    if (!this.binStale || !this.bin) { this.binStale = false; return; }
+    if (!this.binStale || !this.bin) {
+      this.binStale = false;
+      return;
+    }
     this.binStale = false;
     const q = this.pts[this.pts.length - 1];
     Object.assign(q, binSummary(this.bin));
     const leg = this.legs[this.legs.length - 1];
-    if (leg.direction !== 0 && leg.direction * q.power >= leg.extreme) { leg.extreme = leg.direction * q.power; leg.extremeOrdinal = this.pts.length - 1; }
+    if (leg.direction !== 0 && leg.direction * q.power >= leg.extreme) {
+      leg.extreme = leg.direction * q.power;
+      leg.extremeOrdinal = this.pts.length - 1;
+    }
   }
   /** The legs (heating/cooling runs) so far. */
-  legList(): ReadonlyArray<Readonly<Leg>> { return this.legs; }
+  legList(): ReadonlyArray<Readonly<Leg>> {
+    return this.legs;
+  }
   /** Index of the last point pushed. */
-  get lastPointIndex(): number { return this.lastIndex; }
+  get lastPointIndex(): number {
+    return this.lastIndex;
+  }
 }
 
 /** Effect-size criterion: |s2 − s1| ≥ minRel × max(|s1|, |s2|) (symmetric, so the same for a drop into a
  * plateau and a recovery out of it). */
 export function substantial(s1: number, s2: number, minRel: number): boolean {
-  if (!(minRel > 0)) return true;
+  if (!(minRel > 0)) {
+    return true;
+  }
   return Math.abs(s2 - s1) >= minRel * Math.max(Math.abs(s1), Math.abs(s2));
 }
 
 /** Representative of a bin of frames at one power step: mean power; temperature = weighted mean for one or
  * two frames, median for three or more (robust to an outlier frame); weight = Σ weights × the efficiency of
  * that estimator (median: ≈ 0.637 + 0.36/k of the mean's). */
-function binSummary(b: { P: number[]; T: number[]; W: number[] }): { power: number; temperature: number; weight: number; frames: number } {
+function binSummary(b: { P: number[]; T: number[]; W: number[] }): {
+  power: number;
+  temperature: number;
+  weight: number;
+  frames: number;
+} {
   const k = b.P.length;
-  let sw = 0; let sp = 0; let st = 0;
-  for (let i = 0; i < k; i++) { sw += b.W[i]; sp += b.P[i]; st += b.W[i] * b.T[i]; }
-  if (k <= 2) return { power: sp / k, temperature: st / sw, weight: sw, frames: k };
+  let sw = 0;
+  let sp = 0;
+  let st = 0;
+  for (let i = 0; i < k; i++) {
+    sw += b.W[i];
+    sp += b.P[i];
+    st += b.W[i] * b.T[i];
+  }
+  if (k <= 2) {
+    return { power: sp / k, temperature: st / sw, weight: sw, frames: k };
+  }
   const t = [...b.T].sort((x, y) => x - y);
   const med = k % 2 ? t[k >> 1] : 0.5 * (t[k / 2 - 1] + t[k / 2]);
   return { power: sp / k, temperature: med, weight: sw * Math.min(1, 0.637 + 0.36 / k), frames: k };
@@ -499,24 +763,38 @@ function binSummary(b: { P: number[]; T: number[]; W: number[] }): { power: numb
  * full Gauss–Newton covariance of (a, b, c, κ). */
 export function kinkError(fit: HingeFit, d: HingeData): number | null {
   const c = fit.slopeChange;
-  if (!(Math.abs(c) > 0)) return null;
+  if (!(Math.abs(c) > 0)) {
+    return null;
+  }
   // J columns: 1, x, h, −c·1[x>κ] ; weights fit.w
   const p = 4;
   const A = new Float64Array(p * p);
-  let nPos = 0; let rss = 0;
+  let nPos = 0;
+  let rss = 0;
   for (let i = 0; i < d.n; i++) {
-    const w = fit.w[i]; if (!(w > 0)) continue;
+    const w = fit.w[i];
+    if (!(w > 0)) {
+      continue;
+    }
     nPos++;
     const x = d.x[i];
     const h = x > fit.kappa ? x - fit.kappa : 0;
     const g = [1, x - fit.kappa, h, x > fit.kappa ? -c : 0];
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) A[a * p + b] += w * g[a] * g[b];
+    for (let a = 0; a < p; a++) {
+      for (let b = 0; b < p; b++) {
+        A[a * p + b] += w * g[a] * g[b];
+      }
+    }
     const r = d.y[i] - predictLineHinge(fit, x);
     rss += w * r * r;
   }
-  if (nPos <= p) return null;
+  if (nPos <= p) {
+    return null;
+  }
   const inv = invertMatrix(A, p);
-  if (!inv) return null;
+  if (!inv) {
+    return null;
+  }
   const s2 = rss / (nPos - p);
   const v = inv[p * p - 1] * s2;
   return v > 0 ? Math.sqrt(v) : null;
@@ -535,6 +813,10 @@ export function createDetector(opts?: DetectorOptions): SlopeChangeDetector {
 /** The earliest (in time order) of the points whose x lies beyond the kink at `kappa`; Infinity if none. */
 function firstOrdinalBeyond(d: { n: number; x: ArrayLike<number> }, ord: ArrayLike<number>, kappa: number): number {
   let after = Infinity;
-  for (let i = 0; i < d.n; i++) if (d.x[i] > kappa) after = Math.min(after, ord[i]);
+  for (let i = 0; i < d.n; i++) {
+    if (d.x[i] > kappa) {
+      after = Math.min(after, ord[i]);
+    }
+  }
   return after;
 }

@@ -24,7 +24,12 @@ export type CurveClass = 'plateau' | 'straight' | 'curved';
 /** Seeds ≥ this were used to calibrate the threshold; evaluation must use seeds below it. */
 export const CALIBRATION_SEED0 = 1_000_000_000;
 
-export interface TruthPlateau { start: number; end: number; ratio: number; slope: number }
+export interface TruthPlateau {
+  start: number;
+  end: number;
+  ratio: number;
+  slope: number;
+}
 
 export interface GeneratedCurve {
   cls: CurveClass;
@@ -44,7 +49,11 @@ const P_MAX = 45;
 
 export function generateCurve(cls: CurveClass, seed: number): GeneratedCurve {
   // one independent stream per (class, seed)
-  const rng = new Rng((Math.imul(seed | 0, 0x9e3779b1) ^ (cls === 'plateau' ? 0x1b873593 : cls === 'straight' ? 0x2c1b3c6d : 0x3a8f05c5)) >>> 0);
+  const rng = new Rng(
+    (Math.imul(seed | 0, 0x9e3779b1) ^
+      (cls === 'plateau' ? 0x1b873593 : cls === 'straight' ? 0x2c1b3c6d : 0x3a8f05c5)) >>>
+      0,
+  );
   const U = (a: number, b: number) => a + (b - a) * rng.uniform();
   const n = rng.int(60, 160);
   const a = U(60, 140);
@@ -61,11 +70,19 @@ export function generateCurve(cls: CurveClass, seed: number): GeneratedCurve {
     plateau = { start, end: start + U(6, 10), ratio: U(0, 0.35), slope: a };
   }
   const truth = (P: number): number => {
-    if (cls === 'curved') return C * Math.pow(P, g);
-    if (cls === 'straight' || !plateau) return T0 + a * P;
+    if (cls === 'curved') {
+      return C * Math.pow(P, g);
+    }
+    if (cls === 'straight' || !plateau) {
+      return T0 + a * P;
+    }
     const { start, end, ratio } = plateau;
-    if (P <= start) return T0 + a * P;
-    if (P <= end) return T0 + a * start + ratio * a * (P - start);
+    if (P <= start) {
+      return T0 + a * P;
+    }
+    if (P <= end) {
+      return T0 + a * start + ratio * a * (P - start);
+    }
     return T0 + a * start + ratio * a * (end - start) + a * (P - end);
   };
   const steps = Math.ceil(n / fps);
@@ -73,14 +90,21 @@ export function generateCurve(cls: CurveClass, seed: number): GeneratedCurve {
   let kinkIndex: number | null = null;
   for (let i = 0; i < n; i++) {
     const s = Math.floor(i / fps);
-    const nominal = fps > 1 ? P_MIN + (P_MAX - P_MIN) * s / Math.max(steps - 1, 1) : P_MIN + (P_MAX - P_MIN) * i / (n - 1);
+    const nominal =
+      fps > 1 ? P_MIN + ((P_MAX - P_MIN) * s) / Math.max(steps - 1, 1) : P_MIN + ((P_MAX - P_MIN) * i) / (n - 1);
     const P = nominal + 0.02 * rng.normal();
     let T = truth(P) + noise * rng.normal();
-    if (rng.uniform() < 0.03) T += rng.uniform() < 0.5 ? 400 : -400;
+    if (rng.uniform() < 0.03) {
+      T += rng.uniform() < 0.5 ? 400 : -400;
+    }
     const p: DetectPoint = { index: i, power: P, temperature: T };
-    if (withErrors) p.temperatureError = noise * U(0.8, 1.2);
+    if (withErrors) {
+      p.temperatureError = noise * U(0.8, 1.2);
+    }
     points.push(p);
-    if (plateau && kinkIndex === null && P >= plateau.start) kinkIndex = i;
+    if (plateau && kinkIndex === null && P >= plateau.start) {
+      kinkIndex = i;
+    }
   }
   return { cls, seed, points, noise, slope: a, framesPerStep: fps, plateau, kinkIndex };
 }
@@ -139,27 +163,56 @@ export interface EvaluateSummary {
 export function scoreCurve(c: GeneratedCurve, tolerance = 2, detector: DetectorOptions = {}): CurveOutcome {
   const det = new SlopeChangeDetector(detector);
   const firstSeen = new Map<number, SlopeEvent>();
-  for (const p of c.points) for (const u of det.push(p)) if (u.type === 'new') firstSeen.set(u.event.id, u.event);
+  for (const p of c.points) {
+    for (const u of det.push(p)) {
+      if (u.type === 'new') {
+        firstSeen.set(u.event.id, u.event);
+      }
+    }
+  }
   const online = det.events;
   const fin = det.finish();
   const off = { ...fin, events: fin.events.filter((e) => !e.retracted) };
   const out: CurveOutcome = {
-    cls: c.cls, seed: c.seed, events: off.events.length, found: false, kinkErrorAtDetection: null,
-    kinkErrorOnline: null, kinkErrorOffline: null, endErrorOffline: null, latency: null, kinkPull: null, maxStatistic: det.maxStatistic,
+    cls: c.cls,
+    seed: c.seed,
+    events: off.events.length,
+    found: false,
+    kinkErrorAtDetection: null,
+    kinkErrorOnline: null,
+    kinkErrorOffline: null,
+    endErrorOffline: null,
+    latency: null,
+    kinkPull: null,
+    maxStatistic: det.maxStatistic,
   };
   if (c.plateau) {
     const t = c.plateau.start;
     let best: SlopeEvent | null = null;
-    for (const e of off.events) if (e.kind === 'plateau' && Math.abs(e.startPower - t) <= tolerance && (!best || Math.abs(e.startPower - t) < Math.abs(best.startPower - t))) best = e;
+    for (const e of off.events) {
+      if (
+        e.kind === 'plateau' &&
+        Math.abs(e.startPower - t) <= tolerance &&
+        (!best || Math.abs(e.startPower - t) < Math.abs(best.startPower - t))
+      ) {
+        best = e;
+      }
+    }
     if (best) {
       out.found = true;
       out.kinkErrorOffline = Math.abs(best.startPower - t);
-      if (best.startPowerError) out.kinkPull = (best.startPower - t) / best.startPowerError;
+      if (best.startPowerError) {
+        out.kinkPull = (best.startPower - t) / best.startPowerError;
+      }
       const on = online.find((e) => e.id === best!.id)!;
       out.kinkErrorOnline = Math.abs(on.startPower - t);
       out.kinkErrorAtDetection = Math.abs(firstSeen.get(best.id)!.startPower - t);
-      if (best.endPower !== null) out.endErrorOffline = Math.abs(best.endPower - c.plateau.end);
-      if (c.kinkIndex !== null) out.latency = best.detectedAtIndex - c.kinkIndex;
+      if (best.endPower !== null) {
+        out.endErrorOffline = Math.abs(best.endPower - c.plateau.end);
+      }
+      if (c.kinkIndex !== null) {
+        out.latency = best.detectedAtIndex - c.kinkIndex;
+      }
     }
   }
   return out;
@@ -167,7 +220,9 @@ export function scoreCurve(c: GeneratedCurve, tolerance = 2, detector: DetectorO
 
 const num = (v: (number | null)[]) => v.filter((x): x is number => x !== null);
 function quantile(v: number[], q: number): number {
-  if (!v.length) return NaN;
+  if (!v.length) {
+    return NaN;
+  }
   const s = [...v].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
@@ -178,14 +233,22 @@ export function evaluate(opts: EvaluateOptions = {}): EvaluateSummary {
   const tol = opts.tolerance ?? 2;
   const classes = opts.classes ?? ['plateau', 'straight', 'curved'];
   const outcomes: CurveOutcome[] = [];
-  for (const cls of classes) for (let i = 0; i < perClass; i++) outcomes.push(scoreCurve(generateCurve(cls, seed0 + i), tol, opts.detector));
+  for (const cls of classes) {
+    for (let i = 0; i < perClass; i++) {
+      outcomes.push(scoreCurve(generateCurve(cls, seed0 + i), tol, opts.detector));
+    }
+  }
   const of = (cls: CurveClass) => outcomes.filter((o) => o.cls === cls);
   const pct = (a: number, b: number) => (b ? (100 * a) / b : NaN);
-  const pl = of('plateau'); const found = pl.filter((o) => o.found);
-  const st = of('straight'); const cu = of('curved');
+  const pl = of('plateau');
+  const found = pl.filter((o) => o.found);
+  const st = of('straight');
+  const cu = of('curved');
   const lat = num(found.map((o) => o.latency));
   return {
-    perClass, seed0, tolerance: tol,
+    perClass,
+    seed0,
+    tolerance: tol,
     foundPct: pct(found.length, pl.length),
     falseAlarmStraightPct: pct(st.filter((o) => o.events > 0).length, st.length),
     falseAlarmCurvedPct: pct(cu.filter((o) => o.events > 0).length, cu.length),
@@ -195,20 +258,30 @@ export function evaluate(opts: EvaluateOptions = {}): EvaluateSummary {
     medianEndErrorOffline: median(num(found.map((o) => o.endErrorOffline))),
     medianLatency: median(lat),
     p90Latency: quantile(lat, 0.9),
-    kinkPullSpread: (() => { const p = num(found.map((o) => o.kinkPull)); const m = median(p); return 1.4826 * median(p.map((v) => Math.abs(v - m))); })(),
+    kinkPullSpread: (() => {
+      const p = num(found.map((o) => o.kinkPull));
+      const m = median(p);
+      return 1.4826 * median(p.map((v) => Math.abs(v - m)));
+    })(),
     outcomes,
   };
 }
 
 /** The detector's threshold calibration: the (1 − rate) quantile of the per-curve maximum statistic on nulls
  * (straight and curved, half each) generated with seeds ≥ CALIBRATION_SEED0. */
-export function calibrateThreshold(rate: number, curves = 1000, detector: DetectorOptions = {}): { threshold: number; maxima: number[] } {
+export function calibrateThreshold(
+  rate: number,
+  curves = 1000,
+  detector: DetectorOptions = {},
+): { threshold: number; maxima: number[] } {
   const maxima: number[] = [];
   for (let i = 0; i < curves; i++) {
     const cls: CurveClass = i % 2 ? 'curved' : 'straight';
     const c = generateCurve(cls, CALIBRATION_SEED0 + i);
     const det = new SlopeChangeDetector({ ...detector, threshold: 1e9 }, true);
-    for (const p of c.points) det.push(p);
+    for (const p of c.points) {
+      det.push(p);
+    }
     maxima.push(det.maxStatistic);
   }
   return { threshold: quantile(maxima, 1 - rate), maxima };

@@ -103,19 +103,37 @@ function buildSums(d: HingeData, w: Float64Array): Sums {
   const n = d.n;
   const xc = 0.5 * (d.x[0] + d.x[n - 1]);
   const xs = Math.max(0.5 * (d.x[n - 1] - d.x[0]), 1e-9);
-  let sw = 0; let swy = 0; let nPos = 0;
-  for (let i = 0; i < n; i++) { sw += w[i]; swy += w[i] * d.y[i]; if (w[i] > 0) nPos++; }
+  let sw = 0;
+  let swy = 0;
+  let nPos = 0;
+  for (let i = 0; i < n; i++) {
+    sw += w[i];
+    swy += w[i] * d.y[i];
+    if (w[i] > 0) {
+      nPos++;
+    }
+  }
   const yc = sw > 0 ? swy / sw : 0;
   const u = new Float64Array(n);
-  for (let i = 0; i < n; i++) u[i] = (d.x[i] - xc) / xs;
+  for (let i = 0; i < n; i++) {
+    u[i] = (d.x[i] - xc) / xs;
+  }
   const n1 = n + 1;
   const s = new Float64Array(5 * n1);
   const sy = new Float64Array(3 * n1);
   let syy = 0;
   for (let i = n - 1; i >= 0; i--) {
-    const wi = w[i]; const ui = u[i]; const yi = d.y[i] - yc;
+    const wi = w[i];
+    const ui = u[i];
+    const yi = d.y[i] - yc;
     let p = wi;
-    for (let m = 0; m <= 4; m++) { s[m * n1 + i] = s[m * n1 + i + 1] + p; if (m <= 2) sy[m * n1 + i] = sy[m * n1 + i + 1] + p * yi; p *= ui; }
+    for (let m = 0; m <= 4; m++) {
+      s[m * n1 + i] = s[m * n1 + i + 1] + p;
+      if (m <= 2) {
+        sy[m * n1 + i] = sy[m * n1 + i + 1] + p * yi;
+      }
+      p *= ui;
+    }
     syy += wi * yi * yi;
   }
   return { n, n1, s, sy, syy, yc, xc, xs, u, nPos };
@@ -124,19 +142,27 @@ function buildSums(d: HingeData, w: Float64Array): Sums {
 /** A design column: a power u^a, or a hinge max(0, u − κ) whose support starts at sorted index j. */
 /** One object shape for both kinds (monomorphic, so the optimised code is not thrown away when the column
  * kinds mix): a ≥ 0 is the power u^a, a = −1 the hinge max(0, u − kap) with support from sorted index j. */
-interface Col { a: number; kap: number; j: number }
+interface Col {
+  a: number;
+  kap: number;
+  j: number;
+}
 const pw = (a: number): Col => ({ a, kap: 0, j: 0 });
 const hg = (kap: number, j: number): Col => ({ a: -1, kap, j });
 
 function colValue(c: Col, u: number): number {
-  if (c.a >= 0) return c.a === 0 ? 1 : c.a === 1 ? u : u * u;
+  if (c.a >= 0) {
+    return c.a === 0 ? 1 : c.a === 1 ? u : u * u;
+  }
   return u > c.kap ? u - c.kap : 0;
 }
 
 function inner(S: Sums, c1: Col, c2: Col): number {
   const s = S.s;
   const n1 = S.n1;
-  if (c1.a >= 0 && c2.a >= 0) return s[(c1.a + c2.a) * n1];
+  if (c1.a >= 0 && c2.a >= 0) {
+    return s[(c1.a + c2.a) * n1];
+  }
   if (c1.a >= 0 || c2.a >= 0) {
     const p = c1.a >= 0 ? c1 : c2;
     const h = c1.a >= 0 ? c2 : c1;
@@ -147,47 +173,75 @@ function inner(S: Sums, c1: Col, c2: Col): number {
 }
 
 function innerY(S: Sums, c: Col): number {
-  if (c.a >= 0) return S.sy[c.a * S.n1];
+  if (c.a >= 0) {
+    return S.sy[c.a * S.n1];
+  }
   return S.sy[S.n1 + c.j] - c.kap * S.sy[c.j];
 }
 
 interface PointFit {
-  rss: number; beta: Float64Array; p: number; nPos: number;
+  rss: number;
+  beta: Float64Array;
+  p: number;
+  nPos: number;
   /** Schur complement of the last column (1 / (AᵀWA)⁻¹_last,last). */
   schur: number;
   A: Float64Array;
 }
 
 /** Inner products of the leading (fixed) columns, computed once per scan. */
-interface Prefix { S: Sums; cols: Col[]; A: Float64Array; b: Float64Array }
+interface Prefix {
+  S: Sums;
+  cols: Col[];
+  A: Float64Array;
+  b: Float64Array;
+}
 function prefixOf(S: Sums, cols: Col[]): Prefix {
   const q = cols.length;
-  const A = new Float64Array(q * q); const b = new Float64Array(q);
+  const A = new Float64Array(q * q);
+  const b = new Float64Array(q);
   for (let r = 0; r < q; r++) {
     b[r] = innerY(S, cols[r]);
-    for (let c = r; c < q; c++) { const v = inner(S, cols[r], cols[c]); A[r * q + c] = v; A[c * q + r] = v; }
+    for (let c = r; c < q; c++) {
+      const v = inner(S, cols[r], cols[c]);
+      A[r * q + c] = v;
+      A[c * q + r] = v;
+    }
   }
   return { S, cols, A, b };
 }
 
 // Scratch buffers of the fits (the detector runs hundreds of small fits per point: no allocation per fit).
 let CAP = 0;
-let sA = new Float64Array(0); let sB = new Float64Array(0); let sL = new Float64Array(0);
-let sZ = new Float64Array(0); let sBeta = new Float64Array(0);
+let sA = new Float64Array(0);
+let sB = new Float64Array(0);
+let sL = new Float64Array(0);
+let sZ = new Float64Array(0);
+let sBeta = new Float64Array(0);
 const SCRATCH: PointFit = { rss: 0, beta: sBeta, p: 0, nPos: 0, schur: 0, A: sA };
 function ensureCap(p: number): void {
-  if (p <= CAP) return;
+  if (p <= CAP) {
+    return;
+  }
   CAP = Math.max(p, 2 * CAP, 8);
-  sA = new Float64Array(CAP * CAP); sB = new Float64Array(CAP); sL = new Float64Array(CAP * CAP);
-  sZ = new Float64Array(CAP); sBeta = new Float64Array(CAP);
+  sA = new Float64Array(CAP * CAP);
+  sB = new Float64Array(CAP);
+  sL = new Float64Array(CAP * CAP);
+  sZ = new Float64Array(CAP);
+  sBeta = new Float64Array(CAP);
 }
 
 /** A copy of a fit that outlives the next fit (fitCols returns the shared scratch). */
 function keep(f: PointFit): PointFit {
   const p = f.p;
-  const beta = new Float64Array(p); const A = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) beta[i] = f.beta[i];
-  for (let i = 0; i < p * p; i++) A[i] = f.A[i];
+  const beta = new Float64Array(p);
+  const A = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) {
+    beta[i] = f.beta[i];
+  }
+  for (let i = 0; i < p * p; i++) {
+    A[i] = f.A[i];
+  }
   return { rss: f.rss, beta, p, nPos: f.nPos, schur: f.schur, A };
 }
 
@@ -195,47 +249,96 @@ function keep(f: PointFit): PointFit {
 function normalEquations(S: Sums, cols: Col[], pre?: Prefix): void {
   const p = cols.length;
   ensureCap(p);
-  const A = sA; const b = sB;
+  const A = sA;
+  const b = sB;
   const q = pre && pre.cols.length === p - 1 ? p - 1 : 0;
   if (q) {
-    for (let r = 0; r < q; r++) { b[r] = pre!.b[r]; for (let c = 0; c < q; c++) A[r * p + c] = pre!.A[r * q + c]; }
+    for (let r = 0; r < q; r++) {
+      b[r] = pre!.b[r];
+      for (let c = 0; c < q; c++) {
+        A[r * p + c] = pre!.A[r * q + c];
+      }
+    }
   }
   for (let r = 0; r < p; r++) {
-    if (r < q) { const c = p - 1; const v = inner(S, cols[r], cols[c]); A[r * p + c] = v; A[c * p + r] = v; continue; }
+    if (r < q) {
+      const c = p - 1;
+      const v = inner(S, cols[r], cols[c]);
+      A[r * p + c] = v;
+      A[c * p + r] = v;
+      continue;
+    }
     b[r] = innerY(S, cols[r]);
-    for (let c = r; c < p; c++) { const v = inner(S, cols[r], cols[c]); A[r * p + c] = v; A[c * p + r] = v; }
+    for (let c = r; c < p; c++) {
+      const v = inner(S, cols[r], cols[c]);
+      A[r * p + c] = v;
+      A[c * p + r] = v;
+    }
   }
 }
 
 /** Cholesky solve of sA (p×p) beta = sB; the result in the shared SCRATCH fit (null if singular). */
 function solveScratch(p: number, syy: number, nPos: number): PointFit | null {
-  const A = sA; const b = sB; const Lm = sL;
+  const A = sA;
+  const b = sB;
+  const Lm = sL;
   const pp = p * p;
-  for (let i = 0; i < pp; i++) Lm[i] = A[i];
+  for (let i = 0; i < pp; i++) {
+    Lm[i] = A[i];
+  }
   let scale = 0;
-  for (let i = 0; i < p; i++) scale = Math.max(scale, Lm[i * p + i]);
-  if (!(scale > 0)) return null;
+  for (let i = 0; i < p; i++) {
+    scale = Math.max(scale, Lm[i * p + i]);
+  }
+  if (!(scale > 0)) {
+    return null;
+  }
   for (let j = 0; j < p; j++) {
     let dsum = Lm[j * p + j];
-    for (let k = 0; k < j; k++) dsum -= Lm[j * p + k] * Lm[j * p + k];
-    if (!(dsum > 1e-12 * Math.max(A[j * p + j], 1e-300))) return null;
+    for (let k = 0; k < j; k++) {
+      dsum -= Lm[j * p + k] * Lm[j * p + k];
+    }
+    if (!(dsum > 1e-12 * Math.max(A[j * p + j], 1e-300))) {
+      return null;
+    }
     const djj = Math.sqrt(dsum);
     Lm[j * p + j] = djj;
     for (let i = j + 1; i < p; i++) {
       let v = Lm[i * p + j];
-      for (let k = 0; k < j; k++) v -= Lm[i * p + k] * Lm[j * p + k];
+      for (let k = 0; k < j; k++) {
+        v -= Lm[i * p + k] * Lm[j * p + k];
+      }
       Lm[i * p + j] = v / djj;
     }
   }
   const z = sZ;
-  for (let i = 0; i < p; i++) { let v = b[i]; for (let k = 0; k < i; k++) v -= Lm[i * p + k] * z[k]; z[i] = v / Lm[i * p + i]; }
+  for (let i = 0; i < p; i++) {
+    let v = b[i];
+    for (let k = 0; k < i; k++) {
+      v -= Lm[i * p + k] * z[k];
+    }
+    z[i] = v / Lm[i * p + i];
+  }
   const beta = sBeta;
-  for (let i = p - 1; i >= 0; i--) { let v = z[i]; for (let k = i + 1; k < p; k++) v -= Lm[k * p + i] * beta[k]; beta[i] = v / Lm[i * p + i]; }
+  for (let i = p - 1; i >= 0; i--) {
+    let v = z[i];
+    for (let k = i + 1; k < p; k++) {
+      v -= Lm[k * p + i] * beta[k];
+    }
+    beta[i] = v / Lm[i * p + i];
+  }
   let fit = 0;
-  for (let i = 0; i < p; i++) fit += z[i] * z[i];
+  for (let i = 0; i < p; i++) {
+    fit += z[i] * z[i];
+  }
   const lp = Lm[pp - 1];
   const out = SCRATCH;
-  out.rss = Math.max(syy - fit, 0); out.beta = beta; out.p = p; out.nPos = nPos; out.schur = lp * lp; out.A = A;
+  out.rss = Math.max(syy - fit, 0);
+  out.beta = beta;
+  out.p = p;
+  out.nPos = nPos;
+  out.schur = lp * lp;
+  out.A = A;
   return out;
 }
 
@@ -247,7 +350,11 @@ function fitCols(S: Sums, cols: Col[], pre?: Prefix): PointFit | null {
 }
 
 /** Normal equations of a fit, saved so that leave-out fits start from them without recomputing the sums. */
-interface SavedNormal { A: Float64Array; b: Float64Array; p: number }
+interface SavedNormal {
+  A: Float64Array;
+  b: Float64Array;
+  p: number;
+}
 function saveNormal(S: Sums, cols: Col[], pre?: Prefix): SavedNormal {
   normalEquations(S, cols, pre);
   const p = cols.length;
@@ -256,26 +363,50 @@ function saveNormal(S: Sums, cols: Col[], pre?: Prefix): SavedNormal {
 
 /** The fit of saved normal equations with the points del1 (and del2, ≥ 0) left out. G holds the design row of
  * each point (G[i·p + r] = column r at point i); the arithmetic is that of deleting them from the sums. */
-function fitLeaveOut(S: Sums, N: SavedNormal, G: Float64Array, w: Float64Array, yv: Float64Array, del1: number, del2: number): PointFit | null {
+function fitLeaveOut(
+  S: Sums,
+  N: SavedNormal,
+  G: Float64Array,
+  w: Float64Array,
+  yv: Float64Array,
+  del1: number,
+  del2: number,
+): PointFit | null {
   const p = N.p;
   ensureCap(p);
-  const A = sA; const b = sB;
-  for (let i = 0; i < p * p; i++) A[i] = N.A[i];
-  for (let i = 0; i < p; i++) b[i] = N.b[i];
-  let syy = S.syy; let nPos = S.nPos;
+  const A = sA;
+  const b = sB;
+  for (let i = 0; i < p * p; i++) {
+    A[i] = N.A[i];
+  }
+  for (let i = 0; i < p; i++) {
+    b[i] = N.b[i];
+  }
+  let syy = S.syy;
+  let nPos = S.nPos;
   for (let k = 0; k < 2; k++) {
     const i = k === 0 ? del1 : del2;
-    if (i < 0) continue;
-    const wi = w[i]; if (!(wi > 0)) continue;
+    if (i < 0) {
+      continue;
+    }
+    const wi = w[i];
+    if (!(wi > 0)) {
+      continue;
+    }
     const yi = yv[i] - S.yc;
     const g = i * p;
     for (let r = 0; r < p; r++) {
       const gr = G[g + r];
-      if (gr === 0) continue;
+      if (gr === 0) {
+        continue;
+      }
       b[r] -= wi * gr * yi;
-      for (let c = 0; c < p; c++) A[r * p + c] -= wi * gr * G[g + c];
+      for (let c = 0; c < p; c++) {
+        A[r * p + c] -= wi * gr * G[g + c];
+      }
     }
-    syy -= wi * yi * yi; nPos--;
+    syy -= wi * yi * yi;
+    nPos--;
   }
   return solveScratch(p, syy, nPos);
 }
@@ -283,18 +414,26 @@ function fitLeaveOut(S: Sums, N: SavedNormal, G: Float64Array, w: Float64Array, 
 /** z of the last column (the candidate hinge). */
 function zOf(f: PointFit): number {
   const dof = f.nPos - f.p;
-  if (dof < 1) return 0;
+  if (dof < 1) {
+    return 0;
+  }
   const s2 = f.rss / dof;
   const v = s2 / f.schur;
   const c = f.beta[f.p - 1];
-  if (!(v > 0)) return c === 0 || !(f.schur > 0) ? 0 : Math.sign(c) * 38; // exact fit
+  if (!(v > 0)) {
+    return c === 0 || !(f.schur > 0) ? 0 : Math.sign(c) * 38;
+  } // exact fit
   return tToZ(f.beta[f.p - 1] / Math.sqrt(v), dof);
 }
 
 /** Distinct levels of sorted x: start index of each group. */
 export function levelStarts(x: Float64Array, n: number, resolution: number): number[] {
   const starts: number[] = [];
-  for (let i = 0; i < n; i++) if (i === 0 || x[i] - x[starts[starts.length - 1]] > resolution) starts.push(i);
+  for (let i = 0; i < n; i++) {
+    if (i === 0 || x[i] - x[starts[starts.length - 1]] > resolution) {
+      starts.push(i);
+    }
+  }
   return starts;
 }
 
@@ -304,7 +443,9 @@ export function levelStarts(x: Float64Array, n: number, resolution: number): num
  */
 export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
   const n = d.n;
-  if (n < o.minBefore + o.minAfter) return null;
+  if (n < o.minBefore + o.minAfter) {
+    return null;
+  }
   const starts = levelStarts(d.x, n, o.resolution);
   const L = starts.length;
   const fixedX = (o.fixed ?? []).filter((k) => k > d.x[0] && k < d.x[n - 1]).sort((a, b) => a - b);
@@ -312,25 +453,42 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
   const cands: number[] = [];
   for (let l = 0; l + 1 < L; l++) {
     const xk = d.x[starts[l]];
-    if (xk <= lastFixed) continue;
-    if (o.lo !== undefined && xk < o.lo) continue;
-    if (o.hi !== undefined && xk > o.hi) continue;
-    if (n - starts[l + 1] < o.minAfter || L - (l + 1) < o.minAfterLevels) continue;
+    if (xk <= lastFixed) {
+      continue;
+    }
+    if (o.lo !== undefined && xk < o.lo) {
+      continue;
+    }
+    if (o.hi !== undefined && xk > o.hi) {
+      continue;
+    }
+    if (n - starts[l + 1] < o.minAfter || L - (l + 1) < o.minAfterLevels) {
+      continue;
+    }
     cands.push(l);
   }
-  if (cands.length === 0) return null;
+  if (cands.length === 0) {
+    return null;
+  }
   const w = new Float64Array(d.w0);
   const iters = o.iterations ?? 3;
   const base: Col[] = o.quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
   let best: { S: Sums; kap: number; j: number; fit: PointFit; cols: Col[]; segStart: number } | null = null;
   for (let it = 0; it < iters; it++) {
     const S = buildSums(d, w);
-    if (S.nPos < base.length + fixedX.length + 3) return null;
-    const fixedCols: Col[] = fixedX.map((x) => { const kap = (x - S.xc) / S.xs; return hg(kap, firstAbove(S.u, n, kap)); });
+    if (S.nPos < base.length + fixedX.length + 3) {
+      return null;
+    }
+    const fixedCols: Col[] = fixedX.map((x) => {
+      const kap = (x - S.xc) / S.xs;
+      return hg(kap, firstAbove(S.u, n, kap));
+    });
     const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j! : 0;
     // candidates must keep enough non-rejected points and levels on each side
     const pos = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
+    for (let i = 0; i < n; i++) {
+      pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
+    }
     const posLevelsAfter = new Int32Array(L + 1);
     for (let l = L - 1; l >= 0; l--) {
       const e = l + 1 < L ? starts[l + 1] : n;
@@ -340,97 +498,177 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     const pre = prefixOf(S, [...base, ...fixedCols]);
     const cand = hg(0, 0);
     const cols: Col[] = [...base, ...fixedCols, cand];
-    let bestRss = Infinity; let bestKap = 0; let bestJ = -1;
+    let bestRss = Infinity;
+    let bestKap = 0;
+    let bestJ = -1;
     for (const l of cands) {
       const j = starts[l + 1];
-      if (pos[j] - pos[segStart] < o.minBefore || pos[n] - pos[j] < o.minAfter || posLevelsAfter[l + 1] < o.minAfterLevels) continue;
+      if (
+        pos[j] - pos[segStart] < o.minBefore ||
+        pos[n] - pos[j] < o.minAfter ||
+        posLevelsAfter[l + 1] < o.minAfterLevels
+      ) {
+        continue;
+      }
       const kap = S.u[starts[l]];
-      cand.kap = kap; cand.j = j;
+      cand.kap = kap;
+      cand.j = j;
       const f = fitCols(S, cols, pre);
-      if (f && (bestJ < 0 || f.rss < bestRss)) { bestRss = f.rss; bestKap = kap; bestJ = j; }
+      if (f && (bestJ < 0 || f.rss < bestRss)) {
+        bestRss = f.rss;
+        bestKap = kap;
+        bestJ = j;
+      }
     }
-    if (bestJ < 0) return null;
+    if (bestJ < 0) {
+      return null;
+    }
     {
       // the best candidate's fit, kept (recomputed: identical arithmetic)
       const bc: Col[] = [...base, ...fixedCols, hg(bestKap, bestJ)];
       const f = fitCols(S, bc, pre);
-      if (!f) return null;
+      if (!f) {
+        return null;
+      }
       best = { S, kap: bestKap, j: bestJ, fit: keep(f), cols: bc, segStart };
     }
     // residuals and rejection
     const pred = predictor(best.S, best.cols, best.fit.beta);
     const res = new Float64Array(n);
-    for (let i = 0; i < n; i++) res[i] = (d.y[i] - pred(best.S.u[i])) * Math.sqrt(d.w0[i]);
+    for (let i = 0; i < n; i++) {
+      res[i] = (d.y[i] - pred(best.S.u[i])) * Math.sqrt(d.w0[i]);
+    }
     const sr = madSigma(res);
-    if (!(sr > 0)) break;
+    if (!(sr > 0)) {
+      break;
+    }
     let changed = false;
     for (let i = 0; i < n; i++) {
       let nw = Math.abs(res[i]) > o.rejectSigma * sr ? 0 : d.w0[i];
-      if (o.floor !== undefined && pred(best.S.u[i]) < o.floor + 3 * sr / Math.sqrt(d.w0[i])) nw = 0;
-      if (nw !== w[i]) { changed = true; w[i] = nw; }
+      if (o.floor !== undefined && pred(best.S.u[i]) < o.floor + (3 * sr) / Math.sqrt(d.w0[i])) {
+        nw = 0;
+      }
+      if (nw !== w[i]) {
+        changed = true;
+        w[i] = nw;
+      }
     }
-    if (!changed) break;
+    if (!changed) {
+      break;
+    }
     if (it === iters - 1) {
       // weights changed on the last pass: refit at the same κ with the new weights
       const S2 = buildSums(d, w);
       const f = fitCols(S2, best.cols);
-      if (f && S2.nPos > best.cols.length) best = { ...best, S: S2, fit: keep(f) };
+      if (f && S2.nPos > best.cols.length) {
+        best = { ...best, S: S2, fit: keep(f) };
+      }
     }
   }
   if (best && o.continuous) {
-    const S = best.S; const segStart = best.segStart;
+    const S = best.S;
+    const segStart = best.segStart;
     const fixedCols = best.cols.slice(base.length, -1);
     const pre = prefixOf(S, [...base, ...fixedCols]);
     const pos = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
-      // refine κ between the neighbouring levels on both sides of the best level
-      const l = starts.indexOf(best.j) - 1;
-      const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
-      const intervals: Array<[number, number, number]> = [];
-      if (l >= 1 && lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap : -Infinity) &&
-        pos[n] - pos[starts[l]] >= o.minAfter) intervals.push([lvlU(l - 1), lvlU(l), starts[l]]);
-      if (l + 1 < L) intervals.push([lvlU(l), lvlU(l + 1), starts[l + 1]]);
-      for (const [a, b, j] of intervals) {
-        if (!(b > a)) continue;
-        const mk = (k: number) => [...base, ...fixedCols, hg(k, j)];
-        const cand = hg(0, j);
-        const gcols = mk(0); gcols[gcols.length - 1] = cand;
-        const r = golden((k) => { cand.kap = k; const f = fitCols(S, gcols, pre); return f ? f.rss : Infinity; }, a, b - 1e-9 * (b - a), 24);
-        if (r.v < best.fit.rss) {
-          const cols = mk(r.k);
-          const f = fitCols(S, cols);
-          if (f) best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
+    for (let i = 0; i < n; i++) {
+      pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
+    }
+    // refine κ between the neighbouring levels on both sides of the best level
+    const l = starts.indexOf(best.j) - 1;
+    const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
+    const intervals: Array<[number, number, number]> = [];
+    if (
+      l >= 1 &&
+      lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap : -Infinity) &&
+      pos[n] - pos[starts[l]] >= o.minAfter
+    ) {
+      intervals.push([lvlU(l - 1), lvlU(l), starts[l]]);
+    }
+    if (l + 1 < L) {
+      intervals.push([lvlU(l), lvlU(l + 1), starts[l + 1]]);
+    }
+    for (const [a, b, j] of intervals) {
+      if (!(b > a)) {
+        continue;
+      }
+      const mk = (k: number) => [...base, ...fixedCols, hg(k, j)];
+      const cand = hg(0, j);
+      const gcols = mk(0);
+      gcols[gcols.length - 1] = cand;
+      const r = golden(
+        (k) => {
+          cand.kap = k;
+          const f = fitCols(S, gcols, pre);
+          return f ? f.rss : Infinity;
+        },
+        a,
+        b - 1e-9 * (b - a),
+        24,
+      );
+      if (r.v < best.fit.rss) {
+        const cols = mk(r.k);
+        const f = fitCols(S, cols);
+        if (f) {
+          best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
         }
       }
     }
-  if (!best) return null;
+  }
+  if (!best) {
+    return null;
+  }
   const out = summarize(d, best.S, best.kap, best.j, best.fit, best.cols, w, o.quadratic);
   const jk = o.jackknife ?? 0;
   if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
-    const S = best.S; const j = best.j; const cols = best.cols;
+    const S = best.S;
+    const j = best.j;
+    const cols = best.cols;
     const N = saveNormal(S, cols, prefixOf(S, cols.slice(0, -1)));
     const p = cols.length;
     let zmin = Math.abs(out.z);
     const stop = o.jackknifeStop ?? -Infinity;
     let G: Float64Array | null = null;
     const consider = (d1: number, d2: number) => {
-      if (zmin < stop) return;
+      if (zmin < stop) {
+        return;
+      }
       const f = fitLeaveOut(S, N, G!, w, d.y, d1, d2);
       const z = f ? Math.abs(zOf(f)) : 0;
-      if (z < zmin) zmin = z;
+      if (z < zmin) {
+        zmin = z;
+      }
     };
     const pool: number[] = [];
     const before: number[] = [];
     const single = (i: number) => w[i] > 0 && (!d.cnt || d.cnt[i] < 3);
-    for (let i = best.segStart; i < j; i++) if (single(i)) before.push(i);
+    for (let i = best.segStart; i < j; i++) {
+      if (single(i)) {
+        before.push(i);
+      }
+    }
     pool.push(...(before.length <= 16 ? before : before.slice(0, 6)));
-    if (n - j <= 16) for (let i = j; i < n; i++) if (single(i)) pool.push(i);
+    if (n - j <= 16) {
+      for (let i = j; i < n; i++) {
+        if (single(i)) {
+          pool.push(i);
+        }
+      }
+    }
     // design rows of the pool points, computed once
     G = new Float64Array(n * p);
-    for (const i of pool) for (let r = 0; r < p; r++) G[i * p + r] = colValue(cols[r], S.u[i]);
+    for (const i of pool) {
+      for (let r = 0; r < p; r++) {
+        G[i * p + r] = colValue(cols[r], S.u[i]);
+      }
+    }
     for (let a = 0; a < pool.length; a++) {
       consider(pool[a], -1);
-      if (jk >= 2) for (let b = a + 1; b < pool.length; b++) consider(pool[a], pool[b]);
+      if (jk >= 2) {
+        for (let b = a + 1; b < pool.length; b++) {
+          consider(pool[a], pool[b]);
+        }
+      }
     }
     out.z = Math.sign(out.z) * zmin;
   }
@@ -438,10 +676,25 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
 }
 
 function predictor(S: Sums, cols: Col[], beta: Float64Array): (u: number) => number {
-  return (u: number) => { let v = S.yc; for (let c = 0; c < cols.length; c++) v += beta[c] * colValue(cols[c], u); return v; };
+  return (u: number) => {
+    let v = S.yc;
+    for (let c = 0; c < cols.length; c++) {
+      v += beta[c] * colValue(cols[c], u);
+    }
+    return v;
+  };
 }
 
-function summarize(d: HingeData, S: Sums, kap: number, j: number, f: PointFit, cols: Col[], w: Float64Array, quadratic: boolean): HingeFit {
+function summarize(
+  d: HingeData,
+  S: Sums,
+  kap: number,
+  j: number,
+  f: PointFit,
+  cols: Col[],
+  w: Float64Array,
+  quadratic: boolean,
+): HingeFit {
   const p = f.p;
   const inv = invertMatrix(f.A, p) ?? new Float64Array(p * p);
   const dof = Math.max(f.nPos - p, 1);
@@ -449,16 +702,38 @@ function summarize(d: HingeData, S: Sums, kap: number, j: number, f: PointFit, c
   const ch = p - 1;
   const c = f.beta[ch];
   const varC = inv[ch * p + ch] * s2;
-  const t = varC > 0 ? c / Math.sqrt(varC) : (c === 0 ? 0 : Infinity * Math.sign(c));
+  const t = varC > 0 ? c / Math.sqrt(varC) : c === 0 ? 0 : Infinity * Math.sign(c);
   // slope just before κ: β1 + 2β2κ + Σ fixed hinges (all active); after: + c
-  const gb = new Float64Array(p); gb[1] = 1; if (quadratic) gb[2] = 2 * kap;
-  for (let k = quadratic ? 3 : 2; k < ch; k++) gb[k] = 1;
-  const ga = new Float64Array(gb); ga[ch] = 1;
-  const quad = (g: Float64Array) => { let v = 0; for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) v += g[a] * inv[a * p + b] * g[b]; return Math.max(v, 0) * s2; };
-  let sb = 0; for (let k = 0; k < p; k++) sb += gb[k] * f.beta[k];
+  const gb = new Float64Array(p);
+  gb[1] = 1;
+  if (quadratic) {
+    gb[2] = 2 * kap;
+  }
+  for (let k = quadratic ? 3 : 2; k < ch; k++) {
+    gb[k] = 1;
+  }
+  const ga = new Float64Array(gb);
+  ga[ch] = 1;
+  const quad = (g: Float64Array) => {
+    let v = 0;
+    for (let a = 0; a < p; a++) {
+      for (let b = 0; b < p; b++) {
+        v += g[a] * inv[a * p + b] * g[b];
+      }
+    }
+    return Math.max(v, 0) * s2;
+  };
+  let sb = 0;
+  for (let k = 0; k < p; k++) {
+    sb += gb[k] * f.beta[k];
+  }
   const xs = S.xs;
   let rejected = 0;
-  for (let i = 0; i < d.n; i++) if (w[i] === 0) rejected++;
+  for (let i = 0; i < d.n; i++) {
+    if (w[i] === 0) {
+      rejected++;
+    }
+  }
   const pred = predictor(S, cols, f.beta);
   const z = tToZ(t, dof);
   return {
@@ -470,7 +745,10 @@ function summarize(d: HingeData, S: Sums, kap: number, j: number, f: PointFit, c
     slopeBeforeError: Math.sqrt(quad(gb)) / xs,
     slopeAfterError: Math.sqrt(quad(ga)) / xs,
     yAtKink: pred(kap),
-    t, dof, z, zFull: z,
+    t,
+    dof,
+    z,
+    zFull: z,
     sigma: Math.sqrt(s2),
     firstAfter: j,
     w,
@@ -485,11 +763,15 @@ function summarize(d: HingeData, S: Sums, kap: number, j: number, f: PointFit, c
  */
 export function hingeZAt(d: HingeData, w: Float64Array, kappa: number, quadratic: boolean): number {
   const n = d.n;
-  if (n < (quadratic ? 6 : 5)) return 0;
+  if (n < (quadratic ? 6 : 5)) {
+    return 0;
+  }
   const S = buildSums(d, w);
   const kap = (kappa - S.xc) / S.xs;
   const j = firstAbove(S.u, n, kap);
-  if (j === 0 || j === n) return 0;
+  if (j === 0 || j === n) {
+    return 0;
+  }
   const base: Col[] = quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
   const f = fitCols(S, [...base, hg(kap, j)]);
   return f ? zOf(f) : 0;

@@ -49,12 +49,18 @@ function curveColumns(headerCells: string[], headerLine: string, file: string): 
   };
   const missingCols = [columns.power ? null : 'power_W', columns.temperature ? null : 'temperature_K'].filter(Boolean);
   if (missingCols.length) {
-    throw new InputFileError(file, `missing column ${missingCols.join(' and ')} (header: ${headerLine.trim().slice(0, 120)})`);
+    throw new InputFileError(
+      file,
+      `missing column ${missingCols.join(' and ')} (header: ${headerLine.trim().slice(0, 120)})`,
+    );
   }
   for (const column of [columns.power, columns.temperature, columns.error]) {
     if (column && column.header.scale === null) {
-      throw new InputFileError(file, `column "${column.header.cell}": unit "${column.header.unit}" cannot be converted ` +
-        `(${column.header.quantity === 'power' ? 'use W, mW or kW' : 'use K or °C'})`);
+      throw new InputFileError(
+        file,
+        `column "${column.header.cell}": unit "${column.header.unit}" cannot be converted ` +
+          `(${column.header.quantity === 'power' ? 'use W, mW or kW' : 'use K or °C'})`,
+      );
     }
   }
   return columns;
@@ -62,22 +68,40 @@ function curveColumns(headerCells: string[], headerLine: string, file: string): 
 
 export function parseCurve(text: string, file: string): ParsedCurve {
   const body = text.replace(/^\uFEFF/, '');
-  if (body.trim() === '') throw new InputFileError(file, 'empty file');
+  if (body.trim() === '') {
+    throw new InputFileError(file, 'empty file');
+  }
   const first = body.trimStart()[0];
-  if (first === '{' || first === '[') return parseJson(body, file);
+  if (first === '{' || first === '[') {
+    return parseJson(body, file);
+  }
   return parseCsv(body, file);
 }
 
 function splitCsvLine(line: string, sep: string): string[] {
   // simple CSV: quoted fields allowed, no embedded newlines
   const out: string[] = [];
-  let cur = ''; let q = false;
+  let cur = '';
+  let q = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (q) {
-      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') q = false; else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === sep) { out.push(cur); cur = ''; } else cur += c;
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') {
+        q = false;
+      } else {
+        cur += c;
+      }
+    } else if (c === '"') {
+      q = true;
+    } else if (c === sep) {
+      out.push(cur);
+      cur = '';
+    } else {
+      cur += c;
+    }
   }
   out.push(cur);
   return out.map((s) => s.trim());
@@ -86,8 +110,12 @@ function splitCsvLine(line: string, sep: string): string[] {
 function parseCsv(text: string, file: string): ParsedCurve {
   const lines = text.split(/\r?\n/);
   let h = 0;
-  while (h < lines.length && (lines[h].trim() === '' || lines[h].trimStart().startsWith('#'))) h++;
-  if (h >= lines.length) throw new InputFileError(file, 'empty file');
+  while (h < lines.length && (lines[h].trim() === '' || lines[h].trimStart().startsWith('#'))) {
+    h++;
+  }
+  if (h >= lines.length) {
+    throw new InputFileError(file, 'empty file');
+  }
   const headerLine = lines[h];
   const sep = headerLine.includes(';') ? ';' : headerLine.includes('\t') ? '\t' : ',';
   // with `;` or tab separators a comma in a number is a decimal comma (spreadsheet exports)
@@ -101,21 +129,30 @@ function parseCsv(text: string, file: string): ParsedCurve {
   const ii = columns.index?.index ?? -1;
   const ifl = columns.flags?.index ?? -1;
   const points: DetectPoint[] = [];
-  let missing = 0; let row = 0;
+  let missing = 0;
+  let row = 0;
   for (let k = h + 1; k < lines.length; k++) {
     const raw = lines[k];
-    if (raw.trim() === '' || raw.trimStart().startsWith('#')) continue;
+    if (raw.trim() === '' || raw.trimStart().startsWith('#')) {
+      continue;
+    }
     const cells = splitCsvLine(raw, sep);
     const lineNo = k + 1;
     const num = (i: number, name: string, required: boolean): number | null => {
-      if (i < 0) return null;
+      if (i < 0) {
+        return null;
+      }
       const c = cells[i];
       if (c === undefined || c === '' || c.toLowerCase() === 'null') {
-        if (required) return null;
+        if (required) {
+          return null;
+        }
         return null;
       }
       const v = Number(decimalComma ? c.replace(',', '.') : c);
-      if (!Number.isFinite(v)) throw new InputFileError(file, `line ${lineNo}: ${name} is not a finite number: '${c.slice(0, 40)}'`);
+      if (!Number.isFinite(v)) {
+        throw new InputFileError(file, `line ${lineNo}: ${name} is not a finite number: '${c.slice(0, 40)}'`);
+      }
       return v;
     };
     const inSI = (value: number | null, column: CurveColumn | null): number | null =>
@@ -126,42 +163,84 @@ function parseCsv(text: string, file: string): ParsedCurve {
     const I = num(ii, ii >= 0 ? header[ii] : '', false);
     const index = I ?? row;
     row++;
-    if (P === null || T === null) { missing++; continue; }
+    if (P === null || T === null) {
+      missing++;
+      continue;
+    }
     const p: DetectPoint = { index, power: P, temperature: T };
     if (E !== null) {
-      if (!(E > 0)) throw new InputFileError(file, `line ${lineNo}: ${header[ie]} must be > 0: '${cells[ie]}'`);
+      if (!(E > 0)) {
+        throw new InputFileError(file, `line ${lineNo}: ${header[ie]} must be > 0: '${cells[ie]}'`);
+      }
       p.temperatureError = E;
     }
-    if (ifl >= 0 && cells[ifl]) p.flags = cells[ifl].split(/[;|]/).map((s) => s.trim()).filter(Boolean);
+    if (ifl >= 0 && cells[ifl]) {
+      p.flags = cells[ifl]
+        .split(/[;|]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+    }
     points.push(p);
   }
-  if (points.length === 0 && missing === 0) throw new InputFileError(file, 'no data rows after the header');
+  if (points.length === 0 && missing === 0) {
+    throw new InputFileError(file, 'no data rows after the header');
+  }
   return { points, missing, format: 'csv' };
 }
 
 function parseJson(text: string, file: string): ParsedCurve {
   let doc: unknown;
-  try { doc = JSON.parse(text); } catch (e) { throw new InputFileError(file, `not valid JSON (${(e as Error).message.split('\n')[0]})`); }
-  const frames = Array.isArray(doc) ? doc : (doc && typeof doc === 'object' ? (doc as { frames?: unknown }).frames : undefined);
-  if (!Array.isArray(frames)) throw new InputFileError(file, 'JSON has no "frames" array (expected the output of pyrolive analyze --json)');
-  if (frames.length === 0) throw new InputFileError(file, 'JSON "frames" array is empty');
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputFileError(file, `not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  const frames = Array.isArray(doc)
+    ? doc
+    : doc && typeof doc === 'object'
+      ? (doc as { frames?: unknown }).frames
+      : undefined;
+  if (!Array.isArray(frames)) {
+    throw new InputFileError(file, 'JSON has no "frames" array (expected the output of pyrolive analyze --json)');
+  }
+  if (frames.length === 0) {
+    throw new InputFileError(file, 'JSON "frames" array is empty');
+  }
   const points: DetectPoint[] = [];
   let missing = 0;
   frames.forEach((f: unknown, k: number) => {
-    if (!f || typeof f !== 'object') throw new InputFileError(file, `frame ${k}: not an object`);
+    if (!f || typeof f !== 'object') {
+      throw new InputFileError(file, `frame ${k}: not an object`);
+    }
     const fr = f as Record<string, unknown>;
     const val = (name: string): number | null => {
       const v = fr[name];
-      if (v === null || v === undefined) return null;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputFileError(file, `frame ${k}: ${name} is not a finite number: ${JSON.stringify(v)?.slice(0, 40)}`);
+      if (v === null || v === undefined) {
+        return null;
+      }
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new InputFileError(
+          file,
+          `frame ${k}: ${name} is not a finite number: ${JSON.stringify(v)?.slice(0, 40)}`,
+        );
+      }
       return v;
     };
-    const P = val('power'); const T = val('temperature'); const E = val('temperatureError');
+    const P = val('power');
+    const T = val('temperature');
+    const E = val('temperatureError');
     const I = val('index');
-    if (P === null || T === null) { missing++; return; }
+    if (P === null || T === null) {
+      missing++;
+      return;
+    }
     const p: DetectPoint = { index: I ?? k, power: P, temperature: T };
-    if (E !== null && E > 0) p.temperatureError = E;
-    if (Array.isArray(fr.flags)) p.flags = fr.flags.filter((x): x is string => typeof x === 'string');
+    if (E !== null && E > 0) {
+      p.temperatureError = E;
+    }
+    if (Array.isArray(fr.flags)) {
+      p.flags = fr.flags.filter((x): x is string => typeof x === 'string');
+    }
     points.push(p);
   });
   return { points, missing, format: 'json' };

@@ -46,30 +46,46 @@ function readText(path: string): string {
     buf = fs.readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputFileError(path, 'no such file');
-    if (code === 'EISDIR') throw new InputFileError(path, 'is a directory, not an Andor ASCII export');
+    if (code === 'ENOENT') {
+      throw new InputFileError(path, 'no such file');
+    }
+    if (code === 'EISDIR') {
+      throw new InputFileError(path, 'is a directory, not an Andor ASCII export');
+    }
     throw new InputFileError(path, `cannot read (${(e as Error).message})`);
   }
-  if (buf.length === 0) throw new InputFileError(path, 'empty file (0 bytes)');
-  if (buf.includes(0)) throw new InputFileError(path, 'binary data, not an Andor ASCII export');
+  if (buf.length === 0) {
+    throw new InputFileError(path, 'empty file (0 bytes)');
+  }
+  if (buf.includes(0)) {
+    throw new InputFileError(path, 'binary data, not an Andor ASCII export');
+  }
   return buf.toString('utf8').replace(/^\uFEFF/, '');
 }
 
 /** The `key: value` header lines (first occurrence of a key wins; section lines like `SR303i:` have value ""). */
 function parseHeaderLine(line: string, header: Record<string, string>): void {
   const colon = line.indexOf(':');
-  if (colon <= 0) return;
+  if (colon <= 0) {
+    return;
+  }
   const key = line.slice(0, colon).trim();
-  if (!(key in header)) header[key] = line.slice(colon + 1).trim();
+  if (!(key in header)) {
+    header[key] = line.slice(colon + 1).trim();
+  }
 }
 
 /** The number cells of a data line (the trailing comma leaves an empty last cell, dropped). */
 function parseDataLine(line: string, lineNo: number, path: string): number[] {
   const cells = line.split(/[,\t]/).map((c) => c.trim());
-  if (cells.length > 1 && cells[cells.length - 1] === '') cells.pop();
+  if (cells.length > 1 && cells[cells.length - 1] === '') {
+    cells.pop();
+  }
   const values = cells.map(Number);
   const bad = values.findIndex((v, k) => cells[k] === '' || !Number.isFinite(v));
-  if (bad >= 0) throw new InputFileError(path, `line ${lineNo}: "${cells[bad]}" is not a number`);
+  if (bad >= 0) {
+    throw new InputFileError(path, `line ${lineNo}: "${cells[bad]}" is not a number`);
+  }
   return values;
 }
 
@@ -86,7 +102,9 @@ function parseAndorText(text: string, path: string): AndorTable {
   const lines = text.split(/\r\n|\r|\n/);
   for (let ln = 0; ln < lines.length; ln++) {
     const line = lines[ln].trim();
-    if (line === '') continue;
+    if (line === '') {
+      continue;
+    }
     if (!DATA_LINE.test(line)) {
       parseHeaderLine(line, header);
       continue;
@@ -99,17 +117,24 @@ function parseAndorText(text: string, path: string): AndorTable {
       }
     } else if (values.length !== rows[0].length) {
       const expected = rows[0].length;
-      throw new InputFileError(path, `line ${ln + 1}: ${values.length} value(s), expected ${expected} like line ${firstDataLine}`);
+      throw new InputFileError(
+        path,
+        `line ${ln + 1}: ${values.length} value(s), expected ${expected} like line ${firstDataLine}`,
+      );
     }
     rows.push(values);
   }
-  if (rows.length === 0) throw new InputFileError(path, 'no data lines (wavelength,count,… rows) after the header');
+  if (rows.length === 0) {
+    throw new InputFileError(path, 'no data lines (wavelength,count,… rows) after the header');
+  }
   return { header, rows, firstDataLine };
 }
 
 function headerNumber(header: Record<string, string>, key: string): number | null {
   const text = header[key];
-  if (text === undefined || text.trim() === '') return null;
+  if (text === undefined || text.trim() === '') {
+    return null;
+  }
   const value = Number(text.trim().split(/\s+/)[0]);
   return Number.isFinite(value) ? value : null;
 }
@@ -133,20 +158,28 @@ export function andorCamera(header: Record<string, string>): CameraInfo | null {
 
 /** Pixel numbers instead of wavelengths: consecutive integers from 0 or 1 (an uncalibrated export). */
 function isPixelColumn(x: Float64Array): boolean {
-  if (!(x[0] === 0 || x[0] === 1)) return false;
+  if (!(x[0] === 0 || x[0] === 1)) {
+    return false;
+  }
   for (let i = 1; i < x.length; i++) {
-    if (x[i] !== x[0] + i) return false;
+    if (x[i] !== x[0] + i) {
+      return false;
+    }
   }
   return true;
 }
 
 /** uint16 (full scale 65535) when every count is an integer in 0..65535 and the extended range is off. */
 function countsType(frames: Float64Array[], header: Record<string, string>): SpeDataType {
-  if (/^on/i.test(header[ANDOR_KEYS.extendedRange] ?? '')) return 'float64';
+  if (/^on/i.test(header[ANDOR_KEYS.extendedRange] ?? '')) {
+    return 'float64';
+  }
   for (const frame of frames) {
     for (let i = 0; i < frame.length; i++) {
       const v = frame[i];
-      if (!Number.isInteger(v) || v < 0 || v > 65535) return 'float64';
+      if (!Number.isInteger(v) || v < 0 || v > 65535) {
+        return 'float64';
+      }
     }
   }
   return 'uint16';
@@ -156,14 +189,19 @@ function countsType(frames: Float64Array[], header: Record<string, string>): Spe
 function checkLayout(table: AndorTable, frameCount: number, path: string, warnings: string[]): void {
   const readout = table.header[ANDOR_KEYS.readoutMode] ?? '';
   if (/^image/i.test(readout.trim())) {
-    throw new InputFileError(path, `Readout Mode "${readout}": an image export; only spectra (full vertical binning, ` +
-      'single track: one row per frame) are read');
+    throw new InputFileError(
+      path,
+      `Readout Mode "${readout}": an image export; only spectra (full vertical binning, ` +
+        'single track: one row per frame) are read',
+    );
   }
   const series = headerNumber(table.header, ANDOR_KEYS.kineticSeries);
   const kinetic = /kinetic/i.test(table.header[ANDOR_KEYS.acquisitionMode] ?? '');
   if (kinetic && series !== null && series !== frameCount) {
-    warnings.push(`the header says ${series} frame(s) (${ANDOR_KEYS.kineticSeries}) but the data have ${frameCount} ` +
-      `column(s) of counts: read ${frameCount}`);
+    warnings.push(
+      `the header says ${series} frame(s) (${ANDOR_KEYS.kineticSeries}) but the data have ${frameCount} ` +
+        `column(s) of counts: read ${frameCount}`,
+    );
   }
 }
 
@@ -180,10 +218,12 @@ export function parseAndorAscii(text: string, path: string): SpeFile {
     frames.push(Float64Array.from(table.rows, (r) => r[f + 1]));
   }
   const uncalibrated = isPixelColumn(x);
-  if (uncalibrated) warnings.push('the first column holds pixel numbers, not wavelengths: no wavelength calibration');
+  if (uncalibrated) {
+    warnings.push('the first column holds pixel numbers, not wavelengths: no wavelength calibration');
+  }
   const dataType = countsType(frames, table.header);
-  const cycle = headerNumber(table.header, ANDOR_KEYS.kineticCycle)
-    ?? headerNumber(table.header, ANDOR_KEYS.accumulateCycle);
+  const cycle =
+    headerNumber(table.header, ANDOR_KEYS.kineticCycle) ?? headerNumber(table.header, ANDOR_KEYS.accumulateCycle);
   const exposure = headerNumber(table.header, ANDOR_KEYS.exposure);
   return new AndorReader(path, frames, {
     wavelength: uncalibrated ? null : x,
@@ -235,7 +275,11 @@ class AndorReader implements SpeFile {
   readonly warnings: string[];
   private closed = false;
 
-  constructor(readonly path: string, private readonly data: Float64Array[], facts: AndorFacts) {
+  constructor(
+    readonly path: string,
+    private readonly data: Float64Array[],
+    facts: AndorFacts,
+  ) {
     this.width = data[0].length;
     this.frames = data.length;
     this.dataType = facts.dataType;
@@ -254,7 +298,9 @@ class AndorReader implements SpeFile {
   }
 
   private checkFrame(i: number): void {
-    if (this.closed) throw new InputFileError(this.path, 'file already closed');
+    if (this.closed) {
+      throw new InputFileError(this.path, 'file already closed');
+    }
     if (!Number.isInteger(i) || i < 0 || i >= this.frames) {
       throw new InputFileError(this.path, `frame ${i} does not exist (the file has ${this.frames} frame(s), 0-based)`);
     }
@@ -266,7 +312,9 @@ class AndorReader implements SpeFile {
 
   readFrameInto(i: number, out: Float64Array): Float64Array {
     this.checkFrame(i);
-    if (out.length < this.width) throw new RangeError('readFrameInto: output buffer too small');
+    if (out.length < this.width) {
+      throw new RangeError('readFrameInto: output buffer too small');
+    }
     out.set(this.data[i]);
     return out;
   }

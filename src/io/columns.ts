@@ -9,15 +9,7 @@
  */
 
 export type ColumnQuantity =
-  | 'time'
-  | 'frame'
-  | 'power'
-  | 'temperature'
-  | 'temperatureError'
-  | 'pressure'
-  | 'wavelength'
-  | 'flags'
-  | 'unknown';
+  'time' | 'frame' | 'power' | 'temperature' | 'temperatureError' | 'pressure' | 'wavelength' | 'flags' | 'unknown';
 
 export interface ColumnHeader {
   /** The cell as written, trimmed and unquoted. */
@@ -47,8 +39,8 @@ const UNITS: Record<string, UnitInfo> = {
   ms: { kind: 'time', scale: 1e-3, offset: 0 },
   msec: { kind: 'time', scale: 1e-3, offset: 0 },
   us: { kind: 'time', scale: 1e-6, offset: 0 },
-  'µs': { kind: 'time', scale: 1e-6, offset: 0 },
-  'μs': { kind: 'time', scale: 1e-6, offset: 0 },
+  µs: { kind: 'time', scale: 1e-6, offset: 0 },
+  μs: { kind: 'time', scale: 1e-6, offset: 0 },
   usec: { kind: 'time', scale: 1e-6, offset: 0 },
   ns: { kind: 'time', scale: 1e-9, offset: 0 },
   min: { kind: 'time', scale: 60, offset: 0 },
@@ -56,8 +48,8 @@ const UNITS: Record<string, UnitInfo> = {
   mw: { kind: 'power', scale: 1e-3, offset: 0 },
   kw: { kind: 'power', scale: 1e3, offset: 0 },
   uw: { kind: 'power', scale: 1e-6, offset: 0 },
-  'µw': { kind: 'power', scale: 1e-6, offset: 0 },
-  'μw': { kind: 'power', scale: 1e-6, offset: 0 },
+  µw: { kind: 'power', scale: 1e-6, offset: 0 },
+  μw: { kind: 'power', scale: 1e-6, offset: 0 },
   '%': { kind: 'percent', scale: null, offset: 0 },
   percent: { kind: 'percent', scale: null, offset: 0 },
   pct: { kind: 'percent', scale: null, offset: 0 },
@@ -157,7 +149,10 @@ function quantityOfName(name: string): ColumnQuantity {
  * keeps the name's quantity with `scale: null`, so the caller refuses it.
  */
 export function parseColumnHeader(cellText: string): ColumnHeader {
-  const cell = cellText.trim().replace(/^"(.*)"$/, '$1').trim();
+  const cell = cellText
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim();
   const { name, unit } = splitUnit(cell);
   let quantity = quantityOfName(name.trim());
   if (unit === null) {

@@ -20,9 +20,13 @@ function relevant(e: XmlElement): boolean {
 
 /** Text of the first relevant child `name` of `parent` (searched at any depth), or null. */
 function childText(parent: XmlElement | null, name: string): string | null {
-  if (!parent) return null;
+  if (!parent) {
+    return null;
+  }
   const element = findFirst(parent, name, relevant);
-  if (!element) return null;
+  if (!element) {
+    return null;
+  }
   const text = deepText(element).trim();
   return text === '' ? null : text;
 }
@@ -57,7 +61,9 @@ function isIntensified(root: XmlElement, model: string | null): boolean {
 function sensorTemperature(root: XmlElement): number | null {
   for (const t of findAll(root, 'Temperature', relevant)) {
     const reading = childNumber(t, 'Reading') ?? childNumber(t, 'SetPoint');
-    if (reading !== null) return reading;
+    if (reading !== null) {
+      return reading;
+    }
   }
   return null;
 }

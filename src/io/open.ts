@@ -16,11 +16,17 @@ export function checkFileExists(path: string): void {
     stats = fs.statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputFileError(path, 'no such file');
-    if (code === 'EACCES' || code === 'EPERM') throw new InputFileError(path, 'permission denied');
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new InputFileError(path, 'no such file');
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new InputFileError(path, 'permission denied');
+    }
     throw new InputFileError(path, `cannot open (${(e as Error).message})`);
   }
-  if (stats.isDirectory()) throw new InputFileError(path, 'is a directory, not a file');
+  if (stats.isDirectory()) {
+    throw new InputFileError(path, 'is a directory, not a file');
+  }
 }
 
 /** The first bytes of a file as text (empty when unreadable). */
@@ -34,14 +40,20 @@ function head(path: string, bytes = 512): string {
   } catch {
     return '';
   } finally {
-    if (fd !== null) fs.closeSync(fd);
+    if (fd !== null) {
+      fs.closeSync(fd);
+    }
   }
 }
 
 /** Is this file an Andor SOLIS ASCII export (by extension, or by its first line when it is not `.spe`)? */
 export function isAndorAscii(path: string): boolean {
-  if (/\.asc$/i.test(path)) return true;
-  if (/\.spe$/i.test(path)) return false;
+  if (/\.asc$/i.test(path)) {
+    return true;
+  }
+  if (/\.spe$/i.test(path)) {
+    return false;
+  }
   return looksLikeAndorAscii(head(path));
 }
 

@@ -42,25 +42,59 @@ export const SPE_OFFSETS = {
 
 /** Header data-type codes. */
 export const SPE_TYPE_CODES: Record<number, SpeDataType> = {
-  0: 'float32', 1: 'int32', 2: 'int16', 3: 'uint16', 5: 'float64', 6: 'uint8', 8: 'uint32',
+  0: 'float32',
+  1: 'int32',
+  2: 'int16',
+  3: 'uint16',
+  5: 'float64',
+  6: 'uint8',
+  8: 'uint32',
 };
 export const SPE_TYPE_TO_CODE: Record<SpeDataType, number> = {
-  float32: 0, int32: 1, int16: 2, uint16: 3, float64: 5, uint8: 6, uint32: 8,
+  float32: 0,
+  int32: 1,
+  int16: 2,
+  uint16: 3,
+  float64: 5,
+  uint8: 6,
+  uint32: 8,
 };
 export const BYTES_PER_PIXEL: Record<SpeDataType, number> = {
-  float32: 4, int32: 4, int16: 2, uint16: 2, float64: 8, uint8: 1, uint32: 4,
+  float32: 4,
+  int32: 4,
+  int16: 2,
+  uint16: 2,
+  float64: 8,
+  uint8: 1,
+  uint32: 4,
 };
 export const FULL_SCALE: Record<SpeDataType, number | null> = {
-  float32: null, float64: null, int32: 2147483647, int16: 32767, uint16: 65535, uint8: 255, uint32: 4294967295,
+  float32: null,
+  float64: null,
+  int32: 2147483647,
+  int16: 32767,
+  uint16: 65535,
+  uint8: 255,
+  uint32: 4294967295,
 };
 /** LightField pixelFormat names (without "Monochrome") → data type. */
 const PIXEL_FORMATS: Record<string, SpeDataType> = {
-  unsigned16: 'uint16', unsigned32: 'uint32', floating32: 'float32', floating64: 'float64',
-  signed16: 'int16', signed32: 'int32', unsigned8: 'uint8',
+  unsigned16: 'uint16',
+  unsigned32: 'uint32',
+  floating32: 'float32',
+  floating64: 'float64',
+  signed16: 'int16',
+  signed32: 'int32',
+  unsigned8: 'uint8',
 };
 export const PIXEL_FORMAT_OF: Record<SpeDataType, string> = {
-  uint16: 'MonochromeUnsigned16', uint32: 'MonochromeUnsigned32', float32: 'MonochromeFloating32',
-  float64: 'MonochromeFloating64', int16: 'MonochromeSigned16', int32: 'MonochromeSigned32', uint8: 'MonochromeUnsigned8',
+  uint16: 'MonochromeUnsigned16',
+  uint32: 'MonochromeUnsigned32',
+  float32: 'MonochromeFloating32',
+  float64: 'MonochromeFloating64',
+  int16: 'MonochromeSigned16',
+  int32: 'MonochromeSigned32',
+  uint8: 'MonochromeUnsigned8',
 };
 
 const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
@@ -74,28 +108,54 @@ export type SpePixels = Float64Array | Float32Array | Int32Array | Uint32Array |
  */
 export function pixelView(ab: ArrayBufferLike, offset: number, type: SpeDataType, count: number): SpePixels {
   switch (type) {
-    case 'uint16': return new Uint16Array(ab, offset, count);
-    case 'int16': return new Int16Array(ab, offset, count);
-    case 'uint32': return new Uint32Array(ab, offset, count);
-    case 'int32': return new Int32Array(ab, offset, count);
-    case 'float32': return new Float32Array(ab, offset, count);
-    case 'float64': return new Float64Array(ab, offset, count);
-    default: return new Uint8Array(ab, offset, count);
+    case 'uint16':
+      return new Uint16Array(ab, offset, count);
+    case 'int16':
+      return new Int16Array(ab, offset, count);
+    case 'uint32':
+      return new Uint32Array(ab, offset, count);
+    case 'int32':
+      return new Int32Array(ab, offset, count);
+    case 'float32':
+      return new Float32Array(ab, offset, count);
+    case 'float64':
+      return new Float64Array(ab, offset, count);
+    default:
+      return new Uint8Array(ab, offset, count);
   }
 }
 
 /** `count` little-endian pixels of `type` at byte `offset` of `ab` into dst, on any host and at any alignment. */
-export function decodePixels(ab: ArrayBufferLike, offset: number, type: SpeDataType, count: number, dst: Float64Array): Float64Array {
+export function decodePixels(
+  ab: ArrayBufferLike,
+  offset: number,
+  type: SpeDataType,
+  count: number,
+  dst: Float64Array,
+): Float64Array {
   const dv = new DataView(ab, offset, count * BYTES_PER_PIXEL[type]);
   for (let k = 0; k < count; k++) {
     switch (type) {
-      case 'uint16': dst[k] = dv.getUint16(2 * k, true); break;
-      case 'int16': dst[k] = dv.getInt16(2 * k, true); break;
-      case 'uint32': dst[k] = dv.getUint32(4 * k, true); break;
-      case 'int32': dst[k] = dv.getInt32(4 * k, true); break;
-      case 'float32': dst[k] = dv.getFloat32(4 * k, true); break;
-      case 'float64': dst[k] = dv.getFloat64(8 * k, true); break;
-      default: dst[k] = dv.getUint8(k);
+      case 'uint16':
+        dst[k] = dv.getUint16(2 * k, true);
+        break;
+      case 'int16':
+        dst[k] = dv.getInt16(2 * k, true);
+        break;
+      case 'uint32':
+        dst[k] = dv.getUint32(4 * k, true);
+        break;
+      case 'int32':
+        dst[k] = dv.getInt32(4 * k, true);
+        break;
+      case 'float32':
+        dst[k] = dv.getFloat32(4 * k, true);
+        break;
+      case 'float64':
+        dst[k] = dv.getFloat64(8 * k, true);
+        break;
+      default:
+        dst[k] = dv.getUint8(k);
     }
   }
   return dst;
@@ -113,20 +173,28 @@ function fail(file: string, problem: string): never {
 }
 
 function parseIntAttr(v: string | undefined): number | null {
-  if (v === undefined) return null;
+  if (v === undefined) {
+    return null;
+  }
   const t = v.trim();
-  if (!/^[+]?\d+$/.test(t)) return null;
+  if (!/^[+]?\d+$/.test(t)) {
+    return null;
+  }
   const x = Number(t);
   return Number.isSafeInteger(x) ? x : null;
 }
 
 function parseNumberList(text: string): number[] | null {
   const parts = text.split(/[\s,;]+/).filter((p) => p.length > 0);
-  if (parts.length === 0) return null;
+  if (parts.length === 0) {
+    return null;
+  }
   const out = new Array<number>(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const x = Number(parts[i]);
-    if (!Number.isFinite(x)) return null;
+    if (!Number.isFinite(x)) {
+      return null;
+    }
     out[i] = x;
   }
   return out;
@@ -134,8 +202,13 @@ function parseNumberList(text: string): number[] | null {
 
 /** `<WavelengthError>` holds "nm,err" pairs separated by whitespace: take the nm of each. */
 function parseWavelengthErrorList(text: string): number[] | null {
-  const tokens = text.trim().split(/\s+/).filter((t) => t.length > 0);
-  if (tokens.length === 0) return null;
+  const tokens = text
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
+  if (tokens.length === 0) {
+    return null;
+  }
   let values: number[];
   if (tokens.length === 1) {
     // one token: a flat comma list nm,err,nm,err...
@@ -181,15 +254,25 @@ export function openSpe(path: string, options: OpenSpeOptions = {}): SpeFile {
     fd = fs.openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(path, 'no such file');
-    if (code === 'EACCES' || code === 'EPERM') fail(path, 'permission denied');
-    if (code === 'EISDIR') fail(path, 'is a directory, not an SPE file');
+    if (code === 'ENOENT') {
+      fail(path, 'no such file');
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      fail(path, 'permission denied');
+    }
+    if (code === 'EISDIR') {
+      fail(path, 'is a directory, not an SPE file');
+    }
     fail(path, `cannot open (${(e as Error).message})`);
   }
   try {
     return openFd(path, fd, options);
   } catch (e) {
-    try { fs.closeSync(fd); } catch { /* already closed */ }
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     throw e;
   }
 }
@@ -197,16 +280,25 @@ export function openSpe(path: string, options: OpenSpeOptions = {}): SpeFile {
 /** The 4100-byte header, after checking the file can hold it. */
 function readHeader(path: string, fd: number): { hdr: Buffer; fileLen: number; version: number; isV3: boolean } {
   const st = fs.fstatSync(fd);
-  if (st.isDirectory()) fail(path, 'is a directory, not an SPE file');
+  if (st.isDirectory()) {
+    fail(path, 'is a directory, not an SPE file');
+  }
   const fileLen = st.size;
-  if (fileLen === 0) fail(path, 'empty file (0 bytes), not an SPE file');
+  if (fileLen === 0) {
+    fail(path, 'empty file (0 bytes), not an SPE file');
+  }
   if (fileLen < SPE_HEADER_SIZE) {
-    fail(path, `too short for an SPE file: ${describeBytes(fileLen)}, the header alone is ${SPE_HEADER_SIZE} ` +
-      '(truncated header?)');
+    fail(
+      path,
+      `too short for an SPE file: ${describeBytes(fileLen)}, the header alone is ${SPE_HEADER_SIZE} ` +
+        '(truncated header?)',
+    );
   }
   const hdr = Buffer.alloc(SPE_HEADER_SIZE);
   const got = fs.readSync(fd, hdr, 0, SPE_HEADER_SIZE, 0);
-  if (got < SPE_HEADER_SIZE) fail(path, `could read only ${got} of the ${SPE_HEADER_SIZE} header bytes`);
+  if (got < SPE_HEADER_SIZE) {
+    fail(path, `could read only ${got} of the ${SPE_HEADER_SIZE} header bytes`);
+  }
   const rawVersion = hdr.readFloatLE(SPE_OFFSETS.version);
   const version = Number.isFinite(rawVersion) ? Math.round(rawVersion * 1000) / 1000 : NaN;
   return { hdr, fileLen, version, isV3: version >= 2.95 && version < 100 };
@@ -219,7 +311,9 @@ function xmlStart(fd: number, xmlOffset: number, fileLen: number): number {
   const probe = Buffer.alloc(Math.min(fileLen - xmlOffset, 64));
   fs.readSync(fd, probe, 0, probe.length, xmlOffset);
   let start = 0;
-  if (probe[0] === 0xef && probe[1] === 0xbb && probe[2] === 0xbf) start = 3; // UTF-8 BOM
+  if (probe[0] === 0xef && probe[1] === 0xbb && probe[2] === 0xbf) {
+    start = 3;
+  } // UTF-8 BOM
   while (start < probe.length && [0x20, 0x0a, 0x0d, 0x09].includes(probe[start])) {
     start++;
   }
@@ -232,42 +326,70 @@ function xmlStart(fd: number, xmlOffset: number, fileLen: number): number {
  * The XML footer text (3.0), or null when the offset at 678 does not lead to one (2.x files, garbage offsets of
  * converted "2.5" files: a warning for a 3.0 file). A 3.0 file whose offset is past the end is truncated: error.
  */
-function readXmlFooter(path: string, fd: number, head: ReturnType<typeof readHeader>, warnings: string[]):
-  { xmlText: string | null; xmlOffset: number } {
+function readXmlFooter(
+  path: string,
+  fd: number,
+  head: ReturnType<typeof readHeader>,
+  warnings: string[],
+): { xmlText: string | null; xmlOffset: number } {
   const { hdr, fileLen, isV3 } = head;
   const xmlOffsetBig = hdr.readBigUInt64LE(SPE_OFFSETS.xmlOffset);
   const xmlOffset = xmlOffsetBig > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(xmlOffsetBig);
   if (xmlOffset >= fileLen && isV3) {
-    fail(path, `XML footer offset ${xmlOffsetBig} is past the end of the file (${describeBytes(fileLen)}): ` +
-      'truncated or corrupt SPE 3.0 file');
+    fail(
+      path,
+      `XML footer offset ${xmlOffsetBig} is past the end of the file (${describeBytes(fileLen)}): ` +
+        'truncated or corrupt SPE 3.0 file',
+    );
   }
   if (!(xmlOffset >= SPE_HEADER_SIZE && xmlOffset < fileLen)) {
-    if (isV3) warnings.push(`XML footer offset ${xmlOffsetBig} is unusable: used the legacy header instead`);
+    if (isV3) {
+      warnings.push(`XML footer offset ${xmlOffsetBig} is unusable: used the legacy header instead`);
+    }
     return { xmlText: null, xmlOffset };
   }
   const len = fileLen - xmlOffset;
   const start = xmlStart(fd, xmlOffset, fileLen);
   if (start < 0) {
-    if (isV3) warnings.push(`XML footer offset ${xmlOffset} does not point at XML: used the legacy header instead`);
+    if (isV3) {
+      warnings.push(`XML footer offset ${xmlOffset} does not point at XML: used the legacy header instead`);
+    }
     return { xmlText: null, xmlOffset };
   }
   if (len > MAX_XML_BYTES) {
-    if (isV3) fail(path, `XML footer of ${describeBytes(len)} is implausibly large (offset ${xmlOffset})`);
+    if (isV3) {
+      fail(path, `XML footer of ${describeBytes(len)} is implausibly large (offset ${xmlOffset})`);
+    }
     return { xmlText: null, xmlOffset };
   }
   const buf = Buffer.alloc(len);
   const gotXml = fs.readSync(fd, buf, 0, len, xmlOffset);
-  if (gotXml < len) fail(path, `could read only ${gotXml} of the ${len} XML footer bytes at offset ${xmlOffset}`);
+  if (gotXml < len) {
+    fail(path, `could read only ${gotXml} of the ${len} XML footer bytes at offset ${xmlOffset}`);
+  }
   // trailing NULs / padding after the document are dropped
-  return { xmlText: buf.subarray(start).toString('utf8').replace(/[\0\s]+$/, ''), xmlOffset };
+  return {
+    xmlText: buf
+      .subarray(start)
+      .toString('utf8')
+      .replace(/[\0\s]+$/, ''),
+    xmlOffset,
+  };
 }
 
 /** The parsed footer and its Frame data block (null, with a warning, when it has none). */
-function parseFooter(xmlText: string | null, warnings: string[]): { xmlRoot: XmlElement | null; frameBlock: XmlElement | null } {
-  if (xmlText === null) return { xmlRoot: null, frameBlock: null };
+function parseFooter(
+  xmlText: string | null,
+  warnings: string[],
+): { xmlRoot: XmlElement | null; frameBlock: XmlElement | null } {
+  if (xmlText === null) {
+    return { xmlRoot: null, frameBlock: null };
+  }
   const xmlRoot = parseXml(xmlText);
   const frameBlock = findFirst(xmlRoot, 'DataBlock', (e) => (e.attrs.type ?? '').toLowerCase() === 'frame');
-  if (!frameBlock) warnings.push('XML footer has no DataBlock type="Frame": used the legacy header instead');
+  if (!frameBlock) {
+    warnings.push('XML footer has no DataBlock type="Frame": used the legacy header instead');
+  }
   return { xmlRoot, frameBlock };
 }
 
@@ -279,14 +401,21 @@ interface ResolvedGeometry {
 }
 
 /** Frame geometry from the XML Frame block when there is one, else from the legacy header. */
-function readGeometry(path: string, head: ReturnType<typeof readHeader>, footer: ReturnType<typeof parseFooter>,
-  xml: ReturnType<typeof readXmlFooter>, warnings: string[]): ResolvedGeometry {
+function readGeometry(
+  path: string,
+  head: ReturnType<typeof readHeader>,
+  footer: ReturnType<typeof parseFooter>,
+  xml: ReturnType<typeof readXmlFooter>,
+  warnings: string[],
+): ResolvedGeometry {
   const { xmlRoot, frameBlock } = footer;
   if (frameBlock && xmlRoot) {
     const r = geometryFromXml(path, head.hdr, frameBlock, xml.xmlOffset, warnings);
     const cal = calibrationsOf(xmlRoot);
     const sensorMapping = findSensorMapping(cal, r.calibIds[0], 0, r.geom.regions.length);
-    if (r.geom.regions.length > 1) stackRegions(r.geom, r.calibIds, cal, warnings);
+    if (r.geom.regions.length > 1) {
+      stackRegions(r.geom, r.calibIds, cal, warnings);
+    }
     warnFrameCountDisagreement(head.hdr, r.geom.frames, warnings);
     return { geom: r.geom, geometrySource: 'xml', sensorMapping, regionCalibIds: r.calibIds[0] };
   }
@@ -299,46 +428,75 @@ function readGeometry(path: string, head: ReturnType<typeof readHeader>, footer:
 function warnFrameCountDisagreement(hdr: Buffer, xmlFrames: number, warnings: string[]): void {
   const headerFrames = hdr.readInt32LE(SPE_OFFSETS.numFrames);
   if (headerFrames !== xmlFrames) {
-    warnings.push(`the header says ${headerFrames} frame(s) (NumFrames at offset 1446) but the XML footer says ` +
-      `${xmlFrames}: read ${xmlFrames}, as the XML says`);
+    warnings.push(
+      `the header says ${headerFrames} frame(s) (NumFrames at offset 1446) but the XML footer says ` +
+        `${xmlFrames}: read ${xmlFrames}, as the XML says`,
+    );
   }
 }
 
 /** Complete frames in the data: all declared, or (allowTruncated) all but an incomplete last one; else error. */
-function countFrames(path: string, resolved: ResolvedGeometry, options: OpenSpeOptions, warnings: string[]):
-  { frames: number; declaredFrames: number } {
+function countFrames(
+  path: string,
+  resolved: ResolvedGeometry,
+  options: OpenSpeOptions,
+  warnings: string[],
+): { frames: number; declaredFrames: number } {
   const { geom, geometrySource } = resolved;
   const { stride, frameBlockSize, dataEnd } = geom;
   const declaredFrames = geom.frames;
   const available = dataEnd - SPE_HEADER_SIZE;
   // frame i is complete when 4100 + i·stride + frameBlockSize ≤ dataEnd
   const complete = available < frameBlockSize ? 0 : Math.floor((available - frameBlockSize) / stride) + 1;
-  if (complete >= declaredFrames) return { frames: declaredFrames, declaredFrames };
+  if (complete >= declaredFrames) {
+    return { frames: declaredFrames, declaredFrames };
+  }
   const need = SPE_HEADER_SIZE + (declaredFrames - 1) * stride + frameBlockSize;
   if (complete === declaredFrames - 1 && complete >= 1) {
     if (!options.allowTruncated) {
-      fail(path, `truncated data: the last frame (${declaredFrames - 1}) is incomplete, ${complete} of ` +
-        `${declaredFrames} frames are complete (the file has ${dataEnd} bytes, ${need} needed)`);
+      fail(
+        path,
+        `truncated data: the last frame (${declaredFrames - 1}) is incomplete, ${complete} of ` +
+          `${declaredFrames} frames are complete (the file has ${dataEnd} bytes, ${need} needed)`,
+      );
     }
-    warnings.push(`the last frame (${declaredFrames - 1}) is truncated: ${complete} complete frame(s) of ` +
-      `${declaredFrames} read`);
+    warnings.push(
+      `the last frame (${declaredFrames - 1}) is truncated: ${complete} complete frame(s) of ` +
+        `${declaredFrames} read`,
+    );
     return { frames: complete, declaredFrames };
   }
-  fail(path, `truncated data: ${declaredFrames} frame(s) of ${geom.width}×${geom.height} ${geom.dataType} ` +
-    `need ${need} bytes, the ${geometrySource === 'xml' ? 'data block ends at' : 'file has'} ${dataEnd}`);
+  fail(
+    path,
+    `truncated data: ${declaredFrames} frame(s) of ${geom.width}×${geom.height} ${geom.dataType} ` +
+      `need ${need} bytes, the ${geometrySource === 'xml' ? 'data block ends at' : 'file has'} ${dataEnd}`,
+  );
 }
 
 /** Wavelengths: the XML list (cropped by SensorMapping), else the legacy x-calibration polynomial. */
-function readCalibration(hdr: Buffer, xmlRoot: XmlElement | null, resolved: ResolvedGeometry, warnings: string[]):
-  { wavelength: Float64Array | null; wavelengthSource: 'xml' | 'polynomial' | 'none'; polynomial: number[] | null } {
+function readCalibration(
+  hdr: Buffer,
+  xmlRoot: XmlElement | null,
+  resolved: ResolvedGeometry,
+  warnings: string[],
+): { wavelength: Float64Array | null; wavelengthSource: 'xml' | 'polynomial' | 'none'; polynomial: number[] | null } {
   const width = resolved.geom.width;
   const polynomial = readPolynomial(hdr);
   if (xmlRoot) {
-    const fromXml = wavelengthFromXml(calibrationsOf(xmlRoot), resolved.regionCalibIds, width, resolved.sensorMapping,
-      warnings);
-    if (fromXml) return { wavelength: fromXml, wavelengthSource: 'xml', polynomial };
+    const fromXml = wavelengthFromXml(
+      calibrationsOf(xmlRoot),
+      resolved.regionCalibIds,
+      width,
+      resolved.sensorMapping,
+      warnings,
+    );
+    if (fromXml) {
+      return { wavelength: fromXml, wavelengthSource: 'xml', polynomial };
+    }
   }
-  if (!polynomial) return { wavelength: null, wavelengthSource: 'none', polynomial };
+  if (!polynomial) {
+    return { wavelength: null, wavelengthSource: 'none', polynomial };
+  }
   const wavelength = new Float64Array(width);
   for (let i = 0; i < width; i++) {
     const pixel = i + 1;
@@ -358,21 +516,33 @@ function readCalibration(hdr: Buffer, xmlRoot: XmlElement | null, resolved: Reso
 /** Exposure time in s: the XML (LightField, ms), else the legacy header float at offset 10. */
 function readExposure(hdr: Buffer, xmlRoot: XmlElement | null): number | null {
   const fromXml = xmlRoot ? exposureFromXml(xmlRoot) : null;
-  if (fromXml !== null) return fromXml;
+  if (fromXml !== null) {
+    return fromXml;
+  }
   const e = hdr.readFloatLE(SPE_OFFSETS.exposure);
   return Number.isFinite(e) && e > 0 && e < 1e6 ? e : null;
 }
 
 /** Per-frame metadata items (3.0) and, when frames carry an 8-byte TimeStamp, the time of each frame in s. */
-function readFrameMetadata(fd: number, footer: ReturnType<typeof parseFooter>, resolved: ResolvedGeometry,
-  frames: number, warnings: string[]): { metadata: SpeMetaItem[]; frameTimes: Float64Array | null } {
+function readFrameMetadata(
+  fd: number,
+  footer: ReturnType<typeof parseFooter>,
+  resolved: ResolvedGeometry,
+  frames: number,
+  warnings: string[],
+): { metadata: SpeMetaItem[]; frameTimes: Float64Array | null } {
   const { xmlRoot, frameBlock } = footer;
-  if (!xmlRoot || !frameBlock || resolved.geometrySource !== 'xml') return { metadata: [], frameTimes: null };
+  if (!xmlRoot || !frameBlock || resolved.geometrySource !== 'xml') {
+    return { metadata: [], frameTimes: null };
+  }
   const { stride, frameBlockSize, dataEnd } = resolved.geom;
   const metadata = metadataFromXml(xmlRoot, frameBlock, stride - frameBlockSize, warnings);
-  const ts = metadata.find((m) => m.kind === 'TimeStamp' && (m.event ?? '').toLowerCase() === 'exposurestarted')
-    ?? metadata.find((m) => m.kind === 'TimeStamp');
-  if (!ts || !ts.resolution || ts.resolution <= 0 || ts.bytes !== 8) return { metadata, frameTimes: null };
+  const ts =
+    metadata.find((m) => m.kind === 'TimeStamp' && (m.event ?? '').toLowerCase() === 'exposurestarted') ??
+    metadata.find((m) => m.kind === 'TimeStamp');
+  if (!ts || !ts.resolution || ts.resolution <= 0 || ts.bytes !== 8) {
+    return { metadata, frameTimes: null };
+  }
   const frameTimes = new Float64Array(frames);
   const b = Buffer.alloc(8);
   for (let i = 0; i < frames; i++) {
@@ -381,7 +551,9 @@ function readFrameMetadata(fd: number, footer: ReturnType<typeof parseFooter>, r
       frameTimes[i] = NaN; // metadata of the last frame cut off
       continue;
     }
-    if (fs.readSync(fd, b, 0, 8, pos) !== 8) return { metadata, frameTimes: null };
+    if (fs.readSync(fd, b, 0, 8, pos) !== 8) {
+      return { metadata, frameTimes: null };
+    }
     const ticks = ts.type.toLowerCase().startsWith('u') ? b.readBigUInt64LE(0) : b.readBigInt64LE(0);
     frameTimes[i] = Number(ticks) / ts.resolution;
   }
@@ -401,12 +573,29 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
   const acquisition = footer.xmlRoot ? acquisitionFromXml(footer.xmlRoot) : NO_ACQUISITION_FACTS;
   const { geom } = resolved;
   return new SpeReader(fd, {
-    path, version: Number.isFinite(head.version) ? head.version : 0, width: geom.width, height: geom.height, frames,
-    dataType: geom.dataType, bytesPerPixel: BYTES_PER_PIXEL[geom.dataType], frameStride: geom.stride,
-    dataOffset: SPE_HEADER_SIZE, exposureTime, ...calibration, frameTimes, xml: xml.xmlText,
-    frameSize: geom.frameSize, fullScale: FULL_SCALE[geom.dataType], geometrySource: resolved.geometrySource,
-    regions: geom.regions, metadata, sensorMapping: resolved.sensorMapping, declaredFrames, warnings,
-    format: 'spe', ...acquisition,
+    path,
+    version: Number.isFinite(head.version) ? head.version : 0,
+    width: geom.width,
+    height: geom.height,
+    frames,
+    dataType: geom.dataType,
+    bytesPerPixel: BYTES_PER_PIXEL[geom.dataType],
+    frameStride: geom.stride,
+    dataOffset: SPE_HEADER_SIZE,
+    exposureTime,
+    ...calibration,
+    frameTimes,
+    xml: xml.xmlText,
+    frameSize: geom.frameSize,
+    fullScale: FULL_SCALE[geom.dataType],
+    geometrySource: resolved.geometrySource,
+    regions: geom.regions,
+    metadata,
+    sensorMapping: resolved.sensorMapping,
+    declaredFrames,
+    warnings,
+    format: 'spe',
+    ...acquisition,
   });
 }
 
@@ -416,12 +605,18 @@ function geometryFromHeader(path: string, hdr: Buffer, dataEnd: number, version:
   const code = hdr.readInt16LE(SPE_OFFSETS.datatype);
   const dataType = SPE_TYPE_CODES[code];
   const vtxt = Number.isFinite(version) ? `version ${version}` : 'no version';
-  if (!dataType) fail(path, `not an SPE file or corrupt header: unknown data type code ${code} at offset 108 (${vtxt})`);
+  if (!dataType) {
+    fail(path, `not an SPE file or corrupt header: unknown data type code ${code} at offset 108 (${vtxt})`);
+  }
   const width = hdr.readUInt16LE(SPE_OFFSETS.xdim);
   const height = hdr.readUInt16LE(SPE_OFFSETS.ydim);
   let frames = hdr.readInt32LE(SPE_OFFSETS.numFrames);
-  if (width === 0) fail(path, 'header says zero width (xdim = 0 at offset 42)');
-  if (height === 0) fail(path, 'header says zero height (ydim = 0 at offset 656)');
+  if (width === 0) {
+    fail(path, 'header says zero width (xdim = 0 at offset 42)');
+  }
+  if (height === 0) {
+    fail(path, 'header says zero height (ydim = 0 at offset 656)');
+  }
   const bpp = BYTES_PER_PIXEL[dataType];
   const size = width * height * bpp;
   if (frames <= 0) {
@@ -435,24 +630,46 @@ function geometryFromHeader(path: string, hdr: Buffer, dataEnd: number, version:
       fail(path, `header says ${frames} frames (NumFrames at offset 1446)`);
     }
   }
-  return { width, height, frames, dataType, frameSize: size, frameBlockSize: size, stride: size, dataEnd,
-    regions: [{ width, height, size }] };
+  return {
+    width,
+    height,
+    frames,
+    dataType,
+    frameSize: size,
+    frameBlockSize: size,
+    stride: size,
+    dataEnd,
+    regions: [{ width, height, size }],
+  };
 }
 
-function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset: number, warnings: string[]):
-  { geom: Geometry; calibIds: string[][] } {
+function geometryFromXml(
+  path: string,
+  hdr: Buffer,
+  frame: XmlElement,
+  xmlOffset: number,
+  warnings: string[],
+): { geom: Geometry; calibIds: string[][] } {
   // data type: pixelFormat, else the header code
   const pf = (frame.attrs.pixelFormat ?? '').trim();
   let dataType: SpeDataType | undefined = PIXEL_FORMATS[pf.toLowerCase().replace(/^monochrome/, '')];
   if (!dataType) {
     dataType = SPE_TYPE_CODES[hdr.readInt16LE(SPE_OFFSETS.datatype)];
-    if (!dataType) fail(path, `unknown pixelFormat "${pf}" in the XML footer and no valid data type in the header`);
-    if (pf) warnings.push(`unknown pixelFormat "${pf}": used the header data type ${dataType}`);
+    if (!dataType) {
+      fail(path, `unknown pixelFormat "${pf}" in the XML footer and no valid data type in the header`);
+    }
+    if (pf) {
+      warnings.push(`unknown pixelFormat "${pf}": used the header data type ${dataType}`);
+    }
   }
   const bpp = BYTES_PER_PIXEL[dataType];
   const count = parseIntAttr(frame.attrs.count);
-  if (count === null) fail(path, `XML Frame block has no valid count ("${frame.attrs.count ?? ''}")`);
-  if (count <= 0) fail(path, `XML Frame block says ${count} frames`);
+  if (count === null) {
+    fail(path, `XML Frame block has no valid count ("${frame.attrs.count ?? ''}")`);
+  }
+  if (count <= 0) {
+    fail(path, `XML Frame block says ${count} frames`);
+  }
 
   const regionEls = findAll(frame, 'DataBlock', (e) => (e.attrs.type ?? '').toLowerCase() === 'region');
   const regions: SpeRegion[] = [];
@@ -461,16 +678,24 @@ function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset
     // no region: the legacy header dims
     const width = hdr.readUInt16LE(SPE_OFFSETS.xdim);
     const height = hdr.readUInt16LE(SPE_OFFSETS.ydim);
-    if (width === 0 || height === 0) fail(path, 'XML Frame block has no Region and the header says zero width/height');
+    if (width === 0 || height === 0) {
+      fail(path, 'XML Frame block has no Region and the header says zero width/height');
+    }
     regions.push({ width, height, size: width * height * bpp });
     warnings.push('XML Frame block has no Region: used the header dimensions');
   } else {
     for (const [k, r] of regionEls.entries()) {
       const width = parseIntAttr(r.attrs.width);
       const height = parseIntAttr(r.attrs.height);
-      if (width === null || height === null) fail(path, `XML Region ${k + 1} has no valid width/height`);
-      if (width === 0) fail(path, `XML Region ${k + 1} has zero width`);
-      if (height === 0) fail(path, `XML Region ${k + 1} has zero height`);
+      if (width === null || height === null) {
+        fail(path, `XML Region ${k + 1} has no valid width/height`);
+      }
+      if (width === 0) {
+        fail(path, `XML Region ${k + 1} has zero width`);
+      }
+      if (height === 0) {
+        fail(path, `XML Region ${k + 1} has zero height`);
+      }
       const declared = parseIntAttr(r.attrs.size);
       const size = width * height * bpp;
       if (declared !== null && declared !== size) {
@@ -478,18 +703,40 @@ function geometryFromXml(path: string, hdr: Buffer, frame: XmlElement, xmlOffset
       }
       regions.push({ width, height, size });
     }
-    calibIds = regionEls.map((r) => (r.attrs.calibrations ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+    calibIds = regionEls.map((r) =>
+      (r.attrs.calibrations ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
   }
   const regionsBytes = regions.reduce((s, r) => s + r.size, 0);
   let size = parseIntAttr(frame.attrs.size);
-  if (size === null) size = regionsBytes;
-  if (size < regionsBytes) fail(path, `XML Frame size ${size} is smaller than its regions (${regionsBytes} bytes)`);
+  if (size === null) {
+    size = regionsBytes;
+  }
+  if (size < regionsBytes) {
+    fail(path, `XML Frame size ${size} is smaller than its regions (${regionsBytes} bytes)`);
+  }
   let stride = parseIntAttr(frame.attrs.stride);
-  if (stride === null) stride = size;
-  if (stride < size) fail(path, `XML Frame stride ${stride} is smaller than the frame size ${size}`);
+  if (stride === null) {
+    stride = size;
+  }
+  if (stride < size) {
+    fail(path, `XML Frame stride ${stride} is smaller than the frame size ${size}`);
+  }
   return {
-    geom: { width: regions[0].width, height: regions[0].height, frames: count, dataType, frameSize: regions[0].size,
-      frameBlockSize: size, stride, dataEnd: xmlOffset, regions },
+    geom: {
+      width: regions[0].width,
+      height: regions[0].height,
+      frames: count,
+      dataType,
+      frameSize: regions[0].size,
+      frameBlockSize: size,
+      stride,
+      dataEnd: xmlOffset,
+      regions,
+    },
     calibIds,
   };
 }
@@ -510,12 +757,17 @@ function stackRegions(geom: Geometry, calibIds: string[][], cal: XmlElement, war
   const sameColumns = maps.every((m) => m === maps[0]);
   if (sameWidth && sameColumns) {
     let row = 0;
-    for (const r of regions) { r.rows = [row, row + r.height - 1]; row += r.height; }
+    for (const r of regions) {
+      r.rows = [row, row + r.height - 1];
+      row += r.height;
+    }
     geom.height = row;
     geom.frameSize = regions.reduce((t, r) => t + r.size, 0);
   } else {
-    warnings.push(`${regions.length} regions of interest of different widths or sensor columns in each frame: ` +
-      `only the first (${regions[0].width}×${regions[0].height}) is read by readFrame`);
+    warnings.push(
+      `${regions.length} regions of interest of different widths or sensor columns in each frame: ` +
+        `only the first (${regions[0].width}×${regions[0].height}) is read by readFrame`,
+    );
   }
 }
 
@@ -535,57 +787,99 @@ function calibrationsOf(root: XmlElement): XmlElement {
  */
 function sensorMappingEl(cal: XmlElement, ids: string[], k: number, nRegions: number): XmlElement | null {
   const all = findAll(cal, 'SensorMapping');
-  if (all.length === 0) return null;
+  if (all.length === 0) {
+    return null;
+  }
   const byId = all.find((e) => ids.includes((e.attrs.id ?? '').trim()));
-  if (byId) return byId;
-  if (all.length === nRegions) return all[k];
+  if (byId) {
+    return byId;
+  }
+  if (all.length === nRegions) {
+    return all[k];
+  }
   return k === 0 ? all[0] : null;
 }
 
-function findSensorMapping(root: XmlElement, calibIds: string[], k: number, nRegions: number): SpeInfoSensorMapping | null {
+function findSensorMapping(
+  root: XmlElement,
+  calibIds: string[],
+  k: number,
+  nRegions: number,
+): SpeInfoSensorMapping | null {
   const el = sensorMappingEl(root, calibIds, k, nRegions);
-  if (!el) return null;
+  if (!el) {
+    return null;
+  }
   const x = parseIntAttr(el.attrs.x) ?? 0;
   const y = parseIntAttr(el.attrs.y) ?? 0;
   const width = parseIntAttr(el.attrs.width);
   const height = parseIntAttr(el.attrs.height);
-  if (width === null || height === null || width === 0) return null;
-  return { x, y, width, height, xBinning: Math.max(1, parseIntAttr(el.attrs.xBinning) ?? 1),
-    yBinning: Math.max(1, parseIntAttr(el.attrs.yBinning) ?? 1) };
+  if (width === null || height === null || width === 0) {
+    return null;
+  }
+  return {
+    x,
+    y,
+    width,
+    height,
+    xBinning: Math.max(1, parseIntAttr(el.attrs.xBinning) ?? 1),
+    yBinning: Math.max(1, parseIntAttr(el.attrs.yBinning) ?? 1),
+  };
 }
 
-function wavelengthFromXml(root: XmlElement, calibIds: string[], width: number, sm: SpeInfoSensorMapping | null,
-  warnings: string[]): Float64Array | null {
+function wavelengthFromXml(
+  root: XmlElement,
+  calibIds: string[],
+  width: number,
+  sm: SpeInfoSensorMapping | null,
+  warnings: string[],
+): Float64Array | null {
   const maps = findAll(root, 'WavelengthMapping');
-  if (maps.length === 0) return null;
+  if (maps.length === 0) {
+    return null;
+  }
   const map = maps.find((e) => calibIds.includes((e.attrs.id ?? '').trim())) ?? maps[0];
   let list: number[] | null = null;
   const wl = findFirst(map, 'Wavelength');
-  if (wl) list = parseNumberList(deepText(wl));
+  if (wl) {
+    list = parseNumberList(deepText(wl));
+  }
   if (!list) {
     const we = findFirst(map, 'WavelengthError');
-    if (we) list = parseWavelengthErrorList(deepText(we));
+    if (we) {
+      list = parseWavelengthErrorList(deepText(we));
+    }
   }
   if (!list) {
-    if (wl || findFirst(map, 'WavelengthError')) warnings.push('wavelength list in the XML footer is not numeric: ignored');
+    if (wl || findFirst(map, 'WavelengthError')) {
+      warnings.push('wavelength list in the XML footer is not numeric: ignored');
+    }
     return null;
   }
-  if (list.length === width) return Float64Array.from(list);
+  if (list.length === width) {
+    return Float64Array.from(list);
+  }
   // a list for the full sensor: crop with SensorMapping (x, width in sensor pixels, xBinning)
   if (sm && sm.x + sm.width <= list.length) {
     const crop = list.slice(sm.x, sm.x + sm.width);
-    if (crop.length === width) return Float64Array.from(crop);
+    if (crop.length === width) {
+      return Float64Array.from(crop);
+    }
     if (sm.xBinning > 1 && Math.floor(crop.length / sm.xBinning) === width) {
       const out = new Float64Array(width);
       for (let i = 0; i < width; i++) {
         let s = 0;
-        for (let k = 0; k < sm.xBinning; k++) s += crop[i * sm.xBinning + k];
+        for (let k = 0; k < sm.xBinning; k++) {
+          s += crop[i * sm.xBinning + k];
+        }
         out[i] = s / sm.xBinning;
       }
       return out;
     }
   }
-  warnings.push(`wavelength list has ${list.length} values for ${width} pixels and no SensorMapping that maps them: ignored`);
+  warnings.push(
+    `wavelength list has ${list.length} values for ${width} pixels and no SensorMapping that maps them: ignored`,
+  );
   return null;
 }
 
@@ -594,21 +888,29 @@ function exposureFromXml(root: XmlElement): number | null {
   // System/Cameras element (model, serial number) that may come first, so ShutterTiming is searched everywhere
   // first; then any ExposureTime under a Cameras element; then any ExposureTime at all.
   const candidates = findAll(root, 'ShutterTiming').flatMap((st) => findAll(st, 'ExposureTime'));
-  for (const cams of findAll(root, 'Cameras')) candidates.push(...findAll(cams, 'ExposureTime'));
+  for (const cams of findAll(root, 'Cameras')) {
+    candidates.push(...findAll(cams, 'ExposureTime'));
+  }
   candidates.push(...findAll(root, 'ExposureTime'));
   for (const e of candidates) {
     const t = deepText(e).trim();
     const v = Number(t);
-    if (t !== '' && Number.isFinite(v) && v >= 0) return v / 1000; // LightField: ms
+    if (t !== '' && Number.isFinite(v) && v >= 0) {
+      return v / 1000;
+    } // LightField: ms
   }
   return null;
 }
 
 function metadataFromXml(root: XmlElement, frame: XmlElement, room: number, warnings: string[]): SpeMetaItem[] {
   const formats = findFirst(root, 'MetaFormat');
-  if (!formats) return [];
+  if (!formats) {
+    return [];
+  }
   const blocks = findAll(formats, 'MetaBlock');
-  if (blocks.length === 0) return [];
+  if (blocks.length === 0) {
+    return [];
+  }
   const id = (frame.attrs.metaFormat ?? '').trim();
   const block = blocks.find((b) => (b.attrs.id ?? '').trim() === id) ?? blocks[0];
   const items: SpeMetaItem[] = [];
@@ -617,8 +919,14 @@ function metadataFromXml(root: XmlElement, frame: XmlElement, room: number, warn
     const bits = parseIntAttr(c.attrs.bitDepth) ?? 64;
     const bytes = Math.ceil(bits / 8);
     const res = c.attrs.resolution !== undefined ? Number(c.attrs.resolution) : NaN;
-    items.push({ kind: c.name, event: c.attrs.event ?? c.attrs.component ?? null, offset, bytes,
-      type: c.attrs.type ?? 'Int64', resolution: Number.isFinite(res) && res > 0 ? res : null });
+    items.push({
+      kind: c.name,
+      event: c.attrs.event ?? c.attrs.component ?? null,
+      offset,
+      bytes,
+      type: c.attrs.type ?? 'Int64',
+      resolution: Number.isFinite(res) && res > 0 ? res : null,
+    });
     offset += bytes;
   }
   if (offset > room) {
@@ -630,30 +938,60 @@ function metadataFromXml(root: XmlElement, frame: XmlElement, room: number, warn
 
 function readPolynomial(hdr: Buffer): number[] | null {
   const coeffs: number[] = [];
-  for (let k = 0; k < 6; k++) coeffs.push(hdr.readDoubleLE(SPE_OFFSETS.polyCoeffs + 8 * k));
+  for (let k = 0; k < 6; k++) {
+    coeffs.push(hdr.readDoubleLE(SPE_OFFSETS.polyCoeffs + 8 * k));
+  }
   let order = hdr.readInt8(SPE_OFFSETS.polyOrder);
   if (!(order >= 1 && order <= 5)) {
     // order byte not set: the highest non-zero coefficient decides
     order = 0;
-    for (let k = 5; k >= 1; k--) if (coeffs[k] !== 0 && Number.isFinite(coeffs[k])) { order = k; break; }
-    if (order === 0) return null;
+    for (let k = 5; k >= 1; k--) {
+      if (coeffs[k] !== 0 && Number.isFinite(coeffs[k])) {
+        order = k;
+        break;
+      }
+    }
+    if (order === 0) {
+      return null;
+    }
   }
   const used = coeffs.slice(0, order + 1);
-  if (!used.every((c) => Number.isFinite(c) && Math.abs(c) < 1e12)) return null;
-  if (used.slice(1).every((c) => c === 0)) return null;
+  if (!used.every((c) => Number.isFinite(c) && Math.abs(c) < 1e12)) {
+    return null;
+  }
+  if (used.slice(1).every((c) => c === 0)) {
+    return null;
+  }
   // the identity (pixel → pixel number) is WinSpec's "no calibration", not wavelengths
-  if (used[0] === 0 && used[1] === 1 && used.slice(2).every((c) => c === 0)) return null;
+  if (used[0] === 0 && used[1] === 1 && used.slice(2).every((c) => c === 0)) {
+    return null;
+  }
   return used;
 }
 
 class SpeReader implements SpeFile {
-  path!: string; version!: number; width!: number; height!: number; frames!: number; dataType!: SpeDataType;
-  bytesPerPixel!: number; frameStride!: number; dataOffset!: number; exposureTime!: number | null;
-  wavelength!: Float64Array | null; wavelengthSource!: 'xml' | 'polynomial' | 'none';
-  frameTimes!: Float64Array | null; xml!: string | null;
-  frameSize!: number; fullScale!: number | null; geometrySource!: 'xml' | 'header';
-  regions!: SpeRegion[]; metadata!: SpeMetaItem[];
-  sensorMapping!: SpeInfoSensorMapping | null; polynomial!: number[] | null; declaredFrames!: number;
+  path!: string;
+  version!: number;
+  width!: number;
+  height!: number;
+  frames!: number;
+  dataType!: SpeDataType;
+  bytesPerPixel!: number;
+  frameStride!: number;
+  dataOffset!: number;
+  exposureTime!: number | null;
+  wavelength!: Float64Array | null;
+  wavelengthSource!: 'xml' | 'polynomial' | 'none';
+  frameTimes!: Float64Array | null;
+  xml!: string | null;
+  frameSize!: number;
+  fullScale!: number | null;
+  geometrySource!: 'xml' | 'header';
+  regions!: SpeRegion[];
+  metadata!: SpeMetaItem[];
+  sensorMapping!: SpeInfoSensorMapping | null;
+  polynomial!: number[] | null;
+  declaredFrames!: number;
   warnings!: string[];
   format!: 'spe';
   camera!: CameraInfo | null;
@@ -663,14 +1001,19 @@ class SpeReader implements SpeFile {
   private fd: number | null;
   private scratch: ArrayBuffer;
 
-  constructor(fd: number, info: Omit<SpeReader, 'readFrame' | 'readRows' | 'close' | 'readRowsInto' | 'readFrameInto' | 'readRegionFrame'>) {
+  constructor(
+    fd: number,
+    info: Omit<SpeReader, 'readFrame' | 'readRows' | 'close' | 'readRowsInto' | 'readFrameInto' | 'readRegionFrame'>,
+  ) {
     Object.assign(this, info);
     this.fd = fd;
     this.scratch = new ArrayBuffer(0);
   }
 
   private checkFrame(i: number): void {
-    if (this.fd === null) throw new InputFileError(this.path, 'file already closed');
+    if (this.fd === null) {
+      throw new InputFileError(this.path, 'file already closed');
+    }
     if (!Number.isInteger(i) || i < 0 || i >= this.frames) {
       throw new InputFileError(this.path, `frame ${i} does not exist (the file has ${this.frames} frame(s), 0-based)`);
     }
@@ -681,16 +1024,26 @@ class SpeReader implements SpeFile {
     const w = this.width;
     const bpp = this.bytesPerPixel;
     const n = rows * w * bpp;
-    if (this.scratch.byteLength < n) this.scratch = new ArrayBuffer(n);
-    this.readBytes(new Uint8Array(this.scratch, 0, n), this.dataOffset + i * this.frameStride + a * w * bpp, `frame ${i}`);
+    if (this.scratch.byteLength < n) {
+      this.scratch = new ArrayBuffer(n);
+    }
+    this.readBytes(
+      new Uint8Array(this.scratch, 0, n),
+      this.dataOffset + i * this.frameStride + a * w * bpp,
+      `frame ${i}`,
+    );
     const count = rows * w;
     const src = pixelsOf(this.scratch, this.dataType, count);
     if (!sum) {
-      for (let k = 0; k < count; k++) out[k] = src[k];
+      for (let k = 0; k < count; k++) {
+        out[k] = src[k];
+      }
     } else {
       for (let r = 0; r < rows; r++) {
         const base = r * w;
-        for (let k = 0; k < w; k++) out[k] += src[base + k];
+        for (let k = 0; k < w; k++) {
+          out[k] += src[base + k];
+        }
       }
     }
   }
@@ -702,13 +1055,17 @@ class SpeReader implements SpeFile {
     try {
       while (got < n) {
         const r = fs.readSync(this.fd as number, u8, got, n - got, pos + got);
-        if (r <= 0) break;
+        if (r <= 0) {
+          break;
+        }
         got += r;
       }
     } catch (e) {
       throw new InputFileError(this.path, `cannot read ${what}: ${(e as Error).message}`);
     }
-    if (got < n) throw new InputFileError(this.path, `${what} is truncated (read ${got} of ${n} bytes)`);
+    if (got < n) {
+      throw new InputFileError(this.path, `${what} is truncated (read ${got} of ${n} bytes)`);
+    }
   }
 
   readFrame(i: number): Float64Array {
@@ -720,7 +1077,9 @@ class SpeReader implements SpeFile {
   /** Like readFrame, into a caller's buffer of length width·height (no allocation). */
   readFrameInto(i: number, out: Float64Array): Float64Array {
     this.checkFrame(i);
-    if (out.length < this.width * this.height) throw new RangeError('readFrameInto: output buffer too small');
+    if (out.length < this.width * this.height) {
+      throw new RangeError('readFrameInto: output buffer too small');
+    }
     this.readInto(i, 0, this.height, out, false);
     return out;
   }
@@ -735,7 +1094,9 @@ class SpeReader implements SpeFile {
       throw new InputFileError(this.path, `region ${k} does not exist (the file has ${regions.length})`);
     }
     let offset = 0;
-    for (let r = 0; r < k; r++) offset += regions[r].size;
+    for (let r = 0; r < k; r++) {
+      offset += regions[r].size;
+    }
     const { width, height, size } = regions[k];
     const buf = new ArrayBuffer(size);
     this.readBytes(new Uint8Array(buf), this.dataOffset + i * this.frameStride + offset, `frame ${i} region ${k}`);
@@ -750,9 +1111,14 @@ class SpeReader implements SpeFile {
   readRowsInto(i: number, a: number, b: number, out: Float64Array): Float64Array {
     this.checkFrame(i);
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a || b >= this.height) {
-      throw new InputFileError(this.path, `rows ${a}:${b} are outside the frame (rows 0:${this.height - 1}, inclusive, 0-based)`);
+      throw new InputFileError(
+        this.path,
+        `rows ${a}:${b} are outside the frame (rows 0:${this.height - 1}, inclusive, 0-based)`,
+      );
     }
-    if (out.length < this.width) throw new RangeError('readRowsInto: output buffer too small');
+    if (out.length < this.width) {
+      throw new RangeError('readRowsInto: output buffer too small');
+    }
     out.fill(0, 0, this.width);
     this.readInto(i, a, b - a + 1, out, true);
     return out;
@@ -760,7 +1126,11 @@ class SpeReader implements SpeFile {
 
   close(): void {
     if (this.fd !== null) {
-      try { fs.closeSync(this.fd); } catch { /* ignore */ }
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* ignore */
+      }
       this.fd = null;
     }
   }

@@ -60,7 +60,11 @@ export interface SpeWriteAllOptions extends SpeWriteOptions {
 const LE = os.endianness() === 'LE';
 
 const RANGES: Partial<Record<SpeDataType, [number, number]>> = {
-  uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647], uint8: [0, 255],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 4294967295],
+  int32: [-2147483648, 2147483647],
+  uint8: [0, 255],
 };
 
 function xmlEscape(s: string): string {
@@ -100,10 +104,16 @@ export class SpeStreamWriter {
 
   constructor(path: string, opts: SpeWriteOptions) {
     const { width, height } = opts;
-    if (!Number.isInteger(width) || width < 1) throw new UsageError(`SPE writer: width must be a positive integer, got ${width}`);
-    if (!Number.isInteger(height) || height < 1) throw new UsageError(`SPE writer: height must be a positive integer, got ${height}`);
+    if (!Number.isInteger(width) || width < 1) {
+      throw new UsageError(`SPE writer: width must be a positive integer, got ${width}`);
+    }
+    if (!Number.isInteger(height) || height < 1) {
+      throw new UsageError(`SPE writer: height must be a positive integer, got ${height}`);
+    }
     this.dataType = opts.dataType ?? 'uint16';
-    if (!(this.dataType in BYTES_PER_PIXEL)) throw new UsageError(`SPE writer: unknown data type ${String(this.dataType)}`);
+    if (!(this.dataType in BYTES_PER_PIXEL)) {
+      throw new UsageError(`SPE writer: unknown data type ${String(this.dataType)}`);
+    }
     if (opts.wavelength && opts.wavelength.length !== width) {
       throw new UsageError(`SPE writer: ${opts.wavelength.length} wavelengths for ${width} pixels`);
     }
@@ -125,39 +135,117 @@ export class SpeStreamWriter {
   }
 
   /** Frames appended so far (on disk or buffered). */
-  get frameCount(): number { return this.frames; }
+  get frameCount(): number {
+    return this.frames;
+  }
 
   /** Bytes of appended frames held in memory, not yet written (they reach the disk at the next checkpoint or finish). */
-  get bufferedBytes(): number { return this.pendingBytes; }
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
 
   /** Append one frame (width·height values, row-major); `time` in s is required when withFrameTimes. */
   append(frame: ArrayLike<number>, time?: number): void {
-    if (this.fd === null) throw new UsageError('SPE writer: append after finish');
+    if (this.fd === null) {
+      throw new UsageError('SPE writer: append after finish');
+    }
     const n = this.width * this.height;
-    if (frame.length !== n) throw new UsageError(`SPE writer: frame ${this.frames} has ${frame.length} values, expected ${n}`);
+    if (frame.length !== n) {
+      throw new UsageError(`SPE writer: frame ${this.frames} has ${frame.length} values, expected ${n}`);
+    }
     const b = this.buf;
     const range = RANGES[this.dataType];
     if (LE && b.byteOffset % 8 === 0) {
       const ab = b.buffer;
       const o = b.byteOffset;
       switch (this.dataType) {
-        case 'uint16': { const v = new Uint16Array(ab, o, n); for (let k = 0; k < n; k++) v[k] = clipRound(frame[k], 0, 65535); break; }
-        case 'int16': { const v = new Int16Array(ab, o, n); for (let k = 0; k < n; k++) v[k] = clipRound(frame[k], range![0], range![1]); break; }
-        case 'uint32': { const v = new Uint32Array(ab, o, n); for (let k = 0; k < n; k++) v[k] = clipRound(frame[k], range![0], range![1]); break; }
-        case 'int32': { const v = new Int32Array(ab, o, n); for (let k = 0; k < n; k++) v[k] = clipRound(frame[k], range![0], range![1]); break; }
-        case 'uint8': { const v = new Uint8Array(ab, o, n); for (let k = 0; k < n; k++) v[k] = clipRound(frame[k], 0, 255); break; }
-        case 'float32': { const v = new Float32Array(ab, o, n); for (let k = 0; k < n; k++) v[k] = frame[k]; break; }
-        case 'float64': { const v = new Float64Array(ab, o, n); for (let k = 0; k < n; k++) v[k] = frame[k]; break; }
+        case 'uint16': {
+          const v = new Uint16Array(ab, o, n);
+          for (let k = 0; k < n; k++) {
+            v[k] = clipRound(frame[k], 0, 65535);
+          }
+          break;
+        }
+        case 'int16': {
+          const v = new Int16Array(ab, o, n);
+          for (let k = 0; k < n; k++) {
+            v[k] = clipRound(frame[k], range![0], range![1]);
+          }
+          break;
+        }
+        case 'uint32': {
+          const v = new Uint32Array(ab, o, n);
+          for (let k = 0; k < n; k++) {
+            v[k] = clipRound(frame[k], range![0], range![1]);
+          }
+          break;
+        }
+        case 'int32': {
+          const v = new Int32Array(ab, o, n);
+          for (let k = 0; k < n; k++) {
+            v[k] = clipRound(frame[k], range![0], range![1]);
+          }
+          break;
+        }
+        case 'uint8': {
+          const v = new Uint8Array(ab, o, n);
+          for (let k = 0; k < n; k++) {
+            v[k] = clipRound(frame[k], 0, 255);
+          }
+          break;
+        }
+        case 'float32': {
+          const v = new Float32Array(ab, o, n);
+          for (let k = 0; k < n; k++) {
+            v[k] = frame[k];
+          }
+          break;
+        }
+        case 'float64': {
+          const v = new Float64Array(ab, o, n);
+          for (let k = 0; k < n; k++) {
+            v[k] = frame[k];
+          }
+          break;
+        }
       }
     } else {
       switch (this.dataType) {
-        case 'uint16': for (let k = 0; k < n; k++) b.writeUInt16LE(clipRound(frame[k], 0, 65535), 2 * k); break;
-        case 'int16': for (let k = 0; k < n; k++) b.writeInt16LE(clipRound(frame[k], range![0], range![1]), 2 * k); break;
-        case 'uint32': for (let k = 0; k < n; k++) b.writeUInt32LE(clipRound(frame[k], range![0], range![1]), 4 * k); break;
-        case 'int32': for (let k = 0; k < n; k++) b.writeInt32LE(clipRound(frame[k], range![0], range![1]), 4 * k); break;
-        case 'uint8': for (let k = 0; k < n; k++) b.writeUInt8(clipRound(frame[k], 0, 255), k); break;
-        case 'float32': for (let k = 0; k < n; k++) b.writeFloatLE(frame[k], 4 * k); break;
-        case 'float64': for (let k = 0; k < n; k++) b.writeDoubleLE(frame[k], 8 * k); break;
+        case 'uint16':
+          for (let k = 0; k < n; k++) {
+            b.writeUInt16LE(clipRound(frame[k], 0, 65535), 2 * k);
+          }
+          break;
+        case 'int16':
+          for (let k = 0; k < n; k++) {
+            b.writeInt16LE(clipRound(frame[k], range![0], range![1]), 2 * k);
+          }
+          break;
+        case 'uint32':
+          for (let k = 0; k < n; k++) {
+            b.writeUInt32LE(clipRound(frame[k], range![0], range![1]), 4 * k);
+          }
+          break;
+        case 'int32':
+          for (let k = 0; k < n; k++) {
+            b.writeInt32LE(clipRound(frame[k], range![0], range![1]), 4 * k);
+          }
+          break;
+        case 'uint8':
+          for (let k = 0; k < n; k++) {
+            b.writeUInt8(clipRound(frame[k], 0, 255), k);
+          }
+          break;
+        case 'float32':
+          for (let k = 0; k < n; k++) {
+            b.writeFloatLE(frame[k], 4 * k);
+          }
+          break;
+        case 'float64':
+          for (let k = 0; k < n; k++) {
+            b.writeDoubleLE(frame[k], 8 * k);
+          }
+          break;
       }
     }
     this.stampAndQueue(time);
@@ -165,8 +253,12 @@ export class SpeStreamWriter {
 
   /** Append raw little-endian pixel bytes of one frame (already in the file's data type). */
   appendRaw(bytes: Uint8Array, time?: number): void {
-    if (this.fd === null) throw new UsageError('SPE writer: append after finish');
-    if (bytes.length !== this.pixelBytes) throw new UsageError(`SPE writer: raw frame of ${bytes.length} bytes, expected ${this.pixelBytes}`);
+    if (this.fd === null) {
+      throw new UsageError('SPE writer: append after finish');
+    }
+    if (bytes.length !== this.pixelBytes) {
+      throw new UsageError(`SPE writer: raw frame of ${bytes.length} bytes, expected ${this.pixelBytes}`);
+    }
     this.buf.set(bytes, 0);
     this.stampAndQueue(time);
   }
@@ -174,7 +266,9 @@ export class SpeStreamWriter {
   /** Writes the time stamp after the pixels in `buf`, then queues a copy of the frame. */
   private stampAndQueue(time: number | undefined): void {
     if (this.withTimes) {
-      if (time === undefined || !Number.isFinite(time)) throw new UsageError(`SPE writer: frame ${this.frames} needs a finite time stamp`);
+      if (time === undefined || !Number.isFinite(time)) {
+        throw new UsageError(`SPE writer: frame ${this.frames} needs a finite time stamp`);
+      }
       this.buf.writeBigInt64LE(BigInt(Math.round(time * this.resolution)), this.pixelBytes);
     }
     this.pending.push(Buffer.from(this.buf));
@@ -182,11 +276,15 @@ export class SpeStreamWriter {
     this.frames++;
     // before the first checkpoint there is no valid file to keep: write through in batches; after it, frames wait
     // for the next checkpoint (writing them now would overwrite the footer of the valid file on disk)
-    if (!this.checkpointed && this.pendingBytes >= WRITE_BATCH) this.writePending();
+    if (!this.checkpointed && this.pendingBytes >= WRITE_BATCH) {
+      this.writePending();
+    }
   }
 
   private writePending(): void {
-    if (this.pendingBytes === 0) return;
+    if (this.pendingBytes === 0) {
+      return;
+    }
     const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
@@ -195,7 +293,9 @@ export class SpeStreamWriter {
 
   private writeAt(b: Buffer, n: number): void {
     let done = 0;
-    while (done < n) done += fs.writeSync(this.fd as number, b, done, n - done, this.pos + done);
+    while (done < n) {
+      done += fs.writeSync(this.fd as number, b, done, n - done, this.pos + done);
+    }
     this.pos += n;
   }
 
@@ -205,14 +305,20 @@ export class SpeStreamWriter {
    * Does nothing before the first frame (the file is then only a blank header) or when nothing was appended since.
    */
   checkpoint(): void {
-    if (this.fd === null || this.frames === 0) return;
-    if (this.checkpointed && this.written === this.frames) return;
+    if (this.fd === null || this.frames === 0) {
+      return;
+    }
+    if (this.checkpointed && this.written === this.frames) {
+      return;
+    }
     this.writePending();
     this.written = this.frames;
     const xmlOffset = this.pos;
     const xml = Buffer.from(this.footer(), 'utf8');
     let done = 0;
-    while (done < xml.length) done += fs.writeSync(this.fd, xml, done, xml.length - done, xmlOffset + done);
+    while (done < xml.length) {
+      done += fs.writeSync(this.fd, xml, done, xml.length - done, xmlOffset + done);
+    }
     fs.ftruncateSync(this.fd, xmlOffset + xml.length);
     fs.writeSync(this.fd, this.header(xmlOffset), 0, SPE_HEADER_SIZE, 0);
     this.checkpointed = true;
@@ -224,13 +330,21 @@ export class SpeStreamWriter {
    * deleted and a UsageError thrown.
    */
   finish(options: { fsync?: boolean } = {}): number {
-    if (this.fd === null) return this.frames;
+    if (this.fd === null) {
+      return this.frames;
+    }
     if (this.frames === 0) {
       this.abort();
       throw new UsageError(`SPE writer: no frames written to ${this.path}`);
     }
     this.checkpoint();
-    if (options.fsync) { try { fs.fsyncSync(this.fd); } catch { /* not supported here */ } }
+    if (options.fsync) {
+      try {
+        fs.fsyncSync(this.fd);
+      } catch {
+        /* not supported here */
+      }
+    }
     fs.closeSync(this.fd);
     this.fd = null;
     return this.frames;
@@ -241,9 +355,17 @@ export class SpeStreamWriter {
     this.pending = [];
     this.pendingBytes = 0;
     if (this.fd !== null) {
-      try { fs.closeSync(this.fd); } catch { /* ignore */ }
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* ignore */
+      }
       this.fd = null;
-      try { fs.unlinkSync(this.path); } catch { /* ignore */ }
+      try {
+        fs.unlinkSync(this.path);
+      } catch {
+        /* ignore */
+      }
     }
   }
 
@@ -251,7 +373,9 @@ export class SpeStreamWriter {
     const h = Buffer.alloc(SPE_HEADER_SIZE);
     const { width, height } = this;
     const exposure = this.opts.exposureTime ?? null;
-    if (exposure !== null && Number.isFinite(exposure)) h.writeFloatLE(exposure, SPE_OFFSETS.exposure);
+    if (exposure !== null && Number.isFinite(exposure)) {
+      h.writeFloatLE(exposure, SPE_OFFSETS.exposure);
+    }
     h.writeUInt16LE(Math.min(width, 65535), SPE_OFFSETS.xDimDet);
     h.writeUInt16LE(Math.min(height, 65535), SPE_OFFSETS.yDimDet);
     h.writeUInt16LE(Math.min(width, 65535), SPE_OFFSETS.xdim);
@@ -276,17 +400,23 @@ export class SpeStreamWriter {
     lines.push('<?xml version="1.0" encoding="utf-8"?>');
     lines.push('<SpeFormat version="3.0" xmlns="http://www.princetoninstruments.com/spe/2009">');
     lines.push('<DataFormat>');
-    lines.push(`<DataBlock type="Frame" version="3.0" count="${this.written}" pixelFormat="${pf}" size="${this.pixelBytes}" ` +
-      `stride="${this.stride}"${this.withTimes ? ' metaFormat="1"' : ''} calibrations="1,2,3">`);
-    lines.push(`<DataBlock type="Region" count="1" width="${width}" height="${height}" size="${this.pixelBytes}" ` +
-      `stride="${this.pixelBytes}" calibrations="1,2,3" />`);
+    lines.push(
+      `<DataBlock type="Frame" version="3.0" count="${this.written}" pixelFormat="${pf}" size="${this.pixelBytes}" ` +
+        `stride="${this.stride}"${this.withTimes ? ' metaFormat="1"' : ''} calibrations="1,2,3">`,
+    );
+    lines.push(
+      `<DataBlock type="Region" count="1" width="${width}" height="${height}" size="${this.pixelBytes}" ` +
+        `stride="${this.pixelBytes}" calibrations="1,2,3" />`,
+    );
     lines.push('</DataBlock>');
     lines.push('</DataFormat>');
     if (this.withTimes) {
       lines.push('<MetaFormat>');
       lines.push('<MetaBlock id="1">');
-      lines.push(`<TimeStamp event="ExposureStarted" type="Int64" bitDepth="64" resolution="${this.resolution}"` +
-        `${o.absoluteTime ? ` absoluteTime="${xmlEscape(o.absoluteTime)}"` : ''} />`);
+      lines.push(
+        `<TimeStamp event="ExposureStarted" type="Int64" bitDepth="64" resolution="${this.resolution}"` +
+          `${o.absoluteTime ? ` absoluteTime="${xmlEscape(o.absoluteTime)}"` : ''} />`,
+      );
       lines.push('</MetaBlock>');
       lines.push('</MetaFormat>');
     }
@@ -298,15 +428,23 @@ export class SpeStreamWriter {
       lines.push('</WavelengthMapping>');
     }
     lines.push(`<SensorInformation id="2" orientation="Normal" width="${sw}" height="${sh}" />`);
-    lines.push(`<SensorMapping id="3" x="${sx}" y="${sy}" width="${width}" height="${height}" xBinning="1" yBinning="1" />`);
+    lines.push(
+      `<SensorMapping id="3" x="${sx}" y="${sy}" width="${width}" height="${height}" xBinning="1" yBinning="1" />`,
+    );
     lines.push('</Calibrations>');
-    lines.push(`<DataHistories><DataHistory><Origin software="${xmlEscape(o.software ?? 'pyrolive')}" company="pyrolive">`);
+    lines.push(
+      `<DataHistories><DataHistory><Origin software="${xmlEscape(o.software ?? 'pyrolive')}" company="pyrolive">`,
+    );
     lines.push('<Experiment xmlns="http://www.princetoninstruments.com/experiment/2009"><Devices><Cameras><Camera>');
     if (o.exposureTime !== undefined && o.exposureTime !== null && Number.isFinite(o.exposureTime)) {
-      lines.push(`<ShutterTiming><ExposureTime type="Double">${String(o.exposureTime * 1000)}</ExposureTime></ShutterTiming>`);
+      lines.push(
+        `<ShutterTiming><ExposureTime type="Double">${String(o.exposureTime * 1000)}</ExposureTime></ShutterTiming>`,
+      );
     }
     lines.push('</Camera></Cameras></Devices></Experiment>');
-    if (o.comment) lines.push(`<Comment>${xmlEscape(o.comment)}</Comment>`);
+    if (o.comment) {
+      lines.push(`<Comment>${xmlEscape(o.comment)}</Comment>`);
+    }
     lines.push('</Origin></DataHistory></DataHistories>');
     lines.push('</SpeFormat>');
     return lines.join('\n') + '\n';
@@ -314,7 +452,9 @@ export class SpeStreamWriter {
 }
 
 function clipRound(v: number, lo: number, hi: number): number {
-  if (!(v === v)) return 0; // NaN
+  if (!(v === v)) {
+    return 0;
+  } // NaN
   const r = Math.round(v);
   return r < lo ? lo : r > hi ? hi : r;
 }
@@ -326,11 +466,15 @@ export function writeSpe(path: string, options: SpeWriteAllOptions): number {
   try {
     let i = 0;
     for (const f of options.frames) {
-      if (times !== null && i >= times.length) throw new UsageError(`SPE writer: more frames than frame times (${times.length})`);
+      if (times !== null && i >= times.length) {
+        throw new UsageError(`SPE writer: more frames than frame times (${times.length})`);
+      }
       w.append(f, times !== null ? times[i] : undefined);
       i++;
     }
-    if (times !== null && i !== times.length) throw new UsageError(`SPE writer: ${i} frames but ${times.length} frame times`);
+    if (times !== null && i !== times.length) {
+      throw new UsageError(`SPE writer: ${i} frames but ${times.length} frame times`);
+    }
     return w.finish();
   } catch (e) {
     w.abort();

@@ -19,7 +19,10 @@ export interface ParsedTable {
   lines: number[];
 }
 
-export interface LampTable { wavelength: Float64Array; radiance: Float64Array }
+export interface LampTable {
+  wavelength: Float64Array;
+  radiance: Float64Array;
+}
 export interface PowerLog {
   kind: 'time' | 'frame';
   /** Seconds (time log) or frame numbers (frame log), ascending. */
@@ -30,7 +33,11 @@ export interface PowerLog {
   names: [string, string];
   powerUnit: 'W' | '%';
 }
-export interface PlainSpectra { wavelength: Float64Array; columns: Float64Array[]; names: string[] }
+export interface PlainSpectra {
+  wavelength: Float64Array;
+  columns: Float64Array[];
+  names: string[];
+}
 
 const SPLIT = /\s*[,;\t]\s*|\s+/;
 
@@ -40,12 +47,20 @@ function readText(path: string): string {
     buf = fs.readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputFileError(path, 'no such file');
-    if (code === 'EISDIR') throw new InputFileError(path, 'is a directory, not a table');
+    if (code === 'ENOENT') {
+      throw new InputFileError(path, 'no such file');
+    }
+    if (code === 'EISDIR') {
+      throw new InputFileError(path, 'is a directory, not a table');
+    }
     throw new InputFileError(path, `cannot read (${(e as Error).message})`);
   }
-  if (buf.length === 0) throw new InputFileError(path, 'empty file');
-  if (buf.includes(0)) throw new InputFileError(path, 'binary data, not a text table');
+  if (buf.length === 0) {
+    throw new InputFileError(path, 'empty file');
+  }
+  if (buf.includes(0)) {
+    throw new InputFileError(path, 'binary data, not a text table');
+  }
   return buf.toString('utf8').replace(/^\uFEFF/, '');
 }
 
@@ -81,8 +96,11 @@ function detectDialect(dataLines: string[], file: string, firstLineNo: number): 
   const tokens = first.split(SPLIT_DECIMAL_COMMA).filter((t) => t !== '');
   const thousands = tokens.find((t) => /\d\.\d+,\d/.test(t) || /\d,\d+\.\d/.test(t));
   if (otherSeparator && thousands) {
-    throw new InputFileError(file, `line ${firstLineNo}: "${thousands}" mixes a decimal point and a comma (thousands ` +
-      'separator?): ambiguous, write plain numbers');
+    throw new InputFileError(
+      file,
+      `line ${firstLineNo}: "${thousands}" mixes a decimal point and a comma (thousands ` +
+        'separator?): ambiguous, write plain numbers',
+    );
   }
   const commaSeparated = !otherSeparator || tokens.some((t) => t.includes(',') && !DECIMAL_COMMA_NUMBER.test(t));
   if (commaSeparated) {
@@ -94,8 +112,10 @@ function detectDialect(dataLines: string[], file: string, firstLineNo: number): 
   for (const line of dataLines) {
     for (const cell of splitCells(line, dialect)) {
       if (cell.includes(',') && cell.includes('.')) {
-        throw new InputFileError(file, `"${cell}" mixes a decimal point and a comma (thousands separator?): ambiguous, ` +
-          'write plain numbers');
+        throw new InputFileError(
+          file,
+          `"${cell}" mixes a decimal point and a comma (thousands separator?): ambiguous, ` + 'write plain numbers',
+        );
       }
       if (DECIMAL_COMMA_NUMBER.test(cell)) {
         commas++;
@@ -105,8 +125,11 @@ function detectDialect(dataLines: string[], file: string, firstLineNo: number): 
     }
   }
   if (commas > 0 && points > 0) {
-    throw new InputFileError(file, `from line ${firstLineNo}: some numbers have a decimal comma and others a decimal ` +
-      'point: ambiguous, use one decimal mark');
+    throw new InputFileError(
+      file,
+      `from line ${firstLineNo}: some numbers have a decimal comma and others a decimal ` +
+        'point: ambiguous, use one decimal mark',
+    );
   }
   return { decimalComma: commas > 0 };
 }
@@ -128,22 +151,35 @@ export function parseTable(text: string, file: string, minColumns = 2): ParsedTa
       content.push({ text: line, lineNo: ln + 1 });
     }
   }
-  if (content.length === 0) throw new InputFileError(file, 'no data lines (only comments or blank lines)');
+  if (content.length === 0) {
+    throw new InputFileError(file, 'no data lines (only comments or blank lines)');
+  }
   // a first line with any cell that is not a number is the header; a header with `,` `;` or tabs is split on those
   // only, so that `Time (ms),Power (mW)` keeps its units
   const headerSplit = /[,;\t]/.test(content[0].text) ? /\s*[,;\t]\s*/ : SPLIT;
   const looseCells = content[0].text.split(headerSplit).map((c) => c.replace(/^"(.*)"$/, '$1').trim());
-  const hasHeader = content[0].text.split(SPLIT).some((c) => c !== '' && !Number.isFinite(Number(c.replace(/^"(.*)"$/, '$1'))));
+  const hasHeader = content[0].text
+    .split(SPLIT)
+    .some((c) => c !== '' && !Number.isFinite(Number(c.replace(/^"(.*)"$/, '$1'))));
   const dataLines = hasHeader ? content.slice(1) : content;
-  if (dataLines.length === 0) throw new InputFileError(file, 'a header but no data lines');
-  const dialect = detectDialect(dataLines.map((l) => l.text), file, dataLines[0].lineNo);
+  if (dataLines.length === 0) {
+    throw new InputFileError(file, 'a header but no data lines');
+  }
+  const dialect = detectDialect(
+    dataLines.map((l) => l.text),
+    file,
+    dataLines[0].lineNo,
+  );
   let header: string[] | null = hasHeader ? looseCells : null;
   const rows = readRows(dataLines, dialect, file, minColumns);
   const ncol = rows[0].length;
   if (header && header.length !== ncol) {
     if (!dialect.decimalComma && header.length < ncol && ncol % header.length === 0) {
-      throw new InputFileError(file, `the header names ${header.length} column(s) but line ${dataLines[0].lineNo} has ${ncol} ` +
-        'comma-separated values: decimal commas? ambiguous, separate the columns with ";" or a tab');
+      throw new InputFileError(
+        file,
+        `the header names ${header.length} column(s) but line ${dataLines[0].lineNo} has ${ncol} ` +
+          'comma-separated values: decimal commas? ambiguous, separate the columns with ";" or a tab',
+      );
     }
     // tolerate a header with a different count only when it cannot be mapped: drop it
     header = header.length > ncol ? header.slice(0, ncol) : null;
@@ -156,8 +192,12 @@ export function parseTable(text: string, file: string, minColumns = 2): ParsedTa
 }
 
 /** The numbers of every data line; all lines must have as many cells as the first. */
-function readRows(dataLines: { text: string; lineNo: number }[], dialect: TableDialect, file: string,
-  minColumns: number): number[][] {
+function readRows(
+  dataLines: { text: string; lineNo: number }[],
+  dialect: TableDialect,
+  file: string,
+  minColumns: number,
+): number[][] {
   const rows: number[][] = [];
   let ncol = -1;
   for (const { text, lineNo } of dataLines) {
@@ -173,7 +213,10 @@ function readRows(dataLines: { text: string; lineNo: number }[], dialect: TableD
         throw new InputFileError(file, `line ${lineNo}: ${ncol} column(s), need at least ${minColumns}`);
       }
     } else if (cells.length !== ncol) {
-      throw new InputFileError(file, `line ${lineNo}: ${cells.length} value(s), expected ${ncol} like the first data line`);
+      throw new InputFileError(
+        file,
+        `line ${lineNo}: ${cells.length} value(s), expected ${ncol} like the first data line`,
+      );
     }
     rows.push(nums);
   }
@@ -190,14 +233,27 @@ export function parseLampTable(text: string, file: string): LampTable {
   const t = parseTable(text, file, 2);
   let wl = t.columns[0];
   let rad = t.columns[1];
-  if (wl.length < 2) throw new InputFileError(file, 'a lamp table needs at least 2 rows');
-  if (wl[wl.length - 1] < wl[0]) { wl = wl.slice().reverse(); rad = rad.slice().reverse(); }
-  for (let i = 0; i < wl.length; i++) {
-    if (!(wl[i] > 0)) throw new InputFileError(file, `line ${t.lines[i]}: wavelength ${wl[i]} nm is not positive`);
-    if (i > 0 && !(wl[i] > wl[i - 1])) throw new InputFileError(file, `line ${t.lines[i]}: wavelengths are not strictly monotonic`);
-    if (rad[i] < 0) throw new InputFileError(file, `line ${t.lines[i]}: negative radiance ${rad[i]}`);
+  if (wl.length < 2) {
+    throw new InputFileError(file, 'a lamp table needs at least 2 rows');
   }
-  if (!rad.some((r) => r > 0)) throw new InputFileError(file, 'all radiances are zero');
+  if (wl[wl.length - 1] < wl[0]) {
+    wl = wl.slice().reverse();
+    rad = rad.slice().reverse();
+  }
+  for (let i = 0; i < wl.length; i++) {
+    if (!(wl[i] > 0)) {
+      throw new InputFileError(file, `line ${t.lines[i]}: wavelength ${wl[i]} nm is not positive`);
+    }
+    if (i > 0 && !(wl[i] > wl[i - 1])) {
+      throw new InputFileError(file, `line ${t.lines[i]}: wavelengths are not strictly monotonic`);
+    }
+    if (rad[i] < 0) {
+      throw new InputFileError(file, `line ${t.lines[i]}: negative radiance ${rad[i]}`);
+    }
+  }
+  if (!rad.some((r) => r > 0)) {
+    throw new InputFileError(file, 'all radiances are zero');
+  }
   return { wavelength: wl, radiance: rad };
 }
 
@@ -214,8 +270,10 @@ export interface PowerLogOptions {
 }
 
 /** The key (time or frame) column and the power column of a power log's header. */
-function powerLogColumns(header: string[] | null, file: string): { key: ColumnHeader; power: ColumnHeader; keyCol: number;
-  powerCol: number } {
+function powerLogColumns(
+  header: string[] | null,
+  file: string,
+): { key: ColumnHeader; power: ColumnHeader; keyCol: number; powerCol: number } {
   if (!header) {
     return { key: parseColumnHeader('time_s'), power: parseColumnHeader('power_W'), keyCol: 0, powerCol: 1 };
   }
@@ -255,13 +313,21 @@ function powerLogKeys(t: ParsedTable, key: ColumnHeader, keyCol: number, file: s
 }
 
 /** The power column in W (W, mW, kW, µW), or as written for a percentage when the options allow it. */
-function powerLogPowers(t: ParsedTable, power: ColumnHeader, powerCol: number, file: string,
-  options: PowerLogOptions): { values: Float64Array; unit: 'W' | '%' } {
+function powerLogPowers(
+  t: ParsedTable,
+  power: ColumnHeader,
+  powerCol: number,
+  file: string,
+  options: PowerLogOptions,
+): { values: Float64Array; unit: 'W' | '%' } {
   const values = t.columns[powerCol];
   if (power.unit !== null && /^(%|percent|pct)$/i.test(power.unit)) {
     if (!options.allowPercent) {
-      throw new InputFileError(file, `power column "${power.cell}" is a percentage, not watts: it needs a power ` +
-        'expression (powerExpr) that turns the percentage into W');
+      throw new InputFileError(
+        file,
+        `power column "${power.cell}" is a percentage, not watts: it needs a power ` +
+          'expression (powerExpr) that turns the percentage into W',
+      );
     }
     return { values, unit: '%' };
   }
@@ -304,9 +370,13 @@ export function parsePlainSpectra(text: string, file: string): PlainSpectra {
   const t = parseTable(text, file, 2);
   const wl = t.columns[0];
   for (let i = 0; i < wl.length; i++) {
-    if (!(wl[i] > 0)) throw new InputFileError(file, `line ${t.lines[i]}: wavelength ${wl[i]} nm is not positive`);
+    if (!(wl[i] > 0)) {
+      throw new InputFileError(file, `line ${t.lines[i]}: wavelength ${wl[i]} nm is not positive`);
+    }
   }
-  if (wl.length < 3) throw new InputFileError(file, `only ${wl.length} data line(s): not a spectrum`);
+  if (wl.length < 3) {
+    throw new InputFileError(file, `only ${wl.length} data line(s): not a spectrum`);
+  }
   const columns = t.columns.slice(1);
   const names = columns.map((_c, i) => t.header?.[i + 1] ?? `column${i + 1}`);
   return { wavelength: wl, columns, names };
@@ -319,7 +389,11 @@ export function readPlainSpectra(path: string): PlainSpectra {
 /** Format a CSV (comma separated, header line, numbers in shortest round-trip form; null/NaN → empty cell). */
 export function formatCsv(header: string[], columns: ArrayLike<number | null>[], comments: string[] = []): string {
   const n = columns.length ? columns[0].length : 0;
-  for (const c of columns) if (c.length !== n) throw new RangeError('formatCsv: columns of different lengths');
+  for (const c of columns) {
+    if (c.length !== n) {
+      throw new RangeError('formatCsv: columns of different lengths');
+    }
+  }
   const out: string[] = comments.map((c) => `# ${c}`);
   out.push(header.join(','));
   for (let i = 0; i < n; i++) {
@@ -333,7 +407,12 @@ export function formatCsv(header: string[], columns: ArrayLike<number | null>[],
   return out.join('\n') + '\n';
 }
 
-export function writeCsv(path: string, header: string[], columns: ArrayLike<number | null>[], comments: string[] = []): void {
+export function writeCsv(
+  path: string,
+  header: string[],
+  columns: ArrayLike<number | null>[],
+  comments: string[] = [],
+): void {
   try {
     fs.writeFileSync(path, formatCsv(header, columns, comments));
   } catch (e) {

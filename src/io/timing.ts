@@ -33,7 +33,9 @@ export function frameClock(file: ClockInfo, options: FrameClockOptions = {}): Fr
     interval,
     source,
   });
-  if (options.frameInterval != null && options.frameInterval > 0) return even(options.frameInterval, 'frameInterval');
+  if (options.frameInterval != null && options.frameInterval > 0) {
+    return even(options.frameInterval, 'frameInterval');
+  }
   const stamps = file.frameTimes && file.frameTimes.length >= file.frames && file.frames > 0 ? file.frameTimes : null;
   if (stamps && Number.isFinite(stamps[0])) {
     const first = stamps[0];
@@ -45,7 +47,11 @@ export function frameClock(file: ClockInfo, options: FrameClockOptions = {}): Fr
       source: 'timestamps',
     };
   }
-  if (file.frameRate != null && file.frameRate > 0) return even(1 / file.frameRate, 'frameRate');
-  if (file.exposureTime != null && file.exposureTime > 0) return even(file.exposureTime, 'exposure');
+  if (file.frameRate != null && file.frameRate > 0) {
+    return even(1 / file.frameRate, 'frameRate');
+  }
+  if (file.exposureTime != null && file.exposureTime > 0) {
+    return even(file.exposureTime, 'exposure');
+  }
   return { timeOf: () => null, interval: null, source: 'none' };
 }

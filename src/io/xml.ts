@@ -21,17 +21,28 @@ function localName(qname: string): string {
 }
 
 export function decodeEntities(s: string): string {
-  if (s.indexOf('&') < 0) return s;
+  if (s.indexOf('&') < 0) {
+    return s;
+  }
   return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g, (_m, e: string) => {
     switch (e) {
-      case 'lt': return '<';
-      case 'gt': return '>';
-      case 'amp': return '&';
-      case 'quot': return '"';
-      case 'apos': return "'";
+      case 'lt':
+        return '<';
+      case 'gt':
+        return '>';
+      case 'amp':
+        return '&';
+      case 'quot':
+        return '"';
+      case 'apos':
+        return "'";
       default: {
         const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        try { return String.fromCodePoint(code); } catch { return ''; }
+        try {
+          return String.fromCodePoint(code);
+        } catch {
+          return '';
+        }
       }
     }
   });
@@ -48,8 +59,13 @@ export function parseXml(src: string): XmlElement {
   while (i < n) {
     const lt = src.indexOf('<', i);
     const top = stack[stack.length - 1];
-    if (lt < 0) { top.text += decodeEntities(src.slice(i)); break; }
-    if (lt > i) top.text += decodeEntities(src.slice(i, lt));
+    if (lt < 0) {
+      top.text += decodeEntities(src.slice(i));
+      break;
+    }
+    if (lt > i) {
+      top.text += decodeEntities(src.slice(i, lt));
+    }
     if (src.startsWith('<!--', lt)) {
       const end = src.indexOf('-->', lt + 4);
       i = end < 0 ? n : end + 3;
@@ -68,7 +84,10 @@ export function parseXml(src: string): XmlElement {
       const name = localName(src.slice(lt + 2, end < 0 ? n : end).trim());
       // pop to the matching open element, if any (tolerates a missing close tag)
       for (let k = stack.length - 1; k > 0; k--) {
-        if (stack[k].name === name) { stack.length = k; break; }
+        if (stack[k].name === name) {
+          stack.length = k;
+          break;
+        }
       }
       i = end < 0 ? n : end + 1;
     } else {
@@ -77,7 +96,15 @@ export function parseXml(src: string): XmlElement {
       let quote = '';
       while (j < n) {
         const c = src[j];
-        if (quote) { if (c === quote) quote = ''; } else if (c === '"' || c === "'") quote = c; else if (c === '>') break;
+        if (quote) {
+          if (c === quote) {
+            quote = '';
+          }
+        } else if (c === '"' || c === "'") {
+          quote = c;
+        } else if (c === '>') {
+          break;
+        }
         j++;
       }
       const body = src.slice(lt + 1, j);
@@ -90,10 +117,14 @@ export function parseXml(src: string): XmlElement {
         let a: RegExpExecArray | null;
         while ((a = ATTR_RE.exec(inner)) !== null) {
           const key = localName(a[1]);
-          if (!(key in el.attrs)) el.attrs[key] = decodeEntities(a[3] ?? a[4] ?? '');
+          if (!(key in el.attrs)) {
+            el.attrs[key] = decodeEntities(a[3] ?? a[4] ?? '');
+          }
         }
         top.children.push(el);
-        if (!selfClosing) stack.push(el);
+        if (!selfClosing) {
+          stack.push(el);
+        }
       }
       i = j + 1;
     }
@@ -104,9 +135,13 @@ export function parseXml(src: string): XmlElement {
 /** First element (depth-first, document order) named `name` for which `pred` holds. */
 export function findFirst(root: XmlElement, name: string, pred?: (e: XmlElement) => boolean): XmlElement | null {
   for (const c of root.children) {
-    if (c.name === name && (!pred || pred(c))) return c;
+    if (c.name === name && (!pred || pred(c))) {
+      return c;
+    }
     const r = findFirst(c, name, pred);
-    if (r) return r;
+    if (r) {
+      return r;
+    }
   }
   return null;
 }
@@ -116,7 +151,9 @@ export function findAll(root: XmlElement, name: string, pred?: (e: XmlElement) =
   const out: XmlElement[] = [];
   const walk = (e: XmlElement) => {
     for (const c of e.children) {
-      if (c.name === name && (!pred || pred(c))) out.push(c);
+      if (c.name === name && (!pred || pred(c))) {
+        out.push(c);
+      }
       walk(c);
     }
   };
@@ -127,6 +164,8 @@ export function findAll(root: XmlElement, name: string, pred?: (e: XmlElement) =
 /** All text inside an element and its descendants. */
 export function deepText(e: XmlElement): string {
   let s = e.text;
-  for (const c of e.children) s += deepText(c);
+  for (const c of e.children) {
+    s += deepText(c);
+  }
   return s;
 }

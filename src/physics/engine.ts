@@ -9,21 +9,62 @@ import * as path from 'path';
 import { FitArgumentError, UsageError } from '../errors';
 import { jsEngine } from './jsEngine';
 import type {
-  BatchOptions, BatchResult, EngineName, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions,
-  SlidingTwoColorOptions, SlidingTwoColorResult, TwoColorBatchResult, WienResult,
+  BatchOptions,
+  BatchResult,
+  EngineName,
+  FitOptions,
+  PhysicsEngine,
+  PlanckResult,
+  SlidingTwoColorBatchOptions,
+  SlidingTwoColorOptions,
+  SlidingTwoColorResult,
+  TwoColorBatchResult,
+  WienResult,
 } from './types';
 
 /** The raw addon's exports (results without `engine`). */
 export interface NativeAddon {
   /** With `out` (Float64Array ≥ 7): fills [T, σT, scale, χ², dof, iterations, converged] and returns undefined. */
-  fitPlanck(wl: Float64Array, y: Float64Array, opts?: FitOptions, out?: Float64Array): Omit<PlanckResult, 'engine'> | undefined;
+  fitPlanck(
+    wl: Float64Array,
+    y: Float64Array,
+    opts?: FitOptions,
+    out?: Float64Array,
+  ): Omit<PlanckResult, 'engine'> | undefined;
   fitWien(wl: Float64Array, y: Float64Array, opts?: FitOptions): Omit<WienResult, 'engine'>;
   twoColor(wl: Float64Array, y: Float64Array, i: number, j: number): number;
-  slidingTwoColor(wl: Float64Array, y: Float64Array, sep: number, opts?: SlidingTwoColorOptions): Omit<SlidingTwoColorResult, 'engine'>;
-  fitPlanckBatch(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Promise<Omit<BatchResult, 'engine'>>;
-  fitPlanckBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Omit<BatchResult, 'engine'>;
-  slidingTwoColorBatch(wl: Float64Array, frames: Float64Array, nFrames: number, sep: number, opts?: SlidingTwoColorBatchOptions): Promise<TwoColorBatchResult>;
-  slidingTwoColorBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, sep: number, opts?: SlidingTwoColorBatchOptions): TwoColorBatchResult;
+  slidingTwoColor(
+    wl: Float64Array,
+    y: Float64Array,
+    sep: number,
+    opts?: SlidingTwoColorOptions,
+  ): Omit<SlidingTwoColorResult, 'engine'>;
+  fitPlanckBatch(
+    wl: Float64Array,
+    frames: Float64Array,
+    nFrames: number,
+    opts?: BatchOptions,
+  ): Promise<Omit<BatchResult, 'engine'>>;
+  fitPlanckBatchSync(
+    wl: Float64Array,
+    frames: Float64Array,
+    nFrames: number,
+    opts?: BatchOptions,
+  ): Omit<BatchResult, 'engine'>;
+  slidingTwoColorBatch(
+    wl: Float64Array,
+    frames: Float64Array,
+    nFrames: number,
+    sep: number,
+    opts?: SlidingTwoColorBatchOptions,
+  ): Promise<TwoColorBatchResult>;
+  slidingTwoColorBatchSync(
+    wl: Float64Array,
+    frames: Float64Array,
+    nFrames: number,
+    sep: number,
+    opts?: SlidingTwoColorBatchOptions,
+  ): TwoColorBatchResult;
   /** Present in builds since analyzeCountsBatch (optional: an older build still loads). */
   analyzeCountsBatch?: PhysicsEngine['analyzeCountsBatch'];
   analyzeCountsBatchSync?: PhysicsEngine['analyzeCountsBatchSync'];
@@ -44,8 +85,16 @@ export function addonCandidates(root: string = PACKAGE_ROOT): string[] {
   return [path.join(root, 'build', 'Release', 'pyrolive.node'), path.join(root, 'build', 'Debug', 'pyrolive.node')];
 }
 
-const REQUIRED = ['fitPlanck', 'fitWien', 'twoColor', 'slidingTwoColor', 'fitPlanckBatch', 'fitPlanckBatchSync',
-  'slidingTwoColorBatch', 'slidingTwoColorBatchSync'];
+const REQUIRED = [
+  'fitPlanck',
+  'fitWien',
+  'twoColor',
+  'slidingTwoColor',
+  'fitPlanckBatch',
+  'fitPlanckBatchSync',
+  'slidingTwoColorBatch',
+  'slidingTwoColorBatchSync',
+];
 
 /** Tries to load the addon from `root` (default: this package). Never throws. */
 export function loadNative(root: string = PACKAGE_ROOT): NativeLoad {
@@ -55,7 +104,10 @@ export function loadNative(root: string = PACKAGE_ROOT): NativeLoad {
       const m = require(p) as Record<string, unknown>;
       const missing = REQUIRED.filter((k) => typeof m[k] !== 'function');
       if (missing.length > 0) {
-        tried.push({ path: p, error: `loaded but lacks ${missing.join(', ')} (stale build? run npm run build:native)` });
+        tried.push({
+          path: p,
+          error: `loaded but lacks ${missing.join(', ')} (stale build? run npm run build:native)`,
+        });
         continue;
       }
       tried.push({ path: p, error: null });
@@ -71,7 +123,8 @@ export function loadNative(root: string = PACKAGE_ROOT): NativeLoad {
 /** Human-readable report of a load attempt. */
 export function formatLoadReport(load: NativeLoad): string {
   const parts = load.tried.map((t) => `${t.path} (${t.error === null ? 'loaded' : t.error})`);
-  const head = load.addon !== null ? 'native addon loaded' : 'native addon not available (build it with `npm run build:native`)';
+  const head =
+    load.addon !== null ? 'native addon loaded' : 'native addon not available (build it with `npm run build:native`)';
   return `${head}; tried: ${parts.join('; ')}`;
 }
 
@@ -92,13 +145,22 @@ function rethrow(error: unknown): never {
 export function wrapNative(addon: NativeAddon): PhysicsEngine {
   const out = new Float64Array(7);
   const counts: Pick<PhysicsEngine, 'analyzeCountsBatch' | 'analyzeCountsBatchSync'> = {};
-  const acb = addon.analyzeCountsBatch; const acbs = addon.analyzeCountsBatchSync;
+  const acb = addon.analyzeCountsBatch;
+  const acbs = addon.analyzeCountsBatchSync;
   if (typeof acb === 'function' && typeof acbs === 'function') {
     counts.analyzeCountsBatch = async (wl, frames, plan, o, opts) => {
-      try { return { ...(await acb(wl, frames, plan, o, opts)), engine: 'native' }; } catch (e) { return rethrow(e); }
+      try {
+        return { ...(await acb(wl, frames, plan, o, opts)), engine: 'native' };
+      } catch (e) {
+        return rethrow(e);
+      }
     };
     counts.analyzeCountsBatchSync = (wl, frames, plan, o, opts) => {
-      try { return { ...acbs(wl, frames, plan, o, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+      try {
+        return { ...acbs(wl, frames, plan, o, opts), engine: 'native' };
+      } catch (e) {
+        return rethrow(e);
+      }
     };
   }
   return {
@@ -107,36 +169,68 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
     fitPlanck(wl, y, opts) {
       try {
         addon.fitPlanck(wl, y, opts, out);
-      } catch (e) { return rethrow(e); }
+      } catch (e) {
+        return rethrow(e);
+      }
       return {
-        temperature: out[0], temperatureError: out[1], scale: out[2], chi2: out[3], dof: out[4], iterations: out[5],
-        converged: out[6] === 1, engine: 'native',
+        temperature: out[0],
+        temperatureError: out[1],
+        scale: out[2],
+        chi2: out[3],
+        dof: out[4],
+        iterations: out[5],
+        converged: out[6] === 1,
+        engine: 'native',
       };
     },
     fitWien(wl, y, opts) {
-      try { return { ...addon.fitWien(wl, y, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+      try {
+        return { ...addon.fitWien(wl, y, opts), engine: 'native' };
+      } catch (e) {
+        return rethrow(e);
+      }
     },
     twoColor(wl, y, i, j) {
-      try { return addon.twoColor(wl, y, i, j); } catch (e) { return rethrow(e); }
+      try {
+        return addon.twoColor(wl, y, i, j);
+      } catch (e) {
+        return rethrow(e);
+      }
     },
     slidingTwoColor(wl, y, sep, opts) {
-      try { return { ...addon.slidingTwoColor(wl, y, sep, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+      try {
+        return { ...addon.slidingTwoColor(wl, y, sep, opts), engine: 'native' };
+      } catch (e) {
+        return rethrow(e);
+      }
     },
     async fitPlanckBatch(wl, frames, nFrames, opts) {
       try {
         return { ...(await addon.fitPlanckBatch(wl, frames, nFrames, opts)), engine: 'native' };
-      } catch (e) { return rethrow(e); }
+      } catch (e) {
+        return rethrow(e);
+      }
     },
     fitPlanckBatchSync(wl, frames, nFrames, opts) {
-      try { return { ...addon.fitPlanckBatchSync(wl, frames, nFrames, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+      try {
+        return { ...addon.fitPlanckBatchSync(wl, frames, nFrames, opts), engine: 'native' };
+      } catch (e) {
+        return rethrow(e);
+      }
     },
     async slidingTwoColorBatch(wl, frames, nFrames, sep, opts) {
       try {
         return { ...(await addon.slidingTwoColorBatch(wl, frames, nFrames, sep, opts)), engine: 'native' };
-      } catch (e) { return rethrow(e); }
+      } catch (e) {
+        return rethrow(e);
+      }
     },
     slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts) {
-      try { return { ...addon.slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts), engine: 'native' }; } catch (e) { return rethrow(e); }
+      try {
+        return { ...addon.slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts), engine: 'native' };
+      } catch (e) {
+        return rethrow(e);
+      }
     },
   };
 }
@@ -151,8 +245,12 @@ export interface EngineSelector {
  * An engine selector over the addon under `root` (default: this package). `warn` receives the one-time
  * fallback warning (default: stderr). The module-level getEngine/nativeAvailable/nativeLoadReport use the default.
  */
-export function createEngineSelector(root: string = PACKAGE_ROOT,
-  warn: (message: string) => void = (m) => { process.stderr.write(m); }): EngineSelector {
+export function createEngineSelector(
+  root: string = PACKAGE_ROOT,
+  warn: (message: string) => void = (m) => {
+    process.stderr.write(m);
+  },
+): EngineSelector {
   let load: NativeLoad | undefined;
   let nativeEngine: PhysicsEngine | null | undefined;
   let warned = false;
@@ -163,7 +261,10 @@ export function createEngineSelector(root: string = PACKAGE_ROOT,
     }
     return nativeEngine;
   };
-  const report = (): string => { native(); return formatLoadReport(load as NativeLoad); };
+  const report = (): string => {
+    native();
+    return formatLoadReport(load as NativeLoad);
+  };
   return {
     nativeAvailable: () => native() !== null,
     nativeLoadReport: report,
@@ -178,18 +279,25 @@ export function createEngineSelector(root: string = PACKAGE_ROOT,
           }
         }
       }
-      if (wanted === 'js') return jsEngine;
+      if (wanted === 'js') {
+        return jsEngine;
+      }
       if (wanted !== undefined && wanted !== 'native') {
         throw new UsageError(`unknown engine '${String(wanted)}' (use 'js' or 'native')`, 'E_ENGINE_UNKNOWN');
       }
       const n = native();
       if (wanted === 'native') {
         if (n === null) {
-          throw new UsageError(`the native engine was asked for but cannot be loaded. ${report()}`, 'E_ENGINE_UNAVAILABLE');
+          throw new UsageError(
+            `the native engine was asked for but cannot be loaded. ${report()}`,
+            'E_ENGINE_UNAVAILABLE',
+          );
         }
         return n;
       }
-      if (n !== null) return n;
+      if (n !== null) {
+        return n;
+      }
       if (!warned) {
         warned = true;
         warn(`pyrolive: warning: using the TypeScript fitting engine (slower). ${report()}\n`);

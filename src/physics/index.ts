@@ -21,15 +21,19 @@ export type { NativeLoad } from './engine';
  * (PYROLIVE_ENGINE, addon present or not) is made on first use, not at import.
  */
 export const physics: PhysicsEngine = {
-  get name() { return getEngine().name; },
+  get name() {
+    return getEngine().name;
+  },
   fitPlanck: (wl, y, opts) => getEngine().fitPlanck(wl, y, opts),
   fitWien: (wl, y, opts) => getEngine().fitWien(wl, y, opts),
   twoColor: (wl, y, i, j) => getEngine().twoColor(wl, y, i, j),
   slidingTwoColor: (wl, y, sep, opts) => getEngine().slidingTwoColor(wl, y, sep, opts),
   fitPlanckBatch: (wl, frames, nFrames, opts) => getEngine().fitPlanckBatch(wl, frames, nFrames, opts),
   fitPlanckBatchSync: (wl, frames, nFrames, opts) => getEngine().fitPlanckBatchSync(wl, frames, nFrames, opts),
-  slidingTwoColorBatch: (wl, frames, nFrames, sep, opts) => getEngine().slidingTwoColorBatch(wl, frames, nFrames, sep, opts),
-  slidingTwoColorBatchSync: (wl, frames, nFrames, sep, opts) => getEngine().slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts),
+  slidingTwoColorBatch: (wl, frames, nFrames, sep, opts) =>
+    getEngine().slidingTwoColorBatch(wl, frames, nFrames, sep, opts),
+  slidingTwoColorBatchSync: (wl, frames, nFrames, sep, opts) =>
+    getEngine().slidingTwoColorBatchSync(wl, frames, nFrames, sep, opts),
 };
 
 /** @deprecated The same object as FitStatus (types.ts), under its old name. */

@@ -5,8 +5,19 @@ import { FitArgumentError } from '../errors';
 import { buildGrid, fitFrame, fitWienCompact, Grid, Scratch, slidingTwoColorFrame, usedPixels, Used } from './core';
 import { FitStatus } from './types';
 import type {
-  BatchOptions, BatchResult, FitOptions, PhysicsEngine, PlanckResult, SlidingTwoColorBatchOptions, SlidingTwoColorOptions,
-  SlidingTwoColorResult, TwoColorBatchResult, WienResult, CountsBatchOptions, CountsBatchOutput, CountsBatchResult,
+  BatchOptions,
+  BatchResult,
+  FitOptions,
+  PhysicsEngine,
+  PlanckResult,
+  SlidingTwoColorBatchOptions,
+  SlidingTwoColorOptions,
+  SlidingTwoColorResult,
+  TwoColorBatchResult,
+  WienResult,
+  CountsBatchOptions,
+  CountsBatchOutput,
+  CountsBatchResult,
 } from './types';
 import { prepareCountsBatch, type CountsFrame, type CountsPlan } from '../quality/prepare';
 
@@ -21,35 +32,51 @@ function fail(message: string): never {
 }
 
 function asF64(v: unknown, name: string): Float64Array {
-  if (!(v instanceof Float64Array)) fail(`${name} must be a Float64Array`);
+  if (!(v instanceof Float64Array)) {
+    fail(`${name} must be a Float64Array`);
+  }
   return v;
 }
 
 function asU8(v: unknown, name: string): Uint8Array {
   // Uint8ClampedArray and Buffer subclasses: Buffer is a Uint8Array and is accepted, as by the addon
-  if (!(v instanceof Uint8Array)) fail(`${name} must be a Uint8Array`);
+  if (!(v instanceof Uint8Array)) {
+    fail(`${name} must be a Uint8Array`);
+  }
   return v;
 }
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
 
 function optionsObject(o: unknown): Record<string, unknown> {
-  if (absent(o)) return {};
-  if (typeof o !== 'object' || Array.isArray(o) || ArrayBuffer.isView(o)) fail('options must be an object');
+  if (absent(o)) {
+    return {};
+  }
+  if (typeof o !== 'object' || Array.isArray(o) || ArrayBuffer.isView(o)) {
+    fail('options must be an object');
+  }
   return o as Record<string, unknown>;
 }
 
 function intOption(o: Record<string, unknown>, key: string, def: number, lo: number, hi: number): number {
   const v = o[key];
-  if (absent(v)) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(`${key} must be an integer in [${lo}, ${hi}]`);
+  if (absent(v)) {
+    return def;
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    fail(`${key} must be an integer in [${lo}, ${hi}]`);
+  }
   return v;
 }
 
 function toleranceOption(o: Record<string, unknown>): number {
   const v = o.tolerance;
-  if (absent(v)) return DEFAULT_TOLERANCE;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0) || !(v < 1)) fail('tolerance must be a finite number in (0, 1)');
+  if (absent(v)) {
+    return DEFAULT_TOLERANCE;
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0) || !(v < 1)) {
+    fail('tolerance must be a finite number in (0, 1)');
+  }
   return v;
 }
 
@@ -63,12 +90,21 @@ export function gridFor(v: unknown): Grid {
   if (cached !== undefined && cached.wl.length === wl.length) {
     const c = cached.wl;
     let same = true;
-    for (let i = 0; i < c.length; i++) if (c[i] !== wl[i]) { same = false; break; }
-    if (same) return cached;
+    for (let i = 0; i < c.length; i++) {
+      if (c[i] !== wl[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      return cached;
+    }
   }
   for (let i = 0; i < wl.length; i++) {
     const x = wl[i];
-    if (!Number.isFinite(x) || !(x > 0)) fail(`wavelengths[${i}] must be finite and > 0`);
+    if (!Number.isFinite(x) || !(x > 0)) {
+      fail(`wavelengths[${i}] must be finite and > 0`);
+    }
   }
   const g = buildGrid(wl);
   grids.set(wl, g);
@@ -76,16 +112,26 @@ export function gridFor(v: unknown): Grid {
 }
 
 function checkLength(len: number, n: number, name: string): void {
-  if (len !== n) fail(`${name} length ${len} does not match wavelengths length ${n}`);
+  if (len !== n) {
+    fail(`${name} length ${len} does not match wavelengths length ${n}`);
+  }
 }
 
 function checkMaskValues(m: Uint8Array): void {
-  for (let i = 0; i < m.length; i++) if (m[i] > 1) fail(`mask[${i}] must be 0 or 1`);
+  for (let i = 0; i < m.length; i++) {
+    if (m[i] > 1) {
+      fail(`mask[${i}] must be 0 or 1`);
+    }
+  }
 }
 
 interface SingleArgs {
-  grid: Grid; y: Float64Array; variance: Float64Array | null; mask: Uint8Array | null;
-  maxIterations: number; tolerance: number;
+  grid: Grid;
+  y: Float64Array;
+  variance: Float64Array | null;
+  mask: Uint8Array | null;
+  maxIterations: number;
+  tolerance: number;
 }
 
 function singleArgs(wl: unknown, radiance: unknown, opts: unknown, fitOptions: boolean): SingleArgs {
@@ -105,7 +151,8 @@ function singleArgs(wl: unknown, radiance: unknown, opts: unknown, fitOptions: b
     checkLength(mask.length, n, 'mask');
     checkMaskValues(mask);
   }
-  let maxIterations = DEFAULT_MAX_ITERATIONS, tolerance = DEFAULT_TOLERANCE;
+  let maxIterations = DEFAULT_MAX_ITERATIONS,
+    tolerance = DEFAULT_TOLERANCE;
   if (fitOptions) {
     maxIterations = intOption(o, 'maxIterations', DEFAULT_MAX_ITERATIONS, 1, MAX_ITERATIONS_LIMIT);
     tolerance = toleranceOption(o);
@@ -129,8 +176,14 @@ export function fitPlanck(wl: Float64Array, radiance: Float64Array, opts?: FitOp
   }
   const f = r.fit;
   return {
-    temperature: f.temperature, temperatureError: f.temperatureError, scale: f.scale, chi2: f.chi2, dof: f.dof,
-    iterations: f.iterations, converged: f.converged, engine: 'js',
+    temperature: f.temperature,
+    temperatureError: f.temperatureError,
+    scale: f.scale,
+    chi2: f.chi2,
+    dof: f.dof,
+    iterations: f.iterations,
+    converged: f.converged,
+    engine: 'js',
   };
 }
 
@@ -142,21 +195,32 @@ export function fitWien(wl: Float64Array, radiance: Float64Array, opts?: FitOpti
   s.reserve(n);
   let np = 0;
   for (let i = 0; i < n; i++) {
-    if (a.mask !== null && a.mask[i] !== 0) continue;
+    if (a.mask !== null && a.mask[i] !== 0) {
+      continue;
+    }
     const v = a.y[i];
-    if (!Number.isFinite(v)) fail(`radiance[${i}] is not finite`);
+    if (!Number.isFinite(v)) {
+      fail(`radiance[${i}] is not finite`);
+    }
     let w = 1.0;
     if (a.variance !== null) {
       const vv = a.variance[i];
-      if (!Number.isFinite(vv) || !(vv > 0)) fail(`variance[${i}] must be finite and > 0`);
+      if (!Number.isFinite(vv) || !(vv > 0)) {
+        fail(`variance[${i}] must be finite and > 0`);
+      }
       w = 1.0 / vv;
     }
     if (v > 0) {
-      s.y[np] = v; s.w[np] = w; s.a[np] = g.a[i]; s.b[np] = g.b[i];
+      s.y[np] = v;
+      s.w[np] = w;
+      s.a[np] = g.a[i];
+      s.b[np] = g.b[i];
       np++;
     }
   }
-  if (np < 3) fail(`fewer than 3 usable pixels (${np} unmasked with radiance > 0)`);
+  if (np < 3) {
+    fail(`fewer than 3 usable pixels (${np} unmasked with radiance > 0)`);
+  }
   const r = fitWienCompact(np, s.y, s.w, s.a, s.b, a.variance !== null, a.variance !== null, s.z);
   return { ...r, engine: 'js' };
 }
@@ -175,23 +239,33 @@ export function twoColor(wl: Float64Array, radiance: Float64Array, i: number, j:
   checkLength(y.length, n, 'radiance');
   pixelIndex(i, 'i', n);
   pixelIndex(j, 'j', n);
-  if (i === j) fail('pixel indices i and j must differ');
+  if (i === j) {
+    fail('pixel indices i and j must differ');
+  }
   for (const k of [i, j]) {
-    if (!Number.isFinite(y[k]) || !(y[k] > 0)) fail(`radiance[${k}] must be finite and > 0 for two-colour`);
+    if (!Number.isFinite(y[k]) || !(y[k] > 0)) {
+      fail(`radiance[${k}] must be finite and > 0 for two-colour`);
+    }
   }
   const zi = Math.log(y[i] / g.a[i]);
   const zj = Math.log(y[j] / g.a[j]);
   return (g.b[j] - g.b[i]) / (zi - zj);
 }
 
-export function slidingTwoColor(wl: Float64Array, radiance: Float64Array, separation: number,
-  opts?: SlidingTwoColorOptions): Omit<SlidingTwoColorResult, 'engine'> & { engine: 'js' } {
+export function slidingTwoColor(
+  wl: Float64Array,
+  radiance: Float64Array,
+  separation: number,
+  opts?: SlidingTwoColorOptions,
+): Omit<SlidingTwoColorResult, 'engine'> & { engine: 'js' } {
   const g = gridFor(wl);
   const n = g.wl.length;
   const y = asF64(radiance, 'radiance');
   checkLength(y.length, n, 'radiance');
   const sepMsg = `separation must be an integer in [1, ${n < 2 ? 1 : n - 1}]`;
-  if (typeof separation !== 'number' || !Number.isInteger(separation) || separation < 1 || separation > n - 1) fail(sepMsg);
+  if (typeof separation !== 'number' || !Number.isInteger(separation) || separation < 1 || separation > n - 1) {
+    fail(sepMsg);
+  }
   const o = optionsObject(opts);
   let mask: Uint8Array | null = null;
   if (!absent(o.mask)) {
@@ -204,31 +278,54 @@ export function slidingTwoColor(wl: Float64Array, radiance: Float64Array, separa
   const t = new Float64Array(n);
   const r = new Float64Array(3);
   const bad = slidingTwoColorFrame(y, 0, mask, 0, g, separation, z, t, r);
-  if (bad >= 0) fail(`radiance[${bad}] is not finite`);
-  const count = r[2];
-  if (count === 0) fail(`no valid pixel pair at separation ${separation}`);
-  const mean = r[0], std = r[1];
-  let lo = t[0], hi = t[0];
-  for (let k = 0; k < count; k++) {
-    if (t[k] < lo) lo = t[k];
-    if (t[k] > hi) hi = t[k];
+  if (bad >= 0) {
+    fail(`radiance[${bad}] is not finite`);
   }
-  if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
+  const count = r[2];
+  if (count === 0) {
+    fail(`no valid pixel pair at separation ${separation}`);
+  }
+  const mean = r[0],
+    std = r[1];
+  let lo = t[0],
+    hi = t[0];
+  for (let k = 0; k < count; k++) {
+    if (t[k] < lo) {
+      lo = t[k];
+    }
+    if (t[k] > hi) {
+      hi = t[k];
+    }
+  }
+  if (!(hi > lo)) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
   const edges = new Float64Array(bins + 1);
-  for (let k = 0; k <= bins; k++) edges[k] = lo + k * (hi - lo) / bins;
+  for (let k = 0; k <= bins; k++) {
+    edges[k] = lo + (k * (hi - lo)) / bins;
+  }
   const counts = new Uint32Array(bins);
   for (let q = 0; q < count; q++) {
     const v = t[q];
-    const f = Math.floor((v - lo) / (hi - lo) * bins);
-    const k = f < 0 ? 0 : (f >= bins ? bins - 1 : f);
+    const f = Math.floor(((v - lo) / (hi - lo)) * bins);
+    const k = f < 0 ? 0 : f >= bins ? bins - 1 : f;
     counts[k]++;
   }
   return { mean, std, count, histogram: { edges, counts }, engine: 'js' };
 }
 
 interface BatchJob {
-  grid: Grid; frames: Float64Array; variance: Float64Array | null; mask: Uint8Array | null; maskPerFrame: boolean;
-  nFrames: number; nPix: number; maxIterations: number; tolerance: number; threads: number;
+  grid: Grid;
+  frames: Float64Array;
+  variance: Float64Array | null;
+  mask: Uint8Array | null;
+  maskPerFrame: boolean;
+  nFrames: number;
+  nPix: number;
+  maxIterations: number;
+  tolerance: number;
+  threads: number;
   /** 0: no two-colour */
   tcSep: number;
 }
@@ -237,17 +334,27 @@ interface BatchJob {
  * Validates batch arguments (same rules and messages as the addon). twoColorOnly: the arguments of
  * slidingTwoColorBatch (wl, frames, nFrames, separation, opts).
  */
-export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: unknown, twoColorOnly = false,
-  separation?: unknown): BatchJob {
+export function batchArgs(
+  wl: unknown,
+  frames: unknown,
+  nFrames: unknown,
+  opts: unknown,
+  twoColorOnly = false,
+  separation?: unknown,
+): BatchJob {
   const grid = gridFor(wl);
   const n = grid.wl.length;
   const fr = asF64(frames, 'frames');
   if (typeof nFrames !== 'number' || !Number.isInteger(nFrames) || nFrames < 0 || nFrames > Number.MAX_SAFE_INTEGER) {
     fail('nFrames must be a non-negative integer');
   }
-  if (n === 0 && nFrames > 0) fail('wavelengths must not be empty');
+  if (n === 0 && nFrames > 0) {
+    fail('wavelengths must not be empty');
+  }
   const total = nFrames * n;
-  if (fr.length !== total) fail(`frames length ${fr.length} does not match nFrames × pixels = ${total}`);
+  if (fr.length !== total) {
+    fail(`frames length ${fr.length} does not match nFrames × pixels = ${total}`);
+  }
   let tcSep = 0;
   if (twoColorOnly) {
     if (typeof separation !== 'number' || !Number.isInteger(separation) || separation < 1 || separation > n - 1) {
@@ -259,18 +366,25 @@ export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: 
   let variance: Float64Array | null = null;
   if (!twoColorOnly && !absent(o.variance)) {
     variance = asF64(o.variance, 'variance');
-    if (variance.length !== fr.length) fail(`variance length ${variance.length} does not match frames length ${fr.length}`);
+    if (variance.length !== fr.length) {
+      fail(`variance length ${variance.length} does not match frames length ${fr.length}`);
+    }
   }
   let mask: Uint8Array | null = null;
   let maskPerFrame = false;
   if (!absent(o.mask)) {
     mask = asU8(o.mask, 'mask');
-    if (mask.length === n) maskPerFrame = false;
-    else if (mask.length === total && nFrames > 0) maskPerFrame = true;
-    else fail(`mask length ${mask.length} must be pixels (${n}) or nFrames × pixels (${total})`);
+    if (mask.length === n) {
+      maskPerFrame = false;
+    } else if (mask.length === total && nFrames > 0) {
+      maskPerFrame = true;
+    } else {
+      fail(`mask length ${mask.length} must be pixels (${n}) or nFrames × pixels (${total})`);
+    }
     checkMaskValues(mask);
   }
-  let maxIterations = DEFAULT_MAX_ITERATIONS, tolerance = DEFAULT_TOLERANCE;
+  let maxIterations = DEFAULT_MAX_ITERATIONS,
+    tolerance = DEFAULT_TOLERANCE;
   if (!twoColorOnly) {
     maxIterations = intOption(o, 'maxIterations', DEFAULT_MAX_ITERATIONS, 1, MAX_ITERATIONS_LIMIT);
     tolerance = toleranceOption(o);
@@ -284,13 +398,31 @@ export function batchArgs(wl: unknown, frames: unknown, nFrames: unknown, opts: 
 function runTwoColor(j: BatchJob): TwoColorBatchResult {
   const nF = j.nFrames;
   const out: TwoColorBatchResult = {
-    mean: new Float64Array(nF).fill(NaN), std: new Float64Array(nF).fill(NaN), count: new Int32Array(nF),
+    mean: new Float64Array(nF).fill(NaN),
+    std: new Float64Array(nF).fill(NaN),
+    count: new Int32Array(nF),
   };
-  const z = new Float64Array(j.nPix), t = new Float64Array(j.nPix), r = new Float64Array(3);
+  const z = new Float64Array(j.nPix),
+    t = new Float64Array(j.nPix),
+    r = new Float64Array(3);
   for (let f = 0; f < nF; f++) {
-    const bad = slidingTwoColorFrame(j.frames, f * j.nPix, j.mask, j.maskPerFrame ? f * j.nPix : 0, j.grid, j.tcSep, z, t, r);
-    if (bad >= 0) continue;
-    out.mean[f] = r[0]; out.std[f] = r[1]; out.count[f] = r[2];
+    const bad = slidingTwoColorFrame(
+      j.frames,
+      f * j.nPix,
+      j.mask,
+      j.maskPerFrame ? f * j.nPix : 0,
+      j.grid,
+      j.tcSep,
+      z,
+      t,
+      r,
+    );
+    if (bad >= 0) {
+      continue;
+    }
+    out.mean[f] = r[0];
+    out.std[f] = r[1];
+    out.count[f] = r[2];
   }
   return out;
 }
@@ -298,42 +430,76 @@ function runTwoColor(j: BatchJob): TwoColorBatchResult {
 function runBatch(j: BatchJob): BatchResult {
   const nF = j.nFrames;
   const out: BatchResult = {
-    temperature: new Float64Array(nF).fill(NaN), temperatureError: new Float64Array(nF).fill(NaN),
-    scale: new Float64Array(nF).fill(NaN), chi2: new Float64Array(nF).fill(NaN),
-    dof: new Int32Array(nF), iterations: new Int32Array(nF), status: new Uint8Array(nF).fill(FitStatus.InvalidData),
+    temperature: new Float64Array(nF).fill(NaN),
+    temperatureError: new Float64Array(nF).fill(NaN),
+    scale: new Float64Array(nF).fill(NaN),
+    chi2: new Float64Array(nF).fill(NaN),
+    dof: new Int32Array(nF),
+    iterations: new Int32Array(nF),
+    status: new Uint8Array(nF).fill(FitStatus.InvalidData),
     engine: 'js',
   };
-  if (j.tcSep > 0) out.twoColor = runTwoColor(j);
-  if (nF === 0) return out;
+  if (j.tcSep > 0) {
+    out.twoColor = runTwoColor(j);
+  }
+  if (nF === 0) {
+    return out;
+  }
   const s = new Scratch();
   let used = usedPixels(j.grid, j.maskPerFrame ? null : j.mask, 0);
   for (let f = 0; f < nF; f++) {
-    if (j.maskPerFrame) used = usedPixels(j.grid, j.mask, f * j.nPix, used);
+    if (j.maskPerFrame) {
+      used = usedPixels(j.grid, j.mask, f * j.nPix, used);
+    }
     const r = fitFrame(j.frames, j.variance, f * j.nPix, used, j.maxIterations, j.tolerance, s);
     out.status[f] = r.status;
     if ((r.status === FitStatus.Ok || r.status === FitStatus.NotConverged) && r.fit !== null) {
-      out.temperature[f] = r.fit.temperature; out.temperatureError[f] = r.fit.temperatureError;
-      out.scale[f] = r.fit.scale; out.chi2[f] = r.fit.chi2; out.dof[f] = r.fit.dof; out.iterations[f] = r.fit.iterations;
+      out.temperature[f] = r.fit.temperature;
+      out.temperatureError[f] = r.fit.temperatureError;
+      out.scale[f] = r.fit.scale;
+      out.chi2[f] = r.fit.chi2;
+      out.dof[f] = r.fit.dof;
+      out.iterations[f] = r.fit.iterations;
     }
   }
   return out;
 }
 
-export function fitPlanckBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): BatchResult {
+export function fitPlanckBatchSync(
+  wl: Float64Array,
+  frames: Float64Array,
+  nFrames: number,
+  opts?: BatchOptions,
+): BatchResult {
   return runBatch(batchArgs(wl, frames, nFrames, opts));
 }
 
-export async function fitPlanckBatch(wl: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Promise<BatchResult> {
+export async function fitPlanckBatch(
+  wl: Float64Array,
+  frames: Float64Array,
+  nFrames: number,
+  opts?: BatchOptions,
+): Promise<BatchResult> {
   return runBatch(batchArgs(wl, frames, nFrames, opts));
 }
 
-export function slidingTwoColorBatchSync(wl: Float64Array, frames: Float64Array, nFrames: number, separation: number,
-  opts?: SlidingTwoColorBatchOptions): TwoColorBatchResult & { engine: 'js' } {
+export function slidingTwoColorBatchSync(
+  wl: Float64Array,
+  frames: Float64Array,
+  nFrames: number,
+  separation: number,
+  opts?: SlidingTwoColorBatchOptions,
+): TwoColorBatchResult & { engine: 'js' } {
   return { ...runTwoColor(batchArgs(wl, frames, nFrames, opts, true, separation)), engine: 'js' };
 }
 
-export async function slidingTwoColorBatch(wl: Float64Array, frames: Float64Array, nFrames: number, separation: number,
-  opts?: SlidingTwoColorBatchOptions): Promise<TwoColorBatchResult & { engine: 'js' }> {
+export async function slidingTwoColorBatch(
+  wl: Float64Array,
+  frames: Float64Array,
+  nFrames: number,
+  separation: number,
+  opts?: SlidingTwoColorBatchOptions,
+): Promise<TwoColorBatchResult & { engine: 'js' }> {
   return slidingTwoColorBatchSync(wl, frames, nFrames, separation, opts);
 }
 
@@ -342,68 +508,126 @@ const COUNTS_TYPES = [Float64Array, Float32Array, Int32Array, Uint32Array, Int16
 /** Checks analyzeCountsBatch's arguments (the addon's messages). */
 function countsArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput): void {
   const n = gridFor(wl).wl.length;
-  if (n === 0) fail('wavelengths must not be empty');
-  if (!Array.isArray(frames)) fail('frames must be an array of typed arrays');
-  if (typeof plan !== 'object' || plan === null || Array.isArray(plan) || ArrayBuffer.isView(plan)) fail('plan must be an object');
+  if (n === 0) {
+    fail('wavelengths must not be empty');
+  }
+  if (!Array.isArray(frames)) {
+    fail('frames must be an array of typed arrays');
+  }
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan) || ArrayBuffer.isView(plan)) {
+    fail('plan must be an object');
+  }
   const idx = (name: 'width' | 'height' | 'first' | 'last', lo: number, hi: number): number => {
     const v = plan[name];
-    if (typeof v !== 'number') fail(`plan.${name} must be an integer`);
-    if (!Number.isInteger(v) || v < lo || v > hi) fail(`plan.${name} must be an integer in [${lo}, ${hi}]`);
+    if (typeof v !== 'number') {
+      fail(`plan.${name} must be an integer`);
+    }
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      fail(`plan.${name} must be an integer in [${lo}, ${hi}]`);
+    }
     return v;
   };
-  const width = idx('width', 1, 1 << 24); const height = idx('height', 1, 1 << 24);
-  if (width * height > 2147483647) fail('plan.width × plan.height is too large');
-  const first = idx('first', 0, height - 1); idx('last', first, height - 1);
-  if (!(plan.used instanceof Int32Array)) fail('plan.used must be an Int32Array');
-  if (plan.used.length !== n) fail(`plan.used length ${plan.used.length} does not match wavelengths length ${n}`);
-  for (let k = 0; k < n; k++) if (plan.used[k] < 0 || plan.used[k] >= width) fail(`plan.used[${k}] must be a pixel index in [0, ${width - 1}]`);
+  const width = idx('width', 1, 1 << 24);
+  const height = idx('height', 1, 1 << 24);
+  if (width * height > 2147483647) {
+    fail('plan.width × plan.height is too large');
+  }
+  const first = idx('first', 0, height - 1);
+  idx('last', first, height - 1);
+  if (!(plan.used instanceof Int32Array)) {
+    fail('plan.used must be an Int32Array');
+  }
+  if (plan.used.length !== n) {
+    fail(`plan.used length ${plan.used.length} does not match wavelengths length ${n}`);
+  }
+  for (let k = 0; k < n; k++) {
+    if (plan.used[k] < 0 || plan.used[k] >= width) {
+      fail(`plan.used[${k}] must be a pixel index in [0, ${width - 1}]`);
+    }
+  }
   for (const name of ['darkSum', 'invDen', 'invDen2', 'relVarDen'] as const) {
     const a = asF64(plan[name], `plan.${name}`);
-    if (a.length !== n) fail(`plan.${name} length ${a.length} does not match wavelengths length ${n}`);
-    for (let k = 0; k < n; k++) if (!Number.isFinite(a[k])) fail(`plan.${name}[${k}] must be finite`);
+    if (a.length !== n) {
+      fail(`plan.${name} length ${a.length} does not match wavelengths length ${n}`);
+    }
+    for (let k = 0; k < n; k++) {
+      if (!Number.isFinite(a[k])) {
+        fail(`plan.${name}[${k}] must be finite`);
+      }
+    }
   }
   const num = (name: 'saturation' | 'invGain' | 'readVar'): number => {
     const v = plan[name];
-    if (typeof v !== 'number') fail(`plan.${name} must be a number`);
+    if (typeof v !== 'number') {
+      fail(`plan.${name} must be a number`);
+    }
     return v;
   };
-  if (Number.isNaN(num('saturation'))) fail('plan.saturation must be a number (Infinity: none)');
-  const g = num('invGain'); if (!Number.isFinite(g) || !(g > 0)) fail('plan.invGain must be finite and > 0');
-  const r = num('readVar'); if (!Number.isFinite(r) || !(r >= 0)) fail('plan.readVar must be finite and >= 0');
+  if (Number.isNaN(num('saturation'))) {
+    fail('plan.saturation must be a number (Infinity: none)');
+  }
+  const g = num('invGain');
+  if (!Number.isFinite(g) || !(g > 0)) {
+    fail('plan.invGain must be finite and > 0');
+  }
+  const r = num('readVar');
+  if (!Number.isFinite(r) || !(r >= 0)) {
+    fail('plan.readVar must be finite and >= 0');
+  }
   for (let f = 0; f < frames.length; f++) {
     const c = frames[f];
-    if (!COUNTS_TYPES.some((T) => c instanceof T)) fail(`frames[${f}] must be a Float64/Float32/Int32/Uint32/Int16/Uint16/Uint8Array`);
-    if (c.length !== width * height) fail(`frames[${f}] has ${c.length} values, expected ${height} × ${width}`);
+    if (!COUNTS_TYPES.some((T) => c instanceof T)) {
+      fail(`frames[${f}] must be a Float64/Float32/Int32/Uint32/Int16/Uint16/Uint8Array`);
+    }
+    if (c.length !== width * height) {
+      fail(`frames[${f}] has ${c.length} values, expected ${height} × ${width}`);
+    }
   }
-  if (typeof out !== 'object' || out === null || Array.isArray(out) || ArrayBuffer.isView(out)) fail('out must be an object');
+  if (typeof out !== 'object' || out === null || Array.isArray(out) || ArrayBuffer.isView(out)) {
+    fail('out must be an object');
+  }
   const total = frames.length * n;
-  const y = asF64(out.radiance, 'out.radiance'); const v = asF64(out.variance, 'out.variance'); const m = asU8(out.mask, 'out.mask');
+  const y = asF64(out.radiance, 'out.radiance');
+  const v = asF64(out.variance, 'out.variance');
+  const m = asU8(out.mask, 'out.mask');
   if (y.length !== total || v.length !== total || m.length !== total) {
     fail(`out.radiance, out.variance and out.mask must have nFrames × pixels = ${total} elements`);
   }
 }
 
 /** Raw counts of one ROI → prepared radiance/variance/mask (src/quality/prepare.ts) → Planck batch. */
-export function analyzeCountsBatchSync(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput,
-  opts?: CountsBatchOptions): CountsBatchResult {
+export function analyzeCountsBatchSync(
+  wl: Float64Array,
+  frames: ArrayLike<CountsFrame>,
+  plan: CountsPlan,
+  out: CountsBatchOutput,
+  opts?: CountsBatchOptions,
+): CountsBatchResult {
   countsArgs(wl, frames, plan, out);
   const o = optionsObject(opts);
   const n = frames.length;
   const flags = new Uint8Array(n);
   prepareCountsBatch(plan, frames, n, out.radiance, out.variance, out.mask, flags);
   const r = fitPlanckBatchSync(wl, out.radiance, n, {
-    variance: out.variance, mask: out.mask, threads: o.threads as number | undefined,
-    maxIterations: o.maxIterations as number | undefined, tolerance: o.tolerance as number | undefined,
+    variance: out.variance,
+    mask: out.mask,
+    threads: o.threads as number | undefined,
+    maxIterations: o.maxIterations as number | undefined,
+    tolerance: o.tolerance as number | undefined,
     twoColorSeparation: o.twoColorSeparation as number | undefined,
   });
   return { ...r, flags };
 }
 
-export async function analyzeCountsBatch(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput,
-  opts?: CountsBatchOptions): Promise<CountsBatchResult> {
+export async function analyzeCountsBatch(
+  wl: Float64Array,
+  frames: ArrayLike<CountsFrame>,
+  plan: CountsPlan,
+  out: CountsBatchOutput,
+  opts?: CountsBatchOptions,
+): Promise<CountsBatchResult> {
   return analyzeCountsBatchSync(wl, frames, plan, out, opts);
 }
-
 
 /** The TypeScript engine. */
 export const jsEngine: PhysicsEngine = {

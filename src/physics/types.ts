@@ -21,11 +21,11 @@ export interface FitOptions {
 }
 
 export interface PlanckResult {
-  temperature: number;        // K
-  temperatureError: number;   // K, 1σ from the profiled χ² curvature
-  scale: number;              // s in I = s·L(λ,T), L with c1 = 2hc² in W m^-2 sr^-1 m^-1 (λ in m)
-  chi2: number;               // Σ w (y − sL)²  (w = 1/var, or 1 when no variance)
-  dof: number;                // used pixels − 2
+  temperature: number; // K
+  temperatureError: number; // K, 1σ from the profiled χ² curvature
+  scale: number; // s in I = s·L(λ,T), L with c1 = 2hc² in W m^-2 sr^-1 m^-1 (λ in m)
+  chi2: number; // Σ w (y − sL)²  (w = 1/var, or 1 when no variance)
+  dof: number; // used pixels − 2
   iterations: number;
   converged: boolean;
   engine: EngineName;
@@ -35,7 +35,7 @@ export interface WienResult {
   temperature: number;
   temperatureError: number;
   scale: number;
-  chi2: number;               // of the linear fit in Wien coordinates
+  chi2: number; // of the linear fit in Wien coordinates
   dof: number;
   engine: EngineName;
 }
@@ -49,7 +49,7 @@ export interface SlidingTwoColorOptions {
 export interface SlidingTwoColorResult {
   mean: number;
   std: number;
-  count: number;              // number of valid pairs
+  count: number; // number of valid pairs
   histogram: { edges: Float64Array; counts: Uint32Array }; // edges.length = bins + 1
   engine: EngineName;
 }
@@ -133,13 +133,38 @@ export interface PhysicsEngine extends CountsBatchEngine {
   fitPlanck(wavelengthNm: Float64Array, radiance: Float64Array, opts?: FitOptions): PlanckResult;
   fitWien(wavelengthNm: Float64Array, radiance: Float64Array, opts?: FitOptions): WienResult;
   twoColor(wavelengthNm: Float64Array, radiance: Float64Array, i: number, j: number): number;
-  slidingTwoColor(wavelengthNm: Float64Array, radiance: Float64Array, separation: number, opts?: SlidingTwoColorOptions): SlidingTwoColorResult;
-  fitPlanckBatch(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): Promise<BatchResult>;
-  fitPlanckBatchSync(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, opts?: BatchOptions): BatchResult;
-  slidingTwoColorBatch(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, separation: number,
-    opts?: SlidingTwoColorBatchOptions): Promise<TwoColorBatchResult & { engine: EngineName }>;
-  slidingTwoColorBatchSync(wavelengthNm: Float64Array, frames: Float64Array, nFrames: number, separation: number,
-    opts?: SlidingTwoColorBatchOptions): TwoColorBatchResult & { engine: EngineName };
+  slidingTwoColor(
+    wavelengthNm: Float64Array,
+    radiance: Float64Array,
+    separation: number,
+    opts?: SlidingTwoColorOptions,
+  ): SlidingTwoColorResult;
+  fitPlanckBatch(
+    wavelengthNm: Float64Array,
+    frames: Float64Array,
+    nFrames: number,
+    opts?: BatchOptions,
+  ): Promise<BatchResult>;
+  fitPlanckBatchSync(
+    wavelengthNm: Float64Array,
+    frames: Float64Array,
+    nFrames: number,
+    opts?: BatchOptions,
+  ): BatchResult;
+  slidingTwoColorBatch(
+    wavelengthNm: Float64Array,
+    frames: Float64Array,
+    nFrames: number,
+    separation: number,
+    opts?: SlidingTwoColorBatchOptions,
+  ): Promise<TwoColorBatchResult & { engine: EngineName }>;
+  slidingTwoColorBatchSync(
+    wavelengthNm: Float64Array,
+    frames: Float64Array,
+    nFrames: number,
+    separation: number,
+    opts?: SlidingTwoColorBatchOptions,
+  ): TwoColorBatchResult & { engine: EngineName };
 }
 
 /** Plan of the per-frame preparation of raw counts (src/quality/prepare.ts, the TypeScript twin of the native one). */
@@ -167,10 +192,20 @@ export interface CountsBatchResult extends BatchResult {
  * wl: the compacted wavelengths of the used pixels (plan.used); frames: one typed array of raw counts per frame.
  */
 export interface CountsBatchEngine {
-  analyzeCountsBatch?(wavelengthNm: Float64Array, frames: ArrayLike<import('../quality/prepare').CountsFrame>,
-    plan: import('../quality/prepare').CountsPlan, out: CountsBatchOutput, opts?: CountsBatchOptions): Promise<CountsBatchResult>;
-  analyzeCountsBatchSync?(wavelengthNm: Float64Array, frames: ArrayLike<import('../quality/prepare').CountsFrame>,
-    plan: import('../quality/prepare').CountsPlan, out: CountsBatchOutput, opts?: CountsBatchOptions): CountsBatchResult;
+  analyzeCountsBatch?(
+    wavelengthNm: Float64Array,
+    frames: ArrayLike<import('../quality/prepare').CountsFrame>,
+    plan: import('../quality/prepare').CountsPlan,
+    out: CountsBatchOutput,
+    opts?: CountsBatchOptions,
+  ): Promise<CountsBatchResult>;
+  analyzeCountsBatchSync?(
+    wavelengthNm: Float64Array,
+    frames: ArrayLike<import('../quality/prepare').CountsFrame>,
+    plan: import('../quality/prepare').CountsPlan,
+    out: CountsBatchOutput,
+    opts?: CountsBatchOptions,
+  ): CountsBatchResult;
 }
 
 // the radiation constants live with Planck's law (planck.ts); re-exported here for the engines' imports

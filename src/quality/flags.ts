@@ -7,12 +7,18 @@ import type { SpeDataType } from '../io/types';
 /** Full scale of a detector data type (counts at which a pixel is saturated); Infinity for floats. */
 export function fullScaleOf(dataType: SpeDataType | string | null | undefined): number {
   switch (dataType) {
-    case 'uint16': return 65535;
-    case 'int16': return 32767;
-    case 'int32': return 2147483647;
-    case 'uint32': return 4294967295;
-    case 'uint8': return 255;
-    default: return Infinity;
+    case 'uint16':
+      return 65535;
+    case 'int16':
+      return 32767;
+    case 'int32':
+      return 2147483647;
+    case 'uint32':
+      return 4294967295;
+    case 'uint8':
+      return 255;
+    default:
+      return Infinity;
   }
 }
 
@@ -32,8 +38,17 @@ export const COSMIC_MEDIAN_HALF = 4;
  * Offsets: s from sOff, mask from mOff, sigma from sigmaOff (default sOff). `win`: optional scratch of ≥ 8 doubles.
  * The native twin is cosmicMask in native/prepare.cc (same loops and order).
  */
-export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Array, n = s.length, sOff = 0, mOff = 0, sigmaFloor = 0, sigmaOff = sOff,
-  win: Float64Array = new Float64Array(2 * COSMIC_MEDIAN_HALF)): number {
+export function maskCosmics(
+  s: Float64Array,
+  sigma: Float64Array,
+  mask: Uint8Array,
+  n = s.length,
+  sOff = 0,
+  mOff = 0,
+  sigmaFloor = 0,
+  sigmaOff = sOff,
+  win: Float64Array = new Float64Array(2 * COSMIC_MEDIAN_HALF),
+): number {
   let found = 0;
   let lastMarked = -10;
   const kIn = COSMIC_SCREEN_SIGMA * Math.sqrt(1.5);
@@ -44,26 +59,39 @@ export function maskCosmics(s: Float64Array, sigma: Float64Array, mask: Uint8Arr
     const interior = k >= 3 && k + 3 < n;
     if (interior) {
       const d = v - 0.5 * (s[sOff + k - 3] + s[sOff + k + 3]);
-      if (!(d > kIn * sg)) continue;
+      if (!(d > kIn * sg)) {
+        continue;
+      }
       // confirm against the running median of the neighbours
       let m = 0;
       for (let j = k - COSMIC_MEDIAN_HALF; j <= k + COSMIC_MEDIAN_HALF; j++) {
-        if (j === k || j < 0 || j >= n) continue;
+        if (j === k || j < 0 || j >= n) {
+          continue;
+        }
         win[m++] = s[sOff + j];
       }
       const w = win.subarray(0, m).sort();
       const med = m % 2 ? w[m >> 1] : 0.5 * (w[(m >> 1) - 1] + w[m >> 1]);
-      if (!(v - med > COSMIC_CONFIRM_SIGMA * sg)) continue;
+      if (!(v - med > COSMIC_CONFIRM_SIGMA * sg)) {
+        continue;
+      }
     } else {
       // band edge: extrapolate the line through the pixels 3 and 6 away on the inner side
       const dir = k >= 3 ? -1 : 1;
-      const a = k + 3 * dir; const b = k + 6 * dir;
-      if (a < 0 || a >= n || b < 0 || b >= n) continue;
+      const a = k + 3 * dir;
+      const b = k + 6 * dir;
+      if (a < 0 || a >= n || b < 0 || b >= n) {
+        continue;
+      }
       const d = v - (2 * s[sOff + a] - s[sOff + b]);
-      if (!(d > kEdge * sg)) continue;
+      if (!(d > kEdge * sg)) {
+        continue;
+      }
     }
     found++;
-    for (let j = Math.max(0, k - 1, lastMarked + 1); j <= Math.min(n - 1, k + 1); j++) mask[mOff + j] = 1;
+    for (let j = Math.max(0, k - 1, lastMarked + 1); j <= Math.min(n - 1, k + 1); j++) {
+      mask[mOff + j] = 1;
+    }
     lastMarked = k + 1;
   }
   return found;

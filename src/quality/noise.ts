@@ -26,7 +26,9 @@ export interface NoiseModel {
 /** Median of a (copied) array; NaN for empty. */
 export function median(values: ArrayLike<number>): number {
   const a = Float64Array.from(values as ArrayLike<number>);
-  if (a.length === 0) return NaN;
+  if (a.length === 0) {
+    return NaN;
+  }
   a.sort();
   const m = a.length >> 1;
   return a.length % 2 ? a[m] : 0.5 * (a[m - 1] + a[m]);
@@ -43,38 +45,62 @@ const CHI2_1_MEDIAN = 0.454936423119572;
  */
 export function estimateReadNoise(frames: Float64Array[], width: number, height: number): number | null {
   const n = frames.length;
-  if (n === 0) return null;
+  if (n === 0) {
+    return null;
+  }
   const npx = width * height;
   if (n >= 2) {
     const v: number[] = [];
     for (let p = 0; p < npx; p++) {
-      let s = 0; let s2 = 0; let ok = true;
-      for (let f = 0; f < n; f++) { const x = frames[f][p]; if (!Number.isFinite(x)) { ok = false; break; } s += x; }
-      if (!ok) continue;
+      let s = 0;
+      let s2 = 0;
+      let ok = true;
+      for (let f = 0; f < n; f++) {
+        const x = frames[f][p];
+        if (!Number.isFinite(x)) {
+          ok = false;
+          break;
+        }
+        s += x;
+      }
+      if (!ok) {
+        continue;
+      }
       const m = s / n;
-      for (let f = 0; f < n; f++) { const d = frames[f][p] - m; s2 += d * d; }
+      for (let f = 0; f < n; f++) {
+        const d = frames[f][p] - m;
+        s2 += d * d;
+      }
       v.push(s2 / (n - 1));
     }
-    if (v.length === 0) return null;
+    if (v.length === 0) {
+      return null;
+    }
     // sample variance ~ σ²·χ²_{n−1}/(n−1): mean of the central values is close to σ² for hot-pixel-free data;
     // use the median corrected by the median of χ²_{n−1}/(n−1) (Wilson–Hilferty approximation)
     const k = n - 1;
-    const chiMed = k * Math.pow(1 - 2 / (9 * k), 3) / k;
+    const chiMed = (k * Math.pow(1 - 2 / (9 * k), 3)) / k;
     return Math.sqrt(median(v) / chiMed);
   }
-  if (width < 3) return null;
+  if (width < 3) {
+    return null;
+  }
   const h: number[] = [];
   const f0 = frames[0];
   for (let r = 0; r < height; r++) {
     const o = r * width;
     for (let i = 1; i < width - 1; i++) {
       const d = f0[o + i] - 0.5 * (f0[o + i - 1] + f0[o + i + 1]);
-      if (Number.isFinite(d)) h.push(Math.abs(d));
+      if (Number.isFinite(d)) {
+        h.push(Math.abs(d));
+      }
     }
   }
-  if (h.length === 0) return null;
+  if (h.length === 0) {
+    return null;
+  }
   // |h| median = 0.6745·σ_h, σ_h² = 1.5·σ²
-  return (median(h) / 0.6744897501960817) / Math.sqrt(1.5);
+  return median(h) / 0.6744897501960817 / Math.sqrt(1.5);
 }
 
 /**
@@ -84,41 +110,65 @@ export function estimateReadNoise(frames: Float64Array[], width: number, height:
  * the lamp puts into the response. Uses pixels whose three neighbours have positive, finite signal. Returns null when there are
  * too few usable pixels or no detectable shot noise.
  */
-export function estimateGain(signal: Float64Array, nFrames: number, response: Float64Array, rows: number, readNoise: number,
-  lamp?: { signal: Float64Array; frames: number; readVar: number } | null): number | null {
+export function estimateGain(
+  signal: Float64Array,
+  nFrames: number,
+  response: Float64Array,
+  rows: number,
+  readNoise: number,
+  lamp?: { signal: Float64Array; frames: number; readVar: number } | null,
+): number | null {
   const n = response.length;
   const ratios: number[] = [];
   const readVar = rows * readNoise * readNoise;
   // the response comes from a lamp with its own shot noise: var(h)·R² also holds S²·var(R)/R², with
   // var(R)/R² = (L/g + readVarLamp) / (frames·L²) for lamp counts L — linear in 1/g like the rest
-  const lampA = new Float64Array(n); const lampB = new Float64Array(n);
+  const lampA = new Float64Array(n);
+  const lampB = new Float64Array(n);
   if (lamp) {
     for (let k = 0; k < n; k++) {
       const L = lamp.signal[k];
-      if (L > 0) { lampA[k] = 1 / (lamp.frames * L); lampB[k] = lamp.readVar / (lamp.frames * L * L); }
+      if (L > 0) {
+        lampA[k] = 1 / (lamp.frames * L);
+        lampB[k] = lamp.readVar / (lamp.frames * L * L);
+      }
     }
   }
   for (let f = 0; f < nFrames; f++) {
     const o = f * n;
     for (let k = 2; k < n - 2; k++) {
-      const s0 = signal[o + k - 1]; const s1 = signal[o + k]; const s2 = signal[o + k + 1];
+      const s0 = signal[o + k - 1];
+      const s1 = signal[o + k];
+      const s2 = signal[o + k + 1];
       // the level from 5 pixels (dividing by the noisy pixel itself biases the ratio), and only where shot noise
       // dominates the read noise: at low levels the ratio is all read noise and tells nothing about the gain
       const level = (signal[o + k - 2] + s0 + s1 + s2 + signal[o + k + 2]) / 5;
-      if (!(level >= 10 * readVar + 100)) continue;
-      const r0 = response[k - 1]; const r1 = response[k]; const r2 = response[k + 1];
-      if (!(s1 > 0 && s0 > 0 && s2 > 0 && r0 > 0 && r1 > 0 && r2 > 0)) continue;
-      if (!Number.isFinite(s0 + s1 + s2)) continue;
+      if (!(level >= 10 * readVar + 100)) {
+        continue;
+      }
+      const r0 = response[k - 1];
+      const r1 = response[k];
+      const r2 = response[k + 1];
+      if (!(s1 > 0 && s0 > 0 && s2 > 0 && r0 > 0 && r1 > 0 && r2 > 0)) {
+        continue;
+      }
+      if (!Number.isFinite(s0 + s1 + s2)) {
+        continue;
+      }
       const h = s1 / r1 - 0.5 * (s0 / r0 + s2 / r2);
       // E[h²]·R² ≈ 1.5·var(S) when the response and the signal vary slowly from pixel to pixel
-      const q = (h * r1) * (h * r1) / 1.5;
+      const q = (h * r1 * (h * r1)) / 1.5;
       // median(q) = var(S) = S/g + readVar: collect the per-pixel estimate scaled back from the χ²₁ median
       ratios.push((q / CHI2_1_MEDIAN - readVar - level * level * lampB[k]) / (level + level * level * lampA[k]));
     }
   }
-  if (ratios.length < 50) return null;
+  if (ratios.length < 50) {
+    return null;
+  }
   const invGain = median(ratios);
-  if (!(invGain > 0) || !Number.isFinite(invGain)) return null;
+  if (!(invGain > 0) || !Number.isFinite(invGain)) {
+    return null;
+  }
   return 1 / invGain;
 }
 
@@ -153,8 +203,12 @@ interface LevelVariance {
 }
 
 /** Per pixel: the level (5-pixel mean) and the χ²₁-median-corrected variance estimate of the row sum. */
-function levelVariances(signal: Float64Array, nFrames: number, response: Float64Array,
-  lamp: NoiseLineOptions['lamp']): LevelVariance[] {
+function levelVariances(
+  signal: Float64Array,
+  nFrames: number,
+  response: Float64Array,
+  lamp: NoiseLineOptions['lamp'],
+): LevelVariance[] {
   const n = response.length;
   const points: LevelVariance[] = [];
   for (let f = 0; f < nFrames; f++) {
@@ -171,7 +225,7 @@ function levelVariances(signal: Float64Array, nFrames: number, response: Float64
         continue;
       }
       const h = s1 / r1 - 0.5 * (s0 / r0 + s2 / r2);
-      const z = (h * r1) * (h * r1) / 1.5 / CHI2_1_MEDIAN;
+      const z = (h * r1 * (h * r1)) / 1.5 / CHI2_1_MEDIAN;
       const positive = Math.max(level, 0);
       const L = lamp ? lamp.signal[k] : 0;
       // the lamp's shot noise in R adds S²/(frames·L) in the same counts-per-electron units
@@ -240,8 +294,12 @@ function slopeThrough(bins: Bin[], weights: number[], intercept: number): { b: n
  * Weighted least squares of z = a + b·x over the bins with a and b ≥ 0 (a term given is held fixed); slopeVariance
  * is the variance of b when the weights are 1/variance.
  */
-function fitNoiseLine(bins: Bin[], weights: number[], fixedA: number | null, fixedB: number | null):
-  { a: number; b: number; slopeVariance: number } {
+function fitNoiseLine(
+  bins: Bin[],
+  weights: number[],
+  fixedA: number | null,
+  fixedB: number | null,
+): { a: number; b: number; slopeVariance: number } {
   if (fixedB !== null) {
     return { a: Math.max(0, weightedMean(bins, weights, fixedB)), b: fixedB, slopeVariance: 0 };
   }
@@ -285,8 +343,12 @@ function fitNoiseLine(bins: Bin[], weights: number[], fixedA: number | null, fix
  * (weights count/median², both terms ≥ 0). Negative levels (background-corrected data) count as level 0.
  * `signal`: nFrames × n row sums; `response`: counts per radiance unit per pixel. Null when too few pixels.
  */
-export function estimateNoiseLine(signal: Float64Array, nFrames: number, response: Float64Array,
-  options: NoiseLineOptions = {}): NoiseLine | null {
+export function estimateNoiseLine(
+  signal: Float64Array,
+  nFrames: number,
+  response: Float64Array,
+  options: NoiseLineOptions = {},
+): NoiseLine | null {
   const points = levelVariances(signal, nFrames, response, options.lamp ?? null);
   if (points.length < NOISE_LINE_MIN_PIXELS) {
     return null;
@@ -299,7 +361,12 @@ export function estimateNoiseLine(signal: Float64Array, nFrames: number, respons
   const fixedA = options.fixedReadVar ?? null;
   // pass 1 weighs the bins by their counts; pass 2 by count / (its model variance)², so that the bins' own noise
   // does not weigh them (a bin whose median came out low would otherwise pull the line down)
-  let line = fitNoiseLine(bins, bins.map((bin) => bin.count), fixedA, fixedB);
+  let line = fitNoiseLine(
+    bins,
+    bins.map((bin) => bin.count),
+    fixedA,
+    fixedB,
+  );
   const weights = bins.map((bin) => {
     const model = Math.max(line.a + line.b * bin.x, 1e-12 * bin.z, 1e-300);
     return bin.count / (MEDIAN_VARIANCE_FACTOR * model * model);

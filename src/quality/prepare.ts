@@ -19,7 +19,8 @@ export const PREP_WEAK = 8;
 export const SMOOTH_HALF = 2;
 
 /** Frame of counts: any typed array, read as numbers. */
-export type CountsFrame = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array;
+export type CountsFrame =
+  Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array;
 
 /** Everything the preparation of one ROI needs (constant over a run once the gain is known). */
 export interface CountsPlan {
@@ -58,19 +59,29 @@ export interface PrepScratch {
 
 export function prepScratch(nU: number): PrepScratch {
   return {
-    sig: new Float64Array(nU), smooth: new Float64Array(nU), sigma: new Float64Array(nU), varC: new Float64Array(nU),
+    sig: new Float64Array(nU),
+    smooth: new Float64Array(nU),
+    sigma: new Float64Array(nU),
+    varC: new Float64Array(nU),
     win: new Float64Array(2 * COSMIC_MEDIAN_HALF),
   };
 }
 
 /** Running mean over 2·h+1 pixels (fewer at the ends) of s[off..off+n) into out[0..n). */
 export function boxSmooth(s: Float64Array, off: number, n: number, h: number, out: Float64Array): void {
-  let acc = 0; let cnt = 0;
+  let acc = 0;
+  let cnt = 0;
   const head = Math.min(h, n);
-  for (let k = 0; k < head; k++) { acc += s[off + k]; cnt++; }
+  for (let k = 0; k < head; k++) {
+    acc += s[off + k];
+    cnt++;
+  }
   let k = 0;
   for (; k < n && k - h - 1 < 0; k++) {
-    if (k + h < n) { acc += s[off + k + h]; cnt++; }
+    if (k + h < n) {
+      acc += s[off + k + h];
+      cnt++;
+    }
     out[k] = acc / cnt;
   }
   const inv = 1 / (2 * h + 1);
@@ -79,7 +90,8 @@ export function boxSmooth(s: Float64Array, off: number, n: number, h: number, ou
     out[k] = acc * inv;
   }
   for (; k < n; k++) {
-    acc -= s[off + k - h - 1]; cnt--;
+    acc -= s[off + k - h - 1];
+    cnt--;
     out[k] = acc / cnt;
   }
 }
@@ -88,18 +100,33 @@ export function boxSmooth(s: Float64Array, off: number, n: number, h: number, ou
  * Stage 1: rows summed over the used pixels, dark subtracted → sig[sOff..sOff+nU); mask[mOff+k] = 1 where a raw
  * pixel of the ROI is saturated, else 0. Returns PREP_SATURATED | PREP_CORRUPT (NaN/Inf anywhere in the sums).
  */
-export function countsStage(p: CountsPlan, counts: CountsFrame, sig: Float64Array, sOff: number, mask: Uint8Array, mOff: number): number {
-  const nU = p.used.length; const width = p.width; const saturation = p.saturation;
-  const used = p.used; const darkSum = p.darkSum;
-  const r0 = p.first; const r1 = p.last;
-  let anySat = 0; let total = 0;
+export function countsStage(
+  p: CountsPlan,
+  counts: CountsFrame,
+  sig: Float64Array,
+  sOff: number,
+  mask: Uint8Array,
+  mOff: number,
+): number {
+  const nU = p.used.length;
+  const width = p.width;
+  const saturation = p.saturation;
+  const used = p.used;
+  const darkSum = p.darkSum;
+  const r0 = p.first;
+  const r1 = p.last;
+  let anySat = 0;
+  let total = 0;
   for (let k = 0; k < nU; k++) {
     const px = used[k];
-    let s = 0; let sat = 0;
+    let s = 0;
+    let sat = 0;
     for (let r = r0; r <= r1; r++) {
       const v = counts[r * width + px];
       s += v;
-      if (v >= saturation) sat = 1;
+      if (v >= saturation) {
+        sat = 1;
+      }
     }
     mask[mOff + k] = sat;
     anySat |= sat;
@@ -114,12 +141,25 @@ export function countsStage(p: CountsPlan, counts: CountsFrame, sig: Float64Arra
  * Stage 2 of a calibrated frame: from the row sums sig[sOff..), the radiance y and variance v (from off) and the
  * cosmic mask; returns PREP_COSMIC | PREP_WEAK. A corrupt frame (stage 1) must not come here: see dummyFrame.
  */
-export function radianceStage(p: CountsPlan, sig: Float64Array, sOff: number, y: Float64Array, v: Float64Array, mask: Uint8Array,
-  off: number, sc: PrepScratch): number {
+export function radianceStage(
+  p: CountsPlan,
+  sig: Float64Array,
+  sOff: number,
+  y: Float64Array,
+  v: Float64Array,
+  mask: Uint8Array,
+  off: number,
+  sc: PrepScratch,
+): number {
   const nU = p.used.length;
-  const invDen = p.invDen; const invDen2 = p.invDen2; const rvd = p.relVarDen;
-  const invG = p.invGain; const readVar = p.readVar;
-  const smooth = sc.smooth; const sigma = sc.sigma; const varC = sc.varC;
+  const invDen = p.invDen;
+  const invDen2 = p.invDen2;
+  const rvd = p.relVarDen;
+  const invG = p.invGain;
+  const readVar = p.readVar;
+  const smooth = sc.smooth;
+  const sigma = sc.sigma;
+  const varC = sc.varC;
   boxSmooth(sig, sOff, nU, SMOOTH_HALF, smooth);
   for (let k = 0; k < nU; k++) {
     const sm = smooth[k] > 0 ? smooth[k] : 0;
@@ -131,29 +171,61 @@ export function radianceStage(p: CountsPlan, sig: Float64Array, sOff: number, y:
     v[off + k] = (vc + sm * sm * rvd[k]) * invDen2[k];
   }
   let flags = maskCosmics(sig, sigma, mask, nU, sOff, off, 0, 0, sc.win) > 0 ? PREP_COSMIC : 0;
-  let sSum = 0; let vSum = 0;
-  for (let k = 0; k < nU; k++) if (mask[off + k] === 0) { sSum += sig[sOff + k]; vSum += varC[k]; }
-  if (!(sSum > WEAK_MIN_SNR * Math.sqrt(vSum))) flags |= PREP_WEAK;
+  let sSum = 0;
+  let vSum = 0;
+  for (let k = 0; k < nU; k++) {
+    if (mask[off + k] === 0) {
+      sSum += sig[sOff + k];
+      vSum += varC[k];
+    }
+  }
+  if (!(sSum > WEAK_MIN_SNR * Math.sqrt(vSum))) {
+    flags |= PREP_WEAK;
+  }
   return flags;
 }
 
 /** A corrupt frame's place in a batch: a flat dummy spectrum, all masked (the fit reports too few pixels). */
 export function dummyFrame(nU: number, y: Float64Array, v: Float64Array, mask: Uint8Array, off: number): void {
-  for (let k = 0; k < nU; k++) { y[off + k] = 1; v[off + k] = 1; mask[off + k] = 1; }
+  for (let k = 0; k < nU; k++) {
+    y[off + k] = 1;
+    v[off + k] = 1;
+    mask[off + k] = 1;
+  }
 }
 
 /** Stages 1 and 2 of one frame into y, v, mask from off (nU each); returns its flag bits. */
-export function prepareCountsFrame(p: CountsPlan, counts: CountsFrame, y: Float64Array, v: Float64Array, mask: Uint8Array,
-  off: number, sc: PrepScratch): number {
+export function prepareCountsFrame(
+  p: CountsPlan,
+  counts: CountsFrame,
+  y: Float64Array,
+  v: Float64Array,
+  mask: Uint8Array,
+  off: number,
+  sc: PrepScratch,
+): number {
   const nU = p.used.length;
   const f1 = countsStage(p, counts, sc.sig, 0, mask, off);
-  if (f1 & PREP_CORRUPT) { dummyFrame(nU, y, v, mask, off); return f1; }
+  if (f1 & PREP_CORRUPT) {
+    dummyFrame(nU, y, v, mask, off);
+    return f1;
+  }
   return f1 | radianceStage(p, sc.sig, 0, y, v, mask, off, sc);
 }
 
 /** prepareCountsFrame over frames[0..n) (frame f at f·nU); flags[f] = its bits. */
-export function prepareCountsBatch(p: CountsPlan, frames: ArrayLike<CountsFrame>, n: number, y: Float64Array, v: Float64Array,
-  mask: Uint8Array, flags: Uint8Array, sc: PrepScratch = prepScratch(p.used.length)): void {
+export function prepareCountsBatch(
+  p: CountsPlan,
+  frames: ArrayLike<CountsFrame>,
+  n: number,
+  y: Float64Array,
+  v: Float64Array,
+  mask: Uint8Array,
+  flags: Uint8Array,
+  sc: PrepScratch = prepScratch(p.used.length),
+): void {
   const nU = p.used.length;
-  for (let f = 0; f < n; f++) flags[f] = prepareCountsFrame(p, frames[f], y, v, mask, f * nU, sc);
+  for (let f = 0; f < n; f++) {
+    flags[f] = prepareCountsFrame(p, frames[f], y, v, mask, f * nU, sc);
+  }
 }

@@ -5,20 +5,37 @@
  */
 import type { DetectResult } from '../detect/types';
 import {
-  AXES, CHART_TITLES, chartSection, escapeHtml, eventLabel, eventsTable, eventSentence, PAGE_COLORS, renderPage,
+  AXES,
+  CHART_TITLES,
+  chartSection,
+  escapeHtml,
+  eventLabel,
+  eventsTable,
+  eventSentence,
+  PAGE_COLORS,
+  renderPage,
 } from './page';
 import { renderSvgChart, type SvgInterval, type SvgMarker, type SvgSeries } from './svg';
 
 /** The frames (outliers apart) and the fitted segments of each leg (a falling leg dashed). */
 function detectSeries(r: DetectResult): SvgSeries[] {
-  const series: SvgSeries[] = [{
-    kind: 'scatter', label: 'frames', color: PAGE_COLORS.temperature, size: 2,
-    points: r.used.filter((p) => !p.outlier).map((p) => [p.power, p.temperature]),
-  }];
+  const series: SvgSeries[] = [
+    {
+      kind: 'scatter',
+      label: 'frames',
+      color: PAGE_COLORS.temperature,
+      size: 2,
+      points: r.used.filter((p) => !p.outlier).map((p) => [p.power, p.temperature]),
+    },
+  ];
   const outliers = r.used.filter((p) => p.outlier);
   if (outliers.length) {
     series.push({
-      kind: 'scatter', label: 'outliers (ignored)', color: PAGE_COLORS.outlier, hollow: true, size: 3,
+      kind: 'scatter',
+      label: 'outliers (ignored)',
+      color: PAGE_COLORS.outlier,
+      hollow: true,
+      size: 3,
       points: outliers.map((p) => [p.power, p.temperature]),
     });
   }
@@ -31,7 +48,10 @@ function detectSeries(r: DetectResult): SvgSeries[] {
       points.push([segment.toPower, segment.toTemperature]);
     }
     series.push({
-      kind: 'line', label: k === 0 ? 'segmented fit' : undefined, points, color: PAGE_COLORS.mean,
+      kind: 'line',
+      label: k === 0 ? 'segmented fit' : undefined,
+      points,
+      color: PAGE_COLORS.mean,
       dash: leg.direction === -1 ? '6 3' : undefined,
     });
   });
@@ -52,7 +72,13 @@ export function detectChartSvg(r: DetectResult): string {
     }
   }
   return renderSvgChart({
-    width: 860, height: 400, x: AXES.power, y: AXES.temperature, series: detectSeries(r), intervals, markers,
+    width: 860,
+    height: 400,
+    x: AXES.power,
+    y: AXES.temperature,
+    series: detectSeries(r),
+    intervals,
+    markers,
   });
 }
 

@@ -5,8 +5,18 @@
  */
 import type { FrameFlag, FrameResult } from '../analysis/types';
 import {
-  AXES, CHART_TITLES, chartSection, escapeHtml, eventLabel, eventsTable, eventSentence, formatValue, PAGE_COLORS,
-  PAGE_ROI_COLORS, renderPage, type TableEvent,
+  AXES,
+  CHART_TITLES,
+  chartSection,
+  escapeHtml,
+  eventLabel,
+  eventsTable,
+  eventSentence,
+  formatValue,
+  PAGE_COLORS,
+  PAGE_ROI_COLORS,
+  renderPage,
+  type TableEvent,
 } from './page';
 import { renderSvgChart, type Point2, type SvgInterval, type SvgMarker, type SvgSeries } from './svg';
 
@@ -19,7 +29,10 @@ export interface ReportRoi {
 }
 
 /** The fields of a frame the report uses (from `analyze --json`, `analyze --out x.csv`, or a recording). */
-export interface ReportFrame extends Pick<FrameResult, 'index' | 'time' | 'power' | 'temperature' | 'temperatureError' | 'chi2'> {
+export interface ReportFrame extends Pick<
+  FrameResult,
+  'index' | 'time' | 'power' | 'temperature' | 'temperatureError' | 'chi2'
+> {
   flags: FrameFlag[] | string[];
   /** Each ROI's temperature, when several ROIs were fitted (the first ROI's is also the top-level one). */
   rois?: Record<string, ReportRoi>;
@@ -63,15 +76,22 @@ export interface ReportOptions {
 export const MAX_CHART_POINTS = 4000;
 
 function thin<T>(items: T[], max = MAX_CHART_POINTS): T[] {
-  if (items.length <= max) return items;
+  if (items.length <= max) {
+    return items;
+  }
   const step = items.length / max;
   const out: T[] = [];
-  for (let k = 0; k < max; k++) out.push(items[Math.floor(k * step)]);
-  if (out[out.length - 1] !== items[items.length - 1]) out.push(items[items.length - 1]);
+  for (let k = 0; k < max; k++) {
+    out.push(items[Math.floor(k * step)]);
+  }
+  if (out[out.length - 1] !== items[items.length - 1]) {
+    out.push(items[items.length - 1]);
+  }
   return out;
 }
 
-const hasT = (f: ReportFrame): f is ReportFrame & { temperature: number } => f.temperature !== null && Number.isFinite(f.temperature);
+const hasT = (f: ReportFrame): f is ReportFrame & { temperature: number } =>
+  f.temperature !== null && Number.isFinite(f.temperature);
 /** Both charts the same size (their SVG clip paths share an id); near 1:1 on an 800 px screen. */
 const CHART_SIZE = { width: 860, height: 400 };
 
@@ -97,7 +117,10 @@ function roiTemperature(f: ReportFrame, roi: string | null): number | null {
 
 /** One [x, T] series per ROI (one series named "temperature" without ROIs), from good frames. */
 function temperatureSeries(
-  frames: readonly ReportFrame[], x: (f: ReportFrame) => number | null, kind: 'line' | 'scatter', single: string,
+  frames: readonly ReportFrame[],
+  x: (f: ReportFrame) => number | null,
+  kind: 'line' | 'scatter',
+  single: string,
 ): SvgSeries[] {
   const rois = shotRois(frames);
   const names: (string | null)[] = rois.length ? rois : [null];
@@ -116,7 +139,11 @@ function temperatureSeries(
 }
 
 /** An event on a chart from `from` to `to` (its end, null while open): plateaus shaded, slope changes as lines. */
-function eventShapes(events: readonly ReportEvent[], place: (e: ReportEvent) => [number, number | null] | null, dataEnd: number) {
+function eventShapes(
+  events: readonly ReportEvent[],
+  place: (e: ReportEvent) => [number, number | null] | null,
+  dataEnd: number,
+) {
   const intervals: SvgInterval[] = [];
   const markers: SvgMarker[] = [];
   for (const e of events) {
@@ -149,15 +176,23 @@ export const svgCharts: ChartRenderer = {
     const lastTime = frames.reduce((m, f) => (f.time !== null && f.time > m ? f.time : m), -Infinity);
     const place = (e: ReportEvent): [number, number | null] | null => {
       const from = timeOf(e.startIndex);
-      return from === null ? null : [from, e.endPower === null ? null : timeOf(e.endIndex) ?? timeAtPower(frames, e)];
+      return from === null ? null : [from, e.endPower === null ? null : (timeOf(e.endIndex) ?? timeAtPower(frames, e))];
     };
     const series = temperatureSeries(frames, (f) => f.time, 'line', 'temperature');
     series.push({
-      kind: 'scatter', label: 'flagged frames', color: PAGE_COLORS.flagged, hollow: true, size: 3,
+      kind: 'scatter',
+      label: 'flagged frames',
+      color: PAGE_COLORS.flagged,
+      hollow: true,
+      size: 3,
       points: thin(flagged, 1000).map((f) => [f.time as number, f.temperature] as Point2),
     });
     return renderSvgChart({
-      ...CHART_SIZE, x: AXES.time, y: AXES.temperature, series, ...eventShapes(events, place, lastTime),
+      ...CHART_SIZE,
+      x: AXES.time,
+      y: AXES.temperature,
+      series,
+      ...eventShapes(events, place, lastTime),
     });
   },
   temperatureVsPower(frames, events) {
@@ -168,7 +203,11 @@ export const svgCharts: ChartRenderer = {
     series.splice(1, 0, { kind: 'line', label: mainName, color: PAGE_COLORS.mean, size: 2, points: thin(means) });
     const place = (e: ReportEvent): [number, number | null] => [e.startPower, e.endPower];
     return renderSvgChart({
-      ...CHART_SIZE, x: AXES.power, y: AXES.temperature, series, ...eventShapes(events, place, maxPower),
+      ...CHART_SIZE,
+      x: AXES.power,
+      y: AXES.temperature,
+      series,
+      ...eventShapes(events, place, maxPower),
     });
   },
 };
@@ -218,25 +257,48 @@ export function summarize(frames: ReportFrame[]): ShotSummary {
   const flagged: Record<string, number> = {};
   let flaggedFrames = 0;
   let withT = 0;
-  let tMin = Infinity, tMax = -Infinity, pMin = Infinity, pMax = -Infinity, t0 = Infinity, t1 = -Infinity;
+  let tMin = Infinity,
+    tMax = -Infinity,
+    pMin = Infinity,
+    pMax = -Infinity,
+    t0 = Infinity,
+    t1 = -Infinity;
   const sig: number[] = [];
   for (const f of frames) {
-    if (f.flags.length) flaggedFrames++;
-    for (const fl of f.flags) flagged[fl] = (flagged[fl] ?? 0) + 1;
+    if (f.flags.length) {
+      flaggedFrames++;
+    }
+    for (const fl of f.flags) {
+      flagged[fl] = (flagged[fl] ?? 0) + 1;
+    }
     if (f.temperature !== null && Number.isFinite(f.temperature)) {
       withT++;
       tMin = Math.min(tMin, f.temperature);
       tMax = Math.max(tMax, f.temperature);
-      if (f.temperatureError !== null && Number.isFinite(f.temperatureError)) sig.push(f.temperatureError);
+      if (f.temperatureError !== null && Number.isFinite(f.temperatureError)) {
+        sig.push(f.temperatureError);
+      }
     }
-    if (f.power !== null && Number.isFinite(f.power)) { pMin = Math.min(pMin, f.power); pMax = Math.max(pMax, f.power); }
-    if (f.time !== null && Number.isFinite(f.time)) { t0 = Math.min(t0, f.time); t1 = Math.max(t1, f.time); }
+    if (f.power !== null && Number.isFinite(f.power)) {
+      pMin = Math.min(pMin, f.power);
+      pMax = Math.max(pMax, f.power);
+    }
+    if (f.time !== null && Number.isFinite(f.time)) {
+      t0 = Math.min(t0, f.time);
+      t1 = Math.max(t1, f.time);
+    }
   }
   sig.sort((a, b) => a - b);
   const fin = (v: number) => (Number.isFinite(v) ? v : null);
   return {
-    frames: frames.length, withTemperature: withT, flagged, flaggedFrames,
-    temperatureMin: fin(tMin), temperatureMax: fin(tMax), powerMin: fin(pMin), powerMax: fin(pMax),
+    frames: frames.length,
+    withTemperature: withT,
+    flagged,
+    flaggedFrames,
+    temperatureMin: fin(tMin),
+    temperatureMax: fin(tMax),
+    powerMin: fin(pMin),
+    powerMax: fin(pMax),
     duration: Number.isFinite(t0) ? t1 - t0 : null,
     medianSigma: sig.length ? sig[Math.floor(sig.length / 2)] : null,
   };
@@ -299,7 +361,10 @@ function eventsSection(shot: ShotData): string {
 export function renderReport(shot: ShotData, opts: ReportOptions = {}): string {
   const summary = summarize(shot.frames);
   const flaggedText = Object.keys(summary.flagged).length
-    ? Object.entries(summary.flagged).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')
+    ? Object.entries(summary.flagged)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')
     : 'none';
   const renderer = opts.charts === undefined ? svgCharts : opts.charts;
   return renderPage({

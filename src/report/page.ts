@@ -54,7 +54,11 @@ export function formatValue(value: number | null | undefined, digits: number): s
 }
 
 /** "24.04 ± 0.21", or the value alone without a finite error. */
-export function formatWithError(value: number | null | undefined, error: number | null | undefined, digits: number): string {
+export function formatWithError(
+  value: number | null | undefined,
+  error: number | null | undefined,
+  digits: number,
+): string {
   if (error === null || error === undefined || !Number.isFinite(error)) {
     return formatValue(value, digits);
   }
@@ -82,14 +86,26 @@ export interface TableEvent {
   slopeAfterError?: number | null;
 }
 
-const TABLE_HEAD = ['event', 'start power (W)', 'end power (W)', 'T at kink (K)', 'slope before (K/W)', 'slope after (K/W)',
-  'significance (σ)', 'detected at frame'];
+const TABLE_HEAD = [
+  'event',
+  'start power (W)',
+  'end power (W)',
+  'T at kink (K)',
+  'slope before (K/W)',
+  'slope after (K/W)',
+  'significance (σ)',
+  'detected at frame',
+];
 
 function eventRow(event: TableEvent): string {
   const cells = [
     eventName(event.kind),
     formatWithError(event.startPower, event.startPowerError, 2),
-    event.kind !== 'plateau' ? '—' : event.endPower === null ? 'open' : formatWithError(event.endPower, event.endPowerError, 2),
+    event.kind !== 'plateau'
+      ? '—'
+      : event.endPower === null
+        ? 'open'
+        : formatWithError(event.endPower, event.endPowerError, 2),
     formatValue(event.temperature, 0),
     formatWithError(event.slopeBefore, event.slopeBeforeError, 1),
     formatWithError(event.slopeAfter, event.slopeAfterError, 1),

@@ -39,7 +39,9 @@ export class Outgoing {
   private json: string | null = null;
   constructor(readonly message: LiveMessage) {}
   get text(): string {
-    if (this.json === null) this.json = JSON.stringify(this.message);
+    if (this.json === null) {
+      this.json = JSON.stringify(this.message);
+    }
     return this.json;
   }
 }
@@ -67,7 +69,11 @@ export class ClientChannel {
   /** Answered the last keep-alive ping (set by the server's pong handler, cleared when it pings). */
   alive = true;
 
-  constructor(readonly ws: WebSocket, private readonly limits: ClientLimits, private readonly onDrop: (why: string) => void) {}
+  constructor(
+    readonly ws: WebSocket,
+    private readonly limits: ClientLimits,
+    private readonly onDrop: (why: string) => void,
+  ) {}
 
   get isPending(): boolean {
     return this.pending;
@@ -75,12 +81,20 @@ export class ClientChannel {
 
   /** Number of messages/frames held for this client (for tests and /api/status). */
   get pendingSize(): number {
-    return this.pendingFrames.length + this.pendingEvents.size + (this.pendingSpectrum ? 1 : 0) +
-      (this.pendingStatus ? 1 : 0) + (this.pendingReset ? 1 : 0) + (this.pendingHello ? 1 : 0);
+    return (
+      this.pendingFrames.length +
+      this.pendingEvents.size +
+      (this.pendingSpectrum ? 1 : 0) +
+      (this.pendingStatus ? 1 : 0) +
+      (this.pendingReset ? 1 : 0) +
+      (this.pendingHello ? 1 : 0)
+    );
   }
 
   send(out: Outgoing): void {
-    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) {
+      return;
+    }
     if (!this.pending && this.ws.bufferedAmount < this.limits.highWaterMark) {
       this.write(out.text);
       return;
@@ -91,9 +105,15 @@ export class ClientChannel {
 
   /** Called periodically: flush what is held once the socket has drained, drop a client stalled too long. */
   tick(now: number): void {
-    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
-    if (!this.check(now)) return;
-    if (this.pending && this.ws.bufferedAmount < this.limits.highWaterMark) this.flush();
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    if (!this.check(now)) {
+      return;
+    }
+    if (this.pending && this.ws.bufferedAmount < this.limits.highWaterMark) {
+      this.flush();
+    }
   }
 
   close(code: number, reason: string): void {
@@ -119,8 +139,9 @@ export class ClientChannel {
       return false;
     }
     if (buffered >= this.limits.highWaterMark) {
-      if (this.stalledSince === null) this.stalledSince = now;
-      else if (now - this.stalledSince > this.limits.stallTimeoutMs) {
+      if (this.stalledSince === null) {
+        this.stalledSince = now;
+      } else if (now - this.stalledSince > this.limits.stallTimeoutMs) {
         this.drop(`stalled for more than ${this.limits.stallTimeoutMs} ms`);
         return false;
       }
@@ -132,7 +153,9 @@ export class ClientChannel {
 
   /** Terminates the connection and tells the server why (once). */
   drop(why: string): void {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
     this.clear();
     this.ws.terminate();
@@ -171,7 +194,9 @@ export class ClientChannel {
       case 'frames': {
         const frames = this.pendingFrames;
         this.pendingFramesOut = frames.length === 0 ? out : null;
-        for (const f of msg.frames) frames.push(f);
+        for (const f of msg.frames) {
+          frames.push(f);
+        }
         const excess = frames.length - this.limits.maxPendingFrames;
         if (excess > 0) {
           frames.splice(0, excess);
@@ -193,21 +218,35 @@ export class ClientChannel {
 
   private flush(): void {
     const out: Outgoing[] = [];
-    if (this.pendingHello) out.push(this.pendingHello);
-    if (this.pendingReset) out.push(this.pendingReset);
+    if (this.pendingHello) {
+      out.push(this.pendingHello);
+    }
+    if (this.pendingReset) {
+      out.push(this.pendingReset);
+    }
     const frames = this.pendingFrames;
     const max = this.limits.maxFramesPerMessage;
     if (this.pendingFramesOut && frames.length > 0 && frames.length <= max) {
       out.push(this.pendingFramesOut); // one message held as it came: its broadcast text is still right
     } else {
       // merged frames are a new message: serialised here, once, for this client only
-      for (let i = 0; i < frames.length; i += max) out.push(new Outgoing({ type: 'frames', frames: frames.slice(i, i + max) }));
+      for (let i = 0; i < frames.length; i += max) {
+        out.push(new Outgoing({ type: 'frames', frames: frames.slice(i, i + max) }));
+      }
     }
     // events after the frames they refer to, so the client can place them on its curves
-    for (const e of this.pendingEvents.values()) out.push(e);
-    if (this.pendingSpectrum) out.push(this.pendingSpectrum);
-    if (this.pendingStatus) out.push(this.pendingStatus);
+    for (const e of this.pendingEvents.values()) {
+      out.push(e);
+    }
+    if (this.pendingSpectrum) {
+      out.push(this.pendingSpectrum);
+    }
+    if (this.pendingStatus) {
+      out.push(this.pendingStatus);
+    }
     this.clear();
-    for (const m of out) this.write(m.text);
+    for (const m of out) {
+      this.write(m.text);
+    }
   }
 }

@@ -29,10 +29,18 @@ export function parsePowerReading(value: unknown): { power: number; time?: numbe
     return 'expected a JSON object {"power": W, "time"?: s}';
   }
   const v = value as Record<string, unknown>;
-  if (typeof v.power !== 'number' || !Number.isFinite(v.power)) return '"power" must be a finite number (W)';
-  if (v.power < 0 || v.power > 1e6) return '"power" must be between 0 and 1e6 W';
-  if (v.time === undefined || v.time === null) return { power: v.power };
-  if (typeof v.time !== 'number' || !Number.isFinite(v.time)) return '"time" must be a finite number (s)';
+  if (typeof v.power !== 'number' || !Number.isFinite(v.power)) {
+    return '"power" must be a finite number (W)';
+  }
+  if (v.power < 0 || v.power > 1e6) {
+    return '"power" must be between 0 and 1e6 W';
+  }
+  if (v.time === undefined || v.time === null) {
+    return { power: v.power };
+  }
+  if (typeof v.time !== 'number' || !Number.isFinite(v.time)) {
+    return '"time" must be a finite number (s)';
+  }
   return { power: v.power, time: v.time };
 }
 
@@ -42,15 +50,29 @@ export function parsePowerReading(value: unknown): { power: number; time?: numbe
  * files it listed under staticDir at start-up, so this is a second, independent fence.
  */
 export function isSafeStaticPath(rawPath: string): boolean {
-  if (!rawPath.startsWith('/') || rawPath.startsWith('//')) return false;
-  if (rawPath.length > 1024) return false;
+  if (!rawPath.startsWith('/') || rawPath.startsWith('//')) {
+    return false;
+  }
+  if (rawPath.length > 1024) {
+    return false;
+  }
   let decoded = rawPath;
   for (let i = 0; i < 3; i++) {
-    if (/[\\\0-\x1f\x7f]/.test(decoded)) return false;
-    if (/%(2f|5c|00)/i.test(decoded)) return false;
-    if (decoded.split('/').some((seg) => seg === '..' || seg === '.')) return false;
-    if (/^\/?[a-zA-Z]:/.test(decoded)) return false;
-    if (!decoded.includes('%')) return true;
+    if (/[\\\0-\x1f\x7f]/.test(decoded)) {
+      return false;
+    }
+    if (/%(2f|5c|00)/i.test(decoded)) {
+      return false;
+    }
+    if (decoded.split('/').some((seg) => seg === '..' || seg === '.')) {
+      return false;
+    }
+    if (/^\/?[a-zA-Z]:/.test(decoded)) {
+      return false;
+    }
+    if (!decoded.includes('%')) {
+      return true;
+    }
     try {
       decoded = decodeURIComponent(decoded);
     } catch {
@@ -75,7 +97,9 @@ export function readJsonBody(req: http.IncomingMessage, limit: number): Promise<
     let size = 0;
     let aborted = false;
     req.on('data', (chunk: Buffer) => {
-      if (aborted) return;
+      if (aborted) {
+        return;
+      }
       size += chunk.length;
       if (size > limit) {
         aborted = true;
@@ -87,7 +111,9 @@ export function readJsonBody(req: http.IncomingMessage, limit: number): Promise<
     });
     req.on('error', () => undefined);
     req.on('end', () => {
-      if (aborted) return;
+      if (aborted) {
+        return;
+      }
       try {
         resolve({ ok: true, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
       } catch {
@@ -201,8 +227,11 @@ export function createRequestHandler(
       route(ctx, serveStatic, req, res);
     } catch (e) {
       ctx.log(`http: ${(e as Error).message}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.destroy();
+      if (!res.headersSent) {
+        sendJson(res, 500, { error: 'internal error' });
+      } else {
+        res.destroy();
+      }
     }
   };
 }

@@ -57,7 +57,13 @@ export interface RunningServer {
   /** Number of connected WebSocket clients. */
   clientCount(): number;
   /** Per-client send state (bytes buffered in the socket, items held for coalescing, counters). */
-  clientsInfo(): { bufferedAmount: number; pendingSize: number; sent: number; coalesced: number; thinnedFrames: number }[];
+  clientsInfo(): {
+    bufferedAmount: number;
+    pendingSize: number;
+    sent: number;
+    coalesced: number;
+    thinnedFrames: number;
+  }[];
   /** Clients dropped so far (stalled, over the buffer limit, or no pong). */
   droppedClients(): number;
   close(): Promise<void>;
@@ -71,8 +77,10 @@ function staticFiles(staticDir: string) {
     extensions: ['html'],
     setHeaders: (res) => {
       res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('Content-Security-Policy',
-        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+      res.setHeader(
+        'Content-Security-Policy',
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+      );
     },
   });
 }
@@ -80,9 +88,13 @@ function staticFiles(staticDir: string) {
 function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new UsageError(`port ${port} on ${host} is already in use (try --port 0 for any free port)`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UsageError(`cannot listen on ${host}: ${e.code}`));
-      else reject(e);
+      if (e.code === 'EADDRINUSE') {
+        reject(new UsageError(`port ${port} on ${host} is already in use (try --port 0 for any free port)`));
+      } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
+        reject(new UsageError(`cannot listen on ${host}: ${e.code}`));
+      } else {
+        reject(e);
+      }
     };
     server.once('error', onError);
     server.listen(port, host, () => {
@@ -105,9 +117,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const staticDir = path.resolve(opts.staticDir ?? DEFAULT_STATIC_DIR);
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
-    throw new UsageError(`the dashboard is not built (${path.join(staticDir, 'index.html')} missing): run \`npm run build\``);
+    throw new UsageError(
+      `the dashboard is not built (${path.join(staticDir, 'index.html')} missing): run \`npm run build\``,
+    );
   }
-  const policy: OriginPolicy = { hostnames: allowedHostnames(host), port: requestedPort, extraOrigins: new Set(opts.allowedOrigins ?? []) };
+  const policy: OriginPolicy = {
+    hostnames: allowedHostnames(host),
+    port: requestedPort,
+    extraOrigins: new Set(opts.allowedOrigins ?? []),
+  };
   const ctx: ServerContext = {
     policy,
     source: opts.source,
@@ -120,8 +138,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const server = http.createServer(createRequestHandler(ctx, staticFiles(staticDir)));
   server.on('clientError', (_err, socket: Duplex) => {
-    if ((socket as unknown as { writable?: boolean }).writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
-    else socket.destroy();
+    if ((socket as unknown as { writable?: boolean }).writable) {
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    } else {
+      socket.destroy();
+    }
   });
   const ws = attachWebSocket(server, ctx, { flushIntervalMs: opts.flushIntervalMs, heartbeatMs: opts.heartbeatMs });
   try {
@@ -141,10 +162,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     host,
     clientCount: () => ctx.clients.size,
-    clientsInfo: () => [...ctx.clients].map((c) => ({ bufferedAmount: c.ws.bufferedAmount, pendingSize: c.pendingSize, ...c.stats })),
+    clientsInfo: () =>
+      [...ctx.clients].map((c) => ({ bufferedAmount: c.ws.bufferedAmount, pendingSize: c.pendingSize, ...c.stats })),
     droppedClients: () => ctx.stats.droppedClients,
     close: () => {
-      if (closing) return closing;
+      if (closing) {
+        return closing;
+      }
       closing = (async () => {
         await ws.close();
         await new Promise<void>((resolve) => {

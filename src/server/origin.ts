@@ -9,11 +9,19 @@ import * as os from 'os';
 /** True when `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost). */
 export function isLoopback(host: string): boolean {
   let h = host.trim().toLowerCase();
-  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (net.isIPv4(h)) return h.split('.')[0] === '127';
+  if (h.startsWith('[') && h.endsWith(']')) {
+    h = h.slice(1, -1);
+  }
+  if (h === 'localhost' || h.endsWith('.localhost')) {
+    return true;
+  }
+  if (net.isIPv4(h)) {
+    return h.split('.')[0] === '127';
+  }
   if (net.isIPv6(h)) {
-    if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+    if (h === '::1' || h === '0:0:0:0:0:0:0:1') {
+      return true;
+    }
     const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
     return m ? m[1].split('.')[0] === '127' : false;
   }
@@ -43,7 +51,9 @@ export function allowedHostnames(bindHost: string): Set<string> {
   if (isWildcard(bindHost)) {
     names.add(os.hostname().toLowerCase());
     for (const list of Object.values(os.networkInterfaces())) {
-      for (const a of list ?? []) names.add(bracket(a.address.toLowerCase().replace(/%.*$/, '')));
+      for (const a of list ?? []) {
+        names.add(bracket(a.address.toLowerCase().replace(/%.*$/, '')));
+      }
     }
     return names;
   }
@@ -54,9 +64,13 @@ export function allowedHostnames(bindHost: string): Set<string> {
 
 /** Splits a Host header value into host name (lower case, brackets kept) and port, or null when malformed. */
 export function parseHostHeader(value: string | undefined): { hostname: string; port: number | null } | null {
-  if (!value) return null;
+  if (!value) {
+    return null;
+  }
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]/\\@\s]+)(?::(\d{1,5}))?$/.exec(value.trim());
-  if (!m) return null;
+  if (!m) {
+    return null;
+  }
   return { hostname: m[1].toLowerCase(), port: m[2] === undefined ? null : Number(m[2]) };
 }
 
@@ -71,9 +85,13 @@ export interface OriginPolicy {
 
 /** Is the request's Host header one of ours (defeats DNS rebinding)? A missing Host is accepted (HTTP/1.0 tools). */
 export function hostAllowed(policy: OriginPolicy, hostHeader: string | undefined): boolean {
-  if (hostHeader === undefined) return true;
+  if (hostHeader === undefined) {
+    return true;
+  }
   const h = parseHostHeader(hostHeader);
-  if (!h) return false;
+  if (!h) {
+    return false;
+  }
   const port = h.port ?? 80;
   return port === policy.port && policy.hostnames.has(h.hostname);
 }
@@ -84,16 +102,24 @@ export function hostAllowed(policy: OriginPolicy, hostHeader: string | undefined
  * (sandboxed frames, file:// pages) is refused.
  */
 export function originAllowed(policy: OriginPolicy, origin: string | undefined): boolean {
-  if (origin === undefined) return true;
-  if (policy.extraOrigins.has(origin)) return true;
+  if (origin === undefined) {
+    return true;
+  }
+  if (policy.extraOrigins.has(origin)) {
+    return true;
+  }
   let u: URL;
   try {
     u = new URL(origin);
   } catch {
     return false;
   }
-  if (u.protocol !== 'http:') return false;
-  if (u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return false;
+  if (u.protocol !== 'http:') {
+    return false;
+  }
+  if (u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
+    return false;
+  }
   const port = u.port === '' ? 80 : Number(u.port);
   return port === policy.port && policy.hostnames.has(u.hostname.toLowerCase());
 }

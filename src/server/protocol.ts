@@ -6,7 +6,13 @@ import type { Observable } from 'rxjs';
 import type { LiveMessage } from '../protocol';
 
 export type {
-  ClientMessage, FrameMessage, LiveEvent, LiveMessage, SourceState, SourceStatus, StatusMessage,
+  ClientMessage,
+  FrameMessage,
+  LiveEvent,
+  LiveMessage,
+  SourceState,
+  SourceStatus,
+  StatusMessage,
 } from '../protocol';
 export { MAX_CLIENT_MESSAGE_BYTES } from '../protocol';
 

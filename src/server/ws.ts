@@ -31,7 +31,9 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
 }
 
 function onClientMessage(ctx: ServerContext, data: WebSocket.RawData, isBinary: boolean): void {
-  if (isBinary) return;
+  if (isBinary) {
+    return;
+  }
   let msg: unknown;
   try {
     msg = JSON.parse(data.toString());
@@ -42,7 +44,9 @@ function onClientMessage(ctx: ServerContext, data: WebSocket.RawData, isBinary: 
     return; // 'ping' is a keep-alive; anything else is ignored
   }
   const reading = parsePowerReading(msg);
-  if (typeof reading === 'string') return;
+  if (typeof reading === 'string') {
+    return;
+  }
   try {
     ctx.source.ingestPower(reading);
   } catch (e) {
@@ -79,9 +83,14 @@ function onConnection(ctx: ServerContext, ws: WebSocket): void {
 function broadcast(ctx: ServerContext): Subscription {
   return ctx.source.messages.subscribe({
     next: (msg) => {
-      if (msg.type === 'status') ctx.stats.latestStatus = msg;
-      else if (msg.type === 'hello') ctx.stats.hello = msg;
-      if (ctx.clients.size === 0) return;
+      if (msg.type === 'status') {
+        ctx.stats.latestStatus = msg;
+      } else if (msg.type === 'hello') {
+        ctx.stats.hello = msg;
+      }
+      if (ctx.clients.size === 0) {
+        return;
+      }
       const out = new Outgoing(msg);
       for (const c of ctx.clients) {
         c.send(out);
@@ -111,13 +120,21 @@ function startHeartbeat(ctx: ServerContext, everyMs: number): NodeJS.Timeout {
 }
 
 /** Serves /ws on `server` over `ctx` and broadcasts the source's messages to every client. */
-export function attachWebSocket(server: http.Server, ctx: ServerContext, options: WebSocketOptions = {}): AttachedWebSocket {
+export function attachWebSocket(
+  server: http.Server,
+  ctx: ServerContext,
+  options: WebSocketOptions = {},
+): AttachedWebSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
     const rawPath = (req.url ?? '').split('?')[0];
-    if (rawPath !== '/ws') return refuseUpgrade(socket, 404, 'Not Found');
-    if (!hostAllowed(ctx.policy, req.headers.host)) return refuseUpgrade(socket, 421, 'Misdirected Request');
+    if (rawPath !== '/ws') {
+      return refuseUpgrade(socket, 404, 'Not Found');
+    }
+    if (!hostAllowed(ctx.policy, req.headers.host)) {
+      return refuseUpgrade(socket, 421, 'Misdirected Request');
+    }
     if (!originAllowed(ctx.policy, req.headers.origin)) {
       ctx.log(`ws: refused upgrade from origin ${req.headers.origin}`);
       return refuseUpgrade(socket, 403, 'Forbidden');
@@ -140,7 +157,9 @@ export function attachWebSocket(server: http.Server, ctx: ServerContext, options
   let closing: Promise<void> | null = null;
   return {
     close: () => {
-      if (closing) return closing;
+      if (closing) {
+        return closing;
+      }
       subscription.unsubscribe();
       clearInterval(flushTimer);
       clearInterval(heartbeat);

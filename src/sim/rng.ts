@@ -21,14 +21,20 @@ export class Rng {
       return (z ^ (z >>> 16)) >>> 0;
     };
     const st = this.st;
-    st[0] = next(); st[1] = next(); st[2] = next(); st[3] = next();
-    if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
+    st[0] = next();
+    st[1] = next();
+    st[2] = next();
+    st[3] = next();
+    if ((st[0] | st[1] | st[2] | st[3]) === 0) {
+      st[0] = 1;
+    }
   }
 
   /** Uniform in [0, 1). */
   uniform(): number {
     const st = this.st;
-    const s0 = st[0] | 0; const s1 = st[1] | 0;
+    const s0 = st[0] | 0;
+    const s1 = st[1] | 0;
     const m = Math.imul(s1, 5);
     const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
     const t = s1 << 9;
@@ -43,9 +49,15 @@ export class Rng {
 
   /** Standard normal. */
   normal(): number {
-    if (this.spare !== null) { const v = this.spare; this.spare = null; return v; }
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
     let u = 0;
-    while (u === 0) u = this.uniform();
+    while (u === 0) {
+      u = this.uniform();
+    }
     const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
@@ -57,14 +69,20 @@ export class Rng {
    * of values from normal(): use one or the other for a given purpose so results stay reproducible.
    */
   normalFast(): number {
-    if (this.spareFast !== null) { const v = this.spareFast; this.spareFast = null; return v; }
-    let u: number; let v: number; let s: number;
+    if (this.spareFast !== null) {
+      const v = this.spareFast;
+      this.spareFast = null;
+      return v;
+    }
+    let u: number;
+    let v: number;
+    let s: number;
     do {
       u = 2 * this.uniform() - 1;
       v = 2 * this.uniform() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
-    const f = Math.sqrt(-2 * Math.log(s) / s);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
     this.spareFast = v * f;
     return u * f;
   }
@@ -77,51 +95,78 @@ export class Rng {
       const u = 2 * this.uniform() - 1;
       const v = 2 * this.uniform() - 1;
       const s = u * u + v * v;
-      if (s >= 1 || s === 0) continue;
-      const f = Math.sqrt(-2 * Math.log(s) / s);
+      if (s >= 1 || s === 0) {
+        continue;
+      }
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
       out[i++] = u * f;
-      if (i < n) out[i++] = v * f;
+      if (i < n) {
+        out[i++] = v * f;
+      }
     }
     return out;
   }
 
   /** Poisson deviate of mean lam (lam ≥ 0). */
   poisson(lam: number): number {
-    if (!(lam > 0)) return 0;
+    if (!(lam > 0)) {
+      return 0;
+    }
     if (lam < 12) {
       const L = Math.exp(-lam);
-      let k = 0; let p = 1;
-      do { k++; p *= this.uniform(); } while (p > L);
+      let k = 0;
+      let p = 1;
+      do {
+        k++;
+        p *= this.uniform();
+      } while (p > L);
       return k - 1;
     }
     // PTRS (Hörmann 1993)
-    const slam = Math.sqrt(lam); const loglam = Math.log(lam);
-    const b = 0.931 + 2.53 * slam; const a = -0.059 + 0.02483 * b;
-    const invalpha = 1.1239 + 1.1328 / (b - 3.4); const vr = 0.9277 - 3.6224 / (b - 2);
+    const slam = Math.sqrt(lam);
+    const loglam = Math.log(lam);
+    const b = 0.931 + 2.53 * slam;
+    const a = -0.059 + 0.02483 * b;
+    const invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    const vr = 0.9277 - 3.6224 / (b - 2);
     for (;;) {
-      const U = this.uniform() - 0.5; const V = this.uniform();
+      const U = this.uniform() - 0.5;
+      const V = this.uniform();
       const us = 0.5 - Math.abs(U);
-      const k = Math.floor((2 * a / us + b) * U + lam + 0.43);
-      if (us >= 0.07 && V <= vr) return k;
-      if (k < 0 || (us < 0.013 && V > us)) continue;
-      if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lam + k * loglam - lgamma(k + 1)) return k;
+      const k = Math.floor(((2 * a) / us + b) * U + lam + 0.43);
+      if (us >= 0.07 && V <= vr) {
+        return k;
+      }
+      if (k < 0 || (us < 0.013 && V > us)) {
+        continue;
+      }
+      if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lam + k * loglam - lgamma(k + 1)) {
+        return k;
+      }
     }
   }
 
   /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number { return lo + Math.floor(this.uniform() * (hi - lo + 1)); }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.uniform() * (hi - lo + 1));
+  }
 }
-
 
 /** ln Γ(x) for x > 0 (Lanczos, |error| < 1e-13 here). */
 export function lgamma(x: number): number {
   const g = 7;
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) {
+    return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+  }
   x -= 1;
   let a = c[0];
   const t = x + g + 0.5;
-  for (let i = 1; i < g + 2; i++) a += c[i] / (x + i);
+  for (let i = 1; i < g + 2; i++) {
+    a += c[i] / (x + i);
+  }
   return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
 }

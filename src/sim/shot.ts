@@ -21,7 +21,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError } from '../errors';
 import { Rng } from './rng';
-import { defaultResponse, defaultWavelengths, DetectorModel, DEFAULT_DETECTOR, L_REF, planckRadiance } from './spectrum';
+import {
+  defaultResponse,
+  defaultWavelengths,
+  DetectorModel,
+  DEFAULT_DETECTOR,
+  L_REF,
+  planckRadiance,
+} from './spectrum';
 import { SpeStreamWriter } from '../io/speWriter';
 import { writeCsv } from '../io/tables';
 
@@ -94,14 +101,37 @@ export interface ShotOptions {
 }
 
 export interface ResolvedShotOptions {
-  frames: number; seed: number; rows: number; width: number; wavelengthStart: number; wavelengthEnd: number;
-  exposureTime: number; frameInterval: number; powerStart: number; powerEnd: number; framesPerStep: number;
-  t0: number; slope: number; plateau: PlateauOptions | null; emissivity: number; emissivitySlope: number; peakCounts: number;
-  downstreamRows: [number, number]; upstream: boolean; upstreamRows: [number, number] | null; upstreamOffset: number;
-  upstreamBrightness: number; strayLight: number; cosmicRate: number; saturateFrame: number | null;
+  frames: number;
+  seed: number;
+  rows: number;
+  width: number;
+  wavelengthStart: number;
+  wavelengthEnd: number;
+  exposureTime: number;
+  frameInterval: number;
+  powerStart: number;
+  powerEnd: number;
+  framesPerStep: number;
+  t0: number;
+  slope: number;
+  plateau: PlateauOptions | null;
+  emissivity: number;
+  emissivitySlope: number;
+  peakCounts: number;
+  downstreamRows: [number, number];
+  upstream: boolean;
+  upstreamRows: [number, number] | null;
+  upstreamOffset: number;
+  upstreamBrightness: number;
+  strayLight: number;
+  cosmicRate: number;
+  saturateFrame: number | null;
   detector: Required<DetectorModel>;
   lamp: { temperature: number; frames: number; exposureTime: number; peakCounts: number };
-  dark: { frames: number }; powerLogRate: number; powerLogNoise: number; noise: 'fast' | 'exact';
+  dark: { frames: number };
+  powerLogRate: number;
+  powerLogNoise: number;
+  noise: 'fast' | 'exact';
 }
 
 export interface ShotTruth {
@@ -139,7 +169,9 @@ export interface SimulatedShot {
 
 /** T(P) with the plateau. */
 export function temperatureOfPower(p: number, t0: number, slope: number, plateau: PlateauOptions | null): number {
-  if (!plateau || p <= plateau.start) return t0 + slope * p;
+  if (!plateau || p <= plateau.start) {
+    return t0 + slope * p;
+  }
   const inside = Math.min(p, plateau.start + plateau.width) - plateau.start;
   const after = Math.max(0, p - plateau.start - plateau.width);
   return t0 + slope * plateau.start + slope * plateau.slopeFraction * inside + slope * after;
@@ -155,7 +187,11 @@ function subSeed(seed: number, stream: number, index: number): number {
 }
 const STREAM = { shot: 1, lamp: 2, dark: 3, power: 4, cosmic: 5 } as const;
 
-function need(cond: boolean, msg: string): void { if (!cond) throw new UsageError(`simulate: ${msg}`); }
+function need(cond: boolean, msg: string): void {
+  if (!cond) {
+    throw new UsageError(`simulate: ${msg}`);
+  }
+}
 
 export function resolveShotOptions(o: ShotOptions = {}): ResolvedShotOptions {
   const rows = o.rows ?? 16;
@@ -165,9 +201,9 @@ export function resolveShotOptions(o: ShotOptions = {}): ResolvedShotOptions {
     const c = Math.min(rows - 1, Math.max(0, Math.round(centre)));
     return [Math.max(0, c - half), Math.min(rows - 1, c + half)];
   };
-  const upstream = o.upstream ?? (o.upstreamRows !== undefined);
+  const upstream = o.upstream ?? o.upstreamRows !== undefined;
   const ds = o.downstreamRows ?? (upstream ? bandOf((rows - 1) / 4) : bandOf((rows - 1) / 2));
-  const us = upstream ? (o.upstreamRows ?? bandOf(3 * (rows - 1) / 4)) : null;
+  const us = upstream ? (o.upstreamRows ?? bandOf((3 * (rows - 1)) / 4)) : null;
   const r: ResolvedShotOptions = {
     frames: o.frames ?? 400,
     seed: o.seed ?? 1,
@@ -195,8 +231,12 @@ export function resolveShotOptions(o: ShotOptions = {}): ResolvedShotOptions {
     cosmicRate: o.cosmicRate ?? 0,
     saturateFrame: o.saturateFrame ?? null,
     detector: { ...DEFAULT_DETECTOR, ...(o.detector ?? {}) },
-    lamp: { temperature: o.lamp?.temperature ?? 2800, frames: o.lamp?.frames ?? 5, exposureTime: o.lamp?.exposureTime ?? 0.1,
-      peakCounts: o.lamp?.peakCounts ?? 30000 },
+    lamp: {
+      temperature: o.lamp?.temperature ?? 2800,
+      frames: o.lamp?.frames ?? 5,
+      exposureTime: o.lamp?.exposureTime ?? 0.1,
+      peakCounts: o.lamp?.peakCounts ?? 30000,
+    },
     dark: { frames: o.dark?.frames ?? 5 },
     powerLogRate: o.powerLogRate ?? 50,
     powerLogNoise: o.powerLogNoise ?? 0.05,
@@ -204,31 +244,58 @@ export function resolveShotOptions(o: ShotOptions = {}): ResolvedShotOptions {
   };
   need(Number.isInteger(r.frames) && r.frames >= 1, `frames must be a positive integer, got ${o.frames}`);
   need(Number.isInteger(r.seed), `seed must be an integer, got ${o.seed}`);
-  need(Number.isInteger(r.width) && r.width >= 8 && r.width <= 65535, `width must be an integer 8..65535, got ${o.width}`);
-  need(r.wavelengthStart > 0 && r.wavelengthEnd > r.wavelengthStart, 'wavelength range must be positive and increasing');
+  need(
+    Number.isInteger(r.width) && r.width >= 8 && r.width <= 65535,
+    `width must be an integer 8..65535, got ${o.width}`,
+  );
+  need(
+    r.wavelengthStart > 0 && r.wavelengthEnd > r.wavelengthStart,
+    'wavelength range must be positive and increasing',
+  );
   need(r.exposureTime > 0 && r.frameInterval >= r.exposureTime, 'need 0 < exposure time ≤ frame interval');
-  need(r.powerStart >= 0 && r.powerEnd >= 0 && Number.isFinite(r.powerStart) && Number.isFinite(r.powerEnd), 'powers must be ≥ 0');
-  need(Number.isInteger(r.framesPerStep) && r.framesPerStep >= 1, `frames per step must be a positive integer, got ${o.framesPerStep}`);
+  need(
+    r.powerStart >= 0 && r.powerEnd >= 0 && Number.isFinite(r.powerStart) && Number.isFinite(r.powerEnd),
+    'powers must be ≥ 0',
+  );
+  need(
+    Number.isInteger(r.framesPerStep) && r.framesPerStep >= 1,
+    `frames per step must be a positive integer, got ${o.framesPerStep}`,
+  );
   need(r.slope > 0 && r.t0 > 0, 't0 and slope must be positive');
   if (r.plateau) {
-    need(r.plateau.width > 0 && r.plateau.slopeFraction >= 0 && r.plateau.slopeFraction <= 1 && Number.isFinite(r.plateau.start),
-      'plateau needs width > 0 and a slope fraction in [0, 1]');
+    need(
+      r.plateau.width > 0 &&
+        r.plateau.slopeFraction >= 0 &&
+        r.plateau.slopeFraction <= 1 &&
+        Number.isFinite(r.plateau.start),
+      'plateau needs width > 0 and a slope fraction in [0, 1]',
+    );
   }
   need(r.emissivity > 0 && r.peakCounts > 0 && r.lamp.peakCounts > 0, 'emissivity and peak counts must be positive');
   const checkBand = (b: [number, number], name: string) =>
-    need(Number.isInteger(b[0]) && Number.isInteger(b[1]) && b[0] >= 0 && b[1] >= b[0] && b[1] < rows,
-      `${name} rows ${b[0]}:${b[1]} must lie within 0:${rows - 1}`);
+    need(
+      Number.isInteger(b[0]) && Number.isInteger(b[1]) && b[0] >= 0 && b[1] >= b[0] && b[1] < rows,
+      `${name} rows ${b[0]}:${b[1]} must lie within 0:${rows - 1}`,
+    );
   checkBand(r.downstreamRows, 'downstream');
   if (r.upstreamRows) {
     checkBand(r.upstreamRows, 'upstream');
-    need(r.upstreamRows[0] > r.downstreamRows[1] || r.upstreamRows[1] < r.downstreamRows[0], 'upstream and downstream rows overlap');
+    need(
+      r.upstreamRows[0] > r.downstreamRows[1] || r.upstreamRows[1] < r.downstreamRows[0],
+      'upstream and downstream rows overlap',
+    );
   }
   need(r.cosmicRate >= 0 && r.cosmicRate <= 1, `cosmic rate must be in [0, 1], got ${r.cosmicRate}`);
   if (r.saturateFrame !== null) {
-    need(Number.isInteger(r.saturateFrame) && r.saturateFrame >= 0 && r.saturateFrame < r.frames,
-      `saturate frame ${r.saturateFrame} is not one of the ${r.frames} frames`);
+    need(
+      Number.isInteger(r.saturateFrame) && r.saturateFrame >= 0 && r.saturateFrame < r.frames,
+      `saturate frame ${r.saturateFrame} is not one of the ${r.frames} frames`,
+    );
   }
-  need(r.lamp.temperature > 0 && Number.isInteger(r.lamp.frames) && r.lamp.frames >= 1 && r.lamp.exposureTime > 0, 'bad lamp settings');
+  need(
+    r.lamp.temperature > 0 && Number.isInteger(r.lamp.frames) && r.lamp.frames >= 1 && r.lamp.exposureTime > 0,
+    'bad lamp settings',
+  );
   need(Number.isInteger(r.dark.frames) && r.dark.frames >= 1, 'dark frames must be ≥ 1');
   need(r.powerLogRate > 0 && r.powerLogNoise >= 0, 'power log rate must be > 0 and noise ≥ 0');
   const d = r.detector;
@@ -248,18 +315,24 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
     respUs = new Float64Array(width);
     let max = 0;
     for (let j = 0; j < width; j++) {
-      respUs[j] = respDs[j] * (1 + 0.25 * (wavelength[j] - 700) / 250) * (1 + 0.05 * Math.cos(wavelength[j] / 23));
-      if (respUs[j] < 0) respUs[j] = 0;
+      respUs[j] = respDs[j] * (1 + (0.25 * (wavelength[j] - 700)) / 250) * (1 + 0.05 * Math.cos(wavelength[j] / 23));
+      if (respUs[j] < 0) {
+        respUs[j] = 0;
+      }
       max = Math.max(max, respUs[j]);
     }
-    for (let j = 0; j < width; j++) respUs[j] /= max;
+    for (let j = 0; j < width; j++) {
+      respUs[j] /= max;
+    }
   }
 
   // row profile: Gaussian across each band, stray light elsewhere
   const rowWeight = new Float64Array(rows);
   const rowSide = new Uint8Array(rows); // 0 downstream response, 1 upstream
   const bands: { b: [number, number]; w: number; side: number }[] = [{ b: o.downstreamRows, w: 1, side: 0 }];
-  if (o.upstreamRows) bands.push({ b: o.upstreamRows, w: o.upstreamBrightness, side: 1 });
+  if (o.upstreamRows) {
+    bands.push({ b: o.upstreamRows, w: o.upstreamBrightness, side: 1 });
+  }
   for (let r = 0; r < rows; r++) {
     let best = o.strayLight;
     let side = 0;
@@ -267,7 +340,10 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
       const c = (b[0] + b[1]) / 2;
       const sigma = Math.max(0.5, (b[1] - b[0] + 1) / 3);
       const v = w * Math.exp(-0.5 * ((r - c) / sigma) ** 2);
-      if (v > best) { best = v; side = s; }
+      if (v > best) {
+        best = v;
+        side = s;
+      }
     }
     rowWeight[r] = best;
     rowSide[r] = side;
@@ -279,12 +355,15 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
   const stepDuration = o.framesPerStep * o.frameInterval;
   const powerAt = (t: number): number => {
     const k = Math.min(nSteps - 1, Math.max(0, Math.floor(t / stepDuration)));
-    return nSteps === 1 ? o.powerStart : o.powerStart + (o.powerEnd - o.powerStart) * k / (nSteps - 1);
+    return nSteps === 1 ? o.powerStart : o.powerStart + ((o.powerEnd - o.powerStart) * k) / (nSteps - 1);
   };
   const truth: ShotTruth = {
-    time: new Float64Array(frames), power: new Float64Array(frames), temperature: new Float64Array(frames),
+    time: new Float64Array(frames),
+    power: new Float64Array(frames),
+    temperature: new Float64Array(frames),
     temperatureUpstream: o.upstream ? new Float64Array(frames) : null,
-    cosmic: new Uint8Array(frames), saturated: new Uint8Array(frames),
+    cosmic: new Uint8Array(frames),
+    saturated: new Uint8Array(frames),
   };
   let tMax = 0;
   for (let i = 0; i < frames; i++) {
@@ -292,29 +371,53 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
     truth.time[i] = t;
     truth.power[i] = powerAt(t + o.exposureTime / 2);
     truth.temperature[i] = temperatureOfPower(truth.power[i], o.t0, o.slope, o.plateau);
-    if (truth.temperatureUpstream) truth.temperatureUpstream[i] = Math.max(300, truth.temperature[i] + o.upstreamOffset);
+    if (truth.temperatureUpstream) {
+      truth.temperatureUpstream[i] = Math.max(300, truth.temperature[i] + o.upstreamOffset);
+    }
     tMax = Math.max(tMax, truth.temperature[i], truth.temperatureUpstream?.[i] ?? 0);
     const cr = new Rng(subSeed(o.seed, STREAM.cosmic, i));
-    if (o.cosmicRate > 0 && cr.uniform() < o.cosmicRate) truth.cosmic[i] = 1;
+    if (o.cosmicRate > 0 && cr.uniform() < o.cosmicRate) {
+      truth.cosmic[i] = 1;
+    }
   }
-  if (o.saturateFrame !== null) truth.saturated[o.saturateFrame] = 1;
+  if (o.saturateFrame !== null) {
+    truth.saturated[o.saturateFrame] = 1;
+  }
 
   // brightness scale: the hottest frame peaks at peakCounts in the brightest row
   const epsSample = Float64Array.from(wavelength, (l) => o.emissivity * (1 + o.emissivitySlope * (l - 700)));
-  need(epsSample.every((e) => e > 0), 'emissivity must stay positive over the wavelength range (check the slope)');
+  need(
+    epsSample.every((e) => e > 0),
+    'emissivity must stay positive over the wavelength range (check the slope)',
+  );
   const shape = (T: number, resp: Float64Array, eps: number | Float64Array, out: Float64Array): Float64Array => {
     for (let j = 0; j < width; j++) {
-      out[j] = resp[j] * (typeof eps === 'number' ? eps : eps[j]) * planckRadiance(wavelength[j], T) / L_REF;
+      out[j] = (resp[j] * (typeof eps === 'number' ? eps : eps[j]) * planckRadiance(wavelength[j], T)) / L_REF;
     }
     return out;
   };
   const tmp = new Float64Array(width);
-  const maxOf = (a: Float64Array) => { let m = 0; for (const v of a) if (v > m) m = v; return m; };
+  const maxOf = (a: Float64Array) => {
+    let m = 0;
+    for (const v of a) {
+      if (v > m) {
+        m = v;
+      }
+    }
+    return m;
+  };
   const scale = o.peakCounts / (peakDsRow * maxOf(shape(tMax, respDs, epsSample, tmp)));
-  const lampScale = o.lamp.peakCounts / (peakDsRow * Math.max(maxOf(shape(o.lamp.temperature, respDs, 1, tmp)),
-    respUs ? maxOf(shape(o.lamp.temperature, respUs, 1, new Float64Array(width))) : 0));
-  const lampShape = { ds: shape(o.lamp.temperature, respDs, 1, new Float64Array(width)),
-    us: respUs ? shape(o.lamp.temperature, respUs, 1, new Float64Array(width)) : null };
+  const lampScale =
+    o.lamp.peakCounts /
+    (peakDsRow *
+      Math.max(
+        maxOf(shape(o.lamp.temperature, respDs, 1, tmp)),
+        respUs ? maxOf(shape(o.lamp.temperature, respUs, 1, new Float64Array(width))) : 0,
+      ));
+  const lampShape = {
+    ds: shape(o.lamp.temperature, respDs, 1, new Float64Array(width)),
+    us: respUs ? shape(o.lamp.temperature, respUs, 1, new Float64Array(width)) : null,
+  };
 
   const det = o.detector;
   // 'fast': a Gaussian of the same mean and variance as Poisson(λ) + read noise wherever the skewness of that sum,
@@ -328,13 +431,17 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
   const render = (ds: Float64Array, us: Float64Array | null, rng: Rng, noise: boolean): Float64Array => {
     const out = new Float64Array(rows * width);
     const { gain, readNoise, bias, fullScale } = det;
-    if (noise) rng.fillNormalFast(normals);
+    if (noise) {
+      rng.fillNormalFast(normals);
+    }
     for (let r = 0; r < rows; r++) {
       const w = rowWeight[r];
       const spec = rowSide[r] === 1 && us ? us : ds;
       const base = r * width;
       if (!noise) {
-        for (let j = 0; j < width; j++) out[base + j] = w * spec[j];
+        for (let j = 0; j < width; j++) {
+          out[base + j] = w * spec[j];
+        }
         continue;
       }
       for (let j = 0; j < width; j++) {
@@ -354,22 +461,27 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
     return out;
   };
 
-
   const sideSpectra = (i: number) => {
     const ds = shape(truth.temperature[i], respDs, epsSample, new Float64Array(width));
     // the saturated frame: brightness raised until its peak is 2.5 × full scale (T unchanged)
-    const f = truth.saturated[i] ? Math.max(1, 2.5 * det.fullScale / (scale * peakDsRow * maxOf(ds))) : 1;
-    for (let j = 0; j < width; j++) ds[j] *= scale * f;
+    const f = truth.saturated[i] ? Math.max(1, (2.5 * det.fullScale) / (scale * peakDsRow * maxOf(ds))) : 1;
+    for (let j = 0; j < width; j++) {
+      ds[j] *= scale * f;
+    }
     let us: Float64Array | null = null;
     if (respUs && truth.temperatureUpstream) {
       us = shape(truth.temperatureUpstream[i], respUs, epsSample, new Float64Array(width));
-      for (let j = 0; j < width; j++) us[j] *= scale * f;
+      for (let j = 0; j < width; j++) {
+        us[j] *= scale * f;
+      }
     }
     return { ds, us };
   };
 
   const checkIndex = (i: number, n: number, what: string) => {
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`${what} ${i} outside 0..${n - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n) {
+      throw new RangeError(`${what} ${i} outside 0..${n - 1}`);
+    }
   };
 
   const frame = (i: number): Float64Array => {
@@ -425,11 +537,21 @@ export function simulateShot(options: ShotOptions = {}): SimulatedShot {
   }
 
   return {
-    options: o, wavelength, response: { downstream: respDs, upstream: respUs }, rowWeight, truth,
+    options: o,
+    wavelength,
+    response: { downstream: respDs, upstream: respUs },
+    rowWeight,
+    truth,
     powerLog: { time: logTime, power: logPower },
     frame,
-    *frames() { for (let i = 0; i < frames; i++) yield frame(i); },
-    lampFrame, darkFrame, expectedFrame,
+    *frames() {
+      for (let i = 0; i < frames; i++) {
+        yield frame(i);
+      }
+    },
+    lampFrame,
+    darkFrame,
+    expectedFrame,
   };
 }
 
@@ -441,7 +563,11 @@ export interface WrittenShot {
 }
 
 /** Write shot.spe, lamp.spe, dark.spe, power.csv, truth.csv and shot.json into dir (created if needed). */
-export function writeShot(shot: SimulatedShot, dir: string, onProgress?: (done: number, total: number) => void): WrittenShot {
+export function writeShot(
+  shot: SimulatedShot,
+  dir: string,
+  onProgress?: (done: number, total: number) => void,
+): WrittenShot {
   const o = shot.options;
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -449,35 +575,68 @@ export function writeShot(shot: SimulatedShot, dir: string, onProgress?: (done: 
     throw new UsageError(`simulate: cannot create ${dir}: ${(e as Error).message}`);
   }
   const files = {
-    shot: path.join(dir, 'shot.spe'), lamp: path.join(dir, 'lamp.spe'), dark: path.join(dir, 'dark.spe'),
-    power: path.join(dir, 'power.csv'), truth: path.join(dir, 'truth.csv'), json: path.join(dir, 'shot.json'),
+    shot: path.join(dir, 'shot.spe'),
+    lamp: path.join(dir, 'lamp.spe'),
+    dark: path.join(dir, 'dark.spe'),
+    power: path.join(dir, 'power.csv'),
+    truth: path.join(dir, 'truth.csv'),
+    json: path.join(dir, 'shot.json'),
   };
   const common = { width: o.width, height: o.rows, dataType: 'uint16' as const, wavelength: shot.wavelength };
-  const w = new SpeStreamWriter(files.shot, { ...common, exposureTime: o.exposureTime, withFrameTimes: true,
-    comment: `pyrolive simulated heating shot, seed ${o.seed}` });
+  const w = new SpeStreamWriter(files.shot, {
+    ...common,
+    exposureTime: o.exposureTime,
+    withFrameTimes: true,
+    comment: `pyrolive simulated heating shot, seed ${o.seed}`,
+  });
   try {
     for (let i = 0; i < o.frames; i++) {
       w.append(shot.frame(i), shot.truth.time[i]);
-      if (onProgress && (i % 200 === 0 || i === o.frames - 1)) onProgress(i + 1, o.frames);
+      if (onProgress && (i % 200 === 0 || i === o.frames - 1)) {
+        onProgress(i + 1, o.frames);
+      }
     }
     w.finish();
   } catch (e) {
     w.abort();
     throw e;
   }
-  const lw = new SpeStreamWriter(files.lamp, { ...common, exposureTime: o.lamp.exposureTime,
-    comment: `pyrolive simulated calibration lamp, greybody ${o.lamp.temperature} K, emissivity 1` });
-  for (let i = 0; i < o.lamp.frames; i++) lw.append(shot.lampFrame(i));
+  const lw = new SpeStreamWriter(files.lamp, {
+    ...common,
+    exposureTime: o.lamp.exposureTime,
+    comment: `pyrolive simulated calibration lamp, greybody ${o.lamp.temperature} K, emissivity 1`,
+  });
+  for (let i = 0; i < o.lamp.frames; i++) {
+    lw.append(shot.lampFrame(i));
+  }
   lw.finish();
-  const dw = new SpeStreamWriter(files.dark, { ...common, exposureTime: o.exposureTime, comment: 'pyrolive simulated dark frames' });
-  for (let i = 0; i < o.dark.frames; i++) dw.append(shot.darkFrame(i));
+  const dw = new SpeStreamWriter(files.dark, {
+    ...common,
+    exposureTime: o.exposureTime,
+    comment: 'pyrolive simulated dark frames',
+  });
+  for (let i = 0; i < o.dark.frames; i++) {
+    dw.append(shot.darkFrame(i));
+  }
   dw.finish();
 
-  writeCsv(files.power, ['time_s', 'power_W'], [shot.powerLog.time, shot.powerLog.power.map((p) => Math.round(p * 1e4) / 1e4)]);
+  writeCsv(
+    files.power,
+    ['time_s', 'power_W'],
+    [shot.powerLog.time, shot.powerLog.power.map((p) => Math.round(p * 1e4) / 1e4)],
+  );
   const t = shot.truth;
   const header = ['frame', 'time_s', 'power_W', 'temperature_K'];
-  const cols: ArrayLike<number>[] = [Float64Array.from(t.time, (_v, i) => i), t.time.map((v) => Math.round(v * 1e6) / 1e6), t.power, t.temperature];
-  if (t.temperatureUpstream) { header.push('temperature_upstream_K'); cols.push(t.temperatureUpstream); }
+  const cols: ArrayLike<number>[] = [
+    Float64Array.from(t.time, (_v, i) => i),
+    t.time.map((v) => Math.round(v * 1e6) / 1e6),
+    t.power,
+    t.temperature,
+  ];
+  if (t.temperatureUpstream) {
+    header.push('temperature_upstream_K');
+    cols.push(t.temperatureUpstream);
+  }
   header.push('cosmic', 'saturated');
   cols.push(Float64Array.from(t.cosmic), Float64Array.from(t.saturated));
   writeCsv(files.truth, header, cols);
@@ -493,23 +652,47 @@ export function writeShot(shot: SimulatedShot, dir: string, onProgress?: (done: 
     suggestedFitRange: [570, 830],
     exposureTime: o.exposureTime,
     frameInterval: o.frameInterval,
-    power: { start: o.powerStart, end: o.powerEnd, framesPerStep: o.framesPerStep, logRate: o.powerLogRate, logNoise: o.powerLogNoise },
-    temperature: { t0: o.t0, slope: o.slope, plateau: o.plateau, upstreamOffset: o.upstream ? o.upstreamOffset : null,
-      min: t.temperature.reduce((a, b) => Math.min(a, b), Infinity), max: t.temperature.reduce((a, b) => Math.max(a, b), -Infinity) },
+    power: {
+      start: o.powerStart,
+      end: o.powerEnd,
+      framesPerStep: o.framesPerStep,
+      logRate: o.powerLogRate,
+      logNoise: o.powerLogNoise,
+    },
+    temperature: {
+      t0: o.t0,
+      slope: o.slope,
+      plateau: o.plateau,
+      upstreamOffset: o.upstream ? o.upstreamOffset : null,
+      min: t.temperature.reduce((a, b) => Math.min(a, b), Infinity),
+      max: t.temperature.reduce((a, b) => Math.max(a, b), -Infinity),
+    },
     emissivity: o.emissivity,
     emissivitySlope: o.emissivitySlope,
     peakCounts: o.peakCounts,
-    lamp: { temperature: o.lamp.temperature, emissivity: 1, frames: o.lamp.frames, exposureTime: o.lamp.exposureTime, peakCounts: o.lamp.peakCounts },
+    lamp: {
+      temperature: o.lamp.temperature,
+      emissivity: 1,
+      frames: o.lamp.frames,
+      exposureTime: o.lamp.exposureTime,
+      peakCounts: o.lamp.peakCounts,
+    },
     dark: { frames: o.dark.frames, exposureTime: o.exposureTime },
     detector: o.detector,
     noise: o.noise,
-    cosmicFrames: Array.from(t.cosmic.entries()).filter(([, v]) => v).map(([i]) => i),
-    saturatedFrames: Array.from(t.saturated.entries()).filter(([, v]) => v).map(([i]) => i),
+    cosmicFrames: Array.from(t.cosmic.entries())
+      .filter(([, v]) => v)
+      .map(([i]) => i),
+    saturatedFrames: Array.from(t.saturated.entries())
+      .filter(([, v]) => v)
+      .map(([i]) => i),
     files: { shot: 'shot.spe', lamp: 'lamp.spe', dark: 'dark.spe', power: 'power.csv', truth: 'truth.csv' },
     note: 'Lamp and shot share the same rows and system response, so calibration with the lamp recovers the truth.',
   };
   fs.writeFileSync(files.json, JSON.stringify(desc, null, 2) + '\n');
   let bytes = 0;
-  for (const f of Object.values(files)) bytes += fs.statSync(f).size;
+  for (const f of Object.values(files)) {
+    bytes += fs.statSync(f).size;
+  }
   return { dir, files, bytes, frames: o.frames };
 }

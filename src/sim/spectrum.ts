@@ -32,8 +32,12 @@ export function defaultResponse(wavelengthNm: Float64Array): Float64Array {
     r[i] = Math.exp(-0.5 * x * x) * (1 + 0.08 * Math.sin(wavelengthNm[i] / 37));
   }
   let max = 0;
-  for (const v of r) max = Math.max(max, v);
-  for (let i = 0; i < r.length; i++) r[i] /= max;
+  for (const v of r) {
+    max = Math.max(max, v);
+  }
+  for (let i = 0; i < r.length; i++) {
+    r[i] /= max;
+  }
   return r;
 }
 
@@ -88,8 +92,11 @@ export function expectedCounts(spec: SpectrumSpec): Float64Array {
   const brightness = spec.brightness ?? 8e6;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const eps = typeof spec.emissivity === 'number' || spec.emissivity === undefined ? (spec.emissivity ?? 0.5) : spec.emissivity[i];
-    const electrons = brightness * exposure * resp[i] * eps * planckRadiance(wavelength[i], spec.temperature) / L_REF;
+    const eps =
+      typeof spec.emissivity === 'number' || spec.emissivity === undefined
+        ? (spec.emissivity ?? 0.5)
+        : spec.emissivity[i];
+    const electrons = (brightness * exposure * resp[i] * eps * planckRadiance(wavelength[i], spec.temperature)) / L_REF;
     out[i] = electrons / gain;
   }
   return out;
@@ -106,7 +113,9 @@ export function simulateSpectrum(spec: SpectrumSpec, rng: Rng): SimulatedSpectru
   const counts = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let c = bias + rng.poisson(expected[i] * gain) / gain + readNoise * rng.normal();
-    if (integer) c = Math.round(c);
+    if (integer) {
+      c = Math.round(c);
+    }
     counts[i] = c;
   }
   const cosmicMask = new Uint8Array(n);
@@ -121,8 +130,13 @@ export function simulateSpectrum(spec: SpectrumSpec, rng: Rng): SimulatedSpectru
   }
   let saturated = false;
   for (let i = 0; i < n; i++) {
-    if (counts[i] >= fullScale) { counts[i] = fullScale; saturated = true; }
-    if (counts[i] < 0) counts[i] = 0;
+    if (counts[i] >= fullScale) {
+      counts[i] = fullScale;
+      saturated = true;
+    }
+    if (counts[i] < 0) {
+      counts[i] = 0;
+    }
   }
   return { counts, expected, cosmicMask, saturated };
 }

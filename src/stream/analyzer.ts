@@ -4,7 +4,13 @@
  * For a watched folder the geometry is only known when the first file arrives: `lazyAnalyzer` builds the
  * analyzer at the first frame.
  */
-import { createAnalyzer, type Analyzer, type AnalyzerConfig, type DarkInput, type LampInput } from '../analysis/analyzer';
+import {
+  createAnalyzer,
+  type Analyzer,
+  type AnalyzerConfig,
+  type DarkInput,
+  type LampInput,
+} from '../analysis/analyzer';
 import { loadCalibration } from '../calibration';
 import { roisFromOptions, checkAnalysisOptions, type AnalysisOptions } from '../analysis/run';
 import { UsageError } from '../errors';
@@ -35,30 +41,62 @@ export function buildAnalyzer(
 ): { analyzer: Analyzer; warnings: string[] } {
   const warnings: string[] = [];
   if (!geometry.wavelength || geometry.wavelength.length !== geometry.width) {
-    throw new UsageError(`${shotName}: has no wavelength calibration (no XML wavelength list, no x-calibration polynomial)`);
+    throw new UsageError(
+      `${shotName}: has no wavelength calibration (no XML wavelength list, no x-calibration polynomial)`,
+    );
   }
   let lamp = ready?.lamp ?? null;
   let dark = ready?.dark ?? null;
   let readNoiseFromDark = ready?.readNoiseFromDark ?? null;
   if (!ready) {
     if (!o.calibration) {
-      throw new UsageError('live frames are raw detector counts: give --calibration LAMP.spe with --lamp-temperature K or --lamp-spectrum FILE (and --background DARK.spe)');
+      throw new UsageError(
+        'live frames are raw detector counts: give --calibration LAMP.spe with --lamp-temperature K or --lamp-spectrum FILE (and --background DARK.spe)',
+      );
     }
     // loadCalibration only looks at the shot's path, size and wavelengths
-    const shotLike = { path: shotName, width: geometry.width, height: geometry.height, wavelength: geometry.wavelength } as unknown as SpeFile;
+    const shotLike = {
+      path: shotName,
+      width: geometry.width,
+      height: geometry.height,
+      wavelength: geometry.wavelength,
+    } as unknown as SpeFile;
     const cal = loadCalibration(shotLike, {
-      lampPath: o.calibration, lampTemperature: o.lampTemperature, lampSpectrum: o.lampSpectrum, tungsten: o.tungsten,
+      lampPath: o.calibration,
+      lampTemperature: o.lampTemperature,
+      lampSpectrum: o.lampSpectrum,
+      tungsten: o.tungsten,
       darkPath: o.background,
     });
     warnings.push(...cal.warnings);
-    lamp = cal.lamp; dark = cal.dark; readNoiseFromDark = cal.readNoise;
-    if (!o.background) warnings.push('no --background: the counts are taken as free of bias and dark (subtract a dark for honest temperatures)');
+    lamp = cal.lamp;
+    dark = cal.dark;
+    readNoiseFromDark = cal.readNoise;
+    if (!o.background) {
+      warnings.push(
+        'no --background: the counts are taken as free of bias and dark (subtract a dark for honest temperatures)',
+      );
+    }
   }
   const config: AnalyzerConfig = {
-    wavelength: geometry.wavelength, width: geometry.width, height: geometry.height, lamp, dark,
-    rois: roisFromOptions(o, geometry.height), range: o.range ?? null, method: o.method, emissivity: o.emissivity ?? null,
-    gain: o.gain ?? null, readNoise: o.readNoise ?? null, readNoiseFromDark, saturation: o.saturation ?? null,
-    dataType: geometry.dataType, engine: o.engine ?? getEngine(), shotFile: shotName, twoColor: o.twoColor, threads: o.threads ?? 1,
+    wavelength: geometry.wavelength,
+    width: geometry.width,
+    height: geometry.height,
+    lamp,
+    dark,
+    rois: roisFromOptions(o, geometry.height),
+    range: o.range ?? null,
+    method: o.method,
+    emissivity: o.emissivity ?? null,
+    gain: o.gain ?? null,
+    readNoise: o.readNoise ?? null,
+    readNoiseFromDark,
+    saturation: o.saturation ?? null,
+    dataType: geometry.dataType,
+    engine: o.engine ?? getEngine(),
+    shotFile: shotName,
+    twoColor: o.twoColor,
+    threads: o.threads ?? 1,
     weights: o.weights,
   };
   return { analyzer: createAnalyzer(config), warnings };
@@ -100,21 +138,30 @@ export function afterPriming(priming: () => Promise<void>, source: Observable<So
  * discarded; the live frames fit beside it (fitFrames has at most one batch of its own in flight).
  */
 export function watchAnalyzer(options: LiveAnalysisOptions, warn: (line: string) => void): LiveAnalyzer {
-  return lazyAnalyzer((geometry, origin) => {
-    const built = buildAnalyzer(options, geometry, origin);
-    built.warnings.forEach(warn);
-    try {
-      const chunk = firstChunkOf(origin);
-      primeAnalyzer(built.analyzer, chunk).catch((e) => warn(`${origin}: noise model from the first frames: ${(e as Error).message}`));
-    } catch (e) {
-      warn(`${origin}: noise model from the first frames: ${(e as Error).message}`);
-    }
-    return liveAnalyzer(built.analyzer);
-  }, { onError: (m) => warn(`cannot analyse the watched frames: ${m}`) });
+  return lazyAnalyzer(
+    (geometry, origin) => {
+      const built = buildAnalyzer(options, geometry, origin);
+      built.warnings.forEach(warn);
+      try {
+        const chunk = firstChunkOf(origin);
+        primeAnalyzer(built.analyzer, chunk).catch((e) =>
+          warn(`${origin}: noise model from the first frames: ${(e as Error).message}`),
+        );
+      } catch (e) {
+        warn(`${origin}: noise model from the first frames: ${(e as Error).message}`);
+      }
+      return liveAnalyzer(built.analyzer);
+    },
+    { onError: (m) => warn(`cannot analyse the watched frames: ${m}`) },
+  );
 }
 
 /** The first chunk of frames of an SPE shot as `analyze` reads it (see primeAnalyzer). */
-export function firstChunkOf(shotPath: string): { counts: Float64Array[]; indices: number[]; times: (number | null)[] } {
+export function firstChunkOf(shotPath: string): {
+  counts: Float64Array[];
+  indices: number[];
+  times: (number | null)[];
+} {
   const spe = openSpe(shotPath);
   try {
     const n = Math.min(spe.frames, ANALYZE_CHUNK_FRAMES);
@@ -134,7 +181,12 @@ export function liveAnalyzer(a: Analyzer): LiveAnalyzer {
   const first = a.rois[0]?.name;
   return {
     analyzeFrame: (f: LiveFrame): FrameResult => a.analyzeFrame(f.counts, f.index, f.time),
-    analyzeBatch: (frames: LiveFrame[]) => a.analyzeBatch(frames.map((f) => f.counts), frames.map((f) => f.index), frames.map((f) => f.time)),
+    analyzeBatch: (frames: LiveFrame[]) =>
+      a.analyzeBatch(
+        frames.map((f) => f.counts),
+        frames.map((f) => f.index),
+        frames.map((f) => f.time),
+      ),
     spectrum: () => a.lastSpectrum(),
     range: first && a.ranges[first] ? a.ranges[first] : null,
     rois: a.rois.map((r) => r.name),
@@ -152,7 +204,9 @@ export function lazyAnalyzer(
   let inner: LiveAnalyzer | null = null;
   let failed: string | null = null;
   const get = (f: LiveFrame): LiveAnalyzer | null => {
-    if (inner || failed) return inner;
+    if (inner || failed) {
+      return inner;
+    }
     try {
       inner = build(f.geometry, f.origin ?? 'live frames');
       self.range = inner.range ?? null;
@@ -165,11 +219,24 @@ export function lazyAnalyzer(
     return inner;
   };
   const fail = (f: LiveFrame): FrameResult => ({
-    index: f.index, time: f.time, power: null, temperature: null, temperatureError: null, chi2: null, flags: ['corrupt'], twoColor: null,
+    index: f.index,
+    time: f.time,
+    power: null,
+    temperature: null,
+    temperatureError: null,
+    chi2: null,
+    flags: ['corrupt'],
+    twoColor: null,
   });
   const self: LiveAnalyzer = {
-    analyzeFrame: (f) => { const a = get(f); return a ? a.analyzeFrame(f) : fail(f); },
-    analyzeBatch: (frames) => { const a = get(frames[0]); return a ? a.analyzeBatch(frames) : Promise.resolve(frames.map(fail)); },
+    analyzeFrame: (f) => {
+      const a = get(f);
+      return a ? a.analyzeFrame(f) : fail(f);
+    },
+    analyzeBatch: (frames) => {
+      const a = get(frames[0]);
+      return a ? a.analyzeBatch(frames) : Promise.resolve(frames.map(fail));
+    },
     spectrum: (f, r) => inner?.spectrum?.(f, r) ?? null,
     range: null,
     rois: [],

@@ -14,26 +14,45 @@ export interface DetectSlopeChangeOptions extends DetectorOptions {
   final?: boolean;
 }
 
-export function detectSlopeChange(options: DetectSlopeChangeOptions = {}): OperatorFunction<DetectPoint, DetectorUpdate> {
+export function detectSlopeChange(
+  options: DetectSlopeChangeOptions = {},
+): OperatorFunction<DetectPoint, DetectorUpdate> {
   const { final = true, ...detOpts } = options;
   resolveOptions(detOpts); // fail fast on bad options, at pipe() time
-  return (source) => new Observable<DetectorUpdate>((subscriber) => {
-    const det = new SlopeChangeDetector(detOpts); // per subscription
-    return source.subscribe({
-      next(p) {
-        let ups: DetectorUpdate[];
-        try { ups = det.push(p); } catch (e) { subscriber.error(e); return; }
-        for (const u of ups) subscriber.next(u);
-      },
-      error(e) { subscriber.error(e); },
-      complete() {
-        if (final && det.events.length) {
-          let res;
-          try { res = det.finish(); } catch (e) { subscriber.error(e); return; }
-          for (const e of res.events) subscriber.next({ type: 'final', atIndex: det.lastPointIndex, event: e });
-        }
-        subscriber.complete();
-      },
+  return (source) =>
+    new Observable<DetectorUpdate>((subscriber) => {
+      const det = new SlopeChangeDetector(detOpts); // per subscription
+      return source.subscribe({
+        next(p) {
+          let ups: DetectorUpdate[];
+          try {
+            ups = det.push(p);
+          } catch (e) {
+            subscriber.error(e);
+            return;
+          }
+          for (const u of ups) {
+            subscriber.next(u);
+          }
+        },
+        error(e) {
+          subscriber.error(e);
+        },
+        complete() {
+          if (final && det.events.length) {
+            let res;
+            try {
+              res = det.finish();
+            } catch (e) {
+              subscriber.error(e);
+              return;
+            }
+            for (const e of res.events) {
+              subscriber.next({ type: 'final', atIndex: det.lastPointIndex, event: e });
+            }
+          }
+          subscriber.complete();
+        },
+      });
     });
-  });
 }

@@ -12,8 +12,16 @@ import { detectSlopeChange } from './detectSlopeChange';
 
 /** FrameResult (with power) → the detector's point; null when it cannot be a point (no power or no T). */
 export function toDetectPoint(r: FrameResult): DetectPoint | null {
-  if (r.power === null || r.temperature === null) return null;
-  return { index: r.index, power: r.power, temperature: r.temperature, temperatureError: r.temperatureError, flags: r.flags };
+  if (r.power === null || r.temperature === null) {
+    return null;
+  }
+  return {
+    index: r.index,
+    power: r.power,
+    temperature: r.temperature,
+    temperatureError: r.temperatureError,
+    flags: r.flags,
+  };
 }
 
 /** The detector operator on FrameResults (one detector per subscription). */

@@ -30,95 +30,128 @@ export interface FitFramesOptions {
 /** The result given to a frame the analyzer could not handle at all. */
 export function failedResult(frame: LiveFrame): FrameResult {
   return {
-    index: frame.index, time: frame.time, power: null, temperature: null, temperatureError: null, chi2: null,
-    flags: ['corrupt', 'fit-failed'], twoColor: null,
+    index: frame.index,
+    time: frame.time,
+    power: null,
+    temperature: null,
+    temperatureError: null,
+    chi2: null,
+    flags: ['corrupt', 'fit-failed'],
+    twoColor: null,
   };
 }
 
-export function fitFrames(analyzer: LiveAnalyzer, options: FitFramesOptions = {}): OperatorFunction<LiveFrame, LiveResult> {
+export function fitFrames(
+  analyzer: LiveAnalyzer,
+  options: FitFramesOptions = {},
+): OperatorFunction<LiveFrame, LiveResult> {
   const maxBatch = Math.max(1, options.maxBatch ?? 512);
   const syncUpTo = Math.max(1, options.syncUpTo ?? 1);
   const scheduler = options.scheduler ?? asapScheduler;
   const onError = options.onError ?? (() => undefined);
-  return (source) => new Observable<LiveResult>((subscriber) => {
-    const queue: LiveFrame[] = [];
-    let busy = false;
-    let scheduled = false;
-    let sourceDone = false;
-    let batchSub: Subscription | null = null;
-    // the one pending drain; kept here (not added to the subscriber, whose teardown list would keep every drain
-    // ever scheduled: one per frame at 1 kHz) and cancelled at teardown
-    let drainAction: Subscription | null = null;
+  return (source) =>
+    new Observable<LiveResult>((subscriber) => {
+      const queue: LiveFrame[] = [];
+      let busy = false;
+      let scheduled = false;
+      let sourceDone = false;
+      let batchSub: Subscription | null = null;
+      // the one pending drain; kept here (not added to the subscriber, whose teardown list would keep every drain
+      // ever scheduled: one per frame at 1 kHz) and cancelled at teardown
+      let drainAction: Subscription | null = null;
 
-    const single = (frame: LiveFrame): FrameResult => {
-      try {
-        return analyzer.analyzeFrame(frame);
-      } catch (e) {
-        onError(`frame ${frame.index}: ${(e as Error)?.message ?? String(e)}`);
-        return failedResult(frame);
-      }
-    };
-
-    const maybeComplete = () => {
-      if (sourceDone && !busy && !scheduled && queue.length === 0) subscriber.complete();
-    };
-
-    const schedule = () => {
-      if (scheduled || busy || subscriber.closed) return;
-      scheduled = true;
-      drainAction = scheduler.schedule(drain);
-    };
-
-    const drain = () => {
-      scheduled = false;
-      drainAction = null;
-      while (!busy && queue.length > 0 && !subscriber.closed) {
-        if (queue.length <= syncUpTo) {
-          const frame = queue.shift()!;
-          subscriber.next({ frame, result: single(frame) });
-          continue;
-        }
-        const batch = queue.splice(0, Math.min(maxBatch, queue.length));
-        busy = true;
-        let delivered = false;
-        const finish = (results: FrameResult[] | null) => {
-          if (delivered) return;
-          delivered = true;
-          for (let i = 0; i < batch.length; i++) {
-            const r = results && results[i] ? results[i] : null;
-            subscriber.next({ frame: batch[i], result: r ?? single(batch[i]) });
-          }
-          busy = false;
-          batchSub = null;
-          if (queue.length > 0) schedule();
-          else maybeComplete();
-        };
-        let input;
+      const single = (frame: LiveFrame): FrameResult => {
         try {
-          input = analyzer.analyzeBatch(batch);
+          return analyzer.analyzeFrame(frame);
         } catch (e) {
-          onError(`batch of ${batch.length} frames: ${(e as Error)?.message ?? String(e)}; fitting one by one`);
-          finish(null);
-          continue;
+          onError(`frame ${frame.index}: ${(e as Error)?.message ?? String(e)}`);
+          return failedResult(frame);
         }
-        const sub = from(input).subscribe({
-          next: (results) => finish(results),
-          error: (e) => {
+      };
+
+      const maybeComplete = () => {
+        if (sourceDone && !busy && !scheduled && queue.length === 0) {
+          subscriber.complete();
+        }
+      };
+
+      const schedule = () => {
+        if (scheduled || busy || subscriber.closed) {
+          return;
+        }
+        scheduled = true;
+        drainAction = scheduler.schedule(drain);
+      };
+
+      const drain = () => {
+        scheduled = false;
+        drainAction = null;
+        while (!busy && queue.length > 0 && !subscriber.closed) {
+          if (queue.length <= syncUpTo) {
+            const frame = queue.shift()!;
+            subscriber.next({ frame, result: single(frame) });
+            continue;
+          }
+          const batch = queue.splice(0, Math.min(maxBatch, queue.length));
+          busy = true;
+          let delivered = false;
+          const finish = (results: FrameResult[] | null) => {
+            if (delivered) {
+              return;
+            }
+            delivered = true;
+            for (let i = 0; i < batch.length; i++) {
+              const r = results && results[i] ? results[i] : null;
+              subscriber.next({ frame: batch[i], result: r ?? single(batch[i]) });
+            }
+            busy = false;
+            batchSub = null;
+            if (queue.length > 0) {
+              schedule();
+            } else {
+              maybeComplete();
+            }
+          };
+          let input;
+          try {
+            input = analyzer.analyzeBatch(batch);
+          } catch (e) {
             onError(`batch of ${batch.length} frames: ${(e as Error)?.message ?? String(e)}; fitting one by one`);
             finish(null);
-          },
-          complete: () => finish(null),
-        });
-        if (!delivered) { batchSub = sub; subscriber.add(sub); }
-      }
-      maybeComplete();
-    };
+            continue;
+          }
+          const sub = from(input).subscribe({
+            next: (results) => finish(results),
+            error: (e) => {
+              onError(`batch of ${batch.length} frames: ${(e as Error)?.message ?? String(e)}; fitting one by one`);
+              finish(null);
+            },
+            complete: () => finish(null),
+          });
+          if (!delivered) {
+            batchSub = sub;
+            subscriber.add(sub);
+          }
+        }
+        maybeComplete();
+      };
 
-    const sub = source.subscribe({
-      next: (frame) => { queue.push(frame); schedule(); },
-      error: (e) => subscriber.error(e),
-      complete: () => { sourceDone = true; maybeComplete(); },
+      const sub = source.subscribe({
+        next: (frame) => {
+          queue.push(frame);
+          schedule();
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => {
+          sourceDone = true;
+          maybeComplete();
+        },
+      });
+      return () => {
+        sub.unsubscribe();
+        batchSub?.unsubscribe();
+        drainAction?.unsubscribe();
+        queue.length = 0;
+      };
     });
-    return () => { sub.unsubscribe(); batchSub?.unsubscribe(); drainAction?.unsubscribe(); queue.length = 0; };
-  });
 }

@@ -32,15 +32,21 @@ export const UNIX_TIME_THRESHOLD = 1e9;
 export function createIngest(clock: IngestClock): Ingest {
   const subject = new Subject<SourceItem>();
   const timeOf = (t: number | null | undefined): number => {
-    if (t === undefined || t === null) return clock.runSeconds();
-    if (!Number.isFinite(t)) throw new UsageError(`time must be a finite number of seconds (got ${t})`);
+    if (t === undefined || t === null) {
+      return clock.runSeconds();
+    }
+    if (!Number.isFinite(t)) {
+      throw new UsageError(`time must be a finite number of seconds (got ${t})`);
+    }
     return t >= UNIX_TIME_THRESHOLD ? t - clock.runStartUnix() : t;
   };
   return {
     items: subject.asObservable(),
     power(reading) {
       const p = reading?.power;
-      if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) throw new UsageError(`power must be a finite number of W ≥ 0 (got ${p})`);
+      if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) {
+        throw new UsageError(`power must be a finite number of W ≥ 0 (got ${p})`);
+      }
       subject.next({ kind: 'power', reading: { time: timeOf(reading.time), power: p } });
     },
     frame(frame) {
@@ -48,8 +54,13 @@ export function createIngest(clock: IngestClock): Ingest {
       if (!(frame.counts instanceof Float64Array) || frame.counts.length !== g.width * g.height) {
         throw new UsageError(`frame ${frame.index}: expected ${g.height} × ${g.width} counts`);
       }
-      subject.next({ kind: 'frame', frame: { index: frame.index, time: timeOf(frame.time), counts: frame.counts, geometry: g, origin: 'ingest' } });
+      subject.next({
+        kind: 'frame',
+        frame: { index: frame.index, time: timeOf(frame.time), counts: frame.counts, geometry: g, origin: 'ingest' },
+      });
     },
-    complete() { subject.complete(); },
+    complete() {
+      subject.complete();
+    },
   };
 }

@@ -37,20 +37,35 @@ class ReadingBuffer {
   add(t: number, p: number): void {
     const { time, power } = this;
     let i = time.length;
-    if (i === 0 || time[i - 1] <= t) { time.push(t); power.push(p); } else {
+    if (i === 0 || time[i - 1] <= t) {
+      time.push(t);
+      power.push(p);
+    } else {
       // out of order: insert after equal times (keeps the arrival order of equal stamps)
-      let lo = 0; let hi = time.length;
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (time[mid] <= t) lo = mid + 1; else hi = mid; }
+      let lo = 0;
+      let hi = time.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (time[mid] <= t) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
       i = lo;
-      time.splice(i, 0, t); power.splice(i, 0, p);
+      time.splice(i, 0, t);
+      power.splice(i, 0, p);
     }
     if (time.length > this.max) {
       const excess = time.length - this.max;
-      time.splice(0, excess); power.splice(0, excess);
+      time.splice(0, excess);
+      power.splice(0, excess);
     }
   }
 
-  get last(): number { return this.time.length ? this.time[this.time.length - 1] : -Infinity; }
+  get last(): number {
+    return this.time.length ? this.time[this.time.length - 1] : -Infinity;
+  }
 
   nearest(t: number): number | null {
     const index = nearestIndex(this.time, t);
@@ -65,89 +80,117 @@ export function withNearestPower<T extends Pairable>(
   const maxWait = options.maxWaitMs ?? 50;
   const maxReadings = options.maxReadings ?? 200_000;
   const scheduler = options.scheduler ?? asyncScheduler;
-  return (source) => new Observable<{ item: T; power: number | null }>((subscriber) => {
-    const runs = new Map<number, ReadingBuffer>();
-    const pending: { item: T; deadline: number }[] = [];
-    let powerDone = false;
-    let sourceDone = false;
-    let timer: Subscription | null = null;
-    let timerAt = Infinity;
+  return (source) =>
+    new Observable<{ item: T; power: number | null }>((subscriber) => {
+      const runs = new Map<number, ReadingBuffer>();
+      const pending: { item: T; deadline: number }[] = [];
+      let powerDone = false;
+      let sourceDone = false;
+      let timer: Subscription | null = null;
+      let timerAt = Infinity;
 
-    let latestItemRun = -Infinity;
-    const buffer = (run: number) => {
-      let b = runs.get(run);
-      if (!b) {
-        b = new ReadingBuffer(maxReadings);
-        runs.set(run, b);
-      }
-      return b;
-    };
-    /** Forgets the readings of runs whose items have all gone (older than the oldest item waiting or arriving). */
-    const forgetDoneRuns = () => {
-      const oldest = pending.length > 0 ? pending[0].item.run : latestItemRun;
-      for (const r of runs.keys()) {
-        if (r < oldest) {
-          runs.delete(r);
+      let latestItemRun = -Infinity;
+      const buffer = (run: number) => {
+        let b = runs.get(run);
+        if (!b) {
+          b = new ReadingBuffer(maxReadings);
+          runs.set(run, b);
         }
-      }
-    };
+        return b;
+      };
+      /** Forgets the readings of runs whose items have all gone (older than the oldest item waiting or arriving). */
+      const forgetDoneRuns = () => {
+        const oldest = pending.length > 0 ? pending[0].item.run : latestItemRun;
+        for (const r of runs.keys()) {
+          if (r < oldest) {
+            runs.delete(r);
+          }
+        }
+      };
 
-    const ready = (item: T, now: number, deadline: number): boolean => {
-      if (item.time === null || !Number.isFinite(item.time) || powerDone) return true;
-      const b = runs.get(item.run);
-      if (!b || b.time.length === 0) return true;
-      return b.last >= item.time || now >= deadline;
-    };
-
-    const release = () => {
-      const now = scheduler.now();
-      while (pending.length > 0 && ready(pending[0].item, now, pending[0].deadline)) {
-        const { item } = pending.shift()!;
+      const ready = (item: T, now: number, deadline: number): boolean => {
+        if (item.time === null || !Number.isFinite(item.time) || powerDone) {
+          return true;
+        }
         const b = runs.get(item.run);
-        const power = item.time === null || !Number.isFinite(item.time) || !b ? null : b.nearest(item.time);
-        subscriber.next({ item, power });
-      }
-      forgetDoneRuns();
-      if (pending.length > 0) {
-        const at = pending[0].deadline;
-        if (timer === null || at !== timerAt) {
-          timer?.unsubscribe();
-          timerAt = at;
-          timer = scheduler.schedule(() => { timer = null; timerAt = Infinity; release(); }, Math.max(0, at - now));
+        if (!b || b.time.length === 0) {
+          return true;
         }
-      } else {
-        timer?.unsubscribe();
-        timer = null;
-        timerAt = Infinity;
-        if (sourceDone) subscriber.complete();
-      }
-    };
+        return b.last >= item.time || now >= deadline;
+      };
 
-    const powerSub = power$.subscribe({
-      next: (r) => {
-        if (!Number.isFinite(r.time) || !Number.isFinite(r.power)) return;
-        buffer(r.run).add(r.time, r.power);
-        if (pending.length > 0) release();
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => { powerDone = true; if (pending.length > 0) release(); },
+      const release = () => {
+        const now = scheduler.now();
+        while (pending.length > 0 && ready(pending[0].item, now, pending[0].deadline)) {
+          const { item } = pending.shift()!;
+          const b = runs.get(item.run);
+          const power = item.time === null || !Number.isFinite(item.time) || !b ? null : b.nearest(item.time);
+          subscriber.next({ item, power });
+        }
+        forgetDoneRuns();
+        if (pending.length > 0) {
+          const at = pending[0].deadline;
+          if (timer === null || at !== timerAt) {
+            timer?.unsubscribe();
+            timerAt = at;
+            timer = scheduler.schedule(
+              () => {
+                timer = null;
+                timerAt = Infinity;
+                release();
+              },
+              Math.max(0, at - now),
+            );
+          }
+        } else {
+          timer?.unsubscribe();
+          timer = null;
+          timerAt = Infinity;
+          if (sourceDone) {
+            subscriber.complete();
+          }
+        }
+      };
+
+      const powerSub = power$.subscribe({
+        next: (r) => {
+          if (!Number.isFinite(r.time) || !Number.isFinite(r.power)) {
+            return;
+          }
+          buffer(r.run).add(r.time, r.power);
+          if (pending.length > 0) {
+            release();
+          }
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => {
+          powerDone = true;
+          if (pending.length > 0) {
+            release();
+          }
+        },
+      });
+      const sub = source.subscribe({
+        next: (item) => {
+          latestItemRun = Math.max(latestItemRun, item.run);
+          buffer(item.run);
+          pending.push({ item, deadline: scheduler.now() + maxWait });
+          release();
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => {
+          sourceDone = true;
+          powerDone = true; // nothing left to wait for
+          release();
+        },
+      });
+      return () => {
+        sub.unsubscribe();
+        powerSub.unsubscribe();
+        timer?.unsubscribe();
+        pending.length = 0;
+      };
     });
-    const sub = source.subscribe({
-      next: (item) => {
-        latestItemRun = Math.max(latestItemRun, item.run);
-        buffer(item.run);
-        pending.push({ item, deadline: scheduler.now() + maxWait });
-        release();
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => {
-        sourceDone = true;
-        powerDone = true; // nothing left to wait for
-        release();
-      },
-    });
-    return () => { sub.unsubscribe(); powerSub.unsubscribe(); timer?.unsubscribe(); pending.length = 0; };
-  });
 }
 
 /** @deprecated Renamed withNearestPower (the whole-log pairing is pairPowerLog, src/analysis/power.ts). */

@@ -28,7 +28,6 @@ import { LiveHistory, type HelloMessage } from './liveHistory';
 import { RunResets } from './runResets';
 import type { LiveAnalyzer, LiveFrame, LiveResult, PowerReading, SourceItem } from './types';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const VERSION = (require('../../package.json') as { version: string }).version;
 
 export interface LivePipelineOptions {
@@ -88,7 +87,13 @@ function helloChanged(analyzer: LiveAnalyzer, hello: HelloMessage): boolean {
 
 function helloOf(config: LivePipelineOptions): HelloMessage {
   const analyzer = config.analyzer;
-  return { type: 'hello', version: VERSION, source: config.sourceName, range: analyzer.range ?? null, rois: analyzer.rois ?? [] };
+  return {
+    type: 'hello',
+    version: VERSION,
+    source: config.sourceName,
+    range: analyzer.range ?? null,
+    rois: analyzer.rois ?? [],
+  };
 }
 
 /** How the source ended, from its error: a watched folder that is not there is `missing`. */
@@ -152,17 +157,19 @@ class RecordingTap {
  */
 function stampedSource(source: Observable<SourceItem>, ingested: Observable<SourceItem>, now: () => number) {
   const sourceEnded = new Subject<void>();
-  const main = new Observable<SourceItem>((sub) => source.subscribe({
-    next: (item) => sub.next(item),
-    error: (e) => {
-      sourceEnded.next();
-      sub.error(e);
-    },
-    complete: () => {
-      sourceEnded.next();
-      sub.complete();
-    },
-  }));
+  const main = new Observable<SourceItem>((sub) =>
+    source.subscribe({
+      next: (item) => sub.next(item),
+      error: (e) => {
+        sourceEnded.next();
+        sub.error(e);
+      },
+      complete: () => {
+        sourceEnded.next();
+        sub.complete();
+      },
+    }),
+  );
   return connectable(merge(main, ingested.pipe(takeUntil(sourceEnded))).pipe(stampRuns(now)), {
     connector: () => new Subject<StampedItem>(),
     resetOnDisconnect: false,
@@ -194,7 +201,9 @@ function settleOnce(before: () => void): { done: Promise<void>; settle: () => vo
 export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
   const now = config.now ?? (() => performance.now());
   const warn = config.onWarning ?? (() => undefined);
-  const recorder = config.record ? new Recorder(config.record, { source: config.sourceName, ...(config.recordOptions ?? {}) }) : null;
+  const recorder = config.record
+    ? new Recorder(config.record, { source: config.sourceName, ...(config.recordOptions ?? {}) })
+    : null;
   const tap = new RecordingTap(recorder, warn);
   const messages = new Subject<LiveMessage>();
   const history = new LiveHistory(helloOf(config), config.historyFrames ?? 5000);
@@ -219,36 +228,47 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
   });
   let received = 0;
   let runStartMs = Date.now(); // run clock for ingested readings without a time stamp
-  const ingest = createIngest({ runSeconds: () => (Date.now() - runStartMs) / 1000, runStartUnix: () => runStartMs / 1000 });
+  const ingest = createIngest({
+    runSeconds: () => (Date.now() - runStartMs) / 1000,
+    runStartUnix: () => runStartMs / 1000,
+  });
   const stamped = stampedSource(config.source, ingest.items, now);
   const { done, settle } = settleOnce(() => tap.close());
   const subs = new Subscription();
 
   // recording and bookkeeping of what arrives
-  subs.add(stamped.subscribe({
-    next: (item) => {
-      if (item.kind === 'frame') {
-        received++;
-        resets.frameArrived(item.frame.run);
-        tap.frame(item.frame);
-      } else if (item.kind === 'power') {
-        tap.power(item.reading);
-      } else {
-        runStartMs = Date.now();
-        resets.resetArrived(item.reason, item.run);
-      }
-    },
-    error: () => undefined,
-  }));
+  subs.add(
+    stamped.subscribe({
+      next: (item) => {
+        if (item.kind === 'frame') {
+          received++;
+          resets.frameArrived(item.frame.run);
+          tap.frame(item.frame);
+        } else if (item.kind === 'power') {
+          tap.power(item.reading);
+        } else {
+          runStartMs = Date.now();
+          resets.resetArrived(item.reason, item.run);
+        }
+      },
+      error: () => undefined,
+    }),
+  );
 
-  subs.add(pipelineEvents.pipe(toLiveMessages({
-    source: config.sourceName,
-    spectrum: config.analyzer.spectrum ? (r) => config.analyzer.spectrum!(r.frame, r.result) : undefined,
-    frameBatchMs: config.frameBatchMs,
-    statusIntervalMs: config.statusIntervalMs,
-    spectrumIntervalMs: config.spectrumIntervalMs,
-    now,
-  })).subscribe({ next: publish, complete: settle }));
+  subs.add(
+    pipelineEvents
+      .pipe(
+        toLiveMessages({
+          source: config.sourceName,
+          spectrum: config.analyzer.spectrum ? (r) => config.analyzer.spectrum!(r.frame, r.result) : undefined,
+          frameBatchMs: config.frameBatchMs,
+          statusIntervalMs: config.statusIntervalMs,
+          spectrumIntervalMs: config.spectrumIntervalMs,
+          now,
+        }),
+      )
+      .subscribe({ next: publish, complete: settle }),
+  );
 
   const handOff = (result: LiveResult) => {
     const run = result.frame.run;
@@ -268,24 +288,34 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
     pipelineEvents.complete();
   };
 
-  const frames$ = stamped.pipe(filter((it): it is FrameItem => it.kind === 'frame'), map((it) => it.frame));
-  const power$ = stamped.pipe(filter((it): it is PowerItem => it.kind === 'power'), map((it) => it.reading as PowerReading));
-  subs.add(frames$.pipe(
-    fitFrames(config.analyzer, { onError: (m) => warn(`fit: ${m}`), syncUpTo: 16, ...(config.fit ?? {}) }),
-    map((r) => ({ run: r.frame.run, time: r.frame.time, r })),
-    pairPower(power$, { maxWaitMs: config.pairWaitMs ?? 50 }),
-  ).subscribe({
-    next: ({ item, power }) => {
-      item.r.result.power = power;
-      handOff(item.r);
-    },
-    error: (e) => {
-      const status = sourceEndOf(e);
-      warn(`source: ${status.detail}`);
-      endRun(status);
-    },
-    complete: () => endRun({ state: 'finished' }),
-  }));
+  const frames$ = stamped.pipe(
+    filter((it): it is FrameItem => it.kind === 'frame'),
+    map((it) => it.frame),
+  );
+  const power$ = stamped.pipe(
+    filter((it): it is PowerItem => it.kind === 'power'),
+    map((it) => it.reading as PowerReading),
+  );
+  subs.add(
+    frames$
+      .pipe(
+        fitFrames(config.analyzer, { onError: (m) => warn(`fit: ${m}`), syncUpTo: 16, ...(config.fit ?? {}) }),
+        map((r) => ({ run: r.frame.run, time: r.frame.time, r })),
+        pairPower(power$, { maxWaitMs: config.pairWaitMs ?? 50 }),
+      )
+      .subscribe({
+        next: ({ item, power }) => {
+          item.r.result.power = power;
+          handOff(item.r);
+        },
+        error: (e) => {
+          const status = sourceEndOf(e);
+          warn(`source: ${status.detail}`);
+          endRun(status);
+        },
+        complete: () => endRun({ state: 'finished' }),
+      }),
+  );
 
   publish(history.hello);
   subs.add(stamped.connect());

@@ -31,8 +31,15 @@ const TIME_RESOLUTION = 1e6;
 /** A checkpointed SPE 3.0 file with per-frame time stamps, in the frames' own geometry and data type. */
 function openFramesFile(file: string, g: FrameGeometry, comment: string): SpeStreamWriter {
   return new SpeStreamWriter(file, {
-    width: g.width, height: g.height, dataType: g.dataType, wavelength: g.wavelength, exposureTime: g.exposureTime,
-    withFrameTimes: true, timeResolution: TIME_RESOLUTION, comment, software: 'pyrolive live recording',
+    width: g.width,
+    height: g.height,
+    dataType: g.dataType,
+    wavelength: g.wavelength,
+    exposureTime: g.exposureTime,
+    withFrameTimes: true,
+    timeResolution: TIME_RESOLUTION,
+    comment,
+    software: 'pyrolive live recording',
   });
 }
 
@@ -45,24 +52,45 @@ class AppendFile {
   private fd: number;
   private buf: string[] = [];
   private size = 0;
-  constructor(readonly file: string, header: string | null) {
+  constructor(
+    readonly file: string,
+    header: string | null,
+  ) {
     const fresh = !fs.existsSync(file) || fs.statSync(file).size === 0;
     try {
       this.fd = fs.openSync(file, 'a');
     } catch (e) {
       throw new InputFileError(file, `cannot write: ${(e as Error).message}`);
     }
-    if (fresh && header) fs.writeSync(this.fd, header + '\n');
+    if (fresh && header) {
+      fs.writeSync(this.fd, header + '\n');
+    }
   }
-  line(s: string): void { this.buf.push(s); this.size += s.length + 1; }
-  get buffered(): number { return this.size; }
+  line(s: string): void {
+    this.buf.push(s);
+    this.size += s.length + 1;
+  }
+  get buffered(): number {
+    return this.size;
+  }
   flush(): void {
-    if (this.buf.length === 0) return;
+    if (this.buf.length === 0) {
+      return;
+    }
     const text = this.buf.join('\n') + '\n';
-    this.buf = []; this.size = 0;
+    this.buf = [];
+    this.size = 0;
     fs.writeSync(this.fd, text);
   }
-  close(): void { this.flush(); try { fs.fsyncSync(this.fd); } catch { /* ignore */ } fs.closeSync(this.fd); }
+  close(): void {
+    this.flush();
+    try {
+      fs.fsyncSync(this.fd);
+    } catch {
+      /* ignore */
+    }
+    fs.closeSync(this.fd);
+  }
 }
 
 export interface RecorderOptions {
@@ -78,7 +106,10 @@ export interface RecorderOptions {
   maxBufferedBytes?: number;
 }
 
-export interface RecordedFrame { index: number; time: number }
+export interface RecordedFrame {
+  index: number;
+  time: number;
+}
 
 export class Recorder {
   readonly dir: string;
@@ -101,7 +132,10 @@ export class Recorder {
   private readonly maxBuffered: number;
   private roiNames: string[] | null = null;
 
-  constructor(dir: string, private readonly options: RecorderOptions = {}) {
+  constructor(
+    dir: string,
+    private readonly options: RecorderOptions = {},
+  ) {
     this.dir = path.resolve(dir);
     try {
       fs.mkdirSync(this.dir, { recursive: true });
@@ -127,21 +161,33 @@ export class Recorder {
       const first = time !== null && Number.isFinite(time) ? time : 0;
       off = this.runOffsets.size === 0 ? 0 : this.lastTime + (this.lastStep > 0 ? this.lastStep : 0.001) - first;
       this.runOffsets.set(run, off);
-      for (const r of this.runOffsets.keys()) if (r < run - 1) this.runOffsets.delete(r);
+      for (const r of this.runOffsets.keys()) {
+        if (r < run - 1) {
+          this.runOffsets.delete(r);
+        }
+      }
     }
-    if (time === null || !Number.isFinite(time)) return Math.max(this.lastTime, (Date.now() - this.started) / 1000);
+    if (time === null || !Number.isFinite(time)) {
+      return Math.max(this.lastTime, (Date.now() - this.started) / 1000);
+    }
     return off + time;
   }
 
   /** Records a frame; returns its index and time in the recording (what results.csv uses). */
   frame(frame: LiveFrame): RecordedFrame {
     const t = this.clock(frame.run, frame.time);
-    if (this.lastFrameTime !== null && t > this.lastFrameTime) this.lastStep = t - this.lastFrameTime;
+    if (this.lastFrameTime !== null && t > this.lastFrameTime) {
+      this.lastStep = t - this.lastFrameTime;
+    }
     this.lastFrameTime = t;
-    if (t > this.lastTime) this.lastTime = t;
+    if (t > this.lastTime) {
+      this.lastTime = t;
+    }
     if (this.zero === null) {
       this.zero = t;
-      for (const h of this.heldPower) this.powerFile.line(`${num(h.t - t)},${num(h.p)}`);
+      for (const h of this.heldPower) {
+        this.powerFile.line(`${num(h.t - t)},${num(h.p)}`);
+      }
       this.heldPower = [];
     }
     const rel = t - this.zero;
@@ -154,15 +200,21 @@ export class Recorder {
     }
     this.spe.append(frame.counts, rel);
     const index = this.frameIndex++;
-    if (this.spe.bufferedBytes > this.maxBuffered) this.flush();
+    if (this.spe.bufferedBytes > this.maxBuffered) {
+      this.flush();
+    }
     return { index, time: rel };
   }
 
   power(run: number, time: number, power: number): void {
     const t = this.clock(run, time);
-    if (t > this.lastTime) this.lastTime = t;
+    if (t > this.lastTime) {
+      this.lastTime = t;
+    }
     if (this.zero === null) {
-      if (this.heldPower.length < 1_000_000) this.heldPower.push({ t, p: power });
+      if (this.heldPower.length < 1_000_000) {
+        this.heldPower.push({ t, p: power });
+      }
       return;
     }
     this.powerFile.line(`${num(t - this.zero)},${num(power)}`);
@@ -183,21 +235,34 @@ export class Recorder {
 
   /** Writes everything buffered (called every flushMs, and at close). */
   flush(): void {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.spe?.checkpoint();
     this.powerFile.flush();
     this.resultsFile?.flush();
     this.eventsFile.flush();
   }
 
-  get frames(): number { return this.frameIndex; }
+  get frames(): number {
+    return this.frameIndex;
+  }
 
   close(): void {
-    if (this.closed) return;
-    if (this.zero === null) { for (const h of this.heldPower) this.powerFile.line(`${num(h.t)},${num(h.p)}`); this.heldPower = []; }
+    if (this.closed) {
+      return;
+    }
+    if (this.zero === null) {
+      for (const h of this.heldPower) {
+        this.powerFile.line(`${num(h.t)},${num(h.p)}`);
+      }
+      this.heldPower = [];
+    }
     this.flush();
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
     this.timer = null;
     this.spe?.finish({ fsync: true });
     this.powerFile.close();
@@ -214,7 +279,12 @@ export class Recorder {
       started: new Date(this.started).toISOString(),
       complete,
       frames: this.frameIndex,
-      files: { frames: this.speFiles.length ? this.speFiles : ['frames.spe'], power: 'power.csv', results: 'results.csv', events: 'events.jsonl' },
+      files: {
+        frames: this.speFiles.length ? this.speFiles : ['frames.spe'],
+        power: 'power.csv',
+        results: 'results.csv',
+        events: 'events.jsonl',
+      },
       ...(this.options.info ?? {}),
     };
     fs.writeFileSync(path.join(this.dir, 'recording.json'), JSON.stringify(info, null, 2) + '\n');

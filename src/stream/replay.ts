@@ -27,7 +27,13 @@ export interface ReplayOptions {
 }
 
 export function geometryOf(f: SpeFile): FrameGeometry {
-  return { width: f.width, height: f.height, dataType: f.dataType, wavelength: f.wavelength, exposureTime: f.exposureTime };
+  return {
+    width: f.width,
+    height: f.height,
+    dataType: f.dataType,
+    wavelength: f.wavelength,
+    exposureTime: f.exposureTime,
+  };
 }
 
 /** Time (s from the first frame) of each frame: time stamps, else index × exposure, else null. */
@@ -35,27 +41,39 @@ export function frameTimesOf(f: SpeFile): (number | null)[] {
   const ft = f.frameTimes && f.frameTimes.length >= f.frames ? f.frameTimes : null;
   const period = f.exposureTime && f.exposureTime > 0 ? f.exposureTime : null;
   const out: (number | null)[] = new Array(f.frames);
-  for (let i = 0; i < f.frames; i++) out[i] = ft ? ft[i] - ft[0] : period ? i * period : null;
+  for (let i = 0; i < f.frames; i++) {
+    out[i] = ft ? ft[i] - ft[0] : period ? i * period : null;
+  }
   return out;
 }
 
 /** The shot's own frame rate (frames/s), or null. */
 export function nativeRate(times: (number | null)[]): number | null {
   const n = times.length;
-  if (n < 2 || times[0] === null || times[n - 1] === null) return null;
+  if (n < 2 || times[0] === null || times[n - 1] === null) {
+    return null;
+  }
   const span = (times[n - 1] as number) - (times[0] as number);
   return span > 0 ? (n - 1) / span : null;
 }
 
-export function replay(shotPath: string, powerPath: string | null, options: ReplayOptions = {}): Observable<SourceItem> {
+export function replay(
+  shotPath: string,
+  powerPath: string | null,
+  options: ReplayOptions = {},
+): Observable<SourceItem> {
   if (options.rate !== undefined && !(options.rate > 0 && Number.isFinite(options.rate))) {
     throw new UsageError(`--rate must be a positive number of frames per second (got ${options.rate})`);
   }
   const scheduler = options.scheduler ?? asyncScheduler;
   // fail early (at the command line) on a bad shot or power log, before anything runs
   openSpe(shotPath).close();
-  if (powerPath) readPowerLog(powerPath);
-  if (options.powerExpr) compilePowerExpr(options.powerExpr);
+  if (powerPath) {
+    readPowerLog(powerPath);
+  }
+  if (options.powerExpr) {
+    compilePowerExpr(options.powerExpr);
+  }
   return new Observable<SourceItem>((subscriber) => {
     let file: SpeFile;
     try {
@@ -66,13 +84,30 @@ export function replay(shotPath: string, powerPath: string | null, options: Repl
     }
     const f = file;
     let closed = false;
-    const close = () => { if (!closed) { closed = true; try { f.close(); } catch { /* closed */ } } };
-    if (f.frames === 0) { close(); subscriber.error(new UsageError(`${shotPath}: no frames to replay`)); return undefined; }
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        try {
+          f.close();
+        } catch {
+          /* closed */
+        }
+      }
+    };
+    if (f.frames === 0) {
+      close();
+      subscriber.error(new UsageError(`${shotPath}: no frames to replay`));
+      return undefined;
+    }
     const geometry = geometryOf(f);
     const times = frameTimesOf(f);
     const rate = options.rate ?? nativeRate(times) ?? 10;
     // frames without times get index / rate
-    for (let i = 0; i < times.length; i++) if (times[i] === null) times[i] = i / rate;
+    for (let i = 0; i < times.length; i++) {
+      if (times[i] === null) {
+        times[i] = i / rate;
+      }
+    }
     let readings: { time: number; power: number }[] = [];
     try {
       if (powerPath) {
@@ -80,15 +115,23 @@ export function replay(shotPath: string, powerPath: string | null, options: Repl
         const conv = options.powerExpr ? compilePowerExpr(options.powerExpr) : null;
         for (let k = 0; k < log.key.length; k++) {
           let p = log.power[k];
-          if (conv) p = conv(p);
-          if (!Number.isFinite(p)) continue;
+          if (conv) {
+            p = conv(p);
+          }
+          if (!Number.isFinite(p)) {
+            continue;
+          }
           let t = log.key[k];
           if (log.kind === 'frame') {
             const idx = Math.round(t);
-            if (idx < 0 || idx >= f.frames) continue;
+            if (idx < 0 || idx >= f.frames) {
+              continue;
+            }
             t = times[idx] as number;
           }
-          if (Number.isFinite(t)) readings.push({ time: t, power: p });
+          if (Number.isFinite(t)) {
+            readings.push({ time: t, power: p });
+          }
         }
       } else if (options.powerExpr) {
         throw new UsageError('--power-expr needs a --power log');

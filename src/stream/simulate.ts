@@ -36,9 +36,19 @@ export interface SimulateOptions extends ShotOptions {
  */
 export function demoShotOptions(overrides: ShotOptions = {}): ShotOptions {
   return {
-    frames: 1500, frameInterval: 0.02, exposureTime: 0.015, rows: 8, width: 1340, framesPerStep: 10,
-    powerStart: 5, powerEnd: 45, t0: 1100, slope: 50, plateau: { start: 25, width: 6, slopeFraction: 0.1 },
-    cosmicRate: 0.01, seed: 1,
+    frames: 1500,
+    frameInterval: 0.02,
+    exposureTime: 0.015,
+    rows: 8,
+    width: 1340,
+    framesPerStep: 10,
+    powerStart: 5,
+    powerEnd: 45,
+    t0: 1100,
+    slope: 50,
+    plateau: { start: 25, width: 6, slopeFraction: 0.1 },
+    cosmicRate: 0.01,
+    seed: 1,
     ...overrides,
   };
 }
@@ -59,14 +69,32 @@ export function simulatedCalibration(options: ShotOptions = {}): SimulatedCalibr
   const o = shot.options;
   const n = o.width * o.rows;
   const lampMean = new Float64Array(n);
-  for (let k = 0; k < o.lamp.frames; k++) { const f = shot.lampFrame(k); for (let p = 0; p < n; p++) lampMean[p] += f[p] / o.lamp.frames; }
+  for (let k = 0; k < o.lamp.frames; k++) {
+    const f = shot.lampFrame(k);
+    for (let p = 0; p < n; p++) {
+      lampMean[p] += f[p] / o.lamp.frames;
+    }
+  }
   const darks: Float64Array[] = [];
   const darkMean = new Float64Array(n);
-  for (let k = 0; k < o.dark.frames; k++) { const f = shot.darkFrame(k); darks.push(f); for (let p = 0; p < n; p++) darkMean[p] += f[p] / o.dark.frames; }
+  for (let k = 0; k < o.dark.frames; k++) {
+    const f = shot.darkFrame(k);
+    darks.push(f);
+    for (let p = 0; p < n; p++) {
+      darkMean[p] += f[p] / o.dark.frames;
+    }
+  }
   return {
     geometry: geometryOfShot(shot),
-    wavelength: shot.wavelength, width: o.width, height: o.rows,
-    lamp: { counts: lampMean, frames: o.lamp.frames, radiance: greybodyLampRadiance(shot.wavelength, o.lamp.temperature), file: 'simulated lamp' },
+    wavelength: shot.wavelength,
+    width: o.width,
+    height: o.rows,
+    lamp: {
+      counts: lampMean,
+      frames: o.lamp.frames,
+      radiance: greybodyLampRadiance(shot.wavelength, o.lamp.temperature),
+      file: 'simulated lamp',
+    },
     dark: { counts: darkMean, frames: o.dark.frames, file: 'simulated dark' },
     readNoiseFromDark: estimateReadNoise(darks, o.width, o.rows),
   };
@@ -74,7 +102,10 @@ export function simulatedCalibration(options: ShotOptions = {}): SimulatedCalibr
 
 /** The first chunk of frames of the simulated shot (cycle 0) as `analyze` would read its recording (see
  * primeAnalyzer in ./analyzer.ts). */
-export function firstChunkOfShot(options: ShotOptions, frames = 1024): { counts: Float64Array[]; indices: number[]; times: number[] } {
+export function firstChunkOfShot(
+  options: ShotOptions,
+  frames = 1024,
+): { counts: Float64Array[]; indices: number[]; times: number[] } {
   const shot = simulateShot(options);
   const n = Math.min(frames, shot.options.frames);
   const counts: Float64Array[] = [];
@@ -87,7 +118,10 @@ export function firstChunkOfShot(options: ShotOptions, frames = 1024): { counts:
 }
 
 /** firstChunkOfShot without holding the event loop: frames are simulated 32 at a time between turns. */
-export async function firstChunkOfShotAsync(options: ShotOptions, frames = 1024): Promise<{ counts: Float64Array[]; indices: number[]; times: number[] }> {
+export async function firstChunkOfShotAsync(
+  options: ShotOptions,
+  frames = 1024,
+): Promise<{ counts: Float64Array[]; indices: number[]; times: number[] }> {
   const shot = simulateShot(options);
   const n = Math.min(frames, shot.options.frames);
   const counts: Float64Array[] = [];
@@ -104,13 +138,21 @@ export async function firstChunkOfShotAsync(options: ShotOptions, frames = 1024)
 
 function geometryOfShot(shot: SimulatedShot): FrameGeometry {
   const o = shot.options;
-  return { width: o.width, height: o.rows, dataType: 'uint16', wavelength: shot.wavelength, exposureTime: o.exposureTime };
+  return {
+    width: o.width,
+    height: o.rows,
+    dataType: 'uint16',
+    wavelength: shot.wavelength,
+    exposureTime: o.exposureTime,
+  };
 }
 
 export function simulate(options: SimulateOptions = {}): Observable<SourceItem> {
   const resolved = resolveShotOptions(options); // validates (UsageError) before anything runs
   const rate = options.rate ?? 1 / resolved.frameInterval;
-  if (!(rate > 0 && Number.isFinite(rate))) throw new UsageError(`--rate must be a positive number of frames per second (got ${options.rate})`);
+  if (!(rate > 0 && Number.isFinite(rate))) {
+    throw new UsageError(`--rate must be a positive number of frames per second (got ${options.rate})`);
+  }
   const cycles = options.cycles ?? Infinity;
   const scheduler = options.scheduler ?? asyncScheduler;
   return new Observable<SourceItem>((subscriber) => {
@@ -177,14 +219,29 @@ export function simulate(options: SimulateOptions = {}): Observable<SourceItem> 
  * `pyrolive analyze frames.spe --calibration lamp.spe --lamp-temperature T --background dark.spe --power power.csv`.
  * Returns the lamp temperature to give.
  */
-export function writeSimulatedCalibration(options: ShotOptions, dir: string): { lamp: string; dark: string; lampTemperature: number } {
+export function writeSimulatedCalibration(
+  options: ShotOptions,
+  dir: string,
+): { lamp: string; dark: string; lampTemperature: number } {
   const shot = simulateShot({ ...options, frames: 1 });
   const o = shot.options;
   const lamp = `${dir}/lamp.spe`;
   const dark = `${dir}/dark.spe`;
-  writeSpe(lamp, { width: o.width, height: o.rows, wavelength: shot.wavelength, exposureTime: o.lamp.exposureTime,
-    frames: Array.from({ length: o.lamp.frames }, (_v, k) => shot.lampFrame(k)), comment: 'simulated calibration lamp' });
-  writeSpe(dark, { width: o.width, height: o.rows, wavelength: shot.wavelength, exposureTime: o.exposureTime,
-    frames: Array.from({ length: o.dark.frames }, (_v, k) => shot.darkFrame(k)), comment: 'simulated dark' });
+  writeSpe(lamp, {
+    width: o.width,
+    height: o.rows,
+    wavelength: shot.wavelength,
+    exposureTime: o.lamp.exposureTime,
+    frames: Array.from({ length: o.lamp.frames }, (_v, k) => shot.lampFrame(k)),
+    comment: 'simulated calibration lamp',
+  });
+  writeSpe(dark, {
+    width: o.width,
+    height: o.rows,
+    wavelength: shot.wavelength,
+    exposureTime: o.exposureTime,
+    frames: Array.from({ length: o.dark.frames }, (_v, k) => shot.darkFrame(k)),
+    comment: 'simulated dark',
+  });
   return { lamp, dark, lampTemperature: o.lamp.temperature };
 }

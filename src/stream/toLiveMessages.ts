@@ -93,12 +93,21 @@ export class GapMarker {
 export function toFrameMessage(r: LiveResult, latencyMs: number): FrameMessage {
   const x = r.result;
   const m: FrameMessage = {
-    index: x.index, time: x.time, power: x.power, temperature: x.temperature, temperatureError: x.temperatureError,
-    chi2: x.chi2, flags: x.flags, twoColor: x.twoColor, latencyMs,
+    index: x.index,
+    time: x.time,
+    power: x.power,
+    temperature: x.temperature,
+    temperatureError: x.temperatureError,
+    chi2: x.chi2,
+    flags: x.flags,
+    twoColor: x.twoColor,
+    latencyMs,
   };
   if (x.rois) {
     const rois: NonNullable<FrameMessage['rois']> = {};
-    for (const [k, v] of Object.entries(x.rois)) rois[k] = { temperature: v.temperature, temperatureError: v.temperatureError };
+    for (const [k, v] of Object.entries(x.rois)) {
+      rois[k] = { temperature: v.temperature, temperatureError: v.temperatureError };
+    }
     m.rois = rois;
   }
   return m;
@@ -106,15 +115,21 @@ export function toFrameMessage(r: LiveResult, latencyMs: number): FrameMessage {
 
 export function spectrumMessage(v: SpectrumView): LiveMessage {
   return {
-    type: 'spectrum', index: v.index, wavelength: Array.from(v.wavelength), radiance: Array.from(v.radiance),
-    fit: Array.from(v.fit), mask: Array.from(v.mask),
+    type: 'spectrum',
+    index: v.index,
+    wavelength: Array.from(v.wavelength),
+    radiance: Array.from(v.radiance),
+    fit: Array.from(v.fit),
+    mask: Array.from(v.mask),
   };
 }
 
 /** q-quantile (0..1) of the values, by sorting a copy (nearest rank). */
 export function quantile(values: ArrayLike<number>, q: number): number {
   const n = values.length;
-  if (n === 0) return 0;
+  if (n === 0) {
+    return 0;
+  }
   const s = Float64Array.from(values).sort();
   const k = Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
   return s[k];
@@ -127,137 +142,191 @@ export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction
   const now = options.now ?? (() => performance.now());
   const scheduler = options.scheduler ?? asyncScheduler;
   const batchScheduler = options.batchScheduler ?? asapScheduler;
-  return (input) => new Observable<LiveMessage>((subscriber) => {
-    let pending: LiveResult[] = [];
-    let flushTimer: Subscription | null = null;
-    let latestForSpectrum: LiveResult | null = null;
-    let lastSpectrumAt = -Infinity;
-    let spectrumTimer: Subscription | null = null;
-    // status over the current interval
-    let intervalFrames = 0;
-    let intervalLatencies: number[] = [];
-    let lastP50 = 0; let lastP99 = 0;
-    let runFrames = 0;
-    let flagged: Partial<Record<FrameFlag, number>> = {};
-    let lastStatusAt = scheduler.now();
-    let run = 0;
-    let sourceStatus: SourceStatus | null = null;
-    const gaps = new GapMarker();
+  return (input) =>
+    new Observable<LiveMessage>((subscriber) => {
+      let pending: LiveResult[] = [];
+      let flushTimer: Subscription | null = null;
+      let latestForSpectrum: LiveResult | null = null;
+      let lastSpectrumAt = -Infinity;
+      let spectrumTimer: Subscription | null = null;
+      // status over the current interval
+      let intervalFrames = 0;
+      let intervalLatencies: number[] = [];
+      let lastP50 = 0;
+      let lastP99 = 0;
+      let runFrames = 0;
+      let flagged: Partial<Record<FrameFlag, number>> = {};
+      let lastStatusAt = scheduler.now();
+      let run = 0;
+      let sourceStatus: SourceStatus | null = null;
+      const gaps = new GapMarker();
 
-    const emitSpectrum = () => {
-      const r = latestForSpectrum;
-      latestForSpectrum = null;
-      if (!r || !options.spectrum) return;
-      lastSpectrumAt = scheduler.now();
-      let view: SpectrumView | null = null;
-      try { view = options.spectrum(r); } catch { view = null; }
-      if (view) subscriber.next(spectrumMessage(view));
-    };
-
-    const considerSpectrum = (r: LiveResult) => {
-      if (!options.spectrum) return;
-      latestForSpectrum = r;
-      const t = scheduler.now();
-      if (t - lastSpectrumAt >= spectrumMs) { spectrumTimer?.unsubscribe(); spectrumTimer = null; emitSpectrum(); return; }
-      // timers are cancelled by the teardown below, not added to the subscriber (its teardown list would keep
-      // every timer ever scheduled)
-      if (spectrumTimer === null) spectrumTimer = scheduler.schedule(() => { spectrumTimer = null; emitSpectrum(); }, lastSpectrumAt + spectrumMs - t);
-    };
-
-    const flush = () => {
-      flushTimer?.unsubscribe();
-      flushTimer = null;
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      const t = now();
-      const frames = new Array<FrameMessage>(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const r = batch[i];
-        const latency = t - r.frame.arrivedAt;
-        frames[i] = toFrameMessage(r, latency);
-        if (gaps.mark(r.result.time)) {
-          frames[i].gap = true;
+      const emitSpectrum = () => {
+        const r = latestForSpectrum;
+        latestForSpectrum = null;
+        if (!r || !options.spectrum) {
+          return;
         }
-        intervalLatencies.push(latency);
-        for (const f of r.result.flags) flagged[f] = (flagged[f] ?? 0) + 1;
-      }
-      if (intervalLatencies.length > 100_000) intervalLatencies = intervalLatencies.slice(-50_000);
-      intervalFrames += batch.length;
-      runFrames += batch.length;
-      subscriber.next({ type: 'frames', frames });
-      considerSpectrum(batch[batch.length - 1]);
-    };
-
-    const sourceState = (running: boolean, frames: number): SourceStatus => {
-      if (sourceStatus) {
-        return sourceStatus;
-      }
-      if (!running) {
-        return { state: 'finished' };
-      }
-      return frames > 0 ? { state: 'running' } : { state: 'paused', detail: 'no frames in the last interval' };
-    };
-
-    const status = (running: boolean) => {
-      const t = scheduler.now();
-      const dt = Math.max(1e-9, (t - lastStatusAt) / 1000);
-      lastStatusAt = t;
-      if (intervalLatencies.length > 0) {
-        lastP50 = quantile(intervalLatencies, 0.5);
-        lastP99 = quantile(intervalLatencies, 0.99);
-      }
-      const fps = intervalFrames / dt;
-      const state = sourceState(running, intervalFrames);
-      intervalFrames = 0;
-      intervalLatencies = [];
-      subscriber.next({
-        type: 'status', framesPerSecond: fps, latencyP50: lastP50, latencyP99: lastP99, frames: runFrames,
-        flagged: { ...flagged }, source: options.source, running, run, sourceState: state,
-      });
-    };
-
-    const statusTimer = scheduler.schedule(function tick() {
-      flush();
-      status(true);
-      this.schedule(undefined, statusMs);
-    }, statusMs);
-
-    const sub = input.subscribe({
-      next: (ev) => {
-        switch (ev.kind) {
-          case 'result':
-            pending.push(ev.value);
-            if (flushTimer === null) flushTimer = batchMs > 0 ? scheduler.schedule(flush, batchMs) : batchScheduler.schedule(flush);
-            break;
-          case 'event':
-            flush(); // the frames the event refers to go first
-            subscriber.next({ type: 'event', event: ev.event });
-            break;
-          case 'reset':
-            flush();
-            spectrumTimer?.unsubscribe(); spectrumTimer = null; latestForSpectrum = null; lastSpectrumAt = -Infinity;
-            runFrames = 0; flagged = {};
-            run = ev.run;
-            gaps.reset();
-            subscriber.next({ type: 'reset', reason: ev.reason, run: ev.run });
-            break;
-          case 'source':
-            flush();
-            sourceStatus = ev.status;
-            status(!['finished', 'missing', 'failed'].includes(ev.status.state));
-            break;
+        lastSpectrumAt = scheduler.now();
+        let view: SpectrumView | null = null;
+        try {
+          view = options.spectrum(r);
+        } catch {
+          view = null;
         }
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => {
+        if (view) {
+          subscriber.next(spectrumMessage(view));
+        }
+      };
+
+      const considerSpectrum = (r: LiveResult) => {
+        if (!options.spectrum) {
+          return;
+        }
+        latestForSpectrum = r;
+        const t = scheduler.now();
+        if (t - lastSpectrumAt >= spectrumMs) {
+          spectrumTimer?.unsubscribe();
+          spectrumTimer = null;
+          emitSpectrum();
+          return;
+        }
+        // timers are cancelled by the teardown below, not added to the subscriber (its teardown list would keep
+        // every timer ever scheduled)
+        if (spectrumTimer === null) {
+          spectrumTimer = scheduler.schedule(
+            () => {
+              spectrumTimer = null;
+              emitSpectrum();
+            },
+            lastSpectrumAt + spectrumMs - t,
+          );
+        }
+      };
+
+      const flush = () => {
+        flushTimer?.unsubscribe();
+        flushTimer = null;
+        if (pending.length === 0) {
+          return;
+        }
+        const batch = pending;
+        pending = [];
+        const t = now();
+        const frames = new Array<FrameMessage>(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const r = batch[i];
+          const latency = t - r.frame.arrivedAt;
+          frames[i] = toFrameMessage(r, latency);
+          if (gaps.mark(r.result.time)) {
+            frames[i].gap = true;
+          }
+          intervalLatencies.push(latency);
+          for (const f of r.result.flags) {
+            flagged[f] = (flagged[f] ?? 0) + 1;
+          }
+        }
+        if (intervalLatencies.length > 100_000) {
+          intervalLatencies = intervalLatencies.slice(-50_000);
+        }
+        intervalFrames += batch.length;
+        runFrames += batch.length;
+        subscriber.next({ type: 'frames', frames });
+        considerSpectrum(batch[batch.length - 1]);
+      };
+
+      const sourceState = (running: boolean, frames: number): SourceStatus => {
+        if (sourceStatus) {
+          return sourceStatus;
+        }
+        if (!running) {
+          return { state: 'finished' };
+        }
+        return frames > 0 ? { state: 'running' } : { state: 'paused', detail: 'no frames in the last interval' };
+      };
+
+      const status = (running: boolean) => {
+        const t = scheduler.now();
+        const dt = Math.max(1e-9, (t - lastStatusAt) / 1000);
+        lastStatusAt = t;
+        if (intervalLatencies.length > 0) {
+          lastP50 = quantile(intervalLatencies, 0.5);
+          lastP99 = quantile(intervalLatencies, 0.99);
+        }
+        const fps = intervalFrames / dt;
+        const state = sourceState(running, intervalFrames);
+        intervalFrames = 0;
+        intervalLatencies = [];
+        subscriber.next({
+          type: 'status',
+          framesPerSecond: fps,
+          latencyP50: lastP50,
+          latencyP99: lastP99,
+          frames: runFrames,
+          flagged: { ...flagged },
+          source: options.source,
+          running,
+          run,
+          sourceState: state,
+        });
+      };
+
+      const statusTimer = scheduler.schedule(function tick() {
         flush();
-        if (spectrumTimer) { spectrumTimer.unsubscribe(); spectrumTimer = null; emitSpectrum(); }
+        status(true);
+        this.schedule(undefined, statusMs);
+      }, statusMs);
+
+      const sub = input.subscribe({
+        next: (ev) => {
+          switch (ev.kind) {
+            case 'result':
+              pending.push(ev.value);
+              if (flushTimer === null) {
+                flushTimer = batchMs > 0 ? scheduler.schedule(flush, batchMs) : batchScheduler.schedule(flush);
+              }
+              break;
+            case 'event':
+              flush(); // the frames the event refers to go first
+              subscriber.next({ type: 'event', event: ev.event });
+              break;
+            case 'reset':
+              flush();
+              spectrumTimer?.unsubscribe();
+              spectrumTimer = null;
+              latestForSpectrum = null;
+              lastSpectrumAt = -Infinity;
+              runFrames = 0;
+              flagged = {};
+              run = ev.run;
+              gaps.reset();
+              subscriber.next({ type: 'reset', reason: ev.reason, run: ev.run });
+              break;
+            case 'source':
+              flush();
+              sourceStatus = ev.status;
+              status(!['finished', 'missing', 'failed'].includes(ev.status.state));
+              break;
+          }
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => {
+          flush();
+          if (spectrumTimer) {
+            spectrumTimer.unsubscribe();
+            spectrumTimer = null;
+            emitSpectrum();
+          }
+          statusTimer.unsubscribe();
+          status(false);
+          subscriber.complete();
+        },
+      });
+      return () => {
+        sub.unsubscribe();
+        flushTimer?.unsubscribe();
+        spectrumTimer?.unsubscribe();
         statusTimer.unsubscribe();
-        status(false);
-        subscriber.complete();
-      },
+      };
     });
-    return () => { sub.unsubscribe(); flushTimer?.unsubscribe(); spectrumTimer?.unsubscribe(); statusTimer.unsubscribe(); };
-  });
 }

@@ -96,11 +96,17 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
       subscriber.error(missingFolder(dir, 'no such folder to watch'));
       return undefined;
     }
-    if (!st.isDirectory()) { subscriber.error(new InputFileError(dir, 'is not a folder')); return undefined; }
+    if (!st.isDirectory()) {
+      subscriber.error(new InputFileError(dir, 'is not a folder'));
+      return undefined;
+    }
     const t0 = Date.now();
     const seen = new Set<string>(); // taken (or given up)
     const settleMs = options.settleMs ?? 3000;
-    const checking = new Map<string, { first: number; size: number; mtime: number; stableSince: number; timer: NodeJS.Timeout | null }>();
+    const checking = new Map<
+      string,
+      { first: number; size: number; mtime: number; stableSince: number; timer: NodeJS.Timeout | null }
+    >();
     /** Skipped files and the size and mtime they had: looked at again when they change. */
     const skipped = new Map<string, { size: number; mtime: number }>();
     const ready: { file: string; spe: SpeFile; mtime: number }[] = [];
@@ -111,7 +117,9 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
     let current: SpeFile | null = null;
 
     const emitNext = () => {
-      if (emitting || stopped || ready.length === 0) return;
+      if (emitting || stopped || ready.length === 0) {
+        return;
+      }
       ready.sort((a, b) => a.mtime - b.mtime || collator.compare(path.basename(a.file), path.basename(b.file)));
       const { file, spe, mtime } = ready.shift()!;
       emitting = true;
@@ -125,16 +133,29 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
       let i = 0;
       const step = () => {
         emitTimer = null;
-        if (stopped) return;
+        if (stopped) {
+          return;
+        }
         const stop = Math.min(spe.frames, i + chunk);
         for (; i < stop && !subscriber.closed; i++) {
           let counts: Float64Array;
-          try { counts = spe.readFrame(i); } catch { counts = blank.slice(); }
+          try {
+            counts = spe.readFrame(i);
+          } catch {
+            counts = blank.slice();
+          }
           const t = rel[i] !== null && last !== null ? end - ((last as number) - (rel[i] as number)) : end;
           subscriber.next({ kind: 'frame', frame: { index: nextIndex++, time: t, counts, geometry, origin: file } });
         }
-        if (i < spe.frames) { emitTimer = setImmediate(step); return; }
-        try { spe.close(); } catch { /* closed */ }
+        if (i < spe.frames) {
+          emitTimer = setImmediate(step);
+          return;
+        }
+        try {
+          spe.close();
+        } catch {
+          /* closed */
+        }
         current = null;
         emitting = false;
         emitNext();
@@ -144,12 +165,20 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
 
     const check = (file: string) => {
       const c = checking.get(file);
-      if (!c || stopped) return;
+      if (!c || stopped) {
+        return;
+      }
       c.timer = null;
       let s: fs.Stats;
-      try { s = fs.statSync(file); } catch { checking.delete(file); return; } // removed
+      try {
+        s = fs.statSync(file);
+      } catch {
+        checking.delete(file);
+        return;
+      } // removed
       const stable = s.size === c.size && s.mtimeMs === c.mtime && s.size > 0;
-      c.size = s.size; c.mtime = s.mtimeMs;
+      c.size = s.size;
+      c.mtime = s.mtimeMs;
       if (!stable) {
         c.stableSince = Date.now();
       } else {
@@ -202,10 +231,20 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
 
     const candidate = (p: string) => {
       const file = path.resolve(p);
-      if (!/\.spe$/i.test(file)) return;
-      if (seen.has(file) && !changedSinceSkipped(file)) return;
+      if (!/\.spe$/i.test(file)) {
+        return;
+      }
+      if (seen.has(file) && !changedSinceSkipped(file)) {
+        return;
+      }
       const c = checking.get(file);
-      if (c) { if (c.timer) { clearTimeout(c.timer); } check(file); return; }
+      if (c) {
+        if (c.timer) {
+          clearTimeout(c.timer);
+        }
+        check(file);
+        return;
+      }
       checking.set(file, { first: Date.now(), size: -1, mtime: -1, stableSince: Date.now(), timer: null });
       check(file);
     };
@@ -222,22 +261,44 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
     watcher.on('change', candidate);
     watcher.on('error', (e) => warn(`watching ${dir}: ${(e as Error).message}`));
     // the folder itself removed (chokidar does not tell): the source has nothing left to watch
-    const folderCheck = setInterval(() => {
-      if (!stopped && !fs.existsSync(dir)) {
-        subscriber.error(missingFolder(dir, 'the watched folder was removed'));
-      }
-    }, Math.max(250, 5 * pollMs));
+    const folderCheck = setInterval(
+      () => {
+        if (!stopped && !fs.existsSync(dir)) {
+          subscriber.error(missingFolder(dir, 'the watched folder was removed'));
+        }
+      },
+      Math.max(250, 5 * pollMs),
+    );
     folderCheck.unref();
 
     return () => {
       stopped = true;
       clearInterval(folderCheck);
-      if (emitTimer) clearImmediate(emitTimer);
-      for (const c of checking.values()) if (c.timer) clearTimeout(c.timer);
+      if (emitTimer) {
+        clearImmediate(emitTimer);
+      }
+      for (const c of checking.values()) {
+        if (c.timer) {
+          clearTimeout(c.timer);
+        }
+      }
       checking.clear();
-      for (const r of ready) { try { r.spe.close(); } catch { /* closed */ } }
+      for (const r of ready) {
+        try {
+          r.spe.close();
+        } catch {
+          /* closed */
+        }
+      }
       ready.length = 0;
-      if (current) { try { current.close(); } catch { /* closed */ } current = null; }
+      if (current) {
+        try {
+          current.close();
+        } catch {
+          /* closed */
+        }
+        current = null;
+      }
       const w = watcher;
       watcher = null;
       void w?.close();

@@ -12,8 +12,16 @@ const engine = testEngine();
 
 function config(s: TestShot, extra: Partial<AnalyzerConfig> = {}): AnalyzerConfig {
   return {
-    wavelength: s.wavelength, width: s.width, height: s.height, engine, dataType: 'uint16',
-    lamp: { counts: meanOf(s.lamp), frames: s.lamp.length, radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature) },
+    wavelength: s.wavelength,
+    width: s.width,
+    height: s.height,
+    engine,
+    dataType: 'uint16',
+    lamp: {
+      counts: meanOf(s.lamp),
+      frames: s.lamp.length,
+      radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
+    },
     dark: { counts: meanOf(s.dark), frames: s.dark.length },
     readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
     ...extra,
@@ -24,11 +32,17 @@ const nulls = (n: number) => Array.from({ length: n }, () => null);
 
 /** Radiance computed here, independently of the pipeline: (Σrows C − Σrows D̄) / ((Σrows L̄amp − Σrows D̄) / L). */
 function radianceOf(s: TestShot, frame: Float64Array): Float64Array {
-  const d = meanOf(s.dark); const l = meanOf(s.lamp); const L = greybodyLampRadiance(s.wavelength, s.lampTemperature);
+  const d = meanOf(s.dark);
+  const l = meanOf(s.lamp);
+  const L = greybodyLampRadiance(s.wavelength, s.lampTemperature);
   const y = new Float64Array(s.width);
   for (let i = 0; i < s.width; i++) {
-    let c = 0; let lc = 0;
-    for (let r = 0; r < s.height; r++) { c += frame[r * s.width + i] - d[r * s.width + i]; lc += l[r * s.width + i] - d[r * s.width + i]; }
+    let c = 0;
+    let lc = 0;
+    for (let r = 0; r < s.height; r++) {
+      c += frame[r * s.width + i] - d[r * s.width + i];
+      lc += l[r * s.width + i] - d[r * s.width + i];
+    }
     y[i] = c / (lc / L[i]);
   }
   return y;
@@ -39,11 +53,14 @@ describe('analysis pipeline on simulated shots with known temperatures', () => {
 
   it('weighted fit: pull std 0.8–1.2 (gain given and gain estimated), median |ΔT/T| no worse than an unweighted fit', async () => {
     // the unweighted (scipy-style) reference fit of the same spectra, independent of the pipeline
-    const relU = shot.frames.map((fr, i) => Math.abs(refFitPlanck(shot.wavelength, radianceOf(shot, fr)).temperature / shot.truth[i] - 1));
+    const relU = shot.frames.map((fr, i) =>
+      Math.abs(refFitPlanck(shot.wavelength, radianceOf(shot, fr)).temperature / shot.truth[i] - 1),
+    );
     for (const gain of [2, null]) {
       const a = createAnalyzer(config(shot, { gain }));
       const res = await a.analyzeBatch(shot.frames, idx(shot.frames.length), nulls(shot.frames.length));
-      const pulls: number[] = []; const rel: number[] = [];
+      const pulls: number[] = [];
+      const rel: number[] = [];
       res.forEach((r, i) => {
         expect(r.flags).toEqual([]);
         expect(r.temperature).not.toBeNull();
@@ -93,7 +110,11 @@ describe('analysis pipeline on simulated shots with known temperatures', () => {
       }
     });
     // without masking the same spikes move T by more: the reference fit on the unmasked spectrum
-    const worst = Math.max(...[0, 4, 8, 12].map((i) => Math.abs(refFitPlanck(s.wavelength, radianceOf(s, s.frames[i])).temperature / s.truth[i] - 1)));
+    const worst = Math.max(
+      ...[0, 4, 8, 12].map((i) =>
+        Math.abs(refFitPlanck(s.wavelength, radianceOf(s, s.frames[i])).temperature / s.truth[i] - 1),
+      ),
+    );
     const masked = Math.max(...[0, 4, 8, 12].map((i) => Math.abs(res[i].temperature! / s.truth[i] - 1)));
     expect(worst).toBeGreaterThan(masked);
   });
@@ -124,16 +145,39 @@ describe('analysis pipeline on simulated shots with known temperatures', () => {
       expect(res[i].temperatureError).toBe(clean[i].temperatureError);
     }
     // --saturation lower than the data: every frame at or above it is flagged
-    const low = await createAnalyzer(config(s, { gain: 2, saturation: 1000 })).analyzeBatch(s.frames.slice(0, 2), [0, 1], [null, null]);
+    const low = await createAnalyzer(config(s, { gain: 2, saturation: 1000 })).analyzeBatch(
+      s.frames.slice(0, 2),
+      [0, 1],
+      [null, null],
+    );
     expect(low[0].flags).toContain('saturated');
   });
 
   it('several ROIs: each fitted to its own temperature', async () => {
     const a1 = makeShot({ frames: 6, seed: 21, height: 2, tMin: 1800, tMax: 1800.0001 });
     const a2 = makeShot({ frames: 6, seed: 22, height: 2, tMin: 2500, tMax: 2500.0001 });
-    const join = (x: Float64Array[], y: Float64Array[]) => x.map((f, i) => { const o = new Float64Array(f.length * 2); o.set(f); o.set(y[i], f.length); return o; });
-    const s: TestShot = { ...a1, height: 4, frames: join(a1.frames, a2.frames), lamp: join(a1.lamp, a2.lamp), dark: join(a1.dark, a2.dark) };
-    const a = createAnalyzer(config(s, { rois: [{ name: 'DS', first: 0, last: 1 }, { name: 'US', first: 2, last: 3 }] }));
+    const join = (x: Float64Array[], y: Float64Array[]) =>
+      x.map((f, i) => {
+        const o = new Float64Array(f.length * 2);
+        o.set(f);
+        o.set(y[i], f.length);
+        return o;
+      });
+    const s: TestShot = {
+      ...a1,
+      height: 4,
+      frames: join(a1.frames, a2.frames),
+      lamp: join(a1.lamp, a2.lamp),
+      dark: join(a1.dark, a2.dark),
+    };
+    const a = createAnalyzer(
+      config(s, {
+        rois: [
+          { name: 'DS', first: 0, last: 1 },
+          { name: 'US', first: 2, last: 3 },
+        ],
+      }),
+    );
     const res = await a.analyzeBatch(s.frames, idx(6), nulls(6));
     for (const r of res) {
       expect(Math.abs(r.rois!.DS.temperature! / 1800 - 1)).toBeLessThan(0.003);
@@ -146,19 +190,29 @@ describe('analysis pipeline on simulated shots with known temperatures', () => {
     const wl = makeShot({ frames: 1 }).wavelength;
     const eps = wl.map((l) => 0.5 * (1 - 1e-3 * (l - 700)));
     const s = makeShot({ frames: 8, seed: 31, emissivity: eps, tMin: 2200, tMax: 2200.0001 });
-    const withE = await createAnalyzer(config(s, { emissivity: '1 - 1e-3 * (lambda - 700)' })).analyzeBatch(s.frames, idx(8), nulls(8));
+    const withE = await createAnalyzer(config(s, { emissivity: '1 - 1e-3 * (lambda - 700)' })).analyzeBatch(
+      s.frames,
+      idx(8),
+      nulls(8),
+    );
     const without = await createAnalyzer(config(s)).analyzeBatch(s.frames, idx(8), nulls(8));
     const e1 = stats(withE.map((r) => r.temperature! - 2200)).mean;
     const e0 = stats(without.map((r) => r.temperature! - 2200)).mean;
     expect(Math.abs(e1)).toBeLessThan(5);
     expect(Math.abs(e0)).toBeGreaterThan(30);
-    expect(() => createAnalyzer(config(s, { emissivity: '1 - 1e-2 * (lambda - 700)' }))).toThrow(/--emissivity.*positive/);
+    expect(() => createAnalyzer(config(s, { emissivity: '1 - 1e-2 * (lambda - 700)' }))).toThrow(
+      /--emissivity.*positive/,
+    );
   });
 
   it('wien and two-color methods give the temperature within 2 %', async () => {
     const s = makeShot({ frames: 5, seed: 41, tMin: 2000, tMax: 2600 });
     for (const method of ['wien', 'two-color'] as const) {
-      const res = await createAnalyzer(config(s, { method, range: [550, 850] })).analyzeBatch(s.frames, idx(5), nulls(5));
+      const res = await createAnalyzer(config(s, { method, range: [550, 850] })).analyzeBatch(
+        s.frames,
+        idx(5),
+        nulls(5),
+      );
       res.forEach((r, i) => expect(Math.abs(r.temperature! / s.truth[i] - 1)).toBeLessThan(0.02));
     }
     const pl = await createAnalyzer(config(s)).analyzeBatch(s.frames, idx(5), nulls(5));
@@ -180,8 +234,15 @@ describe('analysis pipeline on simulated shots with known temperatures', () => {
   it('bad configuration: one clear error each', () => {
     const s = makeShot({ frames: 1 });
     expect(() => createAnalyzer(config(s, { range: [300, 400] }))).toThrow(/outside the data/);
-    expect(() => createAnalyzer(config(s, { rois: [{ name: 'X', first: 0, last: 9 }], shotFile: 'shot.spe' }))).toThrow(/shot\.spe: rows 0:9 of ROI X are out of range/);
+    expect(() => createAnalyzer(config(s, { rois: [{ name: 'X', first: 0, last: 9 }], shotFile: 'shot.spe' }))).toThrow(
+      /shot\.spe: rows 0:9 of ROI X are out of range/,
+    );
     expect(() => createAnalyzer(config(s, { gain: -1 }))).toThrow(PyroliveError);
-    expect(() => createAnalyzer({ ...config(s), lamp: { counts: new Float64Array(5), frames: 1, radiance: new Float64Array(s.width), file: 'lamp.spe' } })).toThrow(/lamp\.spe/);
+    expect(() =>
+      createAnalyzer({
+        ...config(s),
+        lamp: { counts: new Float64Array(5), frames: 1, radiance: new Float64Array(s.width), file: 'lamp.spe' },
+      }),
+    ).toThrow(/lamp\.spe/);
   });
 });

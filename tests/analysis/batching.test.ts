@@ -13,10 +13,19 @@ const shot = makeShot({ frames: 300, seed: 23, width: 400, cosmics: (f) => (f % 
 
 function config(s: TestShot, extra: Partial<AnalyzerConfig> = {}): AnalyzerConfig {
   return {
-    wavelength: s.wavelength, width: s.width, height: s.height, engine, dataType: 'uint16',
-    lamp: { counts: meanOf(s.lamp), frames: s.lamp.length, radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature) },
+    wavelength: s.wavelength,
+    width: s.width,
+    height: s.height,
+    engine,
+    dataType: 'uint16',
+    lamp: {
+      counts: meanOf(s.lamp),
+      frames: s.lamp.length,
+      radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
+    },
     dark: { counts: meanOf(s.dark), frames: s.dark.length },
-    readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height), gain: 2,
+    readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
+    gain: 2,
     ...extra,
   };
 }
@@ -44,7 +53,9 @@ describe('batch path: same results however the frames are batched or typed', () 
     const good = batch.filter((r) => r.twoColor !== null);
     expect(good.length).toBeGreaterThan(250);
     expect(batch.filter((r) => r.flags.includes('cosmic')).length).toBeGreaterThan(3);
-    for (const r of good) expect(Math.abs(r.twoColor!.mean / shot.truth[r.index] - 1)).toBeLessThan(0.05);
+    for (const r of good) {
+      expect(Math.abs(r.twoColor!.mean / shot.truth[r.index] - 1)).toBeLessThan(0.05);
+    }
     // --no-two-color: no two-colour, the fits unchanged
     const noTc = await createAnalyzer(config(shot, { twoColor: false })).analyzeBatch(shot.frames, idx, nulls);
     expect(noTc.every((r) => r.twoColor === null)).toBe(true);

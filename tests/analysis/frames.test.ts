@@ -11,14 +11,24 @@ import { writeSpe } from '../../src/io/speWriter';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-frames-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const W = 7; const H = 3; const N = 10;
+const W = 7;
+const H = 3;
+const N = 10;
 const frameValues = (f: number) => Float64Array.from({ length: W * H }, (_v, i) => 1000 * f + 3 * i + 1);
 
 describe('ChunkReader', () => {
-  it.each([['uint16', false], ['float32', false], ['uint16', true], ['int32', true]] as const)('%s, frame times %s: read and readAsync give every value', async (dataType, withTimes) => {
+  it.each([
+    ['uint16', false],
+    ['float32', false],
+    ['uint16', true],
+    ['int32', true],
+  ] as const)('%s, frame times %s: read and readAsync give every value', async (dataType, withTimes) => {
     const file = path.join(dir, `f-${dataType}-${withTimes}.spe`);
     writeSpe(file, {
-      width: W, height: H, dataType, frames: Array.from({ length: N }, (_v, f) => frameValues(f)),
+      width: W,
+      height: H,
+      dataType,
+      frames: Array.from({ length: N }, (_v, f) => frameValues(f)),
       frameTimes: withTimes ? Array.from({ length: N }, (_v, f) => 0.01 * f) : null,
     });
     const spe = openSpe(file);
@@ -31,7 +41,10 @@ describe('ChunkReader', () => {
       all.forEach((fr, k) => expect(Array.from(fr)).toEqual(Array.from(frameValues(k + 2))));
       // the views of a call stay valid across the next call (two alternating blocks)
       expect(Array.from(a[0])).toEqual(Array.from(frameValues(2)));
-    } finally { r.close(); spe.close(); }
+    } finally {
+      r.close();
+      spe.close();
+    }
   });
 
   it('a block cut short by the end of the file: frame by frame, the missing frames NaN', async () => {
@@ -46,6 +59,9 @@ describe('ChunkReader', () => {
       expect(Array.from(fr[1])).toEqual(Array.from(frameValues(9)));
       expect(Array.from(fr[2]).every(Number.isNaN)).toBe(true);
       expect(Array.from(fr[3]).every(Number.isNaN)).toBe(true);
-    } finally { r.close(); spe.close(); }
+    } finally {
+      r.close();
+      spe.close();
+    }
   });
 });

@@ -6,10 +6,24 @@ import type { FrameResult } from '../../src/analysis/types';
 
 function output(n: number): AnalyzeOutput {
   const frames: FrameResult[] = Array.from({ length: n }, (_v, i) => ({
-    index: i, time: i % 3 === 0 ? null : i * 0.01, power: i % 2 ? 1.5 : null, temperature: i % 5 ? 2000 + i / 7 : null,
-    temperatureError: i % 5 ? 1.25 : null, chi2: 0.97, flags: i % 5 ? [] : ['weak'], twoColor: i % 4 ? { mean: 1999.5, std: 3 } : null,
+    index: i,
+    time: i % 3 === 0 ? null : i * 0.01,
+    power: i % 2 ? 1.5 : null,
+    temperature: i % 5 ? 2000 + i / 7 : null,
+    temperatureError: i % 5 ? 1.25 : null,
+    chi2: 0.97,
+    flags: i % 5 ? [] : ['weak'],
+    twoColor: i % 4 ? { mean: 1999.5, std: 3 } : null,
   }));
-  return { engine: 'native', frames, events: [{ kind: 'plateau', startPower: 1, endPower: 2 }], noise: null, ranges: {}, rois: ['all'], warnings: [] };
+  return {
+    engine: 'native',
+    frames,
+    events: [{ kind: 'plateau', startPower: 1, endPower: 2 }],
+    noise: null,
+    ranges: {},
+    rois: ['all'],
+    warnings: [],
+  };
 }
 
 describe('writeJson', () => {
@@ -21,6 +35,8 @@ describe('writeJson', () => {
     expect(text).toBe(toJson(out));
     expect(text).toBe(JSON.stringify({ engine: out.engine, frames: out.frames, events: out.events }) + '\n');
     expect(JSON.parse(text).frames.length).toBe(n);
-    if (n > 5) expect(parts.length).toBeGreaterThan(3);
+    if (n > 5) {
+      expect(parts.length).toBeGreaterThan(3);
+    }
   });
 });

@@ -42,25 +42,33 @@ describe('resolveConfig', () => {
     expect(fieldOf({ weights: 'huber' as 'none' })).toBe('weights');
     expect(fieldOf({ method: 'exact' as 'wien' })).toBe('method');
     expect(fieldOf({})).toBeNull();
-    expect(() => resolveConfig(config({ gain: -1 }))).toThrow('gain must be a positive number of electrons per count (got -1)');
+    expect(() => resolveConfig(config({ gain: -1 }))).toThrow(
+      'gain must be a positive number of electrons per count (got -1)',
+    );
   });
 
-  it('noise model: poisson with a dark, estimated from the data for excess-noise cameras, background-corrected frames '
-    + 'or with neither a dark nor a read noise', () => {
-    const dark = { counts: new Float64Array(width * height), frames: 5 };
-    expect(resolveConfig(config({ dark, readNoiseFromDark: 3 })).noiseModel).toBe('poisson');
-    expect(resolveConfig(config({ readNoise: 3 })).noiseModel).toBe('poisson');
-    expect(resolveConfig(config()).noiseModel).toBe('estimate');
-    expect(resolveConfig(config({ dark, readNoiseFromDark: 3, camera: { intensified: true } })).noiseModel).toBe('estimate');
-    expect(resolveConfig(config({ dark, readNoiseFromDark: 3, camera: { electronMultiplying: true } })).noiseModel)
-      .toBe('estimate');
-    expect(resolveConfig(config({ readNoise: 3, backgroundCorrected: true })).noiseModel).toBe('estimate');
-    // gain and read noise both given: nothing left to estimate, even for an intensified camera
-    expect(resolveConfig(config({ gain: 2, readNoise: 3, camera: { intensified: true } })).gainKnown).toBe(true);
-    expect(resolveConfig(config({ gain: 2, camera: { intensified: true } })).gainKnown).toBe(false);
-  });
+  it(
+    'noise model: poisson with a dark, estimated from the data for excess-noise cameras, background-corrected frames ' +
+      'or with neither a dark nor a read noise',
+    () => {
+      const dark = { counts: new Float64Array(width * height), frames: 5 };
+      expect(resolveConfig(config({ dark, readNoiseFromDark: 3 })).noiseModel).toBe('poisson');
+      expect(resolveConfig(config({ readNoise: 3 })).noiseModel).toBe('poisson');
+      expect(resolveConfig(config()).noiseModel).toBe('estimate');
+      expect(resolveConfig(config({ dark, readNoiseFromDark: 3, camera: { intensified: true } })).noiseModel).toBe(
+        'estimate',
+      );
+      expect(
+        resolveConfig(config({ dark, readNoiseFromDark: 3, camera: { electronMultiplying: true } })).noiseModel,
+      ).toBe('estimate');
+      expect(resolveConfig(config({ readNoise: 3, backgroundCorrected: true })).noiseModel).toBe('estimate');
+      // gain and read noise both given: nothing left to estimate, even for an intensified camera
+      expect(resolveConfig(config({ gain: 2, readNoise: 3, camera: { intensified: true } })).gainKnown).toBe(true);
+      expect(resolveConfig(config({ gain: 2, camera: { intensified: true } })).gainKnown).toBe(false);
+    },
+  );
 
-  it('weights none: σT is the engine\'s (already scaled), never rescaled', () => {
+  it("weights none: σT is the engine's (already scaled), never rescaled", () => {
     expect(resolveConfig(config({ weights: 'none' })).scaleByChi2).toBe(false);
     expect(resolveConfig(config()).scaleByChi2).toBe(true);
     expect(resolveConfig(config({ gain: 2 })).scaleByChi2).toBe(false);
@@ -68,7 +76,7 @@ describe('resolveConfig', () => {
 });
 
 describe('buildRoiPlans and applyNoise', () => {
-  it('range ends snap to the nearest pixel (T-Rax\'s pixels), inside or just outside', () => {
+  it("range ends snap to the nearest pixel (T-Rax's pixels), inside or just outside", () => {
     // 551 nm: nearest pixel 550.0 (k = 20), inside; 601.4 nm: nearest 602.5 (k = 41), just outside
     const [plan] = buildRoiPlans(resolveConfig(config({ range: [551, 601.4] })));
     expect(plan.used[0]).toBe(20);
@@ -78,7 +86,7 @@ describe('buildRoiPlans and applyNoise', () => {
     expect(plan.den[0]).toBe(2000);
   });
 
-  it('the noise terms: gain and read noise of the row sum, the lamp\'s relative variance, never a zero floor', () => {
+  it("the noise terms: gain and read noise of the row sum, the lamp's relative variance, never a zero floor", () => {
     const cfg = resolveConfig(config({ rois: [{ name: 'DS', first: 1, last: 2 }] }));
     const plans = buildRoiPlans(cfg);
     applyNoise(plans, { gain: 2, readNoise: 3, gainSource: 'given', readNoiseSource: 'given' }, cfg);

@@ -18,7 +18,11 @@ describe('pairPower', () => {
     expect(Array.from(pairPower([1.5, 0.2], log))).toEqual([10, 10]);
   });
   it('frame log: by frame number, nearest logged frame otherwise; NaN readings are skipped', () => {
-    const log = { kind: 'frame' as const, key: Float64Array.from([0, 10, 20, 30]), power: Float64Array.from([5, 6, NaN, 8]) };
+    const log = {
+      kind: 'frame' as const,
+      key: Float64Array.from([0, 10, 20, 30]),
+      power: Float64Array.from([5, 6, NaN, 8]),
+    };
     expect(Array.from(pairPower([0, 10, 12, 19, 26, 31], log))).toEqual([5, 6, 6, 6, 8, 8]);
   });
   it('empty log → NaN', () => {
@@ -45,7 +49,9 @@ describe('user expressions (mathjs)', () => {
     expect(() => compilePowerExpr('[x, 1]')).toThrow(/does not give a number/);
     expect(() => emissivityArray('lambda +', Float64Array.from([600]))).toThrow(/--emissivity: cannot parse/);
     expect(() => emissivityArray('x * 2', Float64Array.from([600]))).toThrow(/unknown symbol "x"/);
-    expect(() => emissivityArray('1 - 0.01 * (lambda - 600)', Float64Array.from([600, 700]))).toThrow(/--emissivity.*0 at 700\.0 nm.*positive/);
+    expect(() => emissivityArray('1 - 0.01 * (lambda - 600)', Float64Array.from([600, 700]))).toThrow(
+      /--emissivity.*0 at 700\.0 nm.*positive/,
+    );
     expect(() => emissivityArray('log(lambda - 650)', Float64Array.from([600, 700]))).toThrow(/--emissivity/);
   });
 });

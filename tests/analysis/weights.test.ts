@@ -17,12 +17,19 @@ const engine = testEngine();
 const idx = (n: number) => Array.from({ length: n }, (_, i) => i);
 const nulls = (n: number) => Array.from({ length: n }, () => null);
 const lampOf = (s: TestShot) => ({
-  counts: meanOf(s.lamp), frames: s.lamp.length, radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
+  counts: meanOf(s.lamp),
+  frames: s.lamp.length,
+  radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
 });
 
 function withDark(s: TestShot, extra: Partial<AnalyzerConfig> = {}): AnalyzerConfig {
   return {
-    wavelength: s.wavelength, width: s.width, height: s.height, engine, dataType: 'uint16', lamp: lampOf(s),
+    wavelength: s.wavelength,
+    width: s.width,
+    height: s.height,
+    engine,
+    dataType: 'uint16',
+    lamp: lampOf(s),
     dark: { counts: meanOf(s.dark), frames: s.dark.length },
     readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
     ...extra,
@@ -75,45 +82,58 @@ describe('fit weights and noise models on simulated shots', () => {
     });
   });
 
-  it('background-corrected float frames of an intensified camera (negative counts, no dark): no corrupt or cosmic, '
-    + 'pull std 0.8–1.25, median |ΔT/T| no worse than unweighted', async () => {
-    // faint frames: the blue and red ends sit at zero, many pixels negative after the background correction
-    const shot = makeShot({ frames: 120, seed: 23, level: 400, tMin: 1500, tMax: 2600 });
-    const corrected = backgroundCorrected(shot);
-    const negative = corrected.frames.reduce((n, f) => n + f.filter((v) => v < 0).length, 0);
-    expect(negative).toBeGreaterThan(1000);
-    const base: AnalyzerConfig = {
-      wavelength: shot.wavelength, width: shot.width, height: shot.height, engine, dataType: 'float32', range: [570, 830],
-      lamp: { counts: corrected.lamp, frames: shot.lamp.length, radiance: greybodyLampRadiance(shot.wavelength, shot.lampTemperature) },
-      camera: { intensified: true }, backgroundCorrected: true,
-    };
-    const results: Record<string, { rel: number[]; pulls: number[] }> = {};
-    for (const weights of ['noise', 'none'] as const) {
-      const a = createAnalyzer({ ...base, weights });
-      const res = await a.analyzeBatch(corrected.frames, idx(120), nulls(120));
-      const rel: number[] = [];
-      const pulls: number[] = [];
-      res.forEach((r, i) => {
-        expect(r.flags).not.toContain('corrupt');
-        expect(r.flags).not.toContain('cosmic');
-        expect(r.temperature).not.toBeNull();
-        rel.push(Math.abs(r.temperature! / shot.truth[i] - 1));
-        pulls.push((r.temperature! - shot.truth[i]) / r.temperatureError!);
-      });
-      results[weights] = { rel, pulls };
-      if (weights === 'noise') {
-        expect(a.noise().readNoiseSource).toBe('estimated');
-        // the row sums' floor is 2 rows of 4 counts read noise (plus the dark mean's): about 4 counts per row
-        expect(a.noise().readNoise).toBeGreaterThan(3);
-        expect(a.noise().readNoise).toBeLessThan(5.5);
+  it(
+    'background-corrected float frames of an intensified camera (negative counts, no dark): no corrupt or cosmic, ' +
+      'pull std 0.8–1.25, median |ΔT/T| no worse than unweighted',
+    async () => {
+      // faint frames: the blue and red ends sit at zero, many pixels negative after the background correction
+      const shot = makeShot({ frames: 120, seed: 23, level: 400, tMin: 1500, tMax: 2600 });
+      const corrected = backgroundCorrected(shot);
+      const negative = corrected.frames.reduce((n, f) => n + f.filter((v) => v < 0).length, 0);
+      expect(negative).toBeGreaterThan(1000);
+      const base: AnalyzerConfig = {
+        wavelength: shot.wavelength,
+        width: shot.width,
+        height: shot.height,
+        engine,
+        dataType: 'float32',
+        range: [570, 830],
+        lamp: {
+          counts: corrected.lamp,
+          frames: shot.lamp.length,
+          radiance: greybodyLampRadiance(shot.wavelength, shot.lampTemperature),
+        },
+        camera: { intensified: true },
+        backgroundCorrected: true,
+      };
+      const results: Record<string, { rel: number[]; pulls: number[] }> = {};
+      for (const weights of ['noise', 'none'] as const) {
+        const a = createAnalyzer({ ...base, weights });
+        const res = await a.analyzeBatch(corrected.frames, idx(120), nulls(120));
+        const rel: number[] = [];
+        const pulls: number[] = [];
+        res.forEach((r, i) => {
+          expect(r.flags).not.toContain('corrupt');
+          expect(r.flags).not.toContain('cosmic');
+          expect(r.temperature).not.toBeNull();
+          rel.push(Math.abs(r.temperature! / shot.truth[i] - 1));
+          pulls.push((r.temperature! - shot.truth[i]) / r.temperatureError!);
+        });
+        results[weights] = { rel, pulls };
+        if (weights === 'noise') {
+          expect(a.noise().readNoiseSource).toBe('estimated');
+          // the row sums' floor is 2 rows of 4 counts read noise (plus the dark mean's): about 4 counts per row
+          expect(a.noise().readNoise).toBeGreaterThan(3);
+          expect(a.noise().readNoise).toBeLessThan(5.5);
+        }
       }
-    }
-    const pulls = stats(results.noise.pulls);
-    expect(pulls.std).toBeGreaterThan(0.8);
-    expect(pulls.std).toBeLessThan(1.25);
-    expect(Math.abs(pulls.mean)).toBeLessThan(0.3);
-    expect(stats(results.noise.rel).median).toBeLessThanOrEqual(stats(results.none.rel).median);
-  });
+      const pulls = stats(results.noise.pulls);
+      expect(pulls.std).toBeGreaterThan(0.8);
+      expect(pulls.std).toBeLessThan(1.25);
+      expect(Math.abs(pulls.mean)).toBeLessThan(0.3);
+      expect(stats(results.noise.rel).median).toBeLessThanOrEqual(stats(results.none.rel).median);
+    },
+  );
 
   it('counts with the bias left in (no dark): faint frames are flagged misfit; with the dark, none is', async () => {
     const shot = makeShot({ frames: 40, seed: 9, level: 1500 });
@@ -130,7 +150,11 @@ describe('fit weights and noise models on simulated shots', () => {
       }
     });
     expect(flagged).toBeGreaterThan(20);
-    const good = await createAnalyzer(withDark(shot, { range: [570, 830] })).analyzeBatch(shot.frames, idx(40), nulls(40));
+    const good = await createAnalyzer(withDark(shot, { range: [570, 830] })).analyzeBatch(
+      shot.frames,
+      idx(40),
+      nulls(40),
+    );
     good.forEach((r) => expect(r.flags).toEqual([]));
   });
 
@@ -147,6 +171,8 @@ describe('fit weights and noise models on simulated shots', () => {
 
   it('weights outside noise|none is a config error naming the field', () => {
     const shot = makeShot({ frames: 1, seed: 2 });
-    expect(() => createAnalyzer(withDark(shot, { weights: 'huber' as 'none' }))).toThrow(/^weights expects noise or none/);
+    expect(() => createAnalyzer(withDark(shot, { weights: 'huber' as 'none' }))).toThrow(
+      /^weights expects noise or none/,
+    );
   });
 });

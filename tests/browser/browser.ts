@@ -11,9 +11,13 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 /** true when chromium is there; throws (fails the suite) when it is missing under CI, false otherwise. */
 export function chromiumAvailable(): boolean {
-  if (fs.existsSync(CHROMIUM)) return true;
+  if (fs.existsSync(CHROMIUM)) {
+    return true;
+  }
   if (process.env.CI) {
-    throw new Error(`browser tests need chromium at ${CHROMIUM} (apt-get install -y chromium), and CI is set: failing rather than skipping`);
+    throw new Error(
+      `browser tests need chromium at ${CHROMIUM} (apt-get install -y chromium), and CI is set: failing rather than skipping`,
+    );
   }
   return false;
 }
@@ -36,22 +40,38 @@ export async function openBrowser(allowedOrigin: string): Promise<Browser> {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1440, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') {
+      problems.push(`console ${m.type()}: ${m.text()}`);
+    }
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('request', (r) => {
     const u = r.url();
     const wsOrigin = allowedOrigin.replace(/^http/, 'ws');
-    if (!u.startsWith(allowedOrigin) && !u.startsWith(wsOrigin) && !u.startsWith('data:')) problems.push(`external request: ${u}`);
+    if (!u.startsWith(allowedOrigin) && !u.startsWith(wsOrigin) && !u.startsWith('data:')) {
+      problems.push(`external request: ${u}`);
+    }
   });
   return {
-    context, page, problems,
+    context,
+    page,
+    problems,
     close: async () => {
       await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });
@@ -65,10 +85,15 @@ export async function canvasColours(page: Page, testId: string): Promise<number[
     const out: number[] = [];
     for (const c of Array.from(document.querySelectorAll(`[data-testid="${id}"] canvas`)) as HTMLCanvasElement[]) {
       const ctx = c.getContext('2d');
-      if (!ctx || !c.width || !c.height) { out.push(0); continue; }
+      if (!ctx || !c.width || !c.height) {
+        out.push(0);
+        continue;
+      }
       const d = ctx.getImageData(0, 0, c.width, c.height).data;
       const seen = new Set<number>();
-      for (let i = 0; i < d.length; i += 16) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      for (let i = 0; i < d.length; i += 16) {
+        seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      }
       out.push(seen.size);
     }
     return out;
@@ -88,34 +113,46 @@ export type Ink = 'orange' | 'violet';
  * how many, and their mean height in CSS pixels from the top of the canvas (smaller = higher temperature).
  */
 export async function canvasInk(page: Page, testId: string, ink: Ink): Promise<{ count: number; meanY: number }> {
-  return page.evaluate(([id, kind]) => {
-    const isInk = (r: number, g: number, b: number) => (kind === 'orange'
-      ? r >= 200 && g >= 100 && g <= 170 && b <= 100
-      : b >= 100 && b - g >= 40 && r - g >= 10 && r < b);
-    let count = 0;
-    let sumY = 0;
-    for (const c of Array.from(document.querySelectorAll(`[data-testid="${id}"] canvas`)) as HTMLCanvasElement[]) {
-      if (!c.width || !c.height) continue;
-      // read a copy, so the chart's own canvas is never read back (chromium would warn on the console)
-      const copy = document.createElement('canvas');
-      copy.width = c.width;
-      copy.height = c.height;
-      const ctx = copy.getContext('2d', { willReadFrequently: true });
-      if (!ctx) continue;
-      ctx.drawImage(c, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      const scale = c.height / c.getBoundingClientRect().height;
-      for (let i = 0; i < d.length; i += 4) {
-        if (!isInk(d[i], d[i + 1], d[i + 2])) continue;
-        count++;
-        sumY += Math.floor(i / 4 / c.width) / scale;
+  return page.evaluate(
+    ([id, kind]) => {
+      const isInk = (r: number, g: number, b: number) =>
+        kind === 'orange'
+          ? r >= 200 && g >= 100 && g <= 170 && b <= 100
+          : b >= 100 && b - g >= 40 && r - g >= 10 && r < b;
+      let count = 0;
+      let sumY = 0;
+      for (const c of Array.from(document.querySelectorAll(`[data-testid="${id}"] canvas`)) as HTMLCanvasElement[]) {
+        if (!c.width || !c.height) {
+          continue;
+        }
+        // read a copy, so the chart's own canvas is never read back (chromium would warn on the console)
+        const copy = document.createElement('canvas');
+        copy.width = c.width;
+        copy.height = c.height;
+        const ctx = copy.getContext('2d', { willReadFrequently: true });
+        if (!ctx) {
+          continue;
+        }
+        ctx.drawImage(c, 0, 0);
+        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+        const scale = c.height / c.getBoundingClientRect().height;
+        for (let i = 0; i < d.length; i += 4) {
+          if (!isInk(d[i], d[i + 1], d[i + 2])) {
+            continue;
+          }
+          count++;
+          sumY += Math.floor(i / 4 / c.width) / scale;
+        }
       }
-    }
-    return { count, meanY: count ? sumY / count : NaN };
-  }, [testId, ink] as const);
+      return { count, meanY: count ? sumY / count : NaN };
+    },
+    [testId, ink] as const,
+  );
 }
 
 /** The legend names of a chart's series, in order. */
 export async function legendLabels(page: Page, testId: string): Promise<string[]> {
-  return page.$$eval(`[data-testid="${testId}"] .u-legend .u-series .u-label`, (els) => els.map((e) => e.textContent ?? ''));
+  return page.$$eval(`[data-testid="${testId}"] .u-legend .u-series .u-label`, (els) =>
+    els.map((e) => e.textContent ?? ''),
+  );
 }

@@ -8,7 +8,17 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, RunningServer } from '../../src/server';
 import { startFakeShot, FakeShot, trueTemperature, SHOT } from '../server/fake-source';
-import { ARTIFACTS, buildWeb, Browser, canvasColours, canvasInk, chromiumAvailable, legendLabels, openBrowser, temperatureNumber } from './browser';
+import {
+  ARTIFACTS,
+  buildWeb,
+  Browser,
+  canvasColours,
+  canvasInk,
+  chromiumAvailable,
+  legendLabels,
+  openBrowser,
+  temperatureNumber,
+} from './browser';
 
 const available = chromiumAvailable();
 
@@ -39,7 +49,9 @@ describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
   it('shows a moving temperature, three drawn charts and the plateau event, without console errors', async () => {
     const { page } = rig.browser;
     await page.goto(rig.server.url);
-    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''),
+    );
     const t1 = await temperatureNumber(page);
     await page.waitForTimeout(700);
     const t2 = await temperatureNumber(page);
@@ -50,7 +62,11 @@ describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
 
     // the plateau: announced, then completed with its end power
     const events = page.locator('[data-testid="events"]');
-    await page.waitForFunction(() => /→ 29\.0 W/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''), null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => /→ 29\.0 W/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''),
+      null,
+      { timeout: 20_000 },
+    );
     const text = (await events.textContent()) ?? '';
     const m = /plateau at (\d+\.\d) W, (\d+) K/.exec(text);
     expect(m, text).not.toBeNull();
@@ -59,7 +75,9 @@ describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
 
     // the displayed temperature follows the simulated curve at the displayed power
     const [power, shown] = await page.evaluate(() => [
-      Number(document.getElementById('power')?.textContent), Number(document.querySelector('[data-testid="temperature"]')?.textContent)]);
+      Number(document.getElementById('power')?.textContent),
+      Number(document.querySelector('[data-testid="temperature"]')?.textContent),
+    ]);
     expect(Math.abs(shown - trueTemperature(power))).toBeLessThan(80); // 80 K ≈ 6 σ of the simulated scatter
 
     // each chart has its canvas and has drawn data on it (many colours: lines, points, shading)
@@ -88,14 +106,24 @@ describe.skipIf(!available)('dashboard in chromium (fake source)', () => {
     const { page } = rig.browser;
     const port = rig.server.port;
     await rig.server.close();
-    await expect.poll(() => page.getAttribute('[data-testid="connection"]', 'data-state'), { timeout: 5000 }).toBe('closed');
+    await expect
+      .poll(() => page.getAttribute('[data-testid="connection"]', 'data-state'), { timeout: 5000 })
+      .toBe('closed');
     expect(await page.textContent('[data-testid="connection"]')).toMatch(/retry in/);
     rig.server = await startServer({ port, source: rig.shot.source });
-    await expect.poll(() => page.getAttribute('[data-testid="connection"]', 'data-state'), { timeout: 15_000 }).toBe('open');
+    await expect
+      .poll(() => page.getAttribute('[data-testid="connection"]', 'data-state'), { timeout: 15_000 })
+      .toBe('open');
     // the snapshot brought the event back after the reconnect cleared the page
-    await page.waitForFunction(() => /plateau at/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''), null, { timeout: 5000 });
+    await page.waitForFunction(
+      () => /plateau at/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''),
+      null,
+      { timeout: 5000 },
+    );
     // only the expected complaints while the server was away (failed WebSocket connections), nothing else
-    const other = rig.browser.problems.filter((p) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(p));
+    const other = rig.browser.problems.filter(
+      (p) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(p),
+    );
     expect(other).toEqual([]);
   });
 });
@@ -107,28 +135,46 @@ describe.skipIf(!available)('dashboard in chromium, double-sided heating (two RO
   it('draws one temperature series per ROI on the time and power charts, named after the ROIs', async () => {
     const { page } = rig.browser;
     await page.goto(rig.server.url);
-    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''),
+    );
     // the main series stays the first ROI; the second gets its own series after the fixed ones
     expect(await legendLabels(page, 'chart-time')).toEqual(['time', 'DS', 'DS − σ', 'DS + σ', 'flagged', 'US']);
     expect(await legendLabels(page, 'chart-power')).toEqual(['power', 'DS', 'DS mean per step', 'US']);
     // wait on what the page shows: both ROI numbers painted, then enough of each series drawn
-    await page.waitForFunction(() => {
-      const text = document.querySelector('[data-testid="rois"]')?.textContent ?? '';
-      return /DS \d+ ± \d+ K/.test(text) && /US \d+ ± \d+ K/.test(text);
-    }, null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => {
+        const text = document.querySelector('[data-testid="rois"]')?.textContent ?? '';
+        return /DS \d+ ± \d+ K/.test(text) && /US \d+ ± \d+ K/.test(text);
+      },
+      null,
+      { timeout: 20_000 },
+    );
     for (const id of ['chart-time', 'chart-power']) {
-      await expect.poll(async () => (await canvasInk(page, id, 'orange')).count, { timeout: 20_000 }).toBeGreaterThan(50);
-      await expect.poll(async () => (await canvasInk(page, id, 'violet')).count, { timeout: 20_000 }).toBeGreaterThan(50);
+      await expect
+        .poll(async () => (await canvasInk(page, id, 'orange')).count, { timeout: 20_000 })
+        .toBeGreaterThan(50);
+      await expect
+        .poll(async () => (await canvasInk(page, id, 'violet')).count, { timeout: 20_000 })
+        .toBeGreaterThan(50);
       const main = await canvasInk(page, id, 'orange');
       const us = await canvasInk(page, id, 'violet');
       // drawn where its values are: 150 K hotter, so higher on the chart on average
       expect(us.meanY, id).toBeLessThan(main.meanY);
     }
     // the numbers wear their series' colours (read once both are painted with their colour set)
-    const roiColours = () => page.$$eval('[data-testid="rois"] b', (bs) => bs.map((b) => [b.textContent, getComputedStyle(b).color]));
-    await expect.poll(roiColours, { timeout: 10_000 }).toEqual([['DS', 'rgb(255, 138, 61)'], ['US', 'rgb(183, 148, 255)']]);
+    const roiColours = () =>
+      page.$$eval('[data-testid="rois"] b', (bs) => bs.map((b) => [b.textContent, getComputedStyle(b).color]));
+    await expect.poll(roiColours, { timeout: 10_000 }).toEqual([
+      ['DS', 'rgb(255, 138, 61)'],
+      ['US', 'rgb(183, 148, 255)'],
+    ]);
 
-    await page.waitForFunction(() => /→ 29\.0 W/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''), null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => /→ 29\.0 W/.test(document.querySelector('[data-testid="events"]')?.textContent ?? ''),
+      null,
+      { timeout: 20_000 },
+    );
     await page.waitForTimeout(300);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-two-rois.png') });

@@ -105,7 +105,13 @@ export function fixtureSnapshot(): LiveMessage[] {
   const frames = fixtureFrames();
   const last = frames[frames.length - 1];
   const out: LiveMessage[] = [
-    { type: 'hello', version: '0.1.0', source: 'simulated shot (DS, US)', range: [570, 830], rois: FIXTURE.rois.slice() },
+    {
+      type: 'hello',
+      version: '0.1.0',
+      source: 'simulated shot (DS, US)',
+      range: [570, 830],
+      rois: FIXTURE.rois.slice(),
+    },
     { type: 'frames', frames },
   ];
   for (const event of fixtureEvents()) {
@@ -113,8 +119,15 @@ export function fixtureSnapshot(): LiveMessage[] {
   }
   out.push(fixtureSpectrum(last.temperature ?? 3000, last.index));
   out.push({
-    type: 'status', framesPerSecond: 500, latencyP50: 0.5, latencyP99: 0.9, frames: frames.length,
-    flagged: { cosmic: Math.ceil(FIXTURE.frames / 97) }, source: 'simulated shot (DS, US)', running: false, run: 0,
+    type: 'status',
+    framesPerSecond: 500,
+    latencyP50: 0.5,
+    latencyP99: 0.9,
+    frames: frames.length,
+    flagged: { cosmic: Math.ceil(FIXTURE.frames / 97) },
+    source: 'simulated shot (DS, US)',
+    running: false,
+    run: 0,
     sourceState: { state: 'finished' },
   });
   return out;

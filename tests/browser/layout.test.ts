@@ -29,7 +29,12 @@ interface Box {
   height: number;
 }
 
-const VIEWPORTS: [number, number][] = [[1280, 720], [800, 900], [1920, 1080], [3840, 2160]];
+const VIEWPORTS: [number, number][] = [
+  [1280, 720],
+  [800, 900],
+  [1920, 1080],
+  [3840, 2160],
+];
 
 /**
  * With PYROLIVE_UPDATE_DOCS=1 the screenshots of the docs are written too (docs/dashboard.png at 1280×720,
@@ -52,7 +57,9 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Waits until the page shows the fixture: the number, both events, every chart sized to its box and drawn. */
 async function waitForFixture(page: Page): Promise<void> {
-  await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /^\d+$/.test(document.querySelector('[data-testid="temperature"]')?.textContent ?? ''),
+  );
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="events"] li.event').length === 2);
   await page.waitForFunction(() => {
     const roots = Array.from(document.querySelectorAll('.plot .uplot')) as HTMLElement[];
@@ -63,7 +70,9 @@ async function waitForFixture(page: Page): Promise<void> {
       const plot = root.closest('.plot-main, .plot-resid, .plot') as HTMLElement;
       const outer = plot.getBoundingClientRect();
       const inner = root.getBoundingClientRect();
-      return Math.abs(outer.width - inner.width) <= 1 && inner.height <= outer.height + 1 && inner.height >= outer.height - 4;
+      return (
+        Math.abs(outer.width - inner.width) <= 1 && inner.height <= outer.height + 1 && inner.height >= outer.height - 4
+      );
     });
   });
   // the event labels are recorded when the spans are drawn: both charts drew both events
@@ -92,8 +101,13 @@ async function readoutCovered(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const el = document.querySelector('[data-testid="temperature"]') as HTMLElement;
     const r = el.getBoundingClientRect();
-    const points = [[r.left + r.width / 2, r.top + r.height / 2], [r.left + 3, r.top + 3], [r.right - 3, r.top + 3],
-      [r.left + 3, r.bottom - 3], [r.right - 3, r.bottom - 3]];
+    const points = [
+      [r.left + r.width / 2, r.top + r.height / 2],
+      [r.left + 3, r.top + 3],
+      [r.right - 3, r.top + 3],
+      [r.left + 3, r.bottom - 3],
+      [r.right - 3, r.bottom - 3],
+    ];
     const covered: string[] = [];
     for (const [x, y] of points) {
       const hit = document.elementFromPoint(x - window.scrollX, y - window.scrollY);
@@ -139,7 +153,9 @@ async function inkOnCanvasEdges(page: Page): Promise<string[]> {
         hits += isText(x, 0) ? 1 : 0;
       }
       if (hits) {
-        out.push(`canvas ${k} (${canvas.closest('.card')?.getAttribute('aria-label')}): ${hits} text pixels on its edge`);
+        out.push(
+          `canvas ${k} (${canvas.closest('.card')?.getAttribute('aria-label')}): ${hits} text pixels on its edge`,
+        );
       }
     });
     return out;
@@ -232,27 +248,55 @@ interface PlacedLabel {
 
 async function placedLabels(page: Page, chart: string): Promise<PlacedLabel[]> {
   const text = await page.$eval(`#${chart} .uplot`, (el) => (el as HTMLElement).dataset.labels ?? '');
-  return text.split(';').filter(Boolean).map((entry) => {
-    const [label, x, width, line] = entry.split('|');
-    return { label, x: Number(x), width: Number(width), line: Number(line) };
-  });
+  return text
+    .split(';')
+    .filter(Boolean)
+    .map((entry) => {
+      const [label, x, width, line] = entry.split('|');
+      return { label, x: Number(x), width: Number(width), line: Number(line) };
+    });
 }
 
 /** Legend value cells: their text and whether they are shown. */
 async function legendValues(page: Page): Promise<{ text: string; shown: boolean }[]> {
-  return page.$$eval('.u-legend .u-value', (cells) => cells.map((cell) => {
-    const style = getComputedStyle(cell);
-    const row = cell.closest('.u-series') as HTMLElement;
-    const shown = style.visibility !== 'hidden' && getComputedStyle(row).display !== 'none';
-    return { text: cell.textContent ?? '', shown };
-  }));
+  return page.$$eval('.u-legend .u-value', (cells) =>
+    cells.map((cell) => {
+      const style = getComputedStyle(cell);
+      const row = cell.closest('.u-series') as HTMLElement;
+      const shown = style.visibility !== 'hidden' && getComputedStyle(row).display !== 'none';
+      return { text: cell.textContent ?? '', shown };
+    }),
+  );
 }
 
 describe('dashboard formatting rules (no browser)', () => {
   it('places labels that would overlap on separate lines, others on the first', () => {
-    expect(placeLabels([{ x: 100, width: 50 }, { x: 120, width: 80 }, { x: 300, width: 40 }])).toEqual([0, 1, 0]);
-    expect(placeLabels([{ x: 300, width: 40 }, { x: 100, width: 50 }, { x: 154, width: 10 }], 6)).toEqual([0, 0, 1]);
-    expect(placeLabels([{ x: 100, width: 50 }, { x: 156, width: 10 }], 6)).toEqual([0, 0]);
+    expect(
+      placeLabels([
+        { x: 100, width: 50 },
+        { x: 120, width: 80 },
+        { x: 300, width: 40 },
+      ]),
+    ).toEqual([0, 1, 0]);
+    expect(
+      placeLabels(
+        [
+          { x: 300, width: 40 },
+          { x: 100, width: 50 },
+          { x: 154, width: 10 },
+        ],
+        6,
+      ),
+    ).toEqual([0, 0, 1]);
+    expect(
+      placeLabels(
+        [
+          { x: 100, width: 50 },
+          { x: 156, width: 10 },
+        ],
+        6,
+      ),
+    ).toEqual([0, 0]);
   });
 
   it('prints radiance ticks in one exponent with the decimals their step needs (no two alike)', () => {
@@ -328,10 +372,12 @@ describe.skipIf(!available)('dashboard layout in chromium', () => {
           return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height };
         });
         expectInside(chartCard, section, `${id} plot`);
-        const roots = await page.$$eval(`[data-testid="${id}"] .uplot`, (els) => els.map((el) => {
-          const r = el.getBoundingClientRect();
-          return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height };
-        }));
+        const roots = await page.$$eval(`[data-testid="${id}"] .uplot`, (els) =>
+          els.map((el) => {
+            const r = el.getBoundingClientRect();
+            return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height };
+          }),
+        );
         for (const root of roots) {
           expectInside(root, section, `${id} chart and legend`);
         }
@@ -339,7 +385,9 @@ describe.skipIf(!available)('dashboard layout in chromium', () => {
       expect(await inkOnCanvasEdges(page)).toEqual([]);
       expect(await residualTickRows(page)).toBeGreaterThanOrEqual(3);
       // no horizontal scrolling at any width
-      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        0,
+      );
 
       await screenshot(page, `dashboard-${width}x${height}`);
       expect(browser.problems).toEqual([]);
@@ -428,8 +476,10 @@ describe.skipIf(!available)('dashboard layout in chromium', () => {
 describe.skipIf(!available)('shot report layout in chromium', () => {
   let browser: Browser;
   const frames = fixtureFrames();
-  const html = renderReport({ source: '/data/2024-05-02/H2 run 3/results.json', engine: 'native', frames, events: fixtureEvents() },
-    { title: 'H2, 95 GPa, run 3', generatedAt: '2024-05-02T10:00:00Z', version: '0.1.0' });
+  const html = renderReport(
+    { source: '/data/2024-05-02/H2 run 3/results.json', engine: 'native', frames, events: fixtureEvents() },
+    { title: 'H2, 95 GPa, run 3', generatedAt: '2024-05-02T10:00:00Z', version: '0.1.0' },
+  );
 
   beforeAll(async () => {
     browser = await openBrowser('http://127.0.0.1');
@@ -444,7 +494,9 @@ describe.skipIf(!available)('shot report layout in chromium', () => {
       await page.setViewportSize({ width, height });
       await page.setContent(html);
       await page.waitForFunction(() => document.querySelectorAll('svg').length === 2);
-      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        0,
+      );
       // each ROI is a series of its own on both charts, drawn with as many points as the fixture's frames
       const good = frames.filter((f) => f.flags.length === 0).length;
       for (const chart of ['chart-time', 'chart-power']) {
@@ -452,7 +504,11 @@ describe.skipIf(!available)('shot report layout in chromium', () => {
           const drawn = await page.$eval(`#${chart} [data-series="${roi}"]`, (el) => {
             const box = el.getBoundingClientRect();
             const points = el.getAttribute('points');
-            return { width: box.width, height: box.height, count: points ? points.trim().split(' ').length : el.children.length };
+            return {
+              width: box.width,
+              height: box.height,
+              count: points ? points.trim().split(' ').length : el.children.length,
+            };
           });
           expect(drawn.width, `${chart} ${roi}`).toBeGreaterThan(width / 3);
           expect(drawn.height, `${chart} ${roi}`).toBeGreaterThan(50);
@@ -460,7 +516,9 @@ describe.skipIf(!available)('shot report layout in chromium', () => {
         }
       }
       // chart text no smaller than 9 px on screen, table text as set (the table scrolls inside its box)
-      const smallest = await page.$$eval('svg text', (texts) => Math.min(...texts.map((t) => t.getBoundingClientRect().height)));
+      const smallest = await page.$$eval('svg text', (texts) =>
+        Math.min(...texts.map((t) => t.getBoundingClientRect().height)),
+      );
       expect(smallest).toBeGreaterThanOrEqual(9);
       const table = await boxOf(page, '.table-wrap');
       expect(table.right).toBeLessThanOrEqual(width);

@@ -24,26 +24,60 @@ const VIEWPORTS = [
   { width: 800, height: 900 },
 ];
 
-const hello = (run: number): LiveMessage => ({ type: 'hello', version: 't', source: 'hand-fed', range: [570, 830], rois: [], run });
+const hello = (run: number): LiveMessage => ({
+  type: 'hello',
+  version: 't',
+  source: 'hand-fed',
+  range: [570, 830],
+  rois: [],
+  run,
+});
 
 function frame(index: number, time: number, temperature: number, gap = false): FrameMessage {
   return {
-    index, time, power: 10 + index * 0.01, temperature, temperatureError: 5, chi2: 1, flags: [], twoColor: null, latencyMs: 1,
+    index,
+    time,
+    power: 10 + index * 0.01,
+    temperature,
+    temperatureError: 5,
+    chi2: 1,
+    flags: [],
+    twoColor: null,
+    latencyMs: 1,
     ...(gap ? { gap: true as const } : {}),
   };
 }
 
 function plateau(run: number, detectedAtIndex: number, extra: Partial<LiveEvent> = {}): LiveEvent {
   return {
-    id: `${run}-1`, run, kind: 'plateau', startPower: 25, endPower: null, startIndex: 10, endIndex: null, detectedAtIndex,
-    slopeBefore: 50, slopeAfter: 5, temperature: 2350, significance: 8, ...extra,
+    id: `${run}-1`,
+    run,
+    kind: 'plateau',
+    startPower: 25,
+    endPower: null,
+    startIndex: 10,
+    endIndex: null,
+    detectedAtIndex,
+    slopeBefore: 50,
+    slopeAfter: 5,
+    temperature: 2350,
+    significance: 8,
+    ...extra,
   };
 }
 
 function status(run: number, sourceState: SourceStatus, frames = 10): LiveMessage {
   return {
-    type: 'status', framesPerSecond: 100, latencyP50: 1, latencyP99: 2, frames, flagged: {}, source: 'hand-fed',
-    running: !['finished', 'missing', 'failed'].includes(sourceState.state), run, sourceState,
+    type: 'status',
+    framesPerSecond: 100,
+    latencyP50: 1,
+    latencyP99: 2,
+    frames,
+    flagged: {},
+    source: 'hand-fed',
+    running: !['finished', 'missing', 'failed'].includes(sourceState.state),
+    run,
+    sourceState,
   };
 }
 
@@ -73,7 +107,8 @@ describe.skipIf(!available)('live dashboard: runs, source state, gaps (chromium)
     return page;
   }
 
-  const eventIds = () => browser.page.$$eval('[data-testid="events"] li.event', (els) => els.map((e) => (e as HTMLElement).dataset.eventId));
+  const eventIds = () =>
+    browser.page.$$eval('[data-testid="events"] li.event', (els) => els.map((e) => (e as HTMLElement).dataset.eventId));
 
   for (const viewport of VIEWPORTS) {
     const size = `${viewport.width}×${viewport.height}`;
@@ -117,7 +152,9 @@ describe.skipIf(!available)('live dashboard: runs, source state, gaps (chromium)
       await expect.poll(stateText).toBe('no such folder');
       expect(await page.getAttribute('[data-testid="source-state"]', 'title')).toMatch(/no such folder to watch/);
       fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, `live-source-state-${viewport.width}x${viewport.height}.png`) });
+      await page.screenshot({
+        path: path.join(ARTIFACTS, `live-source-state-${viewport.width}x${viewport.height}.png`),
+      });
       expect(browser.problems).toEqual([]);
     });
 
@@ -129,7 +166,9 @@ describe.skipIf(!available)('live dashboard: runs, source state, gaps (chromium)
       const after = Array.from({ length: 50 }, (_v, i) => frame(50 + i, 9 + i * 0.02, 1350, i === 0));
       source.push({ type: 'frames', frames: [...before, ...after] });
       await page.waitForFunction(() => document.getElementById('frameindex')?.textContent === '99');
-      await expect.poll(async () => (await canvasInk(page, 'chart-time', 'orange')).count, { timeout: 10_000 }).toBeGreaterThan(30);
+      await expect
+        .poll(async () => (await canvasInk(page, 'chart-time', 'orange')).count, { timeout: 10_000 })
+        .toBeGreaterThan(30);
       const middle = await middleStripInk(page);
       expect(middle).toBe(0);
       // the same frames without the gap mark draw the straight line across (the check can see a line there)
@@ -151,7 +190,9 @@ describe.skipIf(!available)('live dashboard on the real pipeline: a looped simul
       const cal = simulatedCalibration(shot);
       const { analyzer } = buildAnalyzer({}, cal.geometry, 'simulated', cal);
       const pipeline = createLivePipeline({
-        source: simulate({ ...shot, rate: 4000, cycles: 3, cacheFrames: true }), sourceName: 'looped demo', analyzer: liveAnalyzer(analyzer),
+        source: simulate({ ...shot, rate: 4000, cycles: 3, cacheFrames: true }),
+        sourceName: 'looped demo',
+        analyzer: liveAnalyzer(analyzer),
       });
       const server = await startServer({ port: 0, source: pipeline });
       const browser = await openBrowser(server.url.replace(/\/$/, ''));
@@ -160,7 +201,11 @@ describe.skipIf(!available)('live dashboard on the real pipeline: a looped simul
         await page.setViewportSize(viewport);
         await page.goto(server.url);
         await pipeline.done;
-        await page.waitForFunction(() => document.querySelector('[data-testid="source-state"]')?.textContent === 'finished', null, { timeout: 30_000 });
+        await page.waitForFunction(
+          () => document.querySelector('[data-testid="source-state"]')?.textContent === 'finished',
+          null,
+          { timeout: 30_000 },
+        );
         const cards = page.locator('[data-testid="events"] li.event');
         await expect.poll(() => cards.count()).toBe(1);
         expect(await cards.first().getAttribute('data-event-id')).toMatch(/^2-/);
@@ -185,7 +230,9 @@ function middleStripInk(page: Browser['page']): Promise<number> {
   return page.evaluate(() => {
     const over = document.querySelector('[data-testid="chart-time"] .u-over') as HTMLElement | null;
     const canvas = document.querySelector('[data-testid="chart-time"] canvas') as HTMLCanvasElement | null;
-    if (!over || !canvas) return -1;
+    if (!over || !canvas) {
+      return -1;
+    }
     const box = canvas.getBoundingClientRect();
     const plot = over.getBoundingClientRect();
     const scale = canvas.width / box.width;
@@ -200,7 +247,9 @@ function middleStripInk(page: Browser['page']): Promise<number> {
     let count = 0;
     for (let i = 0; i < d.length; i += 4) {
       const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
-      if (r >= 200 && g >= 100 && g <= 170 && b <= 100) count++;
+      if (r >= 200 && g >= 100 && g <= 170 && b <= 100) {
+        count++;
+      }
     }
     return count;
   });

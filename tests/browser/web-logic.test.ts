@@ -5,7 +5,16 @@ import { eventDetail, eventHeadline, flaggedSummary } from '../../web/src/format
 import type { FrameMessage, LiveEvent } from '../../src/protocol';
 
 const frame = (index: number, extra: Partial<FrameMessage> = {}): FrameMessage => ({
-  index, time: index / 1000, power: index / 100, temperature: 2000 + index, temperatureError: 5, chi2: 1, flags: [], twoColor: null, latencyMs: 0, ...extra,
+  index,
+  time: index / 1000,
+  power: index / 100,
+  temperature: 2000 + index,
+  temperatureError: 5,
+  chi2: 1,
+  flags: [],
+  twoColor: null,
+  latencyMs: 0,
+  ...extra,
 });
 
 describe('History', () => {
@@ -25,23 +34,33 @@ describe('History', () => {
     const cap = 1000;
     const h = new History(cap);
     const total = 20_000;
-    for (let i = 0; i < total; i++) h.push(frame(i));
+    for (let i = 0; i < total; i++) {
+      h.push(frame(i));
+    }
     expect(h.length).toBeLessThanOrEqual(cap);
     expect(h.length).toBeGreaterThan(cap / 2);
     const idx = Array.from(h.index.subarray(0, h.length));
     expect(idx[0]).toBe(0); // the start of the run is still there
     expect(idx[idx.length - 1]).toBe(total - 1);
-    for (let i = 1; i < idx.length; i++) expect(idx[i]).toBeGreaterThan(idx[i - 1]);
+    for (let i = 1; i < idx.length; i++) {
+      expect(idx[i]).toBeGreaterThan(idx[i - 1]);
+    }
     // the newest quarter of the buffer is unthinned (consecutive frames)
     const q = Math.floor(idx.length / 4);
-    for (let i = idx.length - q; i < idx.length; i++) expect(idx[i] - idx[i - 1]).toBe(1);
+    for (let i = idx.length - q; i < idx.length; i++) {
+      expect(idx[i] - idx[i - 1]).toBe(1);
+    }
     // columns stay aligned
-    for (let i = 0; i < h.length; i++) expect(h.temperature[i]).toBe(2000 + h.index[i]);
+    for (let i = 0; i < h.length; i++) {
+      expect(h.temperature[i]).toBe(2000 + h.index[i]);
+    }
   });
 
   it('finds the time of a frame index for placing events', () => {
     const h = new History(100);
-    for (let i = 0; i < 50; i += 2) h.push(frame(i));
+    for (let i = 0; i < 50; i += 2) {
+      h.push(frame(i));
+    }
     expect(h.timeAtIndex(10)).toBe(0.01);
     expect(h.timeAtIndex(11)).toBe(0.012);
     expect(h.timeAtIndex(1000)).toBeNull();
@@ -51,9 +70,14 @@ describe('History', () => {
 });
 
 describe('History with several ROIs (double-sided heating)', () => {
-  const two = (index: number, us: number | null, extra: Partial<FrameMessage> = {}) => frame(index, {
-    rois: { DS: { temperature: 2000 + index, temperatureError: 5 }, US: { temperature: us, temperatureError: us === null ? null : 5 } }, ...extra,
-  });
+  const two = (index: number, us: number | null, extra: Partial<FrameMessage> = {}) =>
+    frame(index, {
+      rois: {
+        DS: { temperature: 2000 + index, temperatureError: 5 },
+        US: { temperature: us, temperatureError: us === null ? null : 5 },
+      },
+      ...extra,
+    });
 
   it('keeps a column per further ROI, NaN where that ROI had no temperature, aligned through thinning', () => {
     const cap = 1000;
@@ -63,14 +87,19 @@ describe('History with several ROIs (double-sided heating)', () => {
     expect(h.roiNames).toEqual(['US']);
     expect(Number.isNaN(h.roiTemperature[0][0])).toBe(true); // the frame held before is NaN, not 0
     const total = 5000;
-    for (let i = 1; i < total; i++) h.push(two(i, i % 7 === 0 ? null : 3000 + 2 * i));
+    for (let i = 1; i < total; i++) {
+      h.push(two(i, i % 7 === 0 ? null : 3000 + 2 * i));
+    }
     h.push(frame(total)); // a frame without `rois`
     expect(h.length).toBeLessThanOrEqual(cap);
     for (let i = 1; i < h.length - 1; i++) {
       const idx = h.index[i];
       const us = h.roiTemperature[0][i];
-      if (idx % 7 === 0) expect(Number.isNaN(us), `frame ${idx}`).toBe(true);
-      else expect(us, `frame ${idx}`).toBe(3000 + 2 * idx);
+      if (idx % 7 === 0) {
+        expect(Number.isNaN(us), `frame ${idx}`).toBe(true);
+      } else {
+        expect(us, `frame ${idx}`).toBe(3000 + 2 * idx);
+      }
       expect(h.temperature[i]).toBe(2000 + idx);
     }
     expect(Number.isNaN(h.roiTemperature[0][h.length - 1])).toBe(true);
@@ -93,8 +122,20 @@ describe('History with several ROIs (double-sided heating)', () => {
 });
 
 describe('event text', () => {
-  const e: LiveEvent = { id: 'x', run: 0, kind: 'plateau', startPower: 24.06, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 812,
-    slopeBefore: 84.6, slopeAfter: 5.2, temperature: 3119.6, significance: 7.46 };
+  const e: LiveEvent = {
+    id: 'x',
+    run: 0,
+    kind: 'plateau',
+    startPower: 24.06,
+    endPower: null,
+    startIndex: 1,
+    endIndex: null,
+    detectedAtIndex: 812,
+    slopeBefore: 84.6,
+    slopeAfter: 5.2,
+    temperature: 3119.6,
+    significance: 7.46,
+  };
   it('reads like the issue asks', () => {
     expect(eventHeadline(e)).toBe('plateau at 24.1 W, 3120 K');
     expect(eventHeadline({ ...e, kind: 'slope-change' })).toBe('slope change at 24.1 W, 3120 K');

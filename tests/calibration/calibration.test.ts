@@ -7,16 +7,21 @@ describe('lamp radiance', () => {
   it('greybody: Planck with c1 = 2hc², c2 = hc/k (checked against a value worked out by hand)', () => {
     // L(600 nm, 2800 K): x = c2/(λT) = 0.01438776877/(600e-9·2800) = 8.564148077; L = c1/λ⁵/(e^x − 1)
     const x = 0.01438776877 / (600e-9 * 2800);
-    const expected = 1.191042972e-16 / (600e-9) ** 5 / (Math.exp(x) - 1);
+    const expected = 1.191042972e-16 / 600e-9 ** 5 / (Math.exp(x) - 1);
     expect(greybodyLampRadiance(Float64Array.from([600]), 2800)[0]).toBeCloseTo(expected, -6);
     expect(Math.abs(greybodyLampRadiance(Float64Array.from([600]), 2800)[0] / expected - 1)).toBeLessThan(1e-12);
   });
   it('tungsten emissivity: Larrabee values, decreasing with wavelength and temperature', () => {
-    expect(tungstenEmissivity(650, 2000)).toBeCloseTo(0.4655 + 0.01558 * 0.65 + 2.675e-5 * 2000 - 7.305e-5 * 0.65 * 2000, 12);
+    expect(tungstenEmissivity(650, 2000)).toBeCloseTo(
+      0.4655 + 0.01558 * 0.65 + 2.675e-5 * 2000 - 7.305e-5 * 0.65 * 2000,
+      12,
+    );
     expect(tungstenEmissivity(650, 2000)).toBeGreaterThan(0.42);
     expect(tungstenEmissivity(650, 2000)).toBeLessThan(0.45);
     expect(tungstenEmissivity(800, 2800)).toBeLessThan(tungstenEmissivity(500, 2800));
-    const w = greybodyLampRadiance(Float64Array.from([700]), 2800, true)[0] / greybodyLampRadiance(Float64Array.from([700]), 2800)[0];
+    const w =
+      greybodyLampRadiance(Float64Array.from([700]), 2800, true)[0] /
+      greybodyLampRadiance(Float64Array.from([700]), 2800)[0];
     expect(w).toBeCloseTo(tungstenEmissivity(700, 2800), 12);
   });
   it('lamp temperature ≤ 0 is a UsageError', () => {
@@ -28,14 +33,26 @@ describe('lamp radiance', () => {
     const r = tableLampRadiance(Float64Array.from([590, 600, 650, 725, 800, 801]), t, 'lamp.txt');
     expect(r[0]).toBeNaN();
     expect(r[1]).toBe(1);
-    expect(r[2]).toBeCloseTo(2, 12);     // halfway 600→700: (1+3)/2
-    expect(r[3]).toBeCloseTo(3.25, 12);  // a quarter 700→800: 3 + 0.25·1
+    expect(r[2]).toBeCloseTo(2, 12); // halfway 600→700: (1+3)/2
+    expect(r[3]).toBeCloseTo(3.25, 12); // a quarter 700→800: 3 + 0.25·1
     expect(r[4]).toBe(4);
     expect(r[5]).toBeNaN();
   });
   it('bad tables name the file', () => {
-    expect(() => tableLampRadiance(Float64Array.from([600]), { wavelength: Float64Array.from([600]), radiance: Float64Array.from([1]) }, 'lamp.txt')).toThrow(/lamp\.txt/);
-    expect(() => tableLampRadiance(Float64Array.from([600]), { wavelength: Float64Array.from([600, 700]), radiance: Float64Array.from([1, -1]) }, 'lamp.txt')).toThrow(/lamp\.txt: .*positive/);
+    expect(() =>
+      tableLampRadiance(
+        Float64Array.from([600]),
+        { wavelength: Float64Array.from([600]), radiance: Float64Array.from([1]) },
+        'lamp.txt',
+      ),
+    ).toThrow(/lamp\.txt/);
+    expect(() =>
+      tableLampRadiance(
+        Float64Array.from([600]),
+        { wavelength: Float64Array.from([600, 700]), radiance: Float64Array.from([1, -1]) },
+        'lamp.txt',
+      ),
+    ).toThrow(/lamp\.txt: .*positive/);
   });
 });
 
@@ -49,8 +66,19 @@ describe('rows and ROIs', () => {
     expect(() => parseRoi('10:30')).toThrow(/NAME=A:B/);
   });
   it('rows out of range name the file; duplicate names are refused', () => {
-    expect(() => validateRois([{ name: 'DS', first: 0, last: 16 }], 16, 'shot.spe')).toThrow(/^shot\.spe: rows 0:16 of ROI DS are out of range: the frames have 16 rows/);
-    expect(() => validateRois([{ name: 'A', first: 0, last: 1 }, { name: 'A', first: 2, last: 3 }], 16, 'x')).toThrow(/twice/);
+    expect(() => validateRois([{ name: 'DS', first: 0, last: 16 }], 16, 'shot.spe')).toThrow(
+      /^shot\.spe: rows 0:16 of ROI DS are out of range: the frames have 16 rows/,
+    );
+    expect(() =>
+      validateRois(
+        [
+          { name: 'A', first: 0, last: 1 },
+          { name: 'A', first: 2, last: 3 },
+        ],
+        16,
+        'x',
+      ),
+    ).toThrow(/twice/);
   });
   it('sums rows inclusive', () => {
     const f = Float64Array.from([1, 2, 3, 10, 20, 30, 100, 200, 300]);

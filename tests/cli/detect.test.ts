@@ -26,27 +26,78 @@ function curve(seed = 4): Array<{ P: number; T: number }> {
 }
 
 beforeAll(() => {
-  const built = ['dist/cli/index.js', 'dist/cli/commands/detect.js', 'dist/detect/index.js'].every((f) => fs.existsSync(path.join(root, f)));
-  const stale = built && fs.statSync(path.join(root, 'dist/cli/commands/detect.js')).mtimeMs < fs.statSync(path.join(root, 'src/cli/commands/detect.ts')).mtimeMs;
-  if (!built || stale) execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  const built = ['dist/cli/index.js', 'dist/cli/commands/detect.js', 'dist/detect/index.js'].every((f) =>
+    fs.existsSync(path.join(root, f)),
+  );
+  const stale =
+    built &&
+    fs.statSync(path.join(root, 'dist/cli/commands/detect.js')).mtimeMs <
+      fs.statSync(path.join(root, 'src/cli/commands/detect.ts')).mtimeMs;
+  if (!built || stale) {
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
+      { stdio: 'inherit' },
+    );
+  }
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-detect-'));
   const c = curve();
   // columns in a different order plus an extra one
-  fs.writeFileSync(path.join(dir, 'curve.csv'), 'time_s,temperature_K,power_W,comment\n' + c.map((p, i) => `${i * 0.1},${p.T.toFixed(1)},${p.P.toFixed(2)},x`).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'curve.csv'),
+    'time_s,temperature_K,power_W,comment\n' +
+      c.map((p, i) => `${i * 0.1},${p.T.toFixed(1)},${p.P.toFixed(2)},x`).join('\n') +
+      '\n',
+  );
   // the CSV analyze --out writes, with flagged frames and an empty (withheld) temperature
   const rows = c.map((p, i) => {
     const flagged = i % 17 === 5;
     const T = i === 3 ? '' : (flagged ? 9999 : p.T).toFixed(1);
     return `${i},${(i * 0.1).toFixed(1)},${p.P.toFixed(2)},${T},${i === 3 ? '' : '12.0'},1.02,${flagged ? 'weak;cosmic' : ''}`;
   });
-  fs.writeFileSync(path.join(dir, 'analyze.csv'), 'index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags\n' + rows.join('\n') + '\n');
-  const frames = c.map((p, i) => ({ index: i, time: i * 0.1, power: i === 7 ? null : p.P, temperature: i === 8 ? null : p.T, temperatureError: 12, chi2: 1.1, flags: i === 9 ? ['fit-failed'] : [] }));
+  fs.writeFileSync(
+    path.join(dir, 'analyze.csv'),
+    'index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags\n' + rows.join('\n') + '\n',
+  );
+  const frames = c.map((p, i) => ({
+    index: i,
+    time: i * 0.1,
+    power: i === 7 ? null : p.P,
+    temperature: i === 8 ? null : p.T,
+    temperatureError: 12,
+    chi2: 1.1,
+    flags: i === 9 ? ['fit-failed'] : [],
+  }));
   fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ engine: 'js', frames, events: [] }));
   fs.writeFileSync(path.join(dir, 'empty.csv'), '');
-  fs.writeFileSync(path.join(dir, 'text.csv'), 'power_W,temperature_K\n' + c.slice(0, 20).map((p, i) => (i === 12 ? `${p.P},hot` : `${p.P},${p.T}`)).join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'nan.csv'), 'power_W,temperature_K\n' + c.slice(0, 20).map((p, i) => (i === 4 ? `NaN,${p.T}` : `${p.P},${p.T}`)).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'text.csv'),
+    'power_W,temperature_K\n' +
+      c
+        .slice(0, 20)
+        .map((p, i) => (i === 12 ? `${p.P},hot` : `${p.P},${p.T}`))
+        .join('\n') +
+      '\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, 'nan.csv'),
+    'power_W,temperature_K\n' +
+      c
+        .slice(0, 20)
+        .map((p, i) => (i === 4 ? `NaN,${p.T}` : `${p.P},${p.T}`))
+        .join('\n') +
+      '\n',
+  );
   fs.writeFileSync(path.join(dir, 'nocol.csv'), 'power_W,temp\n1,2\n');
-  fs.writeFileSync(path.join(dir, 'few.csv'), 'power_W,temperature_K\n' + c.slice(0, 12).map((p, i) => `${p.P},${i < 4 ? 800 : p.T}`).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'few.csv'),
+    'power_W,temperature_K\n' +
+      c
+        .slice(0, 12)
+        .map((p, i) => `${p.P},${i < 4 ? 800 : p.T}`)
+        .join('\n') +
+      '\n',
+  );
 });
 
 describe('pyrolive detect', () => {
@@ -61,7 +112,8 @@ describe('pyrolive detect', () => {
     expect(e.kind).toBe('plateau');
     expect(Math.abs(e.startPower - 22)).toBeLessThan(0.5);
     expect(Math.abs(e.endPower - 30)).toBeLessThan(0.5);
-    expect(e.slopeBefore).toBeGreaterThan(95); expect(e.slopeBefore).toBeLessThan(105);
+    expect(e.slopeBefore).toBeGreaterThan(95);
+    expect(e.slopeBefore).toBeLessThan(105);
     expect(e.slopeAfter).toBeLessThan(20);
     expect(e.significance).toBeGreaterThan(4);
     expect(j.offline.legs[0].breakpoints).toHaveLength(2);
@@ -139,11 +191,17 @@ describe('pyrolive detect', () => {
 describe('pyrolive detect reads the power-log header forms (src/io/columns.ts)', () => {
   it('"Power (W),Temperature (K)", and "Power (mW);T [°C]" with decimal commas, give the same event as power_W,temperature_K', () => {
     const c = curve();
-    fs.writeFileSync(path.join(dir, 'units.csv'), 'Power (W),Temperature (K)\n' +
-      c.map((p) => `${p.P.toFixed(2)},${p.T.toFixed(1)}`).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(dir, 'units.csv'),
+      'Power (W),Temperature (K)\n' + c.map((p) => `${p.P.toFixed(2)},${p.T.toFixed(1)}`).join('\n') + '\n',
+    );
     // the same curve in mW and °C, as a spreadsheet with a decimal comma writes it
-    fs.writeFileSync(path.join(dir, 'units_semicolon.csv'), 'Power (mW);T [°C]\n' +
-      c.map((p) => `${(p.P * 1000).toFixed(0)};${(p.T - 273.15).toFixed(2).replace('.', ',')}`).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(dir, 'units_semicolon.csv'),
+      'Power (mW);T [°C]\n' +
+        c.map((p) => `${(p.P * 1000).toFixed(0)};${(p.T - 273.15).toFixed(2).replace('.', ',')}`).join('\n') +
+        '\n',
+    );
     const plain = JSON.parse(cli('curve.csv', '--json').out);
     const units = cli('units.csv', '--json');
     expect(units.code, units.err).toBe(0);

@@ -7,7 +7,6 @@ import * as path from 'path';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-inspect-'));
 
-
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -26,7 +25,9 @@ function v2File(name: string): string {
   h.writeDoubleLE(600, 3263);
   h.writeDoubleLE(0.5, 3271);
   const d = Buffer.alloc(2 * 8 * 3 * 2);
-  for (let k = 0; k < 48; k++) d.writeUInt16LE(k < 24 ? 100 + k : 7, 2 * k);
+  for (let k = 0; k < 48; k++) {
+    d.writeUInt16LE(k < 24 ? 100 + k : 7, 2 * k);
+  }
   const p = path.join(tmp, name);
   fs.writeFileSync(p, Buffer.concat([h, d]));
   return p;
@@ -44,17 +45,47 @@ describe('pyrolive inspect', () => {
     // frame 0: 100 … 123 → 24·100 + (0+…+23) = 2676
     // wavelength: 600 + 0.5·px over 1-based pixels 1…8
     // a WinSpec 2.x file states no camera, frame rate or background correction; its frame clock is the exposure
-    expect(j).toEqual({ version: 2.2, width: 8, height: 3, frames: 2, dataType: 'uint16', exposureTime: 0.25,
-      wavelength: { first: 600.5, last: 604, count: 8 }, sum: 2676, format: 'spe', frameRate: null,
-      frameTiming: { source: 'exposure', interval: 0.25 }, camera: null, backgroundCorrected: false });
-    expect(Object.keys(j)).toEqual(['version', 'width', 'height', 'frames', 'dataType', 'exposureTime', 'wavelength', 'sum',
-      'format', 'frameRate', 'frameTiming', 'camera', 'backgroundCorrected']);
+    expect(j).toEqual({
+      version: 2.2,
+      width: 8,
+      height: 3,
+      frames: 2,
+      dataType: 'uint16',
+      exposureTime: 0.25,
+      wavelength: { first: 600.5, last: 604, count: 8 },
+      sum: 2676,
+      format: 'spe',
+      frameRate: null,
+      frameTiming: { source: 'exposure', interval: 0.25 },
+      camera: null,
+      backgroundCorrected: false,
+    });
+    expect(Object.keys(j)).toEqual([
+      'version',
+      'width',
+      'height',
+      'frames',
+      'dataType',
+      'exposureTime',
+      'wavelength',
+      'sum',
+      'format',
+      'frameRate',
+      'frameTiming',
+      'camera',
+      'backgroundCorrected',
+    ]);
   });
 
   it('wavelength is null for an uncalibrated file', () => {
     const h = Buffer.alloc(4100);
-    h.writeUInt16LE(2, 42); h.writeInt16LE(0, 108); h.writeUInt16LE(1, 656); h.writeInt32LE(1, 1446);
-    const d = Buffer.alloc(8); d.writeFloatLE(1.5, 0); d.writeFloatLE(-0.25, 4);
+    h.writeUInt16LE(2, 42);
+    h.writeInt16LE(0, 108);
+    h.writeUInt16LE(1, 656);
+    h.writeInt32LE(1, 1446);
+    const d = Buffer.alloc(8);
+    d.writeFloatLE(1.5, 0);
+    d.writeFloatLE(-0.25, 4);
     const p = path.join(tmp, 'u.spe');
     fs.writeFileSync(p, Buffer.concat([h, d]));
     const j = JSON.parse(run(['inspect', p, '--json']).out);
@@ -77,7 +108,11 @@ describe('pyrolive inspect', () => {
     fs.writeFileSync(trunc, fs.readFileSync(v2File('c.spe')).subarray(0, 3000));
     const empty = path.join(tmp, 'empty.spe');
     fs.writeFileSync(empty, '');
-    for (const [p, re] of [[trunc, /too short/], [empty, /empty/], [path.join(tmp, 'missing.spe'), /no such file/]] as const) {
+    for (const [p, re] of [
+      [trunc, /too short/],
+      [empty, /empty/],
+      [path.join(tmp, 'missing.spe'), /no such file/],
+    ] as const) {
       const r = run(['inspect', p, '--json']);
       expect(r.code).toBe(1);
       expect(r.out).toBe('');
@@ -96,7 +131,8 @@ describe('pyrolive inspect: acquisition facts and Andor exports', () => {
     const data = Buffer.alloc(8);
     data.writeFloatLE(-3.5, 0);
     data.writeFloatLE(10, 4);
-    const xml = '<?xml version="1.0" encoding="utf-8"?><SpeFormat version="3.0"><DataFormat><DataBlock type="Frame" ' +
+    const xml =
+      '<?xml version="1.0" encoding="utf-8"?><SpeFormat version="3.0"><DataFormat><DataBlock type="Frame" ' +
       'count="1" pixelFormat="MonochromeFloating32" size="8" stride="8"><DataBlock type="Region" width="2" height="1"/>' +
       '</DataBlock></DataFormat><Calibrations><WavelengthMapping id="1"><Wavelength>700,701</Wavelength>' +
       '</WavelengthMapping></Calibrations><DataHistories><DataHistory><Origin><Experiment><System><Cameras>' +
@@ -121,24 +157,59 @@ describe('pyrolive inspect: acquisition facts and Andor exports', () => {
     const text = run(['inspect', p]);
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/camera +PI-MAX3: 1024x256: intensified, ADC gain High, sensor -25 °C/);
-    expect(text.out).toMatch(/background +already subtracted by the acquisition software \(reference dark_ref\.spe\): no --background needed/);
+    expect(text.out).toMatch(
+      /background +already subtracted by the acquisition software \(reference dark_ref\.spe\): no --background needed/,
+    );
     expect(text.out).toMatch(/frame rate +2 Hz/);
     expect(text.out).toMatch(/timing +frame rate, 0\.5 s per frame/);
     const j = JSON.parse(run(['inspect', p, '--json']).out);
-    expect(j.camera).toEqual({ model: 'PI-MAX3: 1024x256', intensified: true, electronMultiplying: false, emGain: null,
-      adcGain: 'High', sensorTemperature: -25 });
-    expect([j.backgroundCorrected, j.frameRate, j.frameTiming, j.sum]).toEqual([true, 2, { source: 'frameRate', interval: 0.5 }, 6.5]);
+    expect(j.camera).toEqual({
+      model: 'PI-MAX3: 1024x256',
+      intensified: true,
+      electronMultiplying: false,
+      emGain: null,
+      adcGain: 'High',
+      sensorTemperature: -25,
+    });
+    expect([j.backgroundCorrected, j.frameRate, j.frameTiming, j.sum]).toEqual([
+      true,
+      2,
+      { source: 'frameRate', interval: 0.5 },
+      6.5,
+    ]);
   });
 
   it('an Andor ASCII export: format, frames as columns, timing from the kinetic cycle time', () => {
     const p = path.join(tmp, 'series.asc');
-    fs.writeFileSync(p, ['Date and Time: Mon Nov 21 21:21:42.000 2022', 'Model: DU970P_BV', 'Temperature (C): -50',
-      'Exposure Time (secs): 0.1', 'Kinetic Cycle Time (secs): 0.25', 'Acquisition Mode: Kinetics',
-      'Number in Kinetics Series: 2', '', '600,300,301,', '601,302,303,', '602,304,305,'].join('\r\n') + '\r\n');
+    fs.writeFileSync(
+      p,
+      [
+        'Date and Time: Mon Nov 21 21:21:42.000 2022',
+        'Model: DU970P_BV',
+        'Temperature (C): -50',
+        'Exposure Time (secs): 0.1',
+        'Kinetic Cycle Time (secs): 0.25',
+        'Acquisition Mode: Kinetics',
+        'Number in Kinetics Series: 2',
+        '',
+        '600,300,301,',
+        '601,302,303,',
+        '602,304,305,',
+      ].join('\r\n') + '\r\n',
+    );
     const j = JSON.parse(run(['inspect', p, '--json']).out);
-    expect(j).toMatchObject({ format: 'andor-asc', width: 3, height: 1, frames: 2, dataType: 'uint16', exposureTime: 0.1,
-      frameRate: 4, frameTiming: { source: 'frameRate', interval: 0.25 }, wavelength: { first: 600, last: 602, count: 3 },
-      sum: 906 });
+    expect(j).toMatchObject({
+      format: 'andor-asc',
+      width: 3,
+      height: 1,
+      frames: 2,
+      dataType: 'uint16',
+      exposureTime: 0.1,
+      frameRate: 4,
+      frameTiming: { source: 'frameRate', interval: 0.25 },
+      wavelength: { first: 600, last: 602, count: 3 },
+      sum: 906,
+    });
     const text = run(['inspect', p]).out;
     expect(text).toMatch(/format +Andor SOLIS ASCII export/);
     expect(text).toMatch(/camera +DU970P_BV: ADC gain|camera +DU970P_BV: sensor -50 °C/);

@@ -21,8 +21,24 @@ function run(args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const analyzeArgs = () => ['analyze', files.shot, '--calibration', files.lamp, '--lamp-temperature', '2800', '--background',
-  files.dark, '--power', files.power, '--roi', 'DS=1:3', '--roi', 'US=5:6', '--range', '570:830'];
+const analyzeArgs = () => [
+  'analyze',
+  files.shot,
+  '--calibration',
+  files.lamp,
+  '--lamp-temperature',
+  '2800',
+  '--background',
+  files.dark,
+  '--power',
+  files.power,
+  '--roi',
+  'DS=1:3',
+  '--roi',
+  'US=5:6',
+  '--range',
+  '570:830',
+];
 
 /** The `data-series` names of one chart's series (the chart with that id). */
 function seriesOf(html: string, chartId: string): string[] {
@@ -45,8 +61,18 @@ function seriesSize(html: string, chartId: string, name: string): number {
 
 beforeAll(() => {
   ensureBuilt();
-  const sim = simulateShot({ frames: FRAMES, seed: 23, rows: 8, upstream: true, downstreamRows: [1, 3], upstreamRows: [5, 6],
-    cosmicRate: 0, frameInterval: 0.01, powerStart: 10, powerEnd: 40 });
+  const sim = simulateShot({
+    frames: FRAMES,
+    seed: 23,
+    rows: 8,
+    upstream: true,
+    downstreamRows: [1, 3],
+    upstreamRows: [5, 6],
+    cosmicRate: 0,
+    frameInterval: 0.01,
+    powerStart: 10,
+    powerEnd: 40,
+  });
   files = writeShot(sim, path.join(tmp, 'shot')).files;
 }, 240_000);
 
@@ -60,7 +86,9 @@ describe('analyze --out: the extension says the format', () => {
     expect(run([...analyzeArgs(), '--out', csv]).code).toBe(0);
     // the file is the very text --json prints
     expect(fs.readFileSync(json, 'utf8')).toBe(printed.out);
-    expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^index,time_s,.*,DS_temperature_K,DS_temperatureError_K,US_temperature_K/);
+    expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toMatch(
+      /^index,time_s,.*,DS_temperature_K,DS_temperatureError_K,US_temperature_K/,
+    );
 
     const fromJson = loadShot(json);
     const fromCsv = loadShot(csv);

@@ -15,18 +15,48 @@ describe('report on a live recording', () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-rec-report-')), 'rec');
     const rec = new Recorder(dir, { source: 'test', info: { engine: 'js' } });
     const width = 8;
-    const geometry = { width, height: 1, dataType: 'uint16' as const, wavelength: Float64Array.from({ length: width }, (_, i) => 600 + i), exposureTime: 0.01 };
+    const geometry = {
+      width,
+      height: 1,
+      dataType: 'uint16' as const,
+      wavelength: Float64Array.from({ length: width }, (_, i) => 600 + i),
+      exposureTime: 0.01,
+    };
     for (let i = 0; i < 12; i++) {
       const power = 10 + i;
       rec.power(0, i * 0.1, power);
-      const r = rec.frame({ run: 0, index: i, time: i * 0.1, counts: new Float64Array(width).fill(1000 + i), geometry, arrivedAt: 0 });
+      const r = rec.frame({
+        run: 0,
+        index: i,
+        time: i * 0.1,
+        counts: new Float64Array(width).fill(1000 + i),
+        geometry,
+        arrivedAt: 0,
+      });
       const result: FrameResult = {
-        index: i, time: r.time, power, temperature: i === 5 ? null : 1500 + 50 * power, temperatureError: i === 5 ? null : 3,
-        chi2: 1, flags: i === 5 ? ['corrupt'] : [], twoColor: null,
+        index: i,
+        time: r.time,
+        power,
+        temperature: i === 5 ? null : 1500 + 50 * power,
+        temperatureError: i === 5 ? null : 3,
+        chi2: 1,
+        flags: i === 5 ? ['corrupt'] : [],
+        twoColor: null,
       };
       rec.result(r, result);
     }
-    const base = { id: '0-1', run: 0, kind: 'plateau' as const, startPower: 18, startIndex: 8, detectedAtIndex: 10, slopeBefore: 50, slopeAfter: 5, temperature: 2400, significance: 6 };
+    const base = {
+      id: '0-1',
+      run: 0,
+      kind: 'plateau' as const,
+      startPower: 18,
+      startIndex: 8,
+      detectedAtIndex: 10,
+      slopeBefore: 50,
+      slopeAfter: 5,
+      temperature: 2400,
+      significance: 6,
+    };
     rec.event({ ...base, endPower: null, endIndex: null });
     rec.event({ ...base, startPower: 18.2, endPower: 21, endIndex: 11 });
     rec.close();
@@ -46,12 +76,46 @@ describe('report on a live recording', () => {
   it('leaves out an event whose latest version is retracted (withdrawn by the end-of-run re-test)', () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-rec-retract-')), 'rec');
     const rec = new Recorder(dir, { source: 'test' });
-    const geometry = { width: 4, height: 1, dataType: 'uint16' as const, wavelength: Float64Array.from([600, 601, 602, 603]), exposureTime: 0.01 };
+    const geometry = {
+      width: 4,
+      height: 1,
+      dataType: 'uint16' as const,
+      wavelength: Float64Array.from([600, 601, 602, 603]),
+      exposureTime: 0.01,
+    };
     for (let i = 0; i < 3; i++) {
-      const r = rec.frame({ run: 0, index: i, time: i * 0.1, counts: new Float64Array(4).fill(1000), geometry, arrivedAt: 0 });
-      rec.result(r, { index: i, time: r.time, power: 10 + i, temperature: 2000 + i, temperatureError: 2, chi2: 1, flags: [], twoColor: null });
+      const r = rec.frame({
+        run: 0,
+        index: i,
+        time: i * 0.1,
+        counts: new Float64Array(4).fill(1000),
+        geometry,
+        arrivedAt: 0,
+      });
+      rec.result(r, {
+        index: i,
+        time: r.time,
+        power: 10 + i,
+        temperature: 2000 + i,
+        temperatureError: 2,
+        chi2: 1,
+        flags: [],
+        twoColor: null,
+      });
     }
-    const ev = { run: 0, kind: 'slope-change' as const, startPower: 11, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 2, slopeBefore: 50, slopeAfter: 30, temperature: 2001, significance: 4.2 };
+    const ev = {
+      run: 0,
+      kind: 'slope-change' as const,
+      startPower: 11,
+      endPower: null,
+      startIndex: 1,
+      endIndex: null,
+      detectedAtIndex: 2,
+      slopeBefore: 50,
+      slopeAfter: 30,
+      temperature: 2001,
+      significance: 4.2,
+    };
     rec.event({ id: '0-1', ...ev });
     rec.event({ id: '0-2', ...ev, kind: 'plateau', startPower: 11.5 });
     rec.event({ id: '0-1', ...ev, retracted: true });

@@ -12,7 +12,6 @@ import type { FrameResult } from '../../src/analysis/types';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-report-'));
 
-
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: tmp });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -25,14 +24,40 @@ function frames() {
     const failed = i === 10;
     const flags = failed ? ['fit-failed'] : i === 20 || i === 21 ? ['cosmic'] : i === 30 ? ['saturated'] : [];
     return {
-      index: i, time: i * 0.1, power, temperature: failed ? null : 1500 + 60 * Math.min(power, 24) + (i % 3),
-      temperatureError: failed ? null : 10 + (i % 5), chi2: failed ? null : 1.1, flags, twoColor: null,
+      index: i,
+      time: i * 0.1,
+      power,
+      temperature: failed ? null : 1500 + 60 * Math.min(power, 24) + (i % 3),
+      temperatureError: failed ? null : 10 + (i % 5),
+      chi2: failed ? null : 1.1,
+      flags,
+      twoColor: null,
     };
   });
 }
-const plateau = { id: 1, kind: 'plateau', startPower: 24.04, endPower: null, startIndex: 49, endIndex: null, detectedAtIndex: 55,
-  endDetectedAtIndex: null, slopeBefore: 60.2, slopeAfter: 0.4, slopeEnd: null, temperature: 2940.4, significance: 6.3, endSignificance: null,
-  startPowerError: 0.21, endPowerError: null, slopeBeforeError: 1.5, slopeAfterError: 0.9, slopeEndError: null, direction: 1, refined: true };
+const plateau = {
+  id: 1,
+  kind: 'plateau',
+  startPower: 24.04,
+  endPower: null,
+  startIndex: 49,
+  endIndex: null,
+  detectedAtIndex: 55,
+  endDetectedAtIndex: null,
+  slopeBefore: 60.2,
+  slopeAfter: 0.4,
+  slopeEnd: null,
+  temperature: 2940.4,
+  significance: 6.3,
+  endSignificance: null,
+  startPowerError: 0.21,
+  endPowerError: null,
+  slopeBeforeError: 1.5,
+  slopeAfterError: 0.9,
+  slopeEndError: null,
+  direction: 1,
+  refined: true,
+};
 
 let jsonFile: string;
 let recDir: string;
@@ -42,12 +67,35 @@ beforeAll(() => {
   recDir = path.join(tmp, 'rec');
   fs.mkdirSync(recDir);
   const lines = ['index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags'];
-  for (const f of frames()) lines.push([f.index, f.time, f.power, f.temperature ?? '', f.temperatureError ?? '', f.chi2 ?? '', f.flags.join(';')].join(','));
+  for (const f of frames()) {
+    lines.push(
+      [f.index, f.time, f.power, f.temperature ?? '', f.temperatureError ?? '', f.chi2 ?? '', f.flags.join(';')].join(
+        ',',
+      ),
+    );
+  }
   lines.push('60,6.0,30.0,29'); // torn last line: the recording was killed mid-write
   fs.writeFileSync(path.join(recDir, 'results.csv'), lines.join('\n'));
-  const live = { id: 'p1', kind: 'plateau', startPower: 24.0, endPower: null, startIndex: 49, endIndex: null, detectedAtIndex: 55, slopeBefore: 60, slopeAfter: 1, temperature: 2940, significance: 5.1 };
-  fs.writeFileSync(path.join(recDir, 'events.jsonl'),
-    JSON.stringify(live) + '\n' + JSON.stringify({ type: 'event', event: { ...live, endPower: 29.5, endIndex: 59, significance: 7.7 } }) + '\n{"id":"p2","ki');
+  const live = {
+    id: 'p1',
+    kind: 'plateau',
+    startPower: 24.0,
+    endPower: null,
+    startIndex: 49,
+    endIndex: null,
+    detectedAtIndex: 55,
+    slopeBefore: 60,
+    slopeAfter: 1,
+    temperature: 2940,
+    significance: 5.1,
+  };
+  fs.writeFileSync(
+    path.join(recDir, 'events.jsonl'),
+    JSON.stringify(live) +
+      '\n' +
+      JSON.stringify({ type: 'event', event: { ...live, endPower: 29.5, endIndex: 59, significance: 7.7 } }) +
+      '\n{"id":"p2","ki',
+  );
 });
 
 describe('report data', () => {
@@ -80,41 +128,103 @@ describe('report data', () => {
   });
 
   it('reads back exactly what the shared results CSV writer (analyze --out, the recorder) writes, ROI columns and all', () => {
-    const roi = (temperature: number | null, temperatureError: number | null) => ({ temperature, temperatureError, chi2: 1, flags: [] });
+    const roi = (temperature: number | null, temperatureError: number | null) => ({
+      temperature,
+      temperatureError,
+      chi2: 1,
+      flags: [],
+    });
     const ex: FrameResult[] = [
-      { index: 0, time: 0, power: 1e-7, temperature: 2012.3456789012, temperatureError: 3.5, chi2: 0.98, flags: [], twoColor: null,
-        rois: { DS: roi(2000, 4), US: roi(2100.25, 5) } },
-      { index: 1, time: 0.1, power: 1e21, temperature: null, temperatureError: null, chi2: null, flags: ['weak', 'cosmic'], twoColor: null,
-        rois: { DS: roi(null, null), US: roi(1999, 6) } },
-      { index: 2, time: null, power: NaN, temperature: 1800, temperatureError: 2, chi2: 1.5, flags: ['saturated'], twoColor: null,
-        rois: { DS: roi(1790, 3), US: roi(1810, 3) } },
+      {
+        index: 0,
+        time: 0,
+        power: 1e-7,
+        temperature: 2012.3456789012,
+        temperatureError: 3.5,
+        chi2: 0.98,
+        flags: [],
+        twoColor: null,
+        rois: { DS: roi(2000, 4), US: roi(2100.25, 5) },
+      },
+      {
+        index: 1,
+        time: 0.1,
+        power: 1e21,
+        temperature: null,
+        temperatureError: null,
+        chi2: null,
+        flags: ['weak', 'cosmic'],
+        twoColor: null,
+        rois: { DS: roi(null, null), US: roi(1999, 6) },
+      },
+      {
+        index: 2,
+        time: null,
+        power: NaN,
+        temperature: 1800,
+        temperatureError: 2,
+        chi2: 1.5,
+        flags: ['saturated'],
+        twoColor: null,
+        rois: { DS: roi(1790, 3), US: roi(1810, 3) },
+      },
     ];
     const text = formatResultsCsv(ex);
     // the documented format, written out by hand
-    expect(text).toBe([
-      'index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags,DS_temperature_K,DS_temperatureError_K,US_temperature_K,US_temperatureError_K',
-      '0,0,1e-7,2012.3456789012,3.5,0.98,,2000,4,2100.25,5',
-      '1,0.1,1e+21,,,,weak;cosmic,,,1999,6',
-      '2,,,1800,2,1.5,saturated,1790,3,1810,3',
-    ].join('\n') + '\n');
+    expect(text).toBe(
+      [
+        'index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags,DS_temperature_K,DS_temperatureError_K,US_temperature_K,US_temperatureError_K',
+        '0,0,1e-7,2012.3456789012,3.5,0.98,,2000,4,2100.25,5',
+        '1,0.1,1e+21,,,,weak;cosmic,,,1999,6',
+        '2,,,1800,2,1.5,saturated,1790,3,1810,3',
+      ].join('\n') + '\n',
+    );
     const d = path.join(tmp, 'rec-shared-format');
     fs.mkdirSync(d);
     fs.writeFileSync(path.join(d, 'results.csv'), text);
     const shot = loadShot(d);
     const t = (temperature: number | null, temperatureError: number | null) => ({ temperature, temperatureError });
     expect(shot.frames).toEqual([
-      { index: 0, time: 0, power: 1e-7, temperature: 2012.3456789012, temperatureError: 3.5, chi2: 0.98, flags: [],
-        rois: { DS: t(2000, 4), US: t(2100.25, 5) } },
-      { index: 1, time: 0.1, power: 1e21, temperature: null, temperatureError: null, chi2: null, flags: ['weak', 'cosmic'],
-        rois: { DS: t(null, null), US: t(1999, 6) } },
-      { index: 2, time: null, power: null, temperature: 1800, temperatureError: 2, chi2: 1.5, flags: ['saturated'],
-        rois: { DS: t(1790, 3), US: t(1810, 3) } },
+      {
+        index: 0,
+        time: 0,
+        power: 1e-7,
+        temperature: 2012.3456789012,
+        temperatureError: 3.5,
+        chi2: 0.98,
+        flags: [],
+        rois: { DS: t(2000, 4), US: t(2100.25, 5) },
+      },
+      {
+        index: 1,
+        time: 0.1,
+        power: 1e21,
+        temperature: null,
+        temperatureError: null,
+        chi2: null,
+        flags: ['weak', 'cosmic'],
+        rois: { DS: t(null, null), US: t(1999, 6) },
+      },
+      {
+        index: 2,
+        time: null,
+        power: null,
+        temperature: 1800,
+        temperatureError: 2,
+        chi2: 1.5,
+        flags: ['saturated'],
+        rois: { DS: t(1790, 3), US: t(1810, 3) },
+      },
     ]);
   });
 
   it('renders a self-contained page with the summary, the plateau sentence and the events table', () => {
     const shot = loadShot(jsonFile);
-    const html = renderReport(shot, { title: 'H2 <run 3> & co', generatedAt: '2024-05-02T10:00:00Z', version: '0.1.0' });
+    const html = renderReport(shot, {
+      title: 'H2 <run 3> & co',
+      generatedAt: '2024-05-02T10:00:00Z',
+      version: '0.1.0',
+    });
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('plateau at 24.0 W, 2940 K');
     expect(html).toContain('H2 &lt;run 3&gt; &amp; co');
@@ -140,8 +250,15 @@ describe('report data', () => {
   });
 
   it('keeps the page light for long shots', () => {
-    const many = Array.from({ length: 100_000 }, (_, i) => ({ index: i, time: i / 1000, power: Math.floor(i / 1000) * 0.5, temperature: 1500 + i / 100,
-      temperatureError: 5, chi2: 1, flags: [] as string[] }));
+    const many = Array.from({ length: 100_000 }, (_, i) => ({
+      index: i,
+      time: i / 1000,
+      power: Math.floor(i / 1000) * 0.5,
+      temperature: 1500 + i / 100,
+      temperatureError: 5,
+      chi2: 1,
+      flags: [] as string[],
+    }));
     const html = renderReport({ source: 'big', engine: 'js', frames: many, events: [] });
     expect(html.length).toBeLessThan(1_500_000);
     expect(html).toMatch(/<dt>frames<\/dt><dd>100000<\/dd>/);
@@ -155,18 +272,35 @@ describe('report data', () => {
   });
 
   it('refuses bad input with an error naming the file', () => {
-    const bad = (name: string, content: string) => { const p = path.join(tmp, name); fs.writeFileSync(p, content); return p; };
+    const bad = (name: string, content: string) => {
+      const p = path.join(tmp, name);
+      fs.writeFileSync(p, content);
+      return p;
+    };
     const cases: [string, RegExp][] = [
       [path.join(tmp, 'missing.json'), /missing\.json: no such file/],
       [bad('garbage.json', '{"frames": [1, 2'), /garbage\.json: not valid JSON/],
       [bad('noframes.json', '{"engine":"js"}'), /noframes\.json: expected the JSON of `pyrolive analyze --json`/],
-      [bad('badframe.json', JSON.stringify({ frames: [{ index: 0, temperature: 'hot', flags: [] }] })), /badframe\.json: frames\[0\]\.temperature is not a number/],
-      [bad('badflags.json', JSON.stringify({ frames: [{ index: 0, flags: 'cosmic' }] })), /badflags\.json: frames\[0\]\.flags/],
-      [bad('badevent.json', JSON.stringify({ frames: [], events: [{ kind: 'plateau' }] })), /badevent\.json: events\[0\]\.startPower is missing/],
+      [
+        bad('badframe.json', JSON.stringify({ frames: [{ index: 0, temperature: 'hot', flags: [] }] })),
+        /badframe\.json: frames\[0\]\.temperature is not a number/,
+      ],
+      [
+        bad('badflags.json', JSON.stringify({ frames: [{ index: 0, flags: 'cosmic' }] })),
+        /badflags\.json: frames\[0\]\.flags/,
+      ],
+      [
+        bad('badevent.json', JSON.stringify({ frames: [], events: [{ kind: 'plateau' }] })),
+        /badevent\.json: events\[0\]\.startPower is missing/,
+      ],
     ];
     for (const [file, re] of cases) {
       let err: unknown;
-      try { loadShot(file); } catch (e) { err = e; }
+      try {
+        loadShot(file);
+      } catch (e) {
+        err = e;
+      }
       expect(err, file).toBeInstanceOf(InputFileError);
       expect((err as Error).message).toMatch(re);
       expect((err as Error).message).not.toContain('\n');
@@ -176,7 +310,10 @@ describe('report data', () => {
     expect(() => loadShot(emptyDir)).toThrow(/results\.csv: missing: not a pyrolive recording folder/);
     const d2 = path.join(tmp, 'rec-bad');
     fs.mkdirSync(d2);
-    fs.writeFileSync(path.join(d2, 'results.csv'), 'index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags\n0,0,1,abc,1,1,\n1,0.1,1,2000,1,1,\n');
+    fs.writeFileSync(
+      path.join(d2, 'results.csv'),
+      'index,time_s,power_W,temperature_K,temperatureError_K,chi2,flags\n0,0,1,abc,1,1,\n1,0.1,1,2000,1,1,\n',
+    );
     expect(() => loadShot(d2)).toThrow(/results\.csv: line 2: temperature_K "abc" is not a number/);
     fs.writeFileSync(path.join(d2, 'results.csv'), 'index,time,power,T\n');
     expect(() => loadShot(d2)).toThrow(/results\.csv: header lacks column "time_s"/);

@@ -7,7 +7,6 @@ import * as path from 'path';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-simcli-'));
 
-
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -18,7 +17,19 @@ beforeAll(() => ensureBuilt(), 180_000);
 describe('pyrolive simulate', () => {
   it('writes the six files, says what it wrote, and inspect reads the shot', () => {
     const dir = path.join(tmp, 'a');
-    const r = run(['simulate', dir, '--frames', '30', '--seed', '4', '--rows', '10', '--upstream', '--saturate-frame', '3']);
+    const r = run([
+      'simulate',
+      dir,
+      '--frames',
+      '30',
+      '--seed',
+      '4',
+      '--rows',
+      '10',
+      '--upstream',
+      '--saturate-frame',
+      '3',
+    ]);
     expect(r.code).toBe(0);
     for (const f of ['shot.spe', 'lamp.spe', 'dark.spe', 'power.csv', 'truth.csv', 'shot.json']) {
       expect(fs.existsSync(path.join(dir, f))).toBe(true);
@@ -26,7 +37,14 @@ describe('pyrolive simulate', () => {
     }
     expect(r.out).toMatch(/30 frames × 10 rows × 1340 px/);
     const j = JSON.parse(run(['inspect', path.join(dir, 'shot.spe'), '--json']).out);
-    expect([j.version, j.width, j.height, j.frames, j.dataType, j.exposureTime]).toEqual([3, 1340, 10, 30, 'uint16', 0.008]);
+    expect([j.version, j.width, j.height, j.frames, j.dataType, j.exposureTime]).toEqual([
+      3,
+      1340,
+      10,
+      30,
+      'uint16',
+      0.008,
+    ]);
     expect(j.wavelength).toEqual({ first: 450, last: 950, count: 1340 });
     const desc = JSON.parse(fs.readFileSync(path.join(dir, 'shot.json'), 'utf8'));
     expect(desc.frames).toBe(30);
@@ -35,7 +53,8 @@ describe('pyrolive simulate', () => {
   });
 
   it('the same seed gives identical bytes', () => {
-    const a = path.join(tmp, 's1'); const b = path.join(tmp, 's2');
+    const a = path.join(tmp, 's1');
+    const b = path.join(tmp, 's2');
     expect(run(['simulate', a, '--frames', '12', '--seed', '77', '--cosmic-rate', '0.5']).code).toBe(0);
     expect(run(['simulate', b, '--frames', '12', '--seed', '77', '--cosmic-rate', '0.5', '--json']).code).toBe(0);
     for (const f of ['shot.spe', 'lamp.spe', 'dark.spe', 'power.csv', 'truth.csv']) {
@@ -44,7 +63,11 @@ describe('pyrolive simulate', () => {
   });
 
   it('bad options: one line, exit 1', () => {
-    for (const args of [['--frames', 'abc'], ['--frames', '10', '--saturate-frame', '10'], ['--rows', '8', '--ds-rows', '5:9']]) {
+    for (const args of [
+      ['--frames', 'abc'],
+      ['--frames', '10', '--saturate-frame', '10'],
+      ['--rows', '8', '--ds-rows', '5:9'],
+    ]) {
       const r = run(['simulate', path.join(tmp, 'bad'), ...args]);
       expect(r.code).toBe(1);
       expect(r.err.trim().split('\n').length).toBe(1);

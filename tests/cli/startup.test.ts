@@ -12,7 +12,8 @@ beforeAll(() => ensureBuilt());
 
 /** Runs node with `code` and returns the printed JSON of the module paths it had loaded (under ROOT) at exit. */
 function loadedBy(code: string, args: string[] = []): { stdout: string; modules: string[] } {
-  const report = "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));";
+  const report =
+    "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));";
   const r = spawnSync(process.execPath, ['-e', `${report}\n${code}`, '--', ...args], { cwd: ROOT, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
@@ -20,7 +21,8 @@ function loadedBy(code: string, args: string[] = []): { stdout: string; modules:
   return { stdout: r.stdout, modules };
 }
 
-const runCli = (argv: string) => `process.argv = [process.argv[0], ${JSON.stringify(BIN)}, ...${argv}]; require(${JSON.stringify(BIN)});`;
+const runCli = (argv: string) =>
+  `process.argv = [process.argv[0], ${JSON.stringify(BIN)}, ...${argv}]; require(${JSON.stringify(BIN)});`;
 
 describe('start-up loads what the command line needs', () => {
   it('--version prints the version and loads neither commander nor any command', () => {

@@ -11,10 +11,13 @@ import type { DetectPoint } from '../../src/detect/types';
 function denseShot(frames: number, seed: number): DetectPoint[] {
   const rng = new Rng(seed);
   const dur = frames / 100; // s
-  const P = (t: number) => 5 + 40 * t / dur;
-  const T = (p: number) => 1100 + 50 * Math.min(p, 25) + 5 * Math.max(0, Math.min(p, 31) - 25) + 50 * Math.max(0, p - 31);
+  const P = (t: number) => 5 + (40 * t) / dur;
+  const T = (p: number) =>
+    1100 + 50 * Math.min(p, 25) + 5 * Math.max(0, Math.min(p, 31) - 25) + 50 * Math.max(0, p - 31);
   const readings: number[] = [];
-  for (let k = 0; k <= dur * 50; k++) readings.push(P(k / 50) + 0.05 * rng.normal());
+  for (let k = 0; k <= dur * 50; k++) {
+    readings.push(P(k / 50) + 0.05 * rng.normal());
+  }
   const pts: DetectPoint[] = [];
   for (let i = 0; i < frames; i++) {
     const t = i / 100;
@@ -25,12 +28,22 @@ function denseShot(frames: number, seed: number): DetectPoint[] {
 }
 
 describe('dense real-pipeline-like shot (100 Hz frames, 50 Hz power with 0.05 W noise, 2 K scatter)', () => {
-  for (const [frames, seed] of [[2000, 7], [20000, 7], [20000, 11]] as const) {
+  for (const [frames, seed] of [
+    [2000, 7],
+    [20000, 7],
+    [20000, 11],
+  ] as const) {
     it(`${frames} frames, seed ${seed}: exactly one event, the plateau, kink within 0.2 W — online and offline`, () => {
       const pts = denseShot(frames, seed);
       const det = new SlopeChangeDetector();
       const news: number[] = [];
-      for (const p of pts) for (const u of det.push(p)) if (u.type === 'new') news.push(u.event.id);
+      for (const p of pts) {
+        for (const u of det.push(p)) {
+          if (u.type === 'new') {
+            news.push(u.event.id);
+          }
+        }
+      }
       expect(news).toHaveLength(1); // no spurious event even transiently, while the shot runs
       const r = detectOffline(pts);
       expect(r.events).toHaveLength(1);
@@ -45,7 +58,9 @@ describe('dense real-pipeline-like shot (100 Hz frames, 50 Hz power with 0.05 W 
 
   it('estimates the power noise from the readings (σP ≈ 0.05 W)', () => {
     const det = new SlopeChangeDetector();
-    for (const p of denseShot(2000, 3)) det.push(p);
+    for (const p of denseShot(2000, 3)) {
+      det.push(p);
+    }
     expect(det.powerNoise).toBeGreaterThan(0.04);
     expect(det.powerNoise).toBeLessThan(0.065);
   });

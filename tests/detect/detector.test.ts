@@ -8,21 +8,32 @@ import { tToZ, normalQuantile, studentTwoSidedP } from '../../src/detect/stats';
 function piecewise(knots: Array<[number, number]>): (P: number) => number {
   return (P) => {
     for (let k = 1; k < knots.length; k++) {
-      const [p0, t0] = knots[k - 1]; const [p1, t1] = knots[k];
-      if (P <= p1 || k === knots.length - 1) return t0 + (t1 - t0) * (P - p0) / (p1 - p0);
+      const [p0, t0] = knots[k - 1];
+      const [p1, t1] = knots[k];
+      if (P <= p1 || k === knots.length - 1) {
+        return t0 + ((t1 - t0) * (P - p0)) / (p1 - p0);
+      }
     }
     return NaN;
   };
 }
 
-function ramp(from: number, to: number, step: number, f: (P: number) => number, opts: { noise?: number; seed?: number; repeat?: number; start?: number } = {}): DetectPoint[] {
+function ramp(
+  from: number,
+  to: number,
+  step: number,
+  f: (P: number) => number,
+  opts: { noise?: number; seed?: number; repeat?: number; start?: number } = {},
+): DetectPoint[] {
   const rng = new Rng(opts.seed ?? 1);
   const out: DetectPoint[] = [];
   let index = opts.start ?? 0;
   const n = Math.round(Math.abs(to - from) / step);
   for (let s = 0; s <= n; s++) {
     const P = from + Math.sign(to - from) * step * s;
-    for (let r = 0; r < (opts.repeat ?? 1); r++) out.push({ index: index++, power: P, temperature: f(P) + (opts.noise ?? 0) * rng.normal() });
+    for (let r = 0; r < (opts.repeat ?? 1); r++) {
+      out.push({ index: index++, power: P, temperature: f(P) + (opts.noise ?? 0) * rng.normal() });
+    }
   }
   return out;
 }
@@ -30,14 +41,25 @@ function ramp(from: number, to: number, step: number, f: (P: number) => number, 
 function run(points: DetectPoint[], opts = {}) {
   const det = new SlopeChangeDetector(opts);
   const updates: DetectorUpdate[] = [];
-  for (const p of points) updates.push(...det.push(p));
+  for (const p of points) {
+    updates.push(...det.push(p));
+  }
   return { det, updates, off: det.finish() };
 }
 
 describe('SlopeChangeDetector: hand-computed cases', () => {
   it('exact hinge data gives the exact kink, slopes and a plateau', () => {
     // T = 1500 + 100 (P − 10) up to 20 W, then slope 20 K/W: ratio 0.2 < 0.5 → plateau
-    const pts = ramp(10, 35, 0.5, piecewise([[10, 1500], [20, 2500], [35, 2800]]));
+    const pts = ramp(
+      10,
+      35,
+      0.5,
+      piecewise([
+        [10, 1500],
+        [20, 2500],
+        [35, 2800],
+      ]),
+    );
     const { updates, off } = run(pts);
     const news = updates.filter((u) => u.type === 'new');
     expect(news).toHaveLength(1);
@@ -57,7 +79,12 @@ describe('SlopeChangeDetector: hand-computed cases', () => {
   });
 
   it('exact plateau with recovery: start and end kinks and three slopes', () => {
-    const f = piecewise([[8, 1300], [20, 2500], [28, 2580], [40, 3780]]); // 100, 10, 100 K/W
+    const f = piecewise([
+      [8, 1300],
+      [20, 2500],
+      [28, 2580],
+      [40, 3780],
+    ]); // 100, 10, 100 K/W
     const { off, updates } = run(ramp(8, 40, 0.4, f));
     expect(off.events).toHaveLength(1);
     const e = off.events[0];
@@ -77,7 +104,19 @@ describe('SlopeChangeDetector: hand-computed cases', () => {
   });
 
   it('a moderate drop (slope 100 → 70 K/W) is a slope-change, not a plateau', () => {
-    const { off } = run(ramp(10, 40, 0.4, piecewise([[10, 1500], [22, 2700], [40, 3960]]), { noise: 5, seed: 3 }));
+    const { off } = run(
+      ramp(
+        10,
+        40,
+        0.4,
+        piecewise([
+          [10, 1500],
+          [22, 2700],
+          [40, 3960],
+        ]),
+        { noise: 5, seed: 3 },
+      ),
+    );
     expect(off.events).toHaveLength(1);
     expect(off.events[0].kind).toBe('slope-change');
     expect(off.events[0].startPower).toBeGreaterThan(21);
@@ -112,21 +151,47 @@ describe('SlopeChangeDetector: silence on smooth curves', () => {
 
 describe('SlopeChangeDetector: robustness', () => {
   it('±400 K outliers neither make a kink nor move a real one', () => {
-    const f = piecewise([[8, 1300], [22, 2700], [40, 2900]]);
+    const f = piecewise([
+      [8, 1300],
+      [22, 2700],
+      [40, 2900],
+    ]);
     const pts = ramp(8, 40, 0.4, f, { noise: 20, seed: 5 });
     // 3 outliers each side of the kink, two of them adjacent
-    for (const [i, d] of [[10, 400], [25, -400], [37, 400], [38, 400], [45, -400], [60, 400]] as const) pts[i].temperature += d;
+    for (const [i, d] of [
+      [10, 400],
+      [25, -400],
+      [37, 400],
+      [38, 400],
+      [45, -400],
+      [60, 400],
+    ] as const) {
+      pts[i].temperature += d;
+    }
     const { off } = run(pts);
     expect(off.events).toHaveLength(1);
     expect(Math.abs(off.events[0].startPower - 22)).toBeLessThan(0.5);
     expect(off.fit.legs[0].outliers).toBeGreaterThanOrEqual(6);
     const straight = ramp(8, 40, 0.4, (P) => 500 + 100 * P, { noise: 20, seed: 6 });
-    for (const [i, d] of [[20, 400], [21, 400], [50, -400], [70, 400], [71, -400]] as const) straight[i].temperature += d;
+    for (const [i, d] of [
+      [20, 400],
+      [21, 400],
+      [50, -400],
+      [70, 400],
+      [71, -400],
+    ] as const) {
+      straight[i].temperature += d;
+    }
     expect(run(straight).off.events).toHaveLength(0);
   });
 
   it('repeated powers (3 frames per step) find the kink', () => {
-    const f = piecewise([[8, 1300], [24, 2900], [30, 2960], [44, 4360]]);
+    const f = piecewise([
+      [8, 1300],
+      [24, 2900],
+      [30, 2960],
+      [44, 4360],
+    ]);
     const { off } = run(ramp(8, 44, 0.8, f, { noise: 15, seed: 9, repeat: 3 }));
     expect(off.events).toHaveLength(1);
     const e = off.events[0];
@@ -148,8 +213,12 @@ describe('SlopeChangeDetector: robustness', () => {
   it('flagged and non-finite points are skipped and counted', () => {
     const pts = ramp(8, 40, 0.4, (P) => 600 + 100 * P, { noise: 10, seed: 13 });
     const flags = ['corrupt', 'fit-failed', 'weak', 'saturated'];
-    for (let k = 0; k < 12; k++) { pts[5 + 6 * k].temperature = 9000; pts[5 + 6 * k].flags = [flags[k % 4]]; }
-    pts[3].temperature = NaN; pts[4].power = Infinity;
+    for (let k = 0; k < 12; k++) {
+      pts[5 + 6 * k].temperature = 9000;
+      pts[5 + 6 * k].flags = [flags[k % 4]];
+    }
+    pts[3].temperature = NaN;
+    pts[4].power = Infinity;
     pts[7].flags = ['cosmic']; // not a bad flag: kept
     const { off, det } = run(pts);
     expect(off.events).toHaveLength(0);
@@ -159,13 +228,22 @@ describe('SlopeChangeDetector: robustness', () => {
   });
 
   it('detectedAtIndex never changes while the kink is refined', () => {
-    const f = piecewise([[8, 1300], [20, 2500], [29, 2590], [42, 3890]]);
+    const f = piecewise([
+      [8, 1300],
+      [20, 2500],
+      [29, 2590],
+      [42, 3890],
+    ]);
     const { updates } = run(ramp(8, 42, 0.3, f, { noise: 25, seed: 17 }));
     const byId = new Map<number, number>();
     let refinements = 0;
     for (const u of updates) {
-      if (u.type === 'new') byId.set(u.event.id, u.event.detectedAtIndex);
-      else if (u.type !== 'final') { refinements++; expect(u.event.detectedAtIndex).toBe(byId.get(u.event.id)); }
+      if (u.type === 'new') {
+        byId.set(u.event.id, u.event.detectedAtIndex);
+      } else if (u.type !== 'final') {
+        refinements++;
+        expect(u.event.detectedAtIndex).toBe(byId.get(u.event.id));
+      }
     }
     expect(byId.size).toBe(1);
     expect(refinements).toBeGreaterThan(0);
@@ -174,10 +252,18 @@ describe('SlopeChangeDetector: robustness', () => {
 
 describe('dense frames (binning)', () => {
   it('100 frames per W on a slow ramp: the plateau is found, a straight ramp stays silent', () => {
-    const f = piecewise([[6, 1100], [20, 2500], [27, 2570], [40, 3870]]);
+    const f = piecewise([
+      [6, 1100],
+      [20, 2500],
+      [27, 2570],
+      [40, 3870],
+    ]);
     const rng = new Rng(21);
     const pts: DetectPoint[] = [];
-    for (let i = 0; i < 3400; i++) { const P = 6 + 34 * i / 3399; pts.push({ index: i, power: P, temperature: f(P) + 25 * rng.normal() }); }
+    for (let i = 0; i < 3400; i++) {
+      const P = 6 + (34 * i) / 3399;
+      pts.push({ index: i, power: P, temperature: f(P) + 25 * rng.normal() });
+    }
     const r = detectOffline(pts);
     expect(r.events).toHaveLength(1);
     expect(r.events[0].kind).toBe('plateau');
@@ -202,15 +288,25 @@ describe('dense frames: bounded work per frame', () => {
       const P = 10 + 0.2 * s;
       const k = s % 3 === 0 ? 7 : s % 3 === 1 ? 13 : 50;
       const T: number[] = [];
-      for (let r = 0; r < k; r++) { const t = 1500 + 80 * (P - 10) + 20 * rng.normal(); T.push(t); pts.push({ index: idx++, power: P, temperature: t }); }
+      for (let r = 0; r < k; r++) {
+        const t = 1500 + 80 * (P - 10) + 20 * rng.normal();
+        T.push(t);
+        pts.push({ index: idx++, power: P, temperature: t });
+      }
       steps.push(T);
     }
     const det = new SlopeChangeDetector();
-    for (const p of pts) det.push(p);
+    for (const p of pts) {
+      det.push(p);
+    }
     const used = det.usedPoints();
     // the first frames decide when binning starts; from there on, one point per step
     const tail = used.slice(-20);
-    const med = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const h = s.length >> 1; return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]); };
+    const med = (a: number[]) => {
+      const s = [...a].sort((x, y) => x - y);
+      const h = s.length >> 1;
+      return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
+    };
     tail.forEach((q, i) => {
       const T = steps[20 + i];
       expect(q.frames).toBe(T.length);
@@ -263,12 +359,22 @@ describe('statistics helpers', () => {
 // negative) on top of the plateau's own end.
 function steppedShot(seed: number): DetectPoint[] {
   const rng = new Rng(seed);
-  const truth = piecewise([[5, 1350], [25, 2350], [31, 2380], [45, 3080]]);
+  const truth = piecewise([
+    [5, 1350],
+    [25, 2350],
+    [31, 2380],
+    [45, 3080],
+  ]);
   const pts: DetectPoint[] = [];
   for (let i = 0; i < 1500; i++) {
     const stepped = 5 + 0.27 * Math.floor(i / 10);
     const paired = i % 10 === 0 && i > 0 ? stepped - 0.27 : stepped;
-    pts.push({ index: i, power: paired + 0.05 * rng.normal(), temperature: truth(stepped) + 0.45 * rng.normal(), temperatureError: 0.45 });
+    pts.push({
+      index: i,
+      power: paired + 0.05 * rng.normal(),
+      temperature: truth(stepped) + 0.45 * rng.normal(),
+      temperatureError: 0.45,
+    });
   }
   return pts;
 }

@@ -5,7 +5,9 @@ import { evaluate, generateCurve, CALIBRATION_SEED0, EvaluateSummary } from '../
 // null curves with seeds ≥ CALIBRATION_SEED0, disjoint from these).
 describe('detector quality on generated curves', () => {
   let r: EvaluateSummary;
-  beforeAll(() => { r = evaluate({ perClass: 240, seed0: 1 }); });
+  beforeAll(() => {
+    r = evaluate({ perClass: 240, seed0: 1 });
+  });
 
   it('finds ≥ 95 % of plateaus (kink within 2 W)', () => {
     expect(r.foundPct).toBeGreaterThanOrEqual(95);

@@ -51,8 +51,14 @@ describe('Andor SOLIS ASCII exports', () => {
     expect(Array.from(f.readRows(1, 0, 0))).toEqual([20, 21, 22]);
     expect(f.exposureTime).toBe(0.05);
     expect(f.frameRate).toBe(5);
-    expect(f.camera).toEqual({ model: 'DU970P_BV', intensified: false, electronMultiplying: true, emGain: 200,
-      adcGain: '2.000000', sensorTemperature: -60 });
+    expect(f.camera).toEqual({
+      model: 'DU970P_BV',
+      intensified: false,
+      electronMultiplying: true,
+      emGain: 200,
+      adcGain: '2.000000',
+      sensorTemperature: -60,
+    });
     expect(f.header?.['Wavelength (nm)']).toBe('727.79');
     expect(f.warnings).toEqual([]);
     expect(() => f.readFrame(3)).toThrow(/frame 3 does not exist/);
@@ -83,7 +89,14 @@ describe('Andor SOLIS ASCII exports', () => {
       ['short.asc', ascText(['600,1,2,', '601,1,']), /short\.asc: line 17: 2 value\(s\), expected 3 like line 16/],
       ['word.asc', ascText(['600,1,2,', '601,x,2,']), /word\.asc: line 17: "x" is not a number/],
       ['nodata.asc', ascText([]), /nodata\.asc: no data lines/],
-      ['image.asc', ascText(ROWS, HEADER.map((l) => l.replace('Full Vertical Binning', 'Image'))), /image\.asc: Readout Mode "Image"/],
+      [
+        'image.asc',
+        ascText(
+          ROWS,
+          HEADER.map((l) => l.replace('Full Vertical Binning', 'Image')),
+        ),
+        /image\.asc: Readout Mode "Image"/,
+      ],
     ];
     for (const [name, text, message] of cases) {
       const file = writeAsc(name, text);

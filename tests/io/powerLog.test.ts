@@ -72,14 +72,20 @@ describe('power logs: units from the header', () => {
   it('a percentage is refused unless allowed (then kept as written)', () => {
     const text = 'time_s,power_percent\n0,10\n1,50\n';
     expect(() => parsePowerLog(text, 'pct.csv')).toThrow(InputFileError);
-    expect(() => parsePowerLog(text, 'pct.csv')).toThrow(/pct\.csv: power column "power_percent" is a percentage, not watts/);
+    expect(() => parsePowerLog(text, 'pct.csv')).toThrow(
+      /pct\.csv: power column "power_percent" is a percentage, not watts/,
+    );
     const kept = parsePowerLog(text, 'pct.csv', { allowPercent: true });
     expect([kept.powerUnit, ...kept.power]).toEqual(['%', 10, 50]);
   });
 
   it('unknown units are refused with the column named', () => {
-    expect(() => parsePowerLog('time (h2),power_W\n0,1\n', 'u.csv')).toThrow(/time column "time \(h2\)": unknown unit "h2"/);
-    expect(() => parsePowerLog('time_s,Power (A)\n0,1\n', 'v.csv')).toThrow(/power column "Power \(A\)": unknown unit "A"/);
+    expect(() => parsePowerLog('time (h2),power_W\n0,1\n', 'u.csv')).toThrow(
+      /time column "time \(h2\)": unknown unit "h2"/,
+    );
+    expect(() => parsePowerLog('time_s,Power (A)\n0,1\n', 'v.csv')).toThrow(
+      /power column "Power \(A\)": unknown unit "A"/,
+    );
   });
 
   it('";" separators with decimal commas (a spreadsheet export), from a file', () => {
@@ -105,21 +111,31 @@ describe('frames outside the power log get no power', () => {
 
   it('a log that starts late: earlier frames NaN', () => {
     const log = parsePowerLog('time_s,power_W\n5,1\n6,2\n', 'late.csv');
-    expect(Array.from(pairPower([0, 3.9, 4.1, 5.4], log)).map((p) => (Number.isNaN(p) ? null : p))).toEqual([null, null, 1, 1]);
+    expect(Array.from(pairPower([0, 3.9, 4.1, 5.4], log)).map((p) => (Number.isNaN(p) ? null : p))).toEqual([
+      null,
+      null,
+      1,
+      1,
+    ]);
   });
 });
 
 describe('detect reads the same headers as --power', () => {
   it('"Power (W),Temperature (K)" and power_mW with °C', () => {
     const a = parseCurve('Power (W),Temperature (K)\n10,1500\n20,1700\n', 'a.csv');
-    expect(a.points.map((p) => [p.power, p.temperature])).toEqual([[10, 1500], [20, 1700]]);
+    expect(a.points.map((p) => [p.power, p.temperature])).toEqual([
+      [10, 1500],
+      [20, 1700],
+    ]);
     const b = parseCurve('power_mW;T [°C]\n10500;1226,85\n', 'b.csv');
     expect(b.points[0].power).toBeCloseTo(10.5, 12);
     expect(b.points[0].temperature).toBeCloseTo(1500, 9);
   });
 
   it('a percentage power is refused by detect too', () => {
-    expect(() => parseCurve('power_percent,temperature_K\n10,1500\n', 'p.csv')).toThrow(/unit "percent" cannot be converted/);
+    expect(() => parseCurve('power_percent,temperature_K\n10,1500\n', 'p.csv')).toThrow(
+      /unit "percent" cannot be converted/,
+    );
   });
 });
 
@@ -142,7 +158,10 @@ describe('text spectra with decimal commas', () => {
     const cases: [string, RegExp][] = [
       ['600,5\t1.5\n601,5\t2.5\n602,5\t3.5\n', /mixed\.txt: .*decimal comma and others a decimal point/],
       ['600\t1.234,5\n601\t2\n602\t3\n', /mixed\.txt: line 1: "1\.234,5" mixes a decimal point and a comma/],
-      ['nm,radiance\n500,00,38,710\n501,00,39,000\n502,00,40,000\n', /mixed\.txt: the header names 2 column\(s\) but line 2 has 4/],
+      [
+        'nm,radiance\n500,00,38,710\n501,00,39,000\n502,00,40,000\n',
+        /mixed\.txt: the header names 2 column\(s\) but line 2 has 4/,
+      ],
     ];
     for (const [text, message] of cases) {
       expect(() => parsePlainSpectra(text, 'mixed.txt')).toThrow(message);
@@ -151,6 +170,9 @@ describe('text spectra with decimal commas', () => {
 
   it('comma-separated tables with decimal points are read as before', () => {
     const s = parsePlainSpectra('nm, a, b\n600, 1.5, 2\n601, 1.75, 3\n602, 2, 4\n', 'csv.txt');
-    expect(s.columns.map((c) => Array.from(c))).toEqual([[1.5, 1.75, 2], [2, 3, 4]]);
+    expect(s.columns.map((c) => Array.from(c))).toEqual([
+      [1.5, 1.75, 2],
+      [2, 3, 4],
+    ]);
   });
 });

@@ -11,29 +11,46 @@ import { encode, int64, v3File, xmlDoc } from '../support/speBytes';
 const W = 3;
 
 function frameBlock(count: number, extra = ''): string {
-  return `<DataFormat><DataBlock type="Frame" count="${count}" pixelFormat="MonochromeUnsigned16" size="${W * 2}" ` +
+  return (
+    `<DataFormat><DataBlock type="Frame" count="${count}" pixelFormat="MonochromeUnsigned16" size="${W * 2}" ` +
     `stride="${W * 2}"${extra}><DataBlock type="Region" width="${W}" height="1" size="${W * 2}"/></DataBlock></DataFormat>` +
-    '<Calibrations><WavelengthMapping id="1"><Wavelength>600,601,602</Wavelength></WavelengthMapping></Calibrations>';
+    '<Calibrations><WavelengthMapping id="1"><Wavelength>600,601,602</Wavelength></WavelengthMapping></Calibrations>'
+  );
 }
 
 /** An Experiment section as LightField writes it (only the parts the reader looks at). */
 function experiment(devices: string): string {
-  return '<DataHistories><DataHistory><Origin><Experiment><System><Cameras count="1">' +
+  return (
+    '<DataHistories><DataHistory><Origin><Experiment><System><Cameras count="1">' +
     '<Camera deviceID="2" model="ProEM+: 512B eXcelon"/></Cameras></System><Devices><Cameras><Camera deviceID="2">' +
-    devices + '</Camera></Cameras></Devices></Experiment></Origin></DataHistory></DataHistories>';
+    devices +
+    '</Camera></Cameras></Devices></Experiment></Origin></DataHistory></DataHistories>'
+  );
 }
 
 describe('LightField acquisition facts (byte-built footers)', () => {
   it('an EM camera at gain 50, -60 °C, background corrected with a named reference, FrameRate 4 Hz', () => {
-    const devices = '<Sensor><Temperature><SetPoint type="Double">-70</SetPoint><Reading type="Double">-60</Reading>' +
+    const devices =
+      '<Sensor><Temperature><SetPoint type="Double">-70</SetPoint><Reading type="Double">-60</Reading>' +
       '</Temperature></Sensor><Adc><AnalogGain type="AdcGain">Medium</AnalogGain><EMGain type="Int32">50</EMGain>' +
       '<Quality type="AdcQuality">ElectronMultiplied</Quality></Adc><Acquisition><FrameRate type="Double">4</FrameRate>' +
       '</Acquisition><Experiment><OnlineCorrections><BackgroundCorrection><Enabled type="Boolean">True</Enabled>' +
       '<ReferenceFile type="String">C:\\dark.spe</ReferenceFile></BackgroundCorrection></OnlineCorrections></Experiment>';
-    const file = v3File('em.spe', { frames: 2 }, encode('uint16', [1, 2, 3, 4, 5, 6]), xmlDoc(frameBlock(2) + experiment(devices)));
+    const file = v3File(
+      'em.spe',
+      { frames: 2 },
+      encode('uint16', [1, 2, 3, 4, 5, 6]),
+      xmlDoc(frameBlock(2) + experiment(devices)),
+    );
     const s = openSpe(file);
-    expect(s.camera).toEqual({ model: 'ProEM+: 512B eXcelon', intensified: false, electronMultiplying: true, emGain: 50,
-      adcGain: 'Medium', sensorTemperature: -60 });
+    expect(s.camera).toEqual({
+      model: 'ProEM+: 512B eXcelon',
+      intensified: false,
+      electronMultiplying: true,
+      emGain: 50,
+      adcGain: 'Medium',
+      sensorTemperature: -60,
+    });
     expect(s.backgroundCorrected).toBe(true);
     expect(s.backgroundReference).toBe('C:\\dark.spe');
     expect(s.frameRate).toBe(4);
@@ -45,7 +62,8 @@ describe('LightField acquisition facts (byte-built footers)', () => {
   });
 
   it('an intensifier that is switched off does not count; settings marked relevance="False" are ignored', () => {
-    const devices = '<Intensifier><Enabled type="Boolean">False</Enabled></Intensifier>' +
+    const devices =
+      '<Intensifier><Enabled type="Boolean">False</Enabled></Intensifier>' +
       '<Adc><EMGain relevance="False" type="Int32">100</EMGain><Quality type="AdcQuality">LowNoise</Quality></Adc>' +
       '<Acquisition><FrameRate relevance="False" type="Double">9</FrameRate></Acquisition>' +
       '<BackgroundCorrection><Enabled type="Boolean">False</Enabled></BackgroundCorrection>';
@@ -92,7 +110,10 @@ describe('frame clock precedence: given interval > time stamps > FrameRate > exp
   });
 
   it('a given interval beats everything the file says', () => {
-    const clock = frameClock({ frames: 3, frameTimes: stamps, exposureTime: 0.1, frameRate: 100 }, { frameInterval: 0.2 });
+    const clock = frameClock(
+      { frames: 3, frameTimes: stamps, exposureTime: 0.1, frameRate: 100 },
+      { frameInterval: 0.2 },
+    );
     expect(clock.source).toBe('frameInterval');
     expect(clock.timeOf(2)).toBeCloseTo(0.4, 15);
   });
@@ -104,10 +125,16 @@ describe('frame clock precedence: given interval > time stamps > FrameRate > exp
   });
 
   it('per-frame ExposureStarted stamps in a byte-built file (resolution 1 MHz) give the clock', () => {
-    const meta = '<MetaFormat><MetaBlock id="1"><TimeStamp event="ExposureStarted" type="Int64" bitDepth="64" ' +
+    const meta =
+      '<MetaFormat><MetaBlock id="1"><TimeStamp event="ExposureStarted" type="Int64" bitDepth="64" ' +
       'resolution="1000000"/></MetaBlock></MetaFormat>';
     const xml = xmlDoc(frameBlock(2, ' metaFormat="1"').replace(`stride="${W * 2}"`, `stride="${W * 2 + 8}"`) + meta);
-    const data = Buffer.concat([encode('uint16', [1, 2, 3]), int64([5_000_000]), encode('uint16', [4, 5, 6]), int64([5_250_000])]);
+    const data = Buffer.concat([
+      encode('uint16', [1, 2, 3]),
+      int64([5_000_000]),
+      encode('uint16', [4, 5, 6]),
+      int64([5_250_000]),
+    ]);
     const s = openSpe(v3File('stamps.spe', { frames: 2 }, data, xml));
     const clock = frameClock(s);
     expect([clock.source, clock.timeOf(0), clock.timeOf(1)]).toEqual(['timestamps', 0, 0.25]);

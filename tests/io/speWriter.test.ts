@@ -10,9 +10,13 @@ const P = (name: string) => path.join(tmpDir(), name);
 
 describe('SPE 3.0 writer', () => {
   it('round-trips uint16 frames, wavelengths, exposure and frame times exactly', () => {
-    const w = 7; const h = 3; const nf = 5;
+    const w = 7;
+    const h = 3;
+    const nf = 5;
     const wl = Float64Array.from({ length: w }, (_, i) => 500 + i / 3 + 1e-7 * i * i);
-    const frames = Array.from({ length: nf }, (_, f) => Float64Array.from({ length: w * h }, (_, k) => (f * 977 + k * 31) % 65536));
+    const frames = Array.from({ length: nf }, (_, f) =>
+      Float64Array.from({ length: w * h }, (_, k) => (f * 977 + k * 31) % 65536),
+    );
     const times = Array.from({ length: nf }, (_, f) => f * 0.125);
     writeSpe(P('rt.spe'), { width: w, height: h, frames, wavelength: wl, exposureTime: 0.02, frameTimes: times });
     const s = openSpe(P('rt.spe'));
@@ -22,12 +26,19 @@ describe('SPE 3.0 writer', () => {
     expect(s.exposureTime).toBe(0.02);
     expect(Array.from(s.frameTimes!)).toEqual(times);
     expect(s.frameStride).toBe(w * h * 2 + 8);
-    for (let f = 0; f < nf; f++) expect(Array.from(s.readFrame(f))).toEqual(Array.from(frames[f]));
+    for (let f = 0; f < nf; f++) {
+      expect(Array.from(s.readFrame(f))).toEqual(Array.from(frames[f]));
+    }
     s.close();
   });
 
   it('fills the legacy header fields (read here straight from the bytes)', () => {
-    writeSpe(P('hdr.spe'), { width: 9, height: 2, frames: [new Float64Array(18), new Float64Array(18)], exposureTime: 1.5 });
+    writeSpe(P('hdr.spe'), {
+      width: 9,
+      height: 2,
+      frames: [new Float64Array(18), new Float64Array(18)],
+      exposureTime: 1.5,
+    });
     const b = fs.readFileSync(P('hdr.spe'));
     expect(b.readUInt16LE(42)).toBe(9);
     expect(b.readUInt16LE(656)).toBe(2);
@@ -64,10 +75,25 @@ describe('SPE 3.0 writer', () => {
   });
 
   it('streams frames from a generator and gives identical bytes for identical input', () => {
-    function* gen() { for (let f = 0; f < 50; f++) yield Float64Array.from({ length: 40 }, (_, k) => f + k); }
-    writeSpe(P('g1.spe'), { width: 20, height: 2, frames: gen(), wavelength: Float64Array.from({ length: 20 }, (_, i) => 600 + i) });
-    const sw = new SpeStreamWriter(P('g2.spe'), { width: 20, height: 2, wavelength: Float64Array.from({ length: 20 }, (_, i) => 600 + i) });
-    for (const f of gen()) sw.append(f);
+    function* gen() {
+      for (let f = 0; f < 50; f++) {
+        yield Float64Array.from({ length: 40 }, (_, k) => f + k);
+      }
+    }
+    writeSpe(P('g1.spe'), {
+      width: 20,
+      height: 2,
+      frames: gen(),
+      wavelength: Float64Array.from({ length: 20 }, (_, i) => 600 + i),
+    });
+    const sw = new SpeStreamWriter(P('g2.spe'), {
+      width: 20,
+      height: 2,
+      wavelength: Float64Array.from({ length: 20 }, (_, i) => 600 + i),
+    });
+    for (const f of gen()) {
+      sw.append(f);
+    }
     expect(sw.finish()).toBe(50);
     expect(fs.readFileSync(P('g1.spe')).equals(fs.readFileSync(P('g2.spe')))).toBe(true);
     const s = openSpe(P('g2.spe'));
@@ -76,22 +102,35 @@ describe('SPE 3.0 writer', () => {
   });
 
   it('checkpoint(): the file on disk is a valid SPE of the frames so far after each one, and stays so while frames wait', () => {
-    const w = 5; const h = 3;
+    const w = 5;
+    const h = 3;
     const stride = w * h * 2 + 8; // uint16 pixels + Int64 time stamp
     const frameOf = (f: number) => Float64Array.from({ length: w * h }, (_, k) => (f * 1009 + k * 17) % 65536);
     const timeOf = (f: number) => 0.25 + f * 0.020001; // µs ticks: 250000 + 20001·f
     const file = P('ckpt.spe');
-    const sw = new SpeStreamWriter(file, { width: w, height: h, withFrameTimes: true, wavelength: [600, 601, 602, 603, 604], exposureTime: 0.02 });
+    const sw = new SpeStreamWriter(file, {
+      width: w,
+      height: h,
+      withFrameTimes: true,
+      wavelength: [600, 601, 602, 603, 604],
+      exposureTime: 0.02,
+    });
     const check = (n: number) => {
       const s = openSpe(file);
       expect([s.frames, s.width, s.height, s.dataType]).toEqual([n, w, h, 'uint16']);
       expect(Array.from(s.frameTimes!)).toEqual(Array.from({ length: n }, (_, f) => (250000 + 20001 * f) / 1e6));
-      for (let f = 0; f < n; f++) expect(Array.from(s.readFrame(f))).toEqual(Array.from(frameOf(f)));
+      for (let f = 0; f < n; f++) {
+        expect(Array.from(s.readFrame(f))).toEqual(Array.from(frameOf(f)));
+      }
       expect(Array.from(s.wavelength!)).toEqual([600, 601, 602, 603, 604]);
       s.close();
     };
     let next = 0;
-    const add = (k: number) => { for (let i = 0; i < k; i++, next++) sw.append(frameOf(next), timeOf(next)); };
+    const add = (k: number) => {
+      for (let i = 0; i < k; i++, next++) {
+        sw.append(frameOf(next), timeOf(next));
+      }
+    };
     sw.checkpoint(); // no frame yet: nothing to write, the file is the blank header
     expect(fs.statSync(file).size).toBe(4100);
     add(1);
@@ -116,13 +155,20 @@ describe('SPE 3.0 writer', () => {
     expect(sw.finish({ fsync: true })).toBe(11);
     check(11);
     // the same frames written in one go give the same file
-    writeSpe(P('ckpt-once.spe'), { width: w, height: h, frames: Array.from({ length: 11 }, (_, f) => frameOf(f)),
-      frameTimes: Array.from({ length: 11 }, (_, f) => timeOf(f)), wavelength: [600, 601, 602, 603, 604], exposureTime: 0.02 });
+    writeSpe(P('ckpt-once.spe'), {
+      width: w,
+      height: h,
+      frames: Array.from({ length: 11 }, (_, f) => frameOf(f)),
+      frameTimes: Array.from({ length: 11 }, (_, f) => timeOf(f)),
+      wavelength: [600, 601, 602, 603, 604],
+      exposureTime: 0.02,
+    });
     expect(fs.readFileSync(file).equals(fs.readFileSync(P('ckpt-once.spe')))).toBe(true);
   });
 
   it('checkpoint() with frames larger than the write batch: written through before the first checkpoint, held after it', () => {
-    const w = 1000; const h = 600; // 1.2 MB per uint16 frame
+    const w = 1000;
+    const h = 600; // 1.2 MB per uint16 frame
     const file = P('ckpt-big.spe');
     const sw = new SpeStreamWriter(file, { width: w, height: h, withFrameTimes: true });
     const frameOf = (f: number) => new Float64Array(w * h).fill(100 + f);
@@ -146,9 +192,13 @@ describe('SPE 3.0 writer', () => {
   });
 
   it('rejects inconsistent input', () => {
-    expect(() => writeSpe(P('bad1.spe'), { width: 3, height: 1, frames: [new Float64Array(4)] })).toThrow(/4 values, expected 3/);
+    expect(() => writeSpe(P('bad1.spe'), { width: 3, height: 1, frames: [new Float64Array(4)] })).toThrow(
+      /4 values, expected 3/,
+    );
     expect(fs.existsSync(P('bad1.spe'))).toBe(false);
-    expect(() => writeSpe(P('bad2.spe'), { width: 3, height: 1, frames: [new Float64Array(3)], wavelength: [1, 2] })).toThrow(/2 wavelengths/);
+    expect(() =>
+      writeSpe(P('bad2.spe'), { width: 3, height: 1, frames: [new Float64Array(3)], wavelength: [1, 2] }),
+    ).toThrow(/2 wavelengths/);
     expect(() => writeSpe(P('bad3.spe'), { width: 3, height: 1, frames: [] })).toThrow(/no frames/);
   });
 });

@@ -1,15 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatCsv, parseLampTable, parsePlainSpectra, parsePowerLog, readLampTable, readPowerLog, readPlainSpectra } from '../../src/io/tables';
+import {
+  formatCsv,
+  parseLampTable,
+  parsePlainSpectra,
+  parsePowerLog,
+  readLampTable,
+  readPowerLog,
+  readPlainSpectra,
+} from '../../src/io/tables';
 import { InputFileError } from '../../src/errors';
 import { tmpDir } from '../support/speBytes';
 
-const write = (name: string, text: string) => { const p = path.join(tmpDir(), name); fs.writeFileSync(p, text); return p; };
+const write = (name: string, text: string) => {
+  const p = path.join(tmpDir(), name);
+  fs.writeFileSync(p, text);
+  return p;
+};
 
 describe('lamp radiance tables', () => {
   it('reads comma or whitespace columns, comments, a header; sorts descending tables', () => {
-    const t = parseLampTable('# tungsten ribbon lamp, NIST\nnm, radiance\n600, 1.5e-3\n610,1.7e-3 # note\n\n620\t1.9e-3\n', 'lamp.txt');
+    const t = parseLampTable(
+      '# tungsten ribbon lamp, NIST\nnm, radiance\n600, 1.5e-3\n610,1.7e-3 # note\n\n620\t1.9e-3\n',
+      'lamp.txt',
+    );
     expect(Array.from(t.wavelength)).toEqual([600, 610, 620]);
     expect(Array.from(t.radiance)).toEqual([1.5e-3, 1.7e-3, 1.9e-3]);
     const d = parseLampTable('900 5\n800 4\n700 3\n', 'desc.txt');
@@ -55,7 +70,12 @@ describe('power logs', () => {
 
 describe('plain spectra', () => {
   it('wavelength then several value columns, as T-Rax / PyRadiant export', () => {
-    const s = readPlainSpectra(write('spec.txt', '# exported\n# wavelength counts\nlambda\tds\tus\n570.0\t1.0\t2.0\n570.5\t1.5\t2.5\n571.0\t2.0\t3.0\n'));
+    const s = readPlainSpectra(
+      write(
+        'spec.txt',
+        '# exported\n# wavelength counts\nlambda\tds\tus\n570.0\t1.0\t2.0\n570.5\t1.5\t2.5\n571.0\t2.0\t3.0\n',
+      ),
+    );
     expect(Array.from(s.wavelength)).toEqual([570, 570.5, 571]);
     expect(s.names).toEqual(['ds', 'us']);
     expect(Array.from(s.columns[1])).toEqual([2, 2.5, 3]);
@@ -64,7 +84,14 @@ describe('plain spectra', () => {
     expect(() => parsePlainSpectra('500\n501\n', 'one.txt')).toThrow(/1 column/);
   });
   it('formatCsv writes numbers that parse back', () => {
-    const csv = formatCsv(['a', 'b'], [[1, 2.5], [null, 1 / 3]], ['made by a test']);
+    const csv = formatCsv(
+      ['a', 'b'],
+      [
+        [1, 2.5],
+        [null, 1 / 3],
+      ],
+      ['made by a test'],
+    );
     expect(csv).toBe('# made by a test\na,b\n1,\n2.5,0.3333333333333333\n');
   });
 });

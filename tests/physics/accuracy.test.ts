@@ -2,7 +2,13 @@
 // least-squares fit of the same spectra, and its σT is honest (pull std ≈ 1). Runs on the engine the facade picks.
 import { describe, expect, it } from 'vitest';
 import { FIT_STATUS, getEngine } from '../../src/physics';
-import { DEFAULT_DETECTOR, defaultResponse, defaultWavelengths, expectedCounts, simulateSpectrum } from '../../src/sim/spectrum';
+import {
+  DEFAULT_DETECTOR,
+  defaultResponse,
+  defaultWavelengths,
+  expectedCounts,
+  simulateSpectrum,
+} from '../../src/sim/spectrum';
 import { Rng } from '../../src/sim/rng';
 
 const N = 600;
@@ -24,16 +30,22 @@ function simulate(seed: number) {
   const truth = new Float64Array(N);
   const frames = new Float64Array(N * n);
   const variance = new Float64Array(N * n);
-  let saturated = 0, minPeak = Infinity, maxPeak = 0;
+  let saturated = 0,
+    minPeak = Infinity,
+    maxPeak = 0;
   for (let f = 0; f < N; f++) {
     const T = 1000 + 4000 * rng.uniform();
     truth[f] = T;
     const perSecond = expectedCounts({ wavelength: wl, temperature: T, response, exposure: 1, brightness: BRIGHTNESS });
     let peak = 0;
-    for (const c of perSecond) peak = Math.max(peak, c);
+    for (const c of perSecond) {
+      peak = Math.max(peak, c);
+    }
     const exposure = (2000 + 43000 * rng.uniform()) / peak;
     const s = simulateSpectrum({ wavelength: wl, temperature: T, response, exposure, brightness: BRIGHTNESS }, rng);
-    if (s.saturated) saturated++;
+    if (s.saturated) {
+      saturated++;
+    }
     let p = 0;
     for (let i = 0; i < n; i++) {
       const c = s.counts[i];
@@ -41,12 +53,16 @@ function simulate(seed: number) {
       frames[f * n + i] = (c - bias) / response[i];
       variance[f * n + i] = (Math.max(c - bias, 0) / gain + readNoise * readNoise) / (response[i] * response[i]);
     }
-    minPeak = Math.min(minPeak, p); maxPeak = Math.max(maxPeak, p);
+    minPeak = Math.min(minPeak, p);
+    maxPeak = Math.max(maxPeak, p);
   }
   return { truth, frames, variance, saturated, minPeak, maxPeak };
 }
 
-const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2; };
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
+};
 const meanStd = (a: number[]): [number, number] => {
   const m = a.reduce((x, y) => x + y, 0) / a.length;
   return [m, Math.sqrt(a.reduce((x, y) => x + (y - m) ** 2, 0) / (a.length - 1))];
@@ -66,7 +82,11 @@ describe(`accuracy on ${N} simulated spectra (engine: ${getEngine().name})`, () 
   it('weighted fit: median |ΔT/T| ≤ unweighted, pull std in [0.8, 1.2]; unweighted σT sane', () => {
     const w = eng.fitPlanckBatchSync(wl, sim.frames, N, { variance: sim.variance, mask });
     const u = eng.fitPlanckBatchSync(wl, sim.frames, N, { mask });
-    const errW: number[] = [], errU: number[] = [], pullW: number[] = [], pullU: number[] = [], redChi2: number[] = [];
+    const errW: number[] = [],
+      errU: number[] = [],
+      pullW: number[] = [],
+      pullU: number[] = [],
+      redChi2: number[] = [];
     for (let f = 0; f < N; f++) {
       expect(w.status[f]).toBe(FIT_STATUS.Ok);
       expect(u.status[f]).toBe(FIT_STATUS.Ok);
@@ -79,10 +99,13 @@ describe(`accuracy on ${N} simulated spectra (engine: ${getEngine().name})`, () 
     }
     const [pm, ps] = meanStd(pullW);
     const [um, us] = meanStd(pullU);
-    const medW = median(errW), medU = median(errU);
-    console.log(`engine ${eng.name}: median |ΔT/T| weighted ${medW.toExponential(3)}, unweighted ${medU.toExponential(3)}; `
-      + `pull weighted ${pm.toFixed(3)} ± ${ps.toFixed(3)}, unweighted ${um.toFixed(3)} ± ${us.toFixed(3)}; `
-      + `median χ²/dof ${median(redChi2).toFixed(3)}`);
+    const medW = median(errW),
+      medU = median(errU);
+    console.log(
+      `engine ${eng.name}: median |ΔT/T| weighted ${medW.toExponential(3)}, unweighted ${medU.toExponential(3)}; ` +
+        `pull weighted ${pm.toFixed(3)} ± ${ps.toFixed(3)}, unweighted ${um.toFixed(3)} ± ${us.toFixed(3)}; ` +
+        `median χ²/dof ${median(redChi2).toFixed(3)}`,
+    );
     expect(medW).toBeLessThanOrEqual(medU);
     expect(medW).toBeLessThan(5e-3); // and small in absolute terms
     expect(ps).toBeGreaterThanOrEqual(0.8);

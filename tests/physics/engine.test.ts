@@ -2,13 +2,25 @@
 import * as path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors';
-import { getEngine, jsEngine, loadNative, nativeAvailable, nativeLoadReport, physics, planckCurve } from '../../src/physics';
+import {
+  getEngine,
+  jsEngine,
+  loadNative,
+  nativeAvailable,
+  nativeLoadReport,
+  physics,
+  planckCurve,
+} from '../../src/physics';
 import { addonCandidates, createEngineSelector } from '../../src/physics/engine';
 import { exactPlanck, grid } from '../support/spectra';
 
 const saved = process.env.PYROLIVE_ENGINE;
 afterEach(() => {
-  if (saved === undefined) delete process.env.PYROLIVE_ENGINE; else process.env.PYROLIVE_ENGINE = saved;
+  if (saved === undefined) {
+    delete process.env.PYROLIVE_ENGINE;
+  } else {
+    process.env.PYROLIVE_ENGINE = saved;
+  }
 });
 const wl = grid(40, 550, 850);
 const y = exactPlanck(wl, 3000, 1);
@@ -53,7 +65,9 @@ describe('engine selection', () => {
   it('planckCurve is the fitted model', () => {
     const r = getEngine('js').fitPlanck(wl, y);
     const c = planckCurve(wl, r.temperature, r.scale);
-    for (let i = 0; i < wl.length; i++) expect(Math.abs(c[i] / y[i] - 1)).toBeLessThan(1e-8);
+    for (let i = 0; i < wl.length; i++) {
+      expect(Math.abs(c[i] / y[i] - 1)).toBeLessThan(1e-8);
+    }
     expect(() => planckCurve(wl, -1, 1)).toThrow(/temperature must be finite and > 0/);
   });
 
@@ -73,9 +87,12 @@ describe('addon absent (loader pointed at a directory without it)', () => {
     expect(r.addon).toBeNull();
     expect(r.tried.map((t) => t.path)).toEqual(addonCandidates(root));
     expect(r.tried.map((t) => t.path)).toEqual([
-      path.join(root, 'build', 'Release', 'pyrolive.node'), path.join(root, 'build', 'Debug', 'pyrolive.node'),
+      path.join(root, 'build', 'Release', 'pyrolive.node'),
+      path.join(root, 'build', 'Debug', 'pyrolive.node'),
     ]);
-    for (const t of r.tried) expect(t.error).toMatch(/Cannot find module/);
+    for (const t of r.tried) {
+      expect(t.error).toMatch(/Cannot find module/);
+    }
   });
 
   it('falls back to js with ONE warning naming the paths; asking for native throws', () => {
@@ -110,7 +127,9 @@ describe('addon absent (loader pointed at a directory without it)', () => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const sel = createEngineSelector(root);
-      sel.getEngine(); sel.getEngine(); sel.getEngine();
+      sel.getEngine();
+      sel.getEngine();
+      sel.getEngine();
       const ours = spy.mock.calls.filter((c) => String(c[0]).includes('pyrolive: warning'));
       expect(ours.length).toBe(1);
     } finally {

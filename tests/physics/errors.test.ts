@@ -92,14 +92,17 @@ describe('native errors → JS', () => {
     expect((rejected as Error).stack).toContain('errors.test.ts');
   });
 
-  it.skipIf(!nativeAvailable())('the real addon: a bad argument is a FitArgumentError, same class and code as js', () => {
-    const short = Float64Array.from([600, 650]);
-    for (const engine of [getEngine('native'), jsEngine]) {
-      const thrown = thrownBy(() => engine.fitPlanck(wl, short));
-      expect(thrown, engine.name).toBeInstanceOf(FitArgumentError);
-      expect((thrown as FitArgumentError).code, engine.name).toBe('E_FIT_ARGUMENT');
-    }
-  });
+  it.skipIf(!nativeAvailable())(
+    'the real addon: a bad argument is a FitArgumentError, same class and code as js',
+    () => {
+      const short = Float64Array.from([600, 650]);
+      for (const engine of [getEngine('native'), jsEngine]) {
+        const thrown = thrownBy(() => engine.fitPlanck(wl, short));
+        expect(thrown, engine.name).toBeInstanceOf(FitArgumentError);
+        expect((thrown as FitArgumentError).code, engine.name).toBe('E_FIT_ARGUMENT');
+      }
+    },
+  );
 });
 
 describe('engine selection errors carry codes', () => {

@@ -9,22 +9,25 @@ const fitMask = maskOutside(wl1340, 570, 830);
 const nUsed = fitMask.reduce((n, m) => n + (m === 0 ? 1 : 0), 0);
 
 describe.each(engines().map((e) => [e.name, e] as const))('%s engine, exact data', (_name, eng) => {
-  it.each([1000, 1500, 2300, 3100, 4200, 5000])('Planck fit recovers %d K to 1e-9 (all pixels, masked, weighted)', (T) => {
-    const s = 3.7e-9;
-    const y = exactPlanck(wl1340, T, s);
-    const variance = y.map((v) => 0.02 * v + 1e-3 * y[670]); // Poisson-like
-    for (const opts of [undefined, { mask: fitMask }, { variance }, { variance, mask: fitMask }]) {
-      const r = eng.fitPlanck(wl1340, y, opts);
-      expect(r.engine).toBe(eng.name);
-      expect(r.converged).toBe(true);
-      expect(rel(r.temperature, T)).toBeLessThan(1e-9);
-      expect(rel(r.scale, s)).toBeLessThan(1e-8);
-      expect(r.dof).toBe((opts?.mask ? nUsed : 1340) - 2);
-      expect(r.iterations).toBeGreaterThanOrEqual(1);
-      expect(r.iterations).toBeLessThanOrEqual(6);
-      expect(r.chi2).toBeLessThan(1e-12 * y.reduce((a, v) => a + v * v, 0) / (opts?.variance ? y[670] * 1e-3 : 1));
-    }
-  });
+  it.each([1000, 1500, 2300, 3100, 4200, 5000])(
+    'Planck fit recovers %d K to 1e-9 (all pixels, masked, weighted)',
+    (T) => {
+      const s = 3.7e-9;
+      const y = exactPlanck(wl1340, T, s);
+      const variance = y.map((v) => 0.02 * v + 1e-3 * y[670]); // Poisson-like
+      for (const opts of [undefined, { mask: fitMask }, { variance }, { variance, mask: fitMask }]) {
+        const r = eng.fitPlanck(wl1340, y, opts);
+        expect(r.engine).toBe(eng.name);
+        expect(r.converged).toBe(true);
+        expect(rel(r.temperature, T)).toBeLessThan(1e-9);
+        expect(rel(r.scale, s)).toBeLessThan(1e-8);
+        expect(r.dof).toBe((opts?.mask ? nUsed : 1340) - 2);
+        expect(r.iterations).toBeGreaterThanOrEqual(1);
+        expect(r.iterations).toBeLessThanOrEqual(6);
+        expect(r.chi2).toBeLessThan((1e-12 * y.reduce((a, v) => a + v * v, 0)) / (opts?.variance ? y[670] * 1e-3 : 1));
+      }
+    },
+  );
 
   it('Planck fit converges from far away (a 300 K spectrum and a 20000 K one)', () => {
     for (const T of [300, 20000]) {
@@ -59,12 +62,17 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s engine, exact data
     const noisy = y.map((v, i) => v * (1 + 0.1 * Math.sin(i * 12.9898)));
     const r = eng.fitPlanck(wl, noisy, { variance });
     const chi = (t: number): number => {
-      let A = 0, B = 0, C = 0;
+      let A = 0,
+        B = 0,
+        C = 0;
       for (let i = 0; i < wl.length; i++) {
-        const L = planckRadiance(wl[i], t); const w = 1 / variance[i];
-        A += w * noisy[i] * L; B += w * L * L; C += w * noisy[i] * noisy[i];
+        const L = planckRadiance(wl[i], t);
+        const w = 1 / variance[i];
+        A += w * noisy[i] * L;
+        B += w * L * L;
+        C += w * noisy[i] * noisy[i];
       }
-      return C - A * A / B;
+      return C - (A * A) / B;
     };
     const h = 1e-3 * r.temperature;
     const d2 = (chi(r.temperature + h) - 2 * chi(r.temperature) + chi(r.temperature - h)) / (h * h);
@@ -92,7 +100,7 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s engine, exact data
 
   it('Wien fit of a Planck spectrum is biased in the known direction (Wien is not Planck at 5000 K)', () => {
     const r = eng.fitWien(wl1340, exactPlanck(wl1340, 5000, 1), { mask: fitMask });
-    expect(r.temperature).toBeLessThan(5000);   // ln(1−e^{−x}) lowers the red end
+    expect(r.temperature).toBeLessThan(5000); // ln(1−e^{−x}) lowers the red end
     expect(r.temperature).toBeGreaterThan(4500);
   });
 
@@ -120,7 +128,7 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s engine, exact data
     expect(r.histogram.counts.length).toBe(20);
     expect(r.histogram.counts.reduce((a, c) => a + c, 0)).toBe(r.count);
     // an emissivity slope shows up as spread: 1 + 2·(λ − 550)/1000 over 500–600 nm
-    const ys = y.map((v, i) => v * (1 + 2 * (wl[i] - 550) / 1000));
+    const ys = y.map((v, i) => v * (1 + (2 * (wl[i] - 550)) / 1000));
     const s = eng.slidingTwoColor(wl, ys, 50, { mask });
     expect(s.std).toBeGreaterThan(1);
     expect(s.mean).toBeLessThan(1000); // emissivity rising to the red lowers the blue/red ratio → looks colder

@@ -9,7 +9,12 @@ const native = getEngine('native');
 const wl = defaultWavelengths();
 const n = wl.length;
 
-interface Case { T: number; y: Float64Array; variance?: Float64Array; mask?: Uint8Array }
+interface Case {
+  T: number;
+  y: Float64Array;
+  variance?: Float64Array;
+  mask?: Uint8Array;
+}
 
 /** Random greybody spectra with Gaussian noise, random masks, sometimes a variance. */
 function randomCases(count: number, seed: number): Case[] {
@@ -20,9 +25,13 @@ function randomCases(count: number, seed: number): Case[] {
     const s = 10 ** (-10 + 4 * rng.uniform());
     const lo = 460 + 200 * rng.uniform();
     const hi = lo + 60 + 250 * rng.uniform();
-    const y = new Float64Array(n), variance = new Float64Array(n), mask = new Uint8Array(n);
+    const y = new Float64Array(n),
+      variance = new Float64Array(n),
+      mask = new Uint8Array(n);
     let peak = 0;
-    for (let i = 0; i < n; i++) peak = Math.max(peak, s * planckRadiance(wl[i], T));
+    for (let i = 0; i < n; i++) {
+      peak = Math.max(peak, s * planckRadiance(wl[i], T));
+    }
     const snr = 20 + 2000 * rng.uniform();
     for (let i = 0; i < n; i++) {
       const m = s * planckRadiance(wl[i], T);
@@ -32,8 +41,12 @@ function randomCases(count: number, seed: number): Case[] {
       mask[i] = wl[i] < lo || wl[i] > hi || rng.uniform() < 0.02 ? 1 : 0;
     }
     const c: Case = { T, y };
-    if (rng.uniform() < 0.5) c.variance = variance;
-    if (rng.uniform() < 0.8) c.mask = mask;
+    if (rng.uniform() < 0.5) {
+      c.variance = variance;
+    }
+    if (rng.uniform() < 0.8) {
+      c.mask = mask;
+    }
     out.push(c);
   }
   return out;
@@ -43,7 +56,8 @@ const cases = randomCases(150, 20240601);
 
 describe('native vs TypeScript parity on random spectra', () => {
   it('Planck: T within 1e-9 relative, σT within 1e-6', () => {
-    let worstT = 0, worstS = 0;
+    let worstT = 0,
+      worstS = 0;
     for (const c of cases) {
       const opts = { variance: c.variance, mask: c.mask };
       const a = native.fitPlanck(wl, c.y, opts);
@@ -66,15 +80,27 @@ describe('native vs TypeScript parity on random spectra', () => {
   it('Wien, two-colour and sliding two-colour agree', () => {
     for (const c of cases.slice(0, 60)) {
       const opts = { variance: c.variance, mask: c.mask };
-      const a = native.fitWien(wl, c.y, opts), b = jsEngine.fitWien(wl, c.y, opts);
+      const a = native.fitWien(wl, c.y, opts),
+        b = jsEngine.fitWien(wl, c.y, opts);
       expect(rel(a.temperature, b.temperature)).toBeLessThan(1e-9);
       expect(rel(a.temperatureError, b.temperatureError)).toBeLessThan(1e-6);
       expect(a.dof).toBe(b.dof);
-      const i = 500, j = 800;
-      if (c.y[i] > 0 && c.y[j] > 0) expect(rel(native.twoColor(wl, c.y, i, j), jsEngine.twoColor(wl, c.y, i, j))).toBeLessThan(1e-9);
+      const i = 500,
+        j = 800;
+      if (c.y[i] > 0 && c.y[j] > 0) {
+        expect(rel(native.twoColor(wl, c.y, i, j), jsEngine.twoColor(wl, c.y, i, j))).toBeLessThan(1e-9);
+      }
       let sa, sb;
-      try { sb = jsEngine.slidingTwoColor(wl, c.y, 120, { mask: c.mask, bins: 30 }); } catch { sb = null; }
-      try { sa = native.slidingTwoColor(wl, c.y, 120, { mask: c.mask, bins: 30 }); } catch { sa = null; }
+      try {
+        sb = jsEngine.slidingTwoColor(wl, c.y, 120, { mask: c.mask, bins: 30 });
+      } catch {
+        sb = null;
+      }
+      try {
+        sa = native.slidingTwoColor(wl, c.y, 120, { mask: c.mask, bins: 30 });
+      } catch {
+        sa = null;
+      }
       expect(sa === null).toBe(sb === null);
       if (sa && sb) {
         expect(sa.count).toBe(sb.count);
@@ -86,7 +112,10 @@ describe('native vs TypeScript parity on random spectra', () => {
   });
 });
 
-describe.each([['js', jsEngine], ['native', native]] as [string, PhysicsEngine][])('%s batch', (_name, eng) => {
+describe.each([
+  ['js', jsEngine],
+  ['native', native],
+] as [string, PhysicsEngine][])('%s batch', (_name, eng) => {
   const nF = 40;
   const frames = new Float64Array(nF * n);
   const variance = new Float64Array(nF * n);
@@ -106,7 +135,11 @@ describe.each([['js', jsEngine], ['native', native]] as [string, PhysicsEngine][
 
   it('async and sync batches equal the single fits (shared and per-frame masks, threads 1 and 2)', async () => {
     const perFrame = new Uint8Array(nF * n);
-    for (let f = 0; f < nF; f++) for (let i = 0; i < n; i++) perFrame[f * n + i] = mask[i] | (i % (f + 7) === 0 ? 1 : 0);
+    for (let f = 0; f < nF; f++) {
+      for (let i = 0; i < n; i++) {
+        perFrame[f * n + i] = mask[i] | (i % (f + 7) === 0 ? 1 : 0);
+      }
+    }
     for (const m of [mask, perFrame]) {
       const sync = eng.fitPlanckBatchSync(wl, frames, nF, { variance, mask: m });
       const a1 = await eng.fitPlanckBatch(wl, frames, nF, { variance, mask: m, threads: 1 });
@@ -118,7 +151,8 @@ describe.each([['js', jsEngine], ['native', native]] as [string, PhysicsEngine][
       expect(a1.dof).toBeInstanceOf(Int32Array);
       for (let f = 0; f < nF; f++) {
         const single = eng.fitPlanck(wl, frames.subarray(f * n, (f + 1) * n), {
-          variance: variance.subarray(f * n, (f + 1) * n), mask: m.length === n ? m : m.subarray(f * n, (f + 1) * n),
+          variance: variance.subarray(f * n, (f + 1) * n),
+          mask: m.length === n ? m : m.subarray(f * n, (f + 1) * n),
         });
         for (const b of [sync, a1, a2]) {
           expect(b.status[f]).toBe(FIT_STATUS.Ok);
@@ -137,19 +171,26 @@ describe.each([['js', jsEngine], ['native', native]] as [string, PhysicsEngine][
   it('a bad frame is flagged, the others are untouched', async () => {
     const fr = frames.slice();
     const va = variance.slice();
-    fr[3 * n + 700] = NaN;               // corrupt pixel inside the fitted range
-    fr[5 * n + 10] = NaN;                // corrupt pixel outside it (masked): harmless
-    va[7 * n + 650] = 0;                 // impossible variance
-    for (let i = 0; i < n; i++) fr[9 * n + i] = -1; // no signal
+    fr[3 * n + 700] = NaN; // corrupt pixel inside the fitted range
+    fr[5 * n + 10] = NaN; // corrupt pixel outside it (masked): harmless
+    va[7 * n + 650] = 0; // impossible variance
+    for (let i = 0; i < n; i++) {
+      fr[9 * n + i] = -1;
+    } // no signal
     const good = eng.fitPlanckBatchSync(wl, frames, nF, { variance, mask });
-    for (const b of [eng.fitPlanckBatchSync(wl, fr, nF, { variance: va, mask }), await eng.fitPlanckBatch(wl, fr, nF, { variance: va, mask })]) {
+    for (const b of [
+      eng.fitPlanckBatchSync(wl, fr, nF, { variance: va, mask }),
+      await eng.fitPlanckBatch(wl, fr, nF, { variance: va, mask }),
+    ]) {
       expect(b.status[3]).toBe(FIT_STATUS.InvalidData);
       expect(Number.isNaN(b.temperature[3])).toBe(true);
       expect(b.status[7]).toBe(FIT_STATUS.InvalidData);
       expect(b.status[9]).toBe(FIT_STATUS.TooFewPixels);
       expect(b.status[5]).toBe(FIT_STATUS.Ok);
       for (let f = 0; f < nF; f++) {
-        if (f === 3 || f === 7 || f === 9) continue;
+        if (f === 3 || f === 7 || f === 9) {
+          continue;
+        }
         expect(b.temperature[f]).toBe(good.temperature[f]);
         expect(b.temperatureError[f]).toBe(good.temperatureError[f]);
       }
@@ -180,10 +221,17 @@ it('the native batch runs off the event loop (timers fire while it works)', asyn
   const nF = 3000;
   const frames = new Float64Array(nF * n);
   const one = cases[0].y;
-  for (let f = 0; f < nF; f++) frames.set(one, f * n);
+  for (let f = 0; f < nF; f++) {
+    frames.set(one, f * n);
+  }
   let ticks = 0;
   let running = true;
-  const tick = (): void => { ticks++; if (running) setImmediate(tick); };
+  const tick = (): void => {
+    ticks++;
+    if (running) {
+      setImmediate(tick);
+    }
+  };
   setImmediate(tick);
   const r = await native.fitPlanckBatch(wl, frames, nF, { mask: cases[0].mask, threads: 1 });
   running = false;

@@ -40,11 +40,22 @@ describe.skipIf(!nativeAvailable())('native batch worker pool', () => {
       const threads = [1, 2, 3, 8][k % 4];
       return { nF, data, mask, threads, twoColorSeparation: k % 2 ? 40 : undefined };
     });
-    const results = await Promise.all(jobs.map((j) => native.fitPlanckBatch(wl, j.data.y, j.nF,
-      { variance: j.data.variance, mask: j.mask, threads: j.threads, twoColorSeparation: j.twoColorSeparation })));
+    const results = await Promise.all(
+      jobs.map((j) =>
+        native.fitPlanckBatch(wl, j.data.y, j.nF, {
+          variance: j.data.variance,
+          mask: j.mask,
+          threads: j.threads,
+          twoColorSeparation: j.twoColorSeparation,
+        }),
+      ),
+    );
     jobs.forEach((j, k) => {
-      const sync = native.fitPlanckBatchSync(wl, j.data.y, j.nF,
-        { variance: j.data.variance, mask: j.mask, twoColorSeparation: j.twoColorSeparation });
+      const sync = native.fitPlanckBatchSync(wl, j.data.y, j.nF, {
+        variance: j.data.variance,
+        mask: j.mask,
+        twoColorSeparation: j.twoColorSeparation,
+      });
       expect(Array.from(results[k].temperature)).toEqual(Array.from(sync.temperature));
       expect(Array.from(results[k].temperatureError)).toEqual(Array.from(sync.temperatureError));
       expect(Array.from(results[k].status)).toEqual(Array.from(sync.status));
@@ -61,8 +72,11 @@ describe.skipIf(!nativeAvailable())('native batch worker pool', () => {
     const native = getEngine('native');
     const data = frames(20000, 7);
     const order: number[] = [];
-    await Promise.all([0, 1, 2].map((k) => native.fitPlanckBatch(wl, data.y, 20000, { variance: data.variance, threads: 2 })
-      .then(() => order.push(k))));
+    await Promise.all(
+      [0, 1, 2].map((k) =>
+        native.fitPlanckBatch(wl, data.y, 20000, { variance: data.variance, threads: 2 }).then(() => order.push(k)),
+      ),
+    );
     expect(order.indexOf(0)).toBeLessThan(order.indexOf(2));
   });
 });

@@ -44,25 +44,36 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s slidingTwoColorBat
         masks[f * 200 + i] = rng.uniform() < 0.1 ? 1 : 0;
       }
     }
-    frames[3 * 200 + 100] = NaN; masks[3 * 200 + 100] = 0; // frame 3: NaN on a used pixel (700 nm)
-    masks[4 * 200 + 40] = 1; frames[4 * 200 + 40] = Infinity; // frame 4: the bad pixel is masked (per frame)
-    for (let i = 0; i < 200; i++) frames[5 * 200 + i] = -1;    // frame 5: no positive pixel: no pair
+    frames[3 * 200 + 100] = NaN;
+    masks[3 * 200 + 100] = 0; // frame 3: NaN on a used pixel (700 nm)
+    masks[4 * 200 + 40] = 1;
+    frames[4 * 200 + 40] = Infinity; // frame 4: the bad pixel is masked (per frame)
+    for (let i = 0; i < 200; i++) {
+      frames[5 * 200 + i] = -1;
+    } // frame 5: no positive pixel: no pair
     const shared = maskOutside(wl, 600, 800);
-    for (const [mask, perFrame] of [[shared, false], [masks, true]] as const) {
+    for (const [mask, perFrame] of [
+      [shared, false],
+      [masks, true],
+    ] as const) {
       const b = eng.slidingTwoColorBatchSync(wl, frames, nF, 60, { mask });
       const viaPlanck = eng.fitPlanckBatchSync(wl, frames, nF, { mask, twoColorSeparation: 60 }).twoColor!;
       for (let f = 0; f < nF; f++) {
         const y = frames.subarray(f * 200, (f + 1) * 200);
         const m = perFrame ? mask.subarray(f * 200, (f + 1) * 200) : mask;
         let single: { mean: number; std: number; count: number } | null = null;
-        try { single = eng.slidingTwoColor(wl, y, 60, { mask: m }); } catch { single = null; }
+        try {
+          single = eng.slidingTwoColor(wl, y, 60, { mask: m });
+        } catch {
+          single = null;
+        }
         if (single === null) {
           expect(b.count[f]).toBe(0);
           expect(b.mean[f]).toBeNaN();
           expect(b.std[f]).toBeNaN();
         } else {
           expect(b.count[f]).toBe(single.count);
-          expect(b.mean[f]).toBe(single.mean);   // same kernel, same order: identical
+          expect(b.mean[f]).toBe(single.mean); // same kernel, same order: identical
           expect(b.std[f]).toBe(single.std);
         }
         expect(viaPlanck.count[f]).toBe(b.count[f]);
@@ -82,7 +93,9 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s slidingTwoColorBat
     const frames = new Float64Array(nF * 120);
     for (let f = 0; f < nF; f++) {
       const y = exactPlanck(wl, 1200 + 3000 * rng.uniform(), 1e-8);
-      for (let i = 0; i < 120; i++) frames[f * 120 + i] = y[i] * (1 + 0.02 * rng.normal());
+      for (let i = 0; i < 120; i++) {
+        frames[f * 120 + i] = y[i] * (1 + 0.02 * rng.normal());
+      }
     }
     const a = await eng.slidingTwoColorBatch(wl, frames, nF, 40, { threads: 2 });
     const s = eng.slidingTwoColorBatchSync(wl, frames, nF, 40);
@@ -96,35 +109,91 @@ describe.each(engines().map((e) => [e.name, e] as const))('%s slidingTwoColorBat
 
   const wl = grid(50, 550, 850);
   const y = exactPlanck(wl, 2500, 1e-8);
-  const frames = new Float64Array(100); frames.set(y, 0); frames.set(y, 50);
+  const frames = new Float64Array(100);
+  frames.set(y, 0);
+  frames.set(y, 50);
   const any = (x: unknown): never => x as never;
   const bad: [string, (e: PhysicsEngine) => unknown, RegExp][] = [
-    ['separation 0', (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 0), /^separation must be an integer in \[1, 49\]$/],
-    ['separation 50', (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 50), /^separation must be an integer in \[1, 49\]$/],
+    [
+      'separation 0',
+      (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 0),
+      /^separation must be an integer in \[1, 49\]$/,
+    ],
+    [
+      'separation 50',
+      (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 50),
+      /^separation must be an integer in \[1, 49\]$/,
+    ],
     ['separation 2.5', (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 2.5), /^separation must be an integer/],
-    ['separation a string', (e) => e.slidingTwoColorBatchSync(wl, frames, 2, any('5')), /^separation must be an integer/],
-    ['frames length', (e) => e.slidingTwoColorBatchSync(wl, frames, 3, 5), /^frames length 100 does not match nFrames × pixels = 150$/],
-    ['frames type', (e) => e.slidingTwoColorBatchSync(wl, any(new Float32Array(100)), 2, 5), /^frames must be a Float64Array$/],
+    [
+      'separation a string',
+      (e) => e.slidingTwoColorBatchSync(wl, frames, 2, any('5')),
+      /^separation must be an integer/,
+    ],
+    [
+      'frames length',
+      (e) => e.slidingTwoColorBatchSync(wl, frames, 3, 5),
+      /^frames length 100 does not match nFrames × pixels = 150$/,
+    ],
+    [
+      'frames type',
+      (e) => e.slidingTwoColorBatchSync(wl, any(new Float32Array(100)), 2, 5),
+      /^frames must be a Float64Array$/,
+    ],
     ['nFrames', (e) => e.slidingTwoColorBatchSync(wl, frames, -1, 5), /^nFrames must be a non-negative integer$/],
-    ['mask length', (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 5, { mask: new Uint8Array(7) }), /^mask length 7 must be pixels \(50\) or nFrames × pixels \(100\)$/],
-    ['mask value', (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 5, { mask: new Uint8Array(50).fill(3) }), /^mask\[0\] must be 0 or 1$/],
-    ['threads', (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 5, { threads: 0 }), /^threads must be an integer in \[1, 256\]$/],
+    [
+      'mask length',
+      (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 5, { mask: new Uint8Array(7) }),
+      /^mask length 7 must be pixels \(50\) or nFrames × pixels \(100\)$/,
+    ],
+    [
+      'mask value',
+      (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 5, { mask: new Uint8Array(50).fill(3) }),
+      /^mask\[0\] must be 0 or 1$/,
+    ],
+    [
+      'threads',
+      (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 5, { threads: 0 }),
+      /^threads must be an integer in \[1, 256\]$/,
+    ],
     ['options', (e) => e.slidingTwoColorBatchSync(wl, frames, 2, 5, any(7)), /^options must be an object$/],
-    ['wavelengths', (e) => e.slidingTwoColorBatchSync(any([1, 2]), frames, 2, 5), /^wavelengths must be a Float64Array$/],
-    ['twoColorSeparation 0', (e) => e.fitPlanckBatchSync(wl, frames, 2, { twoColorSeparation: 0 }), /^twoColorSeparation must be an integer in \[1, 49\]$/],
-    ['twoColorSeparation 60', (e) => e.fitPlanckBatchSync(wl, frames, 2, { twoColorSeparation: 60 }), /^twoColorSeparation must be an integer in \[1, 49\]$/],
-    ['twoColorSeparation NaN', (e) => e.fitPlanckBatchSync(wl, frames, 2, { twoColorSeparation: NaN }), /^twoColorSeparation must be an integer/],
+    [
+      'wavelengths',
+      (e) => e.slidingTwoColorBatchSync(any([1, 2]), frames, 2, 5),
+      /^wavelengths must be a Float64Array$/,
+    ],
+    [
+      'twoColorSeparation 0',
+      (e) => e.fitPlanckBatchSync(wl, frames, 2, { twoColorSeparation: 0 }),
+      /^twoColorSeparation must be an integer in \[1, 49\]$/,
+    ],
+    [
+      'twoColorSeparation 60',
+      (e) => e.fitPlanckBatchSync(wl, frames, 2, { twoColorSeparation: 60 }),
+      /^twoColorSeparation must be an integer in \[1, 49\]$/,
+    ],
+    [
+      'twoColorSeparation NaN',
+      (e) => e.fitPlanckBatchSync(wl, frames, 2, { twoColorSeparation: NaN }),
+      /^twoColorSeparation must be an integer/,
+    ],
   ];
   it.each(bad)('rejects %s (FitArgumentError, same message)', (_l, call, msg) => {
     let err: unknown;
-    try { call(eng); } catch (e) { err = e; }
+    try {
+      call(eng);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(FitArgumentError);
     expect((err as Error).message).toMatch(msg);
   });
 
   it('the async form rejects instead of throwing', async () => {
     let p: Promise<unknown> | undefined;
-    expect(() => { p = eng.slidingTwoColorBatch(wl, frames, 2, 0); }).not.toThrow();
+    expect(() => {
+      p = eng.slidingTwoColorBatch(wl, frames, 2, 0);
+    }).not.toThrow();
     await expect(p).rejects.toBeInstanceOf(FitArgumentError);
     await expect(p).rejects.toThrow(/separation must be an integer in \[1, 49\]/);
   });

@@ -102,25 +102,39 @@ function expectAgreement(none: AnalyzeOutput, noise: AnalyzeOutput, ref: Referen
   }
 }
 
-describe.skipIf(!present(TRAX))('real data: T-Rax on test_measurement.spe (PI-MAX, float32, background-corrected)', () => {
-  for (const side of ['downstream', 'upstream']) {
-    it(`${side}: weights none reproduces T-Rax; the default is within 3 combined σ, with a temperature`, async () => {
-      const ref = traxReferences().get(side);
-      expect(ref, `trax/README.md has no ${side} row`).toBeDefined();
-      const none = await traxRun(side, 'none');
-      const noise = await traxRun(side, 'noise');
-      expectAgreement(none, noise, ref!.ref);
-      expect(noise.noise?.readNoiseSource).toBe('estimated');
-    }, 60_000);
-  }
-});
+describe.skipIf(!present(TRAX))(
+  'real data: T-Rax on test_measurement.spe (PI-MAX, float32, background-corrected)',
+  () => {
+    for (const side of ['downstream', 'upstream']) {
+      it(`${side}: weights none reproduces T-Rax; the default is within 3 combined σ, with a temperature`, async () => {
+        const ref = traxReferences().get(side);
+        expect(ref, `trax/README.md has no ${side} row`).toBeDefined();
+        const none = await traxRun(side, 'none');
+        const noise = await traxRun(side, 'noise');
+        expectAgreement(none, noise, ref!.ref);
+        expect(noise.noise?.readNoiseSource).toBe('estimated');
+      }, 60_000);
+    }
+  },
+);
 
 describe.skipIf(!present(TRAX))('real data: `pyrolive analyze --weights` on the weak downstream side', () => {
-  it('prints T-Rax\'s temperature with --weights none, and a temperature, no flag, by default', () => {
+  it("prints T-Rax's temperature with --weights none, and a temperature, no flag, by default", () => {
     ensureBuilt();
     const ref = traxReferences().get('downstream')!;
-    const args = [BIN, 'analyze', path.join(TRAX, 'test_measurement.spe'), '--calibration', path.join(TRAX, ref.calibration),
-      '--lamp-spectrum', path.join(TRAX, '15A_lamp.txt'), '--rows', ref.rows, '--range', '666:836'];
+    const args = [
+      BIN,
+      'analyze',
+      path.join(TRAX, 'test_measurement.spe'),
+      '--calibration',
+      path.join(TRAX, ref.calibration),
+      '--lamp-spectrum',
+      path.join(TRAX, '15A_lamp.txt'),
+      '--rows',
+      ref.rows,
+      '--range',
+      '666:836',
+    ];
     for (const weights of ['none', 'noise']) {
       const run = spawnSync(process.execPath, [...args, '--weights', weights], { encoding: 'utf8' });
       expect(run.status).toBe(0);
@@ -155,7 +169,10 @@ describe.skipIf(!present(PTWIRE))('real data: PyRadiant on the HPCAT Pt-wire spe
 });
 
 describe.skipIf(!present(PYRADIANT))('real data: PyRadiant exports of HPCAT 16-ID-B', () => {
-  for (const [name, side] of [['downstream.txt', 'Downstream'], ['upstream.txt', 'Upstream']] as const) {
+  for (const [name, side] of [
+    ['downstream.txt', 'Downstream'],
+    ['upstream.txt', 'Upstream'],
+  ] as const) {
     it(`${name}: none = the header's ${side} value; default within 3 σ; fit column not a cosmic`, async () => {
       const file = path.join(PYRADIANT, name);
       const ref = headerReference(file, side);

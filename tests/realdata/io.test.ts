@@ -47,7 +47,9 @@ interface SpeExpect {
 function expectedGeometry(c: SpeExpect): { height: number; sum: number } {
   const regions = c.regions ?? [];
   const stacked = regions.length > 1 && regions.every((r) => r.width === regions[0].width);
-  if (!stacked) return { height: c.height, sum: c.frame0_sum };
+  if (!stacked) {
+    return { height: c.height, sum: c.frame0_sum };
+  }
   return { height: regions.reduce((s, r) => s + r.height, 0), sum: c.frame0_sum_all_regions as number };
 }
 
@@ -68,7 +70,6 @@ function withFile<T>(file: string, body: (f: SpeFile) => T): T {
   }
 }
 
-
 const SPE_FOLDERS = ['trax', 'pyradiant-spe', 'spefilesjl-spe', 'spehandler-spe', 'spexread-spe', 'imageio-spe'];
 
 for (const name of SPE_FOLDERS) {
@@ -80,7 +81,9 @@ for (const name of SPE_FOLDERS) {
         withFile(path.join(dir as string, c.file), (f) => {
           const geometry = expectedGeometry(c);
           expect([f.width, f.height, f.frames]).toEqual([c.width, geometry.height, c.frames]);
-          if (c.data_type) expect(f.dataType).toBe(c.data_type);
+          if (c.data_type) {
+            expect(f.dataType).toBe(c.data_type);
+          }
           expect(f.version).toBeCloseTo(c.version, 3);
           expect(sumOf(f.readFrame(0))).toBe(geometry.sum);
           if (c.n_wl === null) {
@@ -114,8 +117,14 @@ describe.skipIf(trax === null)("T-Rax's test_measurement.spe: metadata as its XM
 
   it('camera: PI-MAX3, intensified, not EM, ADC gain High, sensor at -25 °C', () => {
     withFile(file, (f) => {
-      expect(f.camera).toEqual({ model: 'PI-MAX3: 1024x256', intensified: true, electronMultiplying: false, emGain: null,
-        adcGain: 'High', sensorTemperature: -25 });
+      expect(f.camera).toEqual({
+        model: 'PI-MAX3: 1024x256',
+        intensified: true,
+        electronMultiplying: false,
+        emGain: null,
+        adcGain: 'High',
+        sensorTemperature: -25,
+      });
     });
   });
 
@@ -137,8 +146,13 @@ describe.skipIf(trax === null)("T-Rax's test_measurement.spe: metadata as its XM
       expect(f.camera?.intensified).toBe(true);
     });
     withFile(path.join(trax as string, 'SPE_v3_FullSensor.spe'), (f) => {
-      expect(f.camera).toMatchObject({ model: 'PIXIS: 100BR', intensified: false, electronMultiplying: false, adcGain: 'Low',
-        sensorTemperature: -75 });
+      expect(f.camera).toMatchObject({
+        model: 'PIXIS: 100BR',
+        intensified: false,
+        electronMultiplying: false,
+        adcGain: 'Low',
+        sensorTemperature: -75,
+      });
       expect(f.exposureTime).toBeCloseTo(1, 12);
     });
     withFile(path.join(trax as string, 'SPE_v2_PIXIS.SPE'), (f) => {
@@ -185,16 +199,25 @@ const spehandler = folder('spehandler-spe');
 describe.skipIf(spehandler === null)('a ProEM in EM mode at EM gain 1', () => {
   it('Testfile_Single_SPE3.spe: EM amplifier stated, gain 1: no multiplication in effect', () => {
     withFile(path.join(spehandler as string, 'Testfile_Single_SPE3.spe'), (f) => {
-      expect(f.camera).toMatchObject({ model: 'ProEM+: 512B eXcelon', electronMultiplying: false, emGain: 1,
-        sensorTemperature: -47 });
+      expect(f.camera).toMatchObject({
+        model: 'ProEM+: 512B eXcelon',
+        electronMultiplying: false,
+        emGain: 1,
+        sensorTemperature: -47,
+      });
     });
   });
 });
 
 const furnace = folder('sandia-tem-furnace');
 describe.skipIf(furnace === null)('Andor SOLIS ASCII exports of the Sandia furnace', () => {
-  const files = ['023.5C_20.41.26_0044.asc', '850C_21.13.26_0056.asc', '900C_21.15.47_0057.asc', '950C_21.18.16_0058.asc',
-    '999C_21.21.43_0059.asc'];
+  const files = [
+    '023.5C_20.41.26_0044.asc',
+    '850C_21.13.26_0056.asc',
+    '900C_21.15.47_0057.asc',
+    '950C_21.18.16_0058.asc',
+    '999C_21.21.43_0059.asc',
+  ];
 
   it('every file: 10 kinetic frames of 1600 px, 453.55–1000.08 nm, one row (FVB), uint16 counts', () => {
     for (const name of files) {
@@ -215,8 +238,14 @@ describe.skipIf(furnace === null)('Andor SOLIS ASCII exports of the Sandia furna
       expect(f.exposureTime).toBe(0.1);
       expect(f.frameRate).toBe(10);
       expect(frameClock(f).timeOf(9)).toBeCloseTo(0.9, 12);
-      expect(f.camera).toEqual({ model: 'DU970P_BV', intensified: false, electronMultiplying: false, emGain: 0,
-        adcGain: '1.000000', sensorTemperature: -50 });
+      expect(f.camera).toEqual({
+        model: 'DU970P_BV',
+        intensified: false,
+        electronMultiplying: false,
+        emGain: 0,
+        adcGain: '1.000000',
+        sensorTemperature: -50,
+      });
       expect(f.header?.['Readout Mode']).toBe('Full Vertical Binning');
     });
     withFile(path.join(furnace as string, '023.5C_20.41.26_0044.asc'), (f) => {
@@ -237,7 +266,10 @@ describe.skipIf(furnace === null)('Andor SOLIS ASCII exports of the Sandia furna
   it('frame sums agree with an independent read of the text (split on commas, as ref.py does)', () => {
     for (const name of files) {
       const text = fs.readFileSync(path.join(furnace as string, name), 'utf8');
-      const rows = text.split(/\r?\n/).filter((l) => /^\d/.test(l)).map((l) => l.replace(/,\s*$/, '').split(',').map(Number));
+      const rows = text
+        .split(/\r?\n/)
+        .filter((l) => /^\d/.test(l))
+        .map((l) => l.replace(/,\s*$/, '').split(',').map(Number));
       withFile(path.join(furnace as string, name), (f) => {
         for (let frame = 0; frame < 10; frame++) {
           const expected = rows.reduce((s, r) => s + r[frame + 1], 0);

@@ -13,7 +13,9 @@ import { getEngine } from '../../src/physics';
 
 const DIR = path.resolve(__dirname, '../..', '..', 'shared', 'real-data', 'sandia-tem-furnace');
 const present = fs.existsSync(DIR);
-if (!present) console.warn(`tests/realdata/ioFurnace.test.ts: ${DIR} is absent: the furnace analysis is skipped`);
+if (!present) {
+  console.warn(`tests/realdata/ioFurnace.test.ts: ${DIR} is absent: the furnace analysis is skipped`);
+}
 
 interface FurnaceCase {
   file: string;

@@ -5,7 +5,14 @@
  */
 import { Subject } from 'rxjs';
 import type { FrameMessage, LiveEvent, LiveMessage, LiveSource } from '../../src/server/protocol';
-import { defaultResponse, defaultWavelengths, expectedCounts, planckRadiance, simulateSpectrum, DEFAULT_DETECTOR } from '../../src/sim/spectrum';
+import {
+  defaultResponse,
+  defaultWavelengths,
+  expectedCounts,
+  planckRadiance,
+  simulateSpectrum,
+  DEFAULT_DETECTOR,
+} from '../../src/sim/spectrum';
 import { Rng } from '../../src/sim/rng';
 
 export interface FakeSource extends LiveSource {
@@ -43,9 +50,13 @@ export const SHOT = { t0: 1100, slope: 85, plateauStart: 24, plateauEnd: 29, pla
 
 export function trueTemperature(p: number): number {
   const { t0, slope, plateauStart, plateauEnd, plateauSlope } = SHOT;
-  if (p <= plateauStart) return t0 + slope * p;
+  if (p <= plateauStart) {
+    return t0 + slope * p;
+  }
   const top = t0 + slope * plateauStart;
-  if (p <= plateauEnd) return top + plateauSlope * (p - plateauStart);
+  if (p <= plateauEnd) {
+    return top + plateauSlope * (p - plateauStart);
+  }
   return top + plateauSlope * (plateauEnd - plateauStart) + slope * (p - plateauEnd);
 }
 
@@ -92,7 +103,13 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
   const range: [number, number] = [570, 830];
   const roiNames = opts.rois ?? [];
   const roiOffset = opts.roiOffset ?? 150;
-  const hello: LiveMessage = { type: 'hello', version: '0.1.0', source: 'fake simulated shot', range, rois: roiNames.slice() };
+  const hello: LiveMessage = {
+    type: 'hello',
+    version: '0.1.0',
+    source: 'fake simulated shot',
+    range,
+    rois: roiNames.slice(),
+  };
 
   const recent: FrameMessage[] = [];
   const events = new Map<string, LiveEvent>();
@@ -110,9 +127,15 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
   const source = createFakeSource();
   source.snapshot = () => {
     const out: LiveMessage[] = [{ ...hello, run } as LiveMessage, { type: 'frames', frames: recent.slice(-2000) }];
-    for (const event of events.values()) out.push({ type: 'event', event });
-    if (lastSpectrum) out.push(lastSpectrum);
-    if (lastStatus) out.push(lastStatus);
+    for (const event of events.values()) {
+      out.push({ type: 'event', event });
+    }
+    if (lastSpectrum) {
+      out.push(lastSpectrum);
+    }
+    if (lastStatus) {
+      out.push(lastStatus);
+    }
     return out;
   };
   source.push(hello);
@@ -121,9 +144,14 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
     // the operator keeps the detector well below full scale: exposure chosen for a peak of ~30,000 counts
     const probe = expectedCounts({ wavelength: wl, temperature: t, response: resp, exposure: 0.01 });
     let peak = 0;
-    for (const v of probe) peak = Math.max(peak, v);
+    for (const v of probe) {
+      peak = Math.max(peak, v);
+    }
     const exposure = 0.01 * Math.min(1, 30000 / peak);
-    const sim = simulateSpectrum({ wavelength: wl, temperature: t, response: resp, exposure, cosmics: rng.uniform() < 0.1 ? 1 : 0 }, rng);
+    const sim = simulateSpectrum(
+      { wavelength: wl, temperature: t, response: resp, exposure, cosmics: rng.uniform() < 0.1 ? 1 : 0 },
+      rng,
+    );
     const radiance: number[] = new Array(wl.length);
     const fit: number[] = new Array(wl.length);
     const mask: number[] = new Array(wl.length);
@@ -135,11 +163,23 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
       const inRange = wl[k] >= range[0] && wl[k] <= range[1];
       mask[k] = inRange && !sim.cosmicMask[k] ? 0 : 1;
       const L = planckRadiance(wl[k], t);
-      if (!mask[k]) { num += radiance[k] * L; den += L * L; }
+      if (!mask[k]) {
+        num += radiance[k] * L;
+        den += L * L;
+      }
     }
     const s = den > 0 ? num / den : 0;
-    for (let k = 0; k < wl.length; k++) fit[k] = s * planckRadiance(wl[k], t);
-    return { type: 'spectrum', index: i, wavelength: Array.from(wl, (v) => Math.round(v * 1000) / 1000), radiance, fit, mask };
+    for (let k = 0; k < wl.length; k++) {
+      fit[k] = s * planckRadiance(wl[k], t);
+    }
+    return {
+      type: 'spectrum',
+      index: i,
+      wavelength: Array.from(wl, (v) => Math.round(v * 1000) / 1000),
+      radiance,
+      fit,
+      mask,
+    };
   };
 
   const tick = () => {
@@ -151,21 +191,33 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
     while (index < due) {
       const time = index / rate;
       const power = Math.floor((time * wps) / 0.25) * 0.25;
-      if (power > SHOT.maxPower) { maxPowerReached = true; break; }
+      if (power > SHOT.maxPower) {
+        maxPowerReached = true;
+        break;
+      }
       const tTrue = trueTemperature(power);
       const sigma = 4 + tTrue / 400;
       const flags: FrameMessage['flags'] = [];
       const u = rng.uniform();
-      if (u < 0.01) flags.push('cosmic');
-      else if (u < 0.013) flags.push('saturated');
+      if (u < 0.01) {
+        flags.push('cosmic');
+      } else if (u < 0.013) {
+        flags.push('saturated');
+      }
       const failed = u > 0.998;
-      if (failed) flags.push('fit-failed');
-      for (const f of flags) flagged[f] = (flagged[f] ?? 0) + 1;
+      if (failed) {
+        flags.push('fit-failed');
+      }
+      for (const f of flags) {
+        flagged[f] = (flagged[f] ?? 0) + 1;
+      }
       const latencyMs = 0.3 + 0.4 * rng.uniform();
       latencies.push(latencyMs);
       const temperature = failed ? null : tTrue + sigma * rng.normal();
       const frame: FrameMessage = {
-        index, time, power,
+        index,
+        time,
+        power,
         temperature,
         temperatureError: failed ? null : sigma,
         chi2: failed ? null : 1 + 0.1 * rng.normal(),
@@ -185,20 +237,40 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
       index++;
     }
     if (frames.length) {
-      for (const f of frames) recent.push(f);
-      if (recent.length > 5000) recent.splice(0, recent.length - 5000);
+      for (const f of frames) {
+        recent.push(f);
+      }
+      if (recent.length > 5000) {
+        recent.splice(0, recent.length - 5000);
+      }
       source.push({ type: 'frames', frames });
       const last = frames[frames.length - 1];
       const p = last.power ?? 0;
       // the detector's plateau: announced 2 W into it, completed 1 W after its end
       if (p >= SHOT.plateauStart + 2 && !events.has('plateau-1')) {
-        emitEvent({ id: 'plateau-1', run, kind: 'plateau', startPower: SHOT.plateauStart, endPower: null,
-          startIndex: Math.round(SHOT.plateauStart / wps * rate), endIndex: null, detectedAtIndex: last.index,
-          slopeBefore: SHOT.slope, slopeAfter: SHOT.plateauSlope, temperature: trueTemperature(SHOT.plateauStart), significance: 7.5 });
+        emitEvent({
+          id: 'plateau-1',
+          run,
+          kind: 'plateau',
+          startPower: SHOT.plateauStart,
+          endPower: null,
+          startIndex: Math.round((SHOT.plateauStart / wps) * rate),
+          endIndex: null,
+          detectedAtIndex: last.index,
+          slopeBefore: SHOT.slope,
+          slopeAfter: SHOT.plateauSlope,
+          temperature: trueTemperature(SHOT.plateauStart),
+          significance: 7.5,
+        });
       }
       const ev = events.get('plateau-1');
       if (ev && ev.endPower === null && p >= SHOT.plateauEnd + 1) {
-        emitEvent({ ...ev, endPower: SHOT.plateauEnd, endIndex: Math.round(SHOT.plateauEnd / wps * rate), significance: 11.2 });
+        emitEvent({
+          ...ev,
+          endPower: SHOT.plateauEnd,
+          endIndex: Math.round((SHOT.plateauEnd / wps) * rate),
+          significance: 11.2,
+        });
       }
       if (now - lastSpectrumAt >= 1000 / spectraPerSecond && last.temperature !== null) {
         lastSpectrumAt = now;
@@ -210,12 +282,19 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
       lastStatusAt = now;
       recentTimes = recentTimes.filter((x) => now - x < 1000);
       const sorted = latencies.slice(-2000).sort((a, b) => a - b);
-      if (latencies.length > 4000) latencies.splice(0, latencies.length - 2000);
+      if (latencies.length > 4000) {
+        latencies.splice(0, latencies.length - 2000);
+      }
       lastStatus = {
-        type: 'status', framesPerSecond: recentTimes.length,
+        type: 'status',
+        framesPerSecond: recentTimes.length,
         latencyP50: sorted.length ? sorted[Math.floor(sorted.length * 0.5)] : 0,
         latencyP99: sorted.length ? sorted[Math.floor(sorted.length * 0.99)] : 0,
-        frames: index, flagged: { ...flagged }, source: 'fake simulated shot', running: true, run,
+        frames: index,
+        flagged: { ...flagged },
+        source: 'fake simulated shot',
+        running: true,
+        run,
         sourceState: { state: 'running' },
       };
       source.push(lastStatus);
@@ -225,7 +304,9 @@ export function startFakeShot(opts: ShotOptions = {}): FakeShot {
       runStart = Date.now();
       recent.length = 0;
       events.clear();
-      for (const k of Object.keys(flagged)) delete flagged[k];
+      for (const k of Object.keys(flagged)) {
+        delete flagged[k];
+      }
       run++;
       source.push({ type: 'reset', reason: 'looped', run });
       source.push({ ...hello, run } as LiveMessage);

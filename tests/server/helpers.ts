@@ -22,7 +22,11 @@ export function makeStaticTree(): { root: string; staticDir: string; secret: str
 }
 
 /** Sends one raw HTTP request line (no client-side normalisation at all) and returns status and body. */
-export function rawRequest(port: number, requestLine: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; raw: string }> {
+export function rawRequest(
+  port: number,
+  requestLine: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; raw: string }> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -35,15 +39,34 @@ export function rawRequest(port: number, requestLine: string, headers: Record<st
       resolve({ status: m ? Number(m[1]) : 0, body, raw });
     });
     const h = { Host: `127.0.0.1:${port}`, Connection: 'close', ...headers };
-    sock.write(Buffer.from(`${requestLine}\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`, 'latin1'));
+    sock.write(
+      Buffer.from(
+        `${requestLine}\r\n${Object.entries(h)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\r\n')}\r\n\r\n`,
+        'latin1',
+      ),
+    );
   });
 }
 
-export async function postJson(port: number, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/power`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } });
+export async function postJson(
+  port: number,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/power`, {
+    method: 'POST',
+    body,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
   const text = await res.text();
   let json: any = null;
-  try { json = JSON.parse(text); } catch { /* not json */ }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not json */
+  }
   return { status: res.status, json };
 }
 
@@ -57,19 +80,29 @@ export class TestClient {
   constructor(url: string, options: WebSocket.ClientOptions = {}) {
     this.ws = new WebSocket(url, options);
     this.ws.on('message', (data) => {
-      try { this.messages.push(JSON.parse(data.toString())); } catch { /* keep going */ }
-      for (const w of this.waiters.splice(0)) w();
+      try {
+        this.messages.push(JSON.parse(data.toString()));
+      } catch {
+        /* keep going */
+      }
+      for (const w of this.waiters.splice(0)) {
+        w();
+      }
     });
     this.ws.on('close', (code) => {
       this.closeCode = code;
-      for (const w of this.waiters.splice(0)) w();
+      for (const w of this.waiters.splice(0)) {
+        w();
+      }
     });
     this.ws.on('error', () => undefined);
   }
 
   opened(): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.ws.readyState === WebSocket.OPEN) return resolve();
+      if (this.ws.readyState === WebSocket.OPEN) {
+        return resolve();
+      }
       this.ws.once('open', () => resolve());
       this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       this.ws.once('error', reject);
@@ -79,15 +112,27 @@ export class TestClient {
   async waitFor(pred: (msgs: LiveMessage[]) => boolean, timeoutMs = 3000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!pred(this.messages)) {
-      if (Date.now() > end) throw new Error(`timed out; got ${this.messages.length} messages: ${this.messages.slice(-3).map((m) => m.type).join(',')}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 50); });
+      if (Date.now() > end) {
+        throw new Error(
+          `timed out; got ${this.messages.length} messages: ${this.messages
+            .slice(-3)
+            .map((m) => m.type)
+            .join(',')}`,
+        );
+      }
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
     }
   }
 
   async closed(timeoutMs = 3000): Promise<number> {
     const end = Date.now() + timeoutMs;
     while (this.closeCode === null) {
-      if (Date.now() > end) throw new Error('not closed');
+      if (Date.now() > end) {
+        throw new Error('not closed');
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
     return this.closeCode;
@@ -98,8 +143,14 @@ export class TestClient {
 export function tryUpgrade(port: number, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers });
-    ws.on('open', () => { ws.close(); resolve(101); });
-    ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
     ws.on('error', () => resolve(-1));
   });
 }

@@ -10,14 +10,25 @@ import { makeStaticTree, postJson, rawRequest, sleep, TestClient, tryUpgrade } f
 
 const hello: LiveMessage = { type: 'hello', version: '0.1.0', source: 'test', range: [570, 830], rois: [] };
 const frame = (index: number) => ({
-  index, time: index / 100, power: 10 + index / 100, temperature: 2000 + index, temperatureError: 5, chi2: 1.02,
-  flags: [], twoColor: null, latencyMs: 0.4,
+  index,
+  time: index / 100,
+  power: 10 + index / 100,
+  temperature: 2000 + index,
+  temperatureError: 5,
+  chi2: 1.02,
+  flags: [],
+  twoColor: null,
+  latencyMs: 0.4,
 });
 
 describe('isLoopback', () => {
   it('recognises loopback hosts only', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1', 'LOCALHOST']) expect(isLoopback(h), h).toBe(true);
-    for (const h of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.org', '128.0.0.1', '::ffff:10.0.0.1', '']) expect(isLoopback(h), h).toBe(false);
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1', 'LOCALHOST']) {
+      expect(isLoopback(h), h).toBe(true);
+    }
+    for (const h of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.org', '128.0.0.1', '::ffff:10.0.0.1', '']) {
+      expect(isLoopback(h), h).toBe(false);
+    }
   });
 });
 
@@ -26,7 +37,19 @@ describe('isSafeStaticPath', () => {
     expect(isSafeStaticPath('/')).toBe(true);
     expect(isSafeStaticPath('/main.js')).toBe(true);
     expect(isSafeStaticPath('/assets/a%20b.css')).toBe(true);
-    for (const p of ['/../x', '/%2e%2e/x', '/%252e%252e/x', '/a%2fb', '/a\\b', '/a%5cb', '/a%00', '//etc/passwd', '/C:/x', '/.%2e/x', '/%25252e%25252e/x']) {
+    for (const p of [
+      '/../x',
+      '/%2e%2e/x',
+      '/%252e%252e/x',
+      '/a%2fb',
+      '/a\\b',
+      '/a%5cb',
+      '/a%00',
+      '//etc/passwd',
+      '/C:/x',
+      '/.%2e/x',
+      '/%25252e%25252e/x',
+    ]) {
       expect(isSafeStaticPath(p), p).toBe(false);
     }
   });
@@ -68,13 +91,36 @@ describe('HTTP', () => {
 
   it('never serves a file outside the static dir, whatever the encoding', async () => {
     const attempts = [
-      '/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/.%2e/secret.txt',
-      '/%252e%252e/secret.txt', '/%252e%252e%252fsecret.txt', '/%25252e%25252e/secret.txt', '/..\\secret.txt',
-      '/..%5csecret.txt', '/%5c..%5csecret.txt', '/assets/../../secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt',
-      '/..%c0%afsecret.txt', '/%c0%ae%c0%ae/secret.txt', '/index.html%00/../../secret.txt', '/%00../secret.txt',
-      `/${tree.root}/secret.txt`, `/${encodeURIComponent(path.join(tree.root, 'secret.txt'))}`, `//${tree.root}/secret.txt`,
-      `http://127.0.0.1/../secret.txt`, '/../public.txt', '/%2e%2e/public.txt', '/..;/secret.txt', '/...//secret.txt',
-      '*', '/.env', '/%2eenv', '/etc/passwd', '/../../../../../../etc/passwd',
+      '/../secret.txt',
+      '/..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2e%2e%2fsecret.txt',
+      '/.%2e/secret.txt',
+      '/%252e%252e/secret.txt',
+      '/%252e%252e%252fsecret.txt',
+      '/%25252e%25252e/secret.txt',
+      '/..\\secret.txt',
+      '/..%5csecret.txt',
+      '/%5c..%5csecret.txt',
+      '/assets/../../secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/..%c0%afsecret.txt',
+      '/%c0%ae%c0%ae/secret.txt',
+      '/index.html%00/../../secret.txt',
+      '/%00../secret.txt',
+      `/${tree.root}/secret.txt`,
+      `/${encodeURIComponent(path.join(tree.root, 'secret.txt'))}`,
+      `//${tree.root}/secret.txt`,
+      `http://127.0.0.1/../secret.txt`,
+      '/../public.txt',
+      '/%2e%2e/public.txt',
+      '/..;/secret.txt',
+      '/...//secret.txt',
+      '*',
+      '/.env',
+      '/%2eenv',
+      '/etc/passwd',
+      '/../../../../../../etc/passwd',
     ];
     for (const p of attempts) {
       const res = await rawRequest(server.port, `GET ${p} HTTP/1.1`);
@@ -107,7 +153,18 @@ describe('HTTP', () => {
   });
 
   it('GET /api/status reports the source status and clients', async () => {
-    const status: LiveMessage = { type: 'status', framesPerSecond: 990, latencyP50: 0.5, latencyP99: 2.1, frames: 1234, flagged: { cosmic: 3 }, source: 'test', running: true, run: 0, sourceState: { state: 'running' } };
+    const status: LiveMessage = {
+      type: 'status',
+      framesPerSecond: 990,
+      latencyP50: 0.5,
+      latencyP99: 2.1,
+      frames: 1234,
+      flagged: { cosmic: 3 },
+      source: 'test',
+      running: true,
+      run: 0,
+      sourceState: { state: 'running' },
+    };
     source.push(status);
     const res = await fetch(`${server.url}api/status`);
     expect(res.status).toBe(200);
@@ -126,7 +183,18 @@ describe('HTTP', () => {
     expect(r.status).toBe(200);
     expect(source.ingested[source.ingested.length - 1]).toEqual({ power: 3 });
     const n = source.ingested.length;
-    for (const bad of ['{"power": 1', 'not json', '[]', '{"power":"24"}', '{"power":-1}', '{"power":1e999}', '{"power":null}', '{"power":2,"time":"x"}', '{}', '']) {
+    for (const bad of [
+      '{"power": 1',
+      'not json',
+      '[]',
+      '{"power":"24"}',
+      '{"power":-1}',
+      '{"power":1e999}',
+      '{"power":null}',
+      '{"power":2,"time":"x"}',
+      '{}',
+      '',
+    ]) {
       r = await postJson(server.port, bad);
       expect(r.status, bad).toBe(400);
       expect(typeof r.json?.error, bad).toBe('string');
@@ -145,7 +213,12 @@ describe('HTTP', () => {
 describe('client limit', () => {
   it('refuses upgrades beyond maxClients with 503, and accepts again once one leaves', async () => {
     const tree = makeStaticTree();
-    const server = await startServer({ port: 0, source: createFakeSource([hello]), staticDir: tree.staticDir, maxClients: 2 });
+    const server = await startServer({
+      port: 0,
+      source: createFakeSource([hello]),
+      staticDir: tree.staticDir,
+      maxClients: 2,
+    });
     const a = new TestClient(`ws://127.0.0.1:${server.port}/ws`);
     const b = new TestClient(`ws://127.0.0.1:${server.port}/ws`);
     await Promise.all([a.opened(), b.opened()]);
@@ -153,7 +226,9 @@ describe('client limit', () => {
     a.ws.close();
     await a.closed();
     const until = Date.now() + 2000;
-    while (server.clientCount() > 1 && Date.now() < until) await sleep(10);
+    while (server.clientCount() > 1 && Date.now() < until) {
+      await sleep(10);
+    }
     expect(await tryUpgrade(server.port, {})).toBe(101);
     b.ws.close();
     await server.close();
@@ -175,12 +250,20 @@ describe('WebSocket', () => {
     fs.rmSync(tree.root, { recursive: true, force: true });
   });
 
-  it('accepts the page\'s own origin and non-browser clients, refuses foreign origins', async () => {
+  it("accepts the page's own origin and non-browser clients, refuses foreign origins", async () => {
     const p = server.port;
     expect(await tryUpgrade(p, { Origin: `http://127.0.0.1:${p}` })).toBe(101);
     expect(await tryUpgrade(p, { Origin: `http://localhost:${p}` })).toBe(101);
     expect(await tryUpgrade(p, {})).toBe(101);
-    for (const o of ['http://evil.example', `http://evil.example:${p}`, `http://127.0.0.1:${p + 1}`, `https://127.0.0.1:${p}`, 'null', `http://127.0.0.1.evil.example:${p}`, 'garbage']) {
+    for (const o of [
+      'http://evil.example',
+      `http://evil.example:${p}`,
+      `http://127.0.0.1:${p + 1}`,
+      `https://127.0.0.1:${p}`,
+      'null',
+      `http://127.0.0.1.evil.example:${p}`,
+      'garbage',
+    ]) {
       expect(await tryUpgrade(p, { Origin: o }), o).toBe(403);
     }
     expect(await tryUpgrade(p, { Host: `evil.example:${p}`, Origin: `http://evil.example:${p}` })).toBe(421);
@@ -199,7 +282,9 @@ describe('WebSocket', () => {
     await a.waitFor((m) => m.length >= 2);
     expect(a.messages[0]).toEqual(hello);
     expect(a.messages[1]).toEqual({ type: 'frames', frames: [frame(0), frame(1)] });
-    for (let i = 2; i < 50; i++) source.push({ type: 'frames', frames: [frame(i)] });
+    for (let i = 2; i < 50; i++) {
+      source.push({ type: 'frames', frames: [frame(i)] });
+    }
     for (const c of [a, b]) {
       await c.waitFor((m) => m.some((x) => x.type === 'frames' && x.frames.some((f) => f.index === 49)));
       const indices = c.messages.flatMap((x) => (x.type === 'frames' ? x.frames.map((f) => f.index) : []));
@@ -213,12 +298,28 @@ describe('WebSocket', () => {
     const c = new TestClient(`ws://127.0.0.1:${server.port}/ws`);
     await c.opened();
     const n = source.ingested.length;
-    for (const g of ['', 'not json', '{', '[1,2]', 'null', '42', '{"type":"nope"}', '{"type":"power"}', '{"type":"power","power":"7"}',
-      '{"type":"power","power":-5}', '{"type":"ping"}', '{"type":"power","power":1,"time":{}}']) c.ws.send(g);
+    for (const g of [
+      '',
+      'not json',
+      '{',
+      '[1,2]',
+      'null',
+      '42',
+      '{"type":"nope"}',
+      '{"type":"power"}',
+      '{"type":"power","power":"7"}',
+      '{"type":"power","power":-5}',
+      '{"type":"ping"}',
+      '{"type":"power","power":1,"time":{}}',
+    ]) {
+      c.ws.send(g);
+    }
     c.ws.send(Buffer.from([0, 1, 2, 255]), { binary: true });
     c.ws.send(JSON.stringify({ type: 'power', power: 31.5, time: 7 }));
     const until = Date.now() + 2000;
-    while (source.ingested.length === n && Date.now() < until) await sleep(10);
+    while (source.ingested.length === n && Date.now() < until) {
+      await sleep(10);
+    }
     expect(source.ingested.slice(n)).toEqual([{ power: 31.5, time: 7 }]);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
     source.push({ type: 'frames', frames: [frame(100)] });
@@ -246,7 +347,9 @@ describe('keep-alive', () => {
     const good = new TestClient(`ws://127.0.0.1:${server.port}/ws`);
     await Promise.all([mute.opened(), good.opened()]);
     const until = Date.now() + 3000;
-    while (server.droppedClients() === 0 && Date.now() < until) await sleep(10);
+    while (server.droppedClients() === 0 && Date.now() < until) {
+      await sleep(10);
+    }
     await sleep(150); // a few more pings: the answering client stays
     expect(server.droppedClients()).toBe(1);
     expect(server.clientCount()).toBe(1);

@@ -17,9 +17,16 @@ function hingePoints(): DetectPoint[] {
   return out;
 }
 function linePoints(): DetectPoint[] {
-  return Array.from({ length: 31 }, (_, i) => ({ index: i, power: 10 + 0.5 * i, temperature: 1400 + 90 * 0.5 * i + (i % 3) * 4 }));
+  return Array.from({ length: 31 }, (_, i) => ({
+    index: i,
+    power: 10 + 0.5 * i,
+    temperature: 1400 + 90 * 0.5 * i + (i % 3) * 4,
+  }));
 }
-const marbles = (pts: DetectPoint[]) => ({ m: pts.map((_, i) => KEYS[i]).join('') + '|', v: Object.fromEntries(pts.map((p, i) => [KEYS[i], p])) });
+const marbles = (pts: DetectPoint[]) => ({
+  m: pts.map((_, i) => KEYS[i]).join('') + '|',
+  v: Object.fromEntries(pts.map((p, i) => [KEYS[i], p])),
+});
 
 function scheduler() {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -32,8 +39,16 @@ describe('detectSlopeChange operator (marble tests)', () => {
       const out$ = cold(m, v).pipe(detectSlopeChange());
       // frames 0..30 carry points; "new" at frame 25; refinements may follow; final + complete at frame 31
       expectObservable(out$).toBe(`${'-'.repeat(25)}n-----(f|)`, {
-        n: expect.objectContaining({ type: 'new', atIndex: 25, event: expect.objectContaining({ kind: 'plateau', detectedAtIndex: 25 }) }),
-        f: expect.objectContaining({ type: 'final', atIndex: 30, event: expect.objectContaining({ id: 1, refined: true, startPower: expect.closeTo(20, 6) }) }),
+        n: expect.objectContaining({
+          type: 'new',
+          atIndex: 25,
+          event: expect.objectContaining({ kind: 'plateau', detectedAtIndex: 25 }),
+        }),
+        f: expect.objectContaining({
+          type: 'final',
+          atIndex: 30,
+          event: expect.objectContaining({ id: 1, refined: true, startPower: expect.closeTo(20, 6) }),
+        }),
       });
     });
   });
@@ -46,9 +61,13 @@ describe('detectSlopeChange operator (marble tests)', () => {
       const hinge$ = cold(h.m, h.v).pipe(op);
       const line$ = cold(l.m, l.v).pipe(op); // the same operator instance on another stream
       expectObservable(line$).toBe(`${'-'.repeat(31)}|`);
-      expectObservable(hinge$).toBe(`${'-'.repeat(25)}n-----|`, { n: expect.objectContaining({ type: 'new', atIndex: 25 }) });
+      expectObservable(hinge$).toBe(`${'-'.repeat(25)}n-----|`, {
+        n: expect.objectContaining({ type: 'new', atIndex: 25 }),
+      });
       // a second, later subscription to the same piped observable starts from scratch
-      expectObservable(hinge$, `${'-'.repeat(5)}^`).toBe(`${'-'.repeat(30)}n-----|`, { n: expect.objectContaining({ type: 'new', atIndex: 25 }) });
+      expectObservable(hinge$, `${'-'.repeat(5)}^`).toBe(`${'-'.repeat(30)}n-----|`, {
+        n: expect.objectContaining({ type: 'new', atIndex: 25 }),
+      });
     });
   });
 
@@ -56,7 +75,9 @@ describe('detectSlopeChange operator (marble tests)', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const l = marbles(linePoints());
       expectObservable(cold(l.m, l.v).pipe(detectSlopeChange())).toBe(`${'-'.repeat(31)}|`);
-      expectObservable(cold('AB#', { A: linePoints()[0], B: linePoints()[1] }, new Error('boom')).pipe(detectSlopeChange())).toBe('--#', undefined, new Error('boom'));
+      expectObservable(
+        cold('AB#', { A: linePoints()[0], B: linePoints()[1] }, new Error('boom')).pipe(detectSlopeChange()),
+      ).toBe('--#', undefined, new Error('boom'));
     });
   });
 

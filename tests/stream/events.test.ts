@@ -3,8 +3,17 @@ import { toLiveEvent } from '../../src/stream/events';
 import type { SlopeEvent } from '../../src/detect/types';
 
 const base: SlopeEvent = {
-  id: 3, kind: 'plateau', startPower: 24.9, endPower: null, startIndex: 100, endIndex: null, detectedAtIndex: 108,
-  slopeBefore: 50, slopeAfter: 5, temperature: 2350, significance: 9,
+  id: 3,
+  kind: 'plateau',
+  startPower: 24.9,
+  endPower: null,
+  startIndex: 100,
+  endIndex: null,
+  detectedAtIndex: 108,
+  slopeBefore: 50,
+  slopeAfter: 5,
+  temperature: 2350,
+  significance: 9,
 } as SlopeEvent;
 
 describe('toLiveEvent', () => {

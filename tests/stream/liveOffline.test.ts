@@ -101,14 +101,18 @@ describe('live = offline', () => {
     }
   });
 
-  test('a watched folder: the same T, σ and χ²/dof as analyze of the file (noise model from the file\'s first frames)', async () => {
+  test("a watched folder: the same T, σ and χ²/dof as analyze of the file (noise model from the file's first frames)", async () => {
     const offline = await analyzeFiles({ shots: [written.files.shot], ...calibration() });
     const folder = path.join(dir, 'watched');
     fs.mkdirSync(folder);
     fs.copyFileSync(written.files.shot, path.join(folder, 'shot-001.spe'));
     const warnings: string[] = [];
     const source = watch(folder, { includeExisting: true, stabilityMs: 50, pollMs: 40 });
-    const pipeline = createLivePipeline({ source, sourceName: 'watch', analyzer: watchAnalyzer(calibration(), (w) => warnings.push(w)) });
+    const pipeline = createLivePipeline({
+      source,
+      sourceName: 'watch',
+      analyzer: watchAnalyzer(calibration(), (w) => warnings.push(w)),
+    });
     const frames: FrameMessage[] = [];
     await new Promise<void>((resolve) => {
       pipeline.messages.subscribe((m) => {
@@ -125,7 +129,7 @@ describe('live = offline', () => {
     expectSameFits(frames, offline.frames);
   });
 
-  test('a looped replay: after each reset only the new run\'s events, and each run its own plateau', async () => {
+  test("a looped replay: after each reset only the new run's events, and each run its own plateau", async () => {
     const messages = await live(true, 3);
     let run = 0;
     const perRun = new Map<number, LiveEvent[]>();
@@ -143,7 +147,11 @@ describe('live = offline', () => {
       }
     }
     // every frame of every run was paired with its power (the readings of runs ahead of the fit are kept)
-    expect([...stats.values()]).toEqual([[1500, 1500], [1500, 1500], [1500, 1500]]);
+    expect([...stats.values()]).toEqual([
+      [1500, 1500],
+      [1500, 1500],
+      [1500, 1500],
+    ]);
     expect(run).toBe(3);
     for (const r of [0, 1, 2]) {
       const finals = (perRun.get(r) ?? []).filter((e) => e.final && !e.retracted);

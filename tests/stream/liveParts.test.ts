@@ -163,13 +163,37 @@ describe('DetectorFeeder', () => {
   });
 });
 
-const hello: Extract<LiveMessage, { type: 'hello' }> = { type: 'hello', version: 'x', source: 's', range: null, rois: [] };
+const hello: Extract<LiveMessage, { type: 'hello' }> = {
+  type: 'hello',
+  version: 'x',
+  source: 's',
+  range: null,
+  rois: [],
+};
 const frame = (index: number) => ({
-  index, time: index, power: 1, temperature: 2000, temperatureError: 1, chi2: 1, flags: [], twoColor: null, latencyMs: 0,
+  index,
+  time: index,
+  power: 1,
+  temperature: 2000,
+  temperatureError: 1,
+  chi2: 1,
+  flags: [],
+  twoColor: null,
+  latencyMs: 0,
 });
 const event = (run: number, id: string): LiveEvent => ({
-  id, run, kind: 'plateau', startPower: 1, endPower: null, startIndex: 1, endIndex: null, detectedAtIndex: 2,
-  slopeBefore: 50, slopeAfter: 5, temperature: 2000, significance: 9,
+  id,
+  run,
+  kind: 'plateau',
+  startPower: 1,
+  endPower: null,
+  startIndex: 1,
+  endIndex: null,
+  detectedAtIndex: 2,
+  slopeBefore: 50,
+  slopeAfter: 5,
+  temperature: 2000,
+  significance: 9,
 });
 
 describe('LiveHistory', () => {
@@ -185,7 +209,7 @@ describe('LiveHistory', () => {
     expect(h.framesHandedOff).toBe(30);
   });
 
-  it('after a reset nothing of the old run shows, and an old run\'s event is refused', () => {
+  it("after a reset nothing of the old run shows, and an old run's event is refused", () => {
     const h = new LiveHistory(hello, 10);
     h.record({ type: 'frames', frames: [frame(0)] });
     h.record({ type: 'event', event: event(0, '0-1') });

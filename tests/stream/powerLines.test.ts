@@ -26,7 +26,9 @@ describe('parsePowerLine', () => {
 
   it('bad lines say why', () => {
     expect(parsePowerLine('LASER:POWER <undefined> INVALID')).toHaveProperty('error');
-    expect(parsePowerLine('LASER:POWER 2024-05-01 12:00:01.1 <undefined> UDF INVALID')).toEqual({ error: 'the value is not a number' });
+    expect(parsePowerLine('LASER:POWER 2024-05-01 12:00:01.1 <undefined> UDF INVALID')).toEqual({
+      error: 'the value is not a number',
+    });
     expect(parsePowerLine('-3')).toEqual({ error: 'negative power -3' });
     expect(parsePowerLine('NaN')).toEqual({ error: 'the value is not a number' });
     expect(parsePowerLine('hello world')).toEqual({ error: 'expected TIME VALUE' });
@@ -60,7 +62,11 @@ describe('readPowerLines', () => {
 
   it('a reading the pipeline refuses is a bad line, not an error', async () => {
     const input = new PassThrough();
-    const done = readPowerLines(input, { onReading: () => { throw new Error('refused'); } });
+    const done = readPowerLines(input, {
+      onReading: () => {
+        throw new Error('refused');
+      },
+    });
     input.end('5\n');
     expect(await done).toEqual({ readings: 0, bad: 1 });
   });

@@ -26,8 +26,18 @@ function heapAfterGc(): number {
 }
 
 const SHOT = {
-  frames: 10, frameInterval: 0.001, exposureTime: 0.001, rows: 2, width: 100, framesPerStep: 2,
-  powerStart: 5, powerEnd: 10, t0: 1500, slope: 50, cosmicRate: 0, seed: 3,
+  frames: 10,
+  frameInterval: 0.001,
+  exposureTime: 0.001,
+  rows: 2,
+  width: 100,
+  framesPerStep: 2,
+  powerStart: 5,
+  powerEnd: 10,
+  t0: 1500,
+  slope: 50,
+  cosmicRate: 0,
+  seed: 3,
 };
 
 /**
@@ -51,7 +61,10 @@ function loopedShot(runsPerTurn: number): { source: Observable<SourceItem>; emit
           subscriber.next({ kind: 'power', reading: { time: shot.powerLog.time[k], power: shot.powerLog.power[k] } });
         }
         frames.forEach((counts, index) => {
-          subscriber.next({ kind: 'frame', frame: { index, time: shot.truth.time[index], counts, geometry, origin: 'soak' } });
+          subscriber.next({
+            kind: 'frame',
+            frame: { index, time: shot.truth.time[index], counts, geometry, origin: 'soak' },
+          });
         });
         run++;
         subscriber.next({ kind: 'reset', reason: `run ${run}` });
@@ -86,26 +99,31 @@ describe('live pipeline: flat memory over many runs', () => {
     const { analyzer } = buildAnalyzer({}, cal.geometry, 'simulated', cal);
     const shot = loopedShot(4);
     const pipeline = createLivePipeline({
-      source: shot.source, sourceName: 'soak', analyzer: liveAnalyzer(analyzer), statusIntervalMs: 200, historyFrames: 200,
+      source: shot.source,
+      sourceName: 'soak',
+      analyzer: liveAnalyzer(analyzer),
+      statusIntervalMs: 200,
+      historyFrames: 200,
     });
     let runs = 0;
     let frames = 0;
     /** Sends n more runs and waits until the pipeline has handed all of them off (no backlog left). */
-    const drive = (n: number) => new Promise<void>((resolve) => {
-      const target = runs + n;
-      const sub = pipeline.messages.subscribe((m) => {
-        if (m.type === 'reset') {
-          runs++;
-        } else if (m.type === 'frames') {
-          frames += m.frames.length;
-        }
-        if (runs >= target && frames >= 10 * target) {
-          sub.unsubscribe();
-          resolve();
-        }
+    const drive = (n: number) =>
+      new Promise<void>((resolve) => {
+        const target = runs + n;
+        const sub = pipeline.messages.subscribe((m) => {
+          if (m.type === 'reset') {
+            runs++;
+          } else if (m.type === 'frames') {
+            frames += m.frames.length;
+          }
+          if (runs >= target && frames >= 10 * target) {
+            sub.unsubscribe();
+            resolve();
+          }
+        });
+        shot.emit(n);
       });
-      shot.emit(n);
-    });
     await drive(1200); // warm-up: JIT, caches, the history filled to its bound (the heap levels off by ~1000 runs)
     const before = heapAfterGc();
     const runsBefore = runs;
@@ -113,7 +131,9 @@ describe('live pipeline: flat memory over many runs', () => {
     const after = heapAfterGc();
     const perRun = (after - before) / (runs - runsBefore);
     await pipeline.stop();
-    console.log(`soak: ${runs} runs, ${frames} frames; heap ${(before / 1e6).toFixed(2)} → ${(after / 1e6).toFixed(2)} MB, ${perRun.toFixed(0)} B/run`);
+    console.log(
+      `soak: ${runs} runs, ${frames} frames; heap ${(before / 1e6).toFixed(2)} → ${(after / 1e6).toFixed(2)} MB, ${perRun.toFixed(0)} B/run`,
+    );
     expect(frames).toBeGreaterThanOrEqual(10 * (runs - 1));
     expect(perRun).toBeLessThan(400);
   });

@@ -20,8 +20,12 @@ import type { SourceItem } from '../../src/stream/types';
 import type { LiveEvent, LiveMessage } from '../../src/protocol';
 
 let dir: string;
-beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-sources-')); });
-afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-sources-'));
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const collect = (src: Observable<SourceItem>, n: number) => firstValueFrom(src.pipe(take(n), toArray()));
 
@@ -29,9 +33,16 @@ describe('replay', () => {
   test('emits the power log, then every frame lazily read, at the given rate; loop → reset and again', async () => {
     const shot = simulateShot({ frames: 12, rows: 2, width: 64, seed: 3 });
     const w = writeShot(shot, path.join(dir, 'shot'));
-    const log = fs.readFileSync(w.files.power, 'utf8').trim().split('\n').filter((l) => /^[0-9.-]/.test(l));
+    const log = fs
+      .readFileSync(w.files.power, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => /^[0-9.-]/.test(l));
     const t0 = Date.now();
-    const items = await collect(replay(w.files.shot, w.files.power, { rate: 500, loop: true }), 2 * (log.length + 12) + 1);
+    const items = await collect(
+      replay(w.files.shot, w.files.power, { rate: 500, loop: true }),
+      2 * (log.length + 12) + 1,
+    );
     const elapsed = Date.now() - t0;
     const kinds = items.map((i) => i.kind);
     // run 1: log, 12 frames; reset; run 2 the same
@@ -67,8 +78,11 @@ describe('watch', () => {
     const mk = (name: string, frames: number, base: number) => {
       const tmp = path.join(dir, `${name}.tmp`);
       writeSpe(tmp, {
-        width: 32, height: 1, frames: Array.from({ length: frames }, (_v, i) => Float64Array.from({ length: 32 }, () => base + i)),
-        wavelength: Float64Array.from({ length: 32 }, (_v, i) => 600 + i), exposureTime: 0.01,
+        width: 32,
+        height: 1,
+        frames: Array.from({ length: frames }, (_v, i) => Float64Array.from({ length: 32 }, () => base + i)),
+        wavelength: Float64Array.from({ length: 32 }, (_v, i) => 600 + i),
+        exposureTime: 0.01,
       });
       return fs.readFileSync(tmp);
     };
@@ -84,14 +98,18 @@ describe('watch', () => {
     for (let o = 0; o < a.length; o += chunk) {
       fs.writeSync(fd, a, o, Math.min(chunk, a.length - o));
       await new Promise((r) => setTimeout(r, 120));
-      if (o + chunk < a.length) expect(items.length).toBe(0); // never a half-written file
+      if (o + chunk < a.length) {
+        expect(items.length).toBe(0);
+      } // never a half-written file
     }
     fs.closeSync(fd);
     const fb = path.join(wdir, 'shot (10).spe');
     fs.writeFileSync(fb, b);
     fs.writeFileSync(path.join(wdir, 'notes.txt'), 'not a spectrum');
     const deadline = Date.now() + 8000;
-    while (items.length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (items.length < 8 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // touching a taken file again does not bring it back
     fs.utimesSync(fa, new Date(), new Date());
     await new Promise((r) => setTimeout(r, 600));
@@ -116,7 +134,11 @@ describe('simulate', () => {
     const shot = demoShotOptions({ rows: 2 });
     const cal = simulatedCalibration(shot);
     const { analyzer } = buildAnalyzer({}, cal.geometry, 'simulated', cal);
-    const pipeline = createLivePipeline({ source: simulate({ ...shot, rate: 4000, cycles: 2, cacheFrames: true }), sourceName: 'simulate', analyzer: liveAnalyzer(analyzer) });
+    const pipeline = createLivePipeline({
+      source: simulate({ ...shot, rate: 4000, cycles: 2, cacheFrames: true }),
+      sourceName: 'simulate',
+      analyzer: liveAnalyzer(analyzer),
+    });
     const msgs: LiveMessage[] = [];
     pipeline.messages.subscribe((m) => msgs.push(m));
     await pipeline.done;
@@ -127,7 +149,10 @@ describe('simulate', () => {
     // first run: frames 0..1499, in order, then the reset, then the second run
     const before = msgs.slice(0, resetAt).flatMap((m) => (m.type === 'frames' ? m.frames : []));
     expect(before.map((f) => f.index)).toEqual([...Array(1500).keys()]);
-    const events = msgs.slice(0, resetAt).filter((m): m is { type: 'event'; event: LiveEvent } => m.type === 'event').map((m) => m.event);
+    const events = msgs
+      .slice(0, resetAt)
+      .filter((m): m is { type: 'event'; event: LiveEvent } => m.type === 'event')
+      .map((m) => m.event);
     const plateau = events.find((e) => e.kind === 'plateau');
     expect(plateau).toBeDefined();
     // the truth: plateau from 25 W (T = 1100 + 50·25 = 2350 K), reached at 15 s; confirmed well before 30 s
@@ -153,6 +178,10 @@ describe('ingest', () => {
     ing.power({ power: 12 });
     expect(() => ing.power({ power: Number.NaN })).toThrow(/power/);
     expect(() => ing.power({ power: -1 })).toThrow(/power/);
-    expect(got.map((g) => (g.kind === 'power' ? [g.reading.time, g.reading.power] : null))).toEqual([[1.5, 10], [3, 11], [2, 12]]);
+    expect(got.map((g) => (g.kind === 'power' ? [g.reading.time, g.reading.power] : null))).toEqual([
+      [1.5, 10],
+      [3, 11],
+      [2, 12],
+    ]);
   });
 });

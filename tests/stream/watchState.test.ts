@@ -32,8 +32,11 @@ async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void
 
 function spe(file: string, frames: number): void {
   writeSpe(file, {
-    width: 16, height: 1, frames: Array.from({ length: frames }, (_v, i) => Float64Array.from({ length: 16 }, () => 100 + i)),
-    wavelength: Float64Array.from({ length: 16 }, (_v, i) => 600 + i), exposureTime: 0.01,
+    width: 16,
+    height: 1,
+    frames: Array.from({ length: frames }, (_v, i) => Float64Array.from({ length: 16 }, () => 100 + i)),
+    wavelength: Float64Array.from({ length: 16 }, (_v, i) => 600 + i),
+    exposureTime: 0.01,
   });
 }
 
@@ -49,8 +52,13 @@ describe('watch: skipped files and missing folders', () => {
     fs.writeFileSync(path.join(wdir, 'junk.spe'), 'this is not an SPE file at all'.repeat(200));
     const warnings: string[] = [];
     const items: SourceItem[] = [];
-    const sub = watch(wdir, { includeExisting: true, stabilityMs: 50, pollMs: 40, settleMs: 300, onWarning: (w) => warnings.push(w) })
-      .subscribe((i) => items.push(i));
+    const sub = watch(wdir, {
+      includeExisting: true,
+      stabilityMs: 50,
+      pollMs: 40,
+      settleMs: 300,
+      onWarning: (w) => warnings.push(w),
+    }).subscribe((i) => items.push(i));
     try {
       await until(() => warnings.length >= 2 && items.length >= 4);
       // more checks go by (the settle time twice over): still one line per file
@@ -72,7 +80,11 @@ describe('watch: skipped files and missing folders', () => {
     const wdir = path.join(dir, 'goes-away');
     fs.mkdirSync(wdir);
     let ended: unknown = null;
-    const sub = watch(wdir, { pollMs: 40 }).subscribe({ error: (e) => { ended = e; } });
+    const sub = watch(wdir, { pollMs: 40 }).subscribe({
+      error: (e) => {
+        ended = e;
+      },
+    });
     try {
       await new Promise((r) => setTimeout(r, 300)); // the watcher is ready
       fs.rmSync(wdir, { recursive: true });

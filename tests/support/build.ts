@@ -23,10 +23,19 @@ export function ensureBuilt(): void {
   const stale = () => !fs.existsSync(out) || fs.statSync(out).mtimeMs < newest(path.join(ROOT, 'src'));
   const lock = path.join(os.tmpdir(), 'pyrolive-build-ts.lock');
   for (let k = 0; k < 600 && stale(); k++) {
-    try { fs.mkdirSync(lock); } catch { spawnSync('sleep', ['0.5']); continue; }
+    try {
+      fs.mkdirSync(lock);
+    } catch {
+      spawnSync('sleep', ['0.5']);
+      continue;
+    }
     try {
       const r = spawnSync('npm', ['run', 'build:ts'], { cwd: ROOT, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`npm run build:ts failed:\n${r.stdout}${r.stderr}`);
-    } finally { fs.rmdirSync(lock); }
+      if (r.status !== 0) {
+        throw new Error(`npm run build:ts failed:\n${r.stdout}${r.stderr}`);
+      }
+    } finally {
+      fs.rmdirSync(lock);
+    }
   }
 }

@@ -42,37 +42,58 @@ export function makeShot(spec: ShotSpec = {}): TestShot {
   const height = spec.height ?? 2;
   const wl = defaultWavelengths(width, 450, 950);
   const response = defaultResponse(wl);
-  const gain = spec.gain ?? 2; const readNoise = spec.readNoise ?? 4;
+  const gain = spec.gain ?? 2;
+  const readNoise = spec.readNoise ?? 4;
   const nF = spec.frames ?? 100;
-  const tMin = spec.tMin ?? 1600; const tMax = spec.tMax ?? 3200;
+  const tMin = spec.tMin ?? 1600;
+  const tMax = spec.tMax ?? 3200;
   const level = spec.level ?? 8000;
   const det = { gain, readNoise, bias: 600, fullScale: 65535 };
-  const row = (T: number, brightness: number, cosmics = 0, emissivity: number | Float64Array = 0.5) => simulateSpectrum({
-    wavelength: wl, temperature: T, response, brightness, exposure: 0.01, emissivity, cosmics, ...det,
-  }, rng);
+  const row = (T: number, brightness: number, cosmics = 0, emissivity: number | Float64Array = 0.5) =>
+    simulateSpectrum(
+      {
+        wavelength: wl,
+        temperature: T,
+        response,
+        brightness,
+        exposure: 0.01,
+        emissivity,
+        cosmics,
+        ...det,
+      },
+      rng,
+    );
   // brightness giving ~`lvl` counts at 700 nm for temperature T with emissivity `eps` (exposure 0.01 s)
-  const bright = (T: number, lvl: number, eps = 0.5) => lvl * gain / (0.01 * eps) * planckRadiance(700, 3000) / planckRadiance(700, T);
-  const frames: Float64Array[] = []; const truth = new Float64Array(nF);
+  const bright = (T: number, lvl: number, eps = 0.5) =>
+    (((lvl * gain) / (0.01 * eps)) * planckRadiance(700, 3000)) / planckRadiance(700, T);
+  const frames: Float64Array[] = [];
+  const truth = new Float64Array(nF);
   for (let f = 0; f < nF; f++) {
     const T = tMin + (tMax - tMin) * rng.uniform();
     truth[f] = T;
     const lvl = level * (0.3 + 0.7 * rng.uniform());
     const fr = new Float64Array(width * height);
     const nc = spec.cosmics ? spec.cosmics(f) : 0;
-    for (let r = 0; r < height; r++) fr.set(row(T, bright(T, lvl), r === 0 ? nc : 0, spec.emissivity ?? 0.5).counts, r * width);
+    for (let r = 0; r < height; r++) {
+      fr.set(row(T, bright(T, lvl), r === 0 ? nc : 0, spec.emissivity ?? 0.5).counts, r * width);
+    }
     frames.push(fr);
   }
   const lampT = 2800;
   const lamp: Float64Array[] = [];
   for (let f = 0; f < (spec.lampFrames ?? 10); f++) {
     const fr = new Float64Array(width * height);
-    for (let r = 0; r < height; r++) fr.set(row(lampT, bright(lampT, 30000, 1), 0, 1).counts, r * width);
+    for (let r = 0; r < height; r++) {
+      fr.set(row(lampT, bright(lampT, 30000, 1), 0, 1).counts, r * width);
+    }
     lamp.push(fr);
   }
   const dark: Float64Array[] = [];
   for (let f = 0; f < (spec.darkFrames ?? 10); f++) {
     const fr = new Float64Array(width * height);
-    for (let r = 0; r < height; r++) fr.set(row(2000, 0).counts, r * width);
+    for (let r = 0; r < height; r++) {
+      fr.set(row(2000, 0).counts, r * width);
+    }
     dark.push(fr);
   }
   return { wavelength: wl, width, height, frames, truth, lamp, dark, lampTemperature: lampT, gain, readNoise };
@@ -80,8 +101,14 @@ export function makeShot(spec: ShotSpec = {}): TestShot {
 
 export function meanOf(frames: Float64Array[]): Float64Array {
   const m = new Float64Array(frames[0].length);
-  for (const f of frames) for (let i = 0; i < m.length; i++) m[i] += f[i];
-  for (let i = 0; i < m.length; i++) m[i] /= frames.length;
+  for (const f of frames) {
+    for (let i = 0; i < m.length; i++) {
+      m[i] += f[i];
+    }
+  }
+  for (let i = 0; i < m.length; i++) {
+    m[i] /= frames.length;
+  }
   return m;
 }
 

@@ -8,23 +8,42 @@ import * as path from 'path';
 
 export const TYPE_CODE = { float32: 0, int32: 1, int16: 2, uint16: 3, float64: 5, uint8: 6, uint32: 8 } as const;
 export type TypeName = keyof typeof TYPE_CODE;
-export const BPP: Record<TypeName, number> = { float32: 4, int32: 4, int16: 2, uint16: 2, float64: 8, uint8: 1, uint32: 4 };
+export const BPP: Record<TypeName, number> = {
+  float32: 4,
+  int32: 4,
+  int16: 2,
+  uint16: 2,
+  float64: 8,
+  uint8: 1,
+  uint32: 4,
+};
 
 export interface HeaderFields {
-  xdim?: number; ydim?: number; datatype?: number; frames?: number; version?: number;
-  xmlOffset?: number | bigint; exposure?: number; polyOrder?: number; coeffs?: number[];
+  xdim?: number;
+  ydim?: number;
+  datatype?: number;
+  frames?: number;
+  version?: number;
+  xmlOffset?: number | bigint;
+  exposure?: number;
+  polyOrder?: number;
+  coeffs?: number[];
 }
 
 export function header(h: HeaderFields): Buffer {
   const b = Buffer.alloc(4100);
-  if (h.exposure !== undefined) b.writeFloatLE(h.exposure, 10);
+  if (h.exposure !== undefined) {
+    b.writeFloatLE(h.exposure, 10);
+  }
   b.writeUInt16LE(h.xdim ?? 0, 42);
   b.writeInt16LE(h.datatype ?? 3, 108);
   b.writeUInt16LE(h.ydim ?? 0, 656);
   b.writeBigUInt64LE(BigInt(h.xmlOffset ?? 0), 678);
   b.writeInt32LE(h.frames ?? 1, 1446);
   b.writeFloatLE(h.version ?? 2.2, 1992);
-  if (h.polyOrder !== undefined) b.writeInt8(h.polyOrder, 3101);
+  if (h.polyOrder !== undefined) {
+    b.writeInt8(h.polyOrder, 3101);
+  }
   (h.coeffs ?? []).forEach((c, k) => b.writeDoubleLE(c, 3263 + 8 * k));
   b.writeUInt16LE(0x5555, 4098);
   return b;
@@ -37,13 +56,27 @@ export function encode(type: TypeName, values: number[]): Buffer {
   values.forEach((v, k) => {
     const o = k * bpp;
     switch (type) {
-      case 'float32': b.writeFloatLE(v, o); break;
-      case 'float64': b.writeDoubleLE(v, o); break;
-      case 'int32': b.writeInt32LE(v, o); break;
-      case 'uint32': b.writeUInt32LE(v, o); break;
-      case 'int16': b.writeInt16LE(v, o); break;
-      case 'uint16': b.writeUInt16LE(v, o); break;
-      case 'uint8': b.writeUInt8(v, o); break;
+      case 'float32':
+        b.writeFloatLE(v, o);
+        break;
+      case 'float64':
+        b.writeDoubleLE(v, o);
+        break;
+      case 'int32':
+        b.writeInt32LE(v, o);
+        break;
+      case 'uint32':
+        b.writeUInt32LE(v, o);
+        break;
+      case 'int16':
+        b.writeInt16LE(v, o);
+        break;
+      case 'uint16':
+        b.writeUInt16LE(v, o);
+        break;
+      case 'uint8':
+        b.writeUInt8(v, o);
+        break;
     }
   });
   return b;
@@ -57,7 +90,9 @@ export function int64(values: number[]): Buffer {
 
 let dir: string | null = null;
 export function tmpDir(): string {
-  if (!dir) dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-spe-'));
+  if (!dir) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-spe-'));
+  }
   return dir;
 }
 
@@ -74,6 +109,10 @@ export function v3File(name: string, h: HeaderFields, data: Buffer, xml: string)
 }
 
 export function xmlDoc(inner: string): string {
-  return '<?xml version="1.0" encoding="utf-8"?>\n' +
-    '<SpeFormat version="3.0" xmlns="http://www.princetoninstruments.com/spe/2009">' + inner + '</SpeFormat>';
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>\n' +
+    '<SpeFormat version="3.0" xmlns="http://www.princetoninstruments.com/spe/2009">' +
+    inner +
+    '</SpeFormat>'
+  );
 }

@@ -11,7 +11,9 @@ export function engines(): PhysicsEngine[] {
 /** Uniform grid of n pixels from a to b nm. */
 export function grid(n: number, a: number, b: number): Float64Array {
   const wl = new Float64Array(n);
-  for (let i = 0; i < n; i++) wl[i] = a + (b - a) * i / (n - 1);
+  for (let i = 0; i < n; i++) {
+    wl[i] = a + ((b - a) * i) / (n - 1);
+  }
   return wl;
 }
 
@@ -22,7 +24,10 @@ export function exactPlanck(wl: Float64Array, T: number, s: number): Float64Arra
 
 /** Exact Wien-law radiance s·c1/λ⁵·exp(−c2/(λT)). */
 export function exactWien(wl: Float64Array, T: number, s: number): Float64Array {
-  return wl.map((l) => { const m = l * 1e-9; return s * C1 / m ** 5 * Math.exp(-C2 / (m * T)); });
+  return wl.map((l) => {
+    const m = l * 1e-9;
+    return ((s * C1) / m ** 5) * Math.exp(-C2 / (m * T));
+  });
 }
 
 export function maskOutside(wl: Float64Array, lo: number, hi: number): Uint8Array {

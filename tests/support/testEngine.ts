@@ -7,11 +7,14 @@ import { refEngine } from './refEngine';
 
 export function testEngine(): PhysicsEngine {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const mod = require('../../src/physics') as { getEngine?: () => PhysicsEngine };
-    if (typeof mod.getEngine === 'function') return mod.getEngine();
+    if (typeof mod.getEngine === 'function') {
+      return mod.getEngine();
+    }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
+      throw e;
+    }
   }
   return refEngine;
 }

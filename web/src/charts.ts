@@ -195,14 +195,23 @@ function drawSpans(u: uPlot, spans: readonly Span[]): void {
  */
 function recordLabels(u: uPlot, spans: readonly Span[], boxes: readonly LabelBox[], lines: readonly number[]): void {
   const px = devicePixelRatio;
-  const entries = boxes.map((box, k) => `${spans[k].label}|${(box.x / px).toFixed(1)}|${(box.width / px).toFixed(1)}|${lines[k]}`);
+  const entries = boxes.map(
+    (box, k) => `${spans[k].label}|${(box.x / px).toFixed(1)}|${(box.width / px).toFixed(1)}|${lines[k]}`,
+  );
   u.root.dataset.labels = entries.join(';');
 }
 
-const points = (stroke: string, size = 3): uPlot.Series.Points => ({ show: true, size, stroke, fill: stroke, width: 0 });
+const points = (stroke: string, size = 3): uPlot.Series.Points => ({
+  show: true,
+  size,
+  stroke,
+  fill: stroke,
+  width: 0,
+});
 
 /** A legend value formatter: nothing where there is no value, else the number with `digits` decimals and its unit. */
-const valueIn = (digits: number, unit: string) => (_u: uPlot, v: number | null) => (v == null ? '' : `${v.toFixed(digits)} ${unit}`);
+const valueIn = (digits: number, unit: string) => (_u: uPlot, v: number | null) =>
+  v == null ? '' : `${v.toFixed(digits)} ${unit}`;
 
 /**
  * Temperature (K) against x, with shaded power/time spans (plateaus): the time and power charts. With several
@@ -217,7 +226,10 @@ abstract class ShadedTemperatureChart {
   rois: string[] = [];
   private ro: ResizeObserver | null = null;
 
-  constructor(private readonly el: HTMLElement, private readonly xLabel: string) {
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly xLabel: string,
+  ) {
     this.build();
   }
 
@@ -232,7 +244,9 @@ abstract class ShadedTemperatureChart {
   /** Shows a series per ROI (names beyond MAX_ROI_SERIES are left out); returns whether the chart changed. */
   setRois(names: readonly string[]): boolean {
     const shown = names.length >= 2 ? names.slice(0, MAX_ROI_SERIES) : [];
-    if (shown.length === this.rois.length && shown.every((n, k) => n === this.rois[k])) return false;
+    if (shown.length === this.rois.length && shown.every((n, k) => n === this.rois[k])) {
+      return false;
+    }
     this.rois = shown;
     this.ro?.disconnect();
     this.u.destroy();
@@ -247,17 +261,21 @@ abstract class ShadedTemperatureChart {
     ];
     const bands = this.bands();
     const box = sizeOf(this.el);
-    this.u = new uPlot({
-      ...box,
-      height: Math.max(60, box.height - 30),
-      scales: { x: { time: false }, K: { auto: true } },
-      legend: { show: true, live: true, markers: { fill: pointsMarker } },
-      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      series,
-      ...(bands ? { bands } : {}),
-      axes: [xAxis(this.xLabel), axis('Temperature (K)', { scale: 'K', size: 58 })],
-      hooks: { drawClear: [(u) => drawSpans(u, this.spans)], setLegend: [markIdle] },
-    }, series.map(() => []) as unknown as uPlot.AlignedData, this.el);
+    this.u = new uPlot(
+      {
+        ...box,
+        height: Math.max(60, box.height - 30),
+        scales: { x: { time: false }, K: { auto: true } },
+        legend: { show: true, live: true, markers: { fill: pointsMarker } },
+        cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+        series,
+        ...(bands ? { bands } : {}),
+        axes: [xAxis(this.xLabel), axis('Temperature (K)', { scale: 'K', size: 58 })],
+        hooks: { drawClear: [(u) => drawSpans(u, this.spans)], setLegend: [markIdle] },
+      },
+      series.map(() => []) as unknown as uPlot.AlignedData,
+      this.el,
+    );
     markIdle(this.u);
     this.ro = autoSize(this.u, this.el);
   }
@@ -271,7 +289,9 @@ const kelvin = valueIn(0, 'K');
  */
 const pointsMarker = (u: uPlot, i: number): string => {
   const s = u.series[i];
-  if (s.width) return 'transparent';
+  if (s.width) {
+    return 'transparent';
+  }
   const c = typeof s.stroke === 'function' ? s.stroke(u, i) : s.stroke; // the series colour, opaque
   return typeof c === 'string' ? c : 'transparent';
 };
@@ -286,7 +306,15 @@ export class TimeChart extends ShadedTemperatureChart {
       { label: main, scale: 'K', stroke: COLORS.hot, width: 1.5, points: { show: false }, value: kelvin },
       { label: `${main} − σ`, scale: 'K', stroke: 'transparent', points: { show: false }, value: kelvin },
       { label: `${main} + σ`, scale: 'K', stroke: 'transparent', points: { show: false }, value: kelvin },
-      { label: 'flagged', scale: 'K', stroke: COLORS.flagged, width: 0, paths: () => null, points: points(COLORS.flagged, 5), value: kelvin },
+      {
+        label: 'flagged',
+        scale: 'K',
+        stroke: COLORS.flagged,
+        width: 0,
+        paths: () => null,
+        points: points(COLORS.flagged, 5),
+        value: kelvin,
+      },
     ];
   }
   protected roiSeries(name: string, [line]: [string, string]): uPlot.Series {
@@ -304,12 +332,36 @@ export class PowerChart extends ShadedTemperatureChart {
   protected fixedSeries(main: string): uPlot.Series[] {
     return [
       { label: 'power', value: valueIn(2, 'W') },
-      { label: main === 'T' ? 'frames' : main, scale: 'K', stroke: COLORS.hot, width: 0, paths: () => null, points: points('rgba(255,138,61,0.55)', 3), value: kelvin },
-      { label: main === 'T' ? 'mean per step' : `${main} mean per step`, scale: 'K', stroke: COLORS.fit, width: 2, spanGaps: true, points: { show: false }, value: kelvin },
+      {
+        label: main === 'T' ? 'frames' : main,
+        scale: 'K',
+        stroke: COLORS.hot,
+        width: 0,
+        paths: () => null,
+        points: points('rgba(255,138,61,0.55)', 3),
+        value: kelvin,
+      },
+      {
+        label: main === 'T' ? 'mean per step' : `${main} mean per step`,
+        scale: 'K',
+        stroke: COLORS.fit,
+        width: 2,
+        spanGaps: true,
+        points: { show: false },
+        value: kelvin,
+      },
     ];
   }
   protected roiSeries(name: string, [line, dots]: [string, string]): uPlot.Series {
-    return { label: name, scale: 'K', stroke: line, width: 0, paths: () => null, points: points(dots, 3), value: kelvin };
+    return {
+      label: name,
+      scale: 'K',
+      stroke: line,
+      width: 0,
+      paths: () => null,
+      points: points(dots, 3),
+      value: kelvin,
+    };
   }
 }
 
@@ -342,38 +394,58 @@ export class SpectrumChart {
   constructor(mainEl: HTMLElement, residEl: HTMLElement) {
     const sync = uPlot.sync('spectrum');
     const drawMask = (u: uPlot) => this.shadeMasked(u);
-    this.main = new uPlot({
-      ...sizeOf(mainEl),
-      scales: { x: { time: false } },
-      legend: { show: false },
-      cursor: { sync: { key: sync.key }, points: { size: 5 } },
-      series: [
-        { label: 'λ', value: valueIn(1, 'nm') },
-        { label: 'measured', stroke: COLORS.data, width: 1, points: { show: false } },
-        { label: 'Planck fit', stroke: COLORS.fit, width: 2, points: { show: false } },
-      ],
-      axes: [
-        axis('', { size: 6, values: (_u, ticks) => ticks.map(() => '') }),
-        axis('Radiance (a.u.)', { size: Y_AXIS_SIZE, space: 28, values: (_u, ticks) => exponentialTicks(ticks) }),
-      ],
-      hooks: { drawClear: [drawMask] },
-    }, [[], [], []], mainEl);
+    this.main = new uPlot(
+      {
+        ...sizeOf(mainEl),
+        scales: { x: { time: false } },
+        legend: { show: false },
+        cursor: { sync: { key: sync.key }, points: { size: 5 } },
+        series: [
+          { label: 'λ', value: valueIn(1, 'nm') },
+          { label: 'measured', stroke: COLORS.data, width: 1, points: { show: false } },
+          { label: 'Planck fit', stroke: COLORS.fit, width: 2, points: { show: false } },
+        ],
+        axes: [
+          axis('', { size: 6, values: (_u, ticks) => ticks.map(() => '') }),
+          axis('Radiance (a.u.)', { size: Y_AXIS_SIZE, space: 28, values: (_u, ticks) => exponentialTicks(ticks) }),
+        ],
+        hooks: { drawClear: [drawMask] },
+      },
+      [[], [], []],
+      mainEl,
+    );
     autoSize(this.main, mainEl);
-    this.resid = new uPlot({
-      ...sizeOf(residEl),
-      scales: { x: { time: false }, r: { auto: true, range: (_u, min, max) => residualRange(min, max) } },
-      legend: { show: false },
-      cursor: { sync: { key: sync.key }, points: { size: 4 } },
-      series: [
-        {},
-        { label: 'residual', scale: 'r', stroke: COLORS.fit, width: 0, paths: () => null, points: points('rgba(76,201,240,0.6)', 2) },
-      ],
-      axes: [
-        xAxis('Wavelength (nm)'),
-        axis('Resid. %', { scale: 'r', size: Y_AXIS_SIZE, ticks: { show: false }, splits: (_u, _i, min, max) => [min, 0, max] }),
-      ],
-      hooks: { drawClear: [drawMask] },
-    }, [[], []], residEl);
+    this.resid = new uPlot(
+      {
+        ...sizeOf(residEl),
+        scales: { x: { time: false }, r: { auto: true, range: (_u, min, max) => residualRange(min, max) } },
+        legend: { show: false },
+        cursor: { sync: { key: sync.key }, points: { size: 4 } },
+        series: [
+          {},
+          {
+            label: 'residual',
+            scale: 'r',
+            stroke: COLORS.fit,
+            width: 0,
+            paths: () => null,
+            points: points('rgba(76,201,240,0.6)', 2),
+          },
+        ],
+        axes: [
+          xAxis('Wavelength (nm)'),
+          axis('Resid. %', {
+            scale: 'r',
+            size: Y_AXIS_SIZE,
+            ticks: { show: false },
+            splits: (_u, _i, min, max) => [min, 0, max],
+          }),
+        ],
+        hooks: { drawClear: [drawMask] },
+      },
+      [[], []],
+      residEl,
+    );
     autoSize(this.resid, residEl);
   }
 
@@ -409,7 +481,9 @@ export function exponentialTicks(ticks: readonly number[]): string[] {
   }
   const scale = Math.pow(10, exponent);
   const sign = exponent < 0 ? '-' : '+';
-  return ticks.map((tick) => (Number.isFinite(tick) ? `${(tick / scale).toFixed(decimals)}e${sign}${Math.abs(exponent)}` : ''));
+  return ticks.map((tick) =>
+    Number.isFinite(tick) ? `${(tick / scale).toFixed(decimals)}e${sign}${Math.abs(exponent)}` : '',
+  );
 }
 
 /** Plateaus as bands and slope changes as lines, in laser-power units (a band ends at its end power when known). */

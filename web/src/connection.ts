@@ -33,19 +33,27 @@ export function connect(url: string, h: ConnectionHandlers): { close(): void } {
       h.onOpen();
     };
     ws.onmessage = (ev) => {
-      if (typeof ev.data !== 'string') return;
+      if (typeof ev.data !== 'string') {
+        return;
+      }
       let msg: LiveMessage;
       try {
         msg = JSON.parse(ev.data) as LiveMessage;
       } catch {
         return;
       }
-      if (msg && typeof msg === 'object' && typeof msg.type === 'string') h.onMessage(msg);
+      if (msg && typeof msg === 'object' && typeof msg.type === 'string') {
+        h.onMessage(msg);
+      }
     };
     ws.onclose = () => {
       ws = null;
-      if (openedAt && Date.now() - openedAt > 5000) attempt = 0; // it was a good connection: retry quickly
-      if (!stopped) schedule();
+      if (openedAt && Date.now() - openedAt > 5000) {
+        attempt = 0;
+      } // it was a good connection: retry quickly
+      if (!stopped) {
+        schedule();
+      }
     };
     ws.onerror = () => undefined; // onclose follows and reconnects; nothing to log for the user
   };
@@ -62,7 +70,9 @@ export function connect(url: string, h: ConnectionHandlers): { close(): void } {
   return {
     close() {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+      }
       ws?.close();
     },
   };

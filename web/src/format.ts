@@ -16,7 +16,9 @@ function eventRange(e: LiveEvent): string {
   if (e.kind !== 'plateau') {
     return `at ${fmt(e.startPower, 1)} W`;
   }
-  return e.endPower === null ? `from ${fmt(e.startPower, 1)} W (open)` : `${fmt(e.startPower, 1)} → ${fmt(e.endPower, 1)} W`;
+  return e.endPower === null
+    ? `from ${fmt(e.startPower, 1)} W (open)`
+    : `${fmt(e.startPower, 1)} → ${fmt(e.endPower, 1)} W`;
 }
 
 /** "24.0 → 29.0 W · slope 85 → 6 K/W · 7.5σ · frame 6000" */
@@ -61,6 +63,8 @@ export function twoColorNote(twoColor: TwoColor | null): string {
 }
 
 export function flaggedSummary(flagged: Partial<Record<string, number>>): string {
-  const parts = Object.entries(flagged).filter(([, n]) => (n ?? 0) > 0).map(([k, n]) => `${k} ${n}`);
+  const parts = Object.entries(flagged)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([k, n]) => `${k} ${n}`);
   return parts.length ? parts.join(' · ') : 'none';
 }

@@ -46,7 +46,9 @@ export class History {
    * of names kept are kept; new ones start as NaN for the frames already held.
    */
   setRois(extra: readonly string[]): void {
-    if (extra.length === this.roiNames.length && extra.every((n, k) => n === this.roiNames[k])) return;
+    if (extra.length === this.roiNames.length && extra.every((n, k) => n === this.roiNames[k])) {
+      return;
+    }
     this.roiTemperature = extra.map((name) => {
       const old = this.roiNames.indexOf(name);
       return old >= 0 ? this.roiTemperature[old] : new Float64Array(this.capacity).fill(NaN);
@@ -66,8 +68,12 @@ export class History {
     if (f.gap && this.length > 0) {
       this.pushBreak(f);
     }
-    if (f.temperature === null || !Number.isFinite(f.temperature)) return;
-    if (this.length === this.capacity) this.thinOlderHalf();
+    if (f.temperature === null || !Number.isFinite(f.temperature)) {
+      return;
+    }
+    if (this.length === this.capacity) {
+      this.thinOlderHalf();
+    }
     const i = this.length++;
     this.index[i] = f.index;
     this.time[i] = f.time ?? f.index;
@@ -85,7 +91,9 @@ export class History {
 
   /** A row that is no point: NaN temperature and power between the last frame and `next` (a line break). */
   private pushBreak(next: FrameMessage): void {
-    if (this.length === this.capacity) this.thinOlderHalf();
+    if (this.length === this.capacity) {
+      this.thinOlderHalf();
+    }
     const last = this.length - 1;
     if (Number.isNaN(this.temperature[last])) {
       return; // already a break
@@ -107,13 +115,25 @@ export class History {
   /** Keeps every second point of the older half. */
   private thinOlderHalf(): void {
     const half = this.length >> 1;
-    const cols = [this.index, this.time, this.temperature, this.sigma, this.power, this.flagged, ...this.roiTemperature];
+    const cols = [
+      this.index,
+      this.time,
+      this.temperature,
+      this.sigma,
+      this.power,
+      this.flagged,
+      ...this.roiTemperature,
+    ];
     let w = 0;
     for (let r = 0; r < half; r += 2) {
-      for (const a of cols) a[w] = a[r];
+      for (const a of cols) {
+        a[w] = a[r];
+      }
       w++;
     }
-    for (const a of cols) a.copyWithin(w, half, this.length);
+    for (const a of cols) {
+      a.copyWithin(w, half, this.length);
+    }
     this.length = w + (this.length - half);
   }
 
@@ -123,8 +143,11 @@ export class History {
     let hi = this.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.index[mid] < frameIndex) lo = mid + 1;
-      else hi = mid;
+      if (this.index[mid] < frameIndex) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
     }
     return lo < this.length ? this.time[lo] : null;
   }

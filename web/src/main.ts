@@ -7,7 +7,17 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type uPlot from 'uplot';
 import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/protocol';
-import { COLORS, eventSpan, MAX_ROI_SERIES, PowerChart, powerSpans, ROI_COLORS, SpectrumChart, TimeChart, Span } from './charts';
+import {
+  COLORS,
+  eventSpan,
+  MAX_ROI_SERIES,
+  PowerChart,
+  powerSpans,
+  ROI_COLORS,
+  SpectrumChart,
+  TimeChart,
+  Span,
+} from './charts';
 import { connect, ConnState } from './connection';
 import { eventDetail, eventHeadline, flaggedSummary, fmt, twoColorNote, twoColorText } from './format';
 import { History } from './history';
@@ -40,19 +50,27 @@ function onMessage(msg: LiveMessage): void {
   lastMessageAt = performance.now();
   switch (msg.type) {
     case 'hello':
-      if (typeof msg.run === 'number') currentRun = msg.run;
+      if (typeof msg.run === 'number') {
+        currentRun = msg.run;
+      }
       roisSettled = false;
-      if (Array.isArray(msg.rois)) setRois(msg.rois);
+      if (Array.isArray(msg.rois)) {
+        setRois(msg.rois);
+      }
       $('source').textContent = msg.source;
       $('source').title = `source: ${msg.source}${msg.range ? ` · fit range ${msg.range[0]}–${msg.range[1]} nm` : ''}`;
       break;
     case 'frames':
-      if (!Array.isArray(msg.frames)) return;
+      if (!Array.isArray(msg.frames)) {
+        return;
+      }
       for (const f of msg.frames) {
         if (!roisSettled && f.rois) {
           // a source whose hello named no ROIs: take them from the first frame that carries them (once)
           roisSettled = true;
-          if (history.roiNames.length === 0) setRois(Object.keys(f.rois));
+          if (history.roiNames.length === 0) {
+            setRois(Object.keys(f.rois));
+          }
         }
         history.push(f);
         latest = f;
@@ -63,9 +81,14 @@ function onMessage(msg: LiveMessage): void {
       spectrumVersion++;
       break;
     case 'event':
-      if (typeof msg.event.run === 'number' && msg.event.run !== currentRun) return; // an old run's: not shown
-      if (msg.event.retracted) events.delete(msg.event.id);
-      else events.set(msg.event.id, msg.event);
+      if (typeof msg.event.run === 'number' && msg.event.run !== currentRun) {
+        return;
+      } // an old run's: not shown
+      if (msg.event.retracted) {
+        events.delete(msg.event.id);
+      } else {
+        events.set(msg.event.id, msg.event);
+      }
       eventsVersion++;
       break;
     case 'status':
@@ -93,7 +116,9 @@ let roiColors = new Map<string, string>();
 /** Double-sided heating (≥ 2 ROIs): one temperature series per ROI on the time and power charts. */
 function setRois(names: readonly string[]): void {
   const shown = names.length >= 2 ? names.slice(0, MAX_ROI_SERIES) : [];
-  if (shown.length) roisSettled = true;
+  if (shown.length) {
+    roisSettled = true;
+  }
   history.setRois(shown.slice(1));
   const changed = timeChart.setRois(shown);
   if (powerChart.setRois(shown) || changed) {
@@ -171,14 +196,20 @@ function drawTime(): void {
   // gaps in time: the break rows' NaNs become nulls, where uPlot breaks the lines
   const gapped = (col: Float64Array) => (history.breaks > 0 ? gapsAtNaN(col, n) : col);
   const data: uPlot.AlignedData[number][] = [history.time.subarray(0, n), gapped(t), gapped(lo), gapped(hi), flagged];
-  for (const col of history.roiTemperature.slice(0, timeChart.rois.length - 1)) data.push(gapsAtNaN(col, n));
+  for (const col of history.roiTemperature.slice(0, timeChart.rois.length - 1)) {
+    data.push(gapsAtNaN(col, n));
+  }
   timeChart.u.setData(data as uPlot.AlignedData);
 }
 
 function drawPower(): void {
   const n = history.length;
   const order: number[] = [];
-  for (let i = 0; i < n; i++) if (!Number.isNaN(history.power[i])) order.push(i);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isNaN(history.power[i])) {
+      order.push(i);
+    }
+  }
   order.sort((a, b) => history.power[a] - history.power[b]);
   const m = order.length;
   const x = new Float64Array(m);
@@ -190,7 +221,9 @@ function drawPower(): void {
     y[k] = history.temperature[order[k]];
     if (k === m - 1 || history.power[order[k + 1]] !== x[k]) {
       let sum = 0;
-      for (let j = start; j <= k; j++) sum += y[j];
+      for (let j = start; j <= k; j++) {
+        sum += y[j];
+      }
       mean[Math.floor((start + k) / 2)] = sum / (k - start + 1);
       start = k + 1;
     }
@@ -198,7 +231,9 @@ function drawPower(): void {
   ($('power-note') as HTMLElement).hidden = !(m === 0 && n > 0);
   powerChart.spans = powerSpans(events.values());
   const data: uPlot.AlignedData[number][] = [x, y, mean];
-  for (const col of history.roiTemperature.slice(0, powerChart.rois.length - 1)) data.push(gapsAtNaN(col, m, order));
+  for (const col of history.roiTemperature.slice(0, powerChart.rois.length - 1)) {
+    data.push(gapsAtNaN(col, m, order));
+  }
   powerChart.u.setData(data as uPlot.AlignedData);
 }
 
@@ -213,14 +248,20 @@ function drawSpectrum(): void {
   const n = Math.min(wavelength.length, radiance.length, fit.length);
   const wl = Float64Array.from(wavelength.slice(0, n));
   let peak = 0;
-  for (let i = 0; i < n; i++) if (!mask[i] && fit[i] > peak) peak = fit[i];
+  for (let i = 0; i < n; i++) {
+    if (!mask[i] && fit[i] > peak) {
+      peak = fit[i];
+    }
+  }
   const resid: (number | null)[] = new Array(n);
   const runs: [number, number][] = [];
   let runStart = -1;
   for (let i = 0; i < n; i++) {
     const m = mask[i] === 1;
     resid[i] = !m && peak > 0 ? (100 * (radiance[i] - fit[i])) / peak : null;
-    if (m && runStart < 0) runStart = i;
+    if (m && runStart < 0) {
+      runStart = i;
+    }
     if ((!m || i === n - 1) && runStart >= 0) {
       runs.push([wl[runStart], wl[m ? i : i - 1]]);
       runStart = -1;
@@ -270,7 +311,11 @@ function drawText(now: number): void {
   twoColor.title = twoColorNote(f?.twoColor ?? null);
   $('frameindex').textContent = f ? String(f.index) : '—';
   const rois = $('rois');
-  const roiText = f?.rois ? Object.entries(f.rois).map(([k, r]) => `${k}\u0000${fmt(r.temperature, 0)} ± ${fmt(r.temperatureError, 0)} K`).join('\u0001') : '';
+  const roiText = f?.rois
+    ? Object.entries(f.rois)
+        .map(([k, r]) => `${k}\u0000${fmt(r.temperature, 0)} ± ${fmt(r.temperatureError, 0)} K`)
+        .join('\u0001')
+    : '';
   if (rois.dataset.key !== roiText) {
     rois.dataset.key = roiText;
     rois.textContent = '';
@@ -280,7 +325,9 @@ function drawText(now: number): void {
       const b = document.createElement('b');
       b.textContent = name;
       const colour = roiColors.get(name);
-      if (colour) b.style.color = colour;
+      if (colour) {
+        b.style.color = colour;
+      }
       div.append(b, ` ${value}`);
       rois.appendChild(div);
     }
@@ -343,10 +390,12 @@ function drawSourceState(): void {
   const el = $('source-state');
   const state = status?.sourceState?.state;
   const key = state ? `${state}\u0000${status?.sourceState.detail ?? ''}` : '';
-  if (el.dataset.key === key) return;
+  if (el.dataset.key === key) {
+    return;
+  }
   el.dataset.key = key;
   el.dataset.state = state ?? '';
-  el.textContent = state ? SOURCE_TEXT[state] ?? state : '';
+  el.textContent = state ? (SOURCE_TEXT[state] ?? state) : '';
   el.title = status?.sourceState?.detail ?? '';
 }
 
@@ -385,7 +434,9 @@ connect(wsUrl, {
   onMessage,
   onState: (s, retryIn) => {
     connState = s;
-    if (retryIn !== null) retryAt = Date.now() + retryIn;
+    if (retryIn !== null) {
+      retryAt = Date.now() + retryIn;
+    }
   },
 });
 requestAnimationFrame(frame);

@@ -11,8 +11,9 @@ import { analyzeFiles, type AnalyzeOutput } from '../../analysis/run';
 import { formatResultsCsv } from '../../analysis/resultsCsv';
 import { resultsJsonPieces, writeResultsJson, writeResultsJsonFile } from '../../analysis/resultsJson';
 
-
-function fmt(x: number | null, digits: number): string { return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits); }
+function fmt(x: number | null, digits: number): string {
+  return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits);
+}
 /** The results CSV of `--out` (format: src/analysis/resultsCsv.ts, shared with the live recorder and `report`). */
 export function toCsv(out: AnalyzeOutput): string {
   return formatResultsCsv(out.frames);
@@ -38,29 +39,80 @@ export function toTable(out: AnalyzeOutput, maxRows = 40): string {
   const n = out.frames.length;
   const withT = out.frames.filter((f) => f.temperature !== null);
   const flagged: Record<string, number> = {};
-  for (const f of out.frames) for (const fl of f.flags) flagged[fl] = (flagged[fl] ?? 0) + 1;
-  lines.push(`${n} frame(s), engine ${out.engine}, fitted ${Object.entries(out.ranges).map(([k, [a, b]]) => `${out.rois.length > 1 ? k + ' ' : ''}${a.toFixed(1)}–${b.toFixed(1)} nm`).join(', ')}`);
-  if (out.noise) lines.push(`noise model: gain ${out.noise.gain.toPrecision(3)} e-/count (${out.noise.gainSource}), read noise ${out.noise.readNoise.toPrecision(3)} counts (${out.noise.readNoiseSource})`);
+  for (const f of out.frames) {
+    for (const fl of f.flags) {
+      flagged[fl] = (flagged[fl] ?? 0) + 1;
+    }
+  }
+  lines.push(
+    `${n} frame(s), engine ${out.engine}, fitted ${Object.entries(out.ranges)
+      .map(([k, [a, b]]) => `${out.rois.length > 1 ? k + ' ' : ''}${a.toFixed(1)}–${b.toFixed(1)} nm`)
+      .join(', ')}`,
+  );
+  if (out.noise) {
+    lines.push(
+      `noise model: gain ${out.noise.gain.toPrecision(3)} e-/count (${out.noise.gainSource}), read noise ${out.noise.readNoise.toPrecision(3)} counts (${out.noise.readNoiseSource})`,
+    );
+  }
   if (withT.length) {
     const ts = withT.map((f) => f.temperature!);
     lines.push(`temperature: ${withT.length} frame(s), ${Math.min(...ts).toFixed(0)}–${Math.max(...ts).toFixed(0)} K`);
   }
-  lines.push(`flagged: ${Object.keys(flagged).length ? Object.entries(flagged).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`);
+  lines.push(
+    `flagged: ${
+      Object.keys(flagged).length
+        ? Object.entries(flagged)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : 'none'
+    }`,
+  );
   const rois = out.rois.length > 1 ? out.rois : [];
-  const head = ['frame', 'time s', 'power W', 'T K', 'σT K', 'χ²/dof', '2-col K', ...rois.map((r) => `${r} T K`), 'flags'];
+  const head = [
+    'frame',
+    'time s',
+    'power W',
+    'T K',
+    'σT K',
+    'χ²/dof',
+    '2-col K',
+    ...rois.map((r) => `${r} T K`),
+    'flags',
+  ];
   const rows: string[][] = [];
   const step = n > maxRows ? Math.ceil(n / maxRows) : 1;
   for (let i = 0; i < n; i += step) {
     const f = out.frames[i];
-    rows.push([String(f.index), fmt(f.time, 3), fmt(f.power, 3), fmt(f.temperature, 1), fmt(f.temperatureError, 1), fmt(f.chi2, 2),
+    rows.push([
+      String(f.index),
+      fmt(f.time, 3),
+      fmt(f.power, 3),
+      fmt(f.temperature, 1),
+      fmt(f.temperatureError, 1),
+      fmt(f.chi2, 2),
       f.twoColor ? `${f.twoColor.mean.toFixed(0)}±${f.twoColor.std.toFixed(0)}` : '',
-      ...rois.map((r) => fmt(f.rois?.[r]?.temperature ?? null, 1)), f.flags.join(',')]);
+      ...rois.map((r) => fmt(f.rois?.[r]?.temperature ?? null, 1)),
+      f.flags.join(','),
+    ]);
   }
   const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   lines.push(head.map((h, j) => h.padStart(w[j])).join('  '));
-  for (const r of rows) lines.push(r.map((c, j) => c.padStart(w[j])).join('  '));
-  if (step > 1) lines.push(`(every ${step}th frame shown; --json or --out for all)`);
-  if (out.events.length) lines.push(`events: ${JSON.stringify(out.events.map((e) => { const x = e as Record<string, unknown>; return { kind: x.kind, startPower: x.startPower, endPower: x.endPower }; }))}`);
+  for (const r of rows) {
+    lines.push(r.map((c, j) => c.padStart(w[j])).join('  '));
+  }
+  if (step > 1) {
+    lines.push(`(every ${step}th frame shown; --json or --out for all)`);
+  }
+  if (out.events.length) {
+    lines.push(
+      `events: ${JSON.stringify(
+        out.events.map((e) => {
+          const x = e as Record<string, unknown>;
+          return { kind: x.kind, startPower: x.startPower, endPower: x.endPower };
+        }),
+      )}`,
+    );
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -90,20 +142,32 @@ function writeOut(file: string, out: AnalyzeOutput): void {
 }
 
 export function register(program: Command): void {
-  addAnalysisOptions(program
-    .command('analyze')
-    .description('Fit a temperature to every frame of one or more SPE shots or Andor SOLIS ASCII exports (.asc, ' +
-      'calibrated with a lamp), or to text spectra ' +
-      'already corrected for the system response; pair with a laser power log and find the plateau.')
-    .argument('<shots...>', 'SPE or Andor .asc shot file(s) (several = one run, in order), or text spectra ' +
-      '(wavelength + radiance columns)'))
-    .option('--power <power.csv>', 'laser power log: time,power (nearest in time) or frame,power; units from the header ' +
-      '(time_s, Time (ms), t_us; power_W, Power (mW); power_percent only with --power-expr); frames outside the log get no power')
+  addAnalysisOptions(
+    program
+      .command('analyze')
+      .description(
+        'Fit a temperature to every frame of one or more SPE shots or Andor SOLIS ASCII exports (.asc, ' +
+          'calibrated with a lamp), or to text spectra ' +
+          'already corrected for the system response; pair with a laser power log and find the plateau.',
+      )
+      .argument(
+        '<shots...>',
+        'SPE or Andor .asc shot file(s) (several = one run, in order), or text spectra ' +
+          '(wavelength + radiance columns)',
+      ),
+  )
+    .option(
+      '--power <power.csv>',
+      'laser power log: time,power (nearest in time) or frame,power; units from the header ' +
+        '(time_s, Time (ms), t_us; power_W, Power (mW); power_percent only with --power-expr); frames outside the log get no power',
+    )
     .option('--no-two-color', 'skip the per-frame sliding two-colour (twoColor null; ~25 % faster)')
     .option('--chunk <frames>', 'frames read and fitted per batch', num('--chunk'), 1024)
     .option('--json', 'print {engine, frames, events} as JSON on stdout')
     .option('--out <file>', 'write the results to a file: .json (as --json) or .csv (one line per frame)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --background dark.spe \\
         --power power.csv --range 570:830 --json > results.json
@@ -116,12 +180,17 @@ Examples:
         --frame-interval 0.05 --time-offset 0.2   # a shot without time stamps, started 0.2 s after the log
 
 Flags per frame (the frame is always kept): saturated, cosmic (spike pixels masked), weak (T withheld:
-total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-failed.`)
+total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-failed.`,
+    )
     .action(async (shots: string[], o: Record<string, unknown>) => {
-      if (o.json && o.out) throw new UsageError('give either --json or --out, not both');
-      if (o.out) outFormat(String(o.out)); // a wrong extension fails before the work, not after
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const cliProgress = process.stderr.isTTY ? require('cli-progress') as typeof import('cli-progress') : null;
+      if (o.json && o.out) {
+        throw new UsageError('give either --json or --out, not both');
+      }
+      if (o.out) {
+        outFormat(String(o.out));
+      } // a wrong extension fails before the work, not after
+
+      const cliProgress = process.stderr.isTTY ? (require('cli-progress') as typeof import('cli-progress')) : null;
       let bar: import('cli-progress').SingleBar | null = null;
       const out = await analyzeFiles({
         ...analysisOptionsFrom(o),
@@ -132,15 +201,30 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
         twoColor: o.twoColor !== false,
         onStart: (total) => {
           if (cliProgress && total > 1) {
-            bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'analyze |{bar}| {value}/{total} frames  {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+            bar = new cliProgress.SingleBar(
+              {
+                stream: process.stderr,
+                format: 'analyze |{bar}| {value}/{total} frames  {eta_formatted}',
+                hideCursor: true,
+              },
+              cliProgress.Presets.shades_classic,
+            );
             bar.start(total, 0);
           }
         },
-        onProgress: (done) => { (bar as import('cli-progress').SingleBar | null)?.update(done); },
-      }).catch((e: unknown) => {
-        throw withFlagNames(e);
-      }).finally(() => { (bar as import('cli-progress').SingleBar | null)?.stop(); });
-      for (const w of out.warnings) process.stderr.write(`pyrolive: warning: ${w}\n`);
+        onProgress: (done) => {
+          (bar as import('cli-progress').SingleBar | null)?.update(done);
+        },
+      })
+        .catch((e: unknown) => {
+          throw withFlagNames(e);
+        })
+        .finally(() => {
+          (bar as import('cli-progress').SingleBar | null)?.stop();
+        });
+      for (const w of out.warnings) {
+        process.stderr.write(`pyrolive: warning: ${w}\n`);
+      }
       if (o.json) {
         await writeResultsJson(out, process.stdout);
       } else if (o.out) {

@@ -58,7 +58,7 @@ function createProgress(): Progress {
       },
     };
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const cliProgress = require('cli-progress') as typeof import('cli-progress');
   const bars = new cliProgress.MultiBar(
     {
@@ -195,7 +195,7 @@ async function batchAction(manifestFile: string, options: Record<string, unknown
   for (const warning of manifest.warnings) {
     process.stderr.write(`pyrolive: warning: ${warning}\n`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const pkg = require('../../../package.json') as { version: string };
   const config = {
     manifest,

@@ -11,14 +11,22 @@ import { renderReport, ReportEvent, ReportFrame, ReportRoi, ShotData } from '../
 import { parseResultsCsv } from '../../analysis/resultsCsv';
 
 function numOrNull(v: unknown, file: string, where: string): number | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputFileError(file, `${where} is not a number`);
+  if (v === null || v === undefined) {
+    return null;
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new InputFileError(file, `${where} is not a number`);
+  }
   return v;
 }
 
 function parseFlags(v: unknown, file: string, where: string): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new InputFileError(file, `${where} is not a list of flag names`);
+  if (v === undefined || v === null) {
+    return [];
+  }
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    throw new InputFileError(file, `${where} is not a list of flag names`);
+  }
   return v as string[];
 }
 
@@ -26,15 +34,29 @@ function parseFlags(v: unknown, file: string, where: string): string[] {
  * A detector event in any of the shapes the pipeline writes: SlopeEvent, LiveEvent, the live message
  * {type:'event', event}, or a recording's events.jsonl line {recordedAt, event}.
  */
-export function parseEvent(raw: unknown, file: string, where: string): ReportEvent & { id: string | null; retracted: boolean } {
+export function parseEvent(
+  raw: unknown,
+  file: string,
+  where: string,
+): ReportEvent & { id: string | null; retracted: boolean } {
   let e = raw as Record<string, unknown>;
-  if (e && typeof e === 'object' && e.kind === undefined && e.event && typeof e.event === 'object') e = e.event as Record<string, unknown>;
-  if (!e || typeof e !== 'object' || Array.isArray(e)) throw new InputFileError(file, `${where} is not an event object`);
-  if (typeof e.kind !== 'string') throw new InputFileError(file, `${where}.kind is missing`);
+  if (e && typeof e === 'object' && e.kind === undefined && e.event && typeof e.event === 'object') {
+    e = e.event as Record<string, unknown>;
+  }
+  if (!e || typeof e !== 'object' || Array.isArray(e)) {
+    throw new InputFileError(file, `${where} is not an event object`);
+  }
+  if (typeof e.kind !== 'string') {
+    throw new InputFileError(file, `${where}.kind is missing`);
+  }
   const startPower = numOrNull(e.startPower, file, `${where}.startPower`);
   const temperature = numOrNull(e.temperature, file, `${where}.temperature`);
-  if (startPower === null) throw new InputFileError(file, `${where}.startPower is missing`);
-  if (temperature === null) throw new InputFileError(file, `${where}.temperature is missing`);
+  if (startPower === null) {
+    throw new InputFileError(file, `${where}.startPower is missing`);
+  }
+  if (temperature === null) {
+    throw new InputFileError(file, `${where}.temperature is missing`);
+  }
   const opt = (k: string) => numOrNull(e[k], file, `${where}.${k}`);
   return {
     id: e.id === undefined || e.id === null ? null : String(e.id),
@@ -69,7 +91,11 @@ function latestById(events: (ReportEvent & { id: string | null; retracted: boole
     const { id: _id, ...rest } = e;
     byId.set(key, rest);
   }
-  for (const { retracted, ...e } of byId.values()) if (!retracted) out.push(e);
+  for (const { retracted, ...e } of byId.values()) {
+    if (!retracted) {
+      out.push(e);
+    }
+  }
   return out;
 }
 
@@ -97,14 +123,18 @@ function readText(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`);
+    throw new InputFileError(
+      file,
+      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`,
+    );
   }
 }
 
 /** The results CSV of `analyze --out x.csv` (no events: the detector's events are in the JSON only). */
 export function loadResultsCsv(file: string): ShotData {
   const { frames } = parseResultsCsv(readText(file), file);
-  const eventsUnknown = 'no events: a results CSV holds none (`pyrolive detect` on it, or `analyze --out x.json`, finds them)';
+  const eventsUnknown =
+    'no events: a results CSV holds none (`pyrolive detect` on it, or `analyze --out x.json`, finds them)';
   return { source: file, engine: null, frames, events: [], eventsUnknown };
 }
 
@@ -122,12 +152,17 @@ export function loadResultsJson(file: string): ShotData {
     throw new InputFileError(file, `not valid JSON (${(e as Error).message})`);
   }
   if (!doc || typeof doc !== 'object' || !Array.isArray((doc as Record<string, unknown>).frames)) {
-    throw new InputFileError(file, 'expected the JSON of `pyrolive analyze --json`: {engine, frames: [...], events: [...]}');
+    throw new InputFileError(
+      file,
+      'expected the JSON of `pyrolive analyze --json`: {engine, frames: [...], events: [...]}',
+    );
   }
   const d = doc as { engine?: unknown; frames: unknown[]; events?: unknown };
   const frames: ReportFrame[] = d.frames.map((raw, i) => {
     const where = `frames[${i}]`;
-    if (!raw || typeof raw !== 'object') throw new InputFileError(file, `${where} is not an object`);
+    if (!raw || typeof raw !== 'object') {
+      throw new InputFileError(file, `${where} is not an object`);
+    }
     const f = raw as Record<string, unknown>;
     const index = numOrNull(f.index, file, `${where}.index`);
     return {
@@ -141,7 +176,9 @@ export function loadResultsJson(file: string): ShotData {
       ...parseRois(f.rois, file, `${where}.rois`),
     };
   });
-  if (d.events !== undefined && d.events !== null && !Array.isArray(d.events)) throw new InputFileError(file, '"events" is not a list');
+  if (d.events !== undefined && d.events !== null && !Array.isArray(d.events)) {
+    throw new InputFileError(file, '"events" is not a list');
+  }
   const events = ((d.events as unknown[] | undefined) ?? []).map((e, i) => parseEvent(e, file, `events[${i}]`));
   return { source: file, engine: typeof d.engine === 'string' ? d.engine : null, frames, events: latestById(events) };
 }
@@ -153,20 +190,27 @@ export function loadRecording(dir: string): ShotData {
     text = fs.readFileSync(csv, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(csv, code === 'ENOENT' ? 'missing: not a pyrolive recording folder' : `cannot read (${code})`);
+    throw new InputFileError(
+      csv,
+      code === 'ENOENT' ? 'missing: not a pyrolive recording folder' : `cannot read (${code})`,
+    );
   }
   const { frames } = parseResultsCsv(text, csv);
   const eventsFile = path.join(dir, 'events.jsonl');
-  const events: (ReturnType<typeof parseEvent>)[] = [];
+  const events: ReturnType<typeof parseEvent>[] = [];
   if (fs.existsSync(eventsFile)) {
     const ev = fs.readFileSync(eventsFile, 'utf8').split(/\r?\n/);
     ev.forEach((line, k) => {
-      if (!line.trim()) return;
+      if (!line.trim()) {
+        return;
+      }
       let raw: unknown;
       try {
         raw = JSON.parse(line);
       } catch {
-        if (k >= ev.length - 2) return; // torn last line
+        if (k >= ev.length - 2) {
+          return;
+        } // torn last line
         throw new InputFileError(eventsFile, `line ${k + 1} is not valid JSON`);
       }
       events.push(parseEvent(raw, eventsFile, `line ${k + 1}`));
@@ -175,14 +219,20 @@ export function loadRecording(dir: string): ShotData {
   let engine: string | null = null;
   for (const meta of ['meta.json', 'run.json', 'recording.json']) {
     const p = path.join(dir, meta);
-    if (!fs.existsSync(p)) continue;
+    if (!fs.existsSync(p)) {
+      continue;
+    }
     try {
       const m = JSON.parse(fs.readFileSync(p, 'utf8')) as Record<string, unknown>;
-      if (typeof m.engine === 'string') engine = m.engine;
+      if (typeof m.engine === 'string') {
+        engine = m.engine;
+      }
     } catch {
       /* metadata is optional */
     }
-    if (engine) break;
+    if (engine) {
+      break;
+    }
   }
   return { source: dir, engine, frames, events: latestById(events) };
 }
@@ -202,7 +252,9 @@ export function loadShot(input: string): ShotData {
 
 export function defaultOutput(input: string): string {
   const st = fs.statSync(input);
-  if (st.isDirectory()) return path.join(input, 'report.html');
+  if (st.isDirectory()) {
+    return path.join(input, 'report.html');
+  }
   return input.replace(/\.(json|csv)$/i, '') + '.html';
 }
 
@@ -213,17 +265,22 @@ export function register(program: Command): void {
     .argument('<input>', 'results from `pyrolive analyze` (--json, --out x.json or --out x.csv), or a recording folder')
     .option('-o, --out <file>', 'output HTML file ("-" for stdout; default: next to the input, .html)')
     .option('--title <text>', 'title of the page', 'pyrolive shot report')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --power power.csv --json > results.json
   $ pyrolive report results.json -o shot.html
   $ pyrolive analyze shot.spe --calibration lamp.spe --lamp-temperature 2800 --roi DS=20:40 --roi US=60:80 --out results.csv
   $ pyrolive report results.csv                        # writes results.html (every ROI drawn; no events in a CSV)
-  $ pyrolive report recordings/2024-05-02T10-31-07/ -o shot.html --title "H2, 95 GPa, run 3"`)
+  $ pyrolive report recordings/2024-05-02T10-31-07/ -o shot.html --title "H2, 95 GPa, run 3"`,
+    )
     .action((input: string, o: { out?: string; title: string }) => {
       const shot = loadShot(input);
-      if (!shot.frames.length) throw new InputFileError(input, 'contains no frames');
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      if (!shot.frames.length) {
+        throw new InputFileError(input, 'contains no frames');
+      }
+
       const pkg = require('../../../package.json') as { version: string };
       const html = renderReport(shot, { title: o.title, version: pkg.version });
       const out = o.out ?? defaultOutput(input);

@@ -9,13 +9,27 @@ import { InputFileError, UsageError } from '../../errors';
 import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { startServer, isLoopback } from '../../server';
 import { getEngine } from '../../physics';
-import { afterPriming, buildAnalyzer, checkAnalysisOptions, firstChunkOf, liveAnalyzer, primeAnalyzer, watchAnalyzer } from '../../stream/analyzer';
+import {
+  afterPriming,
+  buildAnalyzer,
+  checkAnalysisOptions,
+  firstChunkOf,
+  liveAnalyzer,
+  primeAnalyzer,
+  watchAnalyzer,
+} from '../../stream/analyzer';
 import { readPowerLines } from '../../stream/powerLines';
 import { compilePowerExpr } from '../../analysis/expr';
 import { createLivePipeline, type LivePipeline } from '../../stream/pipeline';
 import { replay } from '../../stream/replay';
 import { watch } from '../../stream/watch';
-import { demoShotOptions, firstChunkOfShotAsync, simulate, simulatedCalibration, writeSimulatedCalibration } from '../../stream/simulate';
+import {
+  demoShotOptions,
+  firstChunkOfShotAsync,
+  simulate,
+  simulatedCalibration,
+  writeSimulatedCalibration,
+} from '../../stream/simulate';
 import * as fs from 'fs';
 import { openSpe } from '../../io/spe';
 import { geometryOf } from '../../stream/replay';
@@ -24,7 +38,9 @@ import type { Observable } from 'rxjs';
 
 function port(v: string): number {
   const x = Number(v);
-  if (!Number.isInteger(x) || x < 0 || x > 65535) throw new UsageError(`--port must be an integer 0–65535 (0 = any free port), got "${v}"`);
+  if (!Number.isInteger(x) || x < 0 || x > 65535) {
+    throw new UsageError(`--port must be an integer 0–65535 (0 = any free port), got "${v}"`);
+  }
   return x;
 }
 
@@ -62,17 +78,27 @@ function feedPowerFromStdin(pipeline: LivePipeline, powerExpr: string | null, er
 export async function runLive(o: RunLiveOptions): Promise<void> {
   const err = (line: string) => process.stderr.write(`pyrolive: ${line}\n`);
   if (!isLoopback(o.host)) {
-    err(`warning: listening on ${o.host}: anyone who can reach this machine can watch the shot and push laser powers (no authentication); use the default 127.0.0.1 and an SSH tunnel unless you mean it`);
+    err(
+      `warning: listening on ${o.host}: anyone who can reach this machine can watch the shot and push laser powers (no authentication); use the default 127.0.0.1 and an SSH tunnel unless you mean it`,
+    );
   }
   let recordInfo = o.recordInfo;
   if (o.record && o.simulated) {
-    if (fs.existsSync(path.join(o.record, 'frames.spe'))) throw new UsageError(`${o.record}: already holds a recording (frames.spe): choose a new folder`);
+    if (fs.existsSync(path.join(o.record, 'frames.spe'))) {
+      throw new UsageError(`${o.record}: already holds a recording (frames.spe): choose a new folder`);
+    }
     fs.mkdirSync(o.record, { recursive: true });
     const c = writeSimulatedCalibration(o.simulated, o.record);
-    recordInfo = { ...(recordInfo ?? {}), postProcess: `pyrolive analyze frames.spe --calibration lamp.spe --lamp-temperature ${c.lampTemperature} --background dark.spe --power power.csv` };
+    recordInfo = {
+      ...(recordInfo ?? {}),
+      postProcess: `pyrolive analyze frames.spe --calibration lamp.spe --lamp-temperature ${c.lampTemperature} --background dark.spe --power power.csv`,
+    };
   }
   const pipeline: LivePipeline = createLivePipeline({
-    source: o.source, sourceName: o.sourceName, analyzer: o.analyzer, record: o.record ?? null,
+    source: o.source,
+    sourceName: o.sourceName,
+    analyzer: o.analyzer,
+    record: o.record ?? null,
     recordOptions: { description: `pyrolive ${process.argv.slice(2).join(' ')}`, info: recordInfo },
     onWarning: (line) => err(`warning: ${line}`),
   });
@@ -84,25 +110,37 @@ export async function runLive(o: RunLiveOptions): Promise<void> {
     throw e;
   }
   process.stdout.write(`pyrolive live dashboard: ${server.url}\n`);
-  if (o.note) process.stdout.write(`${o.note}\n`);
-  if (o.record) process.stdout.write(`recording into ${path.resolve(o.record)}\n`);
+  if (o.note) {
+    process.stdout.write(`${o.note}\n`);
+  }
+  if (o.record) {
+    process.stdout.write(`recording into ${path.resolve(o.record)}\n`);
+  }
   process.stdout.write('press Ctrl-C to stop\n');
   if (o.powerStdin) {
     feedPowerFromStdin(pipeline, o.powerExpr ?? null, err);
   }
   void pipeline.done.then(() => {
-    if (!stopping) err(`the source ${o.sourceName} has ended (${pipeline.counts().received} frames); the dashboard stays up until Ctrl-C`);
+    if (!stopping) {
+      err(
+        `the source ${o.sourceName} has ended (${pipeline.counts().received} frames); the dashboard stays up until Ctrl-C`,
+      );
+    }
   });
   let stopping = false;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        return;
+      }
       stopping = true;
       void (async () => {
         await pipeline.stop();
         await server.close();
         const n = pipeline.counts().received;
-        err(`stopped (${signal}) after ${n} frame(s)${o.record ? `; recording finalized in ${path.resolve(o.record)}` : ''}`);
+        err(
+          `stopped (${signal}) after ${n} frame(s)${o.record ? `; recording finalized in ${path.resolve(o.record)}` : ''}`,
+        );
         resolve();
       })();
     };
@@ -114,23 +152,41 @@ export async function runLive(o: RunLiveOptions): Promise<void> {
 export function register(program: Command): void {
   const cmd = program
     .command('serve')
-    .description('The live dashboard (HTTP + WebSocket) on a replayed shot, a folder LightField writes into, or the simulator:\n' +
-      'every frame fitted as in `analyze`, paired with the laser power, plateau detected live; optionally recorded.')
+    .description(
+      'The live dashboard (HTTP + WebSocket) on a replayed shot, a folder LightField writes into, or the simulator:\n' +
+        'every frame fitted as in `analyze`, paired with the laser power, plateau detected live; optionally recorded.',
+    )
     .option('--replay <shot.spe>', 'replay an SPE shot as if it were arriving from the detector')
     .option('--power <power.csv>', 'with --replay: its laser power log (time_s,power_W or frame,power_W)')
-    .option('--rate <fps>', 'with --replay/--simulate: frames per second (default: the shot\'s own rate)', num('--rate'))
+    .option('--rate <fps>', "with --replay/--simulate: frames per second (default: the shot's own rate)", num('--rate'))
     .option('--loop', 'with --replay: start over at the end (the dashboard is reset)')
     .option('--watch <dir>', 'pick up each new SPE file written into this folder once complete, in order')
     .option('--existing', 'with --watch: also take the SPE files already in the folder')
     .option('--simulate', 'a simulated heating shot with a plateau, looping (brings its own lamp and dark)')
-    .option('--seed <n>', 'with --simulate: random seed', (v) => { const x = Number(v); if (!Number.isInteger(x)) throw new UsageError(`--seed must be an integer (got "${v}")`); return x; }, 1);
+    .option(
+      '--seed <n>',
+      'with --simulate: random seed',
+      (v) => {
+        const x = Number(v);
+        if (!Number.isInteger(x)) {
+          throw new UsageError(`--seed must be an integer (got "${v}")`);
+        }
+        return x;
+      },
+      1,
+    );
   addAnalysisOptions(cmd);
   cmd
     .option('--port <n>', 'TCP port (0 = any free port)', port, 8787)
     .option('--host <h>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
     .option('--record <dir>', 'record frames (SPE), power, results and events into this new folder')
-    .option('--power-stdin', 'read laser power readings from standard input, one per line: VALUE, TIME VALUE, or EPICS camonitor output')
-    .addHelpText('after', `
+    .option(
+      '--power-stdin',
+      'read laser power readings from standard input, one per line: VALUE, TIME VALUE, or EPICS camonitor output',
+    )
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ pyrolive serve --simulate                               # dashboard on http://127.0.0.1:8787/
   $ pyrolive serve --replay shot.spe --power power.csv --calibration lamp.spe --lamp-temperature 2800 \\
@@ -146,15 +202,26 @@ otherwise POST /api/power {"power": W, "time"?: s} or a WebSocket
 {"type":"power",...} message (time: s since the run started, or Unix seconds; absent = now).
 Recording (--record DIR): frames.spe, power.csv, results.csv, events.jsonl, flushed every second, so a crash
 loses at most the last second; post-process with
-  $ pyrolive analyze DIR/frames.spe --power DIR/power.csv --calibration ... (same options as live)`)
+  $ pyrolive analyze DIR/frames.spe --power DIR/power.csv --calibration ... (same options as live)`,
+    )
     .action(async (o: Record<string, unknown>) => {
       const modes = ['replay', 'watch', 'simulate'].filter((k) => !!o[k]);
-      if (modes.length !== 1) throw new UsageError('give exactly one source: --replay SHOT.spe, --watch DIR or --simulate');
+      if (modes.length !== 1) {
+        throw new UsageError('give exactly one source: --replay SHOT.spe, --watch DIR or --simulate');
+      }
       const mode = modes[0];
-      if (o.power && mode !== 'replay') throw new UsageError('--power goes with --replay (for live sources, --power-stdin or POST /api/power)');
-      if (o.power && o.powerStdin) throw new UsageError('give either --power LOG or --power-stdin, not both');
-      if (o.loop && mode !== 'replay') throw new UsageError('--loop goes with --replay');
-      if (o.rate && mode === 'watch') throw new UsageError('--rate goes with --replay or --simulate');
+      if (o.power && mode !== 'replay') {
+        throw new UsageError('--power goes with --replay (for live sources, --power-stdin or POST /api/power)');
+      }
+      if (o.power && o.powerStdin) {
+        throw new UsageError('give either --power LOG or --power-stdin, not both');
+      }
+      if (o.loop && mode !== 'replay') {
+        throw new UsageError('--loop goes with --replay');
+      }
+      if (o.rate && mode === 'watch') {
+        throw new UsageError('--rate goes with --replay or --simulate');
+      }
       const ao = analysisOptionsFrom(o);
       checkAnalysisOptions(ao);
       const powerExpr = (o.powerExpr as string) ?? null;
@@ -164,7 +231,9 @@ loses at most the last second; post-process with
       let simulated: import('../../sim/shot').ShotOptions | undefined;
       const warn = (w: string) => process.stderr.write(`pyrolive: warning: ${w}\n`);
       if (mode === 'simulate') {
-        if (ao.calibration) throw new UsageError('--simulate brings its own lamp and dark: drop --calibration/--background');
+        if (ao.calibration) {
+          throw new UsageError('--simulate brings its own lamp and dark: drop --calibration/--background');
+        }
         const shot = demoShotOptions({ seed: o.seed as number });
         simulated = shot;
         const cal = simulatedCalibration(shot);
@@ -178,26 +247,61 @@ loses at most the last second; post-process with
         const shotPath = String(o.replay);
         const f = openSpe(shotPath);
         let g;
-        try { g = geometryOf(f); } finally { f.close(); }
+        try {
+          g = geometryOf(f);
+        } finally {
+          f.close();
+        }
         const built = buildAnalyzer(ao, g, shotPath);
         built.warnings.forEach(warn);
         await primeAnalyzer(built.analyzer, firstChunkOf(shotPath));
         analyzer = liveAnalyzer(built.analyzer);
-        source = replay(shotPath, (o.power as string) ?? null, { rate: o.rate as number | undefined, loop: !!o.loop, powerExpr: o.power ? powerExpr : null });
+        source = replay(shotPath, (o.power as string) ?? null, {
+          rate: o.rate as number | undefined,
+          loop: !!o.loop,
+          powerExpr: o.power ? powerExpr : null,
+        });
         sourceName = `replay ${path.basename(shotPath)}`;
       } else {
         const dir = String(o.watch);
-        if (!fs.existsSync(dir)) throw new InputFileError(dir, 'no such folder to watch');
-        if (!fs.statSync(dir).isDirectory()) throw new InputFileError(dir, 'is not a folder');
-        if (!ao.calibration) throw new UsageError('--watch needs --calibration LAMP.spe with --lamp-temperature or --lamp-spectrum (the frames are raw counts)');
+        if (!fs.existsSync(dir)) {
+          throw new InputFileError(dir, 'no such folder to watch');
+        }
+        if (!fs.statSync(dir).isDirectory()) {
+          throw new InputFileError(dir, 'is not a folder');
+        }
+        if (!ao.calibration) {
+          throw new UsageError(
+            '--watch needs --calibration LAMP.spe with --lamp-temperature or --lamp-spectrum (the frames are raw counts)',
+          );
+        }
         analyzer = watchAnalyzer(ao, warn);
-        source = watch(dir, { includeExisting: !!o.existing, onWarning: warn, onFile: (file, n) => process.stderr.write(`pyrolive: ${path.basename(file)}: ${n} frame(s)\n`) });
+        source = watch(dir, {
+          includeExisting: !!o.existing,
+          onWarning: warn,
+          onFile: (file, n) => process.stderr.write(`pyrolive: ${path.basename(file)}: ${n} frame(s)\n`),
+        });
         sourceName = `watch ${dir}`;
       }
       await runLive({
-        source, sourceName, analyzer, host: String(o.host), port: o.port as number, record: (o.record as string) ?? null, simulated,
-        powerStdin: !!o.powerStdin, powerExpr: o.powerStdin ? powerExpr : null,
-        recordInfo: { engine: getEngine().name, analysis: { ...ao, engine: undefined }, powerExpr, replay: o.replay ?? null, power: o.power ?? null, watch: o.watch ?? null, simulate: !!o.simulate },
+        source,
+        sourceName,
+        analyzer,
+        host: String(o.host),
+        port: o.port as number,
+        record: (o.record as string) ?? null,
+        simulated,
+        powerStdin: !!o.powerStdin,
+        powerExpr: o.powerStdin ? powerExpr : null,
+        recordInfo: {
+          engine: getEngine().name,
+          analysis: { ...ao, engine: undefined },
+          powerExpr,
+          replay: o.replay ?? null,
+          power: o.power ?? null,
+          watch: o.watch ?? null,
+          simulate: !!o.simulate,
+        },
       });
     });
 }

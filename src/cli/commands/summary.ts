@@ -137,7 +137,6 @@ Overlay CSV (rows with one label are one series):
         process.stderr.write(`wrote ${options.out} (${summary.shots.length} shot(s))\n`);
       }
       if (options.plot) {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
         const pkg = require('../../../package.json') as { version: string };
         writeFile(
           options.plot,

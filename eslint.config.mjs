@@ -90,7 +90,8 @@ export default tseslint.config(
   },
   {
     // numerical kernels and test files keep their conventional short names and long table-driven bodies
+    // test doubles (a fake WebSocket, a counting scheduler) are cast with `as any` where the real type is huge
     files: ['tests/**/*.ts', 'bench/**/*.js'],
-    rules: { 'max-lines-per-function': 'off', 'id-length': 'off' },
+    rules: { 'max-lines-per-function': 'off', 'id-length': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -26,7 +26,7 @@ import {
   type BatchContext,
   type BatchInput,
 } from './strategies';
-import { planckRadiance } from '../sim/spectrum';
+import { planckRadiance } from '../physics/planck';
 
 export type { Method, FrameData, LampInput, DarkInput, AnalyzerConfig } from './types';
 

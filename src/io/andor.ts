@@ -208,7 +208,6 @@ function checkLayout(table: AndorTable, frameCount: number, path: string, warnin
 /** Parse the text of an Andor SOLIS ASCII export (for tests and for openAndorAscii). */
 export function parseAndorAscii(text: string, path: string): SpeFile {
   const table = parseAndorText(text, path);
-  const width = table.rows.length;
   const frameCount = table.rows[0].length - 1;
   const warnings: string[] = [];
   checkLayout(table, frameCount, path, warnings);

@@ -58,6 +58,8 @@ export function isSafeStaticPath(rawPath: string): boolean {
   }
   let decoded = rawPath;
   for (let i = 0; i < 3; i++) {
+    // control characters and backslashes in a request path are refused on purpose
+    // eslint-disable-next-line no-control-regex
     if (/[\\\0-\x1f\x7f]/.test(decoded)) {
       return false;
     }

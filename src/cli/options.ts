@@ -112,24 +112,24 @@ export function addAnalysisOptions(cmd: Command): Command {
 }
 
 /** The analysis options as addAnalysisOptions parsed them (commander's option object), for analyze and serve. */
-export function analysisOptionsFrom(o: Record<string, unknown>): AnalysisOptions {
+export function analysisOptionsFrom(options: Record<string, unknown>): AnalysisOptions {
   return {
-    calibration: (o.calibration as string) ?? null,
-    lampTemperature: (o.lampTemperature as number) ?? null,
-    lampSpectrum: (o.lampSpectrum as string) ?? null,
-    tungsten: !!o.tungsten,
-    background: (o.background as string) ?? null,
-    rows: (o.rows as string) ?? null,
-    roi: (o.roi as string[]) ?? [],
-    range: o.range ? parseRange(String(o.range)) : null,
-    method: (o.method as Method) ?? 'planck',
-    emissivity: (o.emissivity as string) ?? null,
-    gain: (o.gain as number) ?? null,
-    readNoise: (o.readNoise as number) ?? null,
-    saturation: (o.saturation as number) ?? null,
-    frameInterval: (o.frameInterval as number) ?? null,
-    timeOffset: (o.timeOffset as number) ?? null,
-    weights: (o.weights as Weights) ?? 'noise',
+    calibration: (options.calibration as string) ?? null,
+    lampTemperature: (options.lampTemperature as number) ?? null,
+    lampSpectrum: (options.lampSpectrum as string) ?? null,
+    tungsten: !!options.tungsten,
+    background: (options.background as string) ?? null,
+    rows: (options.rows as string) ?? null,
+    roi: (options.roi as string[]) ?? [],
+    range: options.range ? parseRange(String(options.range)) : null,
+    method: (options.method as Method) ?? 'planck',
+    emissivity: (options.emissivity as string) ?? null,
+    gain: (options.gain as number) ?? null,
+    readNoise: (options.readNoise as number) ?? null,
+    saturation: (options.saturation as number) ?? null,
+    frameInterval: (options.frameInterval as number) ?? null,
+    timeOffset: (options.timeOffset as number) ?? null,
+    weights: (options.weights as Weights) ?? 'noise',
   };
 }
 

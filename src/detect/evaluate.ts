@@ -227,15 +227,15 @@ function quantile(v: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
-export function evaluate(opts: EvaluateOptions = {}): EvaluateSummary {
-  const perClass = opts.perClass ?? 300;
-  const seed0 = opts.seed0 ?? 1;
-  const tol = opts.tolerance ?? 2;
-  const classes = opts.classes ?? ['plateau', 'straight', 'curved'];
+export function evaluate(options: EvaluateOptions = {}): EvaluateSummary {
+  const perClass = options.perClass ?? 300;
+  const seed0 = options.seed0 ?? 1;
+  const tol = options.tolerance ?? 2;
+  const classes = options.classes ?? ['plateau', 'straight', 'curved'];
   const outcomes: CurveOutcome[] = [];
   for (const cls of classes) {
     for (let i = 0; i < perClass; i++) {
-      outcomes.push(scoreCurve(generateCurve(cls, seed0 + i), tol, opts.detector));
+      outcomes.push(scoreCurve(generateCurve(cls, seed0 + i), tol, options.detector));
     }
   }
   const of = (cls: CurveClass) => outcomes.filter((o) => o.cls === cls);

@@ -109,13 +109,13 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
  * the WebSocket at /ws (./ws.ts), both over one ServerContext. Resolves once listening; `close()` drops every
  * client and stops. Throws UsageError for a bad port, an unbuilt dashboard or an address in use.
  */
-export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const host = opts.host ?? '127.0.0.1';
-  const requestedPort = opts.port ?? 8787;
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const requestedPort = options.port ?? 8787;
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
     throw new UsageError(`port must be an integer 0–65535, got ${requestedPort}`);
   }
-  const staticDir = path.resolve(opts.staticDir ?? DEFAULT_STATIC_DIR);
+  const staticDir = path.resolve(options.staticDir ?? DEFAULT_STATIC_DIR);
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
     throw new UsageError(
       `the dashboard is not built (${path.join(staticDir, 'index.html')} missing): run \`npm run build\``,
@@ -124,15 +124,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const policy: OriginPolicy = {
     hostnames: allowedHostnames(host),
     port: requestedPort,
-    extraOrigins: new Set(opts.allowedOrigins ?? []),
+    extraOrigins: new Set(options.allowedOrigins ?? []),
   };
   const ctx: ServerContext = {
     policy,
-    source: opts.source,
+    source: options.source,
     clients: new Set<ClientChannel>(),
-    limits: { ...DEFAULT_LIMITS, ...(opts.limits ?? {}) },
-    maxClients: opts.maxClients ?? 64,
-    log: opts.log ?? (() => undefined),
+    limits: { ...DEFAULT_LIMITS, ...(options.limits ?? {}) },
+    maxClients: options.maxClients ?? 64,
+    log: options.log ?? (() => undefined),
     started: Date.now(),
     stats: { droppedClients: 0, latestStatus: null, hello: null },
   };
@@ -144,7 +144,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       socket.destroy();
     }
   });
-  const ws = attachWebSocket(server, ctx, { flushIntervalMs: opts.flushIntervalMs, heartbeatMs: opts.heartbeatMs });
+  const ws = attachWebSocket(server, ctx, {
+    flushIntervalMs: options.flushIntervalMs,
+    heartbeatMs: options.heartbeatMs,
+  });
   try {
     await listen(server, requestedPort, host);
   } catch (e) {

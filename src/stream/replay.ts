@@ -71,7 +71,9 @@ export function replayClock(file: SpeFile, options: ReplayOptions & FrameClockOp
 function powerReadings(shotPath: string, powerPath: string | null, options: ReplayOptions,
   clock: ReplayClock): { time: number; power: number }[] {
   if (!powerPath) {
-    if (options.powerExpr) throw new ConfigError('powerExpr', 'needs a power log (power)');
+    if (options.powerExpr) {
+      throw new ConfigError('powerExpr', 'needs a power log (power)');
+    }
     return [];
   }
   const log = loadPowerLog({ power: powerPath, powerExpr: options.powerExpr });
@@ -169,8 +171,12 @@ export function replay(shotPath: string, powerPath: string | null, options: Repl
           }
         });
       } else {
-        close();
-        subscriber.complete();
+        // completed on the scheduler, never inside subscribe (a one-frame shot ends at its first step): a consumer
+        // that merges this source with others is subscribed to all of them by then
+        nextStart = scheduler.schedule(() => {
+          close();
+          subscriber.complete();
+        });
       }
     };
     const startRun = () => {

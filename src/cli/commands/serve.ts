@@ -116,30 +116,45 @@ export async function runLive(o: RunLiveOptions): Promise<void> {
  * A replayed shot and its analyzer, read and timed as `analyze` reads them (SPE or Andor ASCII, frameClock with
  * --frame-interval/--time-offset, the power log with --power-expr); the noise model from its first chunk.
  */
-async function replaySource(o: Record<string, unknown>, ao: LiveAnalysisOptions, powerExpr: string | null,
-  warn: (line: string) => void): Promise<{ source: Observable<SourceItem>; analyzer: LiveAnalyzer }> {
-  const shotPath = String(o.replay);
-  const clockOptions = { frameInterval: ao.frameInterval, timeOffset: ao.timeOffset };
-  const source = replay(shotPath, (o.power as string) ?? null, {
-    rate: o.rate as number | undefined, loop: !!o.loop, powerExpr: o.power ? powerExpr : null, ...clockOptions,
+async function replaySource(cliOptions: Record<string, unknown>, analysisOptions: LiveAnalysisOptions,
+  powerExpr: string | null, warn: (line: string) => void): Promise<{ source: Observable<SourceItem>; analyzer: LiveAnalyzer }> {
+  const shotPath = String(cliOptions.replay);
+  const clockOptions = { frameInterval: analysisOptions.frameInterval, timeOffset: analysisOptions.timeOffset };
+  const source = replay(shotPath, (cliOptions.power as string) ?? null, {
+    rate: cliOptions.rate as number | undefined,
+    loop: !!cliOptions.loop,
+    powerExpr: cliOptions.power ? powerExpr : null,
+    ...clockOptions,
   });
-  const built = shotAnalyzer(ao, shotPath);
+  const built = shotAnalyzer(analysisOptions, shotPath);
   built.warnings.forEach(warn);
   await primeAnalyzer(built.analyzer, firstChunkOf(shotPath, clockOptions));
   return { source, analyzer: liveAnalyzer(built.analyzer) };
 }
 
 /** Option combinations serve refuses (beyond those of the analysis). */
-function checkServeOptions(o: Record<string, unknown>, mode: string): void {
-  if (o.power && mode !== 'replay') throw new UsageError('--power goes with --replay (for live sources, --power-stdin or POST /api/power)');
-  if (o.power && o.powerStdin) throw new UsageError('give either --power LOG or --power-stdin, not both');
-  if (o.powerExpr && !o.power && !o.powerStdin) throw new UsageError('--power-expr goes with --power or --power-stdin');
-  if (o.loop && mode !== 'replay') throw new UsageError('--loop goes with --replay');
-  if (o.rate && mode === 'watch') throw new UsageError('--rate goes with --replay or --simulate');
-  if (o.timeOffset != null && mode !== 'replay') {
+function checkServeOptions(cliOptions: Record<string, unknown>, mode: string): void {
+  if (cliOptions.power && mode !== 'replay') {
+    throw new UsageError('--power goes with --replay (for live sources, --power-stdin or POST /api/power)');
+  }
+  if (cliOptions.power && cliOptions.powerStdin) {
+    throw new UsageError('give either --power LOG or --power-stdin, not both');
+  }
+  if (cliOptions.powerExpr && !cliOptions.power && !cliOptions.powerStdin) {
+    throw new UsageError('--power-expr goes with --power or --power-stdin');
+  }
+  if (cliOptions.loop && mode !== 'replay') {
+    throw new UsageError('--loop goes with --replay');
+  }
+  if (cliOptions.rate && mode === 'watch') {
+    throw new UsageError('--rate goes with --replay or --simulate');
+  }
+  if (cliOptions.timeOffset != null && mode !== 'replay') {
     throw new UsageError('--time-offset goes with --replay (watched and simulated frames are on the live clock)');
   }
-  if (o.frameInterval != null && mode === 'simulate') throw new UsageError('--frame-interval goes with --replay or --watch');
+  if (cliOptions.frameInterval != null && mode === 'simulate') {
+    throw new UsageError('--frame-interval goes with --replay or --watch');
+  }
 }
 
 export function register(program: Command): void {

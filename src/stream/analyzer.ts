@@ -36,7 +36,7 @@ function liveOptions(options: LiveAnalysisOptions): LiveAnalysisOptions {
 export function shotAnalyzer(options: LiveAnalysisOptions, shotPath: string): { analyzer: Analyzer; warnings: string[] } {
   if (!options.calibration) {
     throw new ConfigError('calibration', `is needed for the raw counts of ${shotPath}: a lamp file with a lamp ` +
-      'temperature or a lamp spectrum (and a background)');
+      'temperature or a lamp spectrum');
   }
   const shot = openFrames(shotPath);
   try {

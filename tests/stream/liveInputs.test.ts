@@ -13,6 +13,7 @@ import { simulateShot, writeShot, type WrittenShot } from '../../src/sim/shot';
 import { demoShotOptions } from '../../src/stream/simulate';
 import { analyzeFiles, type AnalyzeOptions } from '../../src/analysis/run';
 import { replay } from '../../src/stream/replay';
+import { watch } from '../../src/stream/watch';
 import { openSpe } from '../../src/io/spe';
 import { frameClock } from '../../src/io/timing';
 import { SpeStreamWriter } from '../../src/io/speWriter';
@@ -120,6 +121,36 @@ describe('a shot without frame times, timed by frameInterval and timeOffset', ()
     });
     expect(paired).toBeGreaterThan(live.frames.length * 0.9);
   }, 60_000);
+
+  test('a watched file without frame times: its frames frameInterval apart (all at the file\'s time without)',
+    async () => {
+      const folder = path.join(dir, 'watched');
+      fs.mkdirSync(folder);
+      writeUntimedCopy(written.files.shot, path.join(folder, 'untimed-001.spe'), 20);
+      const spacing = async (interval: number | null): Promise<number[]> => {
+        const times: number[] = [];
+        await new Promise<void>((resolve, reject) => {
+          const sub = watch(folder, { includeExisting: true, stabilityMs: 50, pollMs: 40, frameInterval: interval })
+            .subscribe({
+              next: (item) => {
+                if (item.kind === 'frame') {
+                  times.push(item.frame.time as number);
+                }
+                if (times.length === 20) {
+                  sub.unsubscribe();
+                  resolve();
+                }
+              },
+              error: reject,
+            });
+        });
+        return times.slice(1).map((t, i) => t - times[i]);
+      };
+      for (const step of await spacing(frameInterval)) {
+        expect(step).toBeCloseTo(frameInterval, 9);
+      }
+      expect(await spacing(null)).toEqual(new Array(19).fill(0));
+    }, 30_000);
 
   test('without frameInterval a time-based power log is refused, with analyze\'s message', async () => {
     const refusal = (() => {

@@ -12,7 +12,15 @@ import { ConfigError, DetectInputError, InputFileError, UsageError } from '../er
 import { detectOffline, type DetectPoint } from '../detect';
 import type { FrameResult } from './types';
 import type { PhysicsEngine } from '../physics/types';
-import { createAnalyzer, type Analyzer, type AnalyzerConfig, type FrameData, type Method } from './analyzer';
+import {
+  createAnalyzer,
+  type Analyzer,
+  type AnalyzerConfig,
+  type DarkInput,
+  type FrameData,
+  type LampInput,
+  type Method,
+} from './analyzer';
 import { loadCalibration, shotWavelength } from '../calibration';
 import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
 import { pairPower, powerLogSpan } from './power';
@@ -103,11 +111,22 @@ export function roisFromOptions(o: Pick<AnalysisOptions, 'rows' | 'roi'>, height
 
 /** Checks the option combinations that do not depend on the frames (before anything starts). */
 export function checkAnalysisOptions(o: AnalysisOptions): void {
+  checkClockOptions(o);
   if (!o.calibration && (o.lampTemperature != null || o.lampSpectrum || o.background)) {
     throw new UsageError('--lamp-temperature, --lamp-spectrum and --background need --calibration LAMP.spe');
   }
   if (o.rows && o.roi && o.roi.length) {
     throw new UsageError('give either --rows A:B or --roi NAME=A:B, not both');
+  }
+}
+
+/** frameInterval and timeOffset (src/io/timing.ts) are numbers of seconds. */
+export function checkClockOptions(options: Pick<AnalysisOptions, 'frameInterval' | 'timeOffset'>): void {
+  if (options.frameInterval != null && !(options.frameInterval > 0 && Number.isFinite(options.frameInterval))) {
+    throw new ConfigError('frameInterval', `must be a positive number of seconds (got ${options.frameInterval})`);
+  }
+  if (options.timeOffset != null && !Number.isFinite(options.timeOffset)) {
+    throw new ConfigError('timeOffset', `must be a finite number of seconds (got ${options.timeOffset})`);
   }
 }
 
@@ -167,17 +186,14 @@ function checkRunOptions(options: AnalyzeOptions): void {
   if (options.powerExpr && !options.power) {
     throw new ConfigError('powerExpr', 'needs a power log (power)');
   }
-  if (options.frameInterval != null && !(options.frameInterval > 0 && Number.isFinite(options.frameInterval))) {
-    throw new ConfigError('frameInterval', `must be a positive number of seconds (got ${options.frameInterval})`);
-  }
-  if (options.timeOffset != null && !Number.isFinite(options.timeOffset)) {
-    throw new ConfigError('timeOffset', `must be a finite number of seconds (got ${options.timeOffset})`);
-  }
   checkAnalysisOptions(options);
 }
 
-/** The power log in W (a percentage only with a power expression, which then turns every reading into W). */
-function loadPowerLog(options: AnalyzeOptions): PowerLog | null {
+/**
+ * The power log in W (a percentage only with a power expression, which then turns every reading into W); shared
+ * by `analyze` and the live replay.
+ */
+export function loadPowerLog(options: Pick<AnalyzeOptions, 'power' | 'powerExpr'>): PowerLog | null {
   if (!options.power) {
     return null;
   }
@@ -291,8 +307,57 @@ function openInputs(shots: string[], files: SpeFile[], warnings: string[]): void
   }
 }
 
-/** Lamp, dark and the analyzer for the counts of `first` (the camera facts go to the analyzer's noise model). */
-function analyzerForCounts(first: SpeFile, options: AnalyzeOptions, warnings: string[]): Analyzer {
+/** What the analyzer config takes from a shot of raw counts (an SpeFile, or a live source's geometry). */
+export type CountsShot = Pick<SpeFile, 'path' | 'width' | 'height' | 'dataType'> & {
+  wavelength: Float64Array;
+  camera?: CameraInfo | null;
+  backgroundCorrected?: boolean;
+};
+
+/** Lamp and dark as the analyzer takes them (from loadCalibration, or ready-made by the simulator). */
+export interface CountsCalibration {
+  lamp: LampInput;
+  dark: DarkInput | null;
+  readNoise: number | null;
+}
+
+/** The analyzer config for the counts of `shot` with `calibration`: one definition for `analyze` and `serve`. */
+export function countsAnalyzerConfig(
+  shot: CountsShot,
+  calibration: CountsCalibration,
+  options: AnalysisOptions,
+  rois: Roi[] = roisFromOptions(options, shot.height),
+): AnalyzerConfig & ShotFactsConfig {
+  return {
+    wavelength: shot.wavelength,
+    width: shot.width,
+    height: shot.height,
+    lamp: calibration.lamp,
+    dark: calibration.dark,
+    rois,
+    range: options.range ?? null,
+    method: options.method,
+    emissivity: options.emissivity ?? null,
+    gain: options.gain ?? null,
+    readNoise: options.readNoise ?? null,
+    readNoiseFromDark: calibration.readNoise,
+    saturation: options.saturation ?? null,
+    dataType: shot.dataType,
+    engine: options.engine,
+    shotFile: shot.path,
+    twoColor: options.twoColor,
+    threads: options.threads,
+    camera: shot.camera ?? null,
+    backgroundCorrected: !!shot.backgroundCorrected,
+    weights: options.weights,
+  };
+}
+
+/**
+ * Lamp, dark and the analyzer for the counts of `first` (the camera facts go to the analyzer's noise model);
+ * shared by `analyze` and the live path.
+ */
+export function analyzerForCounts(first: SpeFile, options: AnalysisOptions, warnings: string[]): Analyzer {
   const wavelength = shotWavelength(first);
   const rois = roisFromOptions(options, first.height);
   const cal = loadCalibration(first, {
@@ -304,34 +369,23 @@ function analyzerForCounts(first: SpeFile, options: AnalyzeOptions, warnings: st
   });
   warnings.push(...cal.warnings);
   warnings.push(...backgroundWarnings(first, options));
-  const config: AnalyzerConfig & ShotFactsConfig = {
-    wavelength,
+  const shot: CountsShot = {
+    path: first.path,
     width: first.width,
     height: first.height,
-    lamp: cal.lamp,
-    dark: cal.dark,
-    rois,
-    range: options.range ?? null,
-    method: options.method,
-    emissivity: options.emissivity ?? null,
-    gain: options.gain ?? null,
-    readNoise: options.readNoise ?? null,
-    readNoiseFromDark: cal.readNoise,
-    saturation: options.saturation ?? null,
     dataType: first.dataType,
-    engine: options.engine,
-    shotFile: first.path,
-    twoColor: options.twoColor,
-    threads: options.threads,
-    camera: first.camera ?? null,
-    backgroundCorrected: !!first.backgroundCorrected,
-    weights: options.weights,
+    wavelength,
+    camera: first.camera,
+    backgroundCorrected: first.backgroundCorrected,
   };
-  return createAnalyzer(config);
+  return createAnalyzer(countsAnalyzerConfig(shot, cal, options, rois));
 }
 
 /** No dark for counts that carry bias and dark is a warning; none for frames the acquisition already corrected. */
-function backgroundWarnings(first: SpeFile, options: AnalyzeOptions): string[] {
+export function backgroundWarnings(
+  first: Pick<SpeFile, 'path' | 'backgroundCorrected' | 'backgroundReference'>,
+  options: Pick<AnalysisOptions, 'background'>,
+): string[] {
   if (first.backgroundCorrected && options.background) {
     return [
       `${first.path}: the acquisition software already subtracted a background` +
@@ -463,6 +517,15 @@ async function analyzeCounts(options: AnalyzeOptions, warnings: string[]): Promi
   }
 }
 
+/** A time-based power log cannot be paired with a shot whose frames have no times (analyze and the live replay). */
+export function noFrameTimesError(shot: string, powerLog: string): ConfigError {
+  return new ConfigError(
+    'frameInterval',
+    `is needed: ${shot} has no frame times (no time stamps, frame rate ` +
+      `or exposure time), so the time-based power log ${powerLog} cannot be paired (or use a frame,power_W log)`,
+  );
+}
+
 /**
  * The power of every frame from the log: by frame number, or by time (every frame needs one). Frames outside the
  * log's span get no power, with one warning.
@@ -476,11 +539,7 @@ function attachPower(run: RunFrames, log: PowerLog, options: AnalyzeOptions, war
     );
   } else {
     if (run.times.some((t) => t === null)) {
-      throw new ConfigError(
-        'frameInterval',
-        `is needed: ${run.firstShot} has no frame times (no time stamps, frame rate ` +
-          `or exposure time), so the time-based power log ${options.power} cannot be paired (or use a frame,power_W log)`,
-      );
+      throw noFrameTimesError(run.firstShot, options.power as string);
     }
     powers = pairPower(run.times, log);
   }

@@ -1,26 +1,26 @@
 /**
  * The analysis pipeline of `pyrolive analyze` (src/analysis createAnalyzer) wrapped for the live pipeline, and
- * built from the same options as `analyze` (lamp, dark, ROIs, range, method, emissivity, noise model).
+ * built by the same functions as `analyze` from the same options (src/analysis/run.ts analyzerForCounts /
+ * countsAnalyzerConfig: lamp, dark, ROIs, range, method, emissivity, camera, background facts, noise model).
  * For a watched folder the geometry is only known when the first file arrives: `lazyAnalyzer` builds the
  * analyzer at the first frame.
  */
+import { createAnalyzer, type Analyzer, type DarkInput, type LampInput } from '../analysis/analyzer';
 import {
-  createAnalyzer,
-  type Analyzer,
-  type AnalyzerConfig,
-  type DarkInput,
-  type LampInput,
-} from '../analysis/analyzer';
-import { loadCalibration } from '../calibration';
-import { roisFromOptions, checkAnalysisOptions, type AnalysisOptions } from '../analysis/run';
-import { UsageError } from '../errors';
-import type { SpeFile } from '../io/types';
+  analyzerForCounts,
+  countsAnalyzerConfig,
+  roisFromOptions,
+  checkAnalysisOptions,
+  type AnalysisOptions,
+  type CountsShot,
+} from '../analysis/run';
+import { ConfigError, InputFileError } from '../errors';
 import { getEngine } from '../physics';
 import type { FrameResult } from '../analysis/types';
 import { concat, defer, from, ignoreElements, type Observable } from 'rxjs';
 import type { FrameGeometry, LiveAnalyzer, LiveFrame, SourceItem } from './types';
-import { openSpe } from '../io/spe';
-import { frameTimesOf } from './replay';
+import { openFrames } from '../io/open';
+import { frameClock, type FrameClockOptions } from '../io/timing';
 
 /**
  * The analysis options shared with `pyrolive analyze` (`threads`: worker threads of a native batch, default 1
@@ -29,77 +29,63 @@ import { frameTimesOf } from './replay';
 export type LiveAnalysisOptions = AnalysisOptions;
 export { roisFromOptions, checkAnalysisOptions };
 
+/** The options as the live path runs them: one worker thread per native batch unless given, the default engine. */
+function liveOptions(options: LiveAnalysisOptions): LiveAnalysisOptions {
+  return { ...options, threads: options.threads ?? 1, engine: options.engine ?? getEngine() };
+}
+
 /**
- * An Analyzer for frames of `geometry` from the analyze options (lamp/dark files read here), or from a
- * ready calibration (the simulator's). Raw counts need a calibration.
+ * The Analyzer of a recorded shot (SPE or Andor ASCII; its lamp and dark files read here), built by the very
+ * function `analyze` uses (analyzerForCounts: same lamp, dark, ROIs, camera and background facts, warnings).
+ */
+export function shotAnalyzer(
+  options: LiveAnalysisOptions,
+  shotPath: string,
+): { analyzer: Analyzer; warnings: string[] } {
+  if (!options.calibration) {
+    throw new ConfigError(
+      'calibration',
+      `is needed for the raw counts of ${shotPath}: a lamp file with a lamp ` + 'temperature or a lamp spectrum',
+    );
+  }
+  const shot = openFrames(shotPath);
+  try {
+    const warnings: string[] = [];
+    const analyzer = analyzerForCounts(shot, liveOptions(options), warnings);
+    return { analyzer, warnings };
+  } finally {
+    shot.close();
+  }
+}
+
+/**
+ * An Analyzer for frames of `geometry`: from a ready calibration (the simulator's), with the config `analyze`
+ * would build (countsAnalyzerConfig); without one, that of the shot file `shotName` (shotAnalyzer).
  */
 export function buildAnalyzer(
-  o: LiveAnalysisOptions,
+  options: LiveAnalysisOptions,
   geometry: FrameGeometry,
   shotName: string,
   ready?: { lamp: LampInput; dark: DarkInput | null; readNoiseFromDark: number | null },
 ): { analyzer: Analyzer; warnings: string[] } {
-  const warnings: string[] = [];
+  if (!ready) {
+    return shotAnalyzer(options, shotName);
+  }
   if (!geometry.wavelength || geometry.wavelength.length !== geometry.width) {
-    throw new UsageError(
-      `${shotName}: has no wavelength calibration (no XML wavelength list, no x-calibration polynomial)`,
+    throw new InputFileError(
+      shotName,
+      'has no wavelength calibration (no XML wavelength list, no x-calibration polynomial)',
     );
   }
-  let lamp = ready?.lamp ?? null;
-  let dark = ready?.dark ?? null;
-  let readNoiseFromDark = ready?.readNoiseFromDark ?? null;
-  if (!ready) {
-    if (!o.calibration) {
-      throw new UsageError(
-        'live frames are raw detector counts: give --calibration LAMP.spe with --lamp-temperature K or --lamp-spectrum FILE (and --background DARK.spe)',
-      );
-    }
-    // loadCalibration only looks at the shot's path, size and wavelengths
-    const shotLike = {
-      path: shotName,
-      width: geometry.width,
-      height: geometry.height,
-      wavelength: geometry.wavelength,
-    } as unknown as SpeFile;
-    const cal = loadCalibration(shotLike, {
-      lampPath: o.calibration,
-      lampTemperature: o.lampTemperature,
-      lampSpectrum: o.lampSpectrum,
-      tungsten: o.tungsten,
-      darkPath: o.background,
-    });
-    warnings.push(...cal.warnings);
-    lamp = cal.lamp;
-    dark = cal.dark;
-    readNoiseFromDark = cal.readNoise;
-    if (!o.background) {
-      warnings.push(
-        'no --background: the counts are taken as free of bias and dark (subtract a dark for honest temperatures)',
-      );
-    }
-  }
-  const config: AnalyzerConfig = {
-    wavelength: geometry.wavelength,
+  const shot: CountsShot = {
+    path: shotName,
     width: geometry.width,
     height: geometry.height,
-    lamp,
-    dark,
-    rois: roisFromOptions(o, geometry.height),
-    range: o.range ?? null,
-    method: o.method,
-    emissivity: o.emissivity ?? null,
-    gain: o.gain ?? null,
-    readNoise: o.readNoise ?? null,
-    readNoiseFromDark,
-    saturation: o.saturation ?? null,
     dataType: geometry.dataType,
-    engine: o.engine ?? getEngine(),
-    shotFile: shotName,
-    twoColor: o.twoColor,
-    threads: o.threads ?? 1,
-    weights: o.weights,
+    wavelength: geometry.wavelength,
   };
-  return { analyzer: createAnalyzer(config), warnings };
+  const calibration = { lamp: ready.lamp, dark: ready.dark, readNoise: ready.readNoiseFromDark };
+  return { analyzer: createAnalyzer(countsAnalyzerConfig(shot, calibration, liveOptions(options))), warnings: [] };
 }
 
 /** Frames per chunk of `analyze` (analyzeFiles' default chunkFrames): its noise model comes from the first one. */
@@ -139,11 +125,11 @@ export function afterPriming(priming: () => Promise<void>, source: Observable<So
  */
 export function watchAnalyzer(options: LiveAnalysisOptions, warn: (line: string) => void): LiveAnalyzer {
   return lazyAnalyzer(
-    (geometry, origin) => {
-      const built = buildAnalyzer(options, geometry, origin);
+    (_geometry, origin) => {
+      const built = shotAnalyzer(options, origin);
       built.warnings.forEach(warn);
       try {
-        const chunk = firstChunkOf(origin);
+        const chunk = firstChunkOf(origin, { frameInterval: options.frameInterval });
         primeAnalyzer(built.analyzer, chunk).catch((e) =>
           warn(`${origin}: noise model from the first frames: ${(e as Error).message}`),
         );
@@ -156,23 +142,28 @@ export function watchAnalyzer(options: LiveAnalysisOptions, warn: (line: string)
   );
 }
 
-/** The first chunk of frames of an SPE shot as `analyze` reads it (see primeAnalyzer). */
-export function firstChunkOf(shotPath: string): {
+/** The first chunk of frames of a shot (SPE or Andor ASCII) as `analyze` reads and times it (see primeAnalyzer). */
+export function firstChunkOf(
+  shotPath: string,
+  clockOptions: FrameClockOptions = {},
+): {
   counts: Float64Array[];
   indices: number[];
   times: (number | null)[];
 } {
-  const spe = openSpe(shotPath);
+  const shot = openFrames(shotPath);
   try {
-    const n = Math.min(spe.frames, ANALYZE_CHUNK_FRAMES);
-    const times = frameTimesOf(spe).slice(0, n);
+    const n = Math.min(shot.frames, ANALYZE_CHUNK_FRAMES);
+    const clock = frameClock(shot, clockOptions);
     const counts: Float64Array[] = [];
+    const times: (number | null)[] = [];
     for (let i = 0; i < n; i++) {
-      counts.push(spe.readFrame(i));
+      counts.push(shot.readFrame(i));
+      times.push(clock.timeOf(i));
     }
     return { counts, indices: counts.map((_c, i) => i), times };
   } finally {
-    spe.close();
+    shot.close();
   }
 }
 

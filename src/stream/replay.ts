@@ -1,18 +1,20 @@
 /**
- * replay(shot, power, {rate, loop}): an SPE shot and its laser power log played as a live source.
+ * replay(shot, power, {rate, loop, …}): a shot (SPE or Andor ASCII) and its laser power log played as a live source.
  *
  * Cold: each subscription opens the file (lazy reader: frames are read one by one as they are emitted, a 2 GB
  * shot is never loaded) and closes it on unsubscribe. At the start of each run the whole power log is emitted
  * (times in s since the shot's first frame; a frame-numbered log is put on the frames' times), then frame i is
- * emitted at i / rate s (default rate: the shot's own frame rate from its time stamps or exposure, else 10/s).
+ * emitted at i / rate s (default rate: the shot's own frame rate from its clock, else 10/s). The shot is opened
+ * (SPE or Andor ASCII), timed (frameClock: frameInterval, time stamps, frame rate, exposure; timeOffset) and its
+ * power log read (loadPowerLog) exactly as `analyze` does.
  * With `loop`, a reset is emitted after the last frame and the shot starts over; otherwise the source completes.
  * An unreadable frame is emitted as NaN counts (the analyzer flags it corrupt) and the replay goes on.
  */
 import { asyncScheduler, Observable, SchedulerLike, Subscription } from 'rxjs';
-import { openSpe } from '../io/spe';
-import { readPowerLog } from '../io/tables';
-import { compilePowerExpr } from '../analysis/expr';
-import { UsageError } from '../errors';
+import { openFrames } from '../io/open';
+import { frameClock, type FrameClockOptions } from '../io/timing';
+import { checkClockOptions, loadPowerLog, noFrameTimesError } from '../analysis/run';
+import { ConfigError, UsageError } from '../errors';
 import type { SpeFile } from '../io/types';
 import type { FrameGeometry, SourceItem } from './types';
 import { pace } from './pace';
@@ -21,8 +23,12 @@ export interface ReplayOptions {
   /** Frames per second (default: the shot's own rate, else 10). */
   rate?: number;
   loop?: boolean;
-  /** mathjs expression turning the logged value x into W. */
+  /** mathjs expression turning the logged value x into W (needed for a percent log, as in `analyze`). */
   powerExpr?: string | null;
+  /** Seconds between frames, overriding the file's clock (as `analyze`'s frameInterval). */
+  frameInterval?: number | null;
+  /** Time of the first frame in s on the power log's clock (as `analyze`'s timeOffset; default 0). */
+  timeOffset?: number | null;
   scheduler?: SchedulerLike;
 }
 
@@ -36,25 +42,87 @@ export function geometryOf(f: SpeFile): FrameGeometry {
   };
 }
 
-/** Time (s from the first frame) of each frame: time stamps, else index × exposure, else null. */
-export function frameTimesOf(f: SpeFile): (number | null)[] {
-  const ft = f.frameTimes && f.frameTimes.length >= f.frames ? f.frameTimes : null;
-  const period = f.exposureTime && f.exposureTime > 0 ? f.exposureTime : null;
-  const out: (number | null)[] = new Array(f.frames);
-  for (let i = 0; i < f.frames; i++) {
-    out[i] = ft ? ft[i] - ft[0] : period ? i * period : null;
-  }
-  return out;
+/** Frame times as `analyze` gives them (frameClock), and the replay rate. */
+interface ReplayClock {
+  /** Time of each frame in s: frameClock's, else (no clock) index / rate + timeOffset. */
+  times: number[];
+  /** Did every frame get a time from frameClock (else a time-based power log cannot be paired)? */
+  timed: boolean;
+  /** Frames per second of the replay. */
+  rate: number;
 }
 
-/** The shot's own frame rate (frames/s), or null. */
-export function nativeRate(times: (number | null)[]): number | null {
-  const n = times.length;
-  if (n < 2 || times[0] === null || times[n - 1] === null) {
-    return null;
+/** The replay's clock of `file` (see ReplayClock). */
+export function replayClock(file: SpeFile, options: ReplayOptions & FrameClockOptions = {}): ReplayClock {
+  const clock = frameClock(file, { frameInterval: options.frameInterval, timeOffset: options.timeOffset });
+  const ownRate = clock.interval !== null && clock.interval > 0 ? 1 / clock.interval : null;
+  const rate = options.rate ?? ownRate ?? 10;
+  const offset = options.timeOffset ?? 0;
+  const times: number[] = [];
+  let timed = true;
+  for (let i = 0; i < file.frames; i++) {
+    const time = clock.timeOf(i);
+    if (time === null) {
+      timed = false;
+    }
+    times.push(time ?? offset + i / rate);
   }
-  const span = (times[n - 1] as number) - (times[0] as number);
-  return span > 0 ? (n - 1) / span : null;
+  return { times, timed, rate };
+}
+
+/**
+ * The power log's readings (W, as `analyze` reads it: loadPowerLog) on the frames' clock: a time-based log as it
+ * is (frames need times from the file or frameInterval), a frame-numbered log on its frames' times.
+ */
+function powerReadings(
+  shotPath: string,
+  powerPath: string | null,
+  options: ReplayOptions,
+  clock: ReplayClock,
+): { time: number; power: number }[] {
+  if (!powerPath) {
+    if (options.powerExpr) {
+      throw new ConfigError('powerExpr', 'needs a power log (power)');
+    }
+    return [];
+  }
+  const log = loadPowerLog({ power: powerPath, powerExpr: options.powerExpr });
+  if (!log) {
+    return [];
+  }
+  if (log.kind === 'time' && !clock.timed) {
+    throw noFrameTimesError(shotPath, powerPath);
+  }
+  const readings: { time: number; power: number }[] = [];
+  for (let k = 0; k < log.key.length; k++) {
+    const power = log.power[k];
+    let time = log.key[k];
+    if (log.kind === 'frame') {
+      const index = Math.round(time);
+      if (index < 0 || index >= clock.times.length) {
+        continue;
+      }
+      time = clock.times[index];
+    }
+    if (Number.isFinite(time) && Number.isFinite(power)) {
+      readings.push({ time, power });
+    }
+  }
+  return readings;
+}
+
+/** Checks the shot, its power log and the options before anything runs (one-line errors at the command line). */
+function checkReplay(shotPath: string, powerPath: string | null, options: ReplayOptions): void {
+  if (options.rate !== undefined && !(options.rate > 0 && Number.isFinite(options.rate))) {
+    throw new ConfigError('rate', `must be a positive number of frames per second (got ${options.rate})`);
+  }
+  checkClockOptions(options);
+  const file = openFrames(shotPath);
+  try {
+    powerReadings(shotPath, powerPath, options, replayClock(file, options));
+  } finally {
+    file.close();
+  }
 }
 
 export function replay(
@@ -62,22 +130,13 @@ export function replay(
   powerPath: string | null,
   options: ReplayOptions = {},
 ): Observable<SourceItem> {
-  if (options.rate !== undefined && !(options.rate > 0 && Number.isFinite(options.rate))) {
-    throw new UsageError(`--rate must be a positive number of frames per second (got ${options.rate})`);
-  }
   const scheduler = options.scheduler ?? asyncScheduler;
   // fail early (at the command line) on a bad shot or power log, before anything runs
-  openSpe(shotPath).close();
-  if (powerPath) {
-    readPowerLog(powerPath);
-  }
-  if (options.powerExpr) {
-    compilePowerExpr(options.powerExpr);
-  }
+  checkReplay(shotPath, powerPath, options);
   return new Observable<SourceItem>((subscriber) => {
     let file: SpeFile;
     try {
-      file = openSpe(shotPath);
+      file = openFrames(shotPath);
     } catch (e) {
       subscriber.error(e);
       return undefined;
@@ -100,42 +159,11 @@ export function replay(
       return undefined;
     }
     const geometry = geometryOf(f);
-    const times = frameTimesOf(f);
-    const rate = options.rate ?? nativeRate(times) ?? 10;
-    // frames without times get index / rate
-    for (let i = 0; i < times.length; i++) {
-      if (times[i] === null) {
-        times[i] = i / rate;
-      }
-    }
+    const clock = replayClock(f, options);
+    const { times, rate } = clock;
     let readings: { time: number; power: number }[] = [];
     try {
-      if (powerPath) {
-        const log = readPowerLog(powerPath);
-        const conv = options.powerExpr ? compilePowerExpr(options.powerExpr) : null;
-        for (let k = 0; k < log.key.length; k++) {
-          let p = log.power[k];
-          if (conv) {
-            p = conv(p);
-          }
-          if (!Number.isFinite(p)) {
-            continue;
-          }
-          let t = log.key[k];
-          if (log.kind === 'frame') {
-            const idx = Math.round(t);
-            if (idx < 0 || idx >= f.frames) {
-              continue;
-            }
-            t = times[idx] as number;
-          }
-          if (Number.isFinite(t)) {
-            readings.push({ time: t, power: p });
-          }
-        }
-      } else if (options.powerExpr) {
-        throw new UsageError('--power-expr needs a --power log');
-      }
+      readings = powerReadings(shotPath, powerPath, options, clock);
     } catch (e) {
       close();
       subscriber.error(e);
@@ -170,8 +198,12 @@ export function replay(
           }
         });
       } else {
-        close();
-        subscriber.complete();
+        // completed on the scheduler, never inside subscribe (a one-frame shot ends at its first step): a consumer
+        // that merges this source with others is subscribed to all of them by then
+        nextStart = scheduler.schedule(() => {
+          close();
+          subscriber.complete();
+        });
       }
     };
     const startRun = () => {

@@ -15,7 +15,9 @@
  *   order, so "shot (2).spe" before "shot (10).spe"); a path is never emitted twice.
  * - Frames are read lazily and emitted in chunks of `chunk` per macrotask, so a 20,000-frame file does not stall
  *   the server; indices run on across files; time = the file's mtime (s since the watch started) minus the
- *   frame's distance in time from the file's last frame (time stamps or exposure).
+ *   frame's distance in time from the file's last frame (the file's clock as `analyze` reads it, frameClock:
+ *   `frameInterval`, else time stamps, frame rate, exposure). Only `.spe` files are watched (what LightField
+ *   writes, and whose completeness can be checked); an Andor `.asc` export is replayed or analysed, not watched.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -25,7 +27,8 @@ import { openSpe } from '../io/spe';
 import { InputFileError } from '../errors';
 import type { SpeFile } from '../io/types';
 import type { SourceItem } from './types';
-import { frameTimesOf, geometryOf } from './replay';
+import { geometryOf } from './replay';
+import { frameClock } from '../io/timing';
 
 export interface WatchOptions {
   includeExisting?: boolean;
@@ -37,6 +40,8 @@ export interface WatchOptions {
   giveUpMs?: number;
   /** Skip a file that stays unchanged but incomplete or unreadable this long (ms, default 3000). */
   settleMs?: number;
+  /** Seconds between frames, overriding each file's own clock (as `analyze`'s frameInterval). */
+  frameInterval?: number | null;
   /** Frames emitted per macrotask (default 64). */
   chunk?: number;
   /** Use polling (network shares; default false). */
@@ -126,7 +131,8 @@ export function watch(dir: string, options: WatchOptions = {}): Observable<Sourc
       current = spe;
       options.onFile?.(file, spe.frames);
       const geometry = geometryOf(spe);
-      const rel = frameTimesOf(spe);
+      const clock = frameClock(spe, { frameInterval: options.frameInterval });
+      const rel = Array.from({ length: spe.frames }, (_f, k) => clock.timeOf(k));
       const last = rel[rel.length - 1];
       const end = (mtime - t0) / 1000;
       const blank = new Float64Array(spe.width * spe.height).fill(NaN);

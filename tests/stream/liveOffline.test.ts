@@ -17,8 +17,8 @@ import { openSpe } from '../../src/io/spe';
 import { getEngine } from '../../src/physics';
 import { createLivePipeline } from '../../src/stream/pipeline';
 import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/protocol';
+import { expectSameFits, framesOf } from './liveCompare';
 import type { SlopeEvent } from '../../src/detect/types';
-import type { FrameResult } from '../../src/analysis/types';
 
 let dir: string;
 let written: WrittenShot;
@@ -57,29 +57,6 @@ async function live(loop: boolean, runs: number): Promise<LiveMessage[]> {
   return messages;
 }
 
-/** Every frame of `live` has the T, σT and χ²/dof of the same frame of `offline` (to rounding). */
-function expectSameFits(live: FrameMessage[], offline: FrameResult[]): void {
-  expect(live.length).toBe(offline.length);
-  let worstT = 0;
-  let worstChi2 = 0;
-  for (let i = 0; i < live.length; i++) {
-    const a = live[i];
-    const b = offline[i];
-    expect(a.index).toBe(b.index);
-    expect(a.flags).toEqual(b.flags);
-    if (a.temperature === null || b.temperature === null) {
-      expect(a.temperature).toBe(b.temperature);
-      continue;
-    }
-    worstT = Math.max(worstT, Math.abs(a.temperature - b.temperature));
-    expect(a.temperatureError!).toBeCloseTo(b.temperatureError!, 3);
-    worstChi2 = Math.max(worstChi2, Math.abs(a.chi2! - b.chi2!));
-  }
-  expect(worstT).toBeLessThan(1e-3);
-  expect(worstChi2).toBeLessThan(1e-4);
-}
-
-const framesOf = (ms: LiveMessage[]): FrameMessage[] => ms.flatMap((m) => (m.type === 'frames' ? m.frames : []));
 const eventsOf = (ms: LiveMessage[]): LiveEvent[] => ms.flatMap((m) => (m.type === 'event' ? [m.event] : []));
 
 describe('live = offline', () => {

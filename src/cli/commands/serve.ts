@@ -16,7 +16,9 @@ import {
   firstChunkOf,
   liveAnalyzer,
   primeAnalyzer,
+  shotAnalyzer,
   watchAnalyzer,
+  type LiveAnalysisOptions,
 } from '../../stream/analyzer';
 import { readPowerLines } from '../../stream/powerLines';
 import { compilePowerExpr } from '../../analysis/expr';
@@ -31,8 +33,6 @@ import {
   writeSimulatedCalibration,
 } from '../../stream/simulate';
 import * as fs from 'fs';
-import { openSpe } from '../../io/spe';
-import { geometryOf } from '../../stream/replay';
 import type { LiveAnalyzer, SourceItem } from '../../stream/types';
 import type { Observable } from 'rxjs';
 
@@ -149,6 +149,55 @@ export async function runLive(o: RunLiveOptions): Promise<void> {
   });
 }
 
+/**
+ * A replayed shot and its analyzer, read and timed as `analyze` reads them (SPE or Andor ASCII, frameClock with
+ * --frame-interval/--time-offset, the power log with --power-expr); the noise model from its first chunk.
+ */
+async function replaySource(
+  cliOptions: Record<string, unknown>,
+  analysisOptions: LiveAnalysisOptions,
+  powerExpr: string | null,
+  warn: (line: string) => void,
+): Promise<{ source: Observable<SourceItem>; analyzer: LiveAnalyzer }> {
+  const shotPath = String(cliOptions.replay);
+  const clockOptions = { frameInterval: analysisOptions.frameInterval, timeOffset: analysisOptions.timeOffset };
+  const source = replay(shotPath, (cliOptions.power as string) ?? null, {
+    rate: cliOptions.rate as number | undefined,
+    loop: !!cliOptions.loop,
+    powerExpr: cliOptions.power ? powerExpr : null,
+    ...clockOptions,
+  });
+  const built = shotAnalyzer(analysisOptions, shotPath);
+  built.warnings.forEach(warn);
+  await primeAnalyzer(built.analyzer, firstChunkOf(shotPath, clockOptions));
+  return { source, analyzer: liveAnalyzer(built.analyzer) };
+}
+
+/** Option combinations serve refuses (beyond those of the analysis). */
+function checkServeOptions(cliOptions: Record<string, unknown>, mode: string): void {
+  if (cliOptions.power && mode !== 'replay') {
+    throw new UsageError('--power goes with --replay (for live sources, --power-stdin or POST /api/power)');
+  }
+  if (cliOptions.power && cliOptions.powerStdin) {
+    throw new UsageError('give either --power LOG or --power-stdin, not both');
+  }
+  if (cliOptions.powerExpr && !cliOptions.power && !cliOptions.powerStdin) {
+    throw new UsageError('--power-expr goes with --power or --power-stdin');
+  }
+  if (cliOptions.loop && mode !== 'replay') {
+    throw new UsageError('--loop goes with --replay');
+  }
+  if (cliOptions.rate && mode === 'watch') {
+    throw new UsageError('--rate goes with --replay or --simulate');
+  }
+  if (cliOptions.timeOffset != null && mode !== 'replay') {
+    throw new UsageError('--time-offset goes with --replay (watched and simulated frames are on the live clock)');
+  }
+  if (cliOptions.frameInterval != null && mode === 'simulate') {
+    throw new UsageError('--frame-interval goes with --replay or --watch');
+  }
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('serve')
@@ -156,8 +205,11 @@ export function register(program: Command): void {
       'The live dashboard (HTTP + WebSocket) on a replayed shot, a folder LightField writes into, or the simulator:\n' +
         'every frame fitted as in `analyze`, paired with the laser power, plateau detected live; optionally recorded.',
     )
-    .option('--replay <shot.spe>', 'replay an SPE shot as if it were arriving from the detector')
-    .option('--power <power.csv>', 'with --replay: its laser power log (time_s,power_W or frame,power_W)')
+    .option('--replay <shot>', 'replay a shot (SPE, or Andor SOLIS .asc) as if it were arriving from the detector')
+    .option(
+      '--power <power.csv>',
+      'with --replay: its laser power log (time_s,power_W or frame,power_W; a percent column with --power-expr)',
+    )
     .option('--rate <fps>', "with --replay/--simulate: frames per second (default: the shot's own rate)", num('--rate'))
     .option('--loop', 'with --replay: start over at the end (the dashboard is reset)')
     .option('--watch <dir>', 'pick up each new SPE file written into this folder once complete, in order')
@@ -210,18 +262,7 @@ loses at most the last second; post-process with
         throw new UsageError('give exactly one source: --replay SHOT.spe, --watch DIR or --simulate');
       }
       const mode = modes[0];
-      if (o.power && mode !== 'replay') {
-        throw new UsageError('--power goes with --replay (for live sources, --power-stdin or POST /api/power)');
-      }
-      if (o.power && o.powerStdin) {
-        throw new UsageError('give either --power LOG or --power-stdin, not both');
-      }
-      if (o.loop && mode !== 'replay') {
-        throw new UsageError('--loop goes with --replay');
-      }
-      if (o.rate && mode === 'watch') {
-        throw new UsageError('--rate goes with --replay or --simulate');
-      }
+      checkServeOptions(o, mode);
       const ao = analysisOptionsFrom(o);
       checkAnalysisOptions(ao);
       const powerExpr = (o.powerExpr as string) ?? null;
@@ -245,22 +286,7 @@ loses at most the last second; post-process with
         sourceName = 'simulate';
       } else if (mode === 'replay') {
         const shotPath = String(o.replay);
-        const f = openSpe(shotPath);
-        let g;
-        try {
-          g = geometryOf(f);
-        } finally {
-          f.close();
-        }
-        const built = buildAnalyzer(ao, g, shotPath);
-        built.warnings.forEach(warn);
-        await primeAnalyzer(built.analyzer, firstChunkOf(shotPath));
-        analyzer = liveAnalyzer(built.analyzer);
-        source = replay(shotPath, (o.power as string) ?? null, {
-          rate: o.rate as number | undefined,
-          loop: !!o.loop,
-          powerExpr: o.power ? powerExpr : null,
-        });
+        ({ source, analyzer } = await replaySource(o, ao, powerExpr, warn));
         sourceName = `replay ${path.basename(shotPath)}`;
       } else {
         const dir = String(o.watch);
@@ -278,6 +304,7 @@ loses at most the last second; post-process with
         analyzer = watchAnalyzer(ao, warn);
         source = watch(dir, {
           includeExisting: !!o.existing,
+          frameInterval: ao.frameInterval,
           onWarning: warn,
           onFile: (file, n) => process.stderr.write(`pyrolive: ${path.basename(file)}: ${n} frame(s)\n`),
         });

@@ -29,7 +29,7 @@ import {
   L_REF,
   planckRadiance,
 } from './spectrum';
-import { SpeStreamWriter } from '../io/speWriter';
+import { SpeStreamWriter, type SpeWriteOptions } from '../io/speWriter';
 import { writeCsv } from '../io/tables';
 
 export interface PlateauOptions {
@@ -562,19 +562,24 @@ export interface WrittenShot {
   frames: number;
 }
 
-/** Write shot.spe, lamp.spe, dark.spe, power.csv, truth.csv and shot.json into dir (created if needed). */
-export function writeShot(
-  shot: SimulatedShot,
-  dir: string,
-  onProgress?: (done: number, total: number) => void,
-): WrittenShot {
-  const o = shot.options;
+/** The files writeShot writes, by role. */
+type ShotFiles = WrittenShot['files'];
+
+/** Calls onProgress(done, total) every 200 frames and after the last frame. */
+type ShotProgress = (done: number, total: number) => void;
+
+/** Creates the output folder (and its parents); a failure is a one-line UsageError naming the folder. */
+function createShotDir(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new UsageError(`simulate: cannot create ${dir}: ${(e as Error).message}`);
   }
-  const files = {
+}
+
+/** The paths of the six files inside dir. */
+function shotFilePaths(dir: string): ShotFiles {
+  return {
     shot: path.join(dir, 'shot.spe'),
     lamp: path.join(dir, 'lamp.spe'),
     dark: path.join(dir, 'dark.spe'),
@@ -582,117 +587,170 @@ export function writeShot(
     truth: path.join(dir, 'truth.csv'),
     json: path.join(dir, 'shot.json'),
   };
-  const common = { width: o.width, height: o.rows, dataType: 'uint16' as const, wavelength: shot.wavelength };
-  const w = new SpeStreamWriter(files.shot, {
-    ...common,
-    exposureTime: o.exposureTime,
+}
+
+/** What shot.spe, lamp.spe and dark.spe share: frame size, pixel type and wavelength list. */
+function speGeometry(shot: SimulatedShot): SpeWriteOptions {
+  const options = shot.options;
+  return { width: options.width, height: options.rows, dataType: 'uint16', wavelength: shot.wavelength };
+}
+
+/** shot.spe: every frame with its time stamp; a failure part-way removes the partial file (abort). */
+function writeShotSpe(shot: SimulatedShot, file: string, onProgress?: ShotProgress): void {
+  const options = shot.options;
+  const writer = new SpeStreamWriter(file, {
+    ...speGeometry(shot),
+    exposureTime: options.exposureTime,
     withFrameTimes: true,
-    comment: `pyrolive simulated heating shot, seed ${o.seed}`,
+    comment: `pyrolive simulated heating shot, seed ${options.seed}`,
   });
   try {
-    for (let i = 0; i < o.frames; i++) {
-      w.append(shot.frame(i), shot.truth.time[i]);
-      if (onProgress && (i % 200 === 0 || i === o.frames - 1)) {
-        onProgress(i + 1, o.frames);
+    for (let i = 0; i < options.frames; i++) {
+      writer.append(shot.frame(i), shot.truth.time[i]);
+      if (onProgress && (i % 200 === 0 || i === options.frames - 1)) {
+        onProgress(i + 1, options.frames);
       }
     }
-    w.finish();
+    writer.finish();
   } catch (e) {
-    w.abort();
+    writer.abort();
     throw e;
   }
-  const lw = new SpeStreamWriter(files.lamp, {
-    ...common,
-    exposureTime: o.lamp.exposureTime,
-    comment: `pyrolive simulated calibration lamp, greybody ${o.lamp.temperature} K, emissivity 1`,
+}
+
+/** lamp.spe: the calibration lamp's frames (greybody of emissivity 1), with the lamp's exposure time. */
+function writeLampSpe(shot: SimulatedShot, file: string): void {
+  const options = shot.options;
+  const writer = new SpeStreamWriter(file, {
+    ...speGeometry(shot),
+    exposureTime: options.lamp.exposureTime,
+    comment: `pyrolive simulated calibration lamp, greybody ${options.lamp.temperature} K, emissivity 1`,
   });
-  for (let i = 0; i < o.lamp.frames; i++) {
-    lw.append(shot.lampFrame(i));
+  for (let i = 0; i < options.lamp.frames; i++) {
+    writer.append(shot.lampFrame(i));
   }
-  lw.finish();
-  const dw = new SpeStreamWriter(files.dark, {
-    ...common,
-    exposureTime: o.exposureTime,
+  writer.finish();
+}
+
+/** dark.spe: bias + read-noise frames with the shot's exposure time. */
+function writeDarkSpe(shot: SimulatedShot, file: string): void {
+  const options = shot.options;
+  const writer = new SpeStreamWriter(file, {
+    ...speGeometry(shot),
+    exposureTime: options.exposureTime,
     comment: 'pyrolive simulated dark frames',
   });
-  for (let i = 0; i < o.dark.frames; i++) {
-    dw.append(shot.darkFrame(i));
+  for (let i = 0; i < options.dark.frames; i++) {
+    writer.append(shot.darkFrame(i));
   }
-  dw.finish();
+  writer.finish();
+}
 
-  writeCsv(
-    files.power,
-    ['time_s', 'power_W'],
-    [shot.powerLog.time, shot.powerLog.power.map((p) => Math.round(p * 1e4) / 1e4)],
-  );
-  const t = shot.truth;
+/** power.csv: the laser controller's log, time_s,power_W (power rounded to 0.1 mW). */
+function writePowerCsv(shot: SimulatedShot, file: string): void {
+  const roundedPower = shot.powerLog.power.map((power) => Math.round(power * 1e4) / 1e4);
+  writeCsv(file, ['time_s', 'power_W'], [shot.powerLog.time, roundedPower]);
+}
+
+/** truth.csv: per frame its index, time (to 1 µs), power, temperature (and upstream's), cosmic and saturated. */
+function writeTruthCsv(shot: SimulatedShot, file: string): void {
+  const truth = shot.truth;
   const header = ['frame', 'time_s', 'power_W', 'temperature_K'];
-  const cols: ArrayLike<number>[] = [
-    Float64Array.from(t.time, (_v, i) => i),
-    t.time.map((v) => Math.round(v * 1e6) / 1e6),
-    t.power,
-    t.temperature,
+  const columns: ArrayLike<number>[] = [
+    Float64Array.from(truth.time, (_v, i) => i),
+    truth.time.map((v) => Math.round(v * 1e6) / 1e6),
+    truth.power,
+    truth.temperature,
   ];
-  if (t.temperatureUpstream) {
+  if (truth.temperatureUpstream) {
     header.push('temperature_upstream_K');
-    cols.push(t.temperatureUpstream);
+    columns.push(truth.temperatureUpstream);
   }
   header.push('cosmic', 'saturated');
-  cols.push(Float64Array.from(t.cosmic), Float64Array.from(t.saturated));
-  writeCsv(files.truth, header, cols);
+  columns.push(Float64Array.from(truth.cosmic), Float64Array.from(truth.saturated));
+  writeCsv(file, header, columns);
+}
 
-  const desc = {
+/** The indices of the frames whose mark is set. */
+function markedFrames(marks: Uint8Array): number[] {
+  return Array.from(marks.entries())
+    .filter(([, v]) => v)
+    .map(([i]) => i);
+}
+
+/** The content of shot.json: every parameter of the shot (ROI rows, lamp, detector model …) and its T range. */
+function shotDescription(shot: SimulatedShot): object {
+  const options = shot.options;
+  const truth = shot.truth;
+  return {
     generator: 'pyrolive simulate',
-    seed: o.seed,
-    frames: o.frames,
-    width: o.width,
-    rows: o.rows,
-    rois: { downstream: o.downstreamRows, ...(o.upstreamRows ? { upstream: o.upstreamRows } : {}) },
-    wavelength: { first: shot.wavelength[0], last: shot.wavelength[o.width - 1], count: o.width },
+    seed: options.seed,
+    frames: options.frames,
+    width: options.width,
+    rows: options.rows,
+    rois: { downstream: options.downstreamRows, ...(options.upstreamRows ? { upstream: options.upstreamRows } : {}) },
+    wavelength: { first: shot.wavelength[0], last: shot.wavelength[options.width - 1], count: options.width },
     suggestedFitRange: [570, 830],
-    exposureTime: o.exposureTime,
-    frameInterval: o.frameInterval,
+    exposureTime: options.exposureTime,
+    frameInterval: options.frameInterval,
     power: {
-      start: o.powerStart,
-      end: o.powerEnd,
-      framesPerStep: o.framesPerStep,
-      logRate: o.powerLogRate,
-      logNoise: o.powerLogNoise,
+      start: options.powerStart,
+      end: options.powerEnd,
+      framesPerStep: options.framesPerStep,
+      logRate: options.powerLogRate,
+      logNoise: options.powerLogNoise,
     },
     temperature: {
-      t0: o.t0,
-      slope: o.slope,
-      plateau: o.plateau,
-      upstreamOffset: o.upstream ? o.upstreamOffset : null,
-      min: t.temperature.reduce((a, b) => Math.min(a, b), Infinity),
-      max: t.temperature.reduce((a, b) => Math.max(a, b), -Infinity),
+      t0: options.t0,
+      slope: options.slope,
+      plateau: options.plateau,
+      upstreamOffset: options.upstream ? options.upstreamOffset : null,
+      min: truth.temperature.reduce((a, b) => Math.min(a, b), Infinity),
+      max: truth.temperature.reduce((a, b) => Math.max(a, b), -Infinity),
     },
-    emissivity: o.emissivity,
-    emissivitySlope: o.emissivitySlope,
-    peakCounts: o.peakCounts,
+    emissivity: options.emissivity,
+    emissivitySlope: options.emissivitySlope,
+    peakCounts: options.peakCounts,
     lamp: {
-      temperature: o.lamp.temperature,
+      temperature: options.lamp.temperature,
       emissivity: 1,
-      frames: o.lamp.frames,
-      exposureTime: o.lamp.exposureTime,
-      peakCounts: o.lamp.peakCounts,
+      frames: options.lamp.frames,
+      exposureTime: options.lamp.exposureTime,
+      peakCounts: options.lamp.peakCounts,
     },
-    dark: { frames: o.dark.frames, exposureTime: o.exposureTime },
-    detector: o.detector,
-    noise: o.noise,
-    cosmicFrames: Array.from(t.cosmic.entries())
-      .filter(([, v]) => v)
-      .map(([i]) => i),
-    saturatedFrames: Array.from(t.saturated.entries())
-      .filter(([, v]) => v)
-      .map(([i]) => i),
+    dark: { frames: options.dark.frames, exposureTime: options.exposureTime },
+    detector: options.detector,
+    noise: options.noise,
+    cosmicFrames: markedFrames(truth.cosmic),
+    saturatedFrames: markedFrames(truth.saturated),
     files: { shot: 'shot.spe', lamp: 'lamp.spe', dark: 'dark.spe', power: 'power.csv', truth: 'truth.csv' },
     note: 'Lamp and shot share the same rows and system response, so calibration with the lamp recovers the truth.',
   };
-  fs.writeFileSync(files.json, JSON.stringify(desc, null, 2) + '\n');
+}
+
+/** shot.json: shotDescription as indented JSON. */
+function writeShotJson(shot: SimulatedShot, file: string): void {
+  fs.writeFileSync(file, JSON.stringify(shotDescription(shot), null, 2) + '\n');
+}
+
+/** The summed size of the written files, in bytes. */
+function totalBytes(files: ShotFiles): number {
   let bytes = 0;
-  for (const f of Object.values(files)) {
-    bytes += fs.statSync(f).size;
+  for (const file of Object.values(files)) {
+    bytes += fs.statSync(file).size;
   }
-  return { dir, files, bytes, frames: o.frames };
+  return bytes;
+}
+
+/** Write shot.spe, lamp.spe, dark.spe, power.csv, truth.csv and shot.json into dir (created if needed). */
+export function writeShot(shot: SimulatedShot, dir: string, onProgress?: ShotProgress): WrittenShot {
+  createShotDir(dir);
+  const files = shotFilePaths(dir);
+  writeShotSpe(shot, files.shot, onProgress);
+  writeLampSpe(shot, files.lamp);
+  writeDarkSpe(shot, files.dark);
+  writePowerCsv(shot, files.power);
+  writeTruthCsv(shot, files.truth);
+  writeShotJson(shot, files.json);
+  return { dir, files, bytes: totalBytes(files), frames: shot.options.frames };
 }

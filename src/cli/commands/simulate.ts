@@ -4,43 +4,46 @@
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { UsageError } from '../../errors';
-import { simulateShot, writeShot, ShotOptions } from '../../sim/shot';
+import { simulateShot, writeShot, ShotOptions, SimulatedShot, WrittenShot } from '../../sim/shot';
 
-function num(name: string, opts: { int?: boolean; min?: number; max?: number } = {}) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x)) {
-      throw new UsageError(`${name}: "${v}" is not a number`);
+/** A parser for a numeric option: a one-line UsageError naming the flag when it is not a number or out of range. */
+function num(name: string, limits: { int?: boolean; min?: number; max?: number } = {}) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) {
+      throw new UsageError(`${name}: "${text}" is not a number`);
     }
-    if (opts.int && !Number.isInteger(x)) {
-      throw new UsageError(`${name}: "${v}" is not an integer`);
+    if (limits.int && !Number.isInteger(value)) {
+      throw new UsageError(`${name}: "${text}" is not an integer`);
     }
-    if (opts.min !== undefined && x < opts.min) {
-      throw new UsageError(`${name}: ${x} is below ${opts.min}`);
+    if (limits.min !== undefined && value < limits.min) {
+      throw new UsageError(`${name}: ${value} is below ${limits.min}`);
     }
-    if (opts.max !== undefined && x > opts.max) {
-      throw new UsageError(`${name}: ${x} is above ${opts.max}`);
+    if (limits.max !== undefined && value > limits.max) {
+      throw new UsageError(`${name}: ${value} is above ${limits.max}`);
     }
-    return x;
+    return value;
   };
 }
 
+/** A parser for a row range A:B (0-based, inclusive). */
 function rowsRange(name: string) {
-  return (v: string): [number, number] => {
-    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(v);
-    if (!m) {
-      throw new UsageError(`${name}: "${v}" is not A:B (0-based rows, inclusive)`);
+  return (text: string): [number, number] => {
+    const match = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(text);
+    if (!match) {
+      throw new UsageError(`${name}: "${text}" is not A:B (0-based rows, inclusive)`);
     }
-    return [Number(m[1]), Number(m[2])];
+    return [Number(match[1]), Number(match[2])];
   };
 }
 
-function fmtBytes(n: number): string {
-  return n >= 1e9
-    ? `${(n / 1e9).toFixed(2)} GB`
-    : n >= 1e6
-      ? `${(n / 1e6).toFixed(1)} MB`
-      : `${(n / 1e3).toFixed(1)} kB`;
+/** A byte count as kB, MB or GB. */
+function formatBytes(bytes: number): string {
+  return bytes >= 1e9
+    ? `${(bytes / 1e9).toFixed(2)} GB`
+    : bytes >= 1e6
+      ? `${(bytes / 1e6).toFixed(1)} MB`
+      : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
 interface SimulateCliOptions {
@@ -75,23 +78,32 @@ interface SimulateCliOptions {
   json?: boolean;
 }
 
-export function register(program: Command): void {
-  program
-    .command('simulate')
-    .summary('write a simulated heating shot (SPE 3.0) with lamp, dark, power log and truth')
-    .description(
-      'Simulate a laser-heating shot and write into OUTDIR:\n' +
-        '  shot.spe   the frames: SPE 3.0, uint16, wavelength list, frame times\n' +
-        '  lamp.spe   lamp: greybody (emissivity 1), same rows and response\n' +
-        '  dark.spe   dark frames (bias + read noise)\n' +
-        '  power.csv  laser power log time_s,power_W at 50 Hz\n' +
-        '  truth.csv  frame, time_s, power_W, temperature_K, ...\n' +
-        '  shot.json  all parameters: ROI rows, lamp T, detector model\n' +
-        'T = t0 + slope·P, with a plateau of reduced slope from\n' +
-        '--plateau-start to --plateau-start + --plateau-width.\n' +
-        'The same --seed always gives the same bytes.',
-    )
-    .argument('<outdir>', 'folder to write into (created if needed; files are overwritten)')
+const DESCRIPTION =
+  'Simulate a laser-heating shot and write into OUTDIR:\n' +
+  '  shot.spe   the frames: SPE 3.0, uint16, wavelength list, frame times\n' +
+  '  lamp.spe   lamp: greybody (emissivity 1), same rows and response\n' +
+  '  dark.spe   dark frames (bias + read noise)\n' +
+  '  power.csv  laser power log time_s,power_W at 50 Hz\n' +
+  '  truth.csv  frame, time_s, power_W, temperature_K, ...\n' +
+  '  shot.json  all parameters: ROI rows, lamp T, detector model\n' +
+  'T = t0 + slope·P, with a plateau of reduced slope from\n' +
+  '--plateau-start to --plateau-start + --plateau-width.\n' +
+  'The same --seed always gives the same bytes.';
+
+const HELP = `
+Examples:
+  $ pyrolive simulate shot/                                  # 400 frames, seed 1, plateau at 25–31 W
+  $ pyrolive simulate shot/ --frames 20000 --seed 7          # a long shot (about 20 s, 860 MB)
+  $ pyrolive simulate shot/ --upstream --cosmic-rate 0.02 --saturate-frame 100
+  $ pyrolive simulate shot/ --no-plateau --power-start 10 --power-end 40 --frames-per-step 5
+  $ pyrolive simulate shot/ --rows 100 --ds-rows 40:48 --frames 200
+
+Then: pyrolive analyze shot/shot.spe --calibration shot/lamp.spe --lamp-temperature 2800 \\
+        --background shot/dark.spe --power shot/power.csv --rows A:B (see shot.json "rois")`;
+
+/** --frames, --seed, frame geometry (--rows, --width) and timing (--exposure, --interval). */
+function addFrameOptions(command: Command): Command {
+  return command
     .addOption(
       new Option('-n, --frames <N>', 'number of frames')
         .default(400)
@@ -119,7 +131,12 @@ export function register(program: Command): void {
       new Option('--interval <s>', 'time between frame starts, s')
         .default(0.01)
         .argParser(num('--interval', { min: 1e-6 })),
-    )
+    );
+}
+
+/** The power ramp (--power-start, --power-end, --frames-per-step) and T(P): --t0, --slope, the plateau. */
+function addHeatingOptions(command: Command): Command {
+  return command
     .addOption(
       new Option('--power-start <W>', 'laser power at the first frame')
         .default(5)
@@ -156,7 +173,12 @@ export function register(program: Command): void {
         .default(0.1)
         .argParser(num('--plateau-slope', { min: 0, max: 1 })),
     )
-    .option('--no-plateau', 'a straight line T = t0 + slope·P (no plateau)')
+    .option('--no-plateau', 'a straight line T = t0 + slope·P (no plateau)');
+}
+
+/** The row bands (--upstream, --ds-rows, --us-rows, --us-offset) and the sample's emissivity. */
+function addBandOptions(command: Command): Command {
+  return command
     .option('--upstream', 'add an upstream band of rows (own response, temperature offset)')
     .addOption(
       new Option('--ds-rows <A:B>', 'downstream band rows (0-based, inclusive)').argParser(rowsRange('--ds-rows')),
@@ -176,7 +198,12 @@ export function register(program: Command): void {
       new Option('--emissivity-slope <per-nm>', 'emissivity = E·(1 + slope·(λ − 700)), λ in nm')
         .default(0)
         .argParser(num('--emissivity-slope')),
-    )
+    );
+}
+
+/** Artefacts (--cosmic-rate, --saturate-frame), lamp and dark frames, brightness and the noise model. */
+function addDetectorOptions(command: Command): Command {
+  return command
     .addOption(
       new Option('--cosmic-rate <F>', 'fraction of frames with a cosmic-ray spike')
         .default(0)
@@ -214,117 +241,154 @@ export function register(program: Command): void {
       )
         .choices(['fast', 'exact'])
         .default('fast'),
-    )
-    .option('--json', 'print what was written as JSON')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ pyrolive simulate shot/                                  # 400 frames, seed 1, plateau at 25–31 W
-  $ pyrolive simulate shot/ --frames 20000 --seed 7          # a long shot (about 20 s, 860 MB)
-  $ pyrolive simulate shot/ --upstream --cosmic-rate 0.02 --saturate-frame 100
-  $ pyrolive simulate shot/ --no-plateau --power-start 10 --power-end 40 --frames-per-step 5
-  $ pyrolive simulate shot/ --rows 100 --ds-rows 40:48 --frames 200
+    );
+}
 
-Then: pyrolive analyze shot/shot.spe --calibration shot/lamp.spe --lamp-temperature 2800 \\
-        --background shot/dark.spe --power shot/power.csv --rows A:B (see shot.json "rois")`,
-    )
-    .action((outdir: string, o: SimulateCliOptions) => {
-      const opts: ShotOptions = {
-        frames: o.frames,
-        seed: o.seed,
-        rows: o.rows,
-        width: o.width,
-        exposureTime: o.exposure,
-        frameInterval: o.interval,
-        powerStart: o.powerStart,
-        powerEnd: o.powerEnd,
-        framesPerStep: o.framesPerStep,
-        t0: o.t0,
-        slope: o.slope,
-        plateau: o.plateau ? { start: o.plateauStart, width: o.plateauWidth, slopeFraction: o.plateauSlope } : null,
-        upstream: !!(o.upstream || o.usRows),
-        downstreamRows: o.dsRows,
-        upstreamRows: o.usRows,
-        upstreamOffset: o.usOffset,
-        emissivity: o.emissivity,
-        emissivitySlope: o.emissivitySlope,
-        cosmicRate: o.cosmicRate,
-        saturateFrame: o.saturateFrame ?? null,
-        lamp: { temperature: o.lampTemperature, frames: o.lampFrames },
-        dark: { frames: o.darkFrames },
-        peakCounts: o.peakCounts,
-        noise: o.noise,
-      };
-      const shot = simulateShot(opts);
-      const tty = !!process.stderr.isTTY && !o.json;
-      let bar: SingleBar | null = null;
-      if (tty && o.frames >= 500) {
-        bar = new SingleBar({
-          format: 'simulate [{bar}] {value}/{total} frames  {eta_formatted} left',
-          stream: process.stderr,
-          hideCursor: true,
-          clearOnComplete: true,
-        });
-        bar.start(o.frames, 0);
-      }
-      const t0 = Date.now();
-      let written;
-      try {
-        written = writeShot(shot, outdir, bar ? (done) => bar!.update(done) : undefined);
-      } finally {
-        bar?.stop();
-      }
-      const secs = (Date.now() - t0) / 1000;
-      const r = shot.options;
-      const rois = r.upstreamRows
-        ? { downstream: r.downstreamRows, upstream: r.upstreamRows }
-        : { downstream: r.downstreamRows };
-      if (o.json) {
-        process.stdout.write(
-          JSON.stringify(
-            {
-              dir: outdir,
-              files: written.files,
-              bytes: written.bytes,
-              frames: r.frames,
-              rois,
-              lampTemperature: r.lamp.temperature,
-              seconds: secs,
-            },
-            null,
-            2,
-          ) + '\n',
-        );
-        return;
-      }
-      const t = shot.truth.temperature;
-      let tmin = Infinity;
-      let tmax = -Infinity;
-      for (const v of t) {
-        tmin = Math.min(tmin, v);
-        tmax = Math.max(tmax, v);
-      }
-      const lines = [
-        `wrote ${outdir} in ${secs.toFixed(1)} s (${fmtBytes(written.bytes)}):`,
-        `  shot.spe   ${r.frames} frames × ${r.rows} rows × ${r.width} px, uint16, exposure ${r.exposureTime} s, every ${r.frameInterval} s`,
-        `  lamp.spe   ${r.lamp.frames} frames, greybody ${r.lamp.temperature} K (emissivity 1), exposure ${r.lamp.exposureTime} s`,
-        `  dark.spe   ${r.dark.frames} frames (bias ${r.detector.bias}, read noise ${r.detector.readNoise} counts)`,
-        `  power.csv  ${shot.powerLog.time.length} samples at ${r.powerLogRate} Hz, ${r.powerStart}→${r.powerEnd} W`,
-        `  truth.csv  T ${tmin.toFixed(0)}–${tmax.toFixed(0)} K` +
-          (r.plateau
-            ? `, plateau ${r.plateau.start}–${r.plateau.start + r.plateau.width} W (slope × ${r.plateau.slopeFraction})`
-            : ', no plateau'),
-        `  shot.json  ROI rows: downstream ${r.downstreamRows.join(':')}` +
-          (r.upstreamRows ? `, upstream ${r.upstreamRows.join(':')}` : ''),
-      ];
-      const cos = shot.truth.cosmic.reduce((a, b) => a + b, 0);
-      if (cos) {
-        lines.push(`  cosmic spikes on ${cos} frame(s)`);
-      }
-      if (r.saturateFrame !== null) {
-        lines.push(`  frame ${r.saturateFrame} clips at full scale`);
-      }
-      process.stdout.write(lines.join('\n') + '\n');
-    });
+/** The simulator's options from the parsed flags. */
+function shotOptionsFrom(options: SimulateCliOptions): ShotOptions {
+  const plateau = options.plateau
+    ? { start: options.plateauStart, width: options.plateauWidth, slopeFraction: options.plateauSlope }
+    : null;
+  return {
+    frames: options.frames,
+    seed: options.seed,
+    rows: options.rows,
+    width: options.width,
+    exposureTime: options.exposure,
+    frameInterval: options.interval,
+    powerStart: options.powerStart,
+    powerEnd: options.powerEnd,
+    framesPerStep: options.framesPerStep,
+    t0: options.t0,
+    slope: options.slope,
+    plateau,
+    upstream: !!(options.upstream || options.usRows),
+    downstreamRows: options.dsRows,
+    upstreamRows: options.usRows,
+    upstreamOffset: options.usOffset,
+    emissivity: options.emissivity,
+    emissivitySlope: options.emissivitySlope,
+    cosmicRate: options.cosmicRate,
+    saturateFrame: options.saturateFrame ?? null,
+    lamp: { temperature: options.lampTemperature, frames: options.lampFrames },
+    dark: { frames: options.darkFrames },
+    peakCounts: options.peakCounts,
+    noise: options.noise,
+  };
+}
+
+/** A progress bar on stderr for a long shot (500 frames or more) written to a terminal; otherwise null. */
+function createProgressBar(frames: number, json: boolean): SingleBar | null {
+  const interactive = !!process.stderr.isTTY && !json;
+  if (!interactive || frames < 500) {
+    return null;
+  }
+  const bar = new SingleBar({
+    format: 'simulate [{bar}] {value}/{total} frames  {eta_formatted} left',
+    stream: process.stderr,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  bar.start(frames, 0);
+  return bar;
+}
+
+/** Writes the shot's files (with the progress bar, if any); returns what was written and the seconds it took. */
+function writeWithProgress(
+  shot: SimulatedShot,
+  outdir: string,
+  bar: SingleBar | null,
+): { written: WrittenShot; seconds: number } {
+  const startedAt = Date.now();
+  let written: WrittenShot;
+  try {
+    written = writeShot(shot, outdir, bar ? (done) => bar.update(done) : undefined);
+  } finally {
+    bar?.stop();
+  }
+  return { written, seconds: (Date.now() - startedAt) / 1000 };
+}
+
+/** The ROI rows as shot.json states them: downstream, and upstream when there is one. */
+function roisOf(shot: SimulatedShot) {
+  const resolved = shot.options;
+  return resolved.upstreamRows
+    ? { downstream: resolved.downstreamRows, upstream: resolved.upstreamRows }
+    : { downstream: resolved.downstreamRows };
+}
+
+/** --json: the folder, the files, their total size, frames, ROIs, lamp temperature and seconds taken. */
+function printJsonSummary(outdir: string, shot: SimulatedShot, written: WrittenShot, seconds: number): void {
+  const summary = {
+    dir: outdir,
+    files: written.files,
+    bytes: written.bytes,
+    frames: shot.options.frames,
+    rois: roisOf(shot),
+    lampTemperature: shot.options.lamp.temperature,
+    seconds,
+  };
+  process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+}
+
+/** The lowest and highest true temperature of the shot. */
+function temperatureExtent(temperatures: ArrayLike<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < temperatures.length; i++) {
+    min = Math.min(min, temperatures[i]);
+    max = Math.max(max, temperatures[i]);
+  }
+  return { min, max };
+}
+
+/** One line per written file saying what is in it, then the cosmic and saturated frames if any. */
+function summaryLines(outdir: string, shot: SimulatedShot, written: WrittenShot, seconds: number): string[] {
+  const resolved = shot.options;
+  const extent = temperatureExtent(shot.truth.temperature);
+  const plateau = resolved.plateau
+    ? `, plateau ${resolved.plateau.start}–${resolved.plateau.start + resolved.plateau.width} W (slope × ${resolved.plateau.slopeFraction})`
+    : ', no plateau';
+  const upstream = resolved.upstreamRows ? `, upstream ${resolved.upstreamRows.join(':')}` : '';
+  const lines = [
+    `wrote ${outdir} in ${seconds.toFixed(1)} s (${formatBytes(written.bytes)}):`,
+    `  shot.spe   ${resolved.frames} frames × ${resolved.rows} rows × ${resolved.width} px, uint16, exposure ${resolved.exposureTime} s, every ${resolved.frameInterval} s`,
+    `  lamp.spe   ${resolved.lamp.frames} frames, greybody ${resolved.lamp.temperature} K (emissivity 1), exposure ${resolved.lamp.exposureTime} s`,
+    `  dark.spe   ${resolved.dark.frames} frames (bias ${resolved.detector.bias}, read noise ${resolved.detector.readNoise} counts)`,
+    `  power.csv  ${shot.powerLog.time.length} samples at ${resolved.powerLogRate} Hz, ${resolved.powerStart}→${resolved.powerEnd} W`,
+    `  truth.csv  T ${extent.min.toFixed(0)}–${extent.max.toFixed(0)} K` + plateau,
+    `  shot.json  ROI rows: downstream ${resolved.downstreamRows.join(':')}` + upstream,
+  ];
+  const cosmicFrames = shot.truth.cosmic.reduce((sum, mark) => sum + mark, 0);
+  if (cosmicFrames) {
+    lines.push(`  cosmic spikes on ${cosmicFrames} frame(s)`);
+  }
+  if (resolved.saturateFrame !== null) {
+    lines.push(`  frame ${resolved.saturateFrame} clips at full scale`);
+  }
+  return lines;
+}
+
+/** The action: simulate, write the files, print what was written (text, or JSON with --json). */
+async function simulateAction(outdir: string, options: SimulateCliOptions): Promise<void> {
+  const shot = simulateShot(shotOptionsFrom(options));
+  const bar = createProgressBar(options.frames, !!options.json);
+  const { written, seconds } = writeWithProgress(shot, outdir, bar);
+  if (options.json) {
+    printJsonSummary(outdir, shot, written, seconds);
+    return;
+  }
+  process.stdout.write(summaryLines(outdir, shot, written, seconds).join('\n') + '\n');
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('simulate')
+    .summary('write a simulated heating shot (SPE 3.0) with lamp, dark, power log and truth')
+    .description(DESCRIPTION)
+    .argument('<outdir>', 'folder to write into (created if needed; files are overwritten)');
+  addDetectorOptions(addBandOptions(addHeatingOptions(addFrameOptions(command))))
+    .option('--json', 'print what was written as JSON')
+    .addHelpText('after', HELP)
+    .action(simulateAction);
 }

@@ -215,147 +215,186 @@ export class SlopeChangeDetector {
   }
 
   /** Feed one point; returns new or refined events (empty most of the time). */
-  push(p: DetectPoint): DetectorUpdate[] {
-    const o = this.options;
-    const idx = p.index;
-    if (Number.isFinite(idx)) {
-      this.lastIndex = idx;
+  push(point: DetectPoint): DetectorUpdate[] {
+    const index = point.index;
+    if (Number.isFinite(index)) {
+      this.lastIndex = index;
     }
-    if (p.flags && p.flags.some((f) => BAD_FLAGS.has(f))) {
-      this.skip.total++;
-      this.skip.flagged++;
+    const weight = this.usableWeight(point);
+    if (weight === null) {
       return [];
     }
-    const err = p.temperatureError;
-    if (
-      !Number.isFinite(p.power) ||
-      !Number.isFinite(p.temperature) ||
-      !Number.isFinite(idx) ||
-      (err !== undefined && err !== null && !(Number.isFinite(err) && err > 0))
-    ) {
-      this.skip.total++;
-      this.skip.nonFinite++;
-      return [];
-    }
-    if (p.temperature < o.minTemperature) {
-      this.skip.total++;
-      this.skip.belowMinTemperature++;
-      return [];
-    }
-    const weight = err !== undefined && err !== null ? 1 / (err * err) : 1;
     this.frames++;
-    const bin = this.bin;
-    // frame density: mean |ΔP| between the last usable frames
-    if (Number.isFinite(this.lastPower)) {
-      this.steps.push(Math.abs(p.power - this.lastPower));
+    this.trackPowerSteps(point.power);
+    if (this.belongsToOpenBin(point.power)) {
+      return this.mergeIntoOpenBin(point, weight);
+    }
+    this.summariseBin();
+    this.bin = { p0: point.power, P: [point.power], T: [point.temperature], W: [weight] };
+    const ordinal = this.pts.length;
+    const leg = this.legFor(point.power, ordinal);
+    this.pts.push({ index, power: point.power, temperature: point.temperature, weight, frames: 1, leg: leg.id });
+    leg.end = ordinal + 1;
+    raiseExtreme(leg, point.power, ordinal);
+    return this.analyse(leg, index);
+  }
+
+  /** The point's relative weight (1/σ², 1 without an error), or null when it is skipped (counted in `skipped`). */
+  private usableWeight(point: DetectPoint): number | null {
+    const reason = this.skipReason(point);
+    if (reason !== null) {
+      this.skip.total++;
+      this.skip[reason]++;
+      return null;
+    }
+    const error = point.temperatureError;
+    return error !== undefined && error !== null ? 1 / (error * error) : 1;
+  }
+
+  /** Why a point is not usable: a bad flag, a non-finite value (or a non-positive error), too cold; null if usable. */
+  private skipReason(point: DetectPoint): Exclude<keyof SkipCounts, 'total'> | null {
+    if (point.flags && point.flags.some((flag) => BAD_FLAGS.has(flag))) {
+      return 'flagged';
+    }
+    const error = point.temperatureError;
+    if (
+      !Number.isFinite(point.power) ||
+      !Number.isFinite(point.temperature) ||
+      !Number.isFinite(point.index) ||
+      (error !== undefined && error !== null && !(Number.isFinite(error) && error > 0))
+    ) {
+      return 'nonFinite';
+    }
+    if (point.temperature < this.options.minTemperature) {
+      return 'belowMinTemperature';
+    }
+    return null;
+  }
+
+  /** Frame density (mean |ΔP| over the last 30 usable frames: dense when < binWidth / 2, from 10 frames on) and
+   * the changes between distinct power readings (for the power noise). */
+  private trackPowerSteps(power: number): void {
+    const lastPower = this.lastPower;
+    if (Number.isFinite(lastPower)) {
+      this.steps.push(Math.abs(power - lastPower));
       if (this.steps.length > 30) {
         this.steps.shift();
       }
     }
-    if (Number.isFinite(this.lastPower) && p.power !== this.lastPower) {
+    if (Number.isFinite(lastPower) && power !== lastPower) {
       // a new power reading (frames paired to the same reading repeat it): its change, for the power noise
-      this.pdiff[this.pdiffN++ & (PDIFF - 1)] = p.power - this.lastPower;
+      this.pdiff[this.pdiffN++ & (PDIFF - 1)] = power - lastPower;
     }
-    this.lastPower = p.power;
-    const dense = this.steps.length >= 10 && this.steps.reduce((a, b) => a + b, 0) / this.steps.length < o.binWidth / 2;
-    this.dense = dense;
-    if (bin && dense && o.binWidth > 0 && Math.abs(p.power - bin.p0) < o.binWidth) {
-      // same power step: merge into the open bin (the last stored point), then re-run the analysis
-      bin.P.push(p.power);
-      bin.T.push(p.temperature);
-      bin.W.push(weight);
-      // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
-      // power of two (2, 4, 8, …: each time the error of its median has shrunk by another √2), not at every
-      // frame; a bin still open when the next one starts (or at finish) is summarised then. So a power step of
-      // k frames costs O(log k) analyses instead of k.
-      const k = bin.P.length;
-      this.binStale = true;
-      if ((k & (k - 1)) !== 0) {
-        return [];
-      }
-      this.summariseBin();
-      const leg = this.legs[this.legs.length - 1];
-      const updates: DetectorUpdate[] = [];
-      if (leg.direction !== 0) {
-        this.test(leg, idx, updates);
-      }
-      this.refine(idx, updates);
-      return updates;
+    this.lastPower = power;
+    const meanStep = this.steps.reduce((sum, step) => sum + step, 0) / this.steps.length;
+    this.dense = this.steps.length >= 10 && meanStep < this.options.binWidth / 2;
+  }
+
+  /** Whether a frame at `power` is of the open bin's power step (dense data only, within binWidth of its first). */
+  private belongsToOpenBin(power: number): boolean {
+    const binWidth = this.options.binWidth;
+    const bin = this.bin;
+    return bin !== null && this.dense && binWidth > 0 && Math.abs(power - bin.p0) < binWidth;
+  }
+
+  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is a power of 2. */
+  private mergeIntoOpenBin(point: DetectPoint, weight: number): DetectorUpdate[] {
+    const bin = this.bin!;
+    bin.P.push(point.power);
+    bin.T.push(point.temperature);
+    bin.W.push(weight);
+    // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
+    // power of two (2, 4, 8, …: each time the error of its median has shrunk by another √2), not at every
+    // frame; a bin still open when the next one starts (or at finish) is summarised then. So a power step of
+    // k frames costs O(log k) analyses instead of k.
+    const frames = bin.P.length;
+    this.binStale = true;
+    if ((frames & (frames - 1)) !== 0) {
+      return [];
     }
     this.summariseBin();
-    this.bin = { p0: p.power, P: [p.power], T: [p.temperature], W: [weight] };
-    const ordinal = this.pts.length;
+    return this.analyse(this.legs[this.legs.length - 1], point.index);
+  }
 
-    // 1. legs
-    let leg = this.legs[this.legs.length - 1];
-    if (!leg) {
-      leg = { id: 0, direction: 0, first: 0, end: 0, extreme: p.power, extremeOrdinal: 0 };
-      this.legs.push(leg);
-    }
-    const tol = o.reversalTolerance;
-    if (leg.direction === 0) {
-      const p0 = this.pts.length > leg.first ? this.pts[leg.first].power : p.power;
-      if (Math.abs(p.power - p0) > tol) {
-        leg.direction = p.power > p0 ? 1 : -1;
-        // extreme so far in that direction
-        leg.extreme = -Infinity;
-        for (let i = leg.first; i < ordinal; i++) {
-          const x = leg.direction * this.pts[i].power;
-          if (x >= leg.extreme) {
-            leg.extreme = x;
-            leg.extremeOrdinal = i;
-          }
-        }
-      }
-    } else if (leg.direction * p.power < leg.extreme - tol) {
-      // reversal: a new leg from the turning point
-      const turn = leg.extremeOrdinal;
-      leg.end = turn + 1;
-      const nl: Leg = {
-        id: leg.id + 1,
-        direction: leg.direction === 1 ? -1 : 1,
-        first: turn,
-        end: turn + 1,
-        extreme: -Infinity,
-        extremeOrdinal: turn,
-      };
-      for (let i = turn; i < ordinal; i++) {
-        const x = nl.direction * this.pts[i].power;
-        if (x >= nl.extreme) {
-          nl.extreme = x;
-          nl.extremeOrdinal = i;
-        }
-      }
-      // the turning point belongs to both legs; later points re-assigned
-      for (let i = turn + 1; i < ordinal; i++) {
-        this.pts[i].leg = nl.id;
-      }
-      for (const k of this.kinks) {
-        if (k.leg === leg.id) {
-          k.frozen = true;
-        }
-      }
-      this.legs.push(nl);
-      leg = nl;
-      this.streak = 0;
-      this.streakSign = 0;
-    }
-    this.pts.push({ index: idx, power: p.power, temperature: p.temperature, weight, frames: 1, leg: leg.id });
-    leg.end = ordinal + 1;
-    if (leg.direction !== 0) {
-      const x = leg.direction * p.power;
-      if (x >= leg.extreme) {
-        leg.extreme = x;
-        leg.extremeOrdinal = ordinal;
-      }
-    }
-
+  /** The kink test on the leg (once its direction is known), then the refinement of the open kinks. */
+  private analyse(leg: Leg, index: number): DetectorUpdate[] {
     const updates: DetectorUpdate[] = [];
     if (leg.direction !== 0) {
-      this.test(leg, idx, updates);
+      this.test(leg, index, updates);
     }
-    this.refine(idx, updates);
+    this.refine(index, updates);
     return updates;
+  }
+
+  /** The leg a new point at `power` (to be stored at `ordinal`) belongs to: the first leg is opened, its direction
+   * set once the power has moved by more than reversalTolerance, and a reversal beyond it starts a new leg. */
+  private legFor(power: number, ordinal: number): Leg {
+    let leg = this.legs[this.legs.length - 1];
+    if (!leg) {
+      leg = { id: 0, direction: 0, first: 0, end: 0, extreme: power, extremeOrdinal: 0 };
+      this.legs.push(leg);
+    }
+    const tolerance = this.options.reversalTolerance;
+    if (leg.direction === 0) {
+      this.setDirectionOnceMoved(leg, power, ordinal);
+      return leg;
+    }
+    if (leg.direction * power < leg.extreme - tolerance) {
+      return this.startReversedLeg(leg, ordinal);
+    }
+    return leg;
+  }
+
+  /** Gives a leg without a direction the direction of `power` from its first point once beyond reversalTolerance. */
+  private setDirectionOnceMoved(leg: Leg, power: number, ordinal: number): void {
+    const firstPower = this.pts.length > leg.first ? this.pts[leg.first].power : power;
+    if (Math.abs(power - firstPower) <= this.options.reversalTolerance) {
+      return;
+    }
+    leg.direction = power > firstPower ? 1 : -1;
+    // extreme so far in that direction
+    leg.extreme = -Infinity;
+    this.scanExtreme(leg, leg.first, ordinal);
+  }
+
+  /** A reversal: a new leg from the turning point of `leg` (which belongs to both legs; later points move to the
+   * new leg); the old leg's kinks freeze and the confirmation streak starts again. */
+  private startReversedLeg(leg: Leg, ordinal: number): Leg {
+    const turn = leg.extremeOrdinal;
+    leg.end = turn + 1;
+    const reversed: Leg = {
+      id: leg.id + 1,
+      direction: leg.direction === 1 ? -1 : 1,
+      first: turn,
+      end: turn + 1,
+      extreme: -Infinity,
+      extremeOrdinal: turn,
+    };
+    this.scanExtreme(reversed, turn, ordinal);
+    for (let i = turn + 1; i < ordinal; i++) {
+      this.pts[i].leg = reversed.id;
+    }
+    this.freezeKinksOf(leg);
+    this.legs.push(reversed);
+    this.streak = 0;
+    this.streakSign = 0;
+    return reversed;
+  }
+
+  /** Raises the leg's extreme over the stored points of ordinals [from, to). */
+  private scanExtreme(leg: Leg, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      raiseExtreme(leg, this.pts[i].power, i);
+    }
+  }
+
+  /** Stops refining the kinks placed on the leg. */
+  private freezeKinksOf(leg: Leg): void {
+    for (const kink of this.kinks) {
+      if (kink.leg === leg.id) {
+        kink.frozen = true;
+      }
+    }
   }
 
   /** Sorted (by x) data of ordinals [a, b) on a leg. Also returns the ordinal of each sorted point. */
@@ -556,11 +595,7 @@ export class SlopeChangeDetector {
         refined: false,
       };
       // earlier kinks of this leg stop refining
-      for (const k of this.kinks) {
-        if (k.leg === leg.id) {
-          k.frozen = true;
-        }
-      }
+      this.freezeKinksOf(leg);
       this.evts.push(e);
       this.kinks.push({ eventId: e.id, role: 'start', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
       updates.push({ type: 'new', atIndex: idx, event: { ...e } });
@@ -721,6 +756,19 @@ export class SlopeChangeDetector {
   /** Index of the last point pushed. */
   get lastPointIndex(): number {
     return this.lastIndex;
+  }
+}
+
+/** Makes the point at `power` (ordinal `ordinal`) the leg's extreme if it is at or beyond it in the leg's direction
+ * (no-op while the leg has no direction). */
+function raiseExtreme(leg: Leg, power: number, ordinal: number): void {
+  if (leg.direction === 0) {
+    return;
+  }
+  const x = leg.direction * power;
+  if (x >= leg.extreme) {
+    leg.extreme = x;
+    leg.extremeOrdinal = ordinal;
   }
 }
 

@@ -89,7 +89,11 @@ describe('SpectrumThrottle', () => {
   });
 
   /** Offers frame i at time offers[i] (ms) and returns "index@time" of each spectrum sent, and the views computed. */
-  function run(offers: number[], view = viewOf, atEnd?: (throttle: SpectrumThrottle) => void) {
+  function run(
+    offers: number[],
+    view: (result: LiveResult) => SpectrumView | null = viewOf,
+    atEnd?: (throttle: SpectrumThrottle) => void,
+  ) {
     const scheduler = new VirtualTimeScheduler();
     const sent: string[] = [];
     const computed: number[] = [];

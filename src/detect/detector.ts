@@ -73,6 +73,17 @@ interface Kink {
   frozen: boolean;
 }
 
+/** A confirmed kink: the detection fit, its line + hinge placement, the first point beyond it (ordinal, in time)
+ * and the index of the point that confirmed it. */
+interface Confirmation {
+  leg: Leg;
+  direction: 1 | -1;
+  fit: HingeFit;
+  placement: HingeFit;
+  ordinalAfter: number;
+  atIndex: number;
+}
+
 export function resolveOptions(opts: DetectorOptions = {}): ResolvedDetectorOptions {
   const o = { ...DEFAULT_DETECTOR_OPTIONS } as ResolvedDetectorOptions;
   for (const [k, v] of Object.entries(opts)) {
@@ -505,101 +516,138 @@ export class SlopeChangeDetector {
     idx: number,
     updates: DetectorUpdate[],
   ): void {
-    const o = this.options;
-    const dir = leg.direction === -1 ? -1 : 1;
-    // place the kink with the continuous line + hinge on the same data, near the detected position
-    const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
-    const lo = fixed.length ? Math.max(...fixed) + this.kinkSeparation : undefined;
-    const ref =
-      scanHinge(d, {
-        fixed,
-        lo,
-        quadratic: false,
-        minBefore: Math.min(4, o.minBefore),
-        minAfter: 2,
-        minAfterLevels: 1,
-        resolution: o.powerResolution,
-        rejectSigma: o.rejectSigma,
-        iterations: 3,
-        continuous: true,
-        floor: o.minTemperature,
-      }) ?? fit;
+    const minRelativeChange = this.options.minRelativeChange;
+    const direction = leg.direction === -1 ? -1 : 1;
+    const placement = this.placeKink(leg, fit, d);
     // effect size: a statistically significant but small change of slope (e.g. 2 K scatter at 100 frames/s makes
     // a few % "significant") is not an event; the candidate stays unconfirmed and is re-tested at the next point
     // Both the detection fit (quadratic + hinge, pinned by the whole window) and the line + hinge placement must
     // show it: the latter alone can measure a "slope before" over a few points next to a confirmed kink.
     if (
-      !substantial(fit.slopeBefore, fit.slopeAfter, o.minRelativeChange) ||
-      !substantial(ref.slopeBefore, ref.slopeAfter, o.minRelativeChange)
+      !substantial(fit.slopeBefore, fit.slopeAfter, minRelativeChange) ||
+      !substantial(placement.slopeBefore, placement.slopeAfter, minRelativeChange)
     ) {
       return;
     }
-    const kx = ref.kappa;
-    let after = firstOrdinalBeyond(d, ord, kx);
+    let after = firstOrdinalBeyond(d, ord, placement.kappa);
     if (!Number.isFinite(after)) {
       after = ord[d.n - 1];
     }
+    const confirmed: Confirmation = { leg, direction, fit, placement, ordinalAfter: after, atIndex: idx };
     // change of dT/dP across the kink in time order
     // (from the line + hinge placement: the quadratic of the detection fit can absorb part of the bend and even
     // flip the sign of its hinge term on dense data)
-    const downward = dir * (ref.slopeAfter - ref.slopeBefore) < 0;
-    const open = [...this.evts]
+    const downward = direction * (placement.slopeAfter - placement.slopeBefore) < 0;
+    const open = this.openDownwardEvent(leg, direction);
+    if (!downward && open) {
+      updates.push(this.endEvent(open, confirmed));
+      return;
+    }
+    // one transition, one event: while the leg's latest kink (a start or an end) is still being placed, a
+    // confirmation is that kink seen again (e.g. the few noisy points just past a plateau's end), not a new one
+    if (this.settling(leg)) {
+      return;
+    }
+    updates.push(this.startEvent(confirmed, downward));
+  }
+
+  /** Places a confirmed kink with the continuous line + hinge on the detection data, beyond the leg's kinks (the
+   * detection fit itself if that finds none). */
+  private placeKink(leg: Leg, fit: HingeFit, d: HingeData): HingeFit {
+    const options = this.options;
+    const fixed = this.kinks.filter((kink) => kink.leg === leg.id).map((kink) => kink.x);
+    const lo = fixed.length ? Math.max(...fixed) + this.kinkSeparation : undefined;
+    const placement = scanHinge(d, {
+      fixed,
+      lo,
+      quadratic: false,
+      minBefore: Math.min(4, options.minBefore),
+      minAfter: 2,
+      minAfterLevels: 1,
+      resolution: options.powerResolution,
+      rejectSigma: options.rejectSigma,
+      iterations: 3,
+      continuous: true,
+      floor: options.minTemperature,
+    });
+    return placement ?? fit;
+  }
+
+  /** The latest event of the leg's direction, still open (no end) and downward, with a kink on this leg. */
+  private openDownwardEvent(leg: Leg, direction: 1 | -1): SlopeEvent | undefined {
+    return [...this.evts]
       .reverse()
       .find(
-        (e) =>
-          e.direction === dir &&
-          e.endPower === null &&
-          e.slopeAfter < e.slopeBefore &&
-          this.kinks.some((k) => k.eventId === e.id && k.leg === leg.id),
+        (event) =>
+          event.direction === direction &&
+          event.endPower === null &&
+          event.slopeAfter < event.slopeBefore &&
+          this.kinks.some((kink) => kink.eventId === event.id && kink.leg === leg.id),
       );
-    if (!downward && open) {
-      open.endPower = dir * kx;
-      open.endIndex = this.pts[after].index;
-      open.endDetectedAtIndex = idx;
-      open.endSignificance = Math.abs(fit.z);
-      open.slopeEnd = dir * ref.slopeAfter;
-      open.slopeEndError = ref.slopeAfterError;
-      open.endPowerError = null;
-      this.kinks.push({ eventId: open.id, role: 'end', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
-      // the start kink keeps refining until enough points follow the end
-      updates.push({ type: 'end', atIndex: idx, event: { ...open } });
-    } else {
-      // one transition, one event: while the leg's latest kink (a start or an end) is still being placed, a
-      // confirmation is that kink seen again (e.g. the few noisy points just past a plateau's end), not a new one
-      if (this.settling(leg)) {
-        return;
-      }
-      const sb = dir * ref.slopeBefore;
-      const sa = dir * ref.slopeAfter;
-      const e: SlopeEvent = {
-        id: this.nextId++,
-        kind: downward && sa < o.plateauRatio * sb ? 'plateau' : 'slope-change',
-        startPower: dir * kx,
-        endPower: null,
-        startIndex: this.pts[after].index,
-        endIndex: null,
-        detectedAtIndex: idx,
-        endDetectedAtIndex: null,
-        slopeBefore: sb,
-        slopeAfter: sa,
-        slopeEnd: null,
-        temperature: ref.yAtKink,
-        significance: Math.abs(fit.z),
-        endSignificance: null,
-        startPowerError: null,
-        endPowerError: null,
-        slopeBeforeError: ref.slopeBeforeError,
-        slopeAfterError: ref.slopeAfterError,
-        slopeEndError: null,
-        direction: dir,
-        refined: false,
-      };
-      // earlier kinks of this leg stop refining
-      this.freezeKinksOf(leg);
-      this.evts.push(e);
-      this.kinks.push({ eventId: e.id, role: 'start', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
-      updates.push({ type: 'new', atIndex: idx, event: { ...e } });
-    }
+  }
+
+  /** An upward confirmation after an open downward event: that event's end (its start kink keeps refining until
+   * enough points follow the end). */
+  private endEvent(open: SlopeEvent, confirmed: Confirmation): DetectorUpdate {
+    const { direction, fit, placement } = confirmed;
+    open.endPower = direction * placement.kappa;
+    open.endIndex = this.pts[confirmed.ordinalAfter].index;
+    open.endDetectedAtIndex = confirmed.atIndex;
+    open.endSignificance = Math.abs(fit.z);
+    open.slopeEnd = direction * placement.slopeAfter;
+    open.slopeEndError = placement.slopeAfterError;
+    open.endPowerError = null;
+    this.kinks.push({
+      eventId: open.id,
+      role: 'end',
+      leg: confirmed.leg.id,
+      x: placement.kappa,
+      ordinalAfter: confirmed.ordinalAfter,
+      frozen: false,
+    });
+    return { type: 'end', atIndex: confirmed.atIndex, event: { ...open } };
+  }
+
+  /** A new event (a plateau when downward and slopeAfter < plateauRatio·slopeBefore); earlier kinks of its leg
+   * stop refining. */
+  private startEvent(confirmed: Confirmation, downward: boolean): DetectorUpdate {
+    const { leg, direction, fit, placement } = confirmed;
+    const slopeBefore = direction * placement.slopeBefore;
+    const slopeAfter = direction * placement.slopeAfter;
+    const event: SlopeEvent = {
+      id: this.nextId++,
+      kind: downward && slopeAfter < this.options.plateauRatio * slopeBefore ? 'plateau' : 'slope-change',
+      startPower: direction * placement.kappa,
+      endPower: null,
+      startIndex: this.pts[confirmed.ordinalAfter].index,
+      endIndex: null,
+      detectedAtIndex: confirmed.atIndex,
+      endDetectedAtIndex: null,
+      slopeBefore,
+      slopeAfter,
+      slopeEnd: null,
+      temperature: placement.yAtKink,
+      significance: Math.abs(fit.z),
+      endSignificance: null,
+      startPowerError: null,
+      endPowerError: null,
+      slopeBeforeError: placement.slopeBeforeError,
+      slopeAfterError: placement.slopeAfterError,
+      slopeEndError: null,
+      direction,
+      refined: false,
+    };
+    this.freezeKinksOf(leg);
+    this.evts.push(event);
+    this.kinks.push({
+      eventId: event.id,
+      role: 'start',
+      leg: leg.id,
+      x: placement.kappa,
+      ordinalAfter: confirmed.ordinalAfter,
+      frozen: false,
+    });
+    return { type: 'new', atIndex: confirmed.atIndex, event: { ...event } };
   }
 
   /** Whether a kink of the leg is still refining with fewer than `window` points after it. */
@@ -615,103 +663,126 @@ export class SlopeChangeDetector {
 
   /** Re-place the latest kinks with the points that arrived since. */
   private refine(idx: number, updates: DetectorUpdate[]): void {
-    const o = this.options;
-    const end = this.pts.length;
     for (let ki = 0; ki < this.kinks.length; ki++) {
-      const k = this.kinks[ki];
-      if (k.frozen) {
-        continue;
-      }
-      const leg = this.legs[k.leg];
-      // neighbours on the same leg
-      let prev: Kink | undefined;
-      let next: Kink | undefined;
-      for (const q of this.kinks) {
-        if (q === k || q.leg !== k.leg) {
-          continue;
-        }
-        if (q.x < k.x && (!prev || q.x > prev.x)) {
-          prev = q;
-        }
-        if (q.x > k.x && (!next || q.x < next.x)) {
-          next = q;
-        }
-      }
-      const a0 = prev ? prev.ordinalAfter : leg.first;
-      const a = Math.max(a0, k.ordinalAfter - o.window);
-      const b = Math.min(next ? next.ordinalAfter : end, k.ordinalAfter + o.window, end);
-      if (next ? next.frozen : end - k.ordinalAfter >= o.window) {
-        k.frozen = true;
-        continue;
-      }
-      if (b - a < 8) {
-        continue;
-      }
-      const { d, ord } = this.data(leg, a, b);
-      const sep = this.kinkSeparation;
-      const lo = prev ? prev.x + sep : -Infinity;
-      const hi = next ? next.x - sep : Infinity;
-      if (!(hi > lo)) {
-        continue;
-      }
-      const fit = scanHinge(d, {
-        quadratic: false,
-        minBefore: 3,
-        minAfter: 2,
-        minAfterLevels: 1,
-        resolution: o.powerResolution,
-        rejectSigma: o.rejectSigma,
-        iterations: 3,
-        continuous: true,
-        lo,
-        hi,
-      });
-      if (!fit) {
-        continue;
-      }
-      const dir = leg.direction === -1 ? -1 : 1;
-      const e = this.evts.find((q) => q.id === k.eventId)!;
-      const after = firstOrdinalBeyond(d, ord, fit.kappa);
-      if (!Number.isFinite(after)) {
-        continue;
-      }
-      const moved = Math.abs(fit.kappa - k.x);
-      k.x = fit.kappa;
-      k.ordinalAfter = after;
-      const before = { ...e };
-      if (k.role === 'start') {
-        e.startPower = dir * fit.kappa;
-        e.startIndex = this.pts[after].index;
-        e.slopeBefore = dir * fit.slopeBefore;
-        e.slopeBeforeError = fit.slopeBeforeError;
-        if (e.endPower === null) {
-          e.slopeAfter = dir * fit.slopeAfter;
-          e.slopeAfterError = fit.slopeAfterError;
-        }
-        e.temperature = fit.yAtKink;
-        e.startPowerError = kinkError(fit, d);
-        if (e.endPower === null && e.slopeAfter < e.slopeBefore) {
-          e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
-        }
-      } else {
-        e.endPower = dir * fit.kappa;
-        e.endIndex = this.pts[after].index;
-        e.slopeAfter = dir * fit.slopeBefore;
-        e.slopeAfterError = fit.slopeBeforeError;
-        e.slopeEnd = dir * fit.slopeAfter;
-        e.slopeEndError = fit.slopeAfterError;
-        e.endPowerError = kinkError(fit, d);
-        e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
-      }
-      if (
-        moved > 0.01 ||
-        before.kind !== e.kind ||
-        before.startIndex !== e.startIndex ||
-        before.endIndex !== e.endIndex
-      ) {
-        updates.push({ type: 'update', atIndex: idx, event: { ...e } });
+      const update = this.refineKink(this.kinks[ki], idx);
+      if (update) {
+        updates.push(update);
       }
     }
+  }
+
+  /** Re-places one kink between its neighbours on the leg; an update when it moved or its event changed. A kink
+   * freezes once its next neighbour is frozen, or (the latest) once `window` points follow it. */
+  private refineKink(kink: Kink, idx: number): DetectorUpdate | null {
+    if (kink.frozen) {
+      return null;
+    }
+    const window = this.options.window;
+    const end = this.pts.length;
+    const { prev, next } = this.neighboursOf(kink);
+    if (next ? next.frozen : end - kink.ordinalAfter >= window) {
+      kink.frozen = true;
+      return null;
+    }
+    const leg = this.legs[kink.leg];
+    const first = Math.max(prev ? prev.ordinalAfter : leg.first, kink.ordinalAfter - window);
+    const last = Math.min(next ? next.ordinalAfter : end, kink.ordinalAfter + window, end);
+    if (last - first < 8) {
+      return null;
+    }
+    const { d, ord } = this.data(leg, first, last);
+    const separation = this.kinkSeparation;
+    const lo = prev ? prev.x + separation : -Infinity;
+    const hi = next ? next.x - separation : Infinity;
+    if (!(hi > lo)) {
+      return null;
+    }
+    const fit = this.refitKink(d, lo, hi);
+    if (!fit) {
+      return null;
+    }
+    const event = this.evts.find((candidate) => candidate.id === kink.eventId)!;
+    const after = firstOrdinalBeyond(d, ord, fit.kappa);
+    if (!Number.isFinite(after)) {
+      return null;
+    }
+    const moved = Math.abs(fit.kappa - kink.x);
+    kink.x = fit.kappa;
+    kink.ordinalAfter = after;
+    const before = { ...event };
+    const direction = leg.direction === -1 ? -1 : 1;
+    if (kink.role === 'start') {
+      this.applyStart(event, fit, d, direction, after);
+    } else {
+      this.applyEnd(event, fit, d, direction, after);
+    }
+    const changed =
+      before.kind !== event.kind || before.startIndex !== event.startIndex || before.endIndex !== event.endIndex;
+    return moved > 0.01 || changed ? { type: 'update', atIndex: idx, event: { ...event } } : null;
+  }
+
+  /** The nearest kinks below and above `kink` on its leg. */
+  private neighboursOf(kink: Kink): { prev: Kink | undefined; next: Kink | undefined } {
+    let prev: Kink | undefined;
+    let next: Kink | undefined;
+    for (const other of this.kinks) {
+      if (other === kink || other.leg !== kink.leg) {
+        continue;
+      }
+      if (other.x < kink.x && (!prev || other.x > prev.x)) {
+        prev = other;
+      }
+      if (other.x > kink.x && (!next || other.x < next.x)) {
+        next = other;
+      }
+    }
+    return { prev, next };
+  }
+
+  /** The continuous line + hinge with its kink in (lo, hi). */
+  private refitKink(d: HingeData, lo: number, hi: number): HingeFit | null {
+    const options = this.options;
+    return scanHinge(d, {
+      quadratic: false,
+      minBefore: 3,
+      minAfter: 2,
+      minAfterLevels: 1,
+      resolution: options.powerResolution,
+      rejectSigma: options.rejectSigma,
+      iterations: 3,
+      continuous: true,
+      lo,
+      hi,
+    });
+  }
+
+  /** A re-placed start kink: the event's start, slope before (and after while it is open), temperature, kind. */
+  private applyStart(event: SlopeEvent, fit: HingeFit, d: HingeData, direction: 1 | -1, after: number): void {
+    event.startPower = direction * fit.kappa;
+    event.startIndex = this.pts[after].index;
+    event.slopeBefore = direction * fit.slopeBefore;
+    event.slopeBeforeError = fit.slopeBeforeError;
+    if (event.endPower === null) {
+      event.slopeAfter = direction * fit.slopeAfter;
+      event.slopeAfterError = fit.slopeAfterError;
+    }
+    event.temperature = fit.yAtKink;
+    event.startPowerError = kinkError(fit, d);
+    if (event.endPower === null && event.slopeAfter < event.slopeBefore) {
+      event.kind = event.slopeAfter < this.options.plateauRatio * event.slopeBefore ? 'plateau' : 'slope-change';
+    }
+  }
+
+  /** A re-placed end kink: the event's end, the slope inside it and after its end, kind. */
+  private applyEnd(event: SlopeEvent, fit: HingeFit, d: HingeData, direction: 1 | -1, after: number): void {
+    event.endPower = direction * fit.kappa;
+    event.endIndex = this.pts[after].index;
+    event.slopeAfter = direction * fit.slopeBefore;
+    event.slopeAfterError = fit.slopeBeforeError;
+    event.slopeEnd = direction * fit.slopeAfter;
+    event.slopeEndError = fit.slopeAfterError;
+    event.endPowerError = kinkError(fit, d);
+    event.kind = event.slopeAfter < this.options.plateauRatio * event.slopeBefore ? 'plateau' : 'slope-change';
   }
 
   /** Offline refinement over the whole curve (does not change the online state). */

@@ -73,6 +73,17 @@ interface Kink {
   frozen: boolean;
 }
 
+/** A confirmed kink: the detection fit, its line + hinge placement, the first point beyond it (ordinal, in time)
+ * and the index of the point that confirmed it. */
+interface Confirmation {
+  leg: Leg;
+  direction: 1 | -1;
+  fit: HingeFit;
+  placement: HingeFit;
+  ordinalAfter: number;
+  atIndex: number;
+}
+
 export function resolveOptions(opts: DetectorOptions = {}): ResolvedDetectorOptions {
   const o = { ...DEFAULT_DETECTOR_OPTIONS } as ResolvedDetectorOptions;
   for (const [k, v] of Object.entries(opts)) {
@@ -215,147 +226,186 @@ export class SlopeChangeDetector {
   }
 
   /** Feed one point; returns new or refined events (empty most of the time). */
-  push(p: DetectPoint): DetectorUpdate[] {
-    const o = this.options;
-    const idx = p.index;
-    if (Number.isFinite(idx)) {
-      this.lastIndex = idx;
+  push(point: DetectPoint): DetectorUpdate[] {
+    const index = point.index;
+    if (Number.isFinite(index)) {
+      this.lastIndex = index;
     }
-    if (p.flags && p.flags.some((f) => BAD_FLAGS.has(f))) {
-      this.skip.total++;
-      this.skip.flagged++;
+    const weight = this.usableWeight(point);
+    if (weight === null) {
       return [];
     }
-    const err = p.temperatureError;
-    if (
-      !Number.isFinite(p.power) ||
-      !Number.isFinite(p.temperature) ||
-      !Number.isFinite(idx) ||
-      (err !== undefined && err !== null && !(Number.isFinite(err) && err > 0))
-    ) {
-      this.skip.total++;
-      this.skip.nonFinite++;
-      return [];
-    }
-    if (p.temperature < o.minTemperature) {
-      this.skip.total++;
-      this.skip.belowMinTemperature++;
-      return [];
-    }
-    const weight = err !== undefined && err !== null ? 1 / (err * err) : 1;
     this.frames++;
-    const bin = this.bin;
-    // frame density: mean |ΔP| between the last usable frames
-    if (Number.isFinite(this.lastPower)) {
-      this.steps.push(Math.abs(p.power - this.lastPower));
+    this.trackPowerSteps(point.power);
+    if (this.belongsToOpenBin(point.power)) {
+      return this.mergeIntoOpenBin(point, weight);
+    }
+    this.summariseBin();
+    this.bin = { p0: point.power, P: [point.power], T: [point.temperature], W: [weight] };
+    const ordinal = this.pts.length;
+    const leg = this.legFor(point.power, ordinal);
+    this.pts.push({ index, power: point.power, temperature: point.temperature, weight, frames: 1, leg: leg.id });
+    leg.end = ordinal + 1;
+    raiseExtreme(leg, point.power, ordinal);
+    return this.analyse(leg, index);
+  }
+
+  /** The point's relative weight (1/σ², 1 without an error), or null when it is skipped (counted in `skipped`). */
+  private usableWeight(point: DetectPoint): number | null {
+    const reason = this.skipReason(point);
+    if (reason !== null) {
+      this.skip.total++;
+      this.skip[reason]++;
+      return null;
+    }
+    const error = point.temperatureError;
+    return error !== undefined && error !== null ? 1 / (error * error) : 1;
+  }
+
+  /** Why a point is not usable: a bad flag, a non-finite value (or a non-positive error), too cold; null if usable. */
+  private skipReason(point: DetectPoint): Exclude<keyof SkipCounts, 'total'> | null {
+    if (point.flags && point.flags.some((flag) => BAD_FLAGS.has(flag))) {
+      return 'flagged';
+    }
+    const error = point.temperatureError;
+    if (
+      !Number.isFinite(point.power) ||
+      !Number.isFinite(point.temperature) ||
+      !Number.isFinite(point.index) ||
+      (error !== undefined && error !== null && !(Number.isFinite(error) && error > 0))
+    ) {
+      return 'nonFinite';
+    }
+    if (point.temperature < this.options.minTemperature) {
+      return 'belowMinTemperature';
+    }
+    return null;
+  }
+
+  /** Frame density (mean |ΔP| over the last 30 usable frames: dense when < binWidth / 2, from 10 frames on) and
+   * the changes between distinct power readings (for the power noise). */
+  private trackPowerSteps(power: number): void {
+    const lastPower = this.lastPower;
+    if (Number.isFinite(lastPower)) {
+      this.steps.push(Math.abs(power - lastPower));
       if (this.steps.length > 30) {
         this.steps.shift();
       }
     }
-    if (Number.isFinite(this.lastPower) && p.power !== this.lastPower) {
+    if (Number.isFinite(lastPower) && power !== lastPower) {
       // a new power reading (frames paired to the same reading repeat it): its change, for the power noise
-      this.pdiff[this.pdiffN++ & (PDIFF - 1)] = p.power - this.lastPower;
+      this.pdiff[this.pdiffN++ & (PDIFF - 1)] = power - lastPower;
     }
-    this.lastPower = p.power;
-    const dense = this.steps.length >= 10 && this.steps.reduce((a, b) => a + b, 0) / this.steps.length < o.binWidth / 2;
-    this.dense = dense;
-    if (bin && dense && o.binWidth > 0 && Math.abs(p.power - bin.p0) < o.binWidth) {
-      // same power step: merge into the open bin (the last stored point), then re-run the analysis
-      bin.P.push(p.power);
-      bin.T.push(p.temperature);
-      bin.W.push(weight);
-      // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
-      // power of two (2, 4, 8, …: each time the error of its median has shrunk by another √2), not at every
-      // frame; a bin still open when the next one starts (or at finish) is summarised then. So a power step of
-      // k frames costs O(log k) analyses instead of k.
-      const k = bin.P.length;
-      this.binStale = true;
-      if ((k & (k - 1)) !== 0) {
-        return [];
-      }
-      this.summariseBin();
-      const leg = this.legs[this.legs.length - 1];
-      const updates: DetectorUpdate[] = [];
-      if (leg.direction !== 0) {
-        this.test(leg, idx, updates);
-      }
-      this.refine(idx, updates);
-      return updates;
+    this.lastPower = power;
+    const meanStep = this.steps.reduce((sum, step) => sum + step, 0) / this.steps.length;
+    this.dense = this.steps.length >= 10 && meanStep < this.options.binWidth / 2;
+  }
+
+  /** Whether a frame at `power` is of the open bin's power step (dense data only, within binWidth of its first). */
+  private belongsToOpenBin(power: number): boolean {
+    const binWidth = this.options.binWidth;
+    const bin = this.bin;
+    return bin !== null && this.dense && binWidth > 0 && Math.abs(power - bin.p0) < binWidth;
+  }
+
+  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is a power of 2. */
+  private mergeIntoOpenBin(point: DetectPoint, weight: number): DetectorUpdate[] {
+    const bin = this.bin!;
+    bin.P.push(point.power);
+    bin.T.push(point.temperature);
+    bin.W.push(weight);
+    // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
+    // power of two (2, 4, 8, …: each time the error of its median has shrunk by another √2), not at every
+    // frame; a bin still open when the next one starts (or at finish) is summarised then. So a power step of
+    // k frames costs O(log k) analyses instead of k.
+    const frames = bin.P.length;
+    this.binStale = true;
+    if ((frames & (frames - 1)) !== 0) {
+      return [];
     }
     this.summariseBin();
-    this.bin = { p0: p.power, P: [p.power], T: [p.temperature], W: [weight] };
-    const ordinal = this.pts.length;
+    return this.analyse(this.legs[this.legs.length - 1], point.index);
+  }
 
-    // 1. legs
-    let leg = this.legs[this.legs.length - 1];
-    if (!leg) {
-      leg = { id: 0, direction: 0, first: 0, end: 0, extreme: p.power, extremeOrdinal: 0 };
-      this.legs.push(leg);
-    }
-    const tol = o.reversalTolerance;
-    if (leg.direction === 0) {
-      const p0 = this.pts.length > leg.first ? this.pts[leg.first].power : p.power;
-      if (Math.abs(p.power - p0) > tol) {
-        leg.direction = p.power > p0 ? 1 : -1;
-        // extreme so far in that direction
-        leg.extreme = -Infinity;
-        for (let i = leg.first; i < ordinal; i++) {
-          const x = leg.direction * this.pts[i].power;
-          if (x >= leg.extreme) {
-            leg.extreme = x;
-            leg.extremeOrdinal = i;
-          }
-        }
-      }
-    } else if (leg.direction * p.power < leg.extreme - tol) {
-      // reversal: a new leg from the turning point
-      const turn = leg.extremeOrdinal;
-      leg.end = turn + 1;
-      const nl: Leg = {
-        id: leg.id + 1,
-        direction: leg.direction === 1 ? -1 : 1,
-        first: turn,
-        end: turn + 1,
-        extreme: -Infinity,
-        extremeOrdinal: turn,
-      };
-      for (let i = turn; i < ordinal; i++) {
-        const x = nl.direction * this.pts[i].power;
-        if (x >= nl.extreme) {
-          nl.extreme = x;
-          nl.extremeOrdinal = i;
-        }
-      }
-      // the turning point belongs to both legs; later points re-assigned
-      for (let i = turn + 1; i < ordinal; i++) {
-        this.pts[i].leg = nl.id;
-      }
-      for (const k of this.kinks) {
-        if (k.leg === leg.id) {
-          k.frozen = true;
-        }
-      }
-      this.legs.push(nl);
-      leg = nl;
-      this.streak = 0;
-      this.streakSign = 0;
-    }
-    this.pts.push({ index: idx, power: p.power, temperature: p.temperature, weight, frames: 1, leg: leg.id });
-    leg.end = ordinal + 1;
-    if (leg.direction !== 0) {
-      const x = leg.direction * p.power;
-      if (x >= leg.extreme) {
-        leg.extreme = x;
-        leg.extremeOrdinal = ordinal;
-      }
-    }
-
+  /** The kink test on the leg (once its direction is known), then the refinement of the open kinks. */
+  private analyse(leg: Leg, index: number): DetectorUpdate[] {
     const updates: DetectorUpdate[] = [];
     if (leg.direction !== 0) {
-      this.test(leg, idx, updates);
+      this.test(leg, index, updates);
     }
-    this.refine(idx, updates);
+    this.refine(index, updates);
     return updates;
+  }
+
+  /** The leg a new point at `power` (to be stored at `ordinal`) belongs to: the first leg is opened, its direction
+   * set once the power has moved by more than reversalTolerance, and a reversal beyond it starts a new leg. */
+  private legFor(power: number, ordinal: number): Leg {
+    let leg = this.legs[this.legs.length - 1];
+    if (!leg) {
+      leg = { id: 0, direction: 0, first: 0, end: 0, extreme: power, extremeOrdinal: 0 };
+      this.legs.push(leg);
+    }
+    const tolerance = this.options.reversalTolerance;
+    if (leg.direction === 0) {
+      this.setDirectionOnceMoved(leg, power, ordinal);
+      return leg;
+    }
+    if (leg.direction * power < leg.extreme - tolerance) {
+      return this.startReversedLeg(leg, ordinal);
+    }
+    return leg;
+  }
+
+  /** Gives a leg without a direction the direction of `power` from its first point once beyond reversalTolerance. */
+  private setDirectionOnceMoved(leg: Leg, power: number, ordinal: number): void {
+    const firstPower = this.pts.length > leg.first ? this.pts[leg.first].power : power;
+    if (Math.abs(power - firstPower) <= this.options.reversalTolerance) {
+      return;
+    }
+    leg.direction = power > firstPower ? 1 : -1;
+    // extreme so far in that direction
+    leg.extreme = -Infinity;
+    this.scanExtreme(leg, leg.first, ordinal);
+  }
+
+  /** A reversal: a new leg from the turning point of `leg` (which belongs to both legs; later points move to the
+   * new leg); the old leg's kinks freeze and the confirmation streak starts again. */
+  private startReversedLeg(leg: Leg, ordinal: number): Leg {
+    const turn = leg.extremeOrdinal;
+    leg.end = turn + 1;
+    const reversed: Leg = {
+      id: leg.id + 1,
+      direction: leg.direction === 1 ? -1 : 1,
+      first: turn,
+      end: turn + 1,
+      extreme: -Infinity,
+      extremeOrdinal: turn,
+    };
+    this.scanExtreme(reversed, turn, ordinal);
+    for (let i = turn + 1; i < ordinal; i++) {
+      this.pts[i].leg = reversed.id;
+    }
+    this.freezeKinksOf(leg);
+    this.legs.push(reversed);
+    this.streak = 0;
+    this.streakSign = 0;
+    return reversed;
+  }
+
+  /** Raises the leg's extreme over the stored points of ordinals [from, to). */
+  private scanExtreme(leg: Leg, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      raiseExtreme(leg, this.pts[i].power, i);
+    }
+  }
+
+  /** Stops refining the kinks placed on the leg. */
+  private freezeKinksOf(leg: Leg): void {
+    for (const kink of this.kinks) {
+      if (kink.leg === leg.id) {
+        kink.frozen = true;
+      }
+    }
   }
 
   /** Sorted (by x) data of ordinals [a, b) on a leg. Also returns the ordinal of each sorted point. */
@@ -466,105 +516,138 @@ export class SlopeChangeDetector {
     idx: number,
     updates: DetectorUpdate[],
   ): void {
-    const o = this.options;
-    const dir = leg.direction === -1 ? -1 : 1;
-    // place the kink with the continuous line + hinge on the same data, near the detected position
-    const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
-    const lo = fixed.length ? Math.max(...fixed) + this.kinkSeparation : undefined;
-    const ref =
-      scanHinge(d, {
-        fixed,
-        lo,
-        quadratic: false,
-        minBefore: Math.min(4, o.minBefore),
-        minAfter: 2,
-        minAfterLevels: 1,
-        resolution: o.powerResolution,
-        rejectSigma: o.rejectSigma,
-        iterations: 3,
-        continuous: true,
-        floor: o.minTemperature,
-      }) ?? fit;
+    const minRelativeChange = this.options.minRelativeChange;
+    const direction = leg.direction === -1 ? -1 : 1;
+    const placement = this.placeKink(leg, fit, d);
     // effect size: a statistically significant but small change of slope (e.g. 2 K scatter at 100 frames/s makes
     // a few % "significant") is not an event; the candidate stays unconfirmed and is re-tested at the next point
     // Both the detection fit (quadratic + hinge, pinned by the whole window) and the line + hinge placement must
     // show it: the latter alone can measure a "slope before" over a few points next to a confirmed kink.
     if (
-      !substantial(fit.slopeBefore, fit.slopeAfter, o.minRelativeChange) ||
-      !substantial(ref.slopeBefore, ref.slopeAfter, o.minRelativeChange)
+      !substantial(fit.slopeBefore, fit.slopeAfter, minRelativeChange) ||
+      !substantial(placement.slopeBefore, placement.slopeAfter, minRelativeChange)
     ) {
       return;
     }
-    const kx = ref.kappa;
-    let after = firstOrdinalBeyond(d, ord, kx);
+    let after = firstOrdinalBeyond(d, ord, placement.kappa);
     if (!Number.isFinite(after)) {
       after = ord[d.n - 1];
     }
+    const confirmed: Confirmation = { leg, direction, fit, placement, ordinalAfter: after, atIndex: idx };
     // change of dT/dP across the kink in time order
     // (from the line + hinge placement: the quadratic of the detection fit can absorb part of the bend and even
     // flip the sign of its hinge term on dense data)
-    const downward = dir * (ref.slopeAfter - ref.slopeBefore) < 0;
-    const open = [...this.evts]
+    const downward = direction * (placement.slopeAfter - placement.slopeBefore) < 0;
+    const open = this.openDownwardEvent(leg, direction);
+    if (!downward && open) {
+      updates.push(this.endEvent(open, confirmed));
+      return;
+    }
+    // one transition, one event: while the leg's latest kink (a start or an end) is still being placed, a
+    // confirmation is that kink seen again (e.g. the few noisy points just past a plateau's end), not a new one
+    if (this.settling(leg)) {
+      return;
+    }
+    updates.push(this.startEvent(confirmed, downward));
+  }
+
+  /** Places a confirmed kink with the continuous line + hinge on the detection data, beyond the leg's kinks (the
+   * detection fit itself if that finds none). */
+  private placeKink(leg: Leg, fit: HingeFit, d: HingeData): HingeFit {
+    const options = this.options;
+    const fixed = this.kinks.filter((kink) => kink.leg === leg.id).map((kink) => kink.x);
+    const lo = fixed.length ? Math.max(...fixed) + this.kinkSeparation : undefined;
+    const placement = scanHinge(d, {
+      fixed,
+      lo,
+      quadratic: false,
+      minBefore: Math.min(4, options.minBefore),
+      minAfter: 2,
+      minAfterLevels: 1,
+      resolution: options.powerResolution,
+      rejectSigma: options.rejectSigma,
+      iterations: 3,
+      continuous: true,
+      floor: options.minTemperature,
+    });
+    return placement ?? fit;
+  }
+
+  /** The latest event of the leg's direction, still open (no end) and downward, with a kink on this leg. */
+  private openDownwardEvent(leg: Leg, direction: 1 | -1): SlopeEvent | undefined {
+    return [...this.evts]
       .reverse()
       .find(
-        (e) =>
-          e.direction === dir &&
-          e.endPower === null &&
-          e.slopeAfter < e.slopeBefore &&
-          this.kinks.some((k) => k.eventId === e.id && k.leg === leg.id),
+        (event) =>
+          event.direction === direction &&
+          event.endPower === null &&
+          event.slopeAfter < event.slopeBefore &&
+          this.kinks.some((kink) => kink.eventId === event.id && kink.leg === leg.id),
       );
-    if (!downward && open) {
-      open.endPower = dir * kx;
-      open.endIndex = this.pts[after].index;
-      open.endDetectedAtIndex = idx;
-      open.endSignificance = Math.abs(fit.z);
-      open.slopeEnd = dir * ref.slopeAfter;
-      open.slopeEndError = ref.slopeAfterError;
-      open.endPowerError = null;
-      this.kinks.push({ eventId: open.id, role: 'end', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
-      // the start kink keeps refining until enough points follow the end
-      updates.push({ type: 'end', atIndex: idx, event: { ...open } });
-    } else {
-      // one transition, one event: while the leg's latest kink (a start or an end) is still being placed, a
-      // confirmation is that kink seen again (e.g. the few noisy points just past a plateau's end), not a new one
-      if (this.settling(leg)) {
-        return;
-      }
-      const sb = dir * ref.slopeBefore;
-      const sa = dir * ref.slopeAfter;
-      const e: SlopeEvent = {
-        id: this.nextId++,
-        kind: downward && sa < o.plateauRatio * sb ? 'plateau' : 'slope-change',
-        startPower: dir * kx,
-        endPower: null,
-        startIndex: this.pts[after].index,
-        endIndex: null,
-        detectedAtIndex: idx,
-        endDetectedAtIndex: null,
-        slopeBefore: sb,
-        slopeAfter: sa,
-        slopeEnd: null,
-        temperature: ref.yAtKink,
-        significance: Math.abs(fit.z),
-        endSignificance: null,
-        startPowerError: null,
-        endPowerError: null,
-        slopeBeforeError: ref.slopeBeforeError,
-        slopeAfterError: ref.slopeAfterError,
-        slopeEndError: null,
-        direction: dir,
-        refined: false,
-      };
-      // earlier kinks of this leg stop refining
-      for (const k of this.kinks) {
-        if (k.leg === leg.id) {
-          k.frozen = true;
-        }
-      }
-      this.evts.push(e);
-      this.kinks.push({ eventId: e.id, role: 'start', leg: leg.id, x: kx, ordinalAfter: after, frozen: false });
-      updates.push({ type: 'new', atIndex: idx, event: { ...e } });
-    }
+  }
+
+  /** An upward confirmation after an open downward event: that event's end (its start kink keeps refining until
+   * enough points follow the end). */
+  private endEvent(open: SlopeEvent, confirmed: Confirmation): DetectorUpdate {
+    const { direction, fit, placement } = confirmed;
+    open.endPower = direction * placement.kappa;
+    open.endIndex = this.pts[confirmed.ordinalAfter].index;
+    open.endDetectedAtIndex = confirmed.atIndex;
+    open.endSignificance = Math.abs(fit.z);
+    open.slopeEnd = direction * placement.slopeAfter;
+    open.slopeEndError = placement.slopeAfterError;
+    open.endPowerError = null;
+    this.kinks.push({
+      eventId: open.id,
+      role: 'end',
+      leg: confirmed.leg.id,
+      x: placement.kappa,
+      ordinalAfter: confirmed.ordinalAfter,
+      frozen: false,
+    });
+    return { type: 'end', atIndex: confirmed.atIndex, event: { ...open } };
+  }
+
+  /** A new event (a plateau when downward and slopeAfter < plateauRatio·slopeBefore); earlier kinks of its leg
+   * stop refining. */
+  private startEvent(confirmed: Confirmation, downward: boolean): DetectorUpdate {
+    const { leg, direction, fit, placement } = confirmed;
+    const slopeBefore = direction * placement.slopeBefore;
+    const slopeAfter = direction * placement.slopeAfter;
+    const event: SlopeEvent = {
+      id: this.nextId++,
+      kind: downward && slopeAfter < this.options.plateauRatio * slopeBefore ? 'plateau' : 'slope-change',
+      startPower: direction * placement.kappa,
+      endPower: null,
+      startIndex: this.pts[confirmed.ordinalAfter].index,
+      endIndex: null,
+      detectedAtIndex: confirmed.atIndex,
+      endDetectedAtIndex: null,
+      slopeBefore,
+      slopeAfter,
+      slopeEnd: null,
+      temperature: placement.yAtKink,
+      significance: Math.abs(fit.z),
+      endSignificance: null,
+      startPowerError: null,
+      endPowerError: null,
+      slopeBeforeError: placement.slopeBeforeError,
+      slopeAfterError: placement.slopeAfterError,
+      slopeEndError: null,
+      direction,
+      refined: false,
+    };
+    this.freezeKinksOf(leg);
+    this.evts.push(event);
+    this.kinks.push({
+      eventId: event.id,
+      role: 'start',
+      leg: leg.id,
+      x: placement.kappa,
+      ordinalAfter: confirmed.ordinalAfter,
+      frozen: false,
+    });
+    return { type: 'new', atIndex: confirmed.atIndex, event: { ...event } };
   }
 
   /** Whether a kink of the leg is still refining with fewer than `window` points after it. */
@@ -580,103 +663,126 @@ export class SlopeChangeDetector {
 
   /** Re-place the latest kinks with the points that arrived since. */
   private refine(idx: number, updates: DetectorUpdate[]): void {
-    const o = this.options;
-    const end = this.pts.length;
     for (let ki = 0; ki < this.kinks.length; ki++) {
-      const k = this.kinks[ki];
-      if (k.frozen) {
-        continue;
-      }
-      const leg = this.legs[k.leg];
-      // neighbours on the same leg
-      let prev: Kink | undefined;
-      let next: Kink | undefined;
-      for (const q of this.kinks) {
-        if (q === k || q.leg !== k.leg) {
-          continue;
-        }
-        if (q.x < k.x && (!prev || q.x > prev.x)) {
-          prev = q;
-        }
-        if (q.x > k.x && (!next || q.x < next.x)) {
-          next = q;
-        }
-      }
-      const a0 = prev ? prev.ordinalAfter : leg.first;
-      const a = Math.max(a0, k.ordinalAfter - o.window);
-      const b = Math.min(next ? next.ordinalAfter : end, k.ordinalAfter + o.window, end);
-      if (next ? next.frozen : end - k.ordinalAfter >= o.window) {
-        k.frozen = true;
-        continue;
-      }
-      if (b - a < 8) {
-        continue;
-      }
-      const { d, ord } = this.data(leg, a, b);
-      const sep = this.kinkSeparation;
-      const lo = prev ? prev.x + sep : -Infinity;
-      const hi = next ? next.x - sep : Infinity;
-      if (!(hi > lo)) {
-        continue;
-      }
-      const fit = scanHinge(d, {
-        quadratic: false,
-        minBefore: 3,
-        minAfter: 2,
-        minAfterLevels: 1,
-        resolution: o.powerResolution,
-        rejectSigma: o.rejectSigma,
-        iterations: 3,
-        continuous: true,
-        lo,
-        hi,
-      });
-      if (!fit) {
-        continue;
-      }
-      const dir = leg.direction === -1 ? -1 : 1;
-      const e = this.evts.find((q) => q.id === k.eventId)!;
-      const after = firstOrdinalBeyond(d, ord, fit.kappa);
-      if (!Number.isFinite(after)) {
-        continue;
-      }
-      const moved = Math.abs(fit.kappa - k.x);
-      k.x = fit.kappa;
-      k.ordinalAfter = after;
-      const before = { ...e };
-      if (k.role === 'start') {
-        e.startPower = dir * fit.kappa;
-        e.startIndex = this.pts[after].index;
-        e.slopeBefore = dir * fit.slopeBefore;
-        e.slopeBeforeError = fit.slopeBeforeError;
-        if (e.endPower === null) {
-          e.slopeAfter = dir * fit.slopeAfter;
-          e.slopeAfterError = fit.slopeAfterError;
-        }
-        e.temperature = fit.yAtKink;
-        e.startPowerError = kinkError(fit, d);
-        if (e.endPower === null && e.slopeAfter < e.slopeBefore) {
-          e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
-        }
-      } else {
-        e.endPower = dir * fit.kappa;
-        e.endIndex = this.pts[after].index;
-        e.slopeAfter = dir * fit.slopeBefore;
-        e.slopeAfterError = fit.slopeBeforeError;
-        e.slopeEnd = dir * fit.slopeAfter;
-        e.slopeEndError = fit.slopeAfterError;
-        e.endPowerError = kinkError(fit, d);
-        e.kind = e.slopeAfter < o.plateauRatio * e.slopeBefore ? 'plateau' : 'slope-change';
-      }
-      if (
-        moved > 0.01 ||
-        before.kind !== e.kind ||
-        before.startIndex !== e.startIndex ||
-        before.endIndex !== e.endIndex
-      ) {
-        updates.push({ type: 'update', atIndex: idx, event: { ...e } });
+      const update = this.refineKink(this.kinks[ki], idx);
+      if (update) {
+        updates.push(update);
       }
     }
+  }
+
+  /** Re-places one kink between its neighbours on the leg; an update when it moved or its event changed. A kink
+   * freezes once its next neighbour is frozen, or (the latest) once `window` points follow it. */
+  private refineKink(kink: Kink, idx: number): DetectorUpdate | null {
+    if (kink.frozen) {
+      return null;
+    }
+    const window = this.options.window;
+    const end = this.pts.length;
+    const { prev, next } = this.neighboursOf(kink);
+    if (next ? next.frozen : end - kink.ordinalAfter >= window) {
+      kink.frozen = true;
+      return null;
+    }
+    const leg = this.legs[kink.leg];
+    const first = Math.max(prev ? prev.ordinalAfter : leg.first, kink.ordinalAfter - window);
+    const last = Math.min(next ? next.ordinalAfter : end, kink.ordinalAfter + window, end);
+    if (last - first < 8) {
+      return null;
+    }
+    const { d, ord } = this.data(leg, first, last);
+    const separation = this.kinkSeparation;
+    const lo = prev ? prev.x + separation : -Infinity;
+    const hi = next ? next.x - separation : Infinity;
+    if (!(hi > lo)) {
+      return null;
+    }
+    const fit = this.refitKink(d, lo, hi);
+    if (!fit) {
+      return null;
+    }
+    const event = this.evts.find((candidate) => candidate.id === kink.eventId)!;
+    const after = firstOrdinalBeyond(d, ord, fit.kappa);
+    if (!Number.isFinite(after)) {
+      return null;
+    }
+    const moved = Math.abs(fit.kappa - kink.x);
+    kink.x = fit.kappa;
+    kink.ordinalAfter = after;
+    const before = { ...event };
+    const direction = leg.direction === -1 ? -1 : 1;
+    if (kink.role === 'start') {
+      this.applyStart(event, fit, d, direction, after);
+    } else {
+      this.applyEnd(event, fit, d, direction, after);
+    }
+    const changed =
+      before.kind !== event.kind || before.startIndex !== event.startIndex || before.endIndex !== event.endIndex;
+    return moved > 0.01 || changed ? { type: 'update', atIndex: idx, event: { ...event } } : null;
+  }
+
+  /** The nearest kinks below and above `kink` on its leg. */
+  private neighboursOf(kink: Kink): { prev: Kink | undefined; next: Kink | undefined } {
+    let prev: Kink | undefined;
+    let next: Kink | undefined;
+    for (const other of this.kinks) {
+      if (other === kink || other.leg !== kink.leg) {
+        continue;
+      }
+      if (other.x < kink.x && (!prev || other.x > prev.x)) {
+        prev = other;
+      }
+      if (other.x > kink.x && (!next || other.x < next.x)) {
+        next = other;
+      }
+    }
+    return { prev, next };
+  }
+
+  /** The continuous line + hinge with its kink in (lo, hi). */
+  private refitKink(d: HingeData, lo: number, hi: number): HingeFit | null {
+    const options = this.options;
+    return scanHinge(d, {
+      quadratic: false,
+      minBefore: 3,
+      minAfter: 2,
+      minAfterLevels: 1,
+      resolution: options.powerResolution,
+      rejectSigma: options.rejectSigma,
+      iterations: 3,
+      continuous: true,
+      lo,
+      hi,
+    });
+  }
+
+  /** A re-placed start kink: the event's start, slope before (and after while it is open), temperature, kind. */
+  private applyStart(event: SlopeEvent, fit: HingeFit, d: HingeData, direction: 1 | -1, after: number): void {
+    event.startPower = direction * fit.kappa;
+    event.startIndex = this.pts[after].index;
+    event.slopeBefore = direction * fit.slopeBefore;
+    event.slopeBeforeError = fit.slopeBeforeError;
+    if (event.endPower === null) {
+      event.slopeAfter = direction * fit.slopeAfter;
+      event.slopeAfterError = fit.slopeAfterError;
+    }
+    event.temperature = fit.yAtKink;
+    event.startPowerError = kinkError(fit, d);
+    if (event.endPower === null && event.slopeAfter < event.slopeBefore) {
+      event.kind = event.slopeAfter < this.options.plateauRatio * event.slopeBefore ? 'plateau' : 'slope-change';
+    }
+  }
+
+  /** A re-placed end kink: the event's end, the slope inside it and after its end, kind. */
+  private applyEnd(event: SlopeEvent, fit: HingeFit, d: HingeData, direction: 1 | -1, after: number): void {
+    event.endPower = direction * fit.kappa;
+    event.endIndex = this.pts[after].index;
+    event.slopeAfter = direction * fit.slopeBefore;
+    event.slopeAfterError = fit.slopeBeforeError;
+    event.slopeEnd = direction * fit.slopeAfter;
+    event.slopeEndError = fit.slopeAfterError;
+    event.endPowerError = kinkError(fit, d);
+    event.kind = event.slopeAfter < this.options.plateauRatio * event.slopeBefore ? 'plateau' : 'slope-change';
   }
 
   /** Offline refinement over the whole curve (does not change the online state). */
@@ -721,6 +827,19 @@ export class SlopeChangeDetector {
   /** Index of the last point pushed. */
   get lastPointIndex(): number {
     return this.lastIndex;
+  }
+}
+
+/** Makes the point at `power` (ordinal `ordinal`) the leg's extreme if it is at or beyond it in the leg's direction
+ * (no-op while the leg has no direction). */
+function raiseExtreme(leg: Leg, power: number, ordinal: number): void {
+  if (leg.direction === 0) {
+    return;
+  }
+  const x = leg.direction * power;
+  if (x >= leg.extreme) {
+    leg.extreme = x;
+    leg.extremeOrdinal = ordinal;
   }
 }
 

@@ -20,8 +20,8 @@ import type { DetectorOptions } from '../detect/types';
 import { fitFrames, type FitFramesOptions } from './fitFrames';
 import { pairPower } from './pairPower';
 import { stampRuns, type StampedItem } from './runs';
-import { toLiveMessages, type PipelineEvent } from './toLiveMessages';
-import { createIngest } from './ingest';
+import { toLiveMessages, type PipelineEvent, type ToLiveMessagesOptions } from './toLiveMessages';
+import { createIngest, type IngestClock } from './ingest';
 import { Recorder, type RecordedFrame, type RecorderOptions } from './recorder';
 import { DetectorFeeder } from './detectorFeeder';
 import { LiveHistory, type HelloMessage } from './liveHistory';
@@ -193,27 +193,86 @@ function settleOnce(before: () => void): { done: Promise<void>; settle: () => vo
   return { done, settle };
 }
 
-/**
- * Builds and starts the live pipeline on `config.source` (see the file comment for the graph). Messages go out
- * on `messages`; `snapshot()` brings a new client up to date; `done` settles when the source has ended and
- * everything was handed off and recorded; `stop()` ends it at once.
- */
-export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
-  const now = config.now ?? (() => performance.now());
-  const warn = config.onWarning ?? (() => undefined);
-  const recorder = config.record
-    ? new Recorder(config.record, { source: config.sourceName, ...(config.recordOptions ?? {}) })
-    : null;
-  const tap = new RecordingTap(recorder, warn);
-  const messages = new Subject<LiveMessage>();
-  const history = new LiveHistory(helloOf(config), config.historyFrames ?? 5000);
-  const publish = (message: LiveMessage) => {
-    if (history.record(message)) {
-      messages.next(message);
+function recorderOf(config: LivePipelineOptions): Recorder | null {
+  if (!config.record) {
+    return null;
+  }
+  return new Recorder(config.record, { source: config.sourceName, ...(config.recordOptions ?? {}) });
+}
+
+/** The outgoing side: the messages subject and the history a client connecting mid-run is brought up to date from. */
+class LiveOutput {
+  readonly messages = new Subject<LiveMessage>();
+  readonly history: LiveHistory;
+
+  constructor(private readonly config: LivePipelineOptions) {
+    this.history = new LiveHistory(helloOf(config), config.historyFrames ?? 5000);
+  }
+
+  /** Records the message and sends it (unless the history drops it, e.g. an event of an old run). */
+  publish(message: LiveMessage): void {
+    if (this.history.record(message)) {
+      this.messages.next(message);
     }
-  };
-  const pipelineEvents = new Subject<PipelineEvent>();
-  const feeder = new DetectorFeeder({
+  }
+
+  /** A new hello once the analyzer's range or ROIs (known at the first frame of a watched folder) changed it. */
+  refreshHello(): void {
+    if (helloChanged(this.config.analyzer, this.history.hello)) {
+      this.publish(helloOf(this.config));
+    }
+  }
+
+  /** At stop(): the latest status again, saying the source stopped. */
+  publishStopped(): void {
+    const status = this.history.latestStatus;
+    if (status) {
+      this.publish({ ...status, running: false, sourceState: { state: 'finished', detail: 'stopped' } });
+    }
+  }
+}
+
+/** Bookkeeping of what arrives: frames counted and recorded, readings recorded, resets noted (they restart the
+ * run clock of ingested readings without a time stamp). */
+class ArrivalLog {
+  received = 0;
+  private runStartMs = Date.now();
+
+  constructor(
+    private readonly resets: RunResets,
+    private readonly tap: RecordingTap,
+  ) {}
+
+  /** The clock of the current run for createIngest. */
+  get runClock(): IngestClock {
+    return {
+      runSeconds: () => (Date.now() - this.runStartMs) / 1000,
+      runStartUnix: () => this.runStartMs / 1000,
+    };
+  }
+
+  note(item: StampedItem): void {
+    if (item.kind === 'frame') {
+      this.received++;
+      this.resets.frameArrived(item.frame.run);
+      this.tap.frame(item.frame);
+    } else if (item.kind === 'power') {
+      this.tap.power(item.reading);
+    } else {
+      this.runStartMs = Date.now();
+      this.resets.resetArrived(item.reason, item.run);
+    }
+  }
+}
+
+/** One detector per run; its events are recorded and join the pipeline events. */
+function detectorFeederOf(
+  config: LivePipelineOptions,
+  tap: RecordingTap,
+  pipelineEvents: Subject<PipelineEvent>,
+  warn: (line: string) => void,
+): DetectorFeeder {
+  return new DetectorFeeder({
     detector: config.detector,
     sliceMs: config.detectorSliceMs,
     onEvent: (event) => {
@@ -222,52 +281,68 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
     },
     onError: (message) => warn(`detector: ${message}`),
   });
+}
+
+function liveMessageOptions(config: LivePipelineOptions, now: () => number): ToLiveMessagesOptions {
+  const analyzer = config.analyzer;
+  return {
+    source: config.sourceName,
+    spectrum: analyzer.spectrum ? (result) => analyzer.spectrum!(result.frame, result.result) : undefined,
+    frameBatchMs: config.frameBatchMs,
+    statusIntervalMs: config.statusIntervalMs,
+    spectrumIntervalMs: config.spectrumIntervalMs,
+    now,
+  };
+}
+
+/** The frames of the stamped source fitted in order, each paired with the nearest power reading (waiting at most
+ * pairWaitMs for one after it). */
+function fittedAndPaired(
+  stamped: Observable<StampedItem>,
+  config: LivePipelineOptions,
+  warn: (line: string) => void,
+): Observable<{ item: { r: LiveResult }; power: number | null }> {
+  const frames$ = stamped.pipe(
+    filter((it): it is FrameItem => it.kind === 'frame'),
+    map((it) => it.frame),
+  );
+  const power$ = stamped.pipe(
+    filter((it): it is PowerItem => it.kind === 'power'),
+    map((it) => it.reading as PowerReading),
+  );
+  return frames$.pipe(
+    fitFrames(config.analyzer, { onError: (message) => warn(`fit: ${message}`), syncUpTo: 16, ...(config.fit ?? {}) }),
+    map((result) => ({ run: result.frame.run, time: result.frame.time, r: result })),
+    pairPower(power$, { maxWaitMs: config.pairWaitMs ?? 50 }),
+  );
+}
+
+/**
+ * Builds and starts the live pipeline on `config.source` (see the file comment for the graph). Messages go out
+ * on `messages`; `snapshot()` brings a new client up to date; `done` settles when the source has ended and
+ * everything was handed off and recorded; `stop()` ends it at once.
+ */
+export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
+  const now = config.now ?? (() => performance.now());
+  const warn = config.onWarning ?? (() => undefined);
+  const recorder = recorderOf(config);
+  const tap = new RecordingTap(recorder, warn);
+  const output = new LiveOutput(config);
+  const publish = (message: LiveMessage) => output.publish(message);
+  const pipelineEvents = new Subject<PipelineEvent>();
+  const feeder = detectorFeederOf(config, tap, pipelineEvents, warn);
   const resets = new RunResets({
     beforeReset: (previousRun) => feeder.finishRun(previousRun),
     reset: (reason, run) => pipelineEvents.next({ kind: 'reset', reason, run }),
   });
-  let received = 0;
-  let runStartMs = Date.now(); // run clock for ingested readings without a time stamp
-  const ingest = createIngest({
-    runSeconds: () => (Date.now() - runStartMs) / 1000,
-    runStartUnix: () => runStartMs / 1000,
-  });
+  const arrivals = new ArrivalLog(resets, tap);
+  const ingest = createIngest(arrivals.runClock);
   const stamped = stampedSource(config.source, ingest.items, now);
   const { done, settle } = settleOnce(() => tap.close());
   const subs = new Subscription();
-
-  // recording and bookkeeping of what arrives
+  subs.add(stamped.subscribe({ next: (item) => arrivals.note(item), error: () => undefined }));
   subs.add(
-    stamped.subscribe({
-      next: (item) => {
-        if (item.kind === 'frame') {
-          received++;
-          resets.frameArrived(item.frame.run);
-          tap.frame(item.frame);
-        } else if (item.kind === 'power') {
-          tap.power(item.reading);
-        } else {
-          runStartMs = Date.now();
-          resets.resetArrived(item.reason, item.run);
-        }
-      },
-      error: () => undefined,
-    }),
-  );
-
-  subs.add(
-    pipelineEvents
-      .pipe(
-        toLiveMessages({
-          source: config.sourceName,
-          spectrum: config.analyzer.spectrum ? (r) => config.analyzer.spectrum!(r.frame, r.result) : undefined,
-          frameBatchMs: config.frameBatchMs,
-          statusIntervalMs: config.statusIntervalMs,
-          spectrumIntervalMs: config.spectrumIntervalMs,
-          now,
-        }),
-      )
-      .subscribe({ next: publish, complete: settle }),
+    pipelineEvents.pipe(toLiveMessages(liveMessageOptions(config, now))).subscribe({ next: publish, complete: settle }),
   );
 
   const handOff = (result: LiveResult) => {
@@ -277,9 +352,7 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
     pipelineEvents.next({ kind: 'result', value: result });
     feeder.push(run, result.result);
     resets.afterHandOff(run);
-    if (helloChanged(config.analyzer, history.hello)) {
-      publish(helloOf(config));
-    }
+    output.refreshHello();
   };
   const endRun = (status: SourceStatus) => {
     resets.sourceEnded();
@@ -287,57 +360,39 @@ export function createLivePipeline(config: LivePipelineOptions): LivePipeline {
     pipelineEvents.next({ kind: 'source', status });
     pipelineEvents.complete();
   };
-
-  const frames$ = stamped.pipe(
-    filter((it): it is FrameItem => it.kind === 'frame'),
-    map((it) => it.frame),
-  );
-  const power$ = stamped.pipe(
-    filter((it): it is PowerItem => it.kind === 'power'),
-    map((it) => it.reading as PowerReading),
-  );
   subs.add(
-    frames$
-      .pipe(
-        fitFrames(config.analyzer, { onError: (m) => warn(`fit: ${m}`), syncUpTo: 16, ...(config.fit ?? {}) }),
-        map((r) => ({ run: r.frame.run, time: r.frame.time, r })),
-        pairPower(power$, { maxWaitMs: config.pairWaitMs ?? 50 }),
-      )
-      .subscribe({
-        next: ({ item, power }) => {
-          item.r.result.power = power;
-          handOff(item.r);
-        },
-        error: (e) => {
-          const status = sourceEndOf(e);
-          warn(`source: ${status.detail}`);
-          endRun(status);
-        },
-        complete: () => endRun({ state: 'finished' }),
-      }),
+    fittedAndPaired(stamped, config, warn).subscribe({
+      next: ({ item, power }) => {
+        item.r.result.power = power;
+        handOff(item.r);
+      },
+      error: (e) => {
+        const status = sourceEndOf(e);
+        warn(`source: ${status.detail}`);
+        endRun(status);
+      },
+      complete: () => endRun({ state: 'finished' }),
+    }),
   );
 
-  publish(history.hello);
+  publish(output.history.hello);
   subs.add(stamped.connect());
 
   let stopping: Promise<void> | null = null;
   const stop = async () => {
     feeder.stop();
     subs.unsubscribe();
-    const status = history.latestStatus;
-    if (status) {
-      publish({ ...status, running: false, sourceState: { state: 'finished', detail: 'stopped' } });
-    }
+    output.publishStopped();
     settle();
-    messages.complete();
+    output.messages.complete();
   };
   return {
-    messages: messages.asObservable(),
-    snapshot: () => history.snapshot(),
+    messages: output.messages.asObservable(),
+    snapshot: () => output.history.snapshot(),
     ingestPower: (reading) => ingest.power(reading),
     stop: () => (stopping ??= stop()),
     done,
     recorder,
-    counts: () => ({ received, handedOff: history.framesHandedOff, events: feeder.events }),
+    counts: () => ({ received: arrivals.received, handedOff: output.history.framesHandedOff, events: feeder.events }),
   };
 }

@@ -22,9 +22,18 @@
  * a `source` event said otherwise) are sent.
  * State is per subscription.
  */
-import { asapScheduler, asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import {
+  asapScheduler,
+  asyncScheduler,
+  Observable,
+  OperatorFunction,
+  SchedulerAction,
+  SchedulerLike,
+  Subscriber,
+  Subscription,
+} from 'rxjs';
 import type { FrameFlag, SpectrumView } from '../analysis/types';
-import type { FrameMessage, LiveEvent, LiveMessage, SourceStatus } from '../protocol';
+import type { FrameMessage, LiveEvent, LiveMessage, SourceStatus, StatusMessage } from '../protocol';
 import type { LiveResult } from './types';
 
 export type PipelineEvent =
@@ -135,198 +144,326 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   return s[k];
 }
 
+/** Per-run and per-interval counts behind the status messages (frames, latencies, flags, the run, the source). */
+export class StatusTally {
+  private intervalFrames = 0;
+  private intervalLatencies: number[] = [];
+  private lastP50 = 0;
+  private lastP99 = 0;
+  private runFrames = 0;
+  private flagged: Partial<Record<FrameFlag, number>> = {};
+  private run = 0;
+  private sourceStatus: SourceStatus | null = null;
+
+  /** @param lastStatusAt scheduler time (ms) the first interval starts at */
+  constructor(
+    private readonly source: string,
+    private lastStatusAt: number,
+  ) {}
+
+  /** Counts a frame handed off with its latency (ms) and flags. */
+  countFrame(latencyMs: number, flags: readonly FrameFlag[]): void {
+    this.intervalLatencies.push(latencyMs);
+    for (const flag of flags) {
+      this.flagged[flag] = (this.flagged[flag] ?? 0) + 1;
+    }
+    this.intervalFrames++;
+    this.runFrames++;
+  }
+
+  /** After a batch of frames: keeps the latency list of a long interval bounded (its latest 50 000). */
+  endBatch(): void {
+    if (this.intervalLatencies.length > 100_000) {
+      this.intervalLatencies = this.intervalLatencies.slice(-50_000);
+    }
+  }
+
+  /** A new run: its frame and flag counts start from zero. */
+  startRun(run: number): void {
+    this.runFrames = 0;
+    this.flagged = {};
+    this.run = run;
+  }
+
+  /** What a `source` pipeline event said: every later status carries it. */
+  setSourceStatus(status: SourceStatus): void {
+    this.sourceStatus = status;
+  }
+
+  /** The status at scheduler time `nowMs`, closing the current interval (its frame rate and latency quantiles). */
+  status(running: boolean, nowMs: number): StatusMessage {
+    const seconds = Math.max(1e-9, (nowMs - this.lastStatusAt) / 1000);
+    this.lastStatusAt = nowMs;
+    if (this.intervalLatencies.length > 0) {
+      this.lastP50 = quantile(this.intervalLatencies, 0.5);
+      this.lastP99 = quantile(this.intervalLatencies, 0.99);
+    }
+    const framesPerSecond = this.intervalFrames / seconds;
+    const sourceState = this.sourceState(running, this.intervalFrames);
+    this.intervalFrames = 0;
+    this.intervalLatencies = [];
+    return {
+      type: 'status',
+      framesPerSecond,
+      latencyP50: this.lastP50,
+      latencyP99: this.lastP99,
+      frames: this.runFrames,
+      flagged: { ...this.flagged },
+      source: this.source,
+      running,
+      run: this.run,
+      sourceState,
+    };
+  }
+
+  private sourceState(running: boolean, frames: number): SourceStatus {
+    if (this.sourceStatus) {
+      return this.sourceStatus;
+    }
+    if (!running) {
+      return { state: 'finished' };
+    }
+    return frames > 0 ? { state: 'running' } : { state: 'paused', detail: 'no frames in the last interval' };
+  }
+}
+
+/**
+ * The spectrum of the latest frame offered, at most one per `intervalMs`, leading and trailing: a frame offered
+ * within the interval after the last shown one waits for its end (a later offer replaces it). The view is
+ * computed only for the frames shown; a view that throws or is null is not sent.
+ */
+export class SpectrumThrottle {
+  private latest: LiveResult | null = null;
+  private lastShownAt = -Infinity;
+  private timer: Subscription | null = null;
+
+  constructor(
+    private readonly view: (result: LiveResult) => SpectrumView | null,
+    private readonly intervalMs: number,
+    private readonly scheduler: SchedulerLike,
+    private readonly send: (message: LiveMessage) => void,
+  ) {}
+
+  offer(result: LiveResult): void {
+    this.latest = result;
+    const time = this.scheduler.now();
+    if (time - this.lastShownAt >= this.intervalMs) {
+      this.cancelTimer();
+      this.show();
+      return;
+    }
+    // timers are cancelled by cancelTimer (the operator's teardown), not added to the subscriber (its teardown
+    // list would keep every timer ever scheduled)
+    if (this.timer === null) {
+      this.timer = this.scheduler.schedule(
+        () => {
+          this.timer = null;
+          this.show();
+        },
+        this.lastShownAt + this.intervalMs - time,
+      );
+    }
+  }
+
+  /** At completion: the frame waiting for the end of the interval is shown now. */
+  showWaiting(): void {
+    if (this.timer) {
+      this.cancelTimer();
+      this.show();
+    }
+  }
+
+  /** A new run: nothing waits, and its first frame is shown at once. */
+  reset(): void {
+    this.cancelTimer();
+    this.latest = null;
+    this.lastShownAt = -Infinity;
+  }
+
+  cancelTimer(): void {
+    this.timer?.unsubscribe();
+    this.timer = null;
+  }
+
+  private show(): void {
+    const result = this.latest;
+    this.latest = null;
+    if (!result) {
+      return;
+    }
+    this.lastShownAt = this.scheduler.now();
+    let view: SpectrumView | null = null;
+    try {
+      view = this.view(result);
+    } catch {
+      view = null;
+    }
+    if (view) {
+      this.send(spectrumMessage(view));
+    }
+  }
+}
+
+/** The options with their defaults filled in. */
+interface LiveMessageSettings {
+  source: string;
+  spectrum: ((result: LiveResult) => SpectrumView | null) | undefined;
+  frameBatchMs: number;
+  spectrumIntervalMs: number;
+  statusIntervalMs: number;
+  now: () => number;
+  scheduler: SchedulerLike;
+  batchScheduler: SchedulerLike;
+}
+
+function resolveSettings(options: ToLiveMessagesOptions): LiveMessageSettings {
+  return {
+    source: options.source,
+    spectrum: options.spectrum,
+    frameBatchMs: options.frameBatchMs ?? 0,
+    spectrumIntervalMs: options.spectrumIntervalMs ?? 50,
+    statusIntervalMs: options.statusIntervalMs ?? 1000,
+    now: options.now ?? (() => performance.now()),
+    scheduler: options.scheduler ?? asyncScheduler,
+    batchScheduler: options.batchScheduler ?? asapScheduler,
+  };
+}
+
+/**
+ * The state of one subscription of toLiveMessages: the frames waiting for their batch, the gap marker, the status
+ * tally and its timer, the spectrum throttle. Pipeline events go in through next() and complete(); messages go
+ * out to the subscriber.
+ */
+class LiveMessageWriter {
+  private pending: LiveResult[] = [];
+  private flushTimer: Subscription | null = null;
+  private readonly gaps = new GapMarker();
+  private readonly tally: StatusTally;
+  private readonly spectrum: SpectrumThrottle | null;
+  private readonly statusTimer: Subscription;
+
+  constructor(
+    private readonly subscriber: Subscriber<LiveMessage>,
+    private readonly settings: LiveMessageSettings,
+  ) {
+    const scheduler = settings.scheduler;
+    const send = (message: LiveMessage) => subscriber.next(message);
+    this.tally = new StatusTally(settings.source, scheduler.now());
+    this.spectrum = settings.spectrum
+      ? new SpectrumThrottle(settings.spectrum, settings.spectrumIntervalMs, scheduler, send)
+      : null;
+    this.statusTimer = scheduler.schedule(
+      function tick(this: SchedulerAction<LiveMessageWriter>, writer) {
+        writer!.flush();
+        writer!.sendStatus(true);
+        this.schedule(writer, settings.statusIntervalMs);
+      },
+      settings.statusIntervalMs,
+      this,
+    );
+  }
+
+  next(event: PipelineEvent): void {
+    switch (event.kind) {
+      case 'result':
+        this.queue(event.value);
+        break;
+      case 'event':
+        this.flush(); // the frames the event refers to go first
+        this.subscriber.next({ type: 'event', event: event.event });
+        break;
+      case 'reset':
+        this.startRun(event.reason, event.run);
+        break;
+      case 'source':
+        this.flush();
+        this.tally.setSourceStatus(event.status);
+        this.sendStatus(!['finished', 'missing', 'failed'].includes(event.status.state));
+        break;
+    }
+  }
+
+  /** Pending frames, the waiting spectrum and a final status go out, then the completion. */
+  complete(): void {
+    this.flush();
+    this.spectrum?.showWaiting();
+    this.statusTimer.unsubscribe();
+    this.sendStatus(false);
+    this.subscriber.complete();
+  }
+
+  /** Cancels the timers (the subscription ended). */
+  teardown(): void {
+    this.flushTimer?.unsubscribe();
+    this.spectrum?.cancelTimer();
+    this.statusTimer.unsubscribe();
+  }
+
+  /** Holds a frame for its batch: until the end of the turn (frameBatchMs 0) or for frameBatchMs. */
+  private queue(result: LiveResult): void {
+    this.pending.push(result);
+    if (this.flushTimer !== null) {
+      return;
+    }
+    const batchMs = this.settings.frameBatchMs;
+    const flush = () => this.flush();
+    this.flushTimer =
+      batchMs > 0 ? this.settings.scheduler.schedule(flush, batchMs) : this.settings.batchScheduler.schedule(flush);
+  }
+
+  /** The old run's pending frames go first, then the reset; per-run counts, gaps and the spectrum start again. */
+  private startRun(reason: string, run: number): void {
+    this.flush();
+    this.spectrum?.reset();
+    this.tally.startRun(run);
+    this.gaps.reset();
+    this.subscriber.next({ type: 'reset', reason, run });
+  }
+
+  /** Sends the pending frames as one message (with latency and gap marks), then offers the last one's spectrum. */
+  private flush(): void {
+    this.flushTimer?.unsubscribe();
+    this.flushTimer = null;
+    if (this.pending.length === 0) {
+      return;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    const handedOffAt = this.settings.now();
+    const frames = new Array<FrameMessage>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const result = batch[i];
+      const latency = handedOffAt - result.frame.arrivedAt;
+      frames[i] = toFrameMessage(result, latency);
+      if (this.gaps.mark(result.result.time)) {
+        frames[i].gap = true;
+      }
+      this.tally.countFrame(latency, result.result.flags);
+    }
+    this.tally.endBatch();
+    this.subscriber.next({ type: 'frames', frames });
+    this.spectrum?.offer(batch[batch.length - 1]);
+  }
+
+  private sendStatus(running: boolean): void {
+    this.subscriber.next(this.tally.status(running, this.settings.scheduler.now()));
+  }
+}
+
+/** The operator (see the file comment); the state of each subscription is a LiveMessageWriter. */
 export function toLiveMessages(options: ToLiveMessagesOptions): OperatorFunction<PipelineEvent, LiveMessage> {
-  const batchMs = options.frameBatchMs ?? 0;
-  const spectrumMs = options.spectrumIntervalMs ?? 50;
-  const statusMs = options.statusIntervalMs ?? 1000;
-  const now = options.now ?? (() => performance.now());
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const batchScheduler = options.batchScheduler ?? asapScheduler;
+  const settings = resolveSettings(options);
   return (input) =>
     new Observable<LiveMessage>((subscriber) => {
-      let pending: LiveResult[] = [];
-      let flushTimer: Subscription | null = null;
-      let latestForSpectrum: LiveResult | null = null;
-      let lastSpectrumAt = -Infinity;
-      let spectrumTimer: Subscription | null = null;
-      // status over the current interval
-      let intervalFrames = 0;
-      let intervalLatencies: number[] = [];
-      let lastP50 = 0;
-      let lastP99 = 0;
-      let runFrames = 0;
-      let flagged: Partial<Record<FrameFlag, number>> = {};
-      let lastStatusAt = scheduler.now();
-      let run = 0;
-      let sourceStatus: SourceStatus | null = null;
-      const gaps = new GapMarker();
-
-      const emitSpectrum = () => {
-        const r = latestForSpectrum;
-        latestForSpectrum = null;
-        if (!r || !options.spectrum) {
-          return;
-        }
-        lastSpectrumAt = scheduler.now();
-        let view: SpectrumView | null = null;
-        try {
-          view = options.spectrum(r);
-        } catch {
-          view = null;
-        }
-        if (view) {
-          subscriber.next(spectrumMessage(view));
-        }
-      };
-
-      const considerSpectrum = (r: LiveResult) => {
-        if (!options.spectrum) {
-          return;
-        }
-        latestForSpectrum = r;
-        const t = scheduler.now();
-        if (t - lastSpectrumAt >= spectrumMs) {
-          spectrumTimer?.unsubscribe();
-          spectrumTimer = null;
-          emitSpectrum();
-          return;
-        }
-        // timers are cancelled by the teardown below, not added to the subscriber (its teardown list would keep
-        // every timer ever scheduled)
-        if (spectrumTimer === null) {
-          spectrumTimer = scheduler.schedule(
-            () => {
-              spectrumTimer = null;
-              emitSpectrum();
-            },
-            lastSpectrumAt + spectrumMs - t,
-          );
-        }
-      };
-
-      const flush = () => {
-        flushTimer?.unsubscribe();
-        flushTimer = null;
-        if (pending.length === 0) {
-          return;
-        }
-        const batch = pending;
-        pending = [];
-        const t = now();
-        const frames = new Array<FrameMessage>(batch.length);
-        for (let i = 0; i < batch.length; i++) {
-          const r = batch[i];
-          const latency = t - r.frame.arrivedAt;
-          frames[i] = toFrameMessage(r, latency);
-          if (gaps.mark(r.result.time)) {
-            frames[i].gap = true;
-          }
-          intervalLatencies.push(latency);
-          for (const f of r.result.flags) {
-            flagged[f] = (flagged[f] ?? 0) + 1;
-          }
-        }
-        if (intervalLatencies.length > 100_000) {
-          intervalLatencies = intervalLatencies.slice(-50_000);
-        }
-        intervalFrames += batch.length;
-        runFrames += batch.length;
-        subscriber.next({ type: 'frames', frames });
-        considerSpectrum(batch[batch.length - 1]);
-      };
-
-      const sourceState = (running: boolean, frames: number): SourceStatus => {
-        if (sourceStatus) {
-          return sourceStatus;
-        }
-        if (!running) {
-          return { state: 'finished' };
-        }
-        return frames > 0 ? { state: 'running' } : { state: 'paused', detail: 'no frames in the last interval' };
-      };
-
-      const status = (running: boolean) => {
-        const t = scheduler.now();
-        const dt = Math.max(1e-9, (t - lastStatusAt) / 1000);
-        lastStatusAt = t;
-        if (intervalLatencies.length > 0) {
-          lastP50 = quantile(intervalLatencies, 0.5);
-          lastP99 = quantile(intervalLatencies, 0.99);
-        }
-        const fps = intervalFrames / dt;
-        const state = sourceState(running, intervalFrames);
-        intervalFrames = 0;
-        intervalLatencies = [];
-        subscriber.next({
-          type: 'status',
-          framesPerSecond: fps,
-          latencyP50: lastP50,
-          latencyP99: lastP99,
-          frames: runFrames,
-          flagged: { ...flagged },
-          source: options.source,
-          running,
-          run,
-          sourceState: state,
-        });
-      };
-
-      const statusTimer = scheduler.schedule(function tick() {
-        flush();
-        status(true);
-        this.schedule(undefined, statusMs);
-      }, statusMs);
-
-      const sub = input.subscribe({
-        next: (ev) => {
-          switch (ev.kind) {
-            case 'result':
-              pending.push(ev.value);
-              if (flushTimer === null) {
-                flushTimer = batchMs > 0 ? scheduler.schedule(flush, batchMs) : batchScheduler.schedule(flush);
-              }
-              break;
-            case 'event':
-              flush(); // the frames the event refers to go first
-              subscriber.next({ type: 'event', event: ev.event });
-              break;
-            case 'reset':
-              flush();
-              spectrumTimer?.unsubscribe();
-              spectrumTimer = null;
-              latestForSpectrum = null;
-              lastSpectrumAt = -Infinity;
-              runFrames = 0;
-              flagged = {};
-              run = ev.run;
-              gaps.reset();
-              subscriber.next({ type: 'reset', reason: ev.reason, run: ev.run });
-              break;
-            case 'source':
-              flush();
-              sourceStatus = ev.status;
-              status(!['finished', 'missing', 'failed'].includes(ev.status.state));
-              break;
-          }
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => {
-          flush();
-          if (spectrumTimer) {
-            spectrumTimer.unsubscribe();
-            spectrumTimer = null;
-            emitSpectrum();
-          }
-          statusTimer.unsubscribe();
-          status(false);
-          subscriber.complete();
-        },
+      const writer = new LiveMessageWriter(subscriber, settings);
+      const subscription = input.subscribe({
+        next: (event) => writer.next(event),
+        error: (error) => subscriber.error(error),
+        complete: () => writer.complete(),
       });
       return () => {
-        sub.unsubscribe();
-        flushTimer?.unsubscribe();
-        spectrumTimer?.unsubscribe();
-        statusTimer.unsubscribe();
+        subscription.unsubscribe();
+        writer.teardown();
       };
     });
 }

@@ -13,7 +13,7 @@
  *   has been handed off and the old run's detector has sent its final (whole-curve) events; events carry their
  *   run and an event of an old run is never broadcast after the reset.
  */
-import { connectable, filter, map, merge, Observable, Subject, Subscription, takeUntil } from 'rxjs';
+import { connectable, filter, map, merge, Observable, ReplaySubject, Subject, Subscription, takeUntil } from 'rxjs';
 import type { LiveEvent, LiveMessage, SourceStatus } from '../protocol';
 import type { LiveSource } from '../server/protocol';
 import type { DetectorOptions } from '../detect/types';
@@ -156,7 +156,9 @@ class RecordingTap {
  * run, as a connectable: every stage subscribes, then connect() starts the source.
  */
 function stampedSource(source: Observable<SourceItem>, ingested: Observable<SourceItem>, now: () => number) {
-  const sourceEnded = new Subject<void>();
+  // replays its one signal: a source that ends as soon as it is subscribed (a one-frame replay) ends before the
+  // ingested readings are subscribed, and they must still stop
+  const sourceEnded = new ReplaySubject<void>(1);
   const main = new Observable<SourceItem>((sub) =>
     source.subscribe({
       next: (item) => sub.next(item),

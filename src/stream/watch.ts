@@ -21,7 +21,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { openSpe } from '../io/spe';
 import { InputFileError } from '../errors';
@@ -61,26 +61,26 @@ export function openIfComplete(file: string): SpeFile | null {
 
 /** The SPE file opened when complete, else why not. */
 export function openComplete(file: string): { spe: SpeFile } | { why: string } {
-  let f: SpeFile;
+  let spe: SpeFile;
   try {
-    f = openSpe(file);
+    spe = openSpe(file);
   } catch (e) {
     return { why: (e as Error).message };
   }
-  const declared = f.declaredFrames ?? f.frames;
+  const declared = spe.declaredFrames ?? spe.frames;
   let why: string | null = null;
-  if (f.frames < 1) {
+  if (spe.frames < 1) {
     why = 'no complete frame';
-  } else if (declared !== f.frames) {
-    why = `truncated: ${f.frames} of ${declared} frames`;
-  } else if (f.version >= 3 && f.xml === null) {
+  } else if (declared !== spe.frames) {
+    why = `truncated: ${spe.frames} of ${declared} frames`;
+  } else if (spe.version >= 3 && spe.xml === null) {
     why = 'no XML footer (SPE 3.0 file not finished)';
   }
   if (why !== null) {
-    f.close();
+    spe.close();
     return { why };
   }
-  return { spe: f };
+  return { spe };
 }
 
 /** The error that ends a watch whose folder is not there (`sourceState: 'missing'` for the dashboard). */
@@ -88,226 +88,340 @@ export function missingFolder(dir: string, problem: string): InputFileError {
   return Object.assign(new InputFileError(dir, problem), { sourceState: 'missing' as const });
 }
 
-export function watch(dir: string, options: WatchOptions = {}): Observable<SourceItem> {
-  const pollMs = options.pollMs ?? 200;
-  const giveUpMs = options.giveUpMs ?? 10 * 60_000;
-  const chunk = Math.max(1, options.chunk ?? 64);
-  const warn = options.onWarning ?? (() => undefined);
-  return new Observable<SourceItem>((subscriber) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(dir);
-    } catch {
-      subscriber.error(missingFolder(dir, 'no such folder to watch'));
-      return undefined;
-    }
-    if (!st.isDirectory()) {
-      subscriber.error(new InputFileError(dir, 'is not a folder'));
-      return undefined;
-    }
-    const t0 = Date.now();
-    const seen = new Set<string>(); // taken (or given up)
-    const settleMs = options.settleMs ?? 3000;
-    const checking = new Map<
-      string,
-      { first: number; size: number; mtime: number; stableSince: number; timer: NodeJS.Timeout | null }
-    >();
-    /** Skipped files and the size and mtime they had: looked at again when they change. */
-    const skipped = new Map<string, { size: number; mtime: number }>();
-    const ready: { file: string; spe: SpeFile; mtime: number }[] = [];
-    let emitting = false;
-    let nextIndex = 0;
-    let stopped = false;
-    let emitTimer: NodeJS.Immediate | null = null;
-    let current: SpeFile | null = null;
+/** A file being checked for completeness: when first seen, its last size and mtime, since when unchanged. */
+interface Candidate {
+  firstSeen: number;
+  size: number;
+  mtime: number;
+  stableSince: number;
+  timer: NodeJS.Timeout | null;
+}
 
-    const emitNext = () => {
-      if (emitting || stopped || ready.length === 0) {
-        return;
-      }
-      ready.sort((a, b) => a.mtime - b.mtime || collator.compare(path.basename(a.file), path.basename(b.file)));
-      const { file, spe, mtime } = ready.shift()!;
-      emitting = true;
-      current = spe;
-      options.onFile?.(file, spe.frames);
-      const geometry = geometryOf(spe);
-      const clock = frameClock(spe, { frameInterval: options.frameInterval });
-      const rel = Array.from({ length: spe.frames }, (_f, k) => clock.timeOf(k));
-      const last = rel[rel.length - 1];
-      const end = (mtime - t0) / 1000;
-      const blank = new Float64Array(spe.width * spe.height).fill(NaN);
-      let i = 0;
-      const step = () => {
-        emitTimer = null;
-        if (stopped) {
-          return;
-        }
-        const stop = Math.min(spe.frames, i + chunk);
-        for (; i < stop && !subscriber.closed; i++) {
-          let counts: Float64Array;
-          try {
-            counts = spe.readFrame(i);
-          } catch {
-            counts = blank.slice();
-          }
-          const t = rel[i] !== null && last !== null ? end - ((last as number) - (rel[i] as number)) : end;
-          subscriber.next({ kind: 'frame', frame: { index: nextIndex++, time: t, counts, geometry, origin: file } });
-        }
-        if (i < spe.frames) {
-          emitTimer = setImmediate(step);
-          return;
-        }
-        try {
-          spe.close();
-        } catch {
-          /* closed */
-        }
-        current = null;
-        emitting = false;
-        emitNext();
-      };
-      step();
-    };
+/** A complete file waiting its turn to be emitted. */
+export interface ReadyFile {
+  file: string;
+  spe: SpeFile;
+  mtime: number;
+}
 
-    const check = (file: string) => {
-      const c = checking.get(file);
-      if (!c || stopped) {
-        return;
-      }
-      c.timer = null;
-      let s: fs.Stats;
-      try {
-        s = fs.statSync(file);
-      } catch {
-        checking.delete(file);
-        return;
-      } // removed
-      const stable = s.size === c.size && s.mtimeMs === c.mtime && s.size > 0;
-      c.size = s.size;
-      c.mtime = s.mtimeMs;
-      if (!stable) {
-        c.stableSince = Date.now();
-      } else {
-        const opened = openComplete(file);
-        if ('spe' in opened) {
-          checking.delete(file);
-          seen.add(file);
-          ready.push({ file, spe: opened.spe, mtime: s.mtimeMs });
-          emitNext();
-          return;
-        }
-        if (Date.now() - c.stableSince >= settleMs) {
-          skip(file, s, `${opened.why}, unchanged for ${(settleMs / 1000).toFixed(1)} s`);
-          return;
-        }
-      }
-      if (Date.now() - c.first > giveUpMs) {
-        skip(file, s, `still not a complete SPE file after ${Math.round(giveUpMs / 1000)} s`);
-        return;
-      }
-      c.timer = setTimeout(() => check(file), pollMs);
-    };
+/** Size and mtime of a skipped file, to tell when it changes. */
+interface SkippedFile {
+  size: number;
+  mtime: number;
+}
 
-    const skip = (file: string, s: fs.Stats, why: string) => {
-      checking.delete(file);
-      seen.add(file);
-      skipped.set(file, { size: s.size, mtime: s.mtimeMs });
-      warn(`${file}: skipped: ${why}`);
-    };
+/** The watch's settings with their defaults filled in. */
+interface WatchSettings {
+  pollMs: number;
+  giveUpMs: number;
+  settleMs: number;
+  chunk: number;
+  warn: (line: string) => void;
+}
 
-    /** A skipped file that changed since is looked at again. */
-    const changedSinceSkipped = (file: string): boolean => {
-      const was = skipped.get(file);
-      if (!was) {
-        return false;
-      }
-      let s: fs.Stats;
-      try {
-        s = fs.statSync(file);
-      } catch {
-        return false;
-      }
-      if (s.size === was.size && s.mtimeMs === was.mtime) {
-        return false;
-      }
-      skipped.delete(file);
-      seen.delete(file);
-      return true;
-    };
+function watchSettings(options: WatchOptions): WatchSettings {
+  return {
+    pollMs: options.pollMs ?? 200,
+    giveUpMs: options.giveUpMs ?? 10 * 60_000,
+    settleMs: options.settleMs ?? 3000,
+    chunk: Math.max(1, options.chunk ?? 64),
+    warn: options.onWarning ?? (() => undefined),
+  };
+}
 
-    const candidate = (p: string) => {
-      const file = path.resolve(p);
-      if (!/\.spe$/i.test(file)) {
-        return;
-      }
-      if (seen.has(file) && !changedSinceSkipped(file)) {
-        return;
-      }
-      const c = checking.get(file);
-      if (c) {
-        if (c.timer) {
-          clearTimeout(c.timer);
-        }
-        check(file);
-        return;
-      }
-      checking.set(file, { first: Date.now(), size: -1, mtime: -1, stableSince: Date.now(), timer: null });
-      check(file);
-    };
+/** Why `dir` cannot be watched (not there: 'missing'; not a folder), or null when it can. */
+export function folderProblem(dir: string): InputFileError | null {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(dir);
+  } catch {
+    return missingFolder(dir, 'no such folder to watch');
+  }
+  if (!stats.isDirectory()) {
+    return new InputFileError(dir, 'is not a folder');
+  }
+  return null;
+}
 
-    let watcher: FSWatcher | null = chokidarWatch(dir, {
-      ignoreInitial: !options.includeExisting,
+/** Ready files in emission order: by mtime, ties in natural name order ("shot (2).spe" before "shot (10).spe"). */
+export function byCompletionOrder(a: ReadyFile, b: ReadyFile): number {
+  return a.mtime - b.mtime || collator.compare(path.basename(a.file), path.basename(b.file));
+}
+
+/**
+ * The live time of each frame of a file (s since the watch started): the file's mtime `end` minus the frame's
+ * distance in time from the last frame on the file's own clock; `end` for every frame when the clock has no time.
+ */
+export function liveFrameTimes(fileTimes: (number | null)[], end: number): number[] {
+  const last = fileTimes[fileTimes.length - 1];
+  return fileTimes.map((time) => (time !== null && last !== null ? end - (last - time) : end));
+}
+
+/** Closes an SPE file, ignoring that it is already closed. */
+function closeQuietly(spe: SpeFile): void {
+  try {
+    spe.close();
+  } catch {
+    /* closed */
+  }
+}
+
+/** A file being emitted: its frames' times and the next frame to read. */
+interface FileEmission {
+  file: string;
+  spe: SpeFile;
+  geometry: ReturnType<typeof geometryOf>;
+  times: number[];
+  blank: Float64Array;
+  nextFrame: number;
+}
+
+/**
+ * One subscription's watch of a folder: the chokidar watcher, the files being checked, skipped and ready, the file
+ * being emitted, and the check that the folder is still there. `teardown` stops all of it.
+ */
+class FolderWatch {
+  private readonly startedAt = Date.now();
+  /** Files taken (or given up). */
+  private readonly seen = new Set<string>();
+  private readonly checking = new Map<string, Candidate>();
+  /** Skipped files and the size and mtime they had: looked at again when they change. */
+  private readonly skipped = new Map<string, SkippedFile>();
+  private readonly ready: ReadyFile[] = [];
+  private emitting = false;
+  private nextIndex = 0;
+  private stopped = false;
+  private emitTimer: NodeJS.Immediate | null = null;
+  private current: SpeFile | null = null;
+  private watcher: FSWatcher | null = null;
+  private folderCheck: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: WatchOptions,
+    private readonly settings: WatchSettings,
+    private readonly subscriber: Subscriber<SourceItem>,
+  ) {}
+
+  /** Starts watching the folder for SPE files, and checking that the folder is still there. */
+  start(): void {
+    const pollMs = this.settings.pollMs;
+    const watcher = chokidarWatch(this.dir, {
+      ignoreInitial: !this.options.includeExisting,
       depth: 0,
-      usePolling: options.usePolling ?? false,
+      usePolling: this.options.usePolling ?? false,
       interval: pollMs,
-      awaitWriteFinish: { stabilityThreshold: options.stabilityMs ?? 300, pollInterval: Math.min(100, pollMs) },
-      ignored: (p: string, stats?: fs.Stats) => !!stats?.isFile() && !/\.spe$/i.test(p),
+      awaitWriteFinish: { stabilityThreshold: this.options.stabilityMs ?? 300, pollInterval: Math.min(100, pollMs) },
+      ignored: (filePath: string, stats?: fs.Stats) => !!stats?.isFile() && !/\.spe$/i.test(filePath),
     });
-    watcher.on('add', candidate);
-    watcher.on('change', candidate);
-    watcher.on('error', (e) => warn(`watching ${dir}: ${(e as Error).message}`));
+    watcher.on('add', (filePath: string) => this.fileAppeared(filePath));
+    watcher.on('change', (filePath: string) => this.fileAppeared(filePath));
+    watcher.on('error', (e) => this.settings.warn(`watching ${this.dir}: ${(e as Error).message}`));
+    this.watcher = watcher;
     // the folder itself removed (chokidar does not tell): the source has nothing left to watch
-    const folderCheck = setInterval(
-      () => {
-        if (!stopped && !fs.existsSync(dir)) {
-          subscriber.error(missingFolder(dir, 'the watched folder was removed'));
-        }
-      },
-      Math.max(250, 5 * pollMs),
-    );
-    folderCheck.unref();
+    this.folderCheck = setInterval(() => this.checkFolderStillThere(), Math.max(250, 5 * pollMs));
+    this.folderCheck.unref();
+  }
 
-    return () => {
-      stopped = true;
-      clearInterval(folderCheck);
-      if (emitTimer) {
-        clearImmediate(emitTimer);
+  /** Ends the source with a 'missing' error when the folder was removed. */
+  private checkFolderStillThere(): void {
+    if (!this.stopped && !fs.existsSync(this.dir)) {
+      this.subscriber.error(missingFolder(this.dir, 'the watched folder was removed'));
+    }
+  }
+
+  /** An SPE file appeared or changed: (re)starts its completeness check unless it was taken and is unchanged. */
+  private fileAppeared(filePath: string): void {
+    const file = path.resolve(filePath);
+    if (!/\.spe$/i.test(file)) {
+      return;
+    }
+    if (this.seen.has(file) && !this.changedSinceSkipped(file)) {
+      return;
+    }
+    const candidate = this.checking.get(file);
+    if (candidate) {
+      if (candidate.timer) {
+        clearTimeout(candidate.timer);
       }
-      for (const c of checking.values()) {
-        if (c.timer) {
-          clearTimeout(c.timer);
-        }
+      this.checkComplete(file);
+      return;
+    }
+    this.checking.set(file, { firstSeen: Date.now(), size: -1, mtime: -1, stableSince: Date.now(), timer: null });
+    this.checkComplete(file);
+  }
+
+  /**
+   * Takes the file when it is unchanged since the last check and complete; skips it when it stays unchanged but
+   * incomplete for `settleMs` or never completes within `giveUpMs`; otherwise checks again after `pollMs`.
+   */
+  private checkComplete(file: string): void {
+    const candidate = this.checking.get(file);
+    if (!candidate || this.stopped) {
+      return;
+    }
+    candidate.timer = null;
+    let stats: fs.Stats;
+    try {
+      stats = fs.statSync(file);
+    } catch {
+      this.checking.delete(file); // removed
+      return;
+    }
+    const stable = stats.size === candidate.size && stats.mtimeMs === candidate.mtime && stats.size > 0;
+    candidate.size = stats.size;
+    candidate.mtime = stats.mtimeMs;
+    if (!stable) {
+      candidate.stableSince = Date.now();
+    } else {
+      const opened = openComplete(file);
+      if ('spe' in opened) {
+        this.take(file, opened.spe, stats.mtimeMs);
+        return;
       }
-      checking.clear();
-      for (const r of ready) {
-        try {
-          r.spe.close();
-        } catch {
-          /* closed */
-        }
+      const settleMs = this.settings.settleMs;
+      if (Date.now() - candidate.stableSince >= settleMs) {
+        this.skip(file, stats, `${opened.why}, unchanged for ${(settleMs / 1000).toFixed(1)} s`);
+        return;
       }
-      ready.length = 0;
-      if (current) {
-        try {
-          current.close();
-        } catch {
-          /* closed */
-        }
-        current = null;
-      }
-      const w = watcher;
-      watcher = null;
-      void w?.close();
+    }
+    const giveUpMs = this.settings.giveUpMs;
+    if (Date.now() - candidate.firstSeen > giveUpMs) {
+      this.skip(file, stats, `still not a complete SPE file after ${Math.round(giveUpMs / 1000)} s`);
+      return;
+    }
+    candidate.timer = setTimeout(() => this.checkComplete(file), this.settings.pollMs);
+  }
+
+  /** A complete file: queued for emission, never taken again. */
+  private take(file: string, spe: SpeFile, mtime: number): void {
+    this.checking.delete(file);
+    this.seen.add(file);
+    this.ready.push({ file, spe, mtime });
+    this.emitNext();
+  }
+
+  /** Skips a file and says why, once (until it changes). */
+  private skip(file: string, stats: fs.Stats, why: string): void {
+    this.checking.delete(file);
+    this.seen.add(file);
+    this.skipped.set(file, { size: stats.size, mtime: stats.mtimeMs });
+    this.settings.warn(`${file}: skipped: ${why}`);
+  }
+
+  /** A skipped file that changed since is looked at again. */
+  private changedSinceSkipped(file: string): boolean {
+    const was = this.skipped.get(file);
+    if (!was) {
+      return false;
+    }
+    let stats: fs.Stats;
+    try {
+      stats = fs.statSync(file);
+    } catch {
+      return false;
+    }
+    if (stats.size === was.size && stats.mtimeMs === was.mtime) {
+      return false;
+    }
+    this.skipped.delete(file);
+    this.seen.delete(file);
+    return true;
+  }
+
+  /** Starts emitting the next ready file, unless one is being emitted. */
+  private emitNext(): void {
+    if (this.emitting || this.stopped || this.ready.length === 0) {
+      return;
+    }
+    this.ready.sort(byCompletionOrder);
+    const { file, spe, mtime } = this.ready.shift()!;
+    this.emitting = true;
+    this.current = spe;
+    this.options.onFile?.(file, spe.frames);
+    const clock = frameClock(spe, { frameInterval: this.options.frameInterval });
+    const fileTimes = Array.from({ length: spe.frames }, (_frame, k) => clock.timeOf(k));
+    const end = (mtime - this.startedAt) / 1000;
+    const emission: FileEmission = {
+      file,
+      spe,
+      geometry: geometryOf(spe),
+      times: liveFrameTimes(fileTimes, end),
+      blank: new Float64Array(spe.width * spe.height).fill(NaN),
+      nextFrame: 0,
     };
+    this.emitChunk(emission);
+  }
+
+  /** Emits the next `chunk` frames of the file (an unreadable frame as NaN), the rest on the next macrotask. */
+  private emitChunk(emission: FileEmission): void {
+    this.emitTimer = null;
+    if (this.stopped) {
+      return;
+    }
+    const { file, spe, geometry, times } = emission;
+    const stop = Math.min(spe.frames, emission.nextFrame + this.settings.chunk);
+    for (; emission.nextFrame < stop && !this.subscriber.closed; emission.nextFrame++) {
+      const frameIndex = emission.nextFrame;
+      let counts: Float64Array;
+      try {
+        counts = spe.readFrame(frameIndex);
+      } catch {
+        counts = emission.blank.slice();
+      }
+      const frame = { index: this.nextIndex++, time: times[frameIndex], counts, geometry, origin: file };
+      this.subscriber.next({ kind: 'frame', frame });
+    }
+    if (emission.nextFrame < spe.frames) {
+      this.emitTimer = setImmediate(() => this.emitChunk(emission));
+      return;
+    }
+    closeQuietly(spe);
+    this.current = null;
+    this.emitting = false;
+    this.emitNext();
+  }
+
+  /** Stops everything: the folder check, emission, pending checks, ready and current files, the watcher. */
+  teardown(): void {
+    this.stopped = true;
+    if (this.folderCheck) {
+      clearInterval(this.folderCheck);
+    }
+    if (this.emitTimer) {
+      clearImmediate(this.emitTimer);
+    }
+    for (const candidate of this.checking.values()) {
+      if (candidate.timer) {
+        clearTimeout(candidate.timer);
+      }
+    }
+    this.checking.clear();
+    for (const readyFile of this.ready) {
+      closeQuietly(readyFile.spe);
+    }
+    this.ready.length = 0;
+    if (this.current) {
+      closeQuietly(this.current);
+      this.current = null;
+    }
+    const watcher = this.watcher;
+    this.watcher = null;
+    void watcher?.close();
+  }
+}
+
+/** The SPE files written into `dir`, once complete, as a live source of frames (see the top of this file). */
+export function watch(dir: string, options: WatchOptions = {}): Observable<SourceItem> {
+  const settings = watchSettings(options);
+  return new Observable<SourceItem>((subscriber) => {
+    const problem = folderProblem(dir);
+    if (problem) {
+      subscriber.error(problem);
+      return undefined;
+    }
+    const folderWatch = new FolderWatch(dir, options, settings, subscriber);
+    folderWatch.start();
+    return () => folderWatch.teardown();
   });
 }

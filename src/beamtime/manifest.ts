@@ -20,9 +20,9 @@
  * Header names: parseColumnHeader (here, since manifest columns name files and options, not quantities); the
  * pressure unit's factor comes from the shared unit table of src/io/columns.ts, the one power logs use.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError } from '../errors';
+import { readTextFile } from '../io/textFile';
 import { pressureUnitToGPa } from '../io/columns';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
 import type { Method } from '../analysis/analyzer';
@@ -475,15 +475,6 @@ function readRow(
 
 /** Reads a manifest file; problems name the file. */
 export function readManifest(file: string): Manifest {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(
-      file,
-      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`,
-    );
-  }
+  const text = readTextFile(file, 'a manifest (CSV)');
   return parseManifest(text, file);
 }

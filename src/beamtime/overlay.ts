@@ -5,9 +5,9 @@
  * `style` is `points` (default) or `line` (a line through the rows in file order). Without a label column the
  * series is named after the file. Separators and quoting as in the manifest.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { InputFileError } from '../errors';
+import { readTextFile } from '../io/textFile';
 import { parseColumnHeader, pressureScale, splitCells } from './manifest';
 
 export interface OverlayPoint {
@@ -139,15 +139,6 @@ export function parseOverlay(text: string, file: string): OverlaySeries[] {
 }
 
 export function readOverlay(file: string): OverlaySeries[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(
-      file,
-      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`,
-    );
-  }
+  const text = readTextFile(file, 'an overlay table (CSV)');
   return parseOverlay(text, file);
 }

@@ -9,8 +9,8 @@
  * Timing: exposure from `Exposure Time (secs)`, frame rate from `Kinetic Cycle Time (secs)` (no time stamps).
  * Problems are InputFileError naming the file and the line.
  */
-import * as fs from 'fs';
 import { InputFileError } from '../errors';
+import { readTextFile } from './textFile';
 import type { CameraInfo, SpeDataType, SpeFile } from './types';
 
 /** Header keys the reader uses, as Andor SOLIS writes them. */
@@ -41,26 +41,7 @@ export function looksLikeAndorAscii(head: string): boolean {
 }
 
 function readText(path: string): string {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new InputFileError(path, 'no such file');
-    }
-    if (code === 'EISDIR') {
-      throw new InputFileError(path, 'is a directory, not an Andor ASCII export');
-    }
-    throw new InputFileError(path, `cannot read (${(e as Error).message})`);
-  }
-  if (buf.length === 0) {
-    throw new InputFileError(path, 'empty file (0 bytes)');
-  }
-  if (buf.includes(0)) {
-    throw new InputFileError(path, 'binary data, not an Andor ASCII export');
-  }
-  return buf.toString('utf8').replace(/^\uFEFF/, '');
+  return readTextFile(path, 'an Andor ASCII export');
 }
 
 /** The `key: value` header lines (first occurrence of a key wins; section lines like `SR303i:` have value ""). */

@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import { InputFileError } from '../errors';
+import { readTextFile } from './textFile';
 import { parseColumnHeader, toSI, type ColumnHeader } from './columns';
 
 export interface ParsedTable {
@@ -42,26 +43,7 @@ export interface PlainSpectra {
 const SPLIT = /\s*[,;\t]\s*|\s+/;
 
 function readText(path: string): string {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new InputFileError(path, 'no such file');
-    }
-    if (code === 'EISDIR') {
-      throw new InputFileError(path, 'is a directory, not a table');
-    }
-    throw new InputFileError(path, `cannot read (${(e as Error).message})`);
-  }
-  if (buf.length === 0) {
-    throw new InputFileError(path, 'empty file');
-  }
-  if (buf.includes(0)) {
-    throw new InputFileError(path, 'binary data, not a text table');
-  }
-  return buf.toString('utf8').replace(/^\uFEFF/, '');
+  return readTextFile(path, 'a text table');
 }
 
 /** Whether a table's numbers use a decimal comma (then commas never separate cells). */

@@ -80,6 +80,31 @@ async function waitForFixture(page: Page): Promise<void> {
     const labelled = Array.from(document.querySelectorAll('#chart-time .uplot, #chart-power .uplot')) as HTMLElement[];
     return labelled.length === 2 && labelled.every((root) => (root.dataset.labels ?? '').split(';').length === 2);
   });
+  await layoutSettled(page);
+}
+
+/**
+ * Waits until the page has stopped moving: the boxes of the header, every card and everything in the temperature
+ * card the same before and after a quarter of a second (the page redraws its text up to ten times a second, and
+ * text filled in late, e.g. the source state or the flag chips, can still move or grow the cards).
+ */
+async function layoutSettled(page: Page): Promise<void> {
+  const unchangedOverTwoFrames = () =>
+    page.evaluate(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const boxes = () =>
+            JSON.stringify(
+              Array.from(document.querySelectorAll('header, .card, .card.now *')).map((el) => {
+                const r = el.getBoundingClientRect();
+                return [r.left, r.top, r.width, r.height];
+              }),
+            );
+          const before = boxes();
+          setTimeout(() => requestAnimationFrame(() => resolve(boxes() === before)), 250);
+        }),
+    );
+  await expect.poll(unchangedOverTwoFrames, { timeout: 10_000 }).toBe(true);
 }
 
 async function boxOf(page: Page, selector: string): Promise<Box> {
@@ -87,6 +112,20 @@ async function boxOf(page: Page, selector: string): Promise<Box> {
     const r = el.getBoundingClientRect();
     return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height };
   });
+}
+
+/** Several boxes measured in one evaluation (one layout). */
+async function boxesOf(page: Page, selectors: string[]): Promise<Box[]> {
+  return page.evaluate((list) => {
+    return list.map((selector) => {
+      const el = document.querySelector(selector);
+      if (!el) {
+        throw new Error(`no element ${selector}`);
+      }
+      const r = el.getBoundingClientRect();
+      return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height };
+    });
+  }, selectors);
 }
 
 function expectInside(inner: Box, outer: Box, what: string): void {
@@ -354,17 +393,17 @@ describe.skipIf(!available)('dashboard layout in chromium', () => {
       await page.goto(server.url);
       await waitForFixture(page);
 
-      const readout = await boxOf(page, '[data-testid="temperature"]');
+      // both boxes read in one go, so a late shift of the page cannot fall between them
+      const [readout, card] = await boxesOf(page, ['[data-testid="temperature"]', '.card.now']);
       expect(readout.height).toBeGreaterThanOrEqual(40);
-      const card = await boxOf(page, '.card.now');
       expectInside(readout, card, 'temperature readout');
       expect(await readoutCovered(page)).toEqual([]);
       // nothing in the temperature card spills out of it (or needs its scroll bar)
       const spill = await page.$eval('.card.now', (el) => el.scrollHeight - el.clientHeight);
       expect(spill).toBeLessThanOrEqual(1);
-      for (const child of ['.readout', '.facts', '#rois', '#flags']) {
-        expectInside(await boxOf(page, `.card.now ${child}`), card, child);
-      }
+      const children = ['.readout', '.facts', '#rois', '#flags'];
+      const [cardNow, ...childBoxes] = await boxesOf(page, ['.card.now', ...children.map((c) => `.card.now ${c}`)]);
+      children.forEach((child, k) => expectInside(childBoxes[k], cardNow, child));
       for (const id of ['chart-time', 'chart-power', 'chart-spectrum']) {
         const chartCard = await boxOf(page, `[data-testid="${id}"]`);
         const section = await page.$eval(`[data-testid="${id}"]`, (el) => {

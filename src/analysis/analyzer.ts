@@ -19,7 +19,7 @@ import { GainEstimator } from './gain';
 import { assembleResults, type LastFrame } from './results';
 import {
   batchOptions,
-  nativeCountsBatch,
+  countsBatch,
   noPlanckBatch,
   planckSubBatches,
   twoColors,
@@ -117,8 +117,8 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       if (cfg.method !== 'planck') {
         return await noPlanckBatch(ctx, input, slot);
       }
-      if (cfg.calibrated && cfg.weights === 'noise' && gain.locked && engine.analyzeCountsBatch) {
-        return await nativeCountsBatch(ctx, input, slot);
+      if (cfg.calibrated && cfg.weights === 'noise' && engine.analyzeCountsBatch) {
+        return await countsBatch(ctx, input, slot, gain.locked);
       }
       return await planckSubBatches(ctx, input, slot);
     } finally {

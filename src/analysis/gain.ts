@@ -57,6 +57,18 @@ export class GainEstimator {
     }
   }
 
+  /**
+   * The noise terms are about to change: each plan gets a fresh relVarDen (and counts plan) for applyNoise to
+   * fill, so that a batch still being prepared on the native worker threads keeps reading the terms it was
+   * handed (applyNoise writes relVarDen in place).
+   */
+  private detachNoiseTerms(): void {
+    for (const plan of this.plans) {
+      plan.relVarDen = Float64Array.from(plan.relVarDen);
+      plan.cp = { ...plan.cp, relVarDen: plan.relVarDen };
+    }
+  }
+
   /** Read-noise variance of a row sum per unit of the per-pixel read noise squared (dark's share included). */
   private readVarPerNoise2(): number {
     const nDark = this.cfg.darkFrames;
@@ -87,6 +99,7 @@ export class GainEstimator {
       noise.readNoiseSource = 'estimated';
     }
     this.lockedNow = true;
+    this.detachNoiseTerms();
     applyNoise(this.plans, noise, this.cfg);
   }
 
@@ -130,6 +143,7 @@ export class GainEstimator {
     } else {
       this.giveUpAfterTooManyAttempts();
     }
+    this.detachNoiseTerms();
     applyNoise(this.plans, noise, this.cfg);
   }
 }

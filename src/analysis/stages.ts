@@ -178,13 +178,21 @@ export class FramePreparer {
     if (this.gain.locked) {
       return false;
     }
+    this.countAndEstimate(frames, n, b);
+    return true;
+  }
+
+  /**
+   * Stage 1 of every frame and ROI into the batch's row sums (b.sig), then one attempt at the gain from them.
+   * The frames must have been checked (checkFrames) and the gain not be locked yet.
+   */
+  countAndEstimate(frames: ArrayLike<FrameData>, n: number, b: Buffers): void {
     for (let f = 0; f < n; f++) {
       for (let pi = 0; pi < this.plans.length; pi++) {
         this.stageCounts(frames[f], pi, f, b, b.sig[pi], f * this.plans[pi].used.length);
       }
     }
     this.gain.update(n, b);
-    return true;
   }
 
   /** Stages 1 (unless done) and 2 of frames s0..s1−1, frame by frame (the row sums stay in the cache). */

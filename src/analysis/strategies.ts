@@ -1,7 +1,8 @@
 /**
  * The three ways analyzeBatch runs a batch:
  *  - nativeCountsBatch: Planck on lamp-calibrated counts once the gain is known, with an engine that has
- *    analyzeCountsBatch: preparation and fits on the engine's worker threads, one call per ROI;
+ *    analyzeCountsBatch: preparation and fits on the engine's worker threads, one call per ROI (countsBatch: a
+ *    batch that tries to estimate the gain first has its row sums computed here);
  *  - planckSubBatches: Planck otherwise: sub-batches prepared here, each handed to the engine's batch fit while
  *    the next is prepared;
  *  - noPlanckBatch: methods wien and two-color: everything prepared, then the two-colour off the event loop.
@@ -190,6 +191,28 @@ export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, sl
     }
   });
   return ctx.finish({ n, buffers: b, fits, twoColors: twoColors(ctx, n, b, fits), ...input });
+}
+
+/**
+ * Lamp-calibrated counts with noise weights and an engine with analyzeCountsBatch: nativeCountsBatch. While the
+ * gain is still to be estimated, stage 1 first runs here on every frame and the gain is tried on the batch's row
+ * sums (its brightest frames); the batch is then prepared natively with the noise terms that attempt left in the
+ * plans (estimated, or still the assumed ones), exactly as the TypeScript stages would prepare it. Everything up
+ * to the native calls runs before the first await (the live path relies on the gain being settled when
+ * analyzeBatch returns).
+ */
+export function countsBatch(
+  ctx: BatchContext,
+  input: BatchInput,
+  slot: number,
+  gainLocked: boolean,
+): Promise<FrameResult[]> {
+  if (!gainLocked) {
+    const n = input.frames.length;
+    checkFrames(ctx.cfg, input.frames, n);
+    ctx.preparer.countAndEstimate(input.frames, n, ctx.pool.get(n, slot));
+  }
+  return nativeCountsBatch(ctx, input, slot);
 }
 
 /**

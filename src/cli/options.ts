@@ -28,14 +28,6 @@ export function configErrorMessage(error: ConfigError): string {
   return flag ? `${flag} ${error.problem}` : error.message;
 }
 
-/** A ConfigError of a field a flag sets, rewritten to name the flag; anything else unchanged. */
-export function withFlagNames(error: unknown): unknown {
-  if (error instanceof ConfigError && flagOfField(error.field)) {
-    return new UsageError(configErrorMessage(error), error.code);
-  }
-  return error;
-}
-
 /** A commander parser for any finite number (negative allowed). */
 export function finite(what: string) {
   return (v: string): number => {

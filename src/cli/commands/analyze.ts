@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
-import { addAnalysisOptions, analysisOptionsFrom, num, withFlagNames } from '../options';
+import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { InputFileError, UsageError } from '../../errors';
 import { analyzeFiles, type AnalyzeOutput } from '../../analysis/run';
 import { formatResultsCsv } from '../../analysis/resultsCsv';
@@ -215,13 +215,9 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
         onProgress: (done) => {
           (bar as import('cli-progress').SingleBar | null)?.update(done);
         },
-      })
-        .catch((e: unknown) => {
-          throw withFlagNames(e);
-        })
-        .finally(() => {
-          (bar as import('cli-progress').SingleBar | null)?.stop();
-        });
+      }).finally(() => {
+        (bar as import('cli-progress').SingleBar | null)?.stop();
+      });
       for (const w of out.warnings) {
         process.stderr.write(`pyrolive: warning: ${w}\n`);
       }

@@ -198,12 +198,10 @@ export function replay(
           }
         });
       } else {
-        // completed on the scheduler, never inside subscribe (a one-frame shot ends at its first step): a consumer
-        // that merges this source with others is subscribed to all of them by then
-        nextStart = scheduler.schedule(() => {
-          close();
-          subscriber.complete();
-        });
+        // a one-frame shot ends inside subscribe: the live pipeline replays that end to the ingested readings
+        // subscribed after it (stampedSource), so no deferral is needed here
+        close();
+        subscriber.complete();
       }
     };
     const startRun = () => {

@@ -25,9 +25,8 @@ const LEAF_RULE = {
 
 /** The dashboard shares only the wire protocol and the result types with the server. */
 const WEB_RULE = {
-  // any path into the engine's src/ except src/protocol(.ts) and src/analysis/types(.ts); src/server/protocol
-  // stays allowed until the wire protocol has moved to src/protocol.ts everywhere
-  regex: '^(\\.\\./)+src/(?!(protocol|server/protocol|analysis/types)(\\.ts)?$)',
+  // any path into the engine's src/ except src/protocol(.ts) and src/analysis/types(.ts)
+  regex: '^(\\.\\./)+src/(?!(protocol|analysis/types)(\\.ts)?$)',
   message: 'web/src imports only src/protocol.ts and src/analysis/types.ts from the engine',
 };
 

@@ -7,7 +7,7 @@ import type { ResolvedConfig } from './config';
 import type { RoiPlan } from './plans';
 import type { Buffers } from './buffers';
 import type { BatchResult, TwoColorBatchResult } from '../physics/types';
-import { FIT_STATUS } from '../physics';
+import { FitStatus } from '../physics/types';
 import { MISFIT_MIN_CHI2, misfitChi2Threshold, WEAK_MAX_RELATIVE_ERROR } from '../quality/flags';
 
 /** The last analysed frame of the first ROI, kept for the live spectrum view. */
@@ -66,7 +66,7 @@ function scaledError(cfg: ResolvedConfig, error: number, chi2: number | null): n
 /** The Planck batch fit of frame f, or the flag that says why there is none. */
 function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: FrameFlag[]): FitValues {
   switch (fit.status[f]) {
-    case FIT_STATUS.Ok: {
+    case FitStatus.Ok: {
       const temperature = fit.temperature[f];
       if (!(Number.isFinite(temperature) && temperature > 0)) {
         flags.push('fit-failed');
@@ -81,10 +81,10 @@ function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: F
       const temperatureError = scaledError(cfg, fit.temperatureError[f], chi2);
       return { temperature, temperatureError, chi2, scale: fit.scale[f], dof: fit.dof[f] };
     }
-    case FIT_STATUS.InvalidData:
+    case FitStatus.InvalidData:
       flags.push('corrupt');
       return NO_FIT;
-    case FIT_STATUS.TooFewPixels:
+    case FitStatus.TooFewPixels:
       flags.push('weak');
       return NO_FIT;
     default:

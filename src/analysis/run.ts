@@ -23,7 +23,7 @@ import {
 } from './analyzer';
 import { loadCalibration, shotWavelength } from '../calibration';
 import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
-import { pairPower, powerLogSpan } from './power';
+import { pairPowerLog, powerLogSpan } from './power';
 import { compilePowerExpr } from './expr';
 import { ChunkReader } from './frames';
 import type { NoiseModel } from '../quality/noise';
@@ -533,7 +533,7 @@ export function noFrameTimesError(shot: string, powerLog: string): ConfigError {
 function attachPower(run: RunFrames, log: PowerLog, options: AnalyzeOptions, warnings: string[]): void {
   let powers: Float64Array;
   if (log.kind === 'frame') {
-    powers = pairPower(
+    powers = pairPowerLog(
       run.frames.map((r) => r.index),
       log,
     );
@@ -541,7 +541,7 @@ function attachPower(run: RunFrames, log: PowerLog, options: AnalyzeOptions, war
     if (run.times.some((t) => t === null)) {
       throw noFrameTimesError(run.firstShot, options.power as string);
     }
-    powers = pairPower(run.times, log);
+    powers = pairPowerLog(run.times, log);
   }
   run.frames.forEach((r, i) => {
     r.power = Number.isFinite(powers[i]) ? powers[i] : null;

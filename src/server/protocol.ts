@@ -1,20 +1,8 @@
 /**
- * What the server needs from a live source. The wire types themselves live in the leaf module src/protocol.ts
- * (re-exported here for older importers).
+ * What the server needs from a live source. The wire types themselves live in the leaf module src/protocol.ts.
  */
 import type { Observable } from 'rxjs';
 import type { LiveMessage } from '../protocol';
-
-export type {
-  ClientMessage,
-  FrameMessage,
-  LiveEvent,
-  LiveMessage,
-  SourceState,
-  SourceStatus,
-  StatusMessage,
-} from '../protocol';
-export { MAX_CLIENT_MESSAGE_BYTES } from '../protocol';
 
 /**
  * What the server needs from the pipeline: a stream of messages to broadcast, the latest state for a client

@@ -1,7 +1,8 @@
 // Accuracy on simulated CCD spectra (src/sim): the noise-weighted fit is at least as accurate as an unweighted
 // least-squares fit of the same spectra, and its σT is honest (pull std ≈ 1). Runs on the engine the facade picks.
 import { describe, expect, it } from 'vitest';
-import { FIT_STATUS, getEngine } from '../../src/physics';
+import { getEngine } from '../../src/physics';
+import { FitStatus } from '../../src/physics/types';
 import {
   DEFAULT_DETECTOR,
   defaultResponse,
@@ -88,8 +89,8 @@ describe(`accuracy on ${N} simulated spectra (engine: ${getEngine().name})`, () 
       pullU: number[] = [],
       redChi2: number[] = [];
     for (let f = 0; f < N; f++) {
-      expect(w.status[f]).toBe(FIT_STATUS.Ok);
-      expect(u.status[f]).toBe(FIT_STATUS.Ok);
+      expect(w.status[f]).toBe(FitStatus.Ok);
+      expect(u.status[f]).toBe(FitStatus.Ok);
       const T = sim.truth[f];
       errW.push(Math.abs(w.temperature[f] / T - 1));
       errU.push(Math.abs(u.temperature[f] / T - 1));

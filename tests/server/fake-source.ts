@@ -4,7 +4,8 @@
  * status), without the fitting core. Deterministic for a given seed.
  */
 import { Subject } from 'rxjs';
-import type { FrameMessage, LiveEvent, LiveMessage, LiveSource } from '../../src/server/protocol';
+import type { FrameMessage, LiveEvent, LiveMessage } from '../../src/protocol';
+import type { LiveSource } from '../../src/server/protocol';
 import {
   defaultResponse,
   defaultWavelengths,

@@ -22,7 +22,7 @@
  */
 import * as path from 'path';
 import { InputFileError } from '../errors';
-import { readTextFile } from '../io/textFile';
+import { readTextFile, separatorOf, splitQuotedCells } from '../io/textFile';
 import { pressureUnitToGPa } from '../io/columns';
 import { parseRange, type AnalysisOptions } from '../analysis/run';
 import type { Method } from '../analysis/analyzer';
@@ -216,42 +216,6 @@ export interface Manifest {
   warnings: string[];
 }
 
-/** Splits one line on `separator`, honouring double quotes ("" inside quotes is one quote). */
-export function splitCells(line: string, separator: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') {
-        quoted = false;
-      } else {
-        cell += ch;
-      }
-    } else if (ch === '"' && cell.trim() === '') {
-      quoted = true;
-      cell = '';
-    } else if (ch === separator) {
-      cells.push(cell.trim());
-      cell = '';
-    } else {
-      cell += ch;
-    }
-  }
-  cells.push(cell.trim());
-  return cells;
-}
-
-function chooseSeparator(headerLine: string): string {
-  const counts = [',', ';', '\t'].map((sep) => ({ sep, count: splitCells(headerLine, sep).length }));
-  counts.sort((a, b) => b.count - a.count);
-  return counts[0].count > 1 ? counts[0].sep : ',';
-}
-
 /** File stem: `p095/shot.spe` → `shot`. */
 function stemOf(file: string): string {
   return path.basename(file).replace(/\.[^.]*$/, '');
@@ -362,8 +326,8 @@ export function parseManifest(text: string, file: string): Manifest {
   if (content.length === 0) {
     throw new InputFileError(file, 'empty manifest (expected a header row, then one shot per row)');
   }
-  const separator = chooseSeparator(content[0].text);
-  const header = splitCells(content[0].text, separator);
+  const separator = separatorOf(content[0].text);
+  const header = splitQuotedCells(content[0].text, separator);
   const warnings: string[] = [];
   const plan = planHeader(header, file, warnings);
   const decimalComma = separator !== ',';
@@ -414,7 +378,7 @@ function readRow(
   plan: HeaderPlan,
   context: RowContext,
 ): RowDraft {
-  const cells = splitCells(row.text, context.separator);
+  const cells = splitQuotedCells(row.text, context.separator);
   if (cells.length > header.length && cells.slice(header.length).some((c) => c !== '')) {
     throw new InputFileError(
       context.file,

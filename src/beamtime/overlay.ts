@@ -7,8 +7,8 @@
  */
 import * as path from 'path';
 import { InputFileError } from '../errors';
-import { readTextFile } from '../io/textFile';
-import { parseColumnHeader, pressureScale, splitCells } from './manifest';
+import { readTextFile, separatorOf, splitQuotedCells } from '../io/textFile';
+import { parseColumnHeader, pressureScale } from './manifest';
 
 export interface OverlayPoint {
   pressure: number;
@@ -108,15 +108,13 @@ export function parseOverlay(text: string, file: string): OverlaySeries[] {
   if (lines.length < 2) {
     throw new InputFileError(file, 'expected a header row and at least one data row');
   }
-  const separator = [',', ';', '\t']
-    .map((sep) => ({ sep, n: splitCells(lines[0].text, sep).length }))
-    .sort((a, b) => b.n - a.n)[0].sep;
-  const columns = overlayColumns(splitCells(lines[0].text, separator), file);
+  const separator = separatorOf(lines[0].text);
+  const columns = overlayColumns(splitQuotedCells(lines[0].text, separator), file);
   const decimalComma = separator !== ',';
   const byLabel = new Map<string, OverlaySeries>();
   const fallback = path.basename(file).replace(/\.[^.]*$/, '');
   for (const row of lines.slice(1)) {
-    const cells = splitCells(row.text, separator);
+    const cells = splitQuotedCells(row.text, separator);
     const label = (columns.label >= 0 ? cells[columns.label] : '') || fallback;
     const series = byLabel.get(label) ?? { label, style: 'points' as const, points: [] };
     const style = columns.style >= 0 ? styleCell(cells[columns.style], file, row.line) : null;

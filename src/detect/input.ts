@@ -15,6 +15,7 @@
 import { InputFileError } from '../errors';
 import type { DetectPoint } from './types';
 import { parseColumnHeader, toSI, type ColumnHeader, type ColumnQuantity } from '../io/columns';
+import { splitQuotedCells } from '../io/textFile';
 
 export interface ParsedCurve {
   points: DetectPoint[];
@@ -78,35 +79,6 @@ export function parseCurve(text: string, file: string): ParsedCurve {
   return parseCsv(body, file);
 }
 
-function splitCsvLine(line: string, sep: string): string[] {
-  // simple CSV: quoted fields allowed, no embedded newlines
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (q) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') {
-        q = false;
-      } else {
-        cur += c;
-      }
-    } else if (c === '"') {
-      q = true;
-    } else if (c === sep) {
-      out.push(cur);
-      cur = '';
-    } else {
-      cur += c;
-    }
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
-
 function parseCsv(text: string, file: string): ParsedCurve {
   const lines = text.split(/\r?\n/);
   let h = 0;
@@ -120,7 +92,7 @@ function parseCsv(text: string, file: string): ParsedCurve {
   const sep = headerLine.includes(';') ? ';' : headerLine.includes('\t') ? '\t' : ',';
   // with `;` or tab separators a comma in a number is a decimal comma (spreadsheet exports)
   const decimalComma = sep !== ',';
-  const headerCells = splitCsvLine(headerLine, sep);
+  const headerCells = splitQuotedCells(headerLine, sep);
   const header = headerCells.map((s) => s.toLowerCase());
   const columns = curveColumns(headerCells, headerLine, file);
   const ip = columns.power?.index ?? -1;
@@ -136,7 +108,7 @@ function parseCsv(text: string, file: string): ParsedCurve {
     if (raw.trim() === '' || raw.trimStart().startsWith('#')) {
       continue;
     }
-    const cells = splitCsvLine(raw, sep);
+    const cells = splitQuotedCells(raw, sep);
     const lineNo = k + 1;
     const num = (i: number, name: string, required: boolean): number | null => {
       if (i < 0) {

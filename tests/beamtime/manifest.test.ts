@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as path from 'path';
-import { parseColumnHeader, parseManifest, splitCells } from '../../src/beamtime/manifest';
+import { parseColumnHeader, parseManifest } from '../../src/beamtime/manifest';
+import { splitQuotedCells } from '../../src/io/textFile';
 import { inShard, parseShard, selectShard } from '../../src/beamtime/shard';
 import { shotAnalysis } from '../../src/beamtime/batch';
 import { InputFileError, UsageError } from '../../src/errors';
@@ -135,9 +136,9 @@ describe('manifest rows', () => {
     expect(() => parseManifest('shot,note\na.spe,x,y\n', FILE)).toThrow(/line 2: 3 cells but the header names 2/);
   });
 
-  it('splitCells keeps separators inside quotes and unescapes doubled quotes', () => {
-    expect(splitCells('a, "b, c" ,"say ""hi"""', ',')).toEqual(['a', 'b, c', 'say "hi"']);
-    expect(splitCells('a\tb\t', '\t')).toEqual(['a', 'b', '']);
+  it('splitQuotedCells keeps separators inside quotes and unescapes doubled quotes', () => {
+    expect(splitQuotedCells('a, "b, c" ,"say ""hi"""', ',')).toEqual(['a', 'b, c', 'say "hi"']);
+    expect(splitQuotedCells('a\tb\t', '\t')).toEqual(['a', 'b', '']);
   });
 });
 

@@ -41,6 +41,7 @@ export declare const createAnalyzer: typeof Analysis.createAnalyzer;
 export declare const pairPowerLog: typeof Analysis.pairPowerLog;
 export declare const pairPower: typeof Analysis.pairPower;
 export declare const analyzeFiles: typeof Analysis.analyzeFiles;
+export declare const analyzeFilesTo: typeof Analysis.analyzeFilesTo;
 export declare const SlopeChangeDetector: typeof Detect.SlopeChangeDetector;
 export type SlopeChangeDetector = Detect.SlopeChangeDetector;
 export declare const createDetector: typeof Detect.createDetector;
@@ -58,7 +59,7 @@ const LAZY_EXPORTS: Array<[() => Record<string, unknown>, string[]]> = [
   ],
   [() => require('./io/spe'), ['openSpe']],
   [() => require('./io/speWriter'), ['writeSpe']],
-  [() => require('./analysis'), ['createAnalyzer', 'pairPowerLog', 'pairPower', 'analyzeFiles']],
+  [() => require('./analysis'), ['createAnalyzer', 'pairPowerLog', 'pairPower', 'analyzeFiles', 'analyzeFilesTo']],
   [() => require('./detect'), ['SlopeChangeDetector', 'createDetector', 'detectOffline']],
   [() => require('./stream/detectSlopeChange'), ['detectSlopeChange']],
   [() => require('./sim/shot'), ['simulateShot', 'writeShot']],

@@ -6,5 +6,5 @@ export { pairPowerLog, pairPower } from './power';
 export { nearestIndex } from './nearest';
 export type { PowerLog } from './power';
 export { emissivityArray, compilePowerExpr } from './expr';
-export { analyzeFiles, parseRange } from './run';
-export type { AnalyzeOptions, AnalyzeOutput } from './run';
+export { analyzeFiles, analyzeFilesTo, parseRange } from './run';
+export type { AnalyzeOptions, AnalyzeOutput, AnalyzeSummary, FrameSink } from './run';

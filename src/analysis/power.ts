@@ -52,6 +52,38 @@ export function powerLogSpan(log: PowerLog): [number, number] | null {
 }
 
 /**
+ * A power log made ready for pairing (usable readings sorted once, the span's margin measured once): pairs any
+ * number of frames, chunk by chunk, with the same result as pairing them all at once.
+ */
+export class PowerPairing {
+  private readonly keys: Float64Array;
+  private readonly powers: Float64Array;
+  private readonly margin: number;
+
+  constructor(log: PowerLog) {
+    const { keys, powers } = usableReadings(log);
+    this.keys = keys;
+    this.powers = powers;
+    this.margin = medianSpacing(keys);
+  }
+
+  /** The power at `t` (a frame time or index), NaN outside the log's span or for a null/NaN `t`. */
+  powerAt(t: number | null): number {
+    const keys = this.keys;
+    const outside =
+      keys.length === 0 ||
+      t === null ||
+      !Number.isFinite(t) ||
+      t < keys[0] - this.margin ||
+      t > keys[keys.length - 1] + this.margin;
+    if (outside) {
+      return NaN;
+    }
+    return this.powers[nearestIndex(keys, t as number)];
+  }
+}
+
+/**
  * Power for each frame: for a time log, the reading nearest in time to the frame's time (ties → the earlier
  * reading); for a frame-indexed log, the reading of that frame number, or of the nearest logged frame number
  * when the frame is not in the log. `at` holds frame times (time log) or frame indices (frame log). NaN for a
@@ -60,22 +92,10 @@ export function powerLogSpan(log: PowerLog): [number, number] | null {
  * log gives NaN everywhere.
  */
 export function pairPowerLog(at: ArrayLike<number | null>, log: PowerLog): Float64Array {
-  const { keys, powers } = usableReadings(log);
-  const margin = medianSpacing(keys);
+  const pairing = new PowerPairing(log);
   const out = new Float64Array(at.length);
   for (let f = 0; f < at.length; f++) {
-    const t = at[f];
-    const outside =
-      keys.length === 0 ||
-      t === null ||
-      !Number.isFinite(t) ||
-      t < keys[0] - margin ||
-      t > keys[keys.length - 1] + margin;
-    if (outside) {
-      out[f] = NaN;
-      continue;
-    }
-    out[f] = powers[nearestIndex(keys, t as number)];
+    out[f] = pairing.powerAt(at[f]);
   }
   return out;
 }

@@ -84,6 +84,42 @@ export function formatResultsCsv(frames: readonly ResultsCsvFrame[]): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The results CSV written as the analysis goes, in the text formatResultsCsv gives for the whole run: the header
+ * with the first chunk (its ROIs), then one line per frame; `end()` writes the header of a run without frames.
+ */
+export class ResultsCsvWriter {
+  private rois: string[] | null = null;
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  begin(): void {
+    // the header waits for the first frame, which names the ROIs
+  }
+
+  frames(chunk: readonly ResultsCsvFrame[]): void {
+    if (chunk.length === 0) {
+      return;
+    }
+    const lines: string[] = [];
+    if (this.rois === null) {
+      this.rois = resultsCsvRois(chunk[0]);
+      lines.push(resultsCsvHeader(this.rois));
+    }
+    for (const f of chunk) {
+      lines.push(resultsCsvRow(f, this.rois));
+    }
+    this.write(lines.join('\n') + '\n');
+  }
+
+  end(): void {
+    if (this.rois === null) {
+      this.rois = [];
+      this.write(resultsCsvHeader(this.rois) + '\n');
+    }
+  }
+}
+
 /** A frame read back from a results CSV: what the columns hold (ROI temperatures only with ROI columns). */
 export interface ResultsCsvRecord {
   index: number;

@@ -2,8 +2,9 @@
  * The results JSON of `pyrolive analyze --json` (and `--out results.json`): `{engine, frames, events}`, one line,
  * exactly the text of `JSON.stringify({engine, frames, events}) + '\n'`, but written piece by piece (a few hundred
  * frames at a time) so the whole text — ~4 MB for 20,000 frames, ~200 MB for a million — is never built in memory.
- * To a stream, each piece waits for the stream to drain (a slow pipe does not make the pieces pile up); to a file,
- * the pieces go out with synchronous writes.
+ * ResultsJsonWriter writes it while the shot is still being analysed (frames as their chunk is done, events at the
+ * end); resultsJsonPieces and writeResultsJson write a finished result. To a stream, each piece waits for the stream
+ * to drain (a slow pipe does not make the pieces pile up); to a file, the pieces go out with synchronous writes.
  */
 import * as fs from 'fs';
 import type { FrameResult } from './types';
@@ -18,18 +19,93 @@ export interface ResultsJsonInput {
 /** Frames per piece: ~100 kB of text, big enough that the per-piece cost vanishes, small enough to stay in cache. */
 export const FRAMES_PER_PIECE = 500;
 
-/** The pieces of the text, in order; joined they are `JSON.stringify({engine, frames, events}) + '\n'`. */
-export function* resultsJsonPieces(results: ResultsJsonInput, framesPerPiece = FRAMES_PER_PIECE): Generator<string> {
+/** Writes one piece of text; may return a promise (e.g. waiting for a stream's 'drain'), which is awaited. */
+export type PieceWriter = (text: string) => void | Promise<void>;
+
+function checkFramesPerPiece(framesPerPiece: number): void {
   if (!(Number.isInteger(framesPerPiece) && framesPerPiece >= 1)) {
     throw new RangeError(`framesPerPiece must be an integer >= 1, got ${framesPerPiece}`);
   }
-  yield `{"engine":${JSON.stringify(results.engine)},"frames":[`;
+}
+
+/** The text before the first frame. */
+function headPiece(engine: string): string {
+  return `{"engine":${JSON.stringify(engine)},"frames":[`;
+}
+
+/** The frames as array elements, with the separating comma unless they are the first ones written. */
+function framesPiece(frames: readonly FrameResult[], first: boolean): string {
+  const text = JSON.stringify(frames);
+  return (first ? '' : ',') + text.slice(1, -1);
+}
+
+/** The text after the last frame. */
+function tailPiece(events: readonly unknown[]): string {
+  return `],"events":${JSON.stringify(events)}}\n`;
+}
+
+/** The pieces of the text, in order; joined they are `JSON.stringify({engine, frames, events}) + '\n'`. */
+export function* resultsJsonPieces(results: ResultsJsonInput, framesPerPiece = FRAMES_PER_PIECE): Generator<string> {
+  checkFramesPerPiece(framesPerPiece);
+  yield headPiece(results.engine);
   const frames = results.frames;
   for (let start = 0; start < frames.length; start += framesPerPiece) {
-    const piece = JSON.stringify(frames.slice(start, start + framesPerPiece));
-    yield (start > 0 ? ',' : '') + piece.slice(1, -1);
+    yield framesPiece(frames.slice(start, start + framesPerPiece), start === 0);
   }
-  yield `],"events":${JSON.stringify(results.events)}}\n`;
+  yield tailPiece(results.events);
+}
+
+/**
+ * The results JSON written as the analysis goes: `begin(engine)` once, `frames(chunk)` for every chunk in frame
+ * order, `end(events)` once. The text is the same as resultsJsonPieces gives for the whole result.
+ */
+export class ResultsJsonWriter {
+  private state: 'new' | 'frames' | 'ended' = 'new';
+  private written = 0;
+
+  constructor(
+    private readonly write: PieceWriter,
+    private readonly framesPerPiece = FRAMES_PER_PIECE,
+  ) {
+    checkFramesPerPiece(framesPerPiece);
+  }
+
+  /** Frames written so far. */
+  get frameCount(): number {
+    return this.written;
+  }
+
+  async begin(engine: string): Promise<void> {
+    this.expect('new', 'begin');
+    this.state = 'frames';
+    await this.write(headPiece(engine));
+  }
+
+  async frames(chunk: readonly FrameResult[]): Promise<void> {
+    this.expect('frames', 'frames');
+    for (let start = 0; start < chunk.length; start += this.framesPerPiece) {
+      const piece = framesPiece(chunk.slice(start, start + this.framesPerPiece), this.written === 0);
+      this.written += Math.min(this.framesPerPiece, chunk.length - start);
+      await this.write(piece);
+    }
+  }
+
+  async end(events: readonly unknown[]): Promise<void> {
+    this.expect('frames', 'end');
+    this.state = 'ended';
+    await this.write(tailPiece(events));
+  }
+
+  private expect(state: 'new' | 'frames', call: string): void {
+    if (this.state !== state) {
+      throw new Error(`ResultsJsonWriter.${call}() called ${this.state === 'ended' ? 'after end()' : 'out of order'}`);
+    }
+  }
+}
+
+/** A PieceWriter to a stream (e.g. process.stdout) that waits for 'drain' whenever the stream asks to. */
+export function streamPieceWriter(stream: NodeJS.WritableStream): PieceWriter {
+  return (piece) => (stream.write(piece) ? undefined : waitForDrain(stream));
 }
 
 /** Writes the results JSON to a stream (e.g. process.stdout), waiting for 'drain' whenever the stream asks to. */
@@ -38,10 +114,9 @@ export async function writeResultsJson(
   stream: NodeJS.WritableStream,
   framesPerPiece = FRAMES_PER_PIECE,
 ): Promise<void> {
+  const write = streamPieceWriter(stream);
   for (const piece of resultsJsonPieces(results, framesPerPiece)) {
-    if (!stream.write(piece)) {
-      await waitForDrain(stream);
-    }
+    await write(piece);
   }
 }
 

@@ -23,7 +23,7 @@ import {
 } from './analyzer';
 import { loadCalibration, shotWavelength } from '../calibration';
 import { parseRoi, parseRowRange, type Roi } from '../calibration/rows';
-import { pairPowerLog, powerLogSpan } from './power';
+import { PowerPairing, powerLogSpan } from './power';
 import { compilePowerExpr } from './expr';
 import { ChunkReader } from './frames';
 import type { NoiseModel } from '../quality/noise';
@@ -73,6 +73,19 @@ export interface AnalyzeOutput {
   rois: string[];
   warnings: string[];
 }
+
+/**
+ * Where analyzeFilesTo puts the frame results while the run goes on: `begin` once before the first frames (also for
+ * a run without frames), then `frames` for every chunk in frame order, power already paired. A promise returned is
+ * awaited before the run goes on (a slow output holds the run back instead of piling results up in memory).
+ */
+export interface FrameSink {
+  begin(engine: 'native' | 'js'): void | Promise<void>;
+  frames(chunk: readonly FrameResult[]): void | Promise<void>;
+}
+
+/** What analyzeFilesTo returns: everything of AnalyzeOutput but the frames, which went to the sink. */
+export type AnalyzeSummary = Omit<AnalyzeOutput, 'frames'> & { frameCount: number };
 
 /** Parse `LO:HI` (nm). */
 export function parseRange(text: string): [number, number] {
@@ -130,29 +143,38 @@ export function checkClockOptions(options: Pick<AnalysisOptions, 'frameInterval'
   }
 }
 
-/** Slope-change events of the power–temperature curve (frames with both), by src/detect's detectOffline. */
-function detectEvents(frames: FrameResult[]): { events: unknown[] } {
-  const points: DetectPoint[] = [];
-  for (const f of frames) {
-    if (f.power === null || f.temperature === null) {
-      continue;
+/**
+ * The slope-change events of a run's power–temperature curve (frames with both), by src/detect's detectOffline:
+ * the frames' points are taken chunk by chunk as the run goes, the detection runs at the end.
+ */
+class EventFeed {
+  private readonly points: DetectPoint[] = [];
+
+  add(frames: readonly FrameResult[]): void {
+    for (const f of frames) {
+      if (f.power === null || f.temperature === null) {
+        continue;
+      }
+      this.points.push({
+        index: f.index,
+        power: f.power,
+        temperature: f.temperature,
+        temperatureError: f.temperatureError,
+        flags: f.flags,
+      });
     }
-    points.push({
-      index: f.index,
-      power: f.power,
-      temperature: f.temperature,
-      temperatureError: f.temperatureError,
-      flags: f.flags,
-    });
   }
-  try {
-    return { events: detectOffline(points).events };
-  } catch (e) {
-    // too few usable points is not an error of the analysis: no events
-    if (e instanceof DetectInputError) {
-      return { events: [] };
+
+  /** The events; none (not an error of the analysis) when too few points are usable. */
+  finish(): unknown[] {
+    try {
+      return detectOffline(this.points).events;
+    } catch (e) {
+      if (e instanceof DetectInputError) {
+        return [];
+      }
+      throw e;
     }
-    throw e;
   }
 }
 
@@ -215,29 +237,104 @@ export function loadPowerLog(options: Pick<AnalyzeOptions, 'power' | 'powerExpr'
   return log;
 }
 
-/** Frames of one run, their times, and what the analyzer reported. */
-interface RunFrames {
-  engine: 'native' | 'js';
-  frames: FrameResult[];
-  times: (number | null)[];
-  noise: NoiseModel | null;
-  ranges: Record<string, [number, number]>;
-  rois: string[];
+/**
+ * The power of every frame from a whole log (by time, or by frame number for a frame log), chunk by chunk as the
+ * run goes; counts the frames outside the log's span for the one warning at the end.
+ */
+class RunPower {
+  private readonly pairing: PowerPairing;
+  private outside = 0;
+  private total = 0;
+
+  constructor(
+    private readonly log: PowerLog,
+    private readonly file: string,
+  ) {
+    this.pairing = new PowerPairing(log);
+  }
+
+  /** Sets `power` on each frame (null outside the log's span); a time log needs every frame's time. */
+  attach(frames: readonly FrameResult[], times: readonly (number | null)[], shot: string): void {
+    const byFrame = this.log.kind === 'frame';
+    if (!byFrame && times.some((t) => t === null)) {
+      throw noFrameTimesError(shot, this.file);
+    }
+    for (let i = 0; i < frames.length; i++) {
+      const power = this.pairing.powerAt(byFrame ? frames[i].index : times[i]);
+      frames[i].power = Number.isFinite(power) ? power : null;
+      if (frames[i].power === null) {
+        this.outside++;
+      }
+    }
+    this.total += frames.length;
+  }
+
+  /** The warning about frames outside the log's span, if any. */
+  warning(): string | null {
+    if (this.outside === 0) {
+      return null;
+    }
+    const span = powerLogSpan(this.log);
+    const unit = this.log.kind === 'time' ? 's' : 'frames';
+    const where = span ? ` (${span[0].toPrecision(4)}–${span[1].toPrecision(4)} ${unit})` : '';
+    return (
+      `${this.file}: ${this.outside} of ${this.total} frame(s) lie outside the log's span${where}: ` +
+      'their power is null (never a held value)'
+    );
+  }
+}
+
+/**
+ * A run's results as they come, chunk by chunk in frame order: pairs the power, feeds the event detection, passes
+ * the frames on to the sink; keeps what the analyzer reported for the summary.
+ */
+class RunOutput {
+  engine: 'native' | 'js' = 'js';
+  noise: NoiseModel | null = null;
+  ranges: Record<string, [number, number]> = {};
+  rois: string[] = [];
   /** The first shot file (for messages). */
   firstShot: string;
+  frameCount = 0;
+  private begun = false;
+
+  constructor(
+    private readonly sink: FrameSink,
+    readonly power: RunPower | null,
+    readonly events: EventFeed | null,
+    shots: readonly string[],
+  ) {
+    this.firstShot = shots[0];
+  }
+
+  /** Takes what the analyzer says of itself (engine, fitted ranges, ROI names). */
+  describe(analyzer: Analyzer): void {
+    this.engine = analyzer.engine.name;
+    Object.assign(this.ranges, analyzer.ranges);
+    this.rois = analyzer.rois.map((r) => r.name);
+  }
+
+  /** The results of the next frames and their times. */
+  async accept(frames: FrameResult[], times: readonly (number | null)[]): Promise<void> {
+    this.power?.attach(frames, times, this.firstShot);
+    this.events?.add(frames);
+    await this.begin();
+    await this.sink.frames(frames);
+    this.frameCount += frames.length;
+  }
+
+  /** Tells the sink the engine, once, before the first frames (also when the run has none). */
+  async begin(): Promise<void> {
+    if (!this.begun) {
+      this.begun = true;
+      await this.sink.begin(this.engine);
+    }
+  }
 }
 
 /** Text spectra already corrected for the response: one frame per column, times from frameInterval only. */
-async function analyzePlainSpectra(options: AnalyzeOptions): Promise<RunFrames> {
-  const run: RunFrames = {
-    engine: 'js',
-    frames: [],
-    times: [],
-    noise: null,
-    ranges: {},
-    rois: [],
-    firstShot: options.shots[0],
-  };
+async function analyzePlainSpectra(options: AnalyzeOptions, output: RunOutput): Promise<void> {
+  let base = 0;
   for (const file of options.shots) {
     if (/\.spe$/i.test(file) || isAndorAscii(file)) {
       throw new ConfigError(
@@ -264,10 +361,7 @@ async function analyzePlainSpectra(options: AnalyzeOptions): Promise<RunFrames> 
       weights: options.weights,
     };
     const analyzer = createAnalyzer(config);
-    run.engine = analyzer.engine.name;
-    Object.assign(run.ranges, analyzer.ranges);
-    run.rois = analyzer.rois.map((r) => r.name);
-    const base = run.frames.length;
+    output.describe(analyzer);
     const clock = frameClock(
       { frames: spectra.columns.length, frameTimes: null, exposureTime: null },
       {
@@ -282,10 +376,9 @@ async function analyzePlainSpectra(options: AnalyzeOptions): Promise<RunFrames> 
       spectra.columns.map((_c, i) => base + i),
       times,
     );
-    run.frames.push(...results);
-    run.times.push(...times);
+    await output.accept(results, times);
+    base += spectra.columns.length;
   }
-  return run;
 }
 
 /** Opens every shot (SPE or Andor ASCII), checks they share one geometry, and collects their warnings. */
@@ -433,44 +526,47 @@ function planChunks(files: SpeFile[], chunkFrames: number, options: AnalyzeOptio
   return chunks;
 }
 
+/** A chunk submitted to the analyzer: its results to come and its frames' times. */
+interface PendingChunk {
+  results: Promise<FrameResult[]>;
+  times: (number | null)[];
+}
+
 /**
  * Streams the chunks through the analyzer: chunk k+1 is read on a libuv thread while chunk k is prepared here and
- * chunk k−1 is fitted by the native workers.
+ * chunk k−1 is fitted by the native workers; each chunk's results go to the output as soon as they are done.
  */
 async function streamChunks(
   chunks: Chunk[],
   analyzer: Analyzer,
   total: number,
   options: AnalyzeOptions,
-  run: RunFrames,
+  output: RunOutput,
 ): Promise<void> {
-  const submit = (c: Chunk, frameData: FrameData[]): Promise<FrameResult[]> => {
+  const submit = (c: Chunk, frameData: FrameData[]): PendingChunk => {
     const indices: number[] = [];
     const times: (number | null)[] = [];
     for (let i = c.from; i < c.to; i++) {
       indices.push(c.base + i);
       times.push(c.clock.timeOf(i));
     }
-    run.times.push(...times);
-    const pending = analyzer.analyzeBatch(frameData, indices, times);
-    pending.catch(() => {
+    const results = analyzer.analyzeBatch(frameData, indices, times);
+    results.catch(() => {
       /* handled where awaited */
     });
-    return pending;
+    return { results, times };
   };
-  const collect = async (pending: Promise<FrameResult[]> | null): Promise<void> => {
+  const collect = async (pending: PendingChunk | null): Promise<void> => {
     if (!pending) {
       return;
     }
-    for (const r of await pending) {
-      run.frames.push(r);
-    }
-    options.onProgress?.(run.frames.length, total);
+    await output.accept(await pending.results, pending.times);
+    options.onProgress?.(output.frameCount, total);
   };
   const readChunk = (c: Chunk | undefined): Promise<FrameData[]> | null =>
     c ? c.reader.readAsync(c.from, c.to) : null;
   let reading = readChunk(chunks[0]);
-  let pending: Promise<FrameResult[]> | null = null;
+  let pending: PendingChunk | null = null;
   for (let k = 0; k < chunks.length; k++) {
     const frameData = await (reading as Promise<FrameData[]>);
     reading = readChunk(chunks[k + 1]);
@@ -482,27 +578,19 @@ async function streamChunks(
 }
 
 /** Detector counts (SPE or Andor ASCII shots) with a lamp calibration. */
-async function analyzeCounts(options: AnalyzeOptions, warnings: string[]): Promise<RunFrames> {
+async function analyzeCounts(options: AnalyzeOptions, warnings: string[], output: RunOutput): Promise<void> {
   const files: SpeFile[] = [];
   const readers: ChunkReader[] = [];
   try {
     openInputs(options.shots, files, warnings);
     const analyzer = analyzerForCounts(files[0], options, warnings);
-    const run: RunFrames = {
-      engine: analyzer.engine.name,
-      frames: [],
-      times: [],
-      noise: null,
-      ranges: { ...analyzer.ranges },
-      rois: analyzer.rois.map((r) => r.name),
-      firstShot: files[0].path,
-    };
-    const total = files.reduce((s, f) => s + f.frames, 0);
+    output.describe(analyzer);
+    output.firstShot = files[0].path;
+    const total = files.reduce((sum, f) => sum + f.frames, 0);
     options.onStart?.(total);
     const chunkFrames = Math.max(1, Math.floor(options.chunkFrames ?? 1024));
-    await streamChunks(planChunks(files, chunkFrames, options, readers), analyzer, total, options, run);
-    run.noise = analyzer.noise();
-    return run;
+    await streamChunks(planChunks(files, chunkFrames, options, readers), analyzer, total, options, output);
+    output.noise = analyzer.noise();
   } finally {
     for (const r of readers) {
       r.close();
@@ -527,47 +615,46 @@ export function noFrameTimesError(shot: string, powerLog: string): ConfigError {
 }
 
 /**
- * The power of every frame from the log: by frame number, or by time (every frame needs one). Frames outside the
- * log's span get no power, with one warning.
+ * Runs a whole analysis — inputs → frames (plain spectra, or counts with a lamp) → power pairing → events — and
+ * gives the frames to `sink` chunk by chunk as they are done (nothing of the run is kept but the detector's points):
+ * what `analyze --json`/`--out` uses to write a shot of any length while it is being fitted.
  */
-function attachPower(run: RunFrames, log: PowerLog, options: AnalyzeOptions, warnings: string[]): void {
-  let powers: Float64Array;
-  if (log.kind === 'frame') {
-    powers = pairPowerLog(
-      run.frames.map((r) => r.index),
-      log,
-    );
-  } else {
-    if (run.times.some((t) => t === null)) {
-      throw noFrameTimesError(run.firstShot, options.power as string);
-    }
-    powers = pairPowerLog(run.times, log);
-  }
-  run.frames.forEach((r, i) => {
-    r.power = Number.isFinite(powers[i]) ? powers[i] : null;
-  });
-  const outside = run.frames.filter((r) => r.power === null).length;
-  const span = powerLogSpan(log);
-  if (outside > 0) {
-    const unit = log.kind === 'time' ? 's' : 'frames';
-    const where = span ? ` (${span[0].toPrecision(4)}–${span[1].toPrecision(4)} ${unit})` : '';
-    warnings.push(
-      `${options.power}: ${outside} of ${run.frames.length} frame(s) lie outside the log's span${where}: ` +
-        'their power is null (never a held value)',
-    );
-  }
-}
-
-/** Runs a whole analysis: inputs → frames (plain spectra, or counts with a lamp) → power pairing → events. */
-export async function analyzeFiles(options: AnalyzeOptions): Promise<AnalyzeOutput> {
+export async function analyzeFilesTo(options: AnalyzeOptions, sink: FrameSink): Promise<AnalyzeSummary> {
   checkRunOptions(options);
   const warnings: string[] = [];
   const powerLog = loadPowerLog(options);
-  const run = options.calibration ? await analyzeCounts(options, warnings) : await analyzePlainSpectra(options);
-  if (powerLog) {
-    attachPower(run, powerLog, options, warnings);
+  const output = new RunOutput(
+    sink,
+    powerLog ? new RunPower(powerLog, options.power as string) : null,
+    powerLog ? new EventFeed() : null,
+    options.shots,
+  );
+  if (options.calibration) {
+    await analyzeCounts(options, warnings, output);
+  } else {
+    await analyzePlainSpectra(options, output);
   }
-  const events = powerLog ? detectEvents(run.frames).events : [];
-  const { engine, frames, noise, ranges, rois } = run;
+  await output.begin();
+  const powerWarning = output.power?.warning();
+  if (powerWarning) {
+    warnings.push(powerWarning);
+  }
+  const events = output.events?.finish() ?? [];
+  const { engine, noise, ranges, rois, frameCount } = output;
+  return { engine, events, noise, ranges, rois, warnings, frameCount };
+}
+
+/** Runs a whole analysis (as analyzeFilesTo) and returns every frame's result with the events. */
+export async function analyzeFiles(options: AnalyzeOptions): Promise<AnalyzeOutput> {
+  const frames: FrameResult[] = [];
+  const sink: FrameSink = {
+    begin: () => undefined,
+    frames: (chunk) => {
+      for (const frame of chunk) {
+        frames.push(frame);
+      }
+    },
+  };
+  const { engine, events, noise, ranges, rois, warnings } = await analyzeFilesTo(options, sink);
   return { engine, frames, events, noise, ranges, rois, warnings };
 }

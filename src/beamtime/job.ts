@@ -12,6 +12,7 @@ import * as path from 'path';
 import { analyzeFiles, type AnalyzeOptions, type AnalyzeOutput } from '../analysis/run';
 import { renderReport } from '../report/html';
 import { mainPlateau, type PlateauEvent } from './plateau';
+import { writeAtomically } from '../io/atomicFile';
 
 /** The manifest row as kept with the result (`meta` of DIR/<name>.json). */
 export interface ShotMeta {
@@ -57,11 +58,6 @@ export function reportPath(outDir: string, name: string): string {
   return path.join(outDir, `${name}.html`);
 }
 
-/** The temporary file a process writes `target` through. */
-export function temporaryPath(target: string, pid = process.pid): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${pid}`);
-}
-
 /**
  * Removes the temporary files that killed runs (any pid) left in `outDir` for the shots in `names` (their result
  * and report files); other shots' files, which another shard may be writing, are left alone.
@@ -79,24 +75,6 @@ export function removeStaleTemporaries(outDir: string, names: ReadonlySet<string
       fs.rmSync(path.join(outDir, entry), { force: true });
     }
   }
-}
-
-/** Writes `target` through a temporary file and a rename: readers see the old file, or the whole new one. */
-export function writeAtomically(target: string, writePieces: (write: (text: string) => void) => void): void {
-  const temporary = temporaryPath(target);
-  const fd = fs.openSync(temporary, 'w');
-  try {
-    writePieces((text) => {
-      fs.writeSync(fd, text);
-    });
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(temporary, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(temporary, target);
 }
 
 /** The result JSON in pieces of `framesPerPiece` frames (no single string of a long shot). */

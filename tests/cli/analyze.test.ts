@@ -554,6 +554,14 @@ describe('inputs: missing files first, frame timing, power-log units and spans, 
     const refused = run(args);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/--frame-interval is needed: .*untimed\.spe has no frame times/);
+    // --out is written while the run goes: a refused run leaves the file as it was, and no temporary beside it
+    const outFile = write('kept.json', 'OLD');
+    const outArgs = args.filter((a) => a !== '--json');
+    const refusedOut = run([...outArgs, '--out', outFile]);
+    expect(refusedOut.code).toBe(1);
+    expect(refusedOut.err).toMatch(/--frame-interval is needed/);
+    expect(fs.readFileSync(outFile, 'utf8')).toBe('OLD');
+    expect(fs.readdirSync(path.dirname(outFile)).filter((name) => name.includes('.tmp-'))).toEqual([]);
     const paced = parse(run([...args, '--frame-interval', '0.1']).out);
     expect(paced.frames.map((f) => f.time)).toEqual([0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5]);
     expect(paced.frames.map((f) => f.power)).toEqual([1, 2, 3, 4, 5, 6]);

@@ -2,14 +2,20 @@
  * `pyrolive analyze`: SPE shot(s) + lamp (+ dark, power log) → one FrameResult per frame, as JSON, CSV or a
  * readable table. All the work is in src/analysis (analyzeFiles); this file parses options and formats output.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { addAnalysisOptions, analysisOptionsFrom, num } from '../options';
 import { InputFileError, UsageError } from '../../errors';
-import { analyzeFiles, type AnalyzeOutput } from '../../analysis/run';
-import { formatResultsCsv } from '../../analysis/resultsCsv';
-import { resultsJsonPieces, writeResultsJson, writeResultsJsonFile } from '../../analysis/resultsJson';
+import {
+  analyzeFiles,
+  analyzeFilesTo,
+  type AnalyzeOptions,
+  type AnalyzeOutput,
+  type AnalyzeSummary,
+} from '../../analysis/run';
+import { formatResultsCsv, ResultsCsvWriter } from '../../analysis/resultsCsv';
+import { resultsJsonPieces, ResultsJsonWriter, streamPieceWriter } from '../../analysis/resultsJson';
+import { AtomicFile } from '../../io/atomicFile';
 
 function fmt(x: number | null, digits: number): string {
   return x === null || !Number.isFinite(x) ? '' : x.toFixed(digits);
@@ -125,20 +131,103 @@ export function outFormat(file: string): 'json' | 'csv' {
   throw new UsageError(`--out ${file}: give a .json or a .csv file (the extension says what is written)`);
 }
 
-/** Writes the results to `file` in the format its extension says (JSON in pieces, as --json prints it). */
-function writeOut(file: string, out: AnalyzeOutput): void {
-  try {
-    if (outFormat(file) === 'csv') {
-      fs.writeFileSync(file, toCsv(out));
+/** The run's options without the output callbacks. */
+type RunOptions = Omit<AnalyzeOptions, 'onStart' | 'onProgress'>;
+
+/** The progress bar on stderr (a terminal only), driven by the run's onStart/onProgress. */
+class ProgressBar {
+  private bar: import('cli-progress').SingleBar | null = null;
+
+  readonly start = (total: number): void => {
+    if (!process.stderr.isTTY || total <= 1) {
       return;
     }
-    writeResultsJsonFile(out, file);
+    const cliProgress = require('cli-progress') as typeof import('cli-progress');
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: 'analyze |{bar}| {value}/{total} frames  {eta_formatted}',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(total, 0);
+  };
+
+  readonly update = (done: number): void => {
+    this.bar?.update(done);
+  };
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}
+
+/** `--json`: the results JSON on stdout, written while the shot is analysed (frames as their chunk is done). */
+async function printJson(options: AnalyzeOptions): Promise<AnalyzeSummary> {
+  const writer = new ResultsJsonWriter(streamPieceWriter(process.stdout));
+  const summary = await analyzeFilesTo(options, writer);
+  await writer.end(summary.events);
+  return summary;
+}
+
+/**
+ * `--out FILE`: the results in the format the extension says, written while the shot is analysed into a temporary
+ * file beside FILE that is renamed onto it at the end (a failed run leaves FILE as it was).
+ */
+async function writeOutFile(options: AnalyzeOptions, file: string): Promise<AnalyzeSummary> {
+  const format = outFormat(file);
+  let target: AtomicFile;
+  try {
+    target = new AtomicFile(file);
   } catch (e) {
-    if (e instanceof UsageError) {
-      throw e;
-    }
     throw new InputFileError(file, `cannot write (${(e as Error).message})`);
   }
+  const write = (text: string): void => {
+    try {
+      target.write(text);
+    } catch (e) {
+      throw new InputFileError(file, `cannot write (${(e as Error).message})`);
+    }
+  };
+  try {
+    const writer = format === 'csv' ? new ResultsCsvWriter(write) : new ResultsJsonWriter(write);
+    const summary = await analyzeFilesTo(options, writer);
+    await writer.end(summary.events);
+    target.commit();
+    return summary;
+  } catch (e) {
+    target.abort();
+    throw e;
+  }
+}
+
+function printWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) {
+    process.stderr.write(`pyrolive: warning: ${w}\n`);
+  }
+}
+
+/** Runs the analysis into the output the options ask for: stdout JSON, a file, or the readable table. */
+async function runAnalysis(run: RunOptions, o: Record<string, unknown>): Promise<void> {
+  const bar = new ProgressBar();
+  const options: AnalyzeOptions = { ...run, onStart: bar.start, onProgress: bar.update };
+  if (o.json) {
+    const summary = await printJson(options).finally(() => bar.stop());
+    printWarnings(summary.warnings);
+    return;
+  }
+  if (o.out) {
+    const file = String(o.out);
+    const summary = await writeOutFile(options, file).finally(() => bar.stop());
+    printWarnings(summary.warnings);
+    process.stderr.write(`pyrolive: ${summary.frameCount} frame(s) written to ${file}\n`);
+    return;
+  }
+  const out = await analyzeFiles(options).finally(() => bar.stop());
+  printWarnings(out.warnings);
+  process.stdout.write(toTable(out));
 }
 
 export function register(program: Command): void {
@@ -190,45 +279,14 @@ total SNR < 5 or σT/T > 5 %), corrupt (NaN/Inf or unreadable: T withheld), fit-
         outFormat(String(o.out));
       } // a wrong extension fails before the work, not after
 
-      const cliProgress = process.stderr.isTTY ? (require('cli-progress') as typeof import('cli-progress')) : null;
-      let bar: import('cli-progress').SingleBar | null = null;
-      const out = await analyzeFiles({
+      const run: RunOptions = {
         ...analysisOptionsFrom(o),
         shots,
         power: (o.power as string) ?? null,
         powerExpr: (o.powerExpr as string) ?? null,
         chunkFrames: o.chunk as number,
         twoColor: o.twoColor !== false,
-        onStart: (total) => {
-          if (cliProgress && total > 1) {
-            bar = new cliProgress.SingleBar(
-              {
-                stream: process.stderr,
-                format: 'analyze |{bar}| {value}/{total} frames  {eta_formatted}',
-                hideCursor: true,
-              },
-              cliProgress.Presets.shades_classic,
-            );
-            bar.start(total, 0);
-          }
-        },
-        onProgress: (done) => {
-          (bar as import('cli-progress').SingleBar | null)?.update(done);
-        },
-      }).finally(() => {
-        (bar as import('cli-progress').SingleBar | null)?.stop();
-      });
-      for (const w of out.warnings) {
-        process.stderr.write(`pyrolive: warning: ${w}\n`);
-      }
-      if (o.json) {
-        await writeResultsJson(out, process.stdout);
-      } else if (o.out) {
-        const file = String(o.out);
-        writeOut(file, out);
-        process.stderr.write(`pyrolive: ${out.frames.length} frame(s) written to ${file}\n`);
-      } else {
-        process.stdout.write(toTable(out));
-      }
+      };
+      await runAnalysis(run, o);
     });
 }

@@ -8,92 +8,30 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
 
-const ROOT = path.join(__dirname, '..');
 const FRAMES = Number(process.env.BENCH_FRAMES || 20000);
 const { machine, peer, describePeer, ratio, readmeRow, roundRate } = require('./peer');
-const dir = path.join(os.tmpdir(), `pyrolive-bench-analyze-${FRAMES}`);
+const { ROOT, benchShot, spawnAnalyze } = require('./shot');
+const dir = benchShot(FRAMES);
 
-function ensureShot() {
-  const marker = path.join(dir, 'shot.json');
-  if (fs.existsSync(marker)) {
-    try {
-      const j = JSON.parse(fs.readFileSync(marker, 'utf8'));
-      if (j.frames === FRAMES && j.width === 1340 && j.rows === 2) {
-        return;
-      }
-    } catch {
-      /* regenerate */
-    }
-  }
-  const { simulateShot, writeShot } = require(path.join(ROOT, 'dist/sim/shot.js'));
-  const t = Date.now();
-  const shot = simulateShot({
-    frames: FRAMES,
-    seed: 2026,
-    width: 1340,
-    rows: 2,
-    downstreamRows: [0, 1],
-    cosmicRate: 0.01,
-  });
-  writeShot(shot, dir);
-  console.log(`generated ${FRAMES} frames into ${dir} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-}
-
-function args(extra = []) {
-  return [
-    'analyze',
-    path.join(dir, 'shot.spe'),
-    '--calibration',
-    path.join(dir, 'lamp.spe'),
-    '--lamp-temperature',
-    '2800',
-    '--background',
-    path.join(dir, 'dark.spe'),
-    '--range',
-    '570:830',
-    ...extra,
-  ];
-}
-
-// preloaded into the spawned CLI: reports the process's CPU time (all threads) on stderr at exit
-const PRELOAD = path.join(os.tmpdir(), 'pyrolive-bench-cpu-preload.js');
-fs.writeFileSync(
-  PRELOAD,
-  "process.on('exit', () => { const c = process.cpuUsage(); process.stderr.write('\\nBENCH_CPU_US ' + (c.user + c.system) + '\\n'); });\n",
-);
-
+/** `reps` spawned runs with `extra` arguments (stdout to a file): the best wall and CPU, the largest peak RSS. */
 function spawned(reps, extra = []) {
   const out = path.join(dir, 'results.json');
-  const times = [];
-  const cpus = [];
-  let engine = '?';
+  const runs = [];
   for (let r = 0; r < reps; r++) {
-    const fd = fs.openSync(out, 'w');
-    const t = process.hrtime.bigint();
-    const res = spawnSync(
-      process.execPath,
-      ['-r', PRELOAD, path.join(ROOT, 'bin/pyrolive.js'), ...args([...extra, '--json'])],
-      { stdio: ['ignore', fd, 'pipe'] },
-    );
-    const s = Number(process.hrtime.bigint() - t) / 1e9;
-    fs.closeSync(fd);
-    if (res.status !== 0) {
-      throw new Error(`analyze failed: ${res.stderr}`);
-    }
-    times.push(s);
-    const m = /BENCH_CPU_US (\d+)/.exec(String(res.stderr));
-    if (m) {
-      cpus.push(Number(m[1]) / 1e6);
-    }
+    runs.push(spawnAnalyze(dir, [...extra, '--json'], out));
   }
   const j = JSON.parse(fs.readFileSync(out, 'utf8'));
-  engine = j.engine;
   if (j.frames.length !== FRAMES) {
     throw new Error(`expected ${FRAMES} frames, got ${j.frames.length}`);
   }
-  return { best: Math.min(...times), cpu: cpus.length ? Math.min(...cpus) : NaN, engine, frames: j.frames };
+  return {
+    best: Math.min(...runs.map((run) => run.wall)),
+    cpu: Math.min(...runs.map((run) => run.cpu)),
+    maxRssMb: Math.max(...runs.map((run) => run.maxRssMb)),
+    engine: j.engine,
+    frames: j.frames,
+  };
 }
 
 async function inProcess(reps) {
@@ -143,11 +81,10 @@ function accuracy(frames) {
 }
 
 (async () => {
-  ensureShot();
   const reps = Number(process.env.BENCH_REPS || 3);
   const sp = spawned(reps);
   const spNoTc = spawned(reps, ['--no-two-color']);
-  const spPower = spawned(1, ['--power', path.join(dir, 'power.csv')]);
+  const spPower = spawned(reps, ['--power', path.join(dir, 'power.csv')]);
   const ip = await inProcess(reps);
   const acc = accuracy(sp.frames);
   const peerResult = peer();
@@ -157,7 +94,8 @@ function accuracy(frames) {
     console.log(
       `${name.padEnd(42)} ${r.best.toFixed(3).padStart(7)} s  ${fps.toFixed(0).padStart(7)} frames/s  ` +
         `${ratio(fps, peerResult).padStart(6)} peer   | CPU ${r.cpu.toFixed(3)} s = ${perCpu.toFixed(0)} frames per CPU-second ` +
-        `(${ratio(perCpu, peerResult, true)} peer per CPU-second)`,
+        `(${ratio(perCpu, peerResult, true)} peer per CPU-second)` +
+        (r.maxRssMb ? ` | peak RSS ${r.maxRssMb.toFixed(0)} MB` : ''),
     );
   };
   console.log(

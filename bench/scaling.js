@@ -11,10 +11,8 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
 const { machine, roundRate } = require('./peer');
-
-const ROOT = path.join(__dirname, '..');
+const { ROOT, benchShot, spawnAnalyze } = require('./shot');
 const argValue = (name) => {
   const at = process.argv.indexOf(name);
   return at > 0 ? process.argv[at + 1] : undefined;
@@ -25,68 +23,18 @@ const SIZES = argValue('--frames')
 const REPS = Number(argValue('--reps') ?? 2);
 const THREADS = [1, 2, 4, 8];
 
-// preloaded into the spawned CLI: its CPU time (all threads) and peak RSS on stderr at exit
-const PRELOAD = path.join(os.tmpdir(), 'pyrolive-bench-scaling-preload.js');
-fs.writeFileSync(
-  PRELOAD,
-  "process.on('exit', () => { const c = process.cpuUsage(); const r = process.resourceUsage(); " +
-    "process.stderr.write('\\nBENCH_CPU_US ' + (c.user + c.system) + ' BENCH_MAXRSS_KB ' + r.maxRSS + '\\n'); });\n",
-);
-
-function shotDir(frames) {
-  const dir = path.join(os.tmpdir(), `pyrolive-bench-analyze-${frames}`);
-  const marker = path.join(dir, 'shot.json');
-  try {
-    const meta = JSON.parse(fs.readFileSync(marker, 'utf8'));
-    if (meta.frames === frames && meta.width === 1340 && meta.rows === 2) {
-      return dir;
-    }
-  } catch {
-    // not there yet: generate it
-  }
-  const { simulateShot, writeShot } = require(path.join(ROOT, 'dist/sim/shot.js'));
-  const started = Date.now();
-  const shot = simulateShot({ frames, seed: 2026, width: 1340, rows: 2, downstreamRows: [0, 1], cosmicRate: 0.01 });
-  writeShot(shot, dir);
-  console.log(`(generated ${frames} frames into ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return dir;
-}
-
 function analyzeOnce(dir) {
   const out = path.join(dir, 'results.json');
-  const args = [
-    '-r',
-    PRELOAD,
-    path.join(ROOT, 'bin/pyrolive.js'),
-    'analyze',
-    path.join(dir, 'shot.spe'),
-    '--calibration',
-    path.join(dir, 'lamp.spe'),
-    '--lamp-temperature',
-    '2800',
-    '--background',
-    path.join(dir, 'dark.spe'),
-    '--range',
-    '570:830',
-    '--out',
-    out,
-  ];
-  const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  if (run.status !== 0) {
-    throw new Error(`analyze failed: ${run.stderr}`);
-  }
-  const match = /BENCH_CPU_US (\d+) BENCH_MAXRSS_KB (\d+)/.exec(run.stderr);
+  const run = spawnAnalyze(dir, ['--out', out]);
   const bytes = fs.statSync(out).size;
   fs.rmSync(out);
-  return { wall, cpu: Number(match[1]) / 1e6, maxRssMb: Number(match[2]) / 1024, jsonMb: bytes / 1e6 };
+  return { ...run, jsonMb: bytes / 1e6 };
 }
 
 function analyzeScaling() {
   const rows = [];
   for (const frames of SIZES) {
-    const dir = shotDir(frames);
+    const dir = benchShot(frames);
     const shotMb = fs.statSync(path.join(dir, 'shot.spe')).size / 1e6;
     let best = null;
     for (let rep = 0; rep < REPS; rep++) {

@@ -14,15 +14,30 @@ import { frameClock } from '../../src/io/timing';
 import { encode, tmpDir, v3File, xmlDoc } from '../support/speBytes';
 
 const W = 3;
-const PIXEL_BYTES = W * 2;
-const STRIDE = PIXEL_BYTES + 8;
 
-/** A uint16 3.0 file of `frames` one-row frames, each followed by an 8-byte TimeStamp of `type` (given ticks). */
-function stampedFile(name: string, ticks: bigint[], type: 'Int64' | 'UInt64', resolution: number, cutLast = false) {
+/**
+ * A uint16 3.0 file of one-row frames `width` pixels wide, each followed by an 8-byte TimeStamp of `type` (given
+ * ticks). An odd width puts the stamps off 4-byte alignment in the file.
+ */
+function stampedFile(
+  name: string,
+  ticks: bigint[],
+  type: 'Int64' | 'UInt64',
+  resolution: number,
+  options: { cutLast?: boolean; width?: number } = {},
+) {
+  const { cutLast = false, width = W } = options;
+  const PIXEL_BYTES = width * 2;
+  const STRIDE = PIXEL_BYTES + 8;
   const frames = ticks.length;
   const parts: Buffer[] = [];
   ticks.forEach((tick, f) => {
-    parts.push(encode('uint16', [f, f + 1, f + 2]));
+    parts.push(
+      encode(
+        'uint16',
+        Array.from({ length: width }, (_v, k) => f + k),
+      ),
+    );
     if (!(cutLast && f === frames - 1)) {
       const stamp = Buffer.alloc(8);
       if (type === 'UInt64') {
@@ -35,11 +50,11 @@ function stampedFile(name: string, ticks: bigint[], type: 'Int64' | 'UInt64', re
   });
   const xml = xmlDoc(
     `<DataFormat><DataBlock type="Frame" count="${frames}" pixelFormat="MonochromeUnsigned16" ` +
-      `size="${PIXEL_BYTES}" stride="${STRIDE}" metaFormat="1"><DataBlock type="Region" width="${W}" height="1" ` +
+      `size="${PIXEL_BYTES}" stride="${STRIDE}" metaFormat="1"><DataBlock type="Region" width="${width}" height="1" ` +
       `size="${PIXEL_BYTES}"/></DataBlock></DataFormat><MetaFormat><MetaBlock id="1"><TimeStamp ` +
       `event="ExposureStarted" type="${type}" bitDepth="64" resolution="${resolution}"/></MetaBlock></MetaFormat>`,
   );
-  return v3File(name, { xdim: W, ydim: 1, frames }, Buffer.concat(parts), xml);
+  return v3File(name, { xdim: width, ydim: 1, frames }, Buffer.concat(parts), xml);
 }
 
 /** Ticks beyond 2^53 (where the double rounds), negative ones, and ordinary ones. */
@@ -57,12 +72,14 @@ const UNSIGNED_TICKS = [5n, (1n << 63n) + 1n, (1n << 64n) - 1n, (1n << 55n) + 7n
 
 describe('per-frame time stamps on demand', () => {
   it.each([
-    ['Int64', SIGNED_TICKS, 1e7],
-    ['UInt64', UNSIGNED_TICKS, 1e6],
+    ['Int64', 3, SIGNED_TICKS, 1e7],
+    ['UInt64', 3, UNSIGNED_TICKS, 1e6],
+    ['Int64', 4, SIGNED_TICKS, 1e7],
+    ['UInt64', 4, UNSIGNED_TICKS, 1e6],
   ] as const)(
-    '%s ticks: one by one, all at once and from chunk blocks give Number(ticks) / resolution',
-    async (type, ticks, resolution) => {
-      const file = stampedFile(`stamps-${type}.spe`, ticks, type, resolution);
+    '%s ticks, frames %i px wide: one by one, all at once and from chunk blocks give Number(ticks) / resolution',
+    async (type, width, ticks, resolution) => {
+      const file = stampedFile(`stamps-${type}-${width}.spe`, ticks, type, resolution, { width });
       const expected = ticks.map((t) => Number(t) / resolution);
       const one = openSpe(file);
       const fromBlocks = openSpe(file);
@@ -120,7 +137,7 @@ describe('per-frame time stamps on demand', () => {
 
   it('the last frame’s metadata cut off: no time for it, no interval; its pixels are still read in a block', () => {
     const ticks = [1000n, 1500n, 2250n];
-    const file = stampedFile('cut-stamp.spe', ticks, 'Int64', 1000, true);
+    const file = stampedFile('cut-stamp.spe', ticks, 'Int64', 1000, { cutLast: true });
     const spe = openSpe(file);
     const reader = new ChunkReader(spe, 3);
     try {

@@ -4,7 +4,9 @@
  * - The 4100-byte header and (3.0) the XML footer are read at open; frames are read lazily with fs.readSync at
  *   computed offsets, so a 2 GB shot is never loaded whole.
  * - 3.0: the XML footer is authoritative (Frame count/size/stride/pixelFormat, Region width/height, wavelength
- *   list cropped by SensorMapping, exposure time, per-frame time stamps). Legacy header fields are ignored.
+ *   list cropped by SensorMapping, exposure time, per-frame metadata). Legacy header fields are ignored.
+ * - Per-frame time stamps are not read at open: `stamps` (src/io/stamps.ts) reads them on demand, or takes them
+ *   from the blocks a chunk reader reads; `frameTimes` reads them all on first access.
  * - 2.x, and any file whose XML offset is unusable (zero, inside the header, not pointing at `<?xml`): header
  *   xdim/ydim/NumFrames/datatype, x-calibration polynomial over 1-based pixel numbers, exposure at offset 10.
  *   Exception: a version ≥ 3 file whose XML offset points past the end of the file is truncated: error.
@@ -20,7 +22,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { InputFileError } from '../errors';
-import type { CameraInfo, SpeDataType, SpeFile, SpeMetaItem } from './types';
+import type { CameraInfo, FrameStamps, SpeDataType, SpeFile, SpeMetaItem } from './types';
+import { readAtOf, SpeFrameStamps, type StampLayout } from './stamps';
 import { deepText, findAll, findFirst, parseXml, XmlElement } from './xml';
 import { acquisitionFromXml, NO_ACQUISITION_FACTS } from './lightfield';
 
@@ -523,17 +526,19 @@ function readExposure(hdr: Buffer, xmlRoot: XmlElement | null): number | null {
   return Number.isFinite(e) && e > 0 && e < 1e6 ? e : null;
 }
 
-/** Per-frame metadata items (3.0) and, when frames carry an 8-byte TimeStamp, the time of each frame in s. */
+/**
+ * Per-frame metadata items (3.0) and, when frames carry an 8-byte TimeStamp, where the stamps lie (read on demand
+ * by src/io/stamps.ts, not here).
+ */
 function readFrameMetadata(
-  fd: number,
   footer: ReturnType<typeof parseFooter>,
   resolved: ResolvedGeometry,
   frames: number,
   warnings: string[],
-): { metadata: SpeMetaItem[]; frameTimes: Float64Array | null } {
+): { metadata: SpeMetaItem[]; stampLayout: StampLayout | null } {
   const { xmlRoot, frameBlock } = footer;
   if (!xmlRoot || !frameBlock || resolved.geometrySource !== 'xml') {
-    return { metadata: [], frameTimes: null };
+    return { metadata: [], stampLayout: null };
   }
   const { stride, frameBlockSize, dataEnd } = resolved.geom;
   const metadata = metadataFromXml(xmlRoot, frameBlock, stride - frameBlockSize, warnings);
@@ -541,23 +546,18 @@ function readFrameMetadata(
     metadata.find((m) => m.kind === 'TimeStamp' && (m.event ?? '').toLowerCase() === 'exposurestarted') ??
     metadata.find((m) => m.kind === 'TimeStamp');
   if (!ts || !ts.resolution || ts.resolution <= 0 || ts.bytes !== 8) {
-    return { metadata, frameTimes: null };
+    return { metadata, stampLayout: null };
   }
-  const frameTimes = new Float64Array(frames);
-  const b = Buffer.alloc(8);
-  for (let i = 0; i < frames; i++) {
-    const pos = SPE_HEADER_SIZE + i * stride + frameBlockSize + ts.offset;
-    if (pos + 8 > dataEnd) {
-      frameTimes[i] = NaN; // metadata of the last frame cut off
-      continue;
-    }
-    if (fs.readSync(fd, b, 0, 8, pos) !== 8) {
-      return { metadata, frameTimes: null };
-    }
-    const ticks = ts.type.toLowerCase().startsWith('u') ? b.readBigUInt64LE(0) : b.readBigInt64LE(0);
-    frameTimes[i] = Number(ticks) / ts.resolution;
-  }
-  return { metadata, frameTimes };
+  const stampLayout: StampLayout = {
+    frames,
+    dataOffset: SPE_HEADER_SIZE,
+    stride,
+    offsetInFrame: frameBlockSize + ts.offset,
+    dataEnd,
+    resolution: ts.resolution,
+    unsigned: ts.type.toLowerCase().startsWith('u'),
+  };
+  return { metadata, stampLayout };
 }
 
 function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
@@ -569,10 +569,10 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
   const { frames, declaredFrames } = countFrames(path, resolved, options, warnings);
   const calibration = readCalibration(head.hdr, footer.xmlRoot, resolved, warnings);
   const exposureTime = readExposure(head.hdr, footer.xmlRoot);
-  const { metadata, frameTimes } = readFrameMetadata(fd, footer, resolved, frames, warnings);
+  const { metadata, stampLayout } = readFrameMetadata(footer, resolved, frames, warnings);
   const acquisition = footer.xmlRoot ? acquisitionFromXml(footer.xmlRoot) : NO_ACQUISITION_FACTS;
   const { geom } = resolved;
-  return new SpeReader(fd, {
+  return new SpeReader(fd, stampLayout, {
     path,
     version: Number.isFinite(head.version) ? head.version : 0,
     width: geom.width,
@@ -584,7 +584,6 @@ function openFd(path: string, fd: number, options: OpenSpeOptions): SpeFile {
     dataOffset: SPE_HEADER_SIZE,
     exposureTime,
     ...calibration,
-    frameTimes,
     xml: xml.xmlText,
     frameSize: geom.frameSize,
     fullScale: FULL_SCALE[geom.dataType],
@@ -969,6 +968,12 @@ function readPolynomial(hdr: Buffer): number[] | null {
   return used;
 }
 
+/** What openFd hands the reader: its fields, without the methods and what the reader makes itself. */
+type SpeReaderInfo = Omit<
+  SpeReader,
+  'readFrame' | 'readRows' | 'close' | 'readRowsInto' | 'readFrameInto' | 'readRegionFrame' | 'stamps' | 'frameTimes'
+>;
+
 class SpeReader implements SpeFile {
   path!: string;
   version!: number;
@@ -982,7 +987,7 @@ class SpeReader implements SpeFile {
   exposureTime!: number | null;
   wavelength!: Float64Array | null;
   wavelengthSource!: 'xml' | 'polynomial' | 'none';
-  frameTimes!: Float64Array | null;
+  readonly stamps: FrameStamps | null;
   xml!: string | null;
   frameSize!: number;
   fullScale!: number | null;
@@ -1001,13 +1006,21 @@ class SpeReader implements SpeFile {
   private fd: number | null;
   private scratch: ArrayBuffer;
 
-  constructor(
-    fd: number,
-    info: Omit<SpeReader, 'readFrame' | 'readRows' | 'close' | 'readRowsInto' | 'readFrameInto' | 'readRegionFrame'>,
-  ) {
+  constructor(fd: number, stampLayout: StampLayout | null, info: SpeReaderInfo) {
     Object.assign(this, info);
     this.fd = fd;
     this.scratch = new ArrayBuffer(0);
+    this.stamps = stampLayout
+      ? new SpeFrameStamps(
+          stampLayout,
+          readAtOf(this.path, () => this.fd),
+        )
+      : null;
+  }
+
+  /** Every frame's time stamp in s (read on first access), or null when the frames carry none. */
+  get frameTimes(): Float64Array | null {
+    return this.stamps ? this.stamps.all() : null;
   }
 
   private checkFrame(i: number): void {

@@ -23,7 +23,24 @@ export interface FrameClock {
   source: FrameTimeSource;
 }
 
-type ClockInfo = Pick<SpeInfo, 'frames' | 'frameTimes' | 'exposureTime'> & { frameRate?: number | null };
+type ClockInfo = Pick<SpeInfo, 'frames' | 'frameTimes' | 'exposureTime'> &
+  Partial<Pick<SpeInfo, 'frameRate' | 'stamps'>>;
+
+/**
+ * Frame i's time stamp, or null when the file has none: its on-demand `stamps` when it has them (so that building
+ * the clock reads only the first and last stamp), else its `frameTimes` array.
+ */
+function stampLookup(file: ClockInfo): ((i: number) => number) | null {
+  if (file.frames <= 0) {
+    return null;
+  }
+  if (file.stamps !== undefined) {
+    const stamps = file.stamps;
+    return stamps && stamps.frames >= file.frames ? (i) => stamps.at(i) : null;
+  }
+  const times = file.frameTimes;
+  return times && times.length >= file.frames ? (i) => times[i] : null;
+}
 
 /** The clock of a file's frames (see the module comment for the order). */
 export function frameClock(file: ClockInfo, options: FrameClockOptions = {}): FrameClock {
@@ -36,13 +53,16 @@ export function frameClock(file: ClockInfo, options: FrameClockOptions = {}): Fr
   if (options.frameInterval != null && options.frameInterval > 0) {
     return even(options.frameInterval, 'frameInterval');
   }
-  const stamps = file.frameTimes && file.frameTimes.length >= file.frames && file.frames > 0 ? file.frameTimes : null;
-  if (stamps && Number.isFinite(stamps[0])) {
-    const first = stamps[0];
-    const last = stamps[file.frames - 1];
+  const stampOf = stampLookup(file);
+  const first = stampOf ? stampOf(0) : NaN;
+  if (stampOf && Number.isFinite(first)) {
+    const last = stampOf(file.frames - 1);
     const interval = file.frames > 1 && Number.isFinite(last) ? (last - first) / (file.frames - 1) : null;
     return {
-      timeOf: (i) => (Number.isFinite(stamps[i]) ? stamps[i] - first + offset : null),
+      timeOf: (i) => {
+        const stamp = stampOf(i);
+        return Number.isFinite(stamp) ? stamp - first + offset : null;
+      },
       interval,
       source: 'timestamps',
     };

@@ -27,7 +27,10 @@ export interface SpeInfo {
   wavelength: Float64Array | null;
   /** Where the wavelengths came from. */
   wavelengthSource: 'xml' | 'polynomial' | 'none';
-  /** Per-frame time stamps in s from per-frame metadata, when present. */
+  /**
+   * Per-frame time stamps in s from per-frame metadata, when present. The SPE reader reads them on first access
+   * of this field (all of them); `stamps` gives them one by one, and as a block reader reads the frames.
+   */
   frameTimes: Float64Array | null;
   /** The XML footer text (3.0), or null. */
   xml: string | null;
@@ -63,6 +66,11 @@ export interface SpeInfo {
   backgroundReference?: string | null;
   /** Frames per second the acquisition ran at (LightField FrameRate, 1 / Andor kinetic cycle time), or null. */
   frameRate?: number | null;
+  /**
+   * The per-frame time stamps read on demand (src/io/stamps.ts), or null when the frames carry none; undefined for
+   * readers that only give `frameTimes`. frameClock prefers it to `frameTimes`.
+   */
+  stamps?: FrameStamps | null;
   /** The `key: value` header of an Andor ASCII export, as written. */
   header?: Record<string, string>;
 }
@@ -89,6 +97,26 @@ export interface AcquisitionFacts {
   backgroundCorrected: boolean;
   backgroundReference: string | null;
   frameRate: number | null;
+}
+
+/**
+ * The per-frame time stamps of a file, read on demand: a frame's stamp costs one small read unless a block reader
+ * that reads the frames anyway has handed its block over (spanOf, takeFromBlock).
+ */
+export interface FrameStamps {
+  /** Frames in the file. */
+  readonly frames: number;
+  /** Time stamp of frame i in s; NaN when the file has none for it (metadata cut off, unreadable, no such frame). */
+  at(i: number): number;
+  /**
+   * Bytes from the start of frame `from` that a block read must cover to hold the stamps of frames
+   * from..from+count−1 (those inside the data); 0 when none is.
+   */
+  spanOf(from: number, count: number): number;
+  /** Takes the stamps of frames from..from+count−1 from `length` bytes read from the start of frame `from`. */
+  takeFromBlock(from: number, count: number, block: Buffer, length: number): void;
+  /** Every frame's stamp (reads those not yet known). */
+  all(): Float64Array;
 }
 
 /** One per-frame metadata item of a 3.0 MetaBlock (e.g. TimeStamp ExposureStarted, FrameTrackingNumber). */

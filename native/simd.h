@@ -1,0 +1,31 @@
+// Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F, AVX2,
+// else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with a target
+// attribute, so the same source (same operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
+#pragma once
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define PYRO_X86_VARIANTS 1
+#define PYRO_TARGET_AVX2 __attribute__((target("avx2")))
+#define PYRO_TARGET_AVX512 __attribute__((target("avx512f")))
+#else
+#define PYRO_X86_VARIANTS 0
+#endif
+
+namespace pyro {
+
+#if PYRO_X86_VARIANTS
+// The variant for this processor (call once, keep the result in a static).
+template <typename Function>
+Function chooseVariant(Function avx512, Function avx2, Function generic) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
+    return avx512;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    return avx2;
+  }
+  return generic;
+}
+#endif
+
+}  // namespace pyro

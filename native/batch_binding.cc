@@ -371,6 +371,10 @@ size_t readPlan(const Napi::Value& planValue, size_t n, PrepPlan& plan, std::vec
     }
   }
   plan.used = used.Data();
+  plan.contiguous = true;
+  for (size_t k = 1; k < n; k++) {
+    plan.contiguous = plan.contiguous && used[k] == used[0] + static_cast<int32_t>(k);
+  }
   if (keep) {
     keep->push_back(usedValue);
   }

@@ -145,12 +145,7 @@ async function main() {
   if (native.countsStageBatchSync) {
     rows.push([
       'stage 1, native',
-      (call) =>
-        native.countsStageBatchSync(call.frames, call.plan, {
-          sig: call.sig,
-          mask: call.stageMask,
-          flags: new Uint8Array(call.frames.length),
-        }),
+      (call) => native.countsStageBatchSync(call.wl, call.frames, call.plan, { sig: call.sig, mask: call.stageMask }),
     ]);
   }
   const load = os

@@ -10,6 +10,7 @@
 
 #include "simd.h"
 #include "vexp.h"
+#include "vlog.h"
 
 namespace pyro {
 
@@ -124,6 +125,31 @@ __attribute__((always_inline)) inline Sums pass(size_t n, const double* wy, cons
   return kInlineExp ? passSums<true>(n, wy, w, a, b, invT, Lout) : passLibm(n, wy, w, a, b, invT, Lout);
 }
 
+// The temperature of fitWienCompact(n, y, w, a, b, useYWeights = true, …) (the Planck fit's start), in loops
+// that vectorise: vlog.h's log (the same double as Math.log) and sums in any order (last bits only).
+__attribute__((always_inline)) inline double wienStart(size_t n, const double* y, const double* w, const double* a,
+                                                       const double* b, double* z) {
+  double sv = 0, svb = 0, svz = 0;
+#pragma omp simd reduction(+ : sv, svb, svz)
+  for (size_t i = 0; i < n; i++) {
+    z[i] = vlog::log(y[i] / a[i]);
+    const double v = y[i] * y[i] * w[i];
+    sv += v;
+    svb += v * b[i];
+    svz += v * z[i];
+  }
+  const double bm = svb / sv, zm = svz / sv;
+  double sbb = 0, sbz = 0;
+#pragma omp simd reduction(+ : sbb, sbz)
+  for (size_t i = 0; i < n; i++) {
+    const double v = y[i] * y[i] * w[i];
+    const double db = b[i] - bm;
+    sbb += v * db * db;
+    sbz += v * db * (z[i] - zm);
+  }
+  return -1.0 / (sbz / sbb);
+}
+
 // The Wien start's pixels: every stride-th positive pixel (nPos of the n are positive) into py, pw, pa, pb.
 size_t startPixels(size_t n, size_t nPos, size_t stride, const double* y, const double* w, const double* a,
                    const double* b, Scratch& s) {
@@ -179,7 +205,7 @@ __attribute__((always_inline)) inline PlanckOut fitKernel(size_t n, const double
     const size_t stride = nPos > 2 * kStartPoints ? nPos / kStartPoints : 1;
     const size_t np = startPixels(n, nPos, stride, y, w, a, b, s);
     if (np >= 3) {
-      T0 = fitWienCompact(np, s.py.data(), s.pw.data(), s.pa.data(), s.pb.data(), true, true, s.z.data()).temperature;
+      T0 = wienStart(np, s.py.data(), s.pw.data(), s.pa.data(), s.pb.data(), s.z.data());
     }
   }
   if (!(T0 > 0) || !std::isfinite(T0)) {

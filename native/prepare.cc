@@ -132,14 +132,37 @@ void boxSmooth(const double* s, size_t n, size_t h, double* out) {
   }
 }
 
-size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor) {
+namespace {
+
+// Whether any interior pixel (3 ≤ k < n − 3) passes the first screen of cosmicMask: one loop without control flow
+// (vectorised); the common frame without a spike then skips the interior in the scalar loop.
+__attribute__((always_inline)) inline bool anyInteriorCandidate(const double* s, const double* sigma, size_t n,
+                                                                double sigmaFloor, double kIn) {
+  unsigned any = 0;
+  for (size_t k = 3; k + 3 < n; k++) {
+    const double sg = std::max(sigma[k], sigmaFloor);
+    const double d = s[k] - 0.5 * (s[k - 3] + s[k + 3]);
+    any |= static_cast<unsigned>(d > kIn * sg);
+  }
+  return any != 0;
+}
+
+__attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const double* sigma, uint8_t* mask,
+                                                          size_t n, double sigmaFloor) {
   size_t found = 0;
   long lastMarked = -10;
   const double kIn = kCosmicScreenSigma * std::sqrt(1.5);
   const double kEdge = kCosmicScreenSigma * std::sqrt(6.0);
   const long ln = static_cast<long>(n);
+  // no interior candidate: only the three pixels at each end are tested (the interior ones would all be skipped)
+  const long skipFrom = anyInteriorCandidate(s, sigma, n, sigmaFloor, kIn) ? ln : 3;
+  const long skipTo = std::max(skipFrom, ln - 3);
   double win[2 * kCosmicMedianHalf];
   for (long k = 0; k < ln; k++) {
+    if (k == skipFrom) {
+      k = skipTo;
+      if (k >= ln) break;
+    }
     const double v = s[k];
     const double sg = std::max(sigma[k], sigmaFloor);
     if (k >= 3 && k + 3 < ln) {
@@ -173,6 +196,12 @@ size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n,
   return found;
 }
 
+}  // namespace
+
+size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor) {
+  return cosmicKernel(s, sigma, mask, n, sigmaFloor);
+}
+
 namespace {
 
 // Stages 1–2 of one frame (see prepareCountsFrame), compiled once per vector unit (simd.h).
@@ -204,7 +233,7 @@ __attribute__((always_inline)) inline uint8_t prepareKernel(const PrepPlan& p, c
     v[k] = (vc + sm * sm * relVarDen[k]) * invDen2[k];
   }
   uint8_t flags = f1;
-  if (cosmicMask(sig, sigma, mask, nU, 0) > 0) flags |= PrepCosmic;
+  if (cosmicKernel(sig, sigma, mask, nU, 0) > 0) flags |= PrepCosmic;
   if (!strongSignal(sig, varC, mask, nU)) flags |= PrepWeak;
   return flags;
 }

@@ -235,7 +235,52 @@ PYRO_TARGET_AVX512 bool twoColorAvx512(const double* y, const uint8_t* mask, con
 }
 #endif
 
+void logLoop(const double* x, double* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    out[i] = vlog::log(x[i]);
+  }
+}
+#if PYRO_X86_VARIANTS
+PYRO_TARGET_AVX2 void logLoopAvx2(const double* x, double* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    out[i] = vlog::log(x[i]);
+  }
+}
+PYRO_TARGET_AVX512 void logLoopAvx512(const double* x, double* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    out[i] = vlog::log(x[i]);
+  }
+}
+#endif
+
 }  // namespace
+
+bool logArray(const double* x, double* out, size_t n, SimdVariant variant) {
+#if PYRO_X86_VARIANTS
+  __builtin_cpu_init();
+  switch (variant) {
+    case SimdVariant::Best:
+      chooseVariant(logLoopAvx512, logLoopAvx2, logLoop)(x, out, n);
+      return true;
+    case SimdVariant::Avx512:
+      if (!__builtin_cpu_supports("avx512f")) return false;
+      logLoopAvx512(x, out, n);
+      return true;
+    case SimdVariant::Avx2:
+      if (!__builtin_cpu_supports("avx2")) return false;
+      logLoopAvx2(x, out, n);
+      return true;
+    case SimdVariant::Generic:
+      logLoop(x, out, n);
+      return true;
+  }
+  return false;
+#else
+  if (variant == SimdVariant::Avx512 || variant == SimdVariant::Avx2) return false;
+  logLoop(x, out, n);
+  return true;
+#endif
+}
 
 bool slidingTwoColorFrame(const double* y, const uint8_t* mask, const Grid& g, size_t sep, double* z, double* t,
                           TwoColorOut& out, bool keepPairs) {

@@ -47,4 +47,9 @@ struct TwoColorOut {
 bool slidingTwoColorFrame(const double* y, const uint8_t* mask, const Grid& g, size_t sep, double* z, double* t,
                           TwoColorOut& out, bool keepPairs = true);
 
+// out[i] = log(x[i]) by vlog.h's log (the vectorised loop of the variant asked for: Best = the one the kernels use).
+// False (nothing written) when this processor lacks the variant. For the tests of vlog.h against Math.log.
+enum class SimdVariant { Best, Avx512, Avx2, Generic };
+bool logArray(const double* x, double* out, size_t n, SimdVariant variant);
+
 }  // namespace pyro

@@ -280,6 +280,39 @@ Napi::Value SlidingTwoColor(const Napi::CallbackInfo& info) {
   });
 }
 
+// vectorLog(x, out, variant?): out[i] = log(x[i]) by native/vlog.h, in the loop of `variant` ('best' (default),
+// 'avx512', 'avx2', 'generic'; RangeError when this processor lacks it). Exposed for its tests against Math.log.
+Napi::Value VectorLog(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    F64 x = asF64(info[0], "x");
+    F64Out out = asF64Out(info.Length() > 1 ? info[1] : env.Undefined(), "out");
+    if (out.length != x.length) {
+      argFail("out length " + std::to_string(out.length) + " does not match x length " + std::to_string(x.length));
+    }
+    SimdVariant variant = SimdVariant::Best;
+    if (info.Length() > 2 && !absent(info[2])) {
+      if (!info[2].IsString()) {
+        typeFail("variant must be a string");
+      }
+      const std::string name = info[2].As<Napi::String>().Utf8Value();
+      if (name == "avx512") {
+        variant = SimdVariant::Avx512;
+      } else if (name == "avx2") {
+        variant = SimdVariant::Avx2;
+      } else if (name == "generic") {
+        variant = SimdVariant::Generic;
+      } else if (name != "best") {
+        argFail("variant must be 'best', 'avx512', 'avx2' or 'generic'");
+      }
+    }
+    if (!logArray(x.data, out.data, x.length, variant)) {
+      argFail("this processor has no " + info[2].As<Napi::String>().Utf8Value() + " unit");
+    }
+    return env.Undefined();
+  });
+}
+
 }  // namespace
 
 void exportSingle(Napi::Env env, Napi::Object exports) {
@@ -287,6 +320,7 @@ void exportSingle(Napi::Env env, Napi::Object exports) {
   exports.Set("fitWien", Napi::Function::New(env, FitWien, "fitWien"));
   exports.Set("twoColor", Napi::Function::New(env, TwoColor, "twoColor"));
   exports.Set("slidingTwoColor", Napi::Function::New(env, SlidingTwoColor, "slidingTwoColor"));
+  exports.Set("vectorLog", Napi::Function::New(env, VectorLog, "vectorLog"));
 }
 
 }  // namespace binding

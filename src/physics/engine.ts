@@ -68,6 +68,8 @@ export interface NativeAddon {
   /** Present in builds since analyzeCountsBatch (optional: an older build still loads). */
   analyzeCountsBatch?: PhysicsEngine['analyzeCountsBatch'];
   analyzeCountsBatchSync?: PhysicsEngine['analyzeCountsBatchSync'];
+  /** out[i] = log(x[i]) by native/vlog.h in the loop of `variant` (tests only; present in builds since vlog.h). */
+  vectorLog?(x: Float64Array, out: Float64Array, variant?: 'best' | 'avx512' | 'avx2' | 'generic'): void;
   /** Present in builds since countsStageBatchSync. */
   countsStageBatchSync?: PhysicsEngine['countsStageBatchSync'];
   hardwareConcurrency: number;

@@ -199,6 +199,9 @@ void BatchJob::work() {
     for (size_t f = start; f < end; f++) {
       const size_t offset = f * nPix;
       if (prep) {
+        if (f + 1 < end) {
+          prefetchCounts(plan, counts[f + 1]);
+        }
         flags[f] = prepareCountsFrame(plan, counts[f], prepOut.radiance + offset, prepOut.variance + offset,
                                       prepOut.mask + offset, scratch.prep);
       }

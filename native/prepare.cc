@@ -277,6 +277,21 @@ uint8_t prepareCountsFrame(const PrepPlan& p, const CountsView& c, double* y, do
   return chosen(p, c, y, v, mask, sc);
 }
 
+void prefetchCounts(const PrepPlan& p, const CountsView& c) {
+  if (!p.contiguous || c.data == nullptr) {
+    return;
+  }
+  static constexpr size_t kSizes[] = {8, 4, 4, 4, 2, 2, 1};  // bytes per value, in CountsType order
+  const size_t size = kSizes[c.type];
+  const char* data = static_cast<const char*>(c.data);
+  for (size_t r = p.first; r <= p.last; r++) {
+    const char* row = data + (r * p.width + static_cast<size_t>(p.used[0])) * size;
+    for (size_t offset = 0; offset < p.nU * size; offset += 64) {
+      __builtin_prefetch(row + offset);
+    }
+  }
+}
+
 uint8_t countsStageFrame(const PrepPlan& p, const CountsView& c, double* sig, uint8_t* mask) {
 #if PYRO_X86_VARIANTS
   static const CountsFunction chosen = chooseVariant<CountsFunction>(countsAvx512, countsAvx2, countsGeneric);

@@ -43,6 +43,10 @@ uint8_t prepareCountsFrame(const PrepPlan& p, const CountsView& c, double* y, do
 // the saturated pixels (1, else 0) into mask; returns PrepSaturated | PrepCorrupt. Never throws.
 uint8_t countsStageFrame(const PrepPlan& p, const CountsView& c, double* sig, uint8_t* mask);
 
+// Asks the processor to bring a frame's counts of the ROI into the cache (a contiguous ROI only; a hint, nothing
+// read): called a frame ahead, their loads no longer wait for memory.
+void prefetchCounts(const PrepPlan& p, const CountsView& c);
+
 // Spike mask (maskCosmics of src/quality/flags.ts, sigma at offset 0); returns the number of spikes.
 size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor);
 

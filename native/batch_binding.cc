@@ -1,6 +1,7 @@
 // The batch entry points: fitPlanckBatch, slidingTwoColorBatch and analyzeCountsBatch (each a Promise, run on
-// worker threads by an AsyncWorker) and their *Sync twins (run on the calling thread); countsStageBatchSync. Arguments are validated
-// into a BatchJob (batch.h) here; the input typed arrays are held by references, not copied.
+// worker threads by an AsyncWorker) and their *Sync twins (run on the calling thread); countsStageBatchSync (stage
+// 1 of the preparation alone, on the calling thread). Arguments are validated into a BatchJob (batch.h) here; the
+// input typed arrays are held by references, not copied.
 #include <algorithm>
 #include <cmath>
 #include <cstring>

@@ -171,9 +171,19 @@ size_t startPixels(size_t n, size_t nPos, size_t stride, const double* y, const 
   }
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!(y[i] > 0)) continue;
-    if (k == 0) { py[np] = y[i]; pw[np] = w[i]; pa[np] = a[i]; pb[np] = b[i]; np++; }
-    if (++k == stride) k = 0;
+    if (!(y[i] > 0)) {
+      continue;
+    }
+    if (k == 0) {
+      py[np] = y[i];
+      pw[np] = w[i];
+      pa[np] = a[i];
+      pb[np] = b[i];
+      np++;
+    }
+    if (++k == stride) {
+      k = 0;
+    }
   }
   return np;
 }

@@ -63,7 +63,9 @@ __attribute__((always_inline)) inline uint8_t countsStage(const PrepPlan& p, con
   bool finite = true;
   if (large != 0) {
     double total = 0;
-    for (size_t k = 0; k < nU; k++) total += sig[k];
+    for (size_t k = 0; k < nU; k++) {
+      total += sig[k];
+    }
     finite = std::isfinite(total);
   }
   return static_cast<uint8_t>((anySat ? PrepSaturated : 0) | (finite ? 0 : PrepCorrupt));
@@ -104,7 +106,10 @@ __attribute__((always_inline)) inline bool strongSignal(const double* sig, const
   if (threshold - s > bound) return false;
   double sSum = 0, vSum = 0;
   for (size_t k = 0; k < n; k++) {
-    if (mask[k] == 0) { sSum += sig[k]; vSum += varC[k]; }
+    if (mask[k] == 0) {
+      sSum += sig[k];
+      vSum += varC[k];
+    }
   }
   return sSum > kWeakMinSnr * std::sqrt(vSum);
 }
@@ -211,7 +216,11 @@ __attribute__((always_inline)) inline uint8_t prepareKernel(const PrepPlan& p, c
   double* sig = sc.sig;
   const uint8_t f1 = countsStageOf(p, c, sig, mask);
   if (f1 & PrepCorrupt) {
-    for (size_t k = 0; k < nU; k++) { y[k] = 1; v[k] = 1; mask[k] = 1; }
+    for (size_t k = 0; k < nU; k++) {
+      y[k] = 1;
+      v[k] = 1;
+      mask[k] = 1;
+    }
     return f1;
   }
   double* smooth = sc.smooth;

@@ -152,13 +152,15 @@ FrameFit fitFrame(const double* y, const double* var, const uint32_t* idx, size_
 namespace {
 
 // z[i] = ln(y[i]/a[i]) for the used pixels with y > 0, NaN elsewhere; false when an unmasked y is not finite.
-// (Non-short-circuit operators: control flow in the loop would keep it from vectorising.)
-template <bool kMasked>
+// (Non-short-circuit operators: control flow in the loop would keep it from vectorising.) kVectorLog: vlog.h's
+// log (vectorised; Math.log's double), else libm's (the generic build, where vlog.h's would run one value at a time,
+// ~2× slower than libm's).
+template <bool kMasked, bool kVectorLog>
 __attribute__((always_inline)) inline bool logRatios(const double* y, const uint8_t* mask, const double* a, size_t n,
                                                      double* z) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (size_t i = 0; i < n; i++) {
-    z[i] = vlog::log(y[i] / a[i]);
+    z[i] = kVectorLog ? vlog::log(y[i] / a[i]) : std::log(y[i] / a[i]);
   }
   unsigned bad = 0;
   for (size_t i = 0; i < n; i++) {
@@ -172,14 +174,17 @@ __attribute__((always_inline)) inline bool logRatios(const double* y, const uint
 
 // The sliding two-colour of one frame (see frame.h), in loops without a branch or a libm call so that each
 // vectorises: the check for a non-finite pixel (found again in a scalar loop only when there is one), z = ln(y/a)
-// with vlog.h's log (the same double as JavaScript's Math.log), the pair temperatures with their sum and count,
-// then the sum of squares. t[i] holds pair i's temperature, NaN where it is not kept. Only the order of the two
-// sums differs from the TypeScript twin's (last bits of the mean and sd).
+// with vlog.h's log in the AVX2 and AVX-512 variants (the same double as JavaScript's Math.log), the pair
+// temperatures with their sum and count, then the sum of squares. t[i] holds pair i's temperature, NaN where it is
+// not kept. Only the order of the two sums differs from the TypeScript twin's (last bits of the mean and sd).
+template <bool kVectorLog>
 __attribute__((always_inline)) inline bool twoColorKernel(const double* y, const uint8_t* mask, const double* a,
                                                           const double* b, size_t n, size_t sep, double* z,
                                                           double* t, TwoColorOut& out) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  if (!(mask == nullptr ? logRatios<false>(y, mask, a, n, z) : logRatios<true>(y, mask, a, n, z))) {
+  const bool finite = mask == nullptr ? logRatios<false, kVectorLog>(y, mask, a, n, z)
+                                      : logRatios<true, kVectorLog>(y, mask, a, n, z);
+  if (!finite) {
     for (size_t i = 0; i < n; i++) {
       if ((mask == nullptr || mask[i] == 0) && !std::isfinite(y[i])) {
         out.badIndex = i;
@@ -221,17 +226,17 @@ using TwoColorKernel = bool (*)(const double*, const uint8_t*, const double*, co
 
 bool twoColorGeneric(const double* y, const uint8_t* mask, const double* a, const double* b, size_t n, size_t sep,
                      double* z, double* t, TwoColorOut& out) {
-  return twoColorKernel(y, mask, a, b, n, sep, z, t, out);
+  return twoColorKernel<false>(y, mask, a, b, n, sep, z, t, out);
 }
 
 #if PYRO_X86_VARIANTS
 PYRO_TARGET_AVX2 bool twoColorAvx2(const double* y, const uint8_t* mask, const double* a, const double* b, size_t n,
                                    size_t sep, double* z, double* t, TwoColorOut& out) {
-  return twoColorKernel(y, mask, a, b, n, sep, z, t, out);
+  return twoColorKernel<true>(y, mask, a, b, n, sep, z, t, out);
 }
 PYRO_TARGET_AVX512 bool twoColorAvx512(const double* y, const uint8_t* mask, const double* a, const double* b,
                                        size_t n, size_t sep, double* z, double* t, TwoColorOut& out) {
-  return twoColorKernel(y, mask, a, b, n, sep, z, t, out);
+  return twoColorKernel<true>(y, mask, a, b, n, sep, z, t, out);
 }
 #endif
 

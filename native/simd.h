@@ -1,7 +1,12 @@
 // Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F, AVX2,
 // else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with a target
 // attribute, so the same source (same operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
+// PYROLIVE_SIMD=avx2 or generic (read once, at the first use) caps the choice: to test the narrower variants on a
+// wider processor (tests/physics, tests/quality pass with each).
 #pragma once
+
+#include <cstdlib>
+#include <cstring>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define PYRO_X86_VARIANTS 1
@@ -15,13 +20,26 @@ namespace pyro {
 
 #if PYRO_X86_VARIANTS
 // The variant for this processor (call once, keep the result in a static).
+// The widest unit allowed: 2 (AVX-512), 1 (AVX2) or 0 (generic), from PYROLIVE_SIMD (default: no cap).
+inline int simdCap() {
+  const char* value = std::getenv("PYROLIVE_SIMD");
+  if (value == nullptr) {
+    return 2;
+  }
+  if (std::strcmp(value, "generic") == 0) {
+    return 0;
+  }
+  return std::strcmp(value, "avx2") == 0 ? 1 : 2;
+}
+
 template <typename Function>
 Function chooseVariant(Function avx512, Function avx2, Function generic) {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) {
+  const int cap = simdCap();
+  if (cap >= 2 && __builtin_cpu_supports("avx512f")) {
     return avx512;
   }
-  if (__builtin_cpu_supports("avx2")) {
+  if (cap >= 1 && __builtin_cpu_supports("avx2")) {
     return avx2;
   }
   return generic;

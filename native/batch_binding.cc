@@ -487,10 +487,20 @@ std::unique_ptr<BatchJob> countsBatchArgs(const Napi::CallbackInfo& info, std::v
   return job;
 }
 
+// Σ values[0..n) added in order from 0 (the same double as JavaScript's loop `sum += values[k]`).
+double inOrderSum(const double* values, size_t n) {
+  double sum = 0;
+  for (size_t k = 0; k < n; k++) {
+    sum += values[k];
+  }
+  return sum;
+}
+
 // countsStageBatchSync(wl, frames, plan, out): stage 1 of the preparation alone (row sums minus dark, saturation,
-// corrupt) of every frame, on the calling thread (~0.5 µs a frame: less than handing it to the pool, whose
-// threads are busy with the previous chunk's fits), into out.sig and out.mask (nFrames × pixels each); returns
-// the frames' flag bits (PREP_SATURATED | PREP_CORRUPT) as a Uint8Array.
+// corrupt) of every frame, on the calling thread (~1 µs a frame: less than handing it to the pool, whose threads
+// are busy with the previous chunk's fits), into out.sig and out.mask (nFrames × pixels each) and, when given,
+// each frame's in-order total of its row sums into out.totals (nFrames); returns the frames' flag bits
+// (PREP_SATURATED | PREP_CORRUPT) as a Uint8Array.
 Napi::Value CountsStageBatchSync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -508,9 +518,22 @@ Napi::Value CountsStageBatchSync(const Napi::CallbackInfo& info) {
       argFail("out.sig and out.mask must have nFrames × pixels = " +
               std::to_string(static_cast<unsigned long long>(total)) + " elements");
     }
+    double* totals = nullptr;
+    Napi::Value totalsValue = out.Get("totals");
+    if (!absent(totalsValue)) {
+      F64Out totalsView = asF64Out(totalsValue, "out.totals");
+      if (totalsView.length != views.size()) {
+        argFail("out.totals must have nFrames = " + std::to_string(views.size()) + " elements");
+      }
+      totals = totalsView.data;
+    }
     Napi::Uint8Array flags = Napi::Uint8Array::New(env, views.size());
     for (size_t f = 0; f < views.size(); f++) {
-      flags[f] = countsStageFrame(plan, views[f], sig.data + f * n, mask.data + f * n);
+      double* frameSig = sig.data + f * n;
+      flags[f] = countsStageFrame(plan, views[f], frameSig, mask.data + f * n);
+      if (totals != nullptr) {
+        totals[f] = inOrderSum(frameSig, n);
+      }
     }
     return flags;
   });

@@ -638,7 +638,8 @@ export async function analyzeCountsBatch(
 
 /**
  * Stage 1 of the preparation (src/quality/prepare.ts countsStage) of every frame into out.sig and out.mask (frame
- * f from f·pixels); the frames' PREP_SATURATED | PREP_CORRUPT bits. The twin of the addon's countsStageBatchSync.
+ * f from f·pixels) and, when given, each frame's in-order total of its row sums into out.totals; the frames'
+ * PREP_SATURATED | PREP_CORRUPT bits. The twin of the addon's countsStageBatchSync.
  */
 export function countsStageBatchSync(
   wl: Float64Array,
@@ -657,9 +658,20 @@ export function countsStageBatchSync(
   if (sig.length !== total || mask.length !== total) {
     fail(`out.sig and out.mask must have nFrames × pixels = ${total} elements`);
   }
+  const totals = out.totals === undefined || out.totals === null ? null : asF64(out.totals, 'out.totals');
+  if (totals !== null && totals.length !== frames.length) {
+    fail(`out.totals must have nFrames = ${frames.length} elements`);
+  }
   const flags = new Uint8Array(frames.length);
   for (let f = 0; f < frames.length; f++) {
     flags[f] = countsStage(plan, frames[f], sig, f * n, mask, f * n);
+    if (totals !== null) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) {
+        sum += sig[f * n + k];
+      }
+      totals[f] = sum;
+    }
   }
   return flags;
 }

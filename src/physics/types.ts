@@ -183,6 +183,8 @@ export interface CountsStageOutput {
   sig: Float64Array;
   /** 1 where a raw pixel of the ROI is saturated, else 0. */
   mask: Uint8Array;
+  /** Optional (nFrames): each frame's row sums added in pixel order from 0. */
+  totals?: Float64Array;
 }
 
 /** Options of analyzeCountsBatch (the mask and variance come from the preparation). */

@@ -1,7 +1,7 @@
 /**
  * countsStageBatchSync: stage 1 of the preparation alone (rows summed over the used pixels, dark subtracted,
  * saturation and corrupt tests) for a batch, native and TypeScript, against the twin countsStage of
- * src/quality/prepare.ts (bit-identical row sums, masks and flags) and against hand-computed sums, on every counts
+ * src/quality/prepare.ts (bit-identical row sums, masks, flags and per-frame totals) and against hand-computed sums, on every counts
  * type, several ROIs (all rows, a band of rows, one row; contiguous and scattered pixels), saturated, NaN, ±Inf,
  * −0 and huge frames; argument validation at the boundary (JS errors, never an abort).
  */
@@ -94,9 +94,21 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('%s count
   it.each(Object.entries(ROIS))('%s: bit-identical to countsStage frame by frame', (_roi, { wl, plan }) => {
     const nU = wl.length;
     const expected = reference(wl, plan);
-    const out = { sig: new Float64Array(frames.length * nU).fill(7), mask: new Uint8Array(frames.length * nU) };
+    const out = {
+      sig: new Float64Array(frames.length * nU).fill(7),
+      mask: new Uint8Array(frames.length * nU),
+      totals: new Float64Array(frames.length),
+    };
     const flags = engine.countsStageBatchSync!(wl, frames, plan, out);
     expect(Array.from(flags)).toEqual(Array.from(expected.flags));
+    // each frame's total: its row sums added in pixel order from 0
+    frames.forEach((_frame, f) => {
+      let sum = 0;
+      for (let k = 0; k < nU; k++) {
+        sum += expected.sig[f * nU + k];
+      }
+      expect(Object.is(out.totals[f], sum)).toBe(true);
+    });
     expect(Buffer.from(out.mask).equals(Buffer.from(expected.mask))).toBe(true);
     const differing = out.sig.findIndex((v, i) => !Object.is(v, expected.sig[i]));
     expect(differing).toBe(-1);
@@ -160,6 +172,8 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('%s count
     );
     bad(() => engine.countsStageBatchSync!(wl, frames, plan, { ...out(), sig: new Float64Array(nU) }));
     bad(() => engine.countsStageBatchSync!(wl, frames, plan, { ...out(), mask: new Uint8Array(1) }));
+    bad(() => engine.countsStageBatchSync!(wl, frames, plan, { ...out(), totals: new Float64Array(1) }));
+    bad(() => engine.countsStageBatchSync!(wl, frames, plan, { ...out(), totals: [0] as unknown as Float64Array }));
   });
 });
 
@@ -177,6 +191,8 @@ describe.skipIf(!nativeAvailable())('native countsStageBatchSync at the boundary
       [[wl, frames, plan, 'out'], TypeError],
       [[wl, frames, plan, { sig: out.sig }], TypeError],
       [[wl, frames, plan, { ...out, sig: new Float64Array(3) }], RangeError],
+      [[wl, frames, plan, { ...out, totals: new Float64Array(3) }], RangeError],
+      [[wl, frames, plan, { ...out, totals: 'totals' }], TypeError],
       [[wl, frames, plan], TypeError],
     ];
     for (const [args, kind] of cases) {

@@ -1,7 +1,7 @@
 // Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F, AVX2,
 // else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with a target
 // attribute, so the same source (same operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
-// PYROLIVE_SIMD=avx2 or generic (read once, at the first use) caps the choice: to test the narrower variants on a
+// PYROLIVE_SIMD=avx2 or generic (read once, when the addon is loaded) caps the choice: to test the narrower variants on a
 // wider processor (tests/physics, tests/quality pass with each).
 #pragma once
 
@@ -21,7 +21,7 @@ namespace pyro {
 #if PYRO_X86_VARIANTS
 // The variant for this processor (call once, keep the result in a static).
 // The widest unit allowed: 2 (AVX-512), 1 (AVX2) or 0 (generic), from PYROLIVE_SIMD (default: no cap).
-inline int simdCap() {
+inline int readSimdCap() {
   const char* value = std::getenv("PYROLIVE_SIMD");
   if (value == nullptr) {
     return 2;
@@ -32,10 +32,13 @@ inline int simdCap() {
   return std::strcmp(value, "avx2") == 0 ? 1 : 2;
 }
 
+// Read during the addon's static initialisation (on the loading thread), not by a worker thread later.
+inline const int kSimdCap = readSimdCap();
+
 template <typename Function>
 Function chooseVariant(Function avx512, Function avx2, Function generic) {
   __builtin_cpu_init();
-  const int cap = simdCap();
+  const int cap = kSimdCap;
   if (cap >= 2 && __builtin_cpu_supports("avx512f")) {
     return avx512;
   }

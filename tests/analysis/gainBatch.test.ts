@@ -74,6 +74,13 @@ describe('batches that estimate the gain, on the counts path (analyzeCountsBatch
       const sequential = await faintThenBright(engine, false);
       const overlapped = await faintThenBright(engine, true);
       expect(await faintThenBright(tsStage1, true)).toEqual(reference);
+      // the TypeScript stages 2 (planckSubBatches) after the engine's stage 1
+      const engineStage1: PhysicsEngine = {
+        ...engine,
+        analyzeCountsBatch: undefined,
+        analyzeCountsBatchSync: undefined,
+      };
+      expect(await faintThenBright(engineStage1, true)).toEqual(reference);
       // the faint batch is fitted, with the assumed gain (its noise terms differ from the bright batch's)
       const fitted = reference[0].filter((r) => r.temperature !== null);
       expect(fitted.length).toBeGreaterThan(1500);

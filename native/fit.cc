@@ -2,7 +2,7 @@
 // s(T) = Σ w y L / Σ w L², so χ²(T) = Σ w y² − (Σ w y L)² / Σ w L² is a function of T alone. It is minimised by
 // Newton's method on u = ln T with analytic first and second derivatives, starting from a Wien fit.
 // One exp and one division per pixel per pass. Mirrors src/physics/core.ts (same loops and order of operations;
-// the exp is vexp.h's on AVX2/AVX-512 processors, within 1 ulp of libm's).
+// the exp is vexp.h's expFma on AVX2/AVX-512 processors, within 1 ulp of libm's).
 #include "fit.h"
 
 #include <cmath>
@@ -87,7 +87,7 @@ __attribute__((always_inline)) inline Sums passSums(size_t n, const double* wy, 
 #pragma omp simd reduction(+ : sA, sB, sA1, sB1, sA2, sB2, sB11)
   for (size_t i = 0; i < n; i++) {
     const double x = b[i] * invT;
-    const double e = kInlineExp ? vexp::exp(x) : Lout[i];
+    const double e = kInlineExp ? vexp::expFma(x) : Lout[i];
     const double q = 1.0 / (e - 1.0);
     const double L = a[i] * q;
     const double xq = x * q;

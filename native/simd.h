@@ -1,8 +1,9 @@
-// Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F, AVX2,
-// else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with a target
-// attribute, so the same source (same operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
-// PYROLIVE_SIMD=avx2 or generic (read once, when the addon is loaded) caps the choice: to test the narrower variants on a
-// wider processor (tests/physics, tests/quality pass with each).
+// Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F; AVX2
+// with FMA; else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with
+// a target attribute, so the same source (same operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
+// No a·b + c is contracted into an FMA (-ffp-contract=off): only vexp.h's expFma uses FMA, explicitly.
+// PYROLIVE_SIMD=avx2 or generic (read once, when the addon is loaded) caps the choice: to test the narrower
+// variants on a wider processor (tests/physics, tests/quality pass with each).
 #pragma once
 
 #include <cstdlib>
@@ -10,7 +11,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define PYRO_X86_VARIANTS 1
-#define PYRO_TARGET_AVX2 __attribute__((target("avx2")))
+#define PYRO_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define PYRO_TARGET_AVX512 __attribute__((target("avx512f")))
 #else
 #define PYRO_X86_VARIANTS 0
@@ -42,7 +43,7 @@ Function chooseVariant(Function avx512, Function avx2, Function generic) {
   if (cap >= 2 && __builtin_cpu_supports("avx512f")) {
     return avx512;
   }
-  if (cap >= 1 && __builtin_cpu_supports("avx2")) {
+  if (cap >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     return avx2;
   }
   return generic;

@@ -328,7 +328,42 @@ PYRO_TARGET_AVX512 PlanckOut fitAvx512(size_t n, const double* y, const double* 
 }
 #endif
 
+#if PYRO_X86_VARIANTS
+PYRO_TARGET_AVX2 void expLoopAvx2(const double* x, double* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    out[i] = vexp::expFma(x[i]);
+  }
+}
+PYRO_TARGET_AVX512 void expLoopAvx512(const double* x, double* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    out[i] = vexp::expFma(x[i]);
+  }
+}
+#endif
+
 }  // namespace
+
+bool expArray(const double* x, double* out, size_t n, SimdVariant variant) {
+#if PYRO_X86_VARIANTS
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (variant == SimdVariant::Avx512 || (variant == SimdVariant::Best && avx512 && kSimdCap >= 2)) {
+    if (!avx512) return false;
+    expLoopAvx512(x, out, n);
+    return true;
+  }
+  if (variant == SimdVariant::Avx2 || (variant == SimdVariant::Best && avx2 && kSimdCap >= 1)) {
+    if (!avx2) return false;
+    expLoopAvx2(x, out, n);
+    return true;
+  }
+#endif
+  for (size_t i = 0; i < n; i++) {
+    out[i] = std::exp(x[i]);  // the generic build's pass uses libm's exp
+  }
+  return true;
+}
 
 PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const double* a, const double* b,
                            bool weighted, int maxIterations, double tolerance, Scratch& s, size_t nPositive) {

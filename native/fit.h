@@ -55,4 +55,11 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
 WienOut fitWienCompact(size_t n, const double* y, const double* w, const double* a, const double* b,
                        bool useYWeights, bool absoluteErrors, double* zScratch);
 
+// The vector unit of a kernel variant (simd.h): Best = the one the kernels use on this processor.
+enum class SimdVariant { Best, Avx512, Avx2, Generic };
+
+// out[i] = exp(x[i]) as the Planck pass computes it in the variant asked for (vexp.h's expFma; libm's in the generic
+// build). False (nothing written) when this processor lacks the variant. For the tests of vexp.h.
+bool expArray(const double* x, double* out, size_t n, SimdVariant variant);
+
 }  // namespace pyro

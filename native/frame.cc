@@ -272,7 +272,7 @@ bool logArray(const double* x, double* out, size_t n, SimdVariant variant) {
       logLoopAvx512(x, out, n);
       return true;
     case SimdVariant::Avx2:
-      if (!__builtin_cpu_supports("avx2")) return false;
+      if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
       logLoopAvx2(x, out, n);
       return true;
     case SimdVariant::Generic:

@@ -49,7 +49,6 @@ bool slidingTwoColorFrame(const double* y, const uint8_t* mask, const Grid& g, s
 
 // out[i] = log(x[i]) by vlog.h's log (the vectorised loop of the variant asked for: Best = the one the kernels use).
 // False (nothing written) when this processor lacks the variant. For the tests of vlog.h against Math.log.
-enum class SimdVariant { Best, Avx512, Avx2, Generic };
 bool logArray(const double* x, double* out, size_t n, SimdVariant variant);
 
 }  // namespace pyro

@@ -70,6 +70,8 @@ export interface NativeAddon {
   analyzeCountsBatchSync?: PhysicsEngine['analyzeCountsBatchSync'];
   /** out[i] = log(x[i]) by native/vlog.h in the loop of `variant` (tests only; present in builds since vlog.h). */
   vectorLog?(x: Float64Array, out: Float64Array, variant?: 'best' | 'avx512' | 'avx2' | 'generic'): void;
+  /** out[i] = exp(x[i]) as the Planck pass computes it (native/vexp.h; tests only). */
+  vectorExp?(x: Float64Array, out: Float64Array, variant?: 'best' | 'avx512' | 'avx2' | 'generic'): void;
   /** Present in builds since countsStageBatchSync. */
   countsStageBatchSync?: PhysicsEngine['countsStageBatchSync'];
   hardwareConcurrency: number;

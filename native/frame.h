@@ -34,8 +34,8 @@ void usedPixels(const Grid& g, const uint8_t* mask, std::vector<uint32_t>& idx, 
                 std::vector<double>& cb);
 
 // Sliding two-colour of one frame: every pair (i, i+sep) of pixels with mask 0 (all when mask is null) and
-// y > 0 gives T = (b_j − b_i) / (z_i − z_j), z = ln(y/a) (vlog.h: the same double as Math.log); the finite T > 0
-// are kept. mean = Σt/count, sd = sqrt(Σ(t − mean)²/(count − 1)) (0 for one pair); NaN for both when count is 0.
+// y > 0 gives T = (b_j − b_i) / (z_i − z_j), z = ln(y/a) (vlog.h's log in the AVX2/AVX-512 variants: the same
+// double as Math.log; libm's in the generic one); the finite T > 0 are kept. mean = Σt/count, sd = sqrt(Σ(t − mean)²/(count − 1)) (0 for one pair); NaN for both when count is 0.
 // The sums are vectorised (their order differs from the TypeScript twin's: last bits of mean and sd).
 // z, t: scratch of n doubles; with keepPairs, t[0..count) holds the kept T in pair order on return.
 // Returns false (badIndex set, nothing else) on a non-finite y of an unmasked pixel.

@@ -158,6 +158,7 @@ void BatchJob::start() {
   }
   if (planck && !maskPerFrame) {
     usedPixels(*grid, mask, sharedIdx, sharedA, sharedB);
+    sharedAll = sharedIdx.size() == nPix;
   }
   const int chunks = static_cast<int>((nFrames + kChunk - 1) / kChunk);
   threads = std::max(1, std::min<int>(threads, chunks));
@@ -198,6 +199,9 @@ void BatchJob::work() {
     for (size_t f = start; f < end; f++) {
       const size_t offset = f * nPix;
       if (prep) {
+        if (f + 1 < end) {
+          prefetchCounts(plan, counts[f + 1]);
+        }
         flags[f] = prepareCountsFrame(plan, counts[f], prepOut.radiance + offset, prepOut.variance + offset,
                                       prepOut.mask + offset, scratch.prep);
       }
@@ -205,7 +209,8 @@ void BatchJob::work() {
       if (tcSep > 0) {
         // two-colour first, while the frame's data come into the cache for the fit
         TwoColorOut tc;
-        if (slidingTwoColorFrame(frames + offset, frameMask, *grid, tcSep, scratch.z.data(), scratch.t.data(), tc)) {
+        if (slidingTwoColorFrame(frames + offset, frameMask, *grid, tcSep, scratch.z.data(), scratch.t.data(), tc,
+                                 false)) {
           tcMean[f] = tc.mean;
           tcStd[f] = tc.sd;
           tcCount[f] = static_cast<int32_t>(tc.count);
@@ -214,11 +219,17 @@ void BatchJob::work() {
       if (!planck) {
         continue;
       }
+      // a frame without a masked pixel is fitted in place (no compaction: the common case of per-frame masks)
       const uint32_t* usedIdx = sharedIdx.data();
       const double* usedA = sharedA.data();
       const double* usedB = sharedB.data();
       size_t usedCount = sharedIdx.size();
-      if (maskPerFrame) {
+      if (maskPerFrame ? !anyMasked(frameMask, nPix) : sharedAll) {
+        usedIdx = nullptr;
+        usedA = grid->a.data();
+        usedB = grid->b.data();
+        usedCount = nPix;
+      } else if (maskPerFrame) {
         usedPixels(*grid, frameMask, scratch.idx, scratch.ca, scratch.cb);
         usedIdx = scratch.idx.data();
         usedA = scratch.ca.data();

@@ -65,6 +65,7 @@ struct BatchJob {
   static constexpr size_t kChunk = 64;  // frames taken at a time by a worker thread
   std::vector<uint32_t> sharedIdx;
   std::vector<double> sharedA, sharedB;
+  bool sharedAll = false;  // the shared mask keeps every pixel: frames are fitted in place
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   // guarded by the pool's mutex

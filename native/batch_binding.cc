@@ -1,6 +1,7 @@
 // The batch entry points: fitPlanckBatch, slidingTwoColorBatch and analyzeCountsBatch (each a Promise, run on
-// worker threads by an AsyncWorker) and their *Sync twins (run on the calling thread). Arguments are validated
-// into a BatchJob (batch.h) here; the input typed arrays are held by references, not copied.
+// worker threads by an AsyncWorker) and their *Sync twins (run on the calling thread); countsStageBatchSync (stage
+// 1 of the preparation alone, on the calling thread). Arguments are validated into a BatchJob (batch.h) here; the
+// input typed arrays are held by references, not copied.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -371,6 +372,10 @@ size_t readPlan(const Napi::Value& planValue, size_t n, PrepPlan& plan, std::vec
     }
   }
   plan.used = used.Data();
+  plan.contiguous = true;
+  for (size_t k = 1; k < n; k++) {
+    plan.contiguous = plan.contiguous && used[k] == used[0] + static_cast<int32_t>(k);
+  }
   if (keep) {
     keep->push_back(usedValue);
   }
@@ -394,19 +399,21 @@ size_t readPlan(const Napi::Value& planValue, size_t n, PrepPlan& plan, std::vec
   return height;
 }
 
-void readCountsFrames(const Napi::Array& frames, size_t height, BatchJob& job, std::vector<Napi::Value>* keep) {
+// The frames of raw counts (each width × height values of a supported type) as views into `views`.
+void readCountsFrames(const Napi::Array& frames, size_t width, size_t height, std::vector<CountsView>& views,
+                      std::vector<Napi::Value>* keep) {
   const size_t count = frames.Length();
-  const size_t frameLength = job.plan.width * height;
-  job.counts.resize(count);
+  const size_t frameLength = width * height;
+  views.resize(count);
   for (size_t f = 0; f < count; f++) {
     Napi::Value frame = frames.Get(static_cast<uint32_t>(f));
     size_t length = 0;
-    if (!countsView(frame, job.counts[f], length)) {
+    if (!countsView(frame, views[f], length)) {
       typeFail("frames[" + std::to_string(f) + "] must be a Float64/Float32/Int32/Uint32/Int16/Uint16/Uint8Array");
     }
     if (length != frameLength) {
       argFail("frames[" + std::to_string(f) + "] has " + std::to_string(length) + " values, expected " +
-              std::to_string(height) + " × " + std::to_string(job.plan.width));
+              std::to_string(height) + " × " + std::to_string(width));
     }
     if (keep) {
       keep->push_back(frame);
@@ -445,26 +452,32 @@ void readPrepOutput(const Napi::Value& outValue, BatchJob& job, std::vector<Napi
   job.maskPerFrame = true;
 }
 
-std::unique_ptr<BatchJob> countsBatchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep) {
-  Napi::Env env = info.Env();
-  auto job = std::make_unique<BatchJob>();
-  const Grid& grid = gridFor(info[0]);
-  job->grid = std::make_shared<Grid>(grid);
-  const size_t n = grid.wl.size();
+// (wl, frames, plan) of analyzeCountsBatch and countsStageBatchSync: the used pixels' count (wl's length), the
+// plan and the frames' views. Keeps the typed arrays in `keep` (for the async worker).
+size_t countsInputs(const Napi::CallbackInfo& info, PrepPlan& plan, std::vector<CountsView>& views,
+                    std::vector<Napi::Value>* keep) {
+  const size_t n = gridFor(info[0]).wl.size();
   if (n == 0) {
     argFail("wavelengths must not be empty");
   }
-  job->nPix = n;
   if (info.Length() < 2 || !info[1].IsArray()) {
     typeFail("frames must be an array of typed arrays");
   }
   Napi::Array frames = info[1].As<Napi::Array>();
-  job->nFrames = frames.Length();
   if (info.Length() < 3) {
     typeFail("plan must be an object");
   }
-  const size_t height = readPlan(info[2], n, job->plan, keep);
-  readCountsFrames(frames, height, *job, keep);
+  const size_t height = readPlan(info[2], n, plan, keep);
+  readCountsFrames(frames, plan.width, height, views, keep);
+  return n;
+}
+
+std::unique_ptr<BatchJob> countsBatchArgs(const Napi::CallbackInfo& info, std::vector<Napi::Value>* keep) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<BatchJob>();
+  job->nPix = countsInputs(info, job->plan, job->counts, keep);
+  job->grid = std::make_shared<Grid>(gridFor(info[0]));
+  job->nFrames = job->counts.size();
   if (info.Length() < 4) {
     typeFail("out must be an object");
   }
@@ -472,6 +485,58 @@ std::unique_ptr<BatchJob> countsBatchArgs(const Napi::CallbackInfo& info, std::v
   job->prep = true;
   jobOptions(*job, optionsObject(info, 4, env), true);
   return job;
+}
+
+// Σ values[0..n) added in order from 0 (the same double as JavaScript's loop `sum += values[k]`).
+double inOrderSum(const double* values, size_t n) {
+  double sum = 0;
+  for (size_t k = 0; k < n; k++) {
+    sum += values[k];
+  }
+  return sum;
+}
+
+// countsStageBatchSync(wl, frames, plan, out): stage 1 of the preparation alone (row sums minus dark, saturation,
+// corrupt) of every frame, on the calling thread (~1 µs a frame: less than handing it to the pool, whose threads
+// are busy with the previous chunk's fits), into out.sig and out.mask (nFrames × pixels each) and, when given,
+// each frame's in-order total of its row sums into out.totals (nFrames); returns the frames' flag bits
+// (PREP_SATURATED | PREP_CORRUPT) as a Uint8Array.
+Napi::Value CountsStageBatchSync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    PrepPlan plan;
+    std::vector<CountsView> views;
+    const size_t n = countsInputs(info, plan, views, nullptr);
+    if (info.Length() < 4 || !info[3].IsObject() || info[3].IsArray() || info[3].IsTypedArray()) {
+      typeFail("out must be an object");
+    }
+    Napi::Object out = info[3].As<Napi::Object>();
+    F64Out sig = asF64Out(out.Get("sig"), "out.sig");
+    U8Out mask = asU8Out(out.Get("mask"), "out.mask");
+    const double total = static_cast<double>(views.size()) * static_cast<double>(n);
+    if (static_cast<double>(sig.length) != total || static_cast<double>(mask.length) != total) {
+      argFail("out.sig and out.mask must have nFrames × pixels = " +
+              std::to_string(static_cast<unsigned long long>(total)) + " elements");
+    }
+    double* totals = nullptr;
+    Napi::Value totalsValue = out.Get("totals");
+    if (!absent(totalsValue)) {
+      F64Out totalsView = asF64Out(totalsValue, "out.totals");
+      if (totalsView.length != views.size()) {
+        argFail("out.totals must have nFrames = " + std::to_string(views.size()) + " elements");
+      }
+      totals = totalsView.data;
+    }
+    Napi::Uint8Array flags = Napi::Uint8Array::New(env, views.size());
+    for (size_t f = 0; f < views.size(); f++) {
+      double* frameSig = sig.data + f * n;
+      flags[f] = countsStageFrame(plan, views[f], frameSig, mask.data + f * n);
+      if (totals != nullptr) {
+        totals[f] = inOrderSum(frameSig, n);
+      }
+    }
+    return flags;
+  });
 }
 
 Napi::Value FitPlanckBatch(const Napi::CallbackInfo& info) { return queueBatch(info, planckBatchArgs); }
@@ -491,6 +556,7 @@ void exportBatch(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, SlidingTwoColorBatchSync, "slidingTwoColorBatchSync"));
   exports.Set("analyzeCountsBatch", Napi::Function::New(env, AnalyzeCountsBatch, "analyzeCountsBatch"));
   exports.Set("analyzeCountsBatchSync", Napi::Function::New(env, AnalyzeCountsBatchSync, "analyzeCountsBatchSync"));
+  exports.Set("countsStageBatchSync", Napi::Function::New(env, CountsStageBatchSync, "countsStageBatchSync"));
 }
 
 }  // namespace binding

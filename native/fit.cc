@@ -2,13 +2,15 @@
 // s(T) = Σ w y L / Σ w L², so χ²(T) = Σ w y² − (Σ w y L)² / Σ w L² is a function of T alone. It is minimised by
 // Newton's method on u = ln T with analytic first and second derivatives, starting from a Wien fit.
 // One exp and one division per pixel per pass. Mirrors src/physics/core.ts (same loops and order of operations;
-// the exp is vexp.h's on AVX2/AVX-512 processors, within 1 ulp of libm's).
+// the exp is vexp.h's expFma on AVX2/AVX-512 processors, within 1 ulp of libm's).
 #include "fit.h"
 
 #include <cmath>
 #include <limits>
 
+#include "simd.h"
 #include "vexp.h"
+#include "vlog.h"
 
 namespace pyro {
 
@@ -85,7 +87,7 @@ __attribute__((always_inline)) inline Sums passSums(size_t n, const double* wy, 
 #pragma omp simd reduction(+ : sA, sB, sA1, sB1, sA2, sB2, sB11)
   for (size_t i = 0; i < n; i++) {
     const double x = b[i] * invT;
-    const double e = kInlineExp ? vexp::exp(x) : Lout[i];
+    const double e = kInlineExp ? vexp::expFma(x) : Lout[i];
     const double q = 1.0 / (e - 1.0);
     const double L = a[i] * q;
     const double xq = x * q;
@@ -115,51 +117,91 @@ Sums passLibm(size_t n, const double* wy, const double* w, const double* a, cons
   return passSums<false>(n, wy, w, a, b, invT, Lout);
 }
 
-using PassFunction = Sums (*)(size_t, const double*, const double*, const double*, const double*, double, double*);
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-// One pass with the exp inlined and the whole loop vectorised: 4 (AVX2) or 8 (AVX-512) pixels at a time, ~1.6× and
-// ~3.5× libm's speed per exp. Same operations in every variant; only the order of the reductions differs.
-__attribute__((target("avx2"))) Sums passAvx2(size_t n, const double* wy, const double* w, const double* a,
-                                              const double* b, double invT, double* Lout) {
-  return passSums<true>(n, wy, w, a, b, invT, Lout);
-}
-__attribute__((target("avx512f"))) Sums passAvx512(size_t n, const double* wy, const double* w, const double* a,
-                                                   const double* b, double invT, double* Lout) {
-  return passSums<true>(n, wy, w, a, b, invT, Lout);
+// One pass at temperature T: the only transcendental is one exp per pixel (vexp.h's inlined in the vectorised
+// variants, libm's in the generic one).
+template <bool kInlineExp>
+__attribute__((always_inline)) inline Sums pass(size_t n, const double* wy, const double* w, const double* a,
+                                                const double* b, double invT, double* Lout) {
+  return kInlineExp ? passSums<true>(n, wy, w, a, b, invT, Lout) : passLibm(n, wy, w, a, b, invT, Lout);
 }
 
-PassFunction choosePass() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) {
-    return passAvx512;
+// The temperature of fitWienCompact(n, y, w, a, b, useYWeights = true, …) (the Planck fit's start), in loops
+// that vectorise: vlog.h's log (the same double as Math.log) and sums in any order (last bits only).
+__attribute__((always_inline)) inline double wienStart(size_t n, const double* y, const double* w, const double* a,
+                                                       const double* b, double* z) {
+  double sv = 0, svb = 0, svz = 0;
+#pragma omp simd reduction(+ : sv, svb, svz)
+  for (size_t i = 0; i < n; i++) {
+    z[i] = vlog::log(y[i] / a[i]);
+    const double v = y[i] * y[i] * w[i];
+    sv += v;
+    svb += v * b[i];
+    svz += v * z[i];
   }
-  if (__builtin_cpu_supports("avx2")) {
-    return passAvx2;
+  const double bm = svb / sv, zm = svz / sv;
+  double sbb = 0, sbz = 0;
+#pragma omp simd reduction(+ : sbb, sbz)
+  for (size_t i = 0; i < n; i++) {
+    const double v = y[i] * y[i] * w[i];
+    const double db = b[i] - bm;
+    sbb += v * db * db;
+    sbz += v * db * (z[i] - zm);
   }
-  return passLibm;
-}
-#else
-PassFunction choosePass() { return passLibm; }
-#endif
-
-// One pass at temperature T: the only transcendental is one exp per pixel.
-inline Sums pass(size_t n, const double* wy, const double* w, const double* a, const double* b, double invT,
-                 double* Lout) {
-  static const PassFunction chosen = choosePass();
-  return chosen(n, wy, w, a, b, invT, Lout);
+  return -1.0 / (sbz / sbb);
 }
 
-}  // namespace
+// The Wien start's pixels: every stride-th positive pixel (nPos of the n are positive) into py, pw, pa, pb.
+size_t startPixels(size_t n, size_t nPos, size_t stride, const double* y, const double* w, const double* a,
+                   const double* b, Scratch& s) {
+  double* py = s.py.data();
+  double* pw = s.pw.data();
+  double* pa = s.pa.data();
+  double* pb = s.pb.data();
+  size_t np = 0;
+  if (nPos == n) {
+    // all positive (the usual case): pixels 0, stride, 2·stride, … (the same as the general loop below)
+    for (size_t i = 0; i < n; i += stride) {
+      py[np] = y[i];
+      pw[np] = w[i];
+      pa[np] = a[i];
+      pb[np] = b[i];
+      np++;
+    }
+    return np;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!(y[i] > 0)) {
+      continue;
+    }
+    if (k == 0) {
+      py[np] = y[i];
+      pw[np] = w[i];
+      pa[np] = a[i];
+      pb[np] = b[i];
+      np++;
+    }
+    if (++k == stride) {
+      k = 0;
+    }
+  }
+  return np;
+}
 
-PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const double* a, const double* b,
-                           bool weighted, int maxIterations, double tolerance, Scratch& s) {
+// The whole fit (see fitPlanckCompact), compiled once per vector unit (simd.h). The reductions outside the
+// passes (Σ w y², the final χ²) are vectorised as the passes' are (last bits only).
+template <bool kInlineExp>
+__attribute__((always_inline)) inline PlanckOut fitKernel(size_t n, const double* y, const double* w,
+                                                          const double* a, const double* b, bool weighted,
+                                                          int maxIterations, double tolerance, Scratch& s,
+                                                          size_t nPos) {
   PlanckOut out;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   s.reserve(n);
   double* wy = s.wy.data();
   double* L = s.L.data();
   double C = 0;
+#pragma omp simd reduction(+ : C)
   for (size_t i = 0; i < n; i++) {
     wy[i] = w[i] * y[i];
     C += wy[i] * y[i];
@@ -169,21 +211,12 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
   // Start: Wien fit of the positive pixels, weights y²·w (the linearisation of the same χ²).
   double T0 = nan;
   {
-    double* py = s.py.data();
-    double* pw = s.pw.data();
-    double* pa = s.pa.data();
-    double* pb = s.pb.data();
-    size_t nPos = 0;
-    for (size_t i = 0; i < n; i++) nPos += y[i] > 0 ? 1 : 0;
     // a start needs no more than ~64 points (one log each): take every stride-th positive pixel
     const size_t stride = nPos > 2 * kStartPoints ? nPos / kStartPoints : 1;
-    size_t np = 0, k = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (!(y[i] > 0)) continue;
-      if (k == 0) { py[np] = y[i]; pw[np] = w[i]; pa[np] = a[i]; pb[np] = b[i]; np++; }
-      if (++k == stride) k = 0;
+    const size_t np = startPixels(n, nPos, stride, y, w, a, b, s);
+    if (np >= 3) {
+      T0 = wienStart(np, s.py.data(), s.pw.data(), s.pa.data(), s.pb.data(), s.z.data());
     }
-    if (np >= 3) T0 = fitWienCompact(np, py, pw, pa, pb, true, true, s.z.data()).temperature;
   }
   if (!(T0 > 0) || !std::isfinite(T0)) {
     // Coarse scan of the profiled χ² (pathological data only): 300 K × 1.5^k, k = 0..14.
@@ -191,7 +224,7 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
     T0 = 3000;
     double T = 300;
     for (int k = 0; k < 15; k++) {
-      const Sums q = pass(n, wy, w, a, b, 1.0 / T, L);
+      const Sums q = pass<kInlineExp>(n, wy, w, a, b, 1.0 / T, L);
       if (q.B > 0) {
         const double chi = C - q.A * (q.A / q.B);
         if (chi < best) { best = chi; T0 = T; }
@@ -207,7 +240,7 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
   int it = 0;
   while (it < maxIterations) {
     it++;
-    const Sums q = pass(n, wy, w, a, b, 1.0 / std::exp(u), L);
+    const Sums q = pass<kInlineExp>(n, wy, w, a, b, 1.0 / std::exp(u), L);
     const bool finite = q.B > 0 && std::isfinite(q.A) && std::isfinite(q.B) && std::isfinite(q.A1) &&
                         std::isfinite(q.B1) && std::isfinite(q.A2) && std::isfinite(q.B2) && std::isfinite(q.B11);
     const double sc = finite ? q.A / q.B : nan;
@@ -256,8 +289,9 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
   // Converged: T after the last (tiny) step. Not converged: the last accepted point.
   const double T = converged ? std::exp(u) : std::exp(uEval);
   // χ² from the residuals at the last accepted point (no cancellation); L must hold that point.
-  if (!lastAccepted) pass(n, wy, w, a, b, 1.0 / std::exp(uEval), L);
+  if (!lastAccepted) pass<kInlineExp>(n, wy, w, a, b, 1.0 / std::exp(uEval), L);
   double chi2 = 0;
+#pragma omp simd reduction(+ : chi2)
   for (size_t i = 0; i < n; i++) {
     const double r = y[i] - sEval * L[i];
     chi2 += w[i] * r * r;
@@ -271,6 +305,74 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
   out.chi2 = chi2;
   out.converged = converged && H > 0;
   return out;
+}
+
+using FitFunction = PlanckOut (*)(size_t, const double*, const double*, const double*, const double*, bool, int,
+                                   double, Scratch&, size_t);
+
+PlanckOut fitGeneric(size_t n, const double* y, const double* w, const double* a, const double* b, bool weighted,
+                     int maxIterations, double tolerance, Scratch& s, size_t nPos) {
+  return fitKernel<false>(n, y, w, a, b, weighted, maxIterations, tolerance, s, nPos);
+}
+
+#if PYRO_X86_VARIANTS
+// The exp inlined and every pass vectorised: 4 (AVX2) or 8 (AVX-512) pixels at a time, ~1.6× and ~3.5× libm's
+// speed per exp. Same operations in every variant; only the order of the reductions differs.
+PYRO_TARGET_AVX2 PlanckOut fitAvx2(size_t n, const double* y, const double* w, const double* a, const double* b,
+                                   bool weighted, int maxIterations, double tolerance, Scratch& s, size_t nPos) {
+  return fitKernel<true>(n, y, w, a, b, weighted, maxIterations, tolerance, s, nPos);
+}
+PYRO_TARGET_AVX512 PlanckOut fitAvx512(size_t n, const double* y, const double* w, const double* a, const double* b,
+                                       bool weighted, int maxIterations, double tolerance, Scratch& s, size_t nPos) {
+  return fitKernel<true>(n, y, w, a, b, weighted, maxIterations, tolerance, s, nPos);
+}
+#endif
+
+#if PYRO_X86_VARIANTS
+PYRO_TARGET_AVX2 void expLoopAvx2(const double* x, double* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    out[i] = vexp::expFma(x[i]);
+  }
+}
+PYRO_TARGET_AVX512 void expLoopAvx512(const double* x, double* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    out[i] = vexp::expFma(x[i]);
+  }
+}
+#endif
+
+}  // namespace
+
+bool expArray(const double* x, double* out, size_t n, SimdVariant variant) {
+#if PYRO_X86_VARIANTS
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (variant == SimdVariant::Avx512 || (variant == SimdVariant::Best && avx512 && kSimdCap >= 2)) {
+    if (!avx512) return false;
+    expLoopAvx512(x, out, n);
+    return true;
+  }
+  if (variant == SimdVariant::Avx2 || (variant == SimdVariant::Best && avx2 && kSimdCap >= 1)) {
+    if (!avx2) return false;
+    expLoopAvx2(x, out, n);
+    return true;
+  }
+#endif
+  for (size_t i = 0; i < n; i++) {
+    out[i] = std::exp(x[i]);  // the generic build's pass uses libm's exp
+  }
+  return true;
+}
+
+PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const double* a, const double* b,
+                           bool weighted, int maxIterations, double tolerance, Scratch& s, size_t nPositive) {
+#if PYRO_X86_VARIANTS
+  static const FitFunction chosen = chooseVariant<FitFunction>(fitAvx512, fitAvx2, fitGeneric);
+#else
+  static const FitFunction chosen = fitGeneric;
+#endif
+  return chosen(n, y, w, a, b, weighted, maxIterations, tolerance, s, nPositive);
 }
 
 }  // namespace pyro

@@ -44,14 +44,22 @@ struct Scratch {
 };
 
 // Fit of compacted pixels: y (radiance), w (weights 1/var, or all 1 when !weighted), a, b (grid constants).
-// Preconditions: n >= 3 and at least 3 pixels with y > 0 (the caller checks). Result never throws.
+// nPositive: the number of pixels with y > 0 (the caller counts them). Preconditions: n >= 3 and nPositive >= 3
+// (the caller checks). Uses s.wy, s.L, s.z, s.py… (not s.y, s.w: y and w may be those). Never throws.
 PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const double* a, const double* b,
-                           bool weighted, int maxIterations, double tolerance, Scratch& s);
+                           bool weighted, int maxIterations, double tolerance, Scratch& s, size_t nPositive);
 
 // Weighted linear fit of z = ln(y/a) = ln s − b/T over the pixels with y > 0 (caller compacts).
 // weights v = y²·w when useYWeights (w = 1/var or 1), else v = 1.  n >= 3 required (caller checks).
 // absoluteErrors: σ from the weights alone (variance given); else scaled by χ²/dof.
 WienOut fitWienCompact(size_t n, const double* y, const double* w, const double* a, const double* b,
                        bool useYWeights, bool absoluteErrors, double* zScratch);
+
+// The vector unit of a kernel variant (simd.h): Best = the one the kernels use on this processor.
+enum class SimdVariant { Best, Avx512, Avx2, Generic };
+
+// out[i] = exp(x[i]) as the Planck pass computes it in the variant asked for (vexp.h's expFma; libm's in the generic
+// build). False (nothing written) when this processor lacks the variant. For the tests of vexp.h.
+bool expArray(const double* x, double* out, size_t n, SimdVariant variant);
 
 }  // namespace pyro

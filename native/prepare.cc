@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "simd.h"
+
 namespace pyro {
 
 namespace {
@@ -12,29 +14,106 @@ constexpr long kCosmicMedianHalf = 4;
 constexpr double kWeakMinSnr = 5;
 constexpr size_t kSmoothHalf = 2;
 
+// Row sums d = Σ_rows counts − darkSum over the used pixels, saturation per used pixel into mask, flags (see
+// countsStageFrame). Per pixel the rows are added in row order from 0, as in the TypeScript twin. Corrupt: the
+// in-order total of the sums is not finite; it is taken only when some |d| > 1e300, because otherwise every sum is
+// finite and no partial sum of fewer than 10^8 of them can overflow.
 template <typename T>
-uint8_t countsStage(const PrepPlan& p, const T* counts, double* sig, uint8_t* mask) {
+__attribute__((always_inline)) inline uint8_t countsStage(const PrepPlan& p, const T* counts, double* sig,
+                                                          uint8_t* mask) {
   const size_t nU = p.nU, width = p.width;
   const double saturation = p.saturation;
-  int anySat = 0;
-  double total = 0;
-  for (size_t k = 0; k < nU; k++) {
-    const size_t px = static_cast<size_t>(p.used[k]);
-    double s = 0;
-    int sat = 0;
-    for (size_t r = p.first; r <= p.last; r++) {
-      const double v = static_cast<double>(counts[r * width + px]);
-      s += v;
-      if (v >= saturation) sat = 1;
+  if (p.contiguous) {
+    // the used pixels are one run: row-major loops over contiguous counts (vectorised)
+    const size_t base = static_cast<size_t>(p.used[0]);
+    for (size_t k = 0; k < nU; k++) {
+      sig[k] = 0;
+      mask[k] = 0;
     }
-    mask[k] = static_cast<uint8_t>(sat);
-    anySat |= sat;
-    const double d = s - p.darkSum[k];
-    sig[k] = d;
-    total += d;
+    for (size_t r = p.first; r <= p.last; r++) {
+      const T* row = counts + r * width + base;
+      for (size_t k = 0; k < nU; k++) {
+        const double v = static_cast<double>(row[k]);
+        sig[k] += v;
+        mask[k] |= static_cast<uint8_t>(v >= saturation);
+      }
+    }
+  } else {
+    for (size_t k = 0; k < nU; k++) {
+      const size_t px = static_cast<size_t>(p.used[k]);
+      double s = 0;
+      int sat = 0;
+      for (size_t r = p.first; r <= p.last; r++) {
+        const double v = static_cast<double>(counts[r * width + px]);
+        s += v;
+        if (v >= saturation) sat = 1;
+      }
+      sig[k] = s;
+      mask[k] = static_cast<uint8_t>(sat);
+    }
   }
-  return static_cast<uint8_t>((anySat ? PrepSaturated : 0) | (std::isfinite(total) ? 0 : PrepCorrupt));
+  unsigned anySat = 0;
+  unsigned large = 0;
+  for (size_t k = 0; k < nU; k++) {
+    const double d = sig[k] - p.darkSum[k];
+    sig[k] = d;
+    anySat |= mask[k];
+    large |= static_cast<unsigned>(!(std::fabs(d) <= 1e300));
+  }
+  bool finite = true;
+  if (large != 0) {
+    double total = 0;
+    for (size_t k = 0; k < nU; k++) {
+      total += sig[k];
+    }
+    finite = std::isfinite(total);
+  }
+  return static_cast<uint8_t>((anySat ? PrepSaturated : 0) | (finite ? 0 : PrepCorrupt));
 }
+
+__attribute__((always_inline)) inline uint8_t countsStageOf(const PrepPlan& p, const CountsView& c, double* sig,
+                                                            uint8_t* mask) {
+  switch (c.type) {
+    case CtF64: return countsStage(p, static_cast<const double*>(c.data), sig, mask);
+    case CtF32: return countsStage(p, static_cast<const float*>(c.data), sig, mask);
+    case CtI32: return countsStage(p, static_cast<const int32_t*>(c.data), sig, mask);
+    case CtU32: return countsStage(p, static_cast<const uint32_t*>(c.data), sig, mask);
+    case CtI16: return countsStage(p, static_cast<const int16_t*>(c.data), sig, mask);
+    case CtU16: return countsStage(p, static_cast<const uint16_t*>(c.data), sig, mask);
+    case CtU8: return countsStage(p, static_cast<const uint8_t*>(c.data), sig, mask);
+  }
+  return 0;
+}
+
+// Whether sSum > kWeakMinSnr·√vSum, sSum and vSum summed over the unmasked pixels in pixel order (the TypeScript
+// twin's order). The sums are first taken in any order (vectorised): either order's error is at most γ·Σ|terms|,
+// γ ≈ (n−1)·2^-53 (Higham, Accuracy and Stability of Numerical Algorithms, §4.2), so when the two sides differ by
+// more than 4(n+2)·2^-53·(Σ|s| + kWeakMinSnr·√vSum) — twice those bounds — both orders give the same answer;
+// only a borderline frame has its sums taken again in order.
+__attribute__((always_inline)) inline bool strongSignal(const double* sig, const double* varC, const uint8_t* mask,
+                                                        size_t n) {
+  double s = 0, a = 0, v = 0;
+#pragma omp simd reduction(+ : s, a, v)
+  for (size_t k = 0; k < n; k++) {
+    const bool keep = mask[k] == 0;
+    s += keep ? sig[k] : 0.0;
+    a += keep ? std::fabs(sig[k]) : 0.0;
+    v += keep ? varC[k] : 0.0;
+  }
+  const double threshold = kWeakMinSnr * std::sqrt(v);
+  const double bound = 4.0 * static_cast<double>(n + 2) * 0x1p-53 * (a + threshold);
+  if (s - threshold > bound) return true;
+  if (threshold - s > bound) return false;
+  double sSum = 0, vSum = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (mask[k] == 0) {
+      sSum += sig[k];
+      vSum += varC[k];
+    }
+  }
+  return sSum > kWeakMinSnr * std::sqrt(vSum);
+}
+
 }  // namespace
 
 void boxSmooth(const double* s, size_t n, size_t h, double* out) {
@@ -58,14 +137,37 @@ void boxSmooth(const double* s, size_t n, size_t h, double* out) {
   }
 }
 
-size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor) {
+namespace {
+
+// Whether any interior pixel (3 ≤ k < n − 3) passes the first screen of cosmicMask: one loop without control flow
+// (vectorised); the common frame without a spike then skips the interior in the scalar loop.
+__attribute__((always_inline)) inline bool anyInteriorCandidate(const double* s, const double* sigma, size_t n,
+                                                                double sigmaFloor, double kIn) {
+  unsigned any = 0;
+  for (size_t k = 3; k + 3 < n; k++) {
+    const double sg = std::max(sigma[k], sigmaFloor);
+    const double d = s[k] - 0.5 * (s[k - 3] + s[k + 3]);
+    any |= static_cast<unsigned>(d > kIn * sg);
+  }
+  return any != 0;
+}
+
+__attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const double* sigma, uint8_t* mask,
+                                                          size_t n, double sigmaFloor) {
   size_t found = 0;
   long lastMarked = -10;
   const double kIn = kCosmicScreenSigma * std::sqrt(1.5);
   const double kEdge = kCosmicScreenSigma * std::sqrt(6.0);
   const long ln = static_cast<long>(n);
+  // no interior candidate: only the three pixels at each end are tested (the interior ones would all be skipped)
+  const long skipFrom = anyInteriorCandidate(s, sigma, n, sigmaFloor, kIn) ? ln : 3;
+  const long skipTo = std::max(skipFrom, ln - 3);
   double win[2 * kCosmicMedianHalf];
   for (long k = 0; k < ln; k++) {
+    if (k == skipFrom) {
+      k = skipTo;
+      if (k >= ln) break;
+    }
     const double v = s[k];
     const double sg = std::max(sigma[k], sigmaFloor);
     if (k >= 3 && k + 3 < ln) {
@@ -99,21 +201,26 @@ size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n,
   return found;
 }
 
-uint8_t prepareCountsFrame(const PrepPlan& p, const CountsView& c, double* y, double* v, uint8_t* mask, PrepScratch& sc) {
+}  // namespace
+
+size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor) {
+  return cosmicKernel(s, sigma, mask, n, sigmaFloor);
+}
+
+namespace {
+
+// Stages 1–2 of one frame (see prepareCountsFrame), compiled once per vector unit (simd.h).
+__attribute__((always_inline)) inline uint8_t prepareKernel(const PrepPlan& p, const CountsView& c, double* y,
+                                                            double* v, uint8_t* mask, PrepScratch& sc) {
   const size_t nU = p.nU;
   double* sig = sc.sig;
-  uint8_t f1 = 0;
-  switch (c.type) {
-    case CtF64: f1 = countsStage(p, static_cast<const double*>(c.data), sig, mask); break;
-    case CtF32: f1 = countsStage(p, static_cast<const float*>(c.data), sig, mask); break;
-    case CtI32: f1 = countsStage(p, static_cast<const int32_t*>(c.data), sig, mask); break;
-    case CtU32: f1 = countsStage(p, static_cast<const uint32_t*>(c.data), sig, mask); break;
-    case CtI16: f1 = countsStage(p, static_cast<const int16_t*>(c.data), sig, mask); break;
-    case CtU16: f1 = countsStage(p, static_cast<const uint16_t*>(c.data), sig, mask); break;
-    case CtU8: f1 = countsStage(p, static_cast<const uint8_t*>(c.data), sig, mask); break;
-  }
+  const uint8_t f1 = countsStageOf(p, c, sig, mask);
   if (f1 & PrepCorrupt) {
-    for (size_t k = 0; k < nU; k++) { y[k] = 1; v[k] = 1; mask[k] = 1; }
+    for (size_t k = 0; k < nU; k++) {
+      y[k] = 1;
+      v[k] = 1;
+      mask[k] = 1;
+    }
     return f1;
   }
   double* smooth = sc.smooth;
@@ -121,21 +228,86 @@ uint8_t prepareCountsFrame(const PrepPlan& p, const CountsView& c, double* y, do
   double* varC = sc.varC;
   boxSmooth(sig, nU, kSmoothHalf, smooth);
   const double invG = p.invGain, readVar = p.readVar;
+  const double* invDen = p.invDen;
+  const double* invDen2 = p.invDen2;
+  const double* relVarDen = p.relVarDen;
+  // (distinct buffers: the pragma spares the compiler the overlap checks of eight pointers, which it gives up on)
+#pragma omp simd
   for (size_t k = 0; k < nU; k++) {
     const double sm = smooth[k] > 0 ? smooth[k] : 0;
     const double vc = sm * invG + readVar;
     varC[k] = vc;
     sigma[k] = std::sqrt(vc);
-    y[k] = sig[k] * p.invDen[k];
-    v[k] = (vc + sm * sm * p.relVarDen[k]) * p.invDen2[k];
+    y[k] = sig[k] * invDen[k];
+    v[k] = (vc + sm * sm * relVarDen[k]) * invDen2[k];
   }
   uint8_t flags = f1;
-  if (cosmicMask(sig, sigma, mask, nU, 0) > 0) flags |= PrepCosmic;
-  double sSum = 0, vSum = 0;
-  for (size_t k = 0; k < nU; k++)
-    if (mask[k] == 0) { sSum += sig[k]; vSum += varC[k]; }
-  if (!(sSum > kWeakMinSnr * std::sqrt(vSum))) flags |= PrepWeak;
+  if (cosmicKernel(sig, sigma, mask, nU, 0) > 0) flags |= PrepCosmic;
+  if (!strongSignal(sig, varC, mask, nU)) flags |= PrepWeak;
   return flags;
+}
+
+using PrepareFunction = uint8_t (*)(const PrepPlan&, const CountsView&, double*, double*, uint8_t*, PrepScratch&);
+using CountsFunction = uint8_t (*)(const PrepPlan&, const CountsView&, double*, uint8_t*);
+
+uint8_t prepareGeneric(const PrepPlan& p, const CountsView& c, double* y, double* v, uint8_t* mask, PrepScratch& s) {
+  return prepareKernel(p, c, y, v, mask, s);
+}
+uint8_t countsGeneric(const PrepPlan& p, const CountsView& c, double* sig, uint8_t* mask) {
+  return countsStageOf(p, c, sig, mask);
+}
+
+#if PYRO_X86_VARIANTS
+PYRO_TARGET_AVX2 uint8_t prepareAvx2(const PrepPlan& p, const CountsView& c, double* y, double* v, uint8_t* mask,
+                                     PrepScratch& s) {
+  return prepareKernel(p, c, y, v, mask, s);
+}
+PYRO_TARGET_AVX512 uint8_t prepareAvx512(const PrepPlan& p, const CountsView& c, double* y, double* v,
+                                         uint8_t* mask, PrepScratch& s) {
+  return prepareKernel(p, c, y, v, mask, s);
+}
+PYRO_TARGET_AVX2 uint8_t countsAvx2(const PrepPlan& p, const CountsView& c, double* sig, uint8_t* mask) {
+  return countsStageOf(p, c, sig, mask);
+}
+PYRO_TARGET_AVX512 uint8_t countsAvx512(const PrepPlan& p, const CountsView& c, double* sig, uint8_t* mask) {
+  return countsStageOf(p, c, sig, mask);
+}
+#endif
+
+}  // namespace
+
+uint8_t prepareCountsFrame(const PrepPlan& p, const CountsView& c, double* y, double* v, uint8_t* mask,
+                           PrepScratch& sc) {
+#if PYRO_X86_VARIANTS
+  static const PrepareFunction chosen = chooseVariant<PrepareFunction>(prepareAvx512, prepareAvx2, prepareGeneric);
+#else
+  static const PrepareFunction chosen = prepareGeneric;
+#endif
+  return chosen(p, c, y, v, mask, sc);
+}
+
+void prefetchCounts(const PrepPlan& p, const CountsView& c) {
+  if (!p.contiguous || c.data == nullptr) {
+    return;
+  }
+  static constexpr size_t kSizes[] = {8, 4, 4, 4, 2, 2, 1};  // bytes per value, in CountsType order
+  const size_t size = kSizes[c.type];
+  const char* data = static_cast<const char*>(c.data);
+  for (size_t r = p.first; r <= p.last; r++) {
+    const char* row = data + (r * p.width + static_cast<size_t>(p.used[0])) * size;
+    for (size_t offset = 0; offset < p.nU * size; offset += 64) {
+      __builtin_prefetch(row + offset);
+    }
+  }
+}
+
+uint8_t countsStageFrame(const PrepPlan& p, const CountsView& c, double* sig, uint8_t* mask) {
+#if PYRO_X86_VARIANTS
+  static const CountsFunction chosen = chooseVariant<CountsFunction>(countsAvx512, countsAvx2, countsGeneric);
+#else
+  static const CountsFunction chosen = countsGeneric;
+#endif
+  return chosen(p, c, sig, mask);
 }
 
 }  // namespace pyro

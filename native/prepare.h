@@ -20,6 +20,7 @@ struct CountsView {
 struct PrepPlan {
   size_t width = 0, first = 0, last = 0, nU = 0;
   const int32_t* used = nullptr;  // full-width pixel index per used pixel (validated < width)
+  bool contiguous = false;        // used[k] = used[0] + k for every k
   const double* darkSum = nullptr;
   const double* invDen = nullptr;
   const double* invDen2 = nullptr;
@@ -37,6 +38,14 @@ struct PrepScratch {
 
 // Stages 1–2 of one frame into y, v, mask (nU each); returns its PrepFlag bits. Never throws.
 uint8_t prepareCountsFrame(const PrepPlan& p, const CountsView& c, double* y, double* v, uint8_t* mask, PrepScratch& s);
+
+// Stage 1 alone (row sums minus dark, saturation, corrupt; the TypeScript countsStage): the nU row sums into sig,
+// the saturated pixels (1, else 0) into mask; returns PrepSaturated | PrepCorrupt. Never throws.
+uint8_t countsStageFrame(const PrepPlan& p, const CountsView& c, double* sig, uint8_t* mask);
+
+// Asks the processor to bring a frame's counts of the ROI into the cache (a contiguous ROI only; a hint, nothing
+// read): called a frame ahead, their loads no longer wait for memory.
+void prefetchCounts(const PrepPlan& p, const CountsView& c);
 
 // Spike mask (maskCosmics of src/quality/flags.ts, sigma at offset 0); returns the number of spikes.
 size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor);

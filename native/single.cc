@@ -280,6 +280,53 @@ Napi::Value SlidingTwoColor(const Napi::CallbackInfo& info) {
   });
 }
 
+// (x, out, variant?) of vectorLog and vectorExp: the variant asked for ('best' when absent).
+SimdVariant elementwiseArgs(const Napi::CallbackInfo& info, F64& x, F64Out& out, std::string& name) {
+  Napi::Env env = info.Env();
+  x = asF64(info[0], "x");
+  out = asF64Out(info.Length() > 1 ? info[1] : env.Undefined(), "out");
+  if (out.length != x.length) {
+    argFail("out length " + std::to_string(out.length) + " does not match x length " + std::to_string(x.length));
+  }
+  name = "best";
+  if (info.Length() > 2 && !absent(info[2])) {
+    if (!info[2].IsString()) {
+      typeFail("variant must be a string");
+    }
+    name = info[2].As<Napi::String>().Utf8Value();
+  }
+  if (name == "avx512") {
+    return SimdVariant::Avx512;
+  }
+  if (name == "avx2") {
+    return SimdVariant::Avx2;
+  }
+  if (name == "generic") {
+    return SimdVariant::Generic;
+  }
+  if (name != "best") {
+    argFail("variant must be 'best', 'avx512', 'avx2' or 'generic'");
+  }
+  return SimdVariant::Best;
+}
+
+// vectorLog(x, out, variant?) / vectorExp(x, out, variant?): out[i] = log(x[i]) by native/vlog.h, exp(x[i]) as the
+// Planck pass computes it (vexp.h's expFma), in the loop of `variant` ('best' (default), 'avx512', 'avx2',
+// 'generic'; RangeError when this processor lacks it). Exposed for their tests against Math.log and Math.exp.
+template <bool (*kFunction)(const double*, double*, size_t, SimdVariant)>
+Napi::Value Elementwise(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    F64 x;
+    F64Out out;
+    std::string name;
+    const SimdVariant variant = elementwiseArgs(info, x, out, name);
+    if (!kFunction(x.data, out.data, x.length, variant)) {
+      argFail("this processor has no " + name + " unit");
+    }
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void exportSingle(Napi::Env env, Napi::Object exports) {
@@ -287,6 +334,8 @@ void exportSingle(Napi::Env env, Napi::Object exports) {
   exports.Set("fitWien", Napi::Function::New(env, FitWien, "fitWien"));
   exports.Set("twoColor", Napi::Function::New(env, TwoColor, "twoColor"));
   exports.Set("slidingTwoColor", Napi::Function::New(env, SlidingTwoColor, "slidingTwoColor"));
+  exports.Set("vectorLog", Napi::Function::New(env, Elementwise<logArray>, "vectorLog"));
+  exports.Set("vectorExp", Napi::Function::New(env, Elementwise<expArray>, "vectorExp"));
 }
 
 }  // namespace binding

@@ -29,18 +29,26 @@ export class GainEstimator {
     return this.lockedNow;
   }
 
-  /** The brightest non-corrupt frames of the first ROI (by row sum), at most FRAMES_USED. */
-  private brightestFrames(n: number, b: Buffers): number[] {
+  /**
+   * The brightest non-corrupt frames of the first ROI (by the total of its row sums, added in pixel order: given in
+   * `totals` by the engine's stage 1, else summed here), at most FRAMES_USED; ties in frame order.
+   */
+  private brightestFrames(n: number, b: Buffers, totals: Float64Array | null): number[] {
     const nRois = this.plans.length;
     const nU = this.plans[0].used.length;
+    const sig = b.sig[0];
     const candidates: { frame: number; sum: number }[] = [];
     for (let f = 0; f < n; f++) {
       if (b.corrupt[f * nRois]) {
         continue;
       }
       let sum = 0;
-      for (let k = 0; k < nU; k++) {
-        sum += b.sig[0][f * nU + k];
+      if (totals !== null) {
+        sum = totals[f];
+      } else {
+        for (let k = 0; k < nU; k++) {
+          sum += sig[f * nU + k];
+        }
       }
       if (sum > 0) {
         candidates.push({ frame: f, sum });
@@ -103,14 +111,17 @@ export class GainEstimator {
     applyNoise(this.plans, noise, this.cfg);
   }
 
-  /** Tries an estimate from the row sums of stage 1 (b.sig of n frames); updates the plans' noise terms. */
-  update(n: number, b: Buffers): void {
+  /**
+   * Tries an estimate from the row sums of stage 1 (b.sig of n frames; `totals`: the first ROI's per-frame totals of
+   * them in pixel order, when stage 1 gave them); updates the plans' noise terms.
+   */
+  update(n: number, b: Buffers, totals: Float64Array | null = null): void {
     if (this.lockedNow) {
       return;
     }
     const plan = this.plans[0];
     const nU = plan.used.length;
-    const picked = this.brightestFrames(n, b);
+    const picked = this.brightestFrames(n, b, totals);
     if (picked.length === 0) {
       this.giveUpAfterTooManyAttempts();
       return;

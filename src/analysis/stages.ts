@@ -9,7 +9,7 @@ import type { ResolvedConfig } from './config';
 import type { RoiPlan } from './plans';
 import type { Buffers, BufferPool } from './buffers';
 import type { GainEstimator } from './gain';
-import { UsageError } from '../errors';
+import { FitArgumentError, UsageError } from '../errors';
 import { maskCosmics, WEAK_MIN_SNR } from '../quality/flags';
 import {
   boxSmooth,
@@ -187,12 +187,62 @@ export class FramePreparer {
    * The frames must have been checked (checkFrames) and the gain not be locked yet.
    */
   countAndEstimate(frames: ArrayLike<FrameData>, n: number, b: Buffers): void {
-    for (let f = 0; f < n; f++) {
-      for (let pi = 0; pi < this.plans.length; pi++) {
-        this.stageCounts(frames[f], pi, f, b, b.sig[pi], f * this.plans[pi].used.length);
+    // the first ROI's per-frame totals of its row sums, for the gain's choice of the brightest frames
+    const totals = new Float64Array(n);
+    let totalsDone = false;
+    for (let pi = 0; pi < this.plans.length; pi++) {
+      if (this.countsInEngine(frames, n, b, pi, pi === 0 ? totals : null)) {
+        totalsDone ||= pi === 0;
+        continue;
+      }
+      const nU = this.plans[pi].used.length;
+      for (let f = 0; f < n; f++) {
+        this.stageCounts(frames[f], pi, f, b, b.sig[pi], f * nU);
       }
     }
-    this.gain.update(n, b);
+    this.gain.update(n, b, totalsDone ? totals : null);
+  }
+
+  /**
+   * Stage 1 of ROI pi for frames 0..n−1 in the engine's countsStageBatchSync (the native twin of countsStage: the
+   * same row sums, masks and flags, ~2.5× faster; with `totals`, each frame's in-order total of its row sums too),
+   * when the engine has one. False when it has none or refuses the arguments (it also checks that the plan's terms
+   * are finite, which the TypeScript stage does not need): the TypeScript stage then does it.
+   */
+  private countsInEngine(
+    frames: ArrayLike<FrameData>,
+    n: number,
+    b: Buffers,
+    pi: number,
+    totals: Float64Array | null,
+  ): boolean {
+    const engine = this.cfg.engine;
+    if (!engine.countsStageBatchSync) {
+      return false;
+    }
+    const plan = this.plans[pi];
+    const nU = plan.used.length;
+    const list =
+      Array.isArray(frames) && frames.length === n ? (frames as FrameData[]) : Array.from(frames).slice(0, n);
+    const out = {
+      sig: b.sig[pi].subarray(0, n * nU),
+      mask: b.m[pi].subarray(0, n * nU),
+      totals: totals ?? undefined,
+    };
+    let bits: Uint8Array;
+    try {
+      bits = engine.countsStageBatchSync(plan.wl, list, plan.cp, out);
+    } catch (e) {
+      if (e instanceof FitArgumentError) {
+        return false;
+      }
+      throw e;
+    }
+    const nRois = this.plans.length;
+    for (let f = 0; f < n; f++) {
+      decodePrepFlags(bits[f], b, f * nRois + pi, STAGE1_BITS);
+    }
+    return true;
   }
 
   /** Stages 1 (unless done) and 2 of frames s0..s1−1, frame by frame (the row sums stay in the cache). */

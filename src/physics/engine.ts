@@ -68,6 +68,12 @@ export interface NativeAddon {
   /** Present in builds since analyzeCountsBatch (optional: an older build still loads). */
   analyzeCountsBatch?: PhysicsEngine['analyzeCountsBatch'];
   analyzeCountsBatchSync?: PhysicsEngine['analyzeCountsBatchSync'];
+  /** out[i] = log(x[i]) by native/vlog.h in the loop of `variant` (tests only; present in builds since vlog.h). */
+  vectorLog?(x: Float64Array, out: Float64Array, variant?: 'best' | 'avx512' | 'avx2' | 'generic'): void;
+  /** out[i] = exp(x[i]) as the Planck pass computes it (native/vexp.h; tests only). */
+  vectorExp?(x: Float64Array, out: Float64Array, variant?: 'best' | 'avx512' | 'avx2' | 'generic'): void;
+  /** Present in builds since countsStageBatchSync. */
+  countsStageBatchSync?: PhysicsEngine['countsStageBatchSync'];
   hardwareConcurrency: number;
 }
 
@@ -144,7 +150,7 @@ function rethrow(error: unknown): never {
 /** Wraps a loaded addon as a PhysicsEngine. */
 export function wrapNative(addon: NativeAddon): PhysicsEngine {
   const out = new Float64Array(7);
-  const counts: Pick<PhysicsEngine, 'analyzeCountsBatch' | 'analyzeCountsBatchSync'> = {};
+  const counts: Pick<PhysicsEngine, 'analyzeCountsBatch' | 'analyzeCountsBatchSync' | 'countsStageBatchSync'> = {};
   const acb = addon.analyzeCountsBatch;
   const acbs = addon.analyzeCountsBatchSync;
   if (typeof acb === 'function' && typeof acbs === 'function') {
@@ -158,6 +164,16 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
     counts.analyzeCountsBatchSync = (wl, frames, plan, o, opts) => {
       try {
         return { ...acbs(wl, frames, plan, o, opts), engine: 'native' };
+      } catch (e) {
+        return rethrow(e);
+      }
+    };
+  }
+  const csb = addon.countsStageBatchSync;
+  if (typeof csb === 'function') {
+    counts.countsStageBatchSync = (wl, frames, plan, o) => {
+      try {
+        return csb(wl, frames, plan, o);
       } catch (e) {
         return rethrow(e);
       }

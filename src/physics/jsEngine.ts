@@ -18,8 +18,9 @@ import type {
   CountsBatchOptions,
   CountsBatchOutput,
   CountsBatchResult,
+  CountsStageOutput,
 } from './types';
-import { prepareCountsBatch, type CountsFrame, type CountsPlan } from '../quality/prepare';
+import { countsStage, prepareCountsBatch, type CountsFrame, type CountsPlan } from '../quality/prepare';
 
 export const DEFAULT_MAX_ITERATIONS = 50;
 export const DEFAULT_TOLERANCE = 1e-10;
@@ -505,8 +506,8 @@ export async function slidingTwoColorBatch(
 
 const COUNTS_TYPES = [Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Uint8Array];
 
-/** Checks analyzeCountsBatch's arguments (the addon's messages). */
-function countsArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput): void {
+/** Checks the (wl, frames, plan) of analyzeCountsBatch and countsStageBatchSync (the addon's messages). */
+function countsInputArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan): void {
   const n = gridFor(wl).wl.length;
   if (n === 0) {
     fail('wavelengths must not be empty');
@@ -583,6 +584,12 @@ function countsArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: Coun
       fail(`frames[${f}] has ${c.length} values, expected ${height} × ${width}`);
     }
   }
+}
+
+/** Checks analyzeCountsBatch's arguments (the addon's messages). */
+function countsArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput): void {
+  countsInputArgs(wl, frames, plan);
+  const n = plan.used.length;
   if (typeof out !== 'object' || out === null || Array.isArray(out) || ArrayBuffer.isView(out)) {
     fail('out must be an object');
   }
@@ -629,6 +636,46 @@ export async function analyzeCountsBatch(
   return analyzeCountsBatchSync(wl, frames, plan, out, opts);
 }
 
+/**
+ * Stage 1 of the preparation (src/quality/prepare.ts countsStage) of every frame into out.sig and out.mask (frame
+ * f from f·pixels) and, when given, each frame's in-order total of its row sums into out.totals; the frames'
+ * PREP_SATURATED | PREP_CORRUPT bits. The twin of the addon's countsStageBatchSync.
+ */
+export function countsStageBatchSync(
+  wl: Float64Array,
+  frames: ArrayLike<CountsFrame>,
+  plan: CountsPlan,
+  out: CountsStageOutput,
+): Uint8Array {
+  countsInputArgs(wl, frames, plan);
+  if (typeof out !== 'object' || out === null || Array.isArray(out) || ArrayBuffer.isView(out)) {
+    fail('out must be an object');
+  }
+  const n = plan.used.length;
+  const total = frames.length * n;
+  const sig = asF64(out.sig, 'out.sig');
+  const mask = asU8(out.mask, 'out.mask');
+  if (sig.length !== total || mask.length !== total) {
+    fail(`out.sig and out.mask must have nFrames × pixels = ${total} elements`);
+  }
+  const totals = out.totals === undefined || out.totals === null ? null : asF64(out.totals, 'out.totals');
+  if (totals !== null && totals.length !== frames.length) {
+    fail(`out.totals must have nFrames = ${frames.length} elements`);
+  }
+  const flags = new Uint8Array(frames.length);
+  for (let f = 0; f < frames.length; f++) {
+    flags[f] = countsStage(plan, frames[f], sig, f * n, mask, f * n);
+    if (totals !== null) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) {
+        sum += sig[f * n + k];
+      }
+      totals[f] = sum;
+    }
+  }
+  return flags;
+}
+
 /** The TypeScript engine. */
 export const jsEngine: PhysicsEngine = {
   name: 'js',
@@ -642,4 +689,5 @@ export const jsEngine: PhysicsEngine = {
   slidingTwoColorBatchSync,
   analyzeCountsBatch,
   analyzeCountsBatchSync,
+  countsStageBatchSync,
 };

@@ -177,6 +177,16 @@ export interface CountsBatchOutput {
   mask: Uint8Array;
 }
 
+/** Where countsStageBatchSync writes stage 1 of the preparation (nFrames × pixels each, frame f from f·pixels). */
+export interface CountsStageOutput {
+  /** Row sums minus the dark, per used pixel. */
+  sig: Float64Array;
+  /** 1 where a raw pixel of the ROI is saturated, else 0. */
+  mask: Uint8Array;
+  /** Optional (nFrames): each frame's row sums added in pixel order from 0. */
+  totals?: Float64Array;
+}
+
 /** Options of analyzeCountsBatch (the mask and variance come from the preparation). */
 export type CountsBatchOptions = Omit<BatchOptions, 'mask' | 'variance'>;
 
@@ -189,6 +199,8 @@ export interface CountsBatchResult extends BatchResult {
  * Optional engine methods (both engines have them; an engine without them is still a PhysicsEngine):
  *  analyzeCountsBatch(wl, frames, plan, out, opts?)     → Promise<CountsBatchResult>  (raw counts of one ROI → prepare → fit)
  *  analyzeCountsBatchSync(wl, frames, plan, out, opts?) → CountsBatchResult
+ *  countsStageBatchSync(wl, frames, plan, out)          → Uint8Array of PREP_SATURATED | PREP_CORRUPT per frame
+ *    (stage 1 alone: src/quality/prepare.ts countsStage of every frame, on the calling thread)
  * wl: the compacted wavelengths of the used pixels (plan.used); frames: one typed array of raw counts per frame.
  */
 export interface CountsBatchEngine {
@@ -206,6 +218,12 @@ export interface CountsBatchEngine {
     out: CountsBatchOutput,
     opts?: CountsBatchOptions,
   ): CountsBatchResult;
+  countsStageBatchSync?(
+    wavelengthNm: Float64Array,
+    frames: ArrayLike<import('../quality/prepare').CountsFrame>,
+    plan: import('../quality/prepare').CountsPlan,
+    out: CountsStageOutput,
+  ): Uint8Array;
 }
 
 // the radiation constants live with Planck's law (planck.ts); re-exported here for the engines' imports

@@ -1,5 +1,6 @@
 // The batches that estimate the gain (gain not given) go through the native counts preparation like every later
-// batch: their results must be those of the TypeScript stages (an engine without analyzeCountsBatch), and a batch
+// batch, their stage 1 through the engine's countsStageBatchSync: their results must be those of the TypeScript
+// stages (an engine without analyzeCountsBatch and countsStageBatchSync), and a batch
 // still being prepared on the worker threads when the next batch fixes the gain must keep the noise terms it was
 // started with (the same results as when the first batch is awaited before the second starts).
 import { describe, expect, it } from 'vitest';
@@ -60,10 +61,26 @@ describe('batches that estimate the gain, on the counts path (analyzeCountsBatch
     '%s engine: the results of the TypeScript stages, and a batch in flight keeps its noise terms',
     async (_name, engine) => {
       expect(engine.analyzeCountsBatch).toBeTypeOf('function');
-      const tsStages: PhysicsEngine = { ...engine, analyzeCountsBatch: undefined, analyzeCountsBatchSync: undefined };
+      expect(engine.countsStageBatchSync).toBeTypeOf('function');
+      const tsStages: PhysicsEngine = {
+        ...engine,
+        analyzeCountsBatch: undefined,
+        analyzeCountsBatchSync: undefined,
+        countsStageBatchSync: undefined,
+      };
+      // stage 1 of the gain batches in the TypeScript stages (an engine without countsStageBatchSync)
+      const tsStage1: PhysicsEngine = { ...engine, countsStageBatchSync: undefined };
       const reference = await faintThenBright(tsStages, false);
       const sequential = await faintThenBright(engine, false);
       const overlapped = await faintThenBright(engine, true);
+      expect(await faintThenBright(tsStage1, true)).toEqual(reference);
+      // the TypeScript stages 2 (planckSubBatches) after the engine's stage 1
+      const engineStage1: PhysicsEngine = {
+        ...engine,
+        analyzeCountsBatch: undefined,
+        analyzeCountsBatchSync: undefined,
+      };
+      expect(await faintThenBright(engineStage1, true)).toEqual(reference);
       // the faint batch is fitted, with the assumed gain (its noise terms differ from the bright batch's)
       const fitted = reference[0].filter((r) => r.temperature !== null);
       expect(fitted.length).toBeGreaterThan(1500);

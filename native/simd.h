@@ -1,0 +1,53 @@
+// Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F; AVX2
+// with FMA; else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with
+// a target attribute, so the same source (same operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
+// No a·b + c is contracted into an FMA (-ffp-contract=off): only vexp.h's expFma uses FMA, explicitly.
+// PYROLIVE_SIMD=avx2 or generic (read once, when the addon is loaded) caps the choice: to test the narrower
+// variants on a wider processor (tests/physics, tests/quality pass with each).
+#pragma once
+
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define PYRO_X86_VARIANTS 1
+#define PYRO_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define PYRO_TARGET_AVX512 __attribute__((target("avx512f")))
+#else
+#define PYRO_X86_VARIANTS 0
+#endif
+
+namespace pyro {
+
+#if PYRO_X86_VARIANTS
+// The variant for this processor (call once, keep the result in a static).
+// The widest unit allowed: 2 (AVX-512), 1 (AVX2) or 0 (generic), from PYROLIVE_SIMD (default: no cap).
+inline int readSimdCap() {
+  const char* value = std::getenv("PYROLIVE_SIMD");
+  if (value == nullptr) {
+    return 2;
+  }
+  if (std::strcmp(value, "generic") == 0) {
+    return 0;
+  }
+  return std::strcmp(value, "avx2") == 0 ? 1 : 2;
+}
+
+// Read during the addon's static initialisation (on the loading thread), not by a worker thread later.
+inline const int kSimdCap = readSimdCap();
+
+template <typename Function>
+Function chooseVariant(Function avx512, Function avx2, Function generic) {
+  __builtin_cpu_init();
+  const int cap = kSimdCap;
+  if (cap >= 2 && __builtin_cpu_supports("avx512f")) {
+    return avx512;
+  }
+  if (cap >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    return avx2;
+  }
+  return generic;
+}
+#endif
+
+}  // namespace pyro

@@ -1,0 +1,131 @@
+/**
+ * The native preparation (analyzeCountsBatch) against its TypeScript twin (prepareCountsBatch) where its vectorised
+ * shortcuts could part from the twin's in-order arithmetic: ROIs that are a band of rows or scattered pixels (no
+ * contiguous row loop), spikes in the interior and at the ends (the cosmic screen), and the weak test at its
+ * threshold, where the vectorised sums are too close to call and the in-order sums must decide.
+ */
+import { describe, expect, it } from 'vitest';
+import { getEngine, nativeAvailable } from '../../src/physics';
+import type { CountsFrame, CountsPlan } from '../../src/physics';
+import { planckRadiance } from '../../src/sim/spectrum';
+import { PREP_COSMIC, PREP_WEAK, prepareCountsBatch, prepareCountsFrame, prepScratch } from '../../src/quality/prepare';
+import { makeShot } from '../support/simShot';
+
+const shot = makeShot({ seed: 83, frames: 12, width: 320, height: 4, level: 7000, cosmics: (f) => (f % 3) * 2 });
+const { width, height } = shot;
+
+function roundedFrames(): CountsFrame[] {
+  const frames: CountsFrame[] = shot.frames.map((frame) =>
+    Uint16Array.from(frame, (v) => Math.max(0, Math.min(65535, Math.round(v)))),
+  );
+  // spikes at both ends of the used pixels and one in the middle (cosmic screen: edge and interior tests)
+  const spiky = Float64Array.from(frames[4]);
+  for (const px of [0, 1, 2, 150, 317, 318, 319]) {
+    spiky[width + px] += 30000;
+  }
+  frames[4] = spiky;
+  return frames;
+}
+
+const frames = roundedFrames();
+
+function roiPlan(first: number, last: number, used: number[]): { wl: Float64Array; plan: CountsPlan } {
+  const rows = last - first + 1;
+  const invDen = Float64Array.from(used, (px) => planckRadiance(shot.wavelength[px], 2800) / (5000 * rows));
+  return {
+    wl: Float64Array.from(used, (px) => shot.wavelength[px]),
+    plan: {
+      width,
+      height,
+      first,
+      last,
+      used: Int32Array.from(used),
+      darkSum: new Float64Array(used.length).fill(600 * rows),
+      invDen,
+      invDen2: invDen.map((v) => v * v),
+      relVarDen: new Float64Array(used.length).fill(2e-5),
+      saturation: 65535,
+      invGain: 1 / shot.gain,
+      readVar: rows * shot.readNoise ** 2,
+    },
+  };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_v, i) => from + i);
+const ROIS = {
+  'all rows, every pixel': roiPlan(0, 3, range(0, width)),
+  'rows 1–2, every pixel': roiPlan(1, 2, range(0, width)),
+  'rows 0–2, scattered pixels': roiPlan(
+    0,
+    2,
+    range(0, width).filter((px) => px % 5 !== 2),
+  ),
+};
+
+const outputs = (n: number) => ({
+  radiance: new Float64Array(n),
+  variance: new Float64Array(n),
+  mask: new Uint8Array(n),
+});
+
+/** Object.is over two arrays: the first index where they differ, or −1. */
+const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).findIndex((v, i) => !Object.is(v, b[i]));
+
+describe.skipIf(!nativeAvailable())('native preparation: bit-identical to the TypeScript twin', () => {
+  const native = nativeAvailable() ? getEngine('native') : null;
+
+  it.each(Object.entries(ROIS))('%s', (_name, { wl, plan }) => {
+    const size = frames.length * wl.length;
+    const expected = outputs(size);
+    const expectedFlags = new Uint8Array(frames.length);
+    prepareCountsBatch(plan, frames, frames.length, expected.radiance, expected.variance, expected.mask, expectedFlags);
+    const out = outputs(size);
+    const result = native!.analyzeCountsBatchSync!(wl, frames, plan, out);
+    expect(Array.from(result.flags)).toEqual(Array.from(expectedFlags));
+    expect(firstDifference(out.radiance, expected.radiance)).toBe(-1);
+    expect(firstDifference(out.variance, expected.variance)).toBe(-1);
+    expect(firstDifference(out.mask, expected.mask)).toBe(-1);
+    // the spiky frame is flagged, its end spikes masked
+    expect(result.flags[4] & PREP_COSMIC).toBe(PREP_COSMIC);
+  });
+
+  it('the weak test on both sides of its threshold', () => {
+    const { wl, plan } = ROIS['rows 1–2, every pixel'];
+    const nU = wl.length;
+    const frame = frames[7];
+    const weakWith = (darkShift: number): boolean => {
+      const shifted = { ...plan, darkSum: plan.darkSum.map((v) => v + darkShift) };
+      const o = outputs(nU);
+      return (prepareCountsFrame(shifted, frame, o.radiance, o.variance, o.mask, 0, prepScratch(nU)) & PREP_WEAK) !== 0;
+    };
+    // bisection on a dark offset to the last double where the frame is not weak and the first where it is
+    let strong = 0;
+    let weak = 20000;
+    expect(weakWith(strong)).toBe(false);
+    expect(weakWith(weak)).toBe(true);
+    while (true) {
+      const middle = strong + (weak - strong) / 2;
+      if (middle === strong || middle === weak) {
+        break;
+      }
+      if (weakWith(middle)) {
+        weak = middle;
+      } else {
+        strong = middle;
+      }
+    }
+    for (const [shift, expectedWeak] of [
+      [strong, false],
+      [weak, true],
+    ] as const) {
+      const shifted = { ...plan, darkSum: plan.darkSum.map((v) => v + shift) };
+      const result = native!.analyzeCountsBatchSync!(wl, [frame], shifted, outputs(nU));
+      expect((result.flags[0] & PREP_WEAK) !== 0).toBe(expectedWeak);
+    }
+  });
+});
+
+if (!nativeAvailable()) {
+  console.warn('prepareEdges.test.ts: native addon not built: skipped');
+}

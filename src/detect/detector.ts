@@ -27,9 +27,9 @@ import {
 import { HingeData, HingeFit, scanHinge } from './hinge';
 import { offlineFit } from './offline';
 import { invertMatrix } from './stats';
+import { PowerReadings } from './power';
 import { UsageError } from '../errors';
 
-const PDIFF = 256;
 /** Minimum kink separation in units of the power noise σP (see kinkSeparation). */
 export const SEPARATION_SIGMAS = 11;
 
@@ -148,19 +148,14 @@ export class SlopeChangeDetector {
   private nextId = 1;
   private skip: SkipCounts = { total: 0, flagged: 0, nonFinite: 0, belowMinTemperature: 0 };
   private lastIndex = -Infinity;
-  /** The open bin: frames of one power step (within binWidth of its first frame). */
-  private bin: { p0: number; P: number[]; T: number[]; W: number[] } | null = null;
-  private steps: number[] = [];
+  /** The open bin: frames of one power step (while the smoothed power stays within binWidth of its value when the
+   * bin opened: `start`). */
+  private bin: { start: number; P: number[]; T: number[]; W: number[] } | null = null;
   /** The open bin has frames not yet in its stored point (see push). */
   private binStale = false;
   private frames = 0;
-  private lastPower = NaN;
   private maxStat = 0;
-  /** Ring buffer of the last PDIFF changes between consecutive distinct power readings. */
-  private pdiff = new Float64Array(PDIFF);
-  private pdiffN = 0;
-  private sepCache = { n: -1, v: 0 };
-  private dense = false;
+  private readings: PowerReadings;
 
   /** @param exactStatistic calibration aid: compute the leave-out statistic in full whenever |z| ≥ 3 (slower),
    * so that maxStatistic is exact below the threshold too. */
@@ -169,6 +164,7 @@ export class SlopeChangeDetector {
     private readonly exact = false,
   ) {
     this.options = resolveOptions(opts);
+    this.readings = new PowerReadings(this.options.binWidth);
   }
 
   /** Events so far (snapshots). */
@@ -196,33 +192,20 @@ export class SlopeChangeDetector {
    * 1.4826 × MAD / √2 (the MAD is taken about the median change, so a steady ramp does not count). Power steps
    * with few frames per step inflate it (conservative: it only widens the minimum kink separation). */
   get powerNoise(): number {
-    const m = Math.min(this.pdiffN, PDIFF);
-    if (m < 8) {
-      return 0;
-    }
-    const a = Array.from(this.pdiff.subarray(0, m)).sort((x, y) => x - y);
-    const med = a[m >> 1];
-    const dev = a.map((v) => Math.abs(v - med)).sort((x, y) => x - y);
-    return (1.4826 * dev[m >> 1]) / Math.SQRT2;
+    return this.readings.currentNoise;
   }
 
   /** Dense (binned) data only: the smallest power span over which a slope is measured — between two kinks of a
    * leg, and beyond a candidate kink to the newest point — SEPARATION_SIGMAS (11) × σP. Over a span Δ the x
    * variance is Δ²/12, so power noise σP dilutes a fitted slope by σP²/(Δ²/12 + σP²): ≥ 40 % at Δ = 4σP, ≤ 9 %
    * at 11σP (well below minRelativeChange). Bins of 100 Hz frames span a few σP each, so without this a
-   * "slope" measured over a few bins next to a kink is noise. Otherwise powerResolution. Re-estimated every 32
-   * new readings. */
+   * "slope" measured over a few bins next to a kink is noise. Otherwise powerResolution. σP is re-estimated every
+   * 32 new readings. */
   get kinkSeparation(): number {
-    if (!this.dense) {
+    if (!this.readings.dense) {
       return this.options.powerResolution;
     }
-    if (this.pdiffN - this.sepCache.n >= 32 || this.sepCache.n < 0) {
-      this.sepCache = {
-        n: this.pdiffN,
-        v: Math.max(this.options.powerResolution, SEPARATION_SIGMAS * this.powerNoise),
-      };
-    }
-    return this.sepCache.v;
+    return Math.max(this.options.powerResolution, SEPARATION_SIGMAS * this.readings.noise);
   }
 
   /** Feed one point; returns new or refined events (empty most of the time). */
@@ -236,12 +219,12 @@ export class SlopeChangeDetector {
       return [];
     }
     this.frames++;
-    this.trackPowerSteps(point.power);
-    if (this.belongsToOpenBin(point.power)) {
+    this.readings.push(point.power);
+    if (this.belongsToOpenBin()) {
       return this.mergeIntoOpenBin(point, weight);
     }
     this.summariseBin();
-    this.bin = { p0: point.power, P: [point.power], T: [point.temperature], W: [weight] };
+    this.bin = { start: this.readings.smoothed, P: [point.power], T: [point.temperature], W: [weight] };
     const ordinal = this.pts.length;
     const leg = this.legFor(point.power, ordinal);
     this.pts.push({ index, power: point.power, temperature: point.temperature, weight, frames: 1, leg: leg.id });
@@ -282,45 +265,29 @@ export class SlopeChangeDetector {
     return null;
   }
 
-  /** Frame density (mean |ΔP| over the last 30 usable frames: dense when < binWidth / 2, from 10 frames on) and
-   * the changes between distinct power readings (for the power noise). */
-  private trackPowerSteps(power: number): void {
-    const lastPower = this.lastPower;
-    if (Number.isFinite(lastPower)) {
-      this.steps.push(Math.abs(power - lastPower));
-      if (this.steps.length > 30) {
-        this.steps.shift();
-      }
-    }
-    if (Number.isFinite(lastPower) && power !== lastPower) {
-      // a new power reading (frames paired to the same reading repeat it): its change, for the power noise
-      this.pdiff[this.pdiffN++ & (PDIFF - 1)] = power - lastPower;
-    }
-    this.lastPower = power;
-    const meanStep = this.steps.reduce((sum, step) => sum + step, 0) / this.steps.length;
-    this.dense = this.steps.length >= 10 && meanStep < this.options.binWidth / 2;
-  }
-
-  /** Whether a frame at `power` is of the open bin's power step (dense data only, within binWidth of its first). */
-  private belongsToOpenBin(power: number): boolean {
+  /** Whether the frame just taken is of the open bin's power step: dense data only, while the smoothed power stays
+   * within binWidth of its value when the bin opened (with exact readings: the frame's power within binWidth of
+   * the bin's first frame's). Smoothing over a few readings keeps read-back jitter from splitting a step. */
+  private belongsToOpenBin(): boolean {
     const binWidth = this.options.binWidth;
     const bin = this.bin;
-    return bin !== null && this.dense && binWidth > 0 && Math.abs(power - bin.p0) < binWidth;
+    const readings = this.readings;
+    return bin !== null && readings.dense && binWidth > 0 && Math.abs(readings.smoothed - bin.start) < binWidth;
   }
 
-  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is a power of 2. */
+  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is a power of 4. */
   private mergeIntoOpenBin(point: DetectPoint, weight: number): DetectorUpdate[] {
     const bin = this.bin!;
     bin.P.push(point.power);
     bin.T.push(point.temperature);
     bin.W.push(weight);
     // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
-    // power of two (2, 4, 8, …: each time the error of its median has shrunk by another √2), not at every
-    // frame; a bin still open when the next one starts (or at finish) is summarised then. So a power step of
-    // k frames costs O(log k) analyses instead of k.
+    // power of four (4, 16, 64, …: each time the error of its median has halved), not at every frame; a bin still
+    // open when the next one starts (or at finish) is summarised then. So a power step of k frames costs
+    // O(log k) analyses instead of k.
     const frames = bin.P.length;
     this.binStale = true;
-    if ((frames & (frames - 1)) !== 0) {
+    if (!reanalyseAt(frames)) {
       return [];
     }
     this.summariseBin();
@@ -828,6 +795,12 @@ export class SlopeChangeDetector {
   get lastPointIndex(): number {
     return this.lastIndex;
   }
+}
+
+/** Whether a bin of `frames` frames is re-analysed: at 4, 16, 64, … frames (each time the error of its median has
+ * halved). */
+function reanalyseAt(frames: number): boolean {
+  return (frames & (frames - 1)) === 0 && (frames & 0x55555555) !== 0 && frames > 1;
 }
 
 /** Makes the point at `power` (ordinal `ordinal`) the leg's extreme if it is at or beyond it in the leg's direction

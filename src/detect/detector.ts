@@ -375,14 +375,16 @@ export class SlopeChangeDetector {
     }
   }
 
-  /** Sorted (by x) data of ordinals [a, b) on a leg. Also returns the ordinal of each sorted point. */
+  /** Sorted (by x) data of ordinals [a, b) on a leg. Also returns the ordinal of each sorted point. The arrays are
+   * the detector's scratch: valid until the next call (every caller uses them before it asks for new data). */
   private data(leg: Leg, a: number, b: number): { d: HingeData; ord: Int32Array } {
     const n = Math.max(b - a, 0);
-    const ord = new Int32Array(n);
+    const scratch = this.dataScratch(n);
+    const ord = scratch.ord;
     const dir = leg.direction || 1;
     const pts = this.pts;
     // insertion sort by (x, ordinal): the points of a leg arrive nearly sorted, so this is ~O(n)
-    const key = new Float64Array(n);
+    const key = scratch.x;
     for (let i = 0; i < n; i++) {
       const o = a + i;
       const k = dir * pts[o].power;
@@ -395,10 +397,7 @@ export class SlopeChangeDetector {
       key[j + 1] = k;
       ord[j + 1] = o;
     }
-    const x = new Float64Array(n);
-    const y = new Float64Array(n);
-    const w0 = new Float64Array(n);
-    const cnt = new Float64Array(n);
+    const { x, y, w0, cnt } = scratch;
     let wsum = 0;
     for (let i = 0; i < n; i++) {
       const q = pts[ord[i]];
@@ -413,6 +412,27 @@ export class SlopeChangeDetector {
       w0[i] *= norm;
     }
     return { d: { x, y, w0, n, cnt }, ord };
+  }
+
+  private scratch = {
+    ord: new Int32Array(0),
+    x: new Float64Array(0),
+    y: new Float64Array(0),
+    w0: new Float64Array(0),
+    cnt: new Float64Array(0),
+  };
+  private dataScratch(n: number): SlopeChangeDetector['scratch'] {
+    if (this.scratch.ord.length < n) {
+      const capacity = Math.max(n, 2 * this.options.window + 1);
+      this.scratch = {
+        ord: new Int32Array(capacity),
+        x: new Float64Array(capacity),
+        y: new Float64Array(capacity),
+        w0: new Float64Array(capacity),
+        cnt: new Float64Array(capacity),
+      };
+    }
+    return this.scratch;
   }
 
   private test(leg: Leg, idx: number, updates: DetectorUpdate[]): void {

@@ -99,6 +99,31 @@ interface Sums {
   nPos: number;
 }
 
+/** Buffers of the sums, used in turn: a Sums stays valid until the second buildSums after it (scanHinge keeps at
+ * most the latest two: the best fit's and the one being built). No allocation per build. */
+interface SumsBuffers {
+  u: Float64Array;
+  s: Float64Array;
+  sy: Float64Array;
+}
+const SUMS_BUFFERS: SumsBuffers[] = [
+  { u: new Float64Array(0), s: new Float64Array(0), sy: new Float64Array(0) },
+  { u: new Float64Array(0), s: new Float64Array(0), sy: new Float64Array(0) },
+];
+let sumsTurn = 0;
+
+function sumsBuffers(n: number): SumsBuffers {
+  sumsTurn ^= 1;
+  const buffers = SUMS_BUFFERS[sumsTurn];
+  if (buffers.u.length < n) {
+    const capacity = Math.max(n, 2 * buffers.u.length, 64);
+    buffers.u = new Float64Array(capacity);
+    buffers.s = new Float64Array(5 * (capacity + 1));
+    buffers.sy = new Float64Array(3 * (capacity + 1));
+  }
+  return buffers;
+}
+
 function buildSums(d: HingeData, w: Float64Array): Sums {
   const n = d.n;
   const xc = 0.5 * (d.x[0] + d.x[n - 1]);
@@ -114,13 +139,17 @@ function buildSums(d: HingeData, w: Float64Array): Sums {
     }
   }
   const yc = sw > 0 ? swy / sw : 0;
-  const u = new Float64Array(n);
+  const { u, s, sy } = sumsBuffers(n);
   for (let i = 0; i < n; i++) {
     u[i] = (d.x[i] - xc) / xs;
   }
   const n1 = n + 1;
-  const s = new Float64Array(5 * n1);
-  const sy = new Float64Array(3 * n1);
+  for (let m = 0; m <= 4; m++) {
+    s[m * n1 + n] = 0;
+    if (m <= 2) {
+      sy[m * n1 + n] = 0;
+    }
+  }
   let syy = 0;
   for (let i = n - 1; i >= 0; i--) {
     const wi = w[i];
@@ -189,12 +218,21 @@ interface PointFit {
   A: Float64Array;
 }
 
-/** Inner products of the leading (fixed) columns, computed once per scan. */
+/** Inner products of the leading (fixed) columns, computed once per scan, and their Cholesky factor: a candidate
+ * column then costs O(q²) (candidateRss) instead of a p×p solve. */
 interface Prefix {
   S: Sums;
   cols: Col[];
   A: Float64Array;
   b: Float64Array;
+  /** Cholesky factor (row-major, stride q) and forward-solved z = L⁻¹b of the leading columns; null if singular. */
+  L: Float64Array | null;
+  z: Float64Array;
+  /** Σ z² over the leading columns, summed in order; the largest diagonal element of A. */
+  fit: number;
+  scale: number;
+  /** The candidate's row of the factor (scratch). */
+  row: Float64Array;
 }
 function prefixOf(S: Sums, cols: Col[]): Prefix {
   const q = cols.length;
@@ -208,7 +246,82 @@ function prefixOf(S: Sums, cols: Col[]): Prefix {
       A[c * q + r] = v;
     }
   }
-  return { S, cols, A, b };
+  const z = new Float64Array(q);
+  const L = choleskyOf(A, q);
+  let fit = 0;
+  let scale = 0;
+  for (let i = 0; i < q; i++) {
+    scale = Math.max(scale, A[i * q + i]);
+    if (L) {
+      let v = b[i];
+      for (let k = 0; k < i; k++) {
+        v -= L[i * q + k] * z[k];
+      }
+      z[i] = v / L[i * q + i];
+      fit += z[i] * z[i];
+    }
+  }
+  return { S, cols, A, b, L, z, fit, scale, row: new Float64Array(q) };
+}
+
+/** Cholesky factor of A (q×q), with the singularity test of solveScratch; null if singular. */
+function choleskyOf(A: Float64Array, q: number): Float64Array | null {
+  const L = A.slice(0, q * q);
+  for (let j = 0; j < q; j++) {
+    let dsum = L[j * q + j];
+    for (let k = 0; k < j; k++) {
+      dsum -= L[j * q + k] * L[j * q + k];
+    }
+    if (!(dsum > 1e-12 * Math.max(A[j * q + j], 1e-300))) {
+      return null;
+    }
+    const djj = Math.sqrt(dsum);
+    L[j * q + j] = djj;
+    for (let i = j + 1; i < q; i++) {
+      let v = L[i * q + j];
+      for (let k = 0; k < j; k++) {
+        v -= L[i * q + k] * L[j * q + k];
+      }
+      L[i * q + j] = v / djj;
+    }
+  }
+  return L;
+}
+
+/** Residual sum of squares of the fit of the prefix columns plus `cand`, from the prefix's factor: the same
+ * arithmetic, in the same order, as fitCols(S, [...prefix, cand], pre).rss (the factor's last row is a forward
+ * substitution), without the solve for β. −1 when that fit would be singular. */
+function candidateRss(pre: Prefix, cand: Col): number {
+  const S = pre.S;
+  const L = pre.L;
+  const cols = pre.cols;
+  const q = cols.length;
+  const acc = inner(S, cand, cand);
+  if (!L || !(Math.max(pre.scale, acc) > 0)) {
+    return -1;
+  }
+  const row = pre.row;
+  let dsum = acc;
+  for (let j = 0; j < q; j++) {
+    let v = inner(S, cols[j], cand);
+    for (let k = 0; k < j; k++) {
+      v -= row[k] * L[j * q + k];
+    }
+    row[j] = v / L[j * q + j];
+  }
+  for (let k = 0; k < q; k++) {
+    dsum -= row[k] * row[k];
+  }
+  if (!(dsum > 1e-12 * Math.max(acc, 1e-300))) {
+    return -1;
+  }
+  const last = Math.sqrt(dsum);
+  let v = innerY(S, cand);
+  for (let k = 0; k < q; k++) {
+    v -= row[k] * pre.z[k];
+  }
+  const zLast = v / last;
+  return Math.max(S.syy - (pre.fit + zLast * zLast), 0);
 }
 
 // Scratch buffers of the fits (the detector runs hundreds of small fits per point: no allocation per fit).
@@ -437,6 +550,28 @@ export function levelStarts(x: Float64Array, n: number, resolution: number): num
   return starts;
 }
 
+/** Per-scan scratch (valid within one scanHinge call): non-rejected frame counts before each point, non-rejected
+ * levels after each level, residuals. */
+const SCAN_SCRATCH = { pos: new Int32Array(0), levelsAfter: new Int32Array(0), residuals: new Float64Array(0) };
+function scanScratch(n: number): typeof SCAN_SCRATCH {
+  if (SCAN_SCRATCH.pos.length < n + 1) {
+    const capacity = Math.max(n + 1, 2 * SCAN_SCRATCH.pos.length, 64);
+    SCAN_SCRATCH.pos = new Int32Array(capacity);
+    SCAN_SCRATCH.levelsAfter = new Int32Array(capacity);
+    SCAN_SCRATCH.residuals = new Float64Array(capacity);
+  }
+  return SCAN_SCRATCH;
+}
+
+/** pos[i] = frames (d.cnt, 1 each without) of the non-rejected points before sorted index i, i = 0..n. */
+function countsBefore(d: HingeData, w: Float64Array, pos: Int32Array): Int32Array {
+  pos[0] = 0;
+  for (let i = 0; i < d.n; i++) {
+    pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
+  }
+  return pos;
+}
+
 /**
  * Best hinge over candidate kinks, with robust re-weighting. Returns null when there are too few points or
  * levels for any candidate.
@@ -485,11 +620,9 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     });
     const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j! : 0;
     // candidates must keep enough non-rejected points and levels on each side
-    const pos = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) {
-      pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
-    }
-    const posLevelsAfter = new Int32Array(L + 1);
+    const pos = countsBefore(d, w, scanScratch(n).pos);
+    const posLevelsAfter = SCAN_SCRATCH.levelsAfter;
+    posLevelsAfter[L] = 0;
     for (let l = L - 1; l >= 0; l--) {
       const e = l + 1 < L ? starts[l + 1] : n;
       posLevelsAfter[l] = posLevelsAfter[l + 1] + (pos[e] - pos[starts[l]] > 0 ? 1 : 0);
@@ -497,7 +630,6 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     best = null;
     const pre = prefixOf(S, [...base, ...fixedCols]);
     const cand = hg(0, 0);
-    const cols: Col[] = [...base, ...fixedCols, cand];
     let bestRss = Infinity;
     let bestKap = 0;
     let bestJ = -1;
@@ -513,9 +645,9 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
       const kap = S.u[starts[l]];
       cand.kap = kap;
       cand.j = j;
-      const f = fitCols(S, cols, pre);
-      if (f && (bestJ < 0 || f.rss < bestRss)) {
-        bestRss = f.rss;
+      const rss = candidateRss(pre, cand);
+      if (rss >= 0 && (bestJ < 0 || rss < bestRss)) {
+        bestRss = rss;
         bestKap = kap;
         bestJ = j;
       }
@@ -534,11 +666,11 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     }
     // residuals and rejection
     const pred = predictor(best.S, best.cols, best.fit.beta);
-    const res = new Float64Array(n);
+    const res = SCAN_SCRATCH.residuals;
     for (let i = 0; i < n; i++) {
       res[i] = (d.y[i] - pred(best.S.u[i])) * Math.sqrt(d.w0[i]);
     }
-    const sr = madSigma(res);
+    const sr = madSigma(res, n);
     if (!(sr > 0)) {
       break;
     }
@@ -570,10 +702,7 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     const segStart = best.segStart;
     const fixedCols = best.cols.slice(base.length, -1);
     const pre = prefixOf(S, [...base, ...fixedCols]);
-    const pos = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) {
-      pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
-    }
+    const pos = countsBefore(d, w, scanScratch(n).pos);
     // refine κ between the neighbouring levels on both sides of the best level
     const l = starts.indexOf(best.j) - 1;
     const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
@@ -594,13 +723,11 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
       }
       const mk = (k: number) => [...base, ...fixedCols, hg(k, j)];
       const cand = hg(0, j);
-      const gcols = mk(0);
-      gcols[gcols.length - 1] = cand;
       const r = golden(
         (k) => {
           cand.kap = k;
-          const f = fitCols(S, gcols, pre);
-          return f ? f.rss : Infinity;
+          const rss = candidateRss(pre, cand);
+          return rss >= 0 ? rss : Infinity;
         },
         a,
         b - 1e-9 * (b - a),

@@ -3,6 +3,7 @@
  * power, so they are merged into bins), the power noise σP of the read-back, and the smoothed power that decides
  * where a bin ends. See docs/detect.md (Dense frames, Power noise).
  */
+import { selectInPlace } from './stats';
 
 /** Changes between consecutive distinct readings kept for the power noise (a power of two: a ring buffer). */
 const NOISE_READINGS = 256;
@@ -20,13 +21,12 @@ export function readingNoise(changes: Float64Array, count: number): number {
   if (count < 8) {
     return 0;
   }
-  const sorted = changes.slice(0, count).sort();
-  const median = sorted[count >> 1];
+  const values = changes.slice(0, count);
+  const median = selectInPlace(values, count, count >> 1);
   for (let i = 0; i < count; i++) {
-    sorted[i] = Math.abs(sorted[i] - median);
+    values[i] = Math.abs(values[i] - median);
   }
-  sorted.sort();
-  return (1.4826 * sorted[count >> 1]) / Math.SQRT2;
+  return (1.4826 * selectInPlace(values, count, count >> 1)) / Math.SQRT2;
 }
 
 export class PowerReadings {
@@ -96,12 +96,12 @@ export class PowerReadings {
         this.smoothing = smoothingFor(this.noise, this.binWidth);
       }
     }
-    const m = Math.min(this.smoothing, this.readingCount);
+    const averaged = Math.min(this.smoothing, this.readingCount);
     let sum = 0;
-    for (let k = 1; k <= m; k++) {
+    for (let k = 1; k <= averaged; k++) {
       sum += this.recent[(this.readingCount - k) % MAX_SMOOTHING];
     }
-    this.smoothed = sum / m;
+    this.smoothed = sum / averaged;
   }
 }
 

@@ -230,7 +230,7 @@ export class SlopeChangeDetector {
     this.pts.push({ index, power: point.power, temperature: point.temperature, weight, frames: 1, leg: leg.id });
     leg.end = ordinal + 1;
     raiseExtreme(leg, point.power, ordinal);
-    return this.analyse(leg, index);
+    return this.analyse(leg, index, true);
   }
 
   /** The point's relative weight (1/σ², 1 without an error), or null when it is skipped (counted in `skipped`). */
@@ -275,14 +275,14 @@ export class SlopeChangeDetector {
     return bin !== null && readings.dense && binWidth > 0 && Math.abs(readings.smoothed - bin.start) < binWidth;
   }
 
-  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is a power of 4. */
+  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is 16, 64, 256, …. */
   private mergeIntoOpenBin(point: DetectPoint, weight: number): DetectorUpdate[] {
     const bin = this.bin!;
     bin.P.push(point.power);
     bin.T.push(point.temperature);
     bin.W.push(weight);
     // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
-    // power of four (4, 16, 64, …: each time the error of its median has halved), not at every frame; a bin still
+    // power of four from 16 (16, 64, 256, …: each time the error of its median has halved), not at every frame; a bin still
     // open when the next one starts (or at finish) is summarised then. So a power step of k frames costs
     // O(log k) analyses instead of k.
     const frames = bin.P.length;
@@ -291,16 +291,19 @@ export class SlopeChangeDetector {
       return [];
     }
     this.summariseBin();
-    return this.analyse(this.legs[this.legs.length - 1], point.index);
+    return this.analyse(this.legs[this.legs.length - 1], point.index, false);
   }
 
-  /** The kink test on the leg (once its direction is known), then the refinement of the open kinks. */
-  private analyse(leg: Leg, index: number): DetectorUpdate[] {
+  /** The kink test on the leg (once its direction is known), then (with `refineKinks`: when a point is stored, not
+   * when an open bin is re-analysed) the refinement of the open kinks. */
+  private analyse(leg: Leg, index: number, refineKinks: boolean): DetectorUpdate[] {
     const updates: DetectorUpdate[] = [];
     if (leg.direction !== 0) {
       this.test(leg, index, updates);
     }
-    this.refine(index, updates);
+    if (refineKinks) {
+      this.refine(index, updates);
+    }
     return updates;
   }
 
@@ -817,10 +820,10 @@ export class SlopeChangeDetector {
   }
 }
 
-/** Whether a bin of `frames` frames is re-analysed: at 4, 16, 64, … frames (each time the error of its median has
- * halved). */
+/** Whether a bin of `frames` frames is re-analysed: at 16, 64, 256, … frames (each time the error of its median has
+ * halved; fewer frames hardly move a point whose neighbours are bins of tens of frames). */
 function reanalyseAt(frames: number): boolean {
-  return (frames & (frames - 1)) === 0 && (frames & 0x55555555) !== 0 && frames > 1;
+  return frames >= 16 && (frames & (frames - 1)) === 0 && (frames & 0x55555555) !== 0;
 }
 
 /** Makes the point at `power` (ordinal `ordinal`) the leg's extreme if it is at or beyond it in the leg's direction

@@ -884,6 +884,7 @@ export function kinkError(fit: HingeFit, d: HingeData): number | null {
   // J columns: 1, x, h, −c·1[x>κ] ; weights fit.w
   const p = 4;
   const A = new Float64Array(p * p);
+  const g = new Float64Array(p);
   let nPos = 0;
   let rss = 0;
   for (let i = 0; i < d.n; i++) {
@@ -894,7 +895,10 @@ export function kinkError(fit: HingeFit, d: HingeData): number | null {
     nPos++;
     const x = d.x[i];
     const h = x > fit.kappa ? x - fit.kappa : 0;
-    const g = [1, x - fit.kappa, h, x > fit.kappa ? -c : 0];
+    g[0] = 1;
+    g[1] = x - fit.kappa;
+    g[2] = h;
+    g[3] = x > fit.kappa ? -c : 0;
     for (let a = 0; a < p; a++) {
       for (let b = 0; b < p; b++) {
         A[a * p + b] += w * g[a] * g[b];

@@ -99,6 +99,10 @@ interface Sums {
   nPos: number;
 }
 
+/** Scratch buffers start large enough for the online detector's data (≤ 2 × window + 1 points at the default
+ * window), so that they never grow, and the optimised code never meets the growth path, while a stream runs. */
+const INITIAL_CAPACITY = 256;
+
 /** Buffers of the sums, used in turn: a Sums stays valid until the second buildSums after it (scanHinge keeps at
  * most the latest two: the best fit's and the one being built). No allocation per build. */
 interface SumsBuffers {
@@ -106,22 +110,24 @@ interface SumsBuffers {
   s: Float64Array;
   sy: Float64Array;
 }
-const SUMS_BUFFERS: SumsBuffers[] = [
-  { u: new Float64Array(0), s: new Float64Array(0), sy: new Float64Array(0) },
-  { u: new Float64Array(0), s: new Float64Array(0), sy: new Float64Array(0) },
-];
+const SUMS_BUFFERS: SumsBuffers[] = [sumsBuffersOf(INITIAL_CAPACITY), sumsBuffersOf(INITIAL_CAPACITY)];
 let sumsTurn = 0;
 
 function sumsBuffers(n: number): SumsBuffers {
   sumsTurn ^= 1;
   const buffers = SUMS_BUFFERS[sumsTurn];
   if (buffers.u.length < n) {
-    const capacity = Math.max(n, 2 * buffers.u.length, 64);
-    buffers.u = new Float64Array(capacity);
-    buffers.s = new Float64Array(5 * (capacity + 1));
-    buffers.sy = new Float64Array(3 * (capacity + 1));
+    SUMS_BUFFERS[sumsTurn] = sumsBuffersOf(Math.max(n, 2 * buffers.u.length));
   }
-  return buffers;
+  return SUMS_BUFFERS[sumsTurn];
+}
+
+function sumsBuffersOf(capacity: number): SumsBuffers {
+  return {
+    u: new Float64Array(capacity),
+    s: new Float64Array(5 * (capacity + 1)),
+    sy: new Float64Array(3 * (capacity + 1)),
+  };
 }
 
 function buildSums(d: HingeData, w: Float64Array): Sums {
@@ -176,8 +182,13 @@ interface Col {
   kap: number;
   j: number;
 }
-const pw = (a: number): Col => ({ a, kap: 0, j: 0 });
-const hg = (kap: number, j: number): Col => ({ a: -1, kap, j });
+/** Every column from one allocation site, so that all have one hidden class (kap a double from the start). */
+function column(a: number, kap: number, j: number): Col {
+  return { a, kap, j };
+}
+const pw = (a: number): Col => column(a, 0.5, 0);
+// j | 0: an index read back from an array of doubles is a double, and a double in j would change the hidden class
+const hg = (kap: number, j: number): Col => column(-1, kap, j | 0);
 
 function colValue(c: Col, u: number): number {
   if (c.a >= 0) {
@@ -288,6 +299,17 @@ function choleskyOf(A: Float64Array, q: number): Float64Array | null {
   return L;
 }
 
+/** inner(S, col, hinge) for a hinge column `hinge` (the same expressions, without the dispatch on both kinds). */
+function innerWithHinge(S: Sums, col: Col, hinge: Col): number {
+  const s = S.s;
+  const n1 = S.n1;
+  if (col.a >= 0) {
+    return s[(col.a + 1) * n1 + hinge.j] - hinge.kap * s[col.a * n1 + hinge.j];
+  }
+  const J = col.j > hinge.j ? col.j : hinge.j;
+  return s[2 * n1 + J] - (col.kap + hinge.kap) * s[n1 + J] + col.kap * hinge.kap * s[J];
+}
+
 /** Residual sum of squares of the fit of the prefix columns plus `cand`, from the prefix's factor: the same
  * arithmetic, in the same order, as fitCols(S, [...prefix, cand], pre).rss (the factor's last row is a forward
  * substitution), without the solve for β. −1 when that fit would be singular. */
@@ -303,7 +325,7 @@ function candidateRss(pre: Prefix, cand: Col): number {
   const row = pre.row;
   let dsum = acc;
   for (let j = 0; j < q; j++) {
-    let v = inner(S, cols[j], cand);
+    let v = innerWithHinge(S, cols[j], cand);
     for (let k = 0; k < j; k++) {
       v -= row[k] * L[j * q + k];
     }
@@ -552,13 +574,19 @@ export function levelStarts(x: Float64Array, n: number, resolution: number): num
 
 /** Per-scan scratch (valid within one scanHinge call): non-rejected frame counts before each point, non-rejected
  * levels after each level, residuals. */
-const SCAN_SCRATCH = { pos: new Int32Array(0), levelsAfter: new Int32Array(0), residuals: new Float64Array(0) };
+const SCAN_SCRATCH = {
+  pos: new Int32Array(INITIAL_CAPACITY),
+  levelsAfter: new Int32Array(INITIAL_CAPACITY),
+  residuals: new Float64Array(INITIAL_CAPACITY),
+  fitted: new Float64Array(INITIAL_CAPACITY),
+};
 function scanScratch(n: number): typeof SCAN_SCRATCH {
   if (SCAN_SCRATCH.pos.length < n + 1) {
-    const capacity = Math.max(n + 1, 2 * SCAN_SCRATCH.pos.length, 64);
+    const capacity = Math.max(n + 1, 2 * SCAN_SCRATCH.pos.length, INITIAL_CAPACITY);
     SCAN_SCRATCH.pos = new Int32Array(capacity);
     SCAN_SCRATCH.levelsAfter = new Int32Array(capacity);
     SCAN_SCRATCH.residuals = new Float64Array(capacity);
+    SCAN_SCRATCH.fitted = new Float64Array(capacity);
   }
   return SCAN_SCRATCH;
 }
@@ -665,10 +693,11 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
       best = { S, kap: bestKap, j: bestJ, fit: keep(f), cols: bc, segStart };
     }
     // residuals and rejection
-    const pred = predictor(best.S, best.cols, best.fit.beta);
+    const fitted = SCAN_SCRATCH.fitted;
     const res = SCAN_SCRATCH.residuals;
     for (let i = 0; i < n; i++) {
-      res[i] = (d.y[i] - pred(best.S.u[i])) * Math.sqrt(d.w0[i]);
+      fitted[i] = predictAt(best.S, best.cols, best.fit.beta, best.S.u[i]);
+      res[i] = (d.y[i] - fitted[i]) * Math.sqrt(d.w0[i]);
     }
     const sr = madSigma(res, n);
     if (!(sr > 0)) {
@@ -677,7 +706,7 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     let changed = false;
     for (let i = 0; i < n; i++) {
       let nw = Math.abs(res[i]) > o.rejectSigma * sr ? 0 : d.w0[i];
-      if (o.floor !== undefined && pred(best.S.u[i]) < o.floor + (3 * sr) / Math.sqrt(d.w0[i])) {
+      if (o.floor !== undefined && fitted[i] < o.floor + (3 * sr) / Math.sqrt(d.w0[i])) {
         nw = 0;
       }
       if (nw !== w[i]) {
@@ -800,6 +829,15 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     out.z = Math.sign(out.z) * zmin;
   }
   return out;
+}
+
+/** The fitted y at u (centred units) of the columns `cols` with coefficients `beta`. */
+function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number {
+  let v = S.yc;
+  for (let c = 0; c < cols.length; c++) {
+    v += beta[c] * colValue(cols[c], u);
+  }
+  return v;
 }
 
 function predictor(S: Sums, cols: Col[], beta: Float64Array): (u: number) => number {

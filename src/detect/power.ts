@@ -41,6 +41,7 @@ export class PowerReadings {
   smoothing = 1;
   private steps = new Float64Array(DENSITY_FRAMES);
   private stepCount = 0;
+  private stepSum = 0;
   private changes = new Float64Array(NOISE_READINGS);
   private changeCount = 0;
   private recent = new Float64Array(MAX_SMOOTHING);
@@ -63,7 +64,7 @@ export class PowerReadings {
   push(power: number): void {
     const lastPower = this.lastPower;
     if (Number.isFinite(lastPower)) {
-      this.steps[this.stepCount++ % DENSITY_FRAMES] = Math.abs(power - lastPower);
+      this.addStep(Math.abs(power - lastPower));
     }
     if (!(power === lastPower)) {
       this.newReading(power, lastPower);
@@ -75,15 +76,25 @@ export class PowerReadings {
     this.dense = meanStep < (this.dense ? this.binWidth : this.binWidth / 2);
   }
 
-  /** Mean |ΔP| over the last DENSITY_FRAMES frames, summed oldest first. */
-  private meanStep(): number {
-    const count = Math.min(this.stepCount, DENSITY_FRAMES);
-    const oldest = this.stepCount - count;
-    let sum = 0;
-    for (let k = 0; k < count; k++) {
-      sum += this.steps[(oldest + k) % DENSITY_FRAMES];
+  /** Keeps the last DENSITY_FRAMES steps and their running sum (re-summed in full each time the ring wraps, so
+   * that rounding does not accumulate). */
+  private addStep(step: number): void {
+    const slot = this.stepCount % DENSITY_FRAMES;
+    this.stepSum += step - (this.stepCount >= DENSITY_FRAMES ? this.steps[slot] : 0);
+    this.steps[slot] = step;
+    this.stepCount++;
+    if (slot === DENSITY_FRAMES - 1) {
+      let sum = 0;
+      for (let k = 0; k < DENSITY_FRAMES; k++) {
+        sum += this.steps[k];
+      }
+      this.stepSum = sum;
     }
-    return sum / count;
+  }
+
+  /** Mean |ΔP| over the last DENSITY_FRAMES frames. */
+  private meanStep(): number {
+    return this.stepSum / Math.min(this.stepCount, DENSITY_FRAMES);
   }
 
   private newReading(power: number, lastPower: number): void {

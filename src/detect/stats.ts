@@ -72,7 +72,7 @@ export function medianInPlace(a: Float64Array, n: number): number {
   return 0.5 * (lower + upper);
 }
 
-let madScratch = new Float64Array(64);
+let madScratch = new Float64Array(256);
 
 /** Robust σ: 1.4826 × median |x| (x are residuals, already centred by a fit). */
 export function madSigma(residuals: ArrayLike<number>, n = residuals.length): number {

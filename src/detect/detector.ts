@@ -24,7 +24,7 @@ import {
   SkipCounts,
   SlopeEvent,
 } from './types';
-import { HingeData, HingeFit, scanHinge } from './hinge';
+import { HingeData, HingeFit, HingeScanOptions, scanHinge } from './hinge';
 import { offlineFit } from './offline';
 import { invertMatrix } from './stats';
 import { PowerReadings } from './power';
@@ -156,6 +156,8 @@ export class SlopeChangeDetector {
   private frames = 0;
   private maxStat = 0;
   private readings: PowerReadings;
+  /** The kink test's scan options (built once; fixed, lo and hi set per test). */
+  private testScan: HingeScanOptions;
 
   /** @param exactStatistic calibration aid: compute the leave-out statistic in full whenever |z| ≥ 3 (slower),
    * so that maxStatistic is exact below the threshold too. */
@@ -165,6 +167,7 @@ export class SlopeChangeDetector {
   ) {
     this.options = resolveOptions(opts);
     this.readings = new PowerReadings(this.options.binWidth);
+    this.testScan = testScanOptions(this.options, exact);
   }
 
   /** Events so far (snapshots). */
@@ -445,23 +448,11 @@ export class SlopeChangeDetector {
     const { d, ord } = this.data(leg, a, end);
     const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
     const sep = this.kinkSeparation;
-    const lo = fixed.length ? Math.max(...fixed) + sep : undefined;
-    const hi = d.n ? d.x[d.n - 1] - sep : undefined;
-    const fit = scanHinge(d, {
-      fixed,
-      lo,
-      hi,
-      quadratic: true,
-      minBefore: o.minBefore,
-      minAfter: o.minAfter,
-      minAfterLevels: o.minAfterLevels,
-      resolution: o.powerResolution,
-      rejectSigma: o.rejectSigma,
-      iterations: 3,
-      jackknife: 2,
-      floor: o.minTemperature,
-      ...(this.exact ? { jackknifeFrom: 3 } : { jackknifeFrom: o.threshold, jackknifeStop: o.threshold }),
-    });
+    const scan = this.testScan;
+    scan.fixed = fixed;
+    scan.lo = fixed.length ? Math.max(...fixed) + sep : undefined;
+    scan.hi = d.n ? d.x[d.n - 1] - sep : undefined;
+    const fit = scanHinge(d, scan);
     if (!fit) {
       this.streak = 0;
       this.streakSign = 0;
@@ -837,6 +828,26 @@ function raiseExtreme(leg: Leg, power: number, ordinal: number): void {
     leg.extreme = x;
     leg.extremeOrdinal = ordinal;
   }
+}
+
+/** The options of the kink test's scan (quadratic + hinge, robust, leave-out check); `exact`: the calibration aid. */
+function testScanOptions(options: ResolvedDetectorOptions, exact: boolean): HingeScanOptions {
+  return {
+    fixed: [],
+    lo: undefined,
+    hi: undefined,
+    quadratic: true,
+    minBefore: options.minBefore,
+    minAfter: options.minAfter,
+    minAfterLevels: options.minAfterLevels,
+    resolution: options.powerResolution,
+    rejectSigma: options.rejectSigma,
+    iterations: 3,
+    jackknife: 2,
+    floor: options.minTemperature,
+    jackknifeFrom: exact ? 3 : options.threshold,
+    jackknifeStop: exact ? undefined : options.threshold,
+  };
 }
 
 /** Effect-size criterion: |s2 − s1| ≥ minRel × max(|s1|, |s2|) (symmetric, so the same for a drop into a

@@ -32,7 +32,7 @@ export function readingNoise(changes: Float64Array, count: number): number {
 export class PowerReadings {
   /** Mean |ΔP| between the last DENSITY_FRAMES frames is below binWidth / 2 (from 10 frames on). */
   dense = false;
-  /** σP as last estimated (every 8 readings up to 32, then every 32), W. */
+  /** σP as last estimated (every 8 readings up to 32, every 32 up to 256, then every 128), W. */
   noise = 0;
   /** The mean of the last `smoothing` readings, W (NaN before the first). */
   smoothed = NaN;
@@ -102,7 +102,7 @@ export class PowerReadings {
     if (Number.isFinite(lastPower)) {
       this.changes[this.changeCount++ & (NOISE_READINGS - 1)] = power - lastPower;
       const count = this.changeCount;
-      if (count >= 8 && (count <= 32 ? count % 8 === 0 : count % 32 === 0)) {
+      if (count >= 8 && count % (count <= 32 ? 8 : count <= NOISE_READINGS ? 32 : 128) === 0) {
         this.noise = this.currentNoise;
         this.smoothing = smoothingFor(this.noise, this.binWidth);
       }

@@ -610,8 +610,44 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     return null;
   }
   const starts = levelStarts(d.x, n, o.resolution);
-  const L = starts.length;
   const fixedX = (o.fixed ?? []).filter((k) => k > d.x[0] && k < d.x[n - 1]).sort((a, b) => a - b);
+  const cands = candidateLevels(d, starts, fixedX, o);
+  if (cands.length === 0) {
+    return null;
+  }
+  const w = new Float64Array(d.w0);
+  const base: Col[] = o.quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
+  let best = robustFit(d, w, starts, cands, fixedX, base, o);
+  if (best && o.continuous) {
+    best = refineBetweenLevels(d, w, starts, best, base, o);
+  }
+  if (!best) {
+    return null;
+  }
+  const out = summarize(d, best.S, best.kap, best.j, best.fit, best.cols, w, o.quadratic);
+  const jk = o.jackknife ?? 0;
+  if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
+    out.z = Math.sign(out.z) * leaveOutZ(d, w, best, jk, Math.abs(out.z), o.jackknifeStop ?? -Infinity);
+  }
+  return out;
+}
+
+/** The best candidate of a scan: sums, kink (centred units), first index beyond it, kept fit and columns, and the
+ * first index of the segment it was searched in. */
+interface BestHinge {
+  S: Sums;
+  kap: number;
+  j: number;
+  fit: PointFit;
+  cols: Col[];
+  segStart: number;
+}
+
+/** Levels (indices into starts) that may hold a kink: beyond the last fixed kink, within [lo, hi], with enough
+ * points and levels after them. */
+function candidateLevels(d: HingeData, starts: number[], fixedX: number[], o: HingeScanOptions): number[] {
+  const n = d.n;
+  const L = starts.length;
   const lastFixed = fixedX.length ? fixedX[fixedX.length - 1] : -Infinity;
   const cands: number[] = [];
   for (let l = 0; l + 1 < L; l++) {
@@ -630,13 +666,23 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     }
     cands.push(l);
   }
-  if (cands.length === 0) {
-    return null;
-  }
-  const w = new Float64Array(d.w0);
+  return cands;
+}
+
+/** Scan passes: fit every candidate, keep the best, reject points beyond rejectSigma × the robust σ (and those
+ * fitted near the floor) and scan again, until nothing changes or `iterations` passes. null when no fit. */
+function robustFit(
+  d: HingeData,
+  w: Float64Array,
+  starts: number[],
+  cands: number[],
+  fixedX: number[],
+  base: Col[],
+  o: HingeScanOptions,
+): BestHinge | null {
+  const n = d.n;
   const iters = o.iterations ?? 3;
-  const base: Col[] = o.quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
-  let best: { S: Sums; kap: number; j: number; fit: PointFit; cols: Col[]; segStart: number } | null = null;
+  let best: BestHinge | null = null;
   for (let it = 0; it < iters; it++) {
     const S = buildSums(d, w);
     if (S.nPos < base.length + fixedX.length + 3) {
@@ -646,192 +692,229 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
       const kap = (x - S.xc) / S.xs;
       return hg(kap, firstAbove(S.u, n, kap));
     });
-    const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j! : 0;
-    // candidates must keep enough non-rejected points and levels on each side
-    const pos = countsBefore(d, w, scanScratch(n).pos);
-    const posLevelsAfter = SCAN_SCRATCH.levelsAfter;
-    posLevelsAfter[L] = 0;
-    for (let l = L - 1; l >= 0; l--) {
-      const e = l + 1 < L ? starts[l + 1] : n;
-      posLevelsAfter[l] = posLevelsAfter[l + 1] + (pos[e] - pos[starts[l]] > 0 ? 1 : 0);
-    }
-    best = null;
+    const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j : 0;
     const pre = prefixOf(S, [...base, ...fixedCols]);
-    const cand = hg(0, 0);
-    let bestRss = Infinity;
-    let bestKap = 0;
-    let bestJ = -1;
-    for (const l of cands) {
-      const j = starts[l + 1];
-      if (
-        pos[j] - pos[segStart] < o.minBefore ||
-        pos[n] - pos[j] < o.minAfter ||
-        posLevelsAfter[l + 1] < o.minAfterLevels
-      ) {
-        continue;
-      }
-      const kap = S.u[starts[l]];
-      cand.kap = kap;
-      cand.j = j;
-      const rss = candidateRss(pre, cand);
-      if (rss >= 0 && (bestJ < 0 || rss < bestRss)) {
-        bestRss = rss;
-        bestKap = kap;
-        bestJ = j;
-      }
-    }
-    if (bestJ < 0) {
+    const bestCandidate = bestOfCandidates(d, w, pre, starts, cands, segStart, o);
+    if (bestCandidate === null) {
       return null;
     }
-    {
-      // the best candidate's fit, kept (recomputed: identical arithmetic)
-      const bc: Col[] = [...base, ...fixedCols, hg(bestKap, bestJ)];
-      const f = fitCols(S, bc, pre);
-      if (!f) {
-        return null;
-      }
-      best = { S, kap: bestKap, j: bestJ, fit: keep(f), cols: bc, segStart };
+    // the best candidate's fit, kept (recomputed: identical arithmetic)
+    const cols: Col[] = [...base, ...fixedCols, hg(bestCandidate.kap, bestCandidate.j)];
+    const f = fitCols(S, cols, pre);
+    if (!f) {
+      return null;
     }
-    // residuals and rejection
-    const fitted = SCAN_SCRATCH.fitted;
-    const res = SCAN_SCRATCH.residuals;
-    for (let i = 0; i < n; i++) {
-      fitted[i] = predictAt(best.S, best.cols, best.fit.beta, best.S.u[i]);
-      res[i] = (d.y[i] - fitted[i]) * Math.sqrt(d.w0[i]);
-    }
-    const sr = madSigma(res, n);
-    if (!(sr > 0)) {
-      break;
-    }
-    let changed = false;
-    for (let i = 0; i < n; i++) {
-      let nw = Math.abs(res[i]) > o.rejectSigma * sr ? 0 : d.w0[i];
-      if (o.floor !== undefined && fitted[i] < o.floor + (3 * sr) / Math.sqrt(d.w0[i])) {
-        nw = 0;
-      }
-      if (nw !== w[i]) {
-        changed = true;
-        w[i] = nw;
-      }
-    }
-    if (!changed) {
+    best = { S, kap: bestCandidate.kap, j: bestCandidate.j, fit: keep(f), cols, segStart };
+    const changed = reweight(d, w, best, o);
+    if (changed === null || !changed) {
       break;
     }
     if (it === iters - 1) {
       // weights changed on the last pass: refit at the same κ with the new weights
       const S2 = buildSums(d, w);
-      const f = fitCols(S2, best.cols);
-      if (f && S2.nPos > best.cols.length) {
-        best = { ...best, S: S2, fit: keep(f) };
+      const f2 = fitCols(S2, best.cols);
+      if (f2 && S2.nPos > best.cols.length) {
+        best = { ...best, S: S2, fit: keep(f2) };
       }
     }
   }
-  if (best && o.continuous) {
-    const S = best.S;
-    const segStart = best.segStart;
-    const fixedCols = best.cols.slice(base.length, -1);
-    const pre = prefixOf(S, [...base, ...fixedCols]);
-    const pos = countsBefore(d, w, scanScratch(n).pos);
-    // refine κ between the neighbouring levels on both sides of the best level
-    const l = starts.indexOf(best.j) - 1;
-    const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
-    const intervals: Array<[number, number, number]> = [];
-    if (
-      l >= 1 &&
-      lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap : -Infinity) &&
-      pos[n] - pos[starts[l]] >= o.minAfter
-    ) {
-      intervals.push([lvlU(l - 1), lvlU(l), starts[l]]);
-    }
-    if (l + 1 < L) {
-      intervals.push([lvlU(l), lvlU(l + 1), starts[l + 1]]);
-    }
-    for (const [a, b, j] of intervals) {
-      if (!(b > a)) {
-        continue;
-      }
-      const mk = (k: number) => [...base, ...fixedCols, hg(k, j)];
-      const cand = hg(0, j);
-      const r = golden(
-        (k) => {
-          cand.kap = k;
-          const rss = candidateRss(pre, cand);
-          return rss >= 0 ? rss : Infinity;
-        },
-        a,
-        b - 1e-9 * (b - a),
-        24,
-      );
-      if (r.v < best.fit.rss) {
-        const cols = mk(r.k);
-        const f = fitCols(S, cols);
-        if (f) {
-          best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
-        }
-      }
-    }
-  }
-  if (!best) {
-    return null;
-  }
-  const out = summarize(d, best.S, best.kap, best.j, best.fit, best.cols, w, o.quadratic);
-  const jk = o.jackknife ?? 0;
-  if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
-    const S = best.S;
-    const j = best.j;
-    const cols = best.cols;
-    const N = saveNormal(S, cols, prefixOf(S, cols.slice(0, -1)));
-    const p = cols.length;
-    let zmin = Math.abs(out.z);
-    const stop = o.jackknifeStop ?? -Infinity;
-    let G: Float64Array | null = null;
-    const consider = (d1: number, d2: number) => {
-      if (zmin < stop) {
-        return;
-      }
-      const f = fitLeaveOut(S, N, G!, w, d.y, d1, d2);
-      const z = f ? Math.abs(zOf(f)) : 0;
-      if (z < zmin) {
-        zmin = z;
-      }
-    };
-    const pool: number[] = [];
-    const before: number[] = [];
-    const single = (i: number) => w[i] > 0 && (!d.cnt || d.cnt[i] < 3);
-    for (let i = best.segStart; i < j; i++) {
-      if (single(i)) {
-        before.push(i);
-      }
-    }
-    pool.push(...(before.length <= 16 ? before : before.slice(0, 6)));
-    if (n - j <= 16) {
-      for (let i = j; i < n; i++) {
-        if (single(i)) {
-          pool.push(i);
-        }
-      }
-    }
-    // design rows of the pool points, computed once
-    G = new Float64Array(n * p);
-    for (const i of pool) {
-      for (let r = 0; r < p; r++) {
-        G[i * p + r] = colValue(cols[r], S.u[i]);
-      }
-    }
-    for (let a = 0; a < pool.length; a++) {
-      consider(pool[a], -1);
-      if (jk >= 2) {
-        for (let b = a + 1; b < pool.length; b++) {
-          consider(pool[a], pool[b]);
-        }
-      }
-    }
-    out.z = Math.sign(out.z) * zmin;
-  }
-  return out;
+  return best;
 }
 
-/** The fitted y at u (centred units) of the columns `cols` with coefficients `beta`. */
+/** The candidate level with the smallest residual sum of squares that keeps enough non-rejected frames before
+ * (from segStart) and after it and enough levels after it; null if none. */
+function bestOfCandidates(
+  d: HingeData,
+  w: Float64Array,
+  pre: Prefix,
+  starts: number[],
+  cands: number[],
+  segStart: number,
+  o: HingeScanOptions,
+): { kap: number; j: number } | null {
+  const n = d.n;
+  const L = starts.length;
+  const S = pre.S;
+  // candidates must keep enough non-rejected points and levels on each side
+  const pos = countsBefore(d, w, scanScratch(n).pos);
+  const posLevelsAfter = SCAN_SCRATCH.levelsAfter;
+  posLevelsAfter[L] = 0;
+  for (let l = L - 1; l >= 0; l--) {
+    const e = l + 1 < L ? starts[l + 1] : n;
+    posLevelsAfter[l] = posLevelsAfter[l + 1] + (pos[e] - pos[starts[l]] > 0 ? 1 : 0);
+  }
+  const minBefore = o.minBefore;
+  const minAfter = o.minAfter;
+  const minAfterLevels = o.minAfterLevels;
+  const cand = hg(0, 0);
+  let bestRss = Infinity;
+  let bestKap = 0;
+  let bestJ = -1;
+  for (let c = 0; c < cands.length; c++) {
+    const l = cands[c];
+    const j = starts[l + 1];
+    if (pos[j] - pos[segStart] < minBefore || pos[n] - pos[j] < minAfter || posLevelsAfter[l + 1] < minAfterLevels) {
+      continue;
+    }
+    const kap = S.u[starts[l]];
+    cand.kap = kap;
+    cand.j = j;
+    const rss = candidateRss(pre, cand);
+    if (rss >= 0 && (bestJ < 0 || rss < bestRss)) {
+      bestRss = rss;
+      bestKap = kap;
+      bestJ = j;
+    }
+  }
+  return bestJ < 0 ? null : { kap: bestKap, j: bestJ };
+}
+
+/** Rejection around the best fit: weight 0 beyond rejectSigma × the robust σ of the residuals (and where the
+ * fitted y is within 3σ of the floor), else the base weight. Whether a weight changed; null when σ is 0. */
+function reweight(d: HingeData, w: Float64Array, best: BestHinge, o: HingeScanOptions): boolean | null {
+  const n = d.n;
+  const fitted = SCAN_SCRATCH.fitted;
+  const res = SCAN_SCRATCH.residuals;
+  for (let i = 0; i < n; i++) {
+    fitted[i] = predictAt(best.S, best.cols, best.fit.beta, best.S.u[i]);
+    res[i] = (d.y[i] - fitted[i]) * Math.sqrt(d.w0[i]);
+  }
+  const sr = madSigma(res, n);
+  if (!(sr > 0)) {
+    return null;
+  }
+  let changed = false;
+  for (let i = 0; i < n; i++) {
+    let nw = Math.abs(res[i]) > o.rejectSigma * sr ? 0 : d.w0[i];
+    if (o.floor !== undefined && fitted[i] < o.floor + (3 * sr) / Math.sqrt(d.w0[i])) {
+      nw = 0;
+    }
+    if (nw !== w[i]) {
+      changed = true;
+      w[i] = nw;
+    }
+  }
+  return changed;
+}
+
+/** Refines κ continuously (golden section) between the neighbouring levels on both sides of the best level. */
+function refineBetweenLevels(
+  d: HingeData,
+  w: Float64Array,
+  starts: number[],
+  found: BestHinge,
+  base: Col[],
+  o: HingeScanOptions,
+): BestHinge {
+  let best = found;
+  const n = d.n;
+  const L = starts.length;
+  const S = best.S;
+  const segStart = best.segStart;
+  const fixedCols = best.cols.slice(base.length, -1);
+  const pre = prefixOf(S, [...base, ...fixedCols]);
+  const pos = countsBefore(d, w, scanScratch(n).pos);
+  const l = starts.indexOf(best.j) - 1;
+  const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
+  const intervals: Array<[number, number, number]> = [];
+  if (
+    l >= 1 &&
+    lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap : -Infinity) &&
+    pos[n] - pos[starts[l]] >= o.minAfter
+  ) {
+    intervals.push([lvlU(l - 1), lvlU(l), starts[l]]);
+  }
+  if (l + 1 < L) {
+    intervals.push([lvlU(l), lvlU(l + 1), starts[l + 1]]);
+  }
+  for (const [a, b, j] of intervals) {
+    if (!(b > a)) {
+      continue;
+    }
+    const cand = hg(0, j);
+    const r = golden(
+      (k) => {
+        cand.kap = k;
+        const rss = candidateRss(pre, cand);
+        return rss >= 0 ? rss : Infinity;
+      },
+      a,
+      b - 1e-9 * (b - a),
+      24,
+    );
+    if (r.v < best.fit.rss) {
+      const cols = [...base, ...fixedCols, hg(r.k, j)];
+      const f = fitCols(S, cols);
+      if (f) {
+        best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
+      }
+    }
+  }
+  return best;
+}
+
+/** Leave-out check: the smallest |z| of the best fit's hinge (same κ) over deletions of one point, and with
+ * `jackknife` ≥ 2 of two, among the single-frame points before the kink in its segment (all when ≤ 16, else the
+ * first 6) and those beyond it (when ≤ 16); stops once |z| < stop. */
+function leaveOutZ(
+  d: HingeData,
+  w: Float64Array,
+  best: BestHinge,
+  jackknife: number,
+  zFull: number,
+  stop: number,
+): number {
+  const n = d.n;
+  const S = best.S;
+  const j = best.j;
+  const cols = best.cols;
+  const N = saveNormal(S, cols, prefixOf(S, cols.slice(0, -1)));
+  const p = cols.length;
+  let zmin = zFull;
+  const pool: number[] = [];
+  const before: number[] = [];
+  const single = (i: number) => w[i] > 0 && (!d.cnt || d.cnt[i] < 3);
+  for (let i = best.segStart; i < j; i++) {
+    if (single(i)) {
+      before.push(i);
+    }
+  }
+  pool.push(...(before.length <= 16 ? before : before.slice(0, 6)));
+  if (n - j <= 16) {
+    for (let i = j; i < n; i++) {
+      if (single(i)) {
+        pool.push(i);
+      }
+    }
+  }
+  // design rows of the pool points, computed once
+  const G = new Float64Array(n * p);
+  for (const i of pool) {
+    for (let r = 0; r < p; r++) {
+      G[i * p + r] = colValue(cols[r], S.u[i]);
+    }
+  }
+  const consider = (d1: number, d2: number) => {
+    if (zmin < stop) {
+      return;
+    }
+    const f = fitLeaveOut(S, N, G, w, d.y, d1, d2);
+    const z = f ? Math.abs(zOf(f)) : 0;
+    if (z < zmin) {
+      zmin = z;
+    }
+  };
+  for (let a = 0; a < pool.length; a++) {
+    consider(pool[a], -1);
+    if (jackknife >= 2) {
+      for (let b = a + 1; b < pool.length; b++) {
+        consider(pool[a], pool[b]);
+      }
+    }
+  }
+  return zmin;
+}
+
 function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number {
   let v = S.yc;
   for (let c = 0; c < cols.length; c++) {

@@ -158,6 +158,8 @@ export class SlopeChangeDetector {
   private readings: PowerReadings;
   /** The kink test's scan options (built once; fixed, lo and hi set per test). */
   private testScan: HingeScanOptions;
+  /** The kink re-placement's scan options (continuous line + hinge; lo and hi set per kink). */
+  private refitScan: HingeScanOptions;
 
   /** @param exactStatistic calibration aid: compute the leave-out statistic in full whenever |z| ≥ 3 (slower),
    * so that maxStatistic is exact below the threshold too. */
@@ -168,6 +170,18 @@ export class SlopeChangeDetector {
     this.options = resolveOptions(opts);
     this.readings = new PowerReadings(this.options.binWidth);
     this.testScan = testScanOptions(this.options, exact);
+    this.refitScan = {
+      quadratic: false,
+      minBefore: 3,
+      minAfter: 2,
+      minAfterLevels: 1,
+      resolution: this.options.powerResolution,
+      rejectSigma: this.options.rejectSigma,
+      iterations: 3,
+      continuous: true,
+      lo: -Infinity,
+      hi: Infinity,
+    };
   }
 
   /** Events so far (snapshots). */
@@ -278,16 +292,16 @@ export class SlopeChangeDetector {
     return bin !== null && readings.dense && binWidth > 0 && Math.abs(readings.smoothed - bin.start) < binWidth;
   }
 
-  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is 16, 64, 256, …. */
+  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is 64, 256, …. */
   private mergeIntoOpenBin(point: DetectPoint, weight: number): DetectorUpdate[] {
     const bin = this.bin!;
     bin.P.push(point.power);
     bin.T.push(point.temperature);
     bin.W.push(weight);
-    // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
-    // power of four from 16 (16, 64, 256, …: each time the error of its median has halved), not at every frame; a bin still
-    // open when the next one starts (or at finish) is summarised then. So a power step of k frames costs
-    // O(log k) analyses instead of k.
+    // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches 64,
+    // 256, 1024, … (each time the error of its median has halved twice), not at every frame; a bin still open
+    // when the next one starts (or at finish) is summarised then. So a power step of k frames costs O(log k)
+    // analyses instead of k.
     const frames = bin.P.length;
     this.binStale = true;
     if (!reanalyseAt(frames)) {
@@ -722,19 +736,10 @@ export class SlopeChangeDetector {
 
   /** The continuous line + hinge with its kink in (lo, hi). */
   private refitKink(d: HingeData, lo: number, hi: number): HingeFit | null {
-    const options = this.options;
-    return scanHinge(d, {
-      quadratic: false,
-      minBefore: 3,
-      minAfter: 2,
-      minAfterLevels: 1,
-      resolution: options.powerResolution,
-      rejectSigma: options.rejectSigma,
-      iterations: 3,
-      continuous: true,
-      lo,
-      hi,
-    });
+    const scan = this.refitScan;
+    scan.lo = lo;
+    scan.hi = hi;
+    return scanHinge(d, scan);
   }
 
   /** A re-placed start kink: the event's start, slope before (and after while it is open), temperature, kind. */
@@ -811,10 +816,11 @@ export class SlopeChangeDetector {
   }
 }
 
-/** Whether a bin of `frames` frames is re-analysed: at 16, 64, 256, … frames (each time the error of its median has
- * halved; fewer frames hardly move a point whose neighbours are bins of tens of frames). */
+/** Whether a bin of `frames` frames is re-analysed: at 64, 256, 1024, … frames (each time the error of its median
+ * has halved twice). A bin of a ramp (tens of frames) is analysed when it opens and, complete, when the next one
+ * opens; only long power steps are re-analysed while they last. */
 function reanalyseAt(frames: number): boolean {
-  return frames >= 16 && (frames & (frames - 1)) === 0 && (frames & 0x55555555) !== 0;
+  return frames >= 64 && (frames & (frames - 1)) === 0 && (frames & 0x55555555) !== 0;
 }
 
 /** Makes the point at `power` (ordinal `ordinal`) the leg's extreme if it is at or beyond it in the leg's direction

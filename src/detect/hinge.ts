@@ -918,7 +918,11 @@ function leaveOutZ(
 function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number {
   let v = S.yc;
   for (let c = 0; c < cols.length; c++) {
-    v += beta[c] * colValue(cols[c], u);
+    const col = cols[c];
+    const a = col.a;
+    // colValue(col, u), inline
+    const value = a === 0 ? 1 : a === 1 ? u : a === 2 ? u * u : u > col.kap ? u - col.kap : 0;
+    v += beta[c] * value;
   }
   return v;
 }

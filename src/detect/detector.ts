@@ -71,6 +71,9 @@ interface Kink {
   ordinalAfter: number;
   /** Frozen once enough points follow it. */
   frozen: boolean;
+  /** The ordinals [first, last) and bounds (lo, hi) of its last re-placement, when those points were all closed
+   * (none of them the open bin): the same again would place it at the same x. */
+  placedOn: { first: number; last: number; lo: number; hi: number } | null;
 }
 
 /** A confirmed kink: the detection fit, its line + hinge placement, the first point beyond it (ordinal, in time)
@@ -264,7 +267,7 @@ export class SlopeChangeDetector {
 
   /** Why a point is not usable: a bad flag, a non-finite value (or a non-positive error), too cold; null if usable. */
   private skipReason(point: DetectPoint): Exclude<keyof SkipCounts, 'total'> | null {
-    if (point.flags && point.flags.some((flag) => BAD_FLAGS.has(flag))) {
+    if (point.flags && point.flags.length > 0 && point.flags.some((flag) => BAD_FLAGS.has(flag))) {
       return 'flagged';
     }
     const error = point.temperatureError;
@@ -599,6 +602,7 @@ export class SlopeChangeDetector {
       x: placement.kappa,
       ordinalAfter: confirmed.ordinalAfter,
       frozen: false,
+      placedOn: null,
     });
     return { type: 'end', atIndex: confirmed.atIndex, event: { ...open } };
   }
@@ -641,6 +645,7 @@ export class SlopeChangeDetector {
       x: placement.kappa,
       ordinalAfter: confirmed.ordinalAfter,
       frozen: false,
+      placedOn: null,
     });
     return { type: 'new', atIndex: confirmed.atIndex, event: { ...event } };
   }
@@ -685,13 +690,19 @@ export class SlopeChangeDetector {
     if (last - first < 8) {
       return null;
     }
-    const { d, ord } = this.data(leg, first, last);
     const separation = this.kinkSeparation;
     const lo = prev ? prev.x + separation : -Infinity;
     const hi = next ? next.x - separation : Infinity;
     if (!(hi > lo)) {
       return null;
     }
+    // the same closed points and bounds as the last re-placement: it would give the same kink (nothing to do)
+    const placed = kink.placedOn;
+    if (placed && placed.first === first && placed.last === last && placed.lo === lo && placed.hi === hi) {
+      return null;
+    }
+    kink.placedOn = last < end ? { first, last, lo, hi } : null;
+    const { d, ord } = this.data(leg, first, last);
     const fit = this.refitKink(d, lo, hi);
     if (!fit) {
       return null;

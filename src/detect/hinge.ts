@@ -693,13 +693,14 @@ function robustFit(
       return hg(kap, firstAbove(S.u, n, kap));
     });
     const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j : 0;
-    const pre = prefixOf(S, [...base, ...fixedCols]);
+    const leading = base.concat(fixedCols);
+    const pre = prefixOf(S, leading);
     const bestCandidate = bestOfCandidates(d, w, pre, starts, cands, segStart, o);
     if (bestCandidate === null) {
       return null;
     }
     // the best candidate's fit, kept (recomputed: identical arithmetic)
-    const cols: Col[] = [...base, ...fixedCols, hg(bestCandidate.kap, bestCandidate.j)];
+    const cols: Col[] = leading.concat(hg(bestCandidate.kap, bestCandidate.j));
     const f = fitCols(S, cols, pre);
     if (!f) {
       return null;

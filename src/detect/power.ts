@@ -30,7 +30,8 @@ export function readingNoise(changes: Float64Array, count: number): number {
 }
 
 export class PowerReadings {
-  /** Mean |ΔP| between the last DENSITY_FRAMES frames is below binWidth / 2 (from 10 frames on). */
+  /** Dense: the mean |ΔP| between the last DENSITY_FRAMES frames fell below binWidth / 2 (from 10 frames on) and
+   * has not exceeded binWidth since. */
   dense = false;
   /** σP as last estimated (every 8 readings up to 32, every 32 up to 256, then every 128), W. */
   noise = 0;
@@ -53,11 +54,6 @@ export class PowerReadings {
   /** The power noise σP (W) from the last 256 changes between distinct consecutive readings, estimated now. */
   get currentNoise(): number {
     return readingNoise(this.changes, Math.min(this.changeCount, NOISE_READINGS));
-  }
-
-  /** Changes between distinct readings seen so far. */
-  get readings(): number {
-    return this.changeCount;
   }
 
   /** Takes the power of the next usable frame (frames paired to the same reading repeat it). */

@@ -81,8 +81,6 @@ export interface HingeFit {
   w: Float64Array;
   /** Number of points rejected. */
   rejected: number;
-  /** Prediction. */
-  predict: (x: number) => number;
 }
 
 interface Sums {
@@ -928,16 +926,6 @@ function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number 
   return v;
 }
 
-function predictor(S: Sums, cols: Col[], beta: Float64Array): (u: number) => number {
-  return (u: number) => {
-    let v = S.yc;
-    for (let c = 0; c < cols.length; c++) {
-      v += beta[c] * colValue(cols[c], u);
-    }
-    return v;
-  };
-}
-
 function summarize(
   d: HingeData,
   S: Sums,
@@ -987,7 +975,6 @@ function summarize(
       rejected++;
     }
   }
-  const pred = predictor(S, cols, f.beta);
   const z = tToZ(t, dof);
   return {
     kappa: S.xc + kap * xs,
@@ -997,7 +984,7 @@ function summarize(
     slopeAfter: (sb + c) / xs,
     slopeBeforeError: Math.sqrt(quad(gb)) / xs,
     slopeAfterError: Math.sqrt(quad(ga)) / xs,
-    yAtKink: pred(kap),
+    yAtKink: predictAt(S, cols, f.beta, kap),
     t,
     dof,
     z,
@@ -1006,7 +993,6 @@ function summarize(
     firstAfter: j,
     w,
     rejected,
-    predict: (x: number) => pred((x - S.xc) / xs),
   };
 }
 

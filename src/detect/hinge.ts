@@ -602,13 +602,15 @@ function countsBefore(d: HingeData, w: Float64Array, pos: Int32Array): Int32Arra
  * Best hinge over candidate kinks, with robust re-weighting. Returns null when there are too few points or
  * levels for any candidate.
  */
-export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
+export function scanHinge(d: HingeData, options: HingeScanOptions): HingeFit | null {
+  const o = uniformOptions(options);
   const n = d.n;
   if (n < o.minBefore + o.minAfter) {
     return null;
   }
   const starts = levelStarts(d.x, n, o.resolution);
-  const fixedX = (o.fixed ?? []).filter((k) => k > d.x[0] && k < d.x[n - 1]).sort((a, b) => a - b);
+  // a typed array: an array of doubles has another hidden class than the empty one of a curve without kinks
+  const fixedX = Float64Array.from((o.fixed ?? []).filter((k) => k > d.x[0] && k < d.x[n - 1])).sort();
   const cands = candidateLevels(d, starts, fixedX, o);
   if (cands.length === 0) {
     return null;
@@ -630,6 +632,52 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
   return out;
 }
 
+/** The options with every field present (defaults filled in), in one order: one hidden class for the scan's
+ * helpers, whichever caller (kink test, placement, re-placement) built them. The fields that hold integers for
+ * one caller and fractions for another (a floor of 1000 K, a bound of −∞) are first set to a fraction: a field
+ * that starts as a small integer and later gets a fraction changes the class, and the optimised scan that relied
+ * on it would be thrown away the first time a kink is re-placed. */
+class UniformScanOptions implements HingeScanOptions {
+  quadratic: boolean;
+  minBefore: number;
+  minAfter: number;
+  minAfterLevels: number;
+  resolution = 0.5;
+  rejectSigma = 0.5;
+  iterations: number;
+  continuous: boolean;
+  jackknife: number;
+  jackknifeFrom = 0.5;
+  jackknifeStop = 0.5;
+  floor = 0.5;
+  fixed: number[];
+  lo = 0.5;
+  hi = 0.5;
+
+  constructor(options: HingeScanOptions) {
+    this.quadratic = options.quadratic;
+    this.minBefore = options.minBefore;
+    this.minAfter = options.minAfter;
+    this.minAfterLevels = options.minAfterLevels;
+    this.resolution = options.resolution;
+    this.rejectSigma = options.rejectSigma;
+    this.iterations = options.iterations ?? 3;
+    this.continuous = options.continuous ?? false;
+    this.jackknife = options.jackknife ?? 0;
+    this.jackknifeFrom = options.jackknifeFrom ?? 0;
+    this.jackknifeStop = options.jackknifeStop ?? -Infinity;
+    // the defaults mean "none": no floor (a comparison with NaN is false), no bound
+    this.floor = options.floor ?? NaN;
+    this.fixed = options.fixed ?? [];
+    this.lo = options.lo ?? -Infinity;
+    this.hi = options.hi ?? Infinity;
+  }
+}
+
+function uniformOptions(options: HingeScanOptions): HingeScanOptions {
+  return new UniformScanOptions(options);
+}
+
 /** The best candidate of a scan: sums, kink (centred units), first index beyond it, kept fit and columns, and the
  * first index of the segment it was searched in. */
 interface BestHinge {
@@ -643,7 +691,7 @@ interface BestHinge {
 
 /** Levels (indices into starts) that may hold a kink: beyond the last fixed kink, within [lo, hi], with enough
  * points and levels after them. */
-function candidateLevels(d: HingeData, starts: number[], fixedX: number[], o: HingeScanOptions): number[] {
+function candidateLevels(d: HingeData, starts: number[], fixedX: Float64Array, o: HingeScanOptions): number[] {
   const n = d.n;
   const L = starts.length;
   const lastFixed = fixedX.length ? fixedX[fixedX.length - 1] : -Infinity;
@@ -674,7 +722,7 @@ function robustFit(
   w: Float64Array,
   starts: number[],
   cands: number[],
-  fixedX: number[],
+  fixedX: Float64Array,
   base: Col[],
   o: HingeScanOptions,
 ): BestHinge | null {
@@ -686,7 +734,7 @@ function robustFit(
     if (S.nPos < base.length + fixedX.length + 3) {
       return null;
     }
-    const fixedCols: Col[] = fixedX.map((x) => {
+    const fixedCols: Col[] = Array.from(fixedX, (x) => {
       const kap = (x - S.xc) / S.xs;
       return hg(kap, firstAbove(S.u, n, kap));
     });
@@ -811,7 +859,7 @@ function refineBetweenLevels(
   const S = best.S;
   const segStart = best.segStart;
   const fixedCols = best.cols.slice(base.length, -1);
-  const pre = prefixOf(S, [...base, ...fixedCols]);
+  const pre = prefixOf(S, base.concat(fixedCols));
   const pos = countsBefore(d, w, scanScratch(n).pos);
   const l = starts.indexOf(best.j) - 1;
   const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
@@ -842,7 +890,7 @@ function refineBetweenLevels(
       24,
     );
     if (r.v < best.fit.rss) {
-      const cols = [...base, ...fixedCols, hg(r.k, j)];
+      const cols = base.concat(fixedCols, hg(r.k, j)); // built as in robustFit: one array class
       const f = fitCols(S, cols);
       if (f) {
         best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
@@ -1012,6 +1060,6 @@ export function hingeZAt(d: HingeData, w: Float64Array, kappa: number, quadratic
     return 0;
   }
   const base: Col[] = quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
-  const f = fitCols(S, [...base, hg(kap, j)]);
+  const f = fitCols(S, base.concat(hg(kap, j)));
   return f ? zOf(f) : 0;
 }

@@ -26,7 +26,7 @@ import {
 } from './types';
 import { HingeData, HingeFit, HingeScanOptions, scanHinge } from './hinge';
 import { offlineFit } from './offline';
-import { invertMatrix } from './stats';
+import { invertMatrix, medianInPlace } from './stats';
 import { PowerReadings } from './power';
 import { UsageError } from '../errors';
 
@@ -879,6 +879,8 @@ export function substantial(s1: number, s2: number, minRel: number): boolean {
 /** Representative of a bin of frames at one power step: mean power; temperature = weighted mean for one or
  * two frames, median for three or more (robust to an outlier frame); weight = Σ weights × the efficiency of
  * that estimator (median: ≈ 0.637 + 0.36/k of the mean's). */
+let binScratch = new Float64Array(256);
+
 function binSummary(b: { P: number[]; T: number[]; W: number[] }): {
   power: number;
   temperature: number;
@@ -897,8 +899,14 @@ function binSummary(b: { P: number[]; T: number[]; W: number[] }): {
   if (k <= 2) {
     return { power: sp / k, temperature: st / sw, weight: sw, frames: k };
   }
-  const t = [...b.T].sort((x, y) => x - y);
-  const med = k % 2 ? t[k >> 1] : 0.5 * (t[k / 2 - 1] + t[k / 2]);
+  // the median by selection (the same value sorting gives) on a scratch copy
+  if (binScratch.length < k) {
+    binScratch = new Float64Array(Math.max(k, 2 * binScratch.length));
+  }
+  for (let i = 0; i < k; i++) {
+    binScratch[i] = b.T[i];
+  }
+  const med = medianInPlace(binScratch, k);
   return { power: sp / k, temperature: med, weight: sw * Math.min(1, 0.637 + 0.36 / k), frames: k };
 }
 

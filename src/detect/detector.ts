@@ -24,12 +24,12 @@ import {
   SkipCounts,
   SlopeEvent,
 } from './types';
-import { HingeData, HingeFit, scanHinge } from './hinge';
+import { HingeData, HingeFit, HingeScanOptions, scanHinge } from './hinge';
 import { offlineFit } from './offline';
-import { invertMatrix } from './stats';
+import { invertMatrix, medianInPlace } from './stats';
+import { PowerReadings } from './power';
 import { UsageError } from '../errors';
 
-const PDIFF = 256;
 /** Minimum kink separation in units of the power noise σP (see kinkSeparation). */
 export const SEPARATION_SIGMAS = 11;
 
@@ -71,6 +71,9 @@ interface Kink {
   ordinalAfter: number;
   /** Frozen once enough points follow it. */
   frozen: boolean;
+  /** The ordinals [first, last) and bounds (lo, hi) of its last re-placement, when those points were all closed
+   * (none of them the open bin): the same again would place it at the same x. */
+  placedOn: { first: number; last: number; lo: number; hi: number } | null;
 }
 
 /** A confirmed kink: the detection fit, its line + hinge placement, the first point beyond it (ordinal, in time)
@@ -148,19 +151,18 @@ export class SlopeChangeDetector {
   private nextId = 1;
   private skip: SkipCounts = { total: 0, flagged: 0, nonFinite: 0, belowMinTemperature: 0 };
   private lastIndex = -Infinity;
-  /** The open bin: frames of one power step (within binWidth of its first frame). */
-  private bin: { p0: number; P: number[]; T: number[]; W: number[] } | null = null;
-  private steps: number[] = [];
+  /** The open bin: frames of one power step (while the smoothed power stays within binWidth of its value when the
+   * bin opened: `start`). */
+  private bin: { start: number; P: number[]; T: number[]; W: number[] } | null = null;
   /** The open bin has frames not yet in its stored point (see push). */
   private binStale = false;
   private frames = 0;
-  private lastPower = NaN;
   private maxStat = 0;
-  /** Ring buffer of the last PDIFF changes between consecutive distinct power readings. */
-  private pdiff = new Float64Array(PDIFF);
-  private pdiffN = 0;
-  private sepCache = { n: -1, v: 0 };
-  private dense = false;
+  private readings: PowerReadings;
+  /** The kink test's scan options (built once; fixed, lo and hi set per test). */
+  private testScan: HingeScanOptions;
+  /** The kink re-placement's scan options (continuous line + hinge; lo and hi set per kink). */
+  private refitScan: HingeScanOptions;
 
   /** @param exactStatistic calibration aid: compute the leave-out statistic in full whenever |z| ≥ 3 (slower),
    * so that maxStatistic is exact below the threshold too. */
@@ -169,6 +171,20 @@ export class SlopeChangeDetector {
     private readonly exact = false,
   ) {
     this.options = resolveOptions(opts);
+    this.readings = new PowerReadings(this.options.binWidth);
+    this.testScan = testScanOptions(this.options, exact);
+    this.refitScan = {
+      quadratic: false,
+      minBefore: 3,
+      minAfter: 2,
+      minAfterLevels: 1,
+      resolution: this.options.powerResolution,
+      rejectSigma: this.options.rejectSigma,
+      iterations: 3,
+      continuous: true,
+      lo: -Infinity,
+      hi: Infinity,
+    };
   }
 
   /** Events so far (snapshots). */
@@ -196,33 +212,20 @@ export class SlopeChangeDetector {
    * 1.4826 × MAD / √2 (the MAD is taken about the median change, so a steady ramp does not count). Power steps
    * with few frames per step inflate it (conservative: it only widens the minimum kink separation). */
   get powerNoise(): number {
-    const m = Math.min(this.pdiffN, PDIFF);
-    if (m < 8) {
-      return 0;
-    }
-    const a = Array.from(this.pdiff.subarray(0, m)).sort((x, y) => x - y);
-    const med = a[m >> 1];
-    const dev = a.map((v) => Math.abs(v - med)).sort((x, y) => x - y);
-    return (1.4826 * dev[m >> 1]) / Math.SQRT2;
+    return this.readings.currentNoise;
   }
 
   /** Dense (binned) data only: the smallest power span over which a slope is measured — between two kinks of a
    * leg, and beyond a candidate kink to the newest point — SEPARATION_SIGMAS (11) × σP. Over a span Δ the x
    * variance is Δ²/12, so power noise σP dilutes a fitted slope by σP²/(Δ²/12 + σP²): ≥ 40 % at Δ = 4σP, ≤ 9 %
    * at 11σP (well below minRelativeChange). Bins of 100 Hz frames span a few σP each, so without this a
-   * "slope" measured over a few bins next to a kink is noise. Otherwise powerResolution. Re-estimated every 32
-   * new readings. */
+   * "slope" measured over a few bins next to a kink is noise. Otherwise powerResolution. σP is re-estimated every
+   * 32 new readings. */
   get kinkSeparation(): number {
-    if (!this.dense) {
+    if (!this.readings.dense) {
       return this.options.powerResolution;
     }
-    if (this.pdiffN - this.sepCache.n >= 32 || this.sepCache.n < 0) {
-      this.sepCache = {
-        n: this.pdiffN,
-        v: Math.max(this.options.powerResolution, SEPARATION_SIGMAS * this.powerNoise),
-      };
-    }
-    return this.sepCache.v;
+    return Math.max(this.options.powerResolution, SEPARATION_SIGMAS * this.readings.noise);
   }
 
   /** Feed one point; returns new or refined events (empty most of the time). */
@@ -236,18 +239,18 @@ export class SlopeChangeDetector {
       return [];
     }
     this.frames++;
-    this.trackPowerSteps(point.power);
-    if (this.belongsToOpenBin(point.power)) {
+    this.readings.push(point.power);
+    if (this.belongsToOpenBin()) {
       return this.mergeIntoOpenBin(point, weight);
     }
     this.summariseBin();
-    this.bin = { p0: point.power, P: [point.power], T: [point.temperature], W: [weight] };
+    this.bin = { start: this.readings.smoothed, P: [point.power], T: [point.temperature], W: [weight] };
     const ordinal = this.pts.length;
     const leg = this.legFor(point.power, ordinal);
     this.pts.push({ index, power: point.power, temperature: point.temperature, weight, frames: 1, leg: leg.id });
     leg.end = ordinal + 1;
     raiseExtreme(leg, point.power, ordinal);
-    return this.analyse(leg, index);
+    return this.analyse(leg, index, true);
   }
 
   /** The point's relative weight (1/σ², 1 without an error), or null when it is skipped (counted in `skipped`). */
@@ -264,7 +267,7 @@ export class SlopeChangeDetector {
 
   /** Why a point is not usable: a bad flag, a non-finite value (or a non-positive error), too cold; null if usable. */
   private skipReason(point: DetectPoint): Exclude<keyof SkipCounts, 'total'> | null {
-    if (point.flags && point.flags.some((flag) => BAD_FLAGS.has(flag))) {
+    if (point.flags && point.flags.length > 0 && point.flags.some((flag) => BAD_FLAGS.has(flag))) {
       return 'flagged';
     }
     const error = point.temperatureError;
@@ -282,58 +285,45 @@ export class SlopeChangeDetector {
     return null;
   }
 
-  /** Frame density (mean |ΔP| over the last 30 usable frames: dense when < binWidth / 2, from 10 frames on) and
-   * the changes between distinct power readings (for the power noise). */
-  private trackPowerSteps(power: number): void {
-    const lastPower = this.lastPower;
-    if (Number.isFinite(lastPower)) {
-      this.steps.push(Math.abs(power - lastPower));
-      if (this.steps.length > 30) {
-        this.steps.shift();
-      }
-    }
-    if (Number.isFinite(lastPower) && power !== lastPower) {
-      // a new power reading (frames paired to the same reading repeat it): its change, for the power noise
-      this.pdiff[this.pdiffN++ & (PDIFF - 1)] = power - lastPower;
-    }
-    this.lastPower = power;
-    const meanStep = this.steps.reduce((sum, step) => sum + step, 0) / this.steps.length;
-    this.dense = this.steps.length >= 10 && meanStep < this.options.binWidth / 2;
-  }
-
-  /** Whether a frame at `power` is of the open bin's power step (dense data only, within binWidth of its first). */
-  private belongsToOpenBin(power: number): boolean {
+  /** Whether the frame just taken is of the open bin's power step: dense data only, while the smoothed power stays
+   * within binWidth of its value when the bin opened (with exact readings: the frame's power within binWidth of
+   * the bin's first frame's). Smoothing over a few readings keeps read-back jitter from splitting a step. */
+  private belongsToOpenBin(): boolean {
     const binWidth = this.options.binWidth;
     const bin = this.bin;
-    return bin !== null && this.dense && binWidth > 0 && Math.abs(power - bin.p0) < binWidth;
+    const readings = this.readings;
+    return bin !== null && readings.dense && binWidth > 0 && Math.abs(readings.smoothed - bin.start) < binWidth;
   }
 
-  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is a power of 2. */
+  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is 64, 256, …. */
   private mergeIntoOpenBin(point: DetectPoint, weight: number): DetectorUpdate[] {
     const bin = this.bin!;
     bin.P.push(point.power);
     bin.T.push(point.temperature);
     bin.W.push(weight);
-    // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches a
-    // power of two (2, 4, 8, …: each time the error of its median has shrunk by another √2), not at every
-    // frame; a bin still open when the next one starts (or at finish) is summarised then. So a power step of
-    // k frames costs O(log k) analyses instead of k.
+    // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches 64,
+    // 256, 1024, … (each time the error of its median has halved twice), not at every frame; a bin still open
+    // when the next one starts (or at finish) is summarised then. So a power step of k frames costs O(log k)
+    // analyses instead of k.
     const frames = bin.P.length;
     this.binStale = true;
-    if ((frames & (frames - 1)) !== 0) {
+    if (!reanalyseAt(frames)) {
       return [];
     }
     this.summariseBin();
-    return this.analyse(this.legs[this.legs.length - 1], point.index);
+    return this.analyse(this.legs[this.legs.length - 1], point.index, false);
   }
 
-  /** The kink test on the leg (once its direction is known), then the refinement of the open kinks. */
-  private analyse(leg: Leg, index: number): DetectorUpdate[] {
+  /** The kink test on the leg (once its direction is known), then (with `refineKinks`: when a point is stored, not
+   * when an open bin is re-analysed) the refinement of the open kinks. */
+  private analyse(leg: Leg, index: number, refineKinks: boolean): DetectorUpdate[] {
     const updates: DetectorUpdate[] = [];
     if (leg.direction !== 0) {
       this.test(leg, index, updates);
     }
-    this.refine(index, updates);
+    if (refineKinks) {
+      this.refine(index, updates);
+    }
     return updates;
   }
 
@@ -408,14 +398,16 @@ export class SlopeChangeDetector {
     }
   }
 
-  /** Sorted (by x) data of ordinals [a, b) on a leg. Also returns the ordinal of each sorted point. */
+  /** Sorted (by x) data of ordinals [a, b) on a leg. Also returns the ordinal of each sorted point. The arrays are
+   * the detector's scratch: valid until the next call (every caller uses them before it asks for new data). */
   private data(leg: Leg, a: number, b: number): { d: HingeData; ord: Int32Array } {
     const n = Math.max(b - a, 0);
-    const ord = new Int32Array(n);
+    const scratch = this.dataScratch(n);
+    const ord = scratch.ord;
     const dir = leg.direction || 1;
     const pts = this.pts;
     // insertion sort by (x, ordinal): the points of a leg arrive nearly sorted, so this is ~O(n)
-    const key = new Float64Array(n);
+    const key = scratch.x;
     for (let i = 0; i < n; i++) {
       const o = a + i;
       const k = dir * pts[o].power;
@@ -428,10 +420,7 @@ export class SlopeChangeDetector {
       key[j + 1] = k;
       ord[j + 1] = o;
     }
-    const x = new Float64Array(n);
-    const y = new Float64Array(n);
-    const w0 = new Float64Array(n);
-    const cnt = new Float64Array(n);
+    const { x, y, w0, cnt } = scratch;
     let wsum = 0;
     for (let i = 0; i < n; i++) {
       const q = pts[ord[i]];
@@ -448,6 +437,27 @@ export class SlopeChangeDetector {
     return { d: { x, y, w0, n, cnt }, ord };
   }
 
+  private scratch = {
+    ord: new Int32Array(0),
+    x: new Float64Array(0),
+    y: new Float64Array(0),
+    w0: new Float64Array(0),
+    cnt: new Float64Array(0),
+  };
+  private dataScratch(n: number): SlopeChangeDetector['scratch'] {
+    if (this.scratch.ord.length < n) {
+      const capacity = Math.max(n, 2 * this.options.window + 1);
+      this.scratch = {
+        ord: new Int32Array(capacity),
+        x: new Float64Array(capacity),
+        y: new Float64Array(capacity),
+        w0: new Float64Array(capacity),
+        cnt: new Float64Array(capacity),
+      };
+    }
+    return this.scratch;
+  }
+
   private test(leg: Leg, idx: number, updates: DetectorUpdate[]): void {
     const o = this.options;
     const end = this.pts.length;
@@ -455,23 +465,11 @@ export class SlopeChangeDetector {
     const { d, ord } = this.data(leg, a, end);
     const fixed = this.kinks.filter((k) => k.leg === leg.id).map((k) => k.x);
     const sep = this.kinkSeparation;
-    const lo = fixed.length ? Math.max(...fixed) + sep : undefined;
-    const hi = d.n ? d.x[d.n - 1] - sep : undefined;
-    const fit = scanHinge(d, {
-      fixed,
-      lo,
-      hi,
-      quadratic: true,
-      minBefore: o.minBefore,
-      minAfter: o.minAfter,
-      minAfterLevels: o.minAfterLevels,
-      resolution: o.powerResolution,
-      rejectSigma: o.rejectSigma,
-      iterations: 3,
-      jackknife: 2,
-      floor: o.minTemperature,
-      ...(this.exact ? { jackknifeFrom: 3 } : { jackknifeFrom: o.threshold, jackknifeStop: o.threshold }),
-    });
+    const scan = this.testScan;
+    scan.fixed = fixed;
+    scan.lo = fixed.length ? Math.max(...fixed) + sep : undefined;
+    scan.hi = d.n ? d.x[d.n - 1] - sep : undefined;
+    const fit = scanHinge(d, scan);
     if (!fit) {
       this.streak = 0;
       this.streakSign = 0;
@@ -604,6 +602,7 @@ export class SlopeChangeDetector {
       x: placement.kappa,
       ordinalAfter: confirmed.ordinalAfter,
       frozen: false,
+      placedOn: null,
     });
     return { type: 'end', atIndex: confirmed.atIndex, event: { ...open } };
   }
@@ -646,6 +645,7 @@ export class SlopeChangeDetector {
       x: placement.kappa,
       ordinalAfter: confirmed.ordinalAfter,
       frozen: false,
+      placedOn: null,
     });
     return { type: 'new', atIndex: confirmed.atIndex, event: { ...event } };
   }
@@ -690,13 +690,19 @@ export class SlopeChangeDetector {
     if (last - first < 8) {
       return null;
     }
-    const { d, ord } = this.data(leg, first, last);
     const separation = this.kinkSeparation;
     const lo = prev ? prev.x + separation : -Infinity;
     const hi = next ? next.x - separation : Infinity;
     if (!(hi > lo)) {
       return null;
     }
+    // the same closed points and bounds as the last re-placement: it would give the same kink (nothing to do)
+    const placed = kink.placedOn;
+    if (placed && placed.first === first && placed.last === last && placed.lo === lo && placed.hi === hi) {
+      return null;
+    }
+    kink.placedOn = last < end ? { first, last, lo, hi } : null;
+    const { d, ord } = this.data(leg, first, last);
     const fit = this.refitKink(d, lo, hi);
     if (!fit) {
       return null;
@@ -741,19 +747,10 @@ export class SlopeChangeDetector {
 
   /** The continuous line + hinge with its kink in (lo, hi). */
   private refitKink(d: HingeData, lo: number, hi: number): HingeFit | null {
-    const options = this.options;
-    return scanHinge(d, {
-      quadratic: false,
-      minBefore: 3,
-      minAfter: 2,
-      minAfterLevels: 1,
-      resolution: options.powerResolution,
-      rejectSigma: options.rejectSigma,
-      iterations: 3,
-      continuous: true,
-      lo,
-      hi,
-    });
+    const scan = this.refitScan;
+    scan.lo = lo;
+    scan.hi = hi;
+    return scanHinge(d, scan);
   }
 
   /** A re-placed start kink: the event's start, slope before (and after while it is open), temperature, kind. */
@@ -830,6 +827,13 @@ export class SlopeChangeDetector {
   }
 }
 
+/** Whether a bin of `frames` frames is re-analysed: at 64, 256, 1024, … frames (each time the error of its median
+ * has halved twice). A bin of a ramp (tens of frames) is analysed when it opens and, complete, when the next one
+ * opens; only long power steps are re-analysed while they last. */
+function reanalyseAt(frames: number): boolean {
+  return frames >= 64 && (frames & (frames - 1)) === 0 && (frames & 0x55555555) !== 0;
+}
+
 /** Makes the point at `power` (ordinal `ordinal`) the leg's extreme if it is at or beyond it in the leg's direction
  * (no-op while the leg has no direction). */
 function raiseExtreme(leg: Leg, power: number, ordinal: number): void {
@@ -841,6 +845,26 @@ function raiseExtreme(leg: Leg, power: number, ordinal: number): void {
     leg.extreme = x;
     leg.extremeOrdinal = ordinal;
   }
+}
+
+/** The options of the kink test's scan (quadratic + hinge, robust, leave-out check); `exact`: the calibration aid. */
+function testScanOptions(options: ResolvedDetectorOptions, exact: boolean): HingeScanOptions {
+  return {
+    fixed: [],
+    lo: undefined,
+    hi: undefined,
+    quadratic: true,
+    minBefore: options.minBefore,
+    minAfter: options.minAfter,
+    minAfterLevels: options.minAfterLevels,
+    resolution: options.powerResolution,
+    rejectSigma: options.rejectSigma,
+    iterations: 3,
+    jackknife: 2,
+    floor: options.minTemperature,
+    jackknifeFrom: exact ? 3 : options.threshold,
+    jackknifeStop: exact ? undefined : options.threshold,
+  };
 }
 
 /** Effect-size criterion: |s2 − s1| ≥ minRel × max(|s1|, |s2|) (symmetric, so the same for a drop into a
@@ -855,6 +879,8 @@ export function substantial(s1: number, s2: number, minRel: number): boolean {
 /** Representative of a bin of frames at one power step: mean power; temperature = weighted mean for one or
  * two frames, median for three or more (robust to an outlier frame); weight = Σ weights × the efficiency of
  * that estimator (median: ≈ 0.637 + 0.36/k of the mean's). */
+let binScratch = new Float64Array(256);
+
 function binSummary(b: { P: number[]; T: number[]; W: number[] }): {
   power: number;
   temperature: number;
@@ -873,8 +899,14 @@ function binSummary(b: { P: number[]; T: number[]; W: number[] }): {
   if (k <= 2) {
     return { power: sp / k, temperature: st / sw, weight: sw, frames: k };
   }
-  const t = [...b.T].sort((x, y) => x - y);
-  const med = k % 2 ? t[k >> 1] : 0.5 * (t[k / 2 - 1] + t[k / 2]);
+  // the median by selection (the same value sorting gives) on a scratch copy
+  if (binScratch.length < k) {
+    binScratch = new Float64Array(Math.max(k, 2 * binScratch.length));
+  }
+  for (let i = 0; i < k; i++) {
+    binScratch[i] = b.T[i];
+  }
+  const med = medianInPlace(binScratch, k);
   return { power: sp / k, temperature: med, weight: sw * Math.min(1, 0.637 + 0.36 / k), frames: k };
 }
 
@@ -888,6 +920,7 @@ export function kinkError(fit: HingeFit, d: HingeData): number | null {
   // J columns: 1, x, h, −c·1[x>κ] ; weights fit.w
   const p = 4;
   const A = new Float64Array(p * p);
+  const g = new Float64Array(p);
   let nPos = 0;
   let rss = 0;
   for (let i = 0; i < d.n; i++) {
@@ -898,7 +931,10 @@ export function kinkError(fit: HingeFit, d: HingeData): number | null {
     nPos++;
     const x = d.x[i];
     const h = x > fit.kappa ? x - fit.kappa : 0;
-    const g = [1, x - fit.kappa, h, x > fit.kappa ? -c : 0];
+    g[0] = 1;
+    g[1] = x - fit.kappa;
+    g[2] = h;
+    g[3] = x > fit.kappa ? -c : 0;
     for (let a = 0; a < p; a++) {
       for (let b = 0; b < p; b++) {
         A[a * p + b] += w * g[a] * g[b];

@@ -81,8 +81,6 @@ export interface HingeFit {
   w: Float64Array;
   /** Number of points rejected. */
   rejected: number;
-  /** Prediction. */
-  predict: (x: number) => number;
 }
 
 interface Sums {
@@ -97,6 +95,37 @@ interface Sums {
   xs: number;
   u: Float64Array;
   nPos: number;
+}
+
+/** Scratch buffers start large enough for the online detector's data (≤ 2 × window + 1 points at the default
+ * window), so that they never grow, and the optimised code never meets the growth path, while a stream runs. */
+const INITIAL_CAPACITY = 256;
+
+/** Buffers of the sums, used in turn: a Sums stays valid until the second buildSums after it (scanHinge keeps at
+ * most the latest two: the best fit's and the one being built). No allocation per build. */
+interface SumsBuffers {
+  u: Float64Array;
+  s: Float64Array;
+  sy: Float64Array;
+}
+const SUMS_BUFFERS: SumsBuffers[] = [sumsBuffersOf(INITIAL_CAPACITY), sumsBuffersOf(INITIAL_CAPACITY)];
+let sumsTurn = 0;
+
+function sumsBuffers(n: number): SumsBuffers {
+  sumsTurn ^= 1;
+  const buffers = SUMS_BUFFERS[sumsTurn];
+  if (buffers.u.length < n) {
+    SUMS_BUFFERS[sumsTurn] = sumsBuffersOf(Math.max(n, 2 * buffers.u.length));
+  }
+  return SUMS_BUFFERS[sumsTurn];
+}
+
+function sumsBuffersOf(capacity: number): SumsBuffers {
+  return {
+    u: new Float64Array(capacity),
+    s: new Float64Array(5 * (capacity + 1)),
+    sy: new Float64Array(3 * (capacity + 1)),
+  };
 }
 
 function buildSums(d: HingeData, w: Float64Array): Sums {
@@ -114,13 +143,17 @@ function buildSums(d: HingeData, w: Float64Array): Sums {
     }
   }
   const yc = sw > 0 ? swy / sw : 0;
-  const u = new Float64Array(n);
+  const { u, s, sy } = sumsBuffers(n);
   for (let i = 0; i < n; i++) {
     u[i] = (d.x[i] - xc) / xs;
   }
   const n1 = n + 1;
-  const s = new Float64Array(5 * n1);
-  const sy = new Float64Array(3 * n1);
+  for (let m = 0; m <= 4; m++) {
+    s[m * n1 + n] = 0;
+    if (m <= 2) {
+      sy[m * n1 + n] = 0;
+    }
+  }
   let syy = 0;
   for (let i = n - 1; i >= 0; i--) {
     const wi = w[i];
@@ -147,8 +180,13 @@ interface Col {
   kap: number;
   j: number;
 }
-const pw = (a: number): Col => ({ a, kap: 0, j: 0 });
-const hg = (kap: number, j: number): Col => ({ a: -1, kap, j });
+/** Every column from one allocation site, so that all have one hidden class (kap a double from the start). */
+function column(a: number, kap: number, j: number): Col {
+  return { a, kap, j };
+}
+const pw = (a: number): Col => column(a, 0.5, 0);
+// j | 0: an index read back from an array of doubles is a double, and a double in j would change the hidden class
+const hg = (kap: number, j: number): Col => column(-1, kap, j | 0);
 
 function colValue(c: Col, u: number): number {
   if (c.a >= 0) {
@@ -189,12 +227,21 @@ interface PointFit {
   A: Float64Array;
 }
 
-/** Inner products of the leading (fixed) columns, computed once per scan. */
+/** Inner products of the leading (fixed) columns, computed once per scan, and their Cholesky factor: a candidate
+ * column then costs O(q²) (candidateRss) instead of a p×p solve. */
 interface Prefix {
   S: Sums;
   cols: Col[];
   A: Float64Array;
   b: Float64Array;
+  /** Cholesky factor (row-major, stride q) and forward-solved z = L⁻¹b of the leading columns; null if singular. */
+  L: Float64Array | null;
+  z: Float64Array;
+  /** Σ z² over the leading columns, summed in order; the largest diagonal element of A. */
+  fit: number;
+  scale: number;
+  /** The candidate's row of the factor (scratch). */
+  row: Float64Array;
 }
 function prefixOf(S: Sums, cols: Col[]): Prefix {
   const q = cols.length;
@@ -208,7 +255,93 @@ function prefixOf(S: Sums, cols: Col[]): Prefix {
       A[c * q + r] = v;
     }
   }
-  return { S, cols, A, b };
+  const z = new Float64Array(q);
+  const L = choleskyOf(A, q);
+  let fit = 0;
+  let scale = 0;
+  for (let i = 0; i < q; i++) {
+    scale = Math.max(scale, A[i * q + i]);
+    if (L) {
+      let v = b[i];
+      for (let k = 0; k < i; k++) {
+        v -= L[i * q + k] * z[k];
+      }
+      z[i] = v / L[i * q + i];
+      fit += z[i] * z[i];
+    }
+  }
+  return { S, cols, A, b, L, z, fit, scale, row: new Float64Array(q) };
+}
+
+/** Cholesky factor of A (q×q), with the singularity test of solveScratch; null if singular. */
+function choleskyOf(A: Float64Array, q: number): Float64Array | null {
+  const L = A.slice(0, q * q);
+  for (let j = 0; j < q; j++) {
+    let dsum = L[j * q + j];
+    for (let k = 0; k < j; k++) {
+      dsum -= L[j * q + k] * L[j * q + k];
+    }
+    if (!(dsum > 1e-12 * Math.max(A[j * q + j], 1e-300))) {
+      return null;
+    }
+    const djj = Math.sqrt(dsum);
+    L[j * q + j] = djj;
+    for (let i = j + 1; i < q; i++) {
+      let v = L[i * q + j];
+      for (let k = 0; k < j; k++) {
+        v -= L[i * q + k] * L[j * q + k];
+      }
+      L[i * q + j] = v / djj;
+    }
+  }
+  return L;
+}
+
+/** inner(S, col, hinge) for a hinge column `hinge` (the same expressions, without the dispatch on both kinds). */
+function innerWithHinge(S: Sums, col: Col, hinge: Col): number {
+  const s = S.s;
+  const n1 = S.n1;
+  if (col.a >= 0) {
+    return s[(col.a + 1) * n1 + hinge.j] - hinge.kap * s[col.a * n1 + hinge.j];
+  }
+  const J = col.j > hinge.j ? col.j : hinge.j;
+  return s[2 * n1 + J] - (col.kap + hinge.kap) * s[n1 + J] + col.kap * hinge.kap * s[J];
+}
+
+/** Residual sum of squares of the fit of the prefix columns plus `cand`, from the prefix's factor: the same
+ * arithmetic, in the same order, as fitCols(S, [...prefix, cand], pre).rss (the factor's last row is a forward
+ * substitution), without the solve for β. −1 when that fit would be singular. */
+function candidateRss(pre: Prefix, cand: Col): number {
+  const S = pre.S;
+  const L = pre.L;
+  const cols = pre.cols;
+  const q = cols.length;
+  const acc = inner(S, cand, cand);
+  if (!L || !(Math.max(pre.scale, acc) > 0)) {
+    return -1;
+  }
+  const row = pre.row;
+  let dsum = acc;
+  for (let j = 0; j < q; j++) {
+    let v = innerWithHinge(S, cols[j], cand);
+    for (let k = 0; k < j; k++) {
+      v -= row[k] * L[j * q + k];
+    }
+    row[j] = v / L[j * q + j];
+  }
+  for (let k = 0; k < q; k++) {
+    dsum -= row[k] * row[k];
+  }
+  if (!(dsum > 1e-12 * Math.max(acc, 1e-300))) {
+    return -1;
+  }
+  const last = Math.sqrt(dsum);
+  let v = innerY(S, cand);
+  for (let k = 0; k < q; k++) {
+    v -= row[k] * pre.z[k];
+  }
+  const zLast = v / last;
+  return Math.max(S.syy - (pre.fit + zLast * zLast), 0);
 }
 
 // Scratch buffers of the fits (the detector runs hundreds of small fits per point: no allocation per fit).
@@ -437,18 +570,130 @@ export function levelStarts(x: Float64Array, n: number, resolution: number): num
   return starts;
 }
 
+/** Per-scan scratch (valid within one scanHinge call): non-rejected frame counts before each point, non-rejected
+ * levels after each level, residuals. */
+const SCAN_SCRATCH = {
+  pos: new Int32Array(INITIAL_CAPACITY),
+  levelsAfter: new Int32Array(INITIAL_CAPACITY),
+  residuals: new Float64Array(INITIAL_CAPACITY),
+  fitted: new Float64Array(INITIAL_CAPACITY),
+};
+function scanScratch(n: number): typeof SCAN_SCRATCH {
+  if (SCAN_SCRATCH.pos.length < n + 1) {
+    const capacity = Math.max(n + 1, 2 * SCAN_SCRATCH.pos.length, INITIAL_CAPACITY);
+    SCAN_SCRATCH.pos = new Int32Array(capacity);
+    SCAN_SCRATCH.levelsAfter = new Int32Array(capacity);
+    SCAN_SCRATCH.residuals = new Float64Array(capacity);
+    SCAN_SCRATCH.fitted = new Float64Array(capacity);
+  }
+  return SCAN_SCRATCH;
+}
+
+/** pos[i] = frames (d.cnt, 1 each without) of the non-rejected points before sorted index i, i = 0..n. */
+function countsBefore(d: HingeData, w: Float64Array, pos: Int32Array): Int32Array {
+  pos[0] = 0;
+  for (let i = 0; i < d.n; i++) {
+    pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
+  }
+  return pos;
+}
+
 /**
  * Best hinge over candidate kinks, with robust re-weighting. Returns null when there are too few points or
  * levels for any candidate.
  */
-export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
+export function scanHinge(d: HingeData, options: HingeScanOptions): HingeFit | null {
+  const o = uniformOptions(options);
   const n = d.n;
   if (n < o.minBefore + o.minAfter) {
     return null;
   }
   const starts = levelStarts(d.x, n, o.resolution);
+  // a typed array: an array of doubles has another hidden class than the empty one of a curve without kinks
+  const fixedX = Float64Array.from((o.fixed ?? []).filter((k) => k > d.x[0] && k < d.x[n - 1])).sort();
+  const cands = candidateLevels(d, starts, fixedX, o);
+  if (cands.length === 0) {
+    return null;
+  }
+  const w = new Float64Array(d.w0);
+  const base: Col[] = o.quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
+  let best = robustFit(d, w, starts, cands, fixedX, base, o);
+  if (best && o.continuous) {
+    best = refineBetweenLevels(d, w, starts, best, base, o);
+  }
+  if (!best) {
+    return null;
+  }
+  const out = summarize(d, best.S, best.kap, best.j, best.fit, best.cols, w, o.quadratic);
+  const jk = o.jackknife ?? 0;
+  if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
+    out.z = Math.sign(out.z) * leaveOutZ(d, w, best, jk, Math.abs(out.z), o.jackknifeStop ?? -Infinity);
+  }
+  return out;
+}
+
+/** The options with every field present (defaults filled in), in one order: one hidden class for the scan's
+ * helpers, whichever caller (kink test, placement, re-placement) built them. The fields that hold integers for
+ * one caller and fractions for another (a floor of 1000 K, a bound of −∞) are first set to a fraction: a field
+ * that starts as a small integer and later gets a fraction changes the class, and the optimised scan that relied
+ * on it would be thrown away the first time a kink is re-placed. */
+class UniformScanOptions implements HingeScanOptions {
+  quadratic: boolean;
+  minBefore: number;
+  minAfter: number;
+  minAfterLevels: number;
+  resolution = 0.5;
+  rejectSigma = 0.5;
+  iterations: number;
+  continuous: boolean;
+  jackknife: number;
+  jackknifeFrom = 0.5;
+  jackknifeStop = 0.5;
+  floor = 0.5;
+  fixed: number[];
+  lo = 0.5;
+  hi = 0.5;
+
+  constructor(options: HingeScanOptions) {
+    this.quadratic = options.quadratic;
+    this.minBefore = options.minBefore;
+    this.minAfter = options.minAfter;
+    this.minAfterLevels = options.minAfterLevels;
+    this.resolution = options.resolution;
+    this.rejectSigma = options.rejectSigma;
+    this.iterations = options.iterations ?? 3;
+    this.continuous = options.continuous ?? false;
+    this.jackknife = options.jackknife ?? 0;
+    this.jackknifeFrom = options.jackknifeFrom ?? 0;
+    this.jackknifeStop = options.jackknifeStop ?? -Infinity;
+    // the defaults mean "none": no floor (a comparison with NaN is false), no bound
+    this.floor = options.floor ?? NaN;
+    this.fixed = options.fixed ?? [];
+    this.lo = options.lo ?? -Infinity;
+    this.hi = options.hi ?? Infinity;
+  }
+}
+
+function uniformOptions(options: HingeScanOptions): HingeScanOptions {
+  return new UniformScanOptions(options);
+}
+
+/** The best candidate of a scan: sums, kink (centred units), first index beyond it, kept fit and columns, and the
+ * first index of the segment it was searched in. */
+interface BestHinge {
+  S: Sums;
+  kap: number;
+  j: number;
+  fit: PointFit;
+  cols: Col[];
+  segStart: number;
+}
+
+/** Levels (indices into starts) that may hold a kink: beyond the last fixed kink, within [lo, hi], with enough
+ * points and levels after them. */
+function candidateLevels(d: HingeData, starts: number[], fixedX: Float64Array, o: HingeScanOptions): number[] {
+  const n = d.n;
   const L = starts.length;
-  const fixedX = (o.fixed ?? []).filter((k) => k > d.x[0] && k < d.x[n - 1]).sort((a, b) => a - b);
   const lastFixed = fixedX.length ? fixedX[fixedX.length - 1] : -Infinity;
   const cands: number[] = [];
   for (let l = 0; l + 1 < L; l++) {
@@ -467,222 +712,266 @@ export function scanHinge(d: HingeData, o: HingeScanOptions): HingeFit | null {
     }
     cands.push(l);
   }
-  if (cands.length === 0) {
-    return null;
-  }
-  const w = new Float64Array(d.w0);
+  return cands;
+}
+
+/** Scan passes: fit every candidate, keep the best, reject points beyond rejectSigma × the robust σ (and those
+ * fitted near the floor) and scan again, until nothing changes or `iterations` passes. null when no fit. */
+function robustFit(
+  d: HingeData,
+  w: Float64Array,
+  starts: number[],
+  cands: number[],
+  fixedX: Float64Array,
+  base: Col[],
+  o: HingeScanOptions,
+): BestHinge | null {
+  const n = d.n;
   const iters = o.iterations ?? 3;
-  const base: Col[] = o.quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
-  let best: { S: Sums; kap: number; j: number; fit: PointFit; cols: Col[]; segStart: number } | null = null;
+  let best: BestHinge | null = null;
   for (let it = 0; it < iters; it++) {
     const S = buildSums(d, w);
     if (S.nPos < base.length + fixedX.length + 3) {
       return null;
     }
-    const fixedCols: Col[] = fixedX.map((x) => {
+    const fixedCols: Col[] = Array.from(fixedX, (x) => {
       const kap = (x - S.xc) / S.xs;
       return hg(kap, firstAbove(S.u, n, kap));
     });
-    const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j! : 0;
-    // candidates must keep enough non-rejected points and levels on each side
-    const pos = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) {
-      pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
-    }
-    const posLevelsAfter = new Int32Array(L + 1);
-    for (let l = L - 1; l >= 0; l--) {
-      const e = l + 1 < L ? starts[l + 1] : n;
-      posLevelsAfter[l] = posLevelsAfter[l + 1] + (pos[e] - pos[starts[l]] > 0 ? 1 : 0);
-    }
-    best = null;
-    const pre = prefixOf(S, [...base, ...fixedCols]);
-    const cand = hg(0, 0);
-    const cols: Col[] = [...base, ...fixedCols, cand];
-    let bestRss = Infinity;
-    let bestKap = 0;
-    let bestJ = -1;
-    for (const l of cands) {
-      const j = starts[l + 1];
-      if (
-        pos[j] - pos[segStart] < o.minBefore ||
-        pos[n] - pos[j] < o.minAfter ||
-        posLevelsAfter[l + 1] < o.minAfterLevels
-      ) {
-        continue;
-      }
-      const kap = S.u[starts[l]];
-      cand.kap = kap;
-      cand.j = j;
-      const f = fitCols(S, cols, pre);
-      if (f && (bestJ < 0 || f.rss < bestRss)) {
-        bestRss = f.rss;
-        bestKap = kap;
-        bestJ = j;
-      }
-    }
-    if (bestJ < 0) {
+    const segStart = fixedCols.length ? fixedCols[fixedCols.length - 1].j : 0;
+    const leading = base.concat(fixedCols);
+    const pre = prefixOf(S, leading);
+    const bestCandidate = bestOfCandidates(d, w, pre, starts, cands, segStart, o);
+    if (bestCandidate === null) {
       return null;
     }
-    {
-      // the best candidate's fit, kept (recomputed: identical arithmetic)
-      const bc: Col[] = [...base, ...fixedCols, hg(bestKap, bestJ)];
-      const f = fitCols(S, bc, pre);
-      if (!f) {
-        return null;
-      }
-      best = { S, kap: bestKap, j: bestJ, fit: keep(f), cols: bc, segStart };
+    // the best candidate's fit, kept (recomputed: identical arithmetic)
+    const cols: Col[] = leading.concat(hg(bestCandidate.kap, bestCandidate.j));
+    const f = fitCols(S, cols, pre);
+    if (!f) {
+      return null;
     }
-    // residuals and rejection
-    const pred = predictor(best.S, best.cols, best.fit.beta);
-    const res = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      res[i] = (d.y[i] - pred(best.S.u[i])) * Math.sqrt(d.w0[i]);
-    }
-    const sr = madSigma(res);
-    if (!(sr > 0)) {
-      break;
-    }
-    let changed = false;
-    for (let i = 0; i < n; i++) {
-      let nw = Math.abs(res[i]) > o.rejectSigma * sr ? 0 : d.w0[i];
-      if (o.floor !== undefined && pred(best.S.u[i]) < o.floor + (3 * sr) / Math.sqrt(d.w0[i])) {
-        nw = 0;
-      }
-      if (nw !== w[i]) {
-        changed = true;
-        w[i] = nw;
-      }
-    }
-    if (!changed) {
+    best = { S, kap: bestCandidate.kap, j: bestCandidate.j, fit: keep(f), cols, segStart };
+    const changed = reweight(d, w, best, o);
+    if (changed === null || !changed) {
       break;
     }
     if (it === iters - 1) {
       // weights changed on the last pass: refit at the same κ with the new weights
       const S2 = buildSums(d, w);
-      const f = fitCols(S2, best.cols);
-      if (f && S2.nPos > best.cols.length) {
-        best = { ...best, S: S2, fit: keep(f) };
+      const f2 = fitCols(S2, best.cols);
+      if (f2 && S2.nPos > best.cols.length) {
+        best = { ...best, S: S2, fit: keep(f2) };
       }
     }
   }
-  if (best && o.continuous) {
-    const S = best.S;
-    const segStart = best.segStart;
-    const fixedCols = best.cols.slice(base.length, -1);
-    const pre = prefixOf(S, [...base, ...fixedCols]);
-    const pos = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) {
-      pos[i + 1] = pos[i] + (w[i] > 0 ? (d.cnt ? d.cnt[i] : 1) : 0);
-    }
-    // refine κ between the neighbouring levels on both sides of the best level
-    const l = starts.indexOf(best.j) - 1;
-    const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
-    const intervals: Array<[number, number, number]> = [];
-    if (
-      l >= 1 &&
-      lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap : -Infinity) &&
-      pos[n] - pos[starts[l]] >= o.minAfter
-    ) {
-      intervals.push([lvlU(l - 1), lvlU(l), starts[l]]);
-    }
-    if (l + 1 < L) {
-      intervals.push([lvlU(l), lvlU(l + 1), starts[l + 1]]);
-    }
-    for (const [a, b, j] of intervals) {
-      if (!(b > a)) {
-        continue;
-      }
-      const mk = (k: number) => [...base, ...fixedCols, hg(k, j)];
-      const cand = hg(0, j);
-      const gcols = mk(0);
-      gcols[gcols.length - 1] = cand;
-      const r = golden(
-        (k) => {
-          cand.kap = k;
-          const f = fitCols(S, gcols, pre);
-          return f ? f.rss : Infinity;
-        },
-        a,
-        b - 1e-9 * (b - a),
-        24,
-      );
-      if (r.v < best.fit.rss) {
-        const cols = mk(r.k);
-        const f = fitCols(S, cols);
-        if (f) {
-          best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
-        }
-      }
-    }
-  }
-  if (!best) {
-    return null;
-  }
-  const out = summarize(d, best.S, best.kap, best.j, best.fit, best.cols, w, o.quadratic);
-  const jk = o.jackknife ?? 0;
-  if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
-    const S = best.S;
-    const j = best.j;
-    const cols = best.cols;
-    const N = saveNormal(S, cols, prefixOf(S, cols.slice(0, -1)));
-    const p = cols.length;
-    let zmin = Math.abs(out.z);
-    const stop = o.jackknifeStop ?? -Infinity;
-    let G: Float64Array | null = null;
-    const consider = (d1: number, d2: number) => {
-      if (zmin < stop) {
-        return;
-      }
-      const f = fitLeaveOut(S, N, G!, w, d.y, d1, d2);
-      const z = f ? Math.abs(zOf(f)) : 0;
-      if (z < zmin) {
-        zmin = z;
-      }
-    };
-    const pool: number[] = [];
-    const before: number[] = [];
-    const single = (i: number) => w[i] > 0 && (!d.cnt || d.cnt[i] < 3);
-    for (let i = best.segStart; i < j; i++) {
-      if (single(i)) {
-        before.push(i);
-      }
-    }
-    pool.push(...(before.length <= 16 ? before : before.slice(0, 6)));
-    if (n - j <= 16) {
-      for (let i = j; i < n; i++) {
-        if (single(i)) {
-          pool.push(i);
-        }
-      }
-    }
-    // design rows of the pool points, computed once
-    G = new Float64Array(n * p);
-    for (const i of pool) {
-      for (let r = 0; r < p; r++) {
-        G[i * p + r] = colValue(cols[r], S.u[i]);
-      }
-    }
-    for (let a = 0; a < pool.length; a++) {
-      consider(pool[a], -1);
-      if (jk >= 2) {
-        for (let b = a + 1; b < pool.length; b++) {
-          consider(pool[a], pool[b]);
-        }
-      }
-    }
-    out.z = Math.sign(out.z) * zmin;
-  }
-  return out;
+  return best;
 }
 
-function predictor(S: Sums, cols: Col[], beta: Float64Array): (u: number) => number {
-  return (u: number) => {
-    let v = S.yc;
-    for (let c = 0; c < cols.length; c++) {
-      v += beta[c] * colValue(cols[c], u);
+/** The candidate level with the smallest residual sum of squares that keeps enough non-rejected frames before
+ * (from segStart) and after it and enough levels after it; null if none. */
+function bestOfCandidates(
+  d: HingeData,
+  w: Float64Array,
+  pre: Prefix,
+  starts: number[],
+  cands: number[],
+  segStart: number,
+  o: HingeScanOptions,
+): { kap: number; j: number } | null {
+  const n = d.n;
+  const L = starts.length;
+  const S = pre.S;
+  // candidates must keep enough non-rejected points and levels on each side
+  const pos = countsBefore(d, w, scanScratch(n).pos);
+  const posLevelsAfter = SCAN_SCRATCH.levelsAfter;
+  posLevelsAfter[L] = 0;
+  for (let l = L - 1; l >= 0; l--) {
+    const e = l + 1 < L ? starts[l + 1] : n;
+    posLevelsAfter[l] = posLevelsAfter[l + 1] + (pos[e] - pos[starts[l]] > 0 ? 1 : 0);
+  }
+  const minBefore = o.minBefore;
+  const minAfter = o.minAfter;
+  const minAfterLevels = o.minAfterLevels;
+  const cand = hg(0, 0);
+  let bestRss = Infinity;
+  let bestKap = 0;
+  let bestJ = -1;
+  for (let c = 0; c < cands.length; c++) {
+    const l = cands[c];
+    const j = starts[l + 1];
+    if (pos[j] - pos[segStart] < minBefore || pos[n] - pos[j] < minAfter || posLevelsAfter[l + 1] < minAfterLevels) {
+      continue;
     }
-    return v;
+    const kap = S.u[starts[l]];
+    cand.kap = kap;
+    cand.j = j;
+    const rss = candidateRss(pre, cand);
+    if (rss >= 0 && (bestJ < 0 || rss < bestRss)) {
+      bestRss = rss;
+      bestKap = kap;
+      bestJ = j;
+    }
+  }
+  return bestJ < 0 ? null : { kap: bestKap, j: bestJ };
+}
+
+/** Rejection around the best fit: weight 0 beyond rejectSigma × the robust σ of the residuals (and where the
+ * fitted y is within 3σ of the floor), else the base weight. Whether a weight changed; null when σ is 0. */
+function reweight(d: HingeData, w: Float64Array, best: BestHinge, o: HingeScanOptions): boolean | null {
+  const n = d.n;
+  const fitted = SCAN_SCRATCH.fitted;
+  const res = SCAN_SCRATCH.residuals;
+  for (let i = 0; i < n; i++) {
+    fitted[i] = predictAt(best.S, best.cols, best.fit.beta, best.S.u[i]);
+    res[i] = (d.y[i] - fitted[i]) * Math.sqrt(d.w0[i]);
+  }
+  const sr = madSigma(res, n);
+  if (!(sr > 0)) {
+    return null;
+  }
+  let changed = false;
+  for (let i = 0; i < n; i++) {
+    let nw = Math.abs(res[i]) > o.rejectSigma * sr ? 0 : d.w0[i];
+    if (o.floor !== undefined && fitted[i] < o.floor + (3 * sr) / Math.sqrt(d.w0[i])) {
+      nw = 0;
+    }
+    if (nw !== w[i]) {
+      changed = true;
+      w[i] = nw;
+    }
+  }
+  return changed;
+}
+
+/** Refines κ continuously (golden section) between the neighbouring levels on both sides of the best level. */
+function refineBetweenLevels(
+  d: HingeData,
+  w: Float64Array,
+  starts: number[],
+  found: BestHinge,
+  base: Col[],
+  o: HingeScanOptions,
+): BestHinge {
+  let best = found;
+  const n = d.n;
+  const L = starts.length;
+  const S = best.S;
+  const segStart = best.segStart;
+  const fixedCols = best.cols.slice(base.length, -1);
+  const pre = prefixOf(S, base.concat(fixedCols));
+  const pos = countsBefore(d, w, scanScratch(n).pos);
+  const l = starts.indexOf(best.j) - 1;
+  const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
+  const intervals: Array<[number, number, number]> = [];
+  if (
+    l >= 1 &&
+    lvlU(l - 1) > (fixedCols.length ? fixedCols[fixedCols.length - 1].kap : -Infinity) &&
+    pos[n] - pos[starts[l]] >= o.minAfter
+  ) {
+    intervals.push([lvlU(l - 1), lvlU(l), starts[l]]);
+  }
+  if (l + 1 < L) {
+    intervals.push([lvlU(l), lvlU(l + 1), starts[l + 1]]);
+  }
+  for (const [a, b, j] of intervals) {
+    if (!(b > a)) {
+      continue;
+    }
+    const cand = hg(0, j);
+    const r = golden(
+      (k) => {
+        cand.kap = k;
+        const rss = candidateRss(pre, cand);
+        return rss >= 0 ? rss : Infinity;
+      },
+      a,
+      b - 1e-9 * (b - a),
+      24,
+    );
+    if (r.v < best.fit.rss) {
+      const cols = base.concat(fixedCols, hg(r.k, j)); // built as in robustFit: one array class
+      const f = fitCols(S, cols);
+      if (f) {
+        best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
+      }
+    }
+  }
+  return best;
+}
+
+/** Leave-out check: the smallest |z| of the best fit's hinge (same κ) over deletions of one point, and with
+ * `jackknife` ≥ 2 of two, among the single-frame points before the kink in its segment (all when ≤ 16, else the
+ * first 6) and those beyond it (when ≤ 16); stops once |z| < stop. */
+function leaveOutZ(
+  d: HingeData,
+  w: Float64Array,
+  best: BestHinge,
+  jackknife: number,
+  zFull: number,
+  stop: number,
+): number {
+  const n = d.n;
+  const S = best.S;
+  const j = best.j;
+  const cols = best.cols;
+  const N = saveNormal(S, cols, prefixOf(S, cols.slice(0, -1)));
+  const p = cols.length;
+  let zmin = zFull;
+  const pool: number[] = [];
+  const before: number[] = [];
+  const single = (i: number) => w[i] > 0 && (!d.cnt || d.cnt[i] < 3);
+  for (let i = best.segStart; i < j; i++) {
+    if (single(i)) {
+      before.push(i);
+    }
+  }
+  pool.push(...(before.length <= 16 ? before : before.slice(0, 6)));
+  if (n - j <= 16) {
+    for (let i = j; i < n; i++) {
+      if (single(i)) {
+        pool.push(i);
+      }
+    }
+  }
+  // design rows of the pool points, computed once
+  const G = new Float64Array(n * p);
+  for (const i of pool) {
+    for (let r = 0; r < p; r++) {
+      G[i * p + r] = colValue(cols[r], S.u[i]);
+    }
+  }
+  const consider = (d1: number, d2: number) => {
+    if (zmin < stop) {
+      return;
+    }
+    const f = fitLeaveOut(S, N, G, w, d.y, d1, d2);
+    const z = f ? Math.abs(zOf(f)) : 0;
+    if (z < zmin) {
+      zmin = z;
+    }
   };
+  for (let a = 0; a < pool.length; a++) {
+    consider(pool[a], -1);
+    if (jackknife >= 2) {
+      for (let b = a + 1; b < pool.length; b++) {
+        consider(pool[a], pool[b]);
+      }
+    }
+  }
+  return zmin;
+}
+
+function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number {
+  let v = S.yc;
+  for (let c = 0; c < cols.length; c++) {
+    const col = cols[c];
+    const a = col.a;
+    // colValue(col, u), inline
+    const value = a === 0 ? 1 : a === 1 ? u : a === 2 ? u * u : u > col.kap ? u - col.kap : 0;
+    v += beta[c] * value;
+  }
+  return v;
 }
 
 function summarize(
@@ -734,7 +1023,6 @@ function summarize(
       rejected++;
     }
   }
-  const pred = predictor(S, cols, f.beta);
   const z = tToZ(t, dof);
   return {
     kappa: S.xc + kap * xs,
@@ -744,7 +1032,7 @@ function summarize(
     slopeAfter: (sb + c) / xs,
     slopeBeforeError: Math.sqrt(quad(gb)) / xs,
     slopeAfterError: Math.sqrt(quad(ga)) / xs,
-    yAtKink: pred(kap),
+    yAtKink: predictAt(S, cols, f.beta, kap),
     t,
     dof,
     z,
@@ -753,7 +1041,6 @@ function summarize(
     firstAfter: j,
     w,
     rejected,
-    predict: (x: number) => pred((x - S.xc) / xs),
   };
 }
 
@@ -773,6 +1060,6 @@ export function hingeZAt(d: HingeData, w: Float64Array, kappa: number, quadratic
     return 0;
   }
   const base: Col[] = quadratic ? [pw(0), pw(1), pw(2)] : [pw(0), pw(1)];
-  const f = fitCols(S, [...base, hg(kap, j)]);
+  const f = fitCols(S, base.concat(hg(kap, j)));
   return f ? zOf(f) : 0;
 }

@@ -486,6 +486,8 @@ export function offlineFit(
           y: Float64Array.from(idx, (i) => D.y[i]),
           w0: Float64Array.from(idx, (i) => D.w0[i]),
           n: idx.length,
+          // one frame each (unused by hingeZAt): the same shape as the online detector's data
+          cnt: new Float64Array(idx.length).fill(1),
         };
         const z = hingeZAt(
           sub,

@@ -11,18 +11,82 @@ export function median(values: ArrayLike<number>, n = values.length): number {
   for (let i = 0; i < n; i++) {
     a[i] = values[i];
   }
-  a.sort();
-  const h = n >> 1;
-  return n % 2 ? a[h] : 0.5 * (a[h - 1] + a[h]);
+  return medianInPlace(a, n);
 }
+
+/** The k-th smallest (0-based) of a[0..n) by quickselect, rearranging a: afterwards a[k] holds it, everything
+ * before it is ≤ and everything after ≥ (the same value sorting would put at k, in O(n)). */
+export function selectInPlace(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const pivot = medianOfThree(a[lo], a[(lo + hi) >> 1], a[hi]);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) {
+        i++;
+      }
+      while (a[j] > pivot) {
+        j--;
+      }
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) {
+      hi = j;
+    } else if (k >= i) {
+      lo = i;
+    } else {
+      break;
+    }
+  }
+  return a[k];
+}
+
+function medianOfThree(x: number, y: number, z: number): number {
+  if (x < y) {
+    return y < z ? y : x < z ? z : x;
+  }
+  return x < z ? x : y < z ? z : y;
+}
+
+/** The median of a[0..n) (n ≥ 1; the mean of the two middle values for even n), rearranging a. */
+export function medianInPlace(a: Float64Array, n: number): number {
+  const h = n >> 1;
+  const upper = selectInPlace(a, n, h);
+  if (n % 2) {
+    return upper;
+  }
+  let lower = a[0];
+  for (let i = 1; i < h; i++) {
+    if (a[i] > lower) {
+      lower = a[i];
+    }
+  }
+  return 0.5 * (lower + upper);
+}
+
+let madScratch = new Float64Array(256);
 
 /** Robust σ: 1.4826 × median |x| (x are residuals, already centred by a fit). */
 export function madSigma(residuals: ArrayLike<number>, n = residuals.length): number {
-  const a = new Float64Array(n);
+  if (n === 0) {
+    return NaN;
+  }
+  if (madScratch.length < n) {
+    madScratch = new Float64Array(Math.max(n, 2 * madScratch.length));
+  }
+  const a = madScratch;
   for (let i = 0; i < n; i++) {
     a[i] = Math.abs(residuals[i]);
   }
-  return 1.4826 * median(a);
+  return 1.4826 * medianInPlace(a, n);
 }
 
 /** ln Γ(x), x > 0 (Lanczos). */

@@ -109,9 +109,11 @@ export interface DetectorOptions {
    * confirmation and again in the offline re-test. Default 0.3 (see docs/detect.md). 0 disables. */
   minRelativeChange?: number;
   /** Dense data only (the mean power change between the last 30 frames below binWidth / 2, e.g. 100 Hz frames
-   * on a slow ramp): consecutive frames within binWidth of the first frame of a bin are merged into one point
-   * (mean power; mean temperature of 1–2 frames, median of ≥ 3; weight ∝ frames), so that the window of recent
-   * points spans a meaningful power range. Stepped or ordinary ramps are not binned. 0 disables. Default 0.1 W. */
+   * on a slow ramp; dense until it exceeds binWidth): consecutive frames are merged into one point (mean power;
+   * mean temperature of 1–2 frames, median of ≥ 3; weight ∝ frames) while the power, averaged over enough
+   * readings for the read-back noise, stays within binWidth of its value when the bin opened (with exact readings:
+   * within binWidth of the bin's first frame), so that the window of recent points spans a meaningful power
+   * range. Stepped or ordinary ramps are not binned. 0 disables. Default 0.1 W. */
   binWidth?: number;
 }
 

@@ -8,7 +8,7 @@ import type { DetectPoint } from '../../src/detect/types';
 // at 50 Hz with 0.05 W noise and paired to each frame by nearest time (consecutive frames share a reading),
 // 2 K temperature noise; T = 1100 + 50·P with the slope ×0.1 from 25 to 31 W. Before the effect-size criterion
 // and the power-noise span, the detector reported several spurious slope changes here.
-function denseShot(frames: number, seed: number): DetectPoint[] {
+function denseShot(frames: number, seed: number, powerNoise = 0.05): DetectPoint[] {
   const rng = new Rng(seed);
   const dur = frames / 100; // s
   const P = (t: number) => 5 + (40 * t) / dur;
@@ -16,7 +16,7 @@ function denseShot(frames: number, seed: number): DetectPoint[] {
     1100 + 50 * Math.min(p, 25) + 5 * Math.max(0, Math.min(p, 31) - 25) + 50 * Math.max(0, p - 31);
   const readings: number[] = [];
   for (let k = 0; k <= dur * 50; k++) {
-    readings.push(P(k / 50) + 0.05 * rng.normal());
+    readings.push(P(k / 50) + powerNoise * rng.normal());
   }
   const pts: DetectPoint[] = [];
   for (let i = 0; i < frames; i++) {
@@ -55,6 +55,36 @@ describe('dense real-pipeline-like shot (100 Hz frames, 50 Hz power with 0.05 W 
       expect(e.slopeAfter / e.slopeBefore).toBeLessThan(0.35);
     });
   }
+
+  it('read-back jitter does not split the 0.1 W bins: ~50 frames each, 40 W of ramp in ~400 bins', () => {
+    // a bin ends when the power, averaged over enough readings for σP, has moved by binWidth; on the raw reading
+    // (σP = 0.05 W against binWidth = 0.1 W) the 20 000 frames used to make ~1700 bins of ~11 frames
+    for (const powerNoise of [0.02, 0.05]) {
+      const det = new SlopeChangeDetector();
+      for (const p of denseShot(20000, 4, powerNoise)) {
+        det.push(p);
+      }
+      expect(det.bins).toBeGreaterThan(340);
+      expect(det.bins).toBeLessThan(460);
+      const used = det.usedPoints();
+      const frames = used.map((q) => q.frames).sort((a, b) => a - b);
+      expect(frames[frames.length >> 1]).toBeGreaterThanOrEqual(40); // median frames per bin
+      expect(frames[frames.length >> 1]).toBeLessThanOrEqual(60);
+      // bins follow the ramp: their mean powers increase (a bin is consecutive frames of one power step)
+      const steps = used.slice(20).map((q, i) => q.power - used[19 + i].power);
+      expect(steps.filter((step) => step <= 0).length).toBeLessThan(steps.length / 50);
+    }
+  });
+
+  it('read-back noise as large as binWidth (σP = 0.1 W) still bins the frames instead of using them one by one', () => {
+    const det = new SlopeChangeDetector();
+    for (const p of denseShot(20000, 4, 0.1)) {
+      det.push(p);
+    }
+    expect(det.bins).toBeLessThan(1500); // frame by frame would be ~13 000 points of 0.1 W noise
+    expect(det.powerNoise).toBeGreaterThan(0.08);
+    expect(det.powerNoise).toBeLessThan(0.13);
+  });
 
   it('estimates the power noise from the readings (σP ≈ 0.05 W)', () => {
     const det = new SlopeChangeDetector();

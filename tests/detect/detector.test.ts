@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SlopeChangeDetector, detectOffline, DetectPoint, DetectorUpdate } from '../../src/detect';
 import { DetectInputError, UsageError } from '../../src/errors';
 import { Rng } from '../../src/sim/rng';
-import { tToZ, normalQuantile, studentTwoSidedP } from '../../src/detect/stats';
+import { tToZ, normalQuantile, studentTwoSidedP, selectInPlace, medianInPlace, madSigma } from '../../src/detect/stats';
 
 /** Piecewise-linear truth through (P, T) knots. */
 function piecewise(knots: Array<[number, number]>): (P: number) => number {
@@ -348,6 +348,21 @@ describe('statistics helpers', () => {
     expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
     expect(normalQuantile(1e-10)).toBeCloseTo(-6.361341, 4);
     expect(tToZ(5, 1e7)).toBe(5);
+  });
+
+  it('selection gives the order statistics and medians that sorting gives (ties, odd and even counts)', () => {
+    const rng = new Rng(17);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + (trial % 37);
+      const values = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 4) / 2 + 0); // many ties (+ 0: no −0)
+      const sorted = Float64Array.from(values).sort();
+      const k = trial % n;
+      expect(selectInPlace(Float64Array.from(values), n, k)).toBe(sorted[k]);
+      const h = n >> 1;
+      expect(medianInPlace(Float64Array.from(values), n)).toBe(n % 2 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]));
+    }
+    expect(madSigma([3, -1, 2, -5, 0])).toBeCloseTo(1.4826 * 2, 12); // |x| = 3 1 2 5 0 → median 2
+    expect(madSigma([4, -1, 1, 3])).toBeCloseTo(1.4826 * 2, 12); // |x| = 4 1 1 3 → (1 + 3) / 2
   });
 });
 

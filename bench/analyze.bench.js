@@ -11,7 +11,7 @@ const path = require('path');
 
 const FRAMES = Number(process.env.BENCH_FRAMES || 20000);
 const { machine, peer, describePeer, ratio, readmeRow, roundRate } = require('./peer');
-const { ROOT, benchShot, spawnAnalyze } = require('./shot');
+const { ROOT, benchShot, spawnAnalyze, unsetForPyrolive, startupCost } = require('./shot');
 const dir = benchShot(FRAMES);
 
 /** `reps` spawned runs with `extra` arguments (stdout to a file): the best wall and CPU, the largest peak RSS. */
@@ -103,6 +103,14 @@ function accuracy(frames) {
   );
   console.log(`machine: ${machine().text}, load average ${os.loadavg()[0].toFixed(1)}`);
   console.log(describePeer(peerResult));
+  const unset = unsetForPyrolive();
+  if (unset.length) {
+    const cost = startupCost();
+    console.log(
+      `pyrolive's process runs without ${unset.join(', ')} (set by this environment; \`node -e 0\` takes ` +
+        `${(cost.withEnvironment * 1000).toFixed(0)} ms with it, ${(cost.withoutVariables * 1000).toFixed(0)} ms without)`,
+    );
+  }
   row('whole process (spawned CLI, --json)', sp);
   row('pipeline in-process (analyzeFiles)', ip);
   row('whole process, --no-two-color', spNoTc);

@@ -70,6 +70,12 @@ function printReadmeBlock() {
       : `Peer, side by side in the same run: a scipy ${peerResult.scipy} \`curve_fit\` greybody loop (bench/peer.py) at ` +
           `${Math.round(peerResult.fitsPerSecond).toLocaleString('en-US')} fits/s (BLAS: ${peerResult.blas}).`,
   );
+  const unset = require('./shot').unsetForPyrolive();
+  if (unset.length) {
+    console.log(
+      `pyrolive's spawned processes ran without ${unset.join(', ')} (set by this environment; see bench/shot.js).`,
+    );
+  }
   console.log('\n| what | figure |\n|---|---|');
   for (const row of rows) {
     console.log(`| ${row.what} | ${row.figure} |`);

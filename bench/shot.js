@@ -10,6 +10,43 @@ const { spawnSync } = require('child_process');
 
 const ROOT = path.join(__dirname, '..');
 
+/**
+ * Removed from the spawned pyrolive's environment only, as the peer's OPENBLAS variables are from its own: this
+ * workplace sets NODE_EXTRA_CA_CERTS, which makes every Node process parse a CA bundle before any code runs
+ * (~30 ms here); pyrolive makes no TLS connection. startupCost() measures what it costs on this machine.
+ */
+const UNSET_FOR_PYROLIVE = ['NODE_EXTRA_CA_CERTS'];
+
+function pyroliveEnvironment() {
+  const env = { ...process.env };
+  for (const name of UNSET_FOR_PYROLIVE) {
+    delete env[name];
+  }
+  return env;
+}
+
+/** The unset variables that were set (for the bench's header line). */
+function unsetForPyrolive() {
+  return UNSET_FOR_PYROLIVE.filter((name) => process.env[name] !== undefined);
+}
+
+/** Median wall time (s) of `node -e 0` with this environment and with pyrolive's (5 runs each, interleaved). */
+function startupCost() {
+  const runs = { as: [], unset: [] };
+  for (let k = 0; k < 5; k++) {
+    for (const [key, env] of [
+      ['as', process.env],
+      ['unset', pyroliveEnvironment()],
+    ]) {
+      const started = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '0'], { env, stdio: 'ignore' });
+      runs[key].push(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+  const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
+  return { withEnvironment: median(runs.as), withoutVariables: median(runs.unset) };
+}
+
 /** The folder of the bench shot of `frames` frames (generated if missing): shot.spe, lamp.spe, dark.spe, power.csv. */
 function benchShot(frames) {
   const dir = path.join(os.tmpdir(), `pyrolive-bench-analyze-${frames}`);
@@ -64,7 +101,7 @@ function spawnAnalyze(dir, extra, stdoutFile = null) {
   const run = spawnSync(
     process.execPath,
     ['-r', PRELOAD, path.join(ROOT, 'bin/pyrolive.js'), ...analyzeArgs(dir, extra)],
-    { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' },
+    { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', env: pyroliveEnvironment() },
   );
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   if (stdoutFile) {
@@ -77,4 +114,4 @@ function spawnAnalyze(dir, extra, stdoutFile = null) {
   return { wall, cpu: match ? Number(match[1]) / 1e6 : NaN, maxRssMb: match ? Number(match[2]) / 1024 : NaN };
 }
 
-module.exports = { ROOT, benchShot, analyzeArgs, spawnAnalyze };
+module.exports = { ROOT, benchShot, analyzeArgs, spawnAnalyze, unsetForPyrolive, startupCost };

@@ -9,7 +9,7 @@ import { checkFileExists, isAndorAscii, openFrames } from '../io/open';
 import { frameClock, type FrameClock } from '../io/timing';
 import { readPlainSpectra, readPowerLog, type PowerLog } from '../io/tables';
 import { ConfigError, DetectInputError, InputFileError, UsageError } from '../errors';
-import { detectOffline, type DetectPoint } from '../detect';
+import type { OfflineDetection } from '../detect';
 import type { FrameResult } from './types';
 import type { PhysicsEngine } from '../physics/types';
 import {
@@ -144,18 +144,18 @@ export function checkClockOptions(options: Pick<AnalysisOptions, 'frameInterval'
 }
 
 /**
- * The slope-change events of a run's power–temperature curve (frames with both), by src/detect's detectOffline:
- * the frames' points are taken chunk by chunk as the run goes, the detection runs at the end.
+ * The slope-change events of a run's power–temperature curve (frames with both), by src/detect's offline detection:
+ * each chunk's points are pushed while the next chunks are being fitted; the offline refinement runs at the end.
  */
 class EventFeed {
-  private readonly points: DetectPoint[] = [];
+  constructor(private readonly detection: OfflineDetection) {}
 
   add(frames: readonly FrameResult[]): void {
     for (const f of frames) {
       if (f.power === null || f.temperature === null) {
         continue;
       }
-      this.points.push({
+      this.detection.push({
         index: f.index,
         power: f.power,
         temperature: f.temperature,
@@ -168,7 +168,7 @@ class EventFeed {
   /** The events; none (not an error of the analysis) when too few points are usable. */
   finish(): unknown[] {
     try {
-      return detectOffline(this.points).events;
+      return this.detection.finish().events;
     } catch (e) {
       if (e instanceof DetectInputError) {
         return [];
@@ -176,6 +176,15 @@ class EventFeed {
       throw e;
     }
   }
+}
+
+/** The event feed of a run with a power log (src/detect is loaded only then). */
+async function eventFeedFor(powerLog: PowerLog | null): Promise<EventFeed | null> {
+  if (!powerLog) {
+    return null;
+  }
+  const detect = await import('../detect');
+  return new EventFeed(new detect.OfflineDetection());
 }
 
 /**
@@ -626,7 +635,7 @@ export async function analyzeFilesTo(options: AnalyzeOptions, sink: FrameSink): 
   const output = new RunOutput(
     sink,
     powerLog ? new RunPower(powerLog, options.power as string) : null,
-    powerLog ? new EventFeed() : null,
+    await eventFeedFor(powerLog),
     options.shots,
   );
   if (options.calibration) {

@@ -114,7 +114,7 @@ export interface FrameStamps {
    */
   spanOf(from: number, count: number): number;
   /** Takes the stamps of frames from..from+count−1 from `length` bytes read from the start of frame `from`. */
-  takeFromBlock(from: number, count: number, block: Buffer, length: number): void;
+  takeFromBlock(from: number, count: number, block: Uint8Array, length: number): void;
   /** Every frame's stamp (reads those not yet known). */
   all(): Float64Array;
 }

@@ -327,12 +327,13 @@ bool countsType(napi_typedarray_type type, CountsType& out) {
   }
 }
 
-bool countsView(const Napi::Value& value, CountsView& out, size_t& length) {
+// A frame of counts as a view (type, data) on its ArrayBuffer, which is returned in `buffer` (to be kept alive).
+bool countsView(const Napi::Value& value, CountsView& out, size_t& length, Napi::ArrayBuffer& buffer) {
   if (!value.IsTypedArray()) {
     return false;
   }
   Napi::TypedArray array = value.As<Napi::TypedArray>();
-  Napi::ArrayBuffer buffer = array.ArrayBuffer();
+  buffer = array.ArrayBuffer();
   const uint8_t* base =
       buffer.Data() == nullptr ? nullptr : static_cast<const uint8_t*>(buffer.Data()) + array.ByteOffset();
   length = array.ElementLength();
@@ -405,18 +406,23 @@ void readCountsFrames(const Napi::Array& frames, size_t width, size_t height, st
   const size_t count = frames.Length();
   const size_t frameLength = width * height;
   views.resize(count);
+  const void* lastKept = nullptr;
   for (size_t f = 0; f < count; f++) {
     Napi::Value frame = frames.Get(static_cast<uint32_t>(f));
     size_t length = 0;
-    if (!countsView(frame, views[f], length)) {
+    Napi::ArrayBuffer buffer;
+    if (!countsView(frame, views[f], length, buffer)) {
       typeFail("frames[" + std::to_string(f) + "] must be a Float64/Float32/Int32/Uint32/Int16/Uint16/Uint8Array");
     }
     if (length != frameLength) {
       argFail("frames[" + std::to_string(f) + "] has " + std::to_string(length) + " values, expected " +
               std::to_string(height) + " × " + std::to_string(width));
     }
-    if (keep) {
-      keep->push_back(frame);
+    // the frames of a chunk are views on one block: keep each ArrayBuffer once (a reference per frame costs more
+    // than the frame's preparation)
+    if (keep && buffer.Data() != lastKept) {
+      keep->push_back(buffer);
+      lastKept = buffer.Data();
     }
   }
 }

@@ -572,8 +572,16 @@ async function streamChunks(
     await output.accept(await pending.results, pending.times);
     options.onProgress?.(output.frameCount, total);
   };
-  const readChunk = (c: Chunk | undefined): Promise<FrameData[]> | null =>
-    c ? c.reader.readAsync(c.from, c.to) : null;
+  const readChunk = (c: Chunk | undefined): Promise<FrameData[]> | null => {
+    if (!c) {
+      return null;
+    }
+    const read = c.reader.readAsync(c.from, c.to);
+    read.catch(() => {
+      /* handled where awaited; a read left in flight by an error of the run is not an unhandled rejection */
+    });
+    return read;
+  };
   let reading = readChunk(chunks[0]);
   let pending: PendingChunk | null = null;
   for (let k = 0; k < chunks.length; k++) {

@@ -554,6 +554,11 @@ describe('inputs: missing files first, frame timing, power-log units and spans, 
     const refused = run(args);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/--frame-interval is needed: .*untimed\.spe has no frame times/);
+    // found at the first chunk while later chunks are read and fitted: still one line, exit 1
+    const refusedChunked = run([...args, '--chunk', '2']);
+    expect(refusedChunked.code).toBe(1);
+    expect(refusedChunked.err.trim().split('\n')).toHaveLength(1);
+    expect(refusedChunked.err).toMatch(/--frame-interval is needed/);
     // --out is written while the run goes: a refused run leaves the file as it was, and no temporary beside it
     const outFile = write('kept.json', 'OLD');
     const outArgs = args.filter((a) => a !== '--json');

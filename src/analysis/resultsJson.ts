@@ -39,20 +39,31 @@ function framesPiece(frames: readonly FrameResult[], first: boolean): string {
   return (first ? '' : ',') + text.slice(1, -1);
 }
 
-/** The text after the last frame. */
-function tailPiece(events: readonly unknown[]): string {
-  return `],"events":${JSON.stringify(events)}}\n`;
+/** The text after the last frame: the events, then any further keys in their order. */
+function tailPiece(events: readonly unknown[], extra: Readonly<Record<string, unknown>>): string {
+  let text = `],"events":${JSON.stringify(events)}`;
+  for (const [key, value] of Object.entries(extra)) {
+    text += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return text + '}\n';
 }
 
-/** The pieces of the text, in order; joined they are `JSON.stringify({engine, frames, events}) + '\n'`. */
-export function* resultsJsonPieces(results: ResultsJsonInput, framesPerPiece = FRAMES_PER_PIECE): Generator<string> {
+/**
+ * The pieces of the text, in order; joined they are `JSON.stringify({engine, frames, events, ...extra}) + '\n'`
+ * (`extra`: further keys after the events, e.g. the beamtime's meta and settings).
+ */
+export function* resultsJsonPieces(
+  results: ResultsJsonInput,
+  framesPerPiece = FRAMES_PER_PIECE,
+  extra: Readonly<Record<string, unknown>> = {},
+): Generator<string> {
   checkFramesPerPiece(framesPerPiece);
   yield headPiece(results.engine);
   const frames = results.frames;
   for (let start = 0; start < frames.length; start += framesPerPiece) {
     yield framesPiece(frames.slice(start, start + framesPerPiece), start === 0);
   }
-  yield tailPiece(results.events);
+  yield tailPiece(results.events, extra);
 }
 
 /**
@@ -93,7 +104,7 @@ export class ResultsJsonWriter {
   async end(events: readonly unknown[]): Promise<void> {
     this.expect('frames', 'end');
     this.state = 'ended';
-    await this.write(tailPiece(events));
+    await this.write(tailPiece(events, {}));
   }
 
   private expect(state: 'new' | 'frames', call: string): void {

@@ -13,6 +13,7 @@ import { analyzeFiles, type AnalyzeOptions, type AnalyzeOutput } from '../analys
 import { renderReport } from '../report/html';
 import { mainPlateau, type PlateauEvent } from './plateau';
 import { writeAtomically } from '../io/atomicFile';
+import { resultsJsonPieces } from '../analysis/resultsJson';
 
 /** The manifest row as kept with the result (`meta` of DIR/<name>.json). */
 export interface ShotMeta {
@@ -77,16 +78,12 @@ export function removeStaleTemporaries(outDir: string, names: ReadonlySet<string
   }
 }
 
-/** The result JSON in pieces of `framesPerPiece` frames (no single string of a long shot). */
-function writeResult(out: AnalyzeOutput, job: ShotJob, write: (text: string) => void, framesPerPiece = 2000): void {
-  write(`{"engine":${JSON.stringify(out.engine)},"frames":[`);
-  for (let i = 0; i < out.frames.length; i += framesPerPiece) {
-    const piece = JSON.stringify(out.frames.slice(i, i + framesPerPiece));
-    write((i > 0 ? ',' : '') + piece.slice(1, -1));
+/** The result JSON in pieces (no single string of a long shot): `analyze --json`'s text with the shot's keys after. */
+function writeResult(out: AnalyzeOutput, job: ShotJob, write: (text: string) => void): void {
+  const extra = { meta: job.meta, analysis: job.analysis, warnings: out.warnings, pyrolive: job.version };
+  for (const piece of resultsJsonPieces(out, 2000, extra)) {
+    write(piece);
   }
-  write(`],"events":${JSON.stringify(out.events)},"meta":${JSON.stringify(job.meta)},`);
-  write(`"analysis":${JSON.stringify(job.analysis)},"warnings":${JSON.stringify(out.warnings)},`);
-  write(`"pyrolive":${JSON.stringify(job.version)}}\n`);
 }
 
 function reportTitle(meta: ShotMeta): string {

@@ -67,6 +67,13 @@ describe('ResultsJsonWriter', () => {
     expect(writer.frameCount).toBe(n);
   });
 
+  it('resultsJsonPieces with further keys after the events (the beamtime result): one JSON.stringify', () => {
+    const all = frames(9, false);
+    const extra = { meta: { name: 'shot "7"', line: 3 }, warnings: ['é\u2028'], pyrolive: '0.1.0' };
+    const text = [...resultsJsonPieces({ engine: 'js', frames: all, events }, 4, extra)].join('');
+    expect(text).toBe(JSON.stringify({ engine: 'js', frames: all, events, ...extra }) + '\n');
+  });
+
   it('waits for each piece the output asks it to wait for', async () => {
     const order: string[] = [];
     const writer = new ResultsJsonWriter(async (text) => {

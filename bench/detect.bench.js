@@ -131,6 +131,18 @@ function shotPoints(file) {
   return points;
 }
 
+/** The calling thread's time on a CPU and waiting for one (run queue), ms, from /proc/thread-self/schedstat (Linux);
+ * NaN elsewhere. The main thread's CPU is the work of the call itself; its run-queue wait is the time other threads
+ * (this process's compiler and GC threads, other processes) held the cores it could run on. */
+function threadTimes() {
+  try {
+    const fields = fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return { cpuMs: Number(fields[0]) / 1e6, waitMs: Number(fields[1]) / 1e6 };
+  } catch {
+    return { cpuMs: NaN, waitMs: NaN };
+  }
+}
+
 /** One measurement in this (fresh) process: `cold` times the first detectOffline call, `warm` the median of 7 calls
  * after 3 warm-up calls. Prints one JSON line. */
 function shotChild(file, dist, mode) {
@@ -138,11 +150,15 @@ function shotChild(file, dist, mode) {
   const { detectOffline } = require(path.join(dist, 'detect'));
   const time = () => {
     const cpu0 = process.cpuUsage();
+    const thread0 = threadTimes();
     const t0 = process.hrtime.bigint();
     const result = detectOffline(points);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const thread1 = threadTimes();
     const cpu = process.cpuUsage(cpu0);
-    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, result };
+    const mainCpuMs = thread1.cpuMs - thread0.cpuMs;
+    const mainWaitMs = thread1.waitMs - thread0.waitMs;
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, mainWaitMs, result };
   };
   let run = time();
   if (mode === 'warm') {
@@ -163,7 +179,15 @@ function shotChild(file, dist, mode) {
     detectedAt: e.detectedAtIndex,
     endDetectedAt: e.endDetectedAtIndex,
   }));
-  const line = { ms: run.ms, cpuMs: run.cpuMs, points: points.length, bins: run.result.used.length, events };
+  const line = {
+    ms: run.ms,
+    cpuMs: run.cpuMs,
+    mainCpuMs: run.mainCpuMs,
+    mainWaitMs: run.mainWaitMs,
+    points: points.length,
+    bins: run.result.used.length,
+    events,
+  };
   console.log(JSON.stringify(line));
 }
 
@@ -190,7 +214,14 @@ function shotBench(argv) {
   }
   const { machine } = require('./peer');
   const load0 = os.loadavg()[0];
-  const samples = builds.map(() => ({ cold: [], coldCpu: [], warm: [], last: null }));
+  const samples = builds.map(() => ({
+    cold: [],
+    coldCpu: [],
+    coldMainCpu: [],
+    coldMainWait: [],
+    warm: [],
+    last: null,
+  }));
   for (let rep = 0; rep < reps; rep++) {
     for (const mode of ['cold', 'warm']) {
       builds.forEach((dist, b) => {
@@ -202,6 +233,8 @@ function shotBench(argv) {
         samples[b][mode].push(line.ms);
         if (mode === 'cold') {
           samples[b].coldCpu.push(line.cpuMs);
+          samples[b].coldMainCpu.push(line.mainCpuMs);
+          samples[b].coldMainWait.push(line.mainWaitMs);
         }
         samples[b].last = line;
       });
@@ -224,6 +257,10 @@ function shotBench(argv) {
     console.log(`${dist}: ${last.points} frames → ${last.bins} bins; ${events || 'no events'}`);
     const list = (v) => v.map((t) => t.toFixed(0)).join(' ');
     console.log(`  cold ${median(s.cold).toFixed(0)} ms (CPU ${median(s.coldCpu).toFixed(0)} ms) [${list(s.cold)}]`);
+    console.log(
+      `    main thread: CPU ${median(s.coldMainCpu).toFixed(0)} ms [${list(s.coldMainCpu)}], ` +
+        `waiting for a core ${median(s.coldMainWait).toFixed(0)} ms [${list(s.coldMainWait)}]`,
+    );
     console.log(`  warm ${median(s.warm).toFixed(1)} ms [${list(s.warm)}]`);
   });
 }

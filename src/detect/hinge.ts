@@ -243,6 +243,18 @@ interface Prefix {
   /** The candidate's row of the factor (scratch). */
   row: Float64Array;
 }
+/** cols[from..to) in a new array of the one elements kind every Prefix's columns have (packed): slice() and
+ * concat() of an array built by concat(column) give a holey array, another hidden class, and the optimised
+ * candidateRss was thrown away ("wrong map") the first time a kink was re-placed (refineBetweenLevels) or
+ * left-out fits were made (leaveOutZ). */
+function packedColumns(cols: Col[], from: number, to: number): Col[] {
+  const out: Col[] = [];
+  for (let i = from; i < to; i++) {
+    out.push(cols[i]);
+  }
+  return out;
+}
+
 function prefixOf(S: Sums, cols: Col[]): Prefix {
   const q = cols.length;
   const A = new Float64Array(q * q);
@@ -859,7 +871,7 @@ function refineBetweenLevels(
   const S = best.S;
   const segStart = best.segStart;
   const fixedCols = best.cols.slice(base.length, -1);
-  const pre = prefixOf(S, base.concat(fixedCols));
+  const pre = prefixOf(S, packedColumns(base.concat(fixedCols), 0, base.length + fixedCols.length));
   const pos = countsBefore(d, w, scanScratch(n).pos);
   const l = starts.indexOf(best.j) - 1;
   const lvlU = (q: number) => S.u[starts[Math.max(0, Math.min(L - 1, q))]];
@@ -915,7 +927,7 @@ function leaveOutZ(
   const S = best.S;
   const j = best.j;
   const cols = best.cols;
-  const N = saveNormal(S, cols, prefixOf(S, cols.slice(0, -1)));
+  const N = saveNormal(S, cols, prefixOf(S, packedColumns(cols, 0, cols.length - 1)));
   const p = cols.length;
   let zmin = zFull;
   const pool: number[] = [];

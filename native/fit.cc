@@ -328,6 +328,12 @@ PYRO_TARGET_AVX512 PlanckOut fitAvx512(size_t n, const double* y, const double* 
 }
 #endif
 
+// the generic build's pass uses libm's exp
+void expLoopLibm(const double* x, double* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    out[i] = std::exp(x[i]);
+  }
+}
 #if PYRO_X86_VARIANTS
 PYRO_TARGET_AVX2 void expLoopAvx2(const double* x, double* out, size_t n) {
   for (size_t i = 0; i < n; i++) {
@@ -345,23 +351,14 @@ PYRO_TARGET_AVX512 void expLoopAvx512(const double* x, double* out, size_t n) {
 
 bool expArray(const double* x, double* out, size_t n, SimdVariant variant) {
 #if PYRO_X86_VARIANTS
-  __builtin_cpu_init();
-  const bool avx512 = __builtin_cpu_supports("avx512f");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (variant == SimdVariant::Avx512 || (variant == SimdVariant::Best && avx512 && kSimdCap >= 2)) {
-    if (!avx512) return false;
-    expLoopAvx512(x, out, n);
-    return true;
-  }
-  if (variant == SimdVariant::Avx2 || (variant == SimdVariant::Best && avx2 && kSimdCap >= 1)) {
-    if (!avx2) return false;
-    expLoopAvx2(x, out, n);
-    return true;
-  }
+  const ElementLoop loop = variantOf<ElementLoop>(variant, expLoopAvx512, expLoopAvx2, expLoopLibm);
+#else
+  const ElementLoop loop = variantOf<ElementLoop>(variant, nullptr, nullptr, expLoopLibm);
 #endif
-  for (size_t i = 0; i < n; i++) {
-    out[i] = std::exp(x[i]);  // the generic build's pass uses libm's exp
+  if (loop == nullptr) {
+    return false;
   }
+  loop(x, out, n);
   return true;
 }
 

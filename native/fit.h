@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "simd.h"
+
 namespace pyro {
 
 constexpr double C1 = 1.191042972e-16;  // 2hc², W m² sr⁻¹
@@ -54,9 +56,6 @@ PlanckOut fitPlanckCompact(size_t n, const double* y, const double* w, const dou
 // absoluteErrors: σ from the weights alone (variance given); else scaled by χ²/dof.
 WienOut fitWienCompact(size_t n, const double* y, const double* w, const double* a, const double* b,
                        bool useYWeights, bool absoluteErrors, double* zScratch);
-
-// The vector unit of a kernel variant (simd.h): Best = the one the kernels use on this processor.
-enum class SimdVariant { Best, Avx512, Avx2, Generic };
 
 // out[i] = exp(x[i]) as the Planck pass computes it in the variant asked for (vexp.h's expFma; libm's in the generic
 // build). False (nothing written) when this processor lacks the variant. For the tests of vexp.h.

@@ -262,29 +262,15 @@ PYRO_TARGET_AVX512 void logLoopAvx512(const double* x, double* out, size_t n) {
 
 bool logArray(const double* x, double* out, size_t n, SimdVariant variant) {
 #if PYRO_X86_VARIANTS
-  __builtin_cpu_init();
-  switch (variant) {
-    case SimdVariant::Best:
-      chooseVariant(logLoopAvx512, logLoopAvx2, logLoop)(x, out, n);
-      return true;
-    case SimdVariant::Avx512:
-      if (!__builtin_cpu_supports("avx512f")) return false;
-      logLoopAvx512(x, out, n);
-      return true;
-    case SimdVariant::Avx2:
-      if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
-      logLoopAvx2(x, out, n);
-      return true;
-    case SimdVariant::Generic:
-      logLoop(x, out, n);
-      return true;
-  }
-  return false;
+  const ElementLoop loop = variantOf<ElementLoop>(variant, logLoopAvx512, logLoopAvx2, logLoop);
 #else
-  if (variant == SimdVariant::Avx512 || variant == SimdVariant::Avx2) return false;
-  logLoop(x, out, n);
-  return true;
+  const ElementLoop loop = variantOf<ElementLoop>(variant, nullptr, nullptr, logLoop);
 #endif
+  if (loop == nullptr) {
+    return false;
+  }
+  loop(x, out, n);
+  return true;
 }
 
 bool slidingTwoColorFrame(const double* y, const uint8_t* mask, const Grid& g, size_t sep, double* z, double* t,

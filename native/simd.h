@@ -6,6 +6,7 @@
 // variants on a wider processor (tests/physics, tests/quality pass with each).
 #pragma once
 
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
@@ -18,6 +19,12 @@
 #endif
 
 namespace pyro {
+
+// The vector unit of a kernel variant: Best = the one the kernels use on this processor.
+enum class SimdVariant { Best, Avx512, Avx2, Generic };
+
+// An element-wise loop out[i] = f(x[i]) (the variants of the exp and log the tests check).
+using ElementLoop = void (*)(const double*, double*, size_t);
 
 #if PYRO_X86_VARIANTS
 // The variant for this processor (call once, keep the result in a static).
@@ -36,18 +43,50 @@ inline int readSimdCap() {
 // Read during the addon's static initialisation (on the loading thread), not by a worker thread later.
 inline const int kSimdCap = readSimdCap();
 
+// Whether this processor has the vector unit of a variant.
+inline bool hasAvx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+}
+inline bool hasAvx2Fma() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
 template <typename Function>
 Function chooseVariant(Function avx512, Function avx2, Function generic) {
-  __builtin_cpu_init();
   const int cap = kSimdCap;
-  if (cap >= 2 && __builtin_cpu_supports("avx512f")) {
+  if (cap >= 2 && hasAvx512()) {
     return avx512;
   }
-  if (cap >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (cap >= 1 && hasAvx2Fma()) {
     return avx2;
   }
   return generic;
 }
 #endif
+
+// The variant `asked` of a kernel (for the tests of the variants): Best = the one the kernels use (chooseVariant), a
+// named one when this processor has it, else nullptr. Without x86 variants only Best and Generic exist.
+template <typename Function>
+Function variantOf(SimdVariant asked, Function avx512, Function avx2, Function generic) {
+#if PYRO_X86_VARIANTS
+  switch (asked) {
+    case SimdVariant::Best:
+      return chooseVariant(avx512, avx2, generic);
+    case SimdVariant::Avx512:
+      return hasAvx512() ? avx512 : nullptr;
+    case SimdVariant::Avx2:
+      return hasAvx2Fma() ? avx2 : nullptr;
+    case SimdVariant::Generic:
+      return generic;
+  }
+  return nullptr;
+#else
+  (void)avx512;
+  (void)avx2;
+  return asked == SimdVariant::Best || asked == SimdVariant::Generic ? generic : nullptr;
+#endif
+}
 
 }  // namespace pyro

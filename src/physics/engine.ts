@@ -74,6 +74,8 @@ export interface NativeAddon {
   vectorExp?(x: Float64Array, out: Float64Array, variant?: 'best' | 'avx512' | 'avx2' | 'generic'): void;
   /** Present in builds since countsStageBatchSync. */
   countsStageBatchSync?: PhysicsEngine['countsStageBatchSync'];
+  /** Present in builds since native/json_binding.cc (returns a Node Buffer). */
+  formatFramesJson?: PhysicsEngine['formatFramesJson'];
   hardwareConcurrency: number;
 }
 
@@ -150,7 +152,10 @@ function rethrow(error: unknown): never {
 /** Wraps a loaded addon as a PhysicsEngine. */
 export function wrapNative(addon: NativeAddon): PhysicsEngine {
   const out = new Float64Array(7);
-  const counts: Pick<PhysicsEngine, 'analyzeCountsBatch' | 'analyzeCountsBatchSync' | 'countsStageBatchSync'> = {};
+  const counts: Pick<
+    PhysicsEngine,
+    'analyzeCountsBatch' | 'analyzeCountsBatchSync' | 'countsStageBatchSync' | 'formatFramesJson'
+  > = {};
   const acb = addon.analyzeCountsBatch;
   const acbs = addon.analyzeCountsBatchSync;
   if (typeof acb === 'function' && typeof acbs === 'function') {
@@ -174,6 +179,16 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
     counts.countsStageBatchSync = (wl, frames, plan, o) => {
       try {
         return csb(wl, frames, plan, o);
+      } catch (e) {
+        return rethrow(e);
+      }
+    };
+  }
+  const ffj = addon.formatFramesJson;
+  if (typeof ffj === 'function') {
+    counts.formatFramesJson = (input) => {
+      try {
+        return ffj(input);
       } catch (e) {
         return rethrow(e);
       }

@@ -3,7 +3,7 @@
  */
 import { FitArgumentError } from '../errors';
 import { buildGrid, fitFrame, fitWienCompact, Grid, Scratch, slidingTwoColorFrame, usedPixels, Used } from './core';
-import { FitStatus } from './types';
+import { FitStatus, FRAME_FLAG_ORDER } from './types';
 import type {
   BatchOptions,
   BatchResult,
@@ -19,6 +19,7 @@ import type {
   CountsBatchOutput,
   CountsBatchResult,
   CountsStageOutput,
+  FramesJsonInput,
 } from './types';
 import { countsStage, prepareCountsBatch, type CountsFrame, type CountsPlan } from '../quality/prepare';
 
@@ -676,6 +677,147 @@ export function countsStageBatchSync(
   return flags;
 }
 
+const MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
+const HEX = /^[0-9a-fA-F]{4}$/;
+/** True when `text` is a JSON string literal, quotes included, as JSON.stringify writes a string (the addon's test). */
+function isJsonStringLiteral(text: string): boolean {
+  const len = text.length;
+  if (len < 2 || text[0] !== '"' || text[len - 1] !== '"') {
+    return false;
+  }
+  for (let i = 1; i + 1 < len; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code < 0x20) {
+      return false;
+    }
+    if (code === 0x5c) {
+      if (i + 2 >= len) {
+        return false; // the escape would take the closing quote
+      }
+      const escaped = text[++i];
+      if (escaped === 'u') {
+        if (i + 5 >= len || !HEX.test(text.slice(i + 1, i + 5))) {
+          return false;
+        }
+        i += 4;
+      } else if (!'"\\/bfnrt'.includes(escaped)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+/** The "flags" array's text for each combination of the FRAME_FLAG_ORDER bits. */
+const FLAG_TEXTS: readonly string[] = Array.from({ length: 1 << FRAME_FLAG_ORDER.length }, (_v, bits) =>
+  JSON.stringify(FRAME_FLAG_ORDER.filter((_name, k) => (bits >> k) & 1)),
+);
+
+function jsonColumn(input: FramesJsonInput, name: keyof FramesJsonInput, length: number, what: string): Float64Array {
+  const key = `input.${name}`;
+  const v = input[name];
+  if (!(v instanceof Float64Array)) {
+    fail(`${key} must be a Float64Array`);
+  }
+  if (v.length !== length) {
+    fail(`${key} length ${v.length} does not match ${what} = ${length}`);
+  }
+  return v;
+}
+
+/** Checks formatFramesJson's input, in the addon's order and with its messages (native/json_binding.cc). */
+function framesJsonArgs(input: FramesJsonInput): void {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || ArrayBuffer.isView(input)) {
+    fail('input must be an object');
+  }
+  const { n, nRois, roiKeys } = input;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_SAFE_INTEGER) {
+    fail('input.n must be a non-negative integer');
+  }
+  if (typeof nRois !== 'number' || !Number.isInteger(nRois) || nRois < 1 || nRois > MAX_SAFE_INTEGER) {
+    fail('input.nRois must be a positive integer');
+  }
+  const slots = n * nRois;
+  if (slots > MAX_SAFE_INTEGER) {
+    fail('input.n × input.nRois is too large');
+  }
+  if (nRois === 1) {
+    if (!absent(roiKeys)) {
+      fail('input.roiKeys must be null when nRois is 1');
+    }
+  } else {
+    if (!Array.isArray(roiKeys)) {
+      fail(`input.roiKeys must be an array of nRois = ${nRois} strings`);
+    }
+    if (roiKeys.length !== nRois) {
+      fail(`input.roiKeys length ${roiKeys.length} does not match nRois = ${nRois}`);
+    }
+    for (let r = 0; r < roiKeys.length; r++) {
+      const key: unknown = roiKeys[r];
+      if (typeof key !== 'string') {
+        fail(`input.roiKeys[${r}] must be a string`);
+      }
+      if (!isJsonStringLiteral(key)) {
+        fail(`input.roiKeys[${r}] must be a JSON string literal, quotes included (JSON.stringify(name))`);
+      }
+    }
+  }
+  jsonColumn(input, 'index', n, 'n');
+  jsonColumn(input, 'time', n, 'n');
+  jsonColumn(input, 'power', n, 'n');
+  jsonColumn(input, 'temperature', slots, 'n × nRois');
+  jsonColumn(input, 'temperatureError', slots, 'n × nRois');
+  jsonColumn(input, 'chi2', slots, 'n × nRois');
+  const flags = asU8(input.flags, 'input.flags');
+  if (flags.length !== slots) {
+    fail(`input.flags length ${flags.length} does not match n × nRois = ${slots}`);
+  }
+  for (let i = 0; i < slots; i++) {
+    if (flags[i] >> FRAME_FLAG_ORDER.length) {
+      fail(`input.flags[${i}] = ${flags[i]} has bits beyond the ${FRAME_FLAG_ORDER.length} of FRAME_FLAG_ORDER`);
+    }
+  }
+  jsonColumn(input, 'twoColorMean', n, 'n');
+  jsonColumn(input, 'twoColorStd', n, 'n');
+  if (typeof input.leadingComma !== 'boolean') {
+    fail('input.leadingComma must be a boolean');
+  }
+}
+
+/** A number as JSON.stringify writes it: String(x), null when not finite. */
+const num = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+
+/**
+ * The JSON text of a batch of frame results in columns (FramesJsonInput), as UTF-8: the twin of the addon's
+ * formatFramesJson (native/json_binding.cc), byte for byte.
+ */
+export function formatFramesJson(input: FramesJsonInput): Uint8Array {
+  framesJsonArgs(input);
+  const { n, nRois, index, time, power, temperature, temperatureError, chi2, flags, twoColorMean, twoColorStd } = input;
+  const keys = input.roiKeys ?? [];
+  let text = '';
+  for (let f = 0; f < n; f++) {
+    const s = f * nRois;
+    const mean = twoColorMean[f];
+    const twoColor = Number.isFinite(mean) ? `{"mean":${String(mean)},"std":${num(twoColorStd[f])}}` : 'null';
+    let frame =
+      `{"index":${num(index[f])},"time":${num(time[f])},"power":${num(power[f])},` +
+      `"temperature":${num(temperature[s])},"temperatureError":${num(temperatureError[s])},` +
+      `"chi2":${num(chi2[s])},"flags":${FLAG_TEXTS[flags[s]]},"twoColor":${twoColor}`;
+    if (nRois > 1) {
+      frame += ',"rois":{';
+      for (let r = 0; r < nRois; r++) {
+        frame +=
+          `${r > 0 ? ',' : ''}${keys[r]}:{"temperature":${num(temperature[s + r])},` +
+          `"temperatureError":${num(temperatureError[s + r])},"chi2":${num(chi2[s + r])},` +
+          `"flags":${FLAG_TEXTS[flags[s + r]]}}`;
+      }
+      frame += '}';
+    }
+    text += f > 0 || input.leadingComma ? `,${frame}}` : `${frame}}`;
+  }
+  return new TextEncoder().encode(text);
+}
+
 /** The TypeScript engine. */
 export const jsEngine: PhysicsEngine = {
   name: 'js',
@@ -690,4 +832,5 @@ export const jsEngine: PhysicsEngine = {
   analyzeCountsBatch,
   analyzeCountsBatchSync,
   countsStageBatchSync,
+  formatFramesJson,
 };

@@ -165,7 +165,47 @@ export interface PhysicsEngine extends CountsBatchEngine {
     separation: number,
     opts?: SlidingTwoColorBatchOptions,
   ): TwoColorBatchResult & { engine: EngineName };
+  /**
+   * Optional (both engines have it; an older addon build may not): the JSON text of a batch of frame results held
+   * in columns, as UTF-8 bytes (the native engine: a Node Buffer). The text is byte for byte what JSON.stringify
+   * writes for the equivalent frame objects (see FramesJsonInput). Invalid input throws FitArgumentError.
+   */
+  formatFramesJson?(input: FramesJsonInput): Uint8Array;
 }
+
+/**
+ * A batch of frame results in columns, for formatFramesJson (NaN or any non-finite value = null).
+ *
+ * The text: the n frames as JSON array elements separated by ',' (no brackets; a leading ',' when leadingComma,
+ * none at all when n = 0), frame f exactly as JSON.stringify writes
+ * `{"index":I,"time":T,"power":P,"temperature":X,"temperatureError":E,"chi2":C,"flags":[...],"twoColor":{"mean":M,"std":S}}`
+ * with X, E, C and the flags of slot f·nRois (the first ROI), `"twoColor":null` when twoColorMean[f] is not
+ * finite, and — when nRois > 1 — one more key `"rois":{K0:{"temperature":X,"temperatureError":E,"chi2":C,"flags":[...]},…}`
+ * with Kr = roiKeys[r] and the values of slot f·nRois + r. Every number as String(x) writes it, non-finite as null.
+ */
+export interface FramesJsonInput {
+  /** frames */
+  n: number;
+  /** ROIs per frame (>= 1); per-ROI columns hold slot f * nRois + r */
+  nRois: number;
+  /** With nRois > 1: each ROI's object key as JSON text, quotes included (JSON.stringify(name)); else null */
+  roiKeys: readonly string[] | null;
+  index: Float64Array; // n
+  time: Float64Array; // n
+  power: Float64Array; // n
+  temperature: Float64Array; // n * nRois
+  temperatureError: Float64Array; // n * nRois
+  chi2: Float64Array; // n * nRois
+  /** n * nRois; bit k set = FRAME_FLAG_ORDER[k] (below) */
+  flags: Uint8Array;
+  /** n; NaN mean = twoColor null */
+  twoColorMean: Float64Array;
+  twoColorStd: Float64Array;
+  /** Start the text with ',' (the frames continue an array already begun) */
+  leadingComma: boolean;
+}
+/** The frame flags in the order they appear in a frame's "flags" array; bit k of FramesJsonInput.flags = entry k. */
+export const FRAME_FLAG_ORDER = ['saturated', 'cosmic', 'corrupt', 'misfit', 'fit-failed', 'weak'] as const;
 
 /** Plan of the per-frame preparation of raw counts (src/quality/prepare.ts, the TypeScript twin of the native one). */
 export type { CountsPlan, CountsFrame } from '../quality/prepare';

@@ -10,6 +10,8 @@ namespace binding {
 void exportSingle(Napi::Env env, Napi::Object exports);
 // fitPlanckBatch, slidingTwoColorBatch, analyzeCountsBatch and their *Sync twins (batch_binding.cc).
 void exportBatch(Napi::Env env, Napi::Object exports);
+// formatFramesJson: a batch of frame results in columns as their JSON text (json_binding.cc).
+void exportJson(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding
 }  // namespace pyro

@@ -302,6 +302,22 @@ describe.each(engines)('number text (%s engine) = String(x)', (name, engine) => 
     expect(bad).toEqual([]);
   });
 
+  it.runIf(name === 'native')('on m·5^j·2^e (exact decimals ending in 5: where equally short digits can tie)', () => {
+    const bits = randomBits(22 * 171 * 20, 777n);
+    const values: number[] = [];
+    let at = 0;
+    for (let j = 1; j <= 22; j++) {
+      const maxM = Math.floor(2 ** 53 / 5 ** j);
+      for (let e = -80; e <= 90; e++) {
+        for (let t = 0; t < 10; t++) {
+          const m = 1 + (Number(bits[at++] >> 11n) % maxM);
+          values.push(m * 5 ** j * 2 ** e, (maxM - t) * 5 ** j * 2 ** e);
+        }
+      }
+    }
+    expect(mismatches(engine, Float64Array.from(values))).toEqual([]);
+  });
+
   it.runIf(name === 'native')('on 2^18 random values of the ranges a frame holds (temperatures, times, χ²)', () => {
     const bits = randomBits(1 << 18, 12345n);
     // uniform in [0, 1) with 53 random bits, times a frame's scales (one in 7 negative, as a χ² never is but a

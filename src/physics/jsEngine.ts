@@ -751,13 +751,13 @@ function framesJsonArgs(input: FramesJsonInput): void {
     if (roiKeys.length !== nRois) {
       fail(`input.roiKeys length ${roiKeys.length} does not match nRois = ${nRois}`);
     }
-    for (let r = 0; r < roiKeys.length; r++) {
-      const key: unknown = roiKeys[r];
+    for (let roi = 0; roi < roiKeys.length; roi++) {
+      const key: unknown = roiKeys[roi];
       if (typeof key !== 'string') {
-        fail(`input.roiKeys[${r}] must be a string`);
+        fail(`input.roiKeys[${roi}] must be a string`);
       }
       if (!isJsonStringLiteral(key)) {
-        fail(`input.roiKeys[${r}] must be a JSON string literal, quotes included (JSON.stringify(name))`);
+        fail(`input.roiKeys[${roi}] must be a JSON string literal, quotes included (JSON.stringify(name))`);
       }
     }
   }
@@ -795,25 +795,25 @@ export function formatFramesJson(input: FramesJsonInput): Uint8Array {
   const { n, nRois, index, time, power, temperature, temperatureError, chi2, flags, twoColorMean, twoColorStd } = input;
   const keys = input.roiKeys ?? [];
   let text = '';
-  for (let f = 0; f < n; f++) {
-    const s = f * nRois;
-    const mean = twoColorMean[f];
-    const twoColor = Number.isFinite(mean) ? `{"mean":${String(mean)},"std":${num(twoColorStd[f])}}` : 'null';
+  for (let frameAt = 0; frameAt < n; frameAt++) {
+    const slot = frameAt * nRois;
+    const mean = twoColorMean[frameAt];
+    const twoColor = Number.isFinite(mean) ? `{"mean":${String(mean)},"std":${num(twoColorStd[frameAt])}}` : 'null';
     let frame =
-      `{"index":${num(index[f])},"time":${num(time[f])},"power":${num(power[f])},` +
-      `"temperature":${num(temperature[s])},"temperatureError":${num(temperatureError[s])},` +
-      `"chi2":${num(chi2[s])},"flags":${FLAG_TEXTS[flags[s]]},"twoColor":${twoColor}`;
+      `{"index":${num(index[frameAt])},"time":${num(time[frameAt])},"power":${num(power[frameAt])},` +
+      `"temperature":${num(temperature[slot])},"temperatureError":${num(temperatureError[slot])},` +
+      `"chi2":${num(chi2[slot])},"flags":${FLAG_TEXTS[flags[slot]]},"twoColor":${twoColor}`;
     if (nRois > 1) {
       frame += ',"rois":{';
-      for (let r = 0; r < nRois; r++) {
+      for (let roi = 0; roi < nRois; roi++) {
         frame +=
-          `${r > 0 ? ',' : ''}${keys[r]}:{"temperature":${num(temperature[s + r])},` +
-          `"temperatureError":${num(temperatureError[s + r])},"chi2":${num(chi2[s + r])},` +
-          `"flags":${FLAG_TEXTS[flags[s + r]]}}`;
+          `${roi > 0 ? ',' : ''}${keys[roi]}:{"temperature":${num(temperature[slot + roi])},` +
+          `"temperatureError":${num(temperatureError[slot + roi])},"chi2":${num(chi2[slot + roi])},` +
+          `"flags":${FLAG_TEXTS[flags[slot + roi]]}}`;
       }
       frame += '}';
     }
-    text += f > 0 || input.leadingComma ? `,${frame}}` : `${frame}}`;
+    text += frameAt > 0 || input.leadingComma ? `,${frame}}` : `${frame}}`;
   }
   return new TextEncoder().encode(text);
 }

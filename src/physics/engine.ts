@@ -8,9 +8,16 @@
 import * as path from 'path';
 import { FitArgumentError, UsageError } from '../errors';
 import { jsEngine } from './jsEngine';
+import { stridedFrames, type StridedFrames } from './stridedFrames';
 import type {
   BatchOptions,
   BatchResult,
+  CountsBatchOptions,
+  CountsBatchOutput,
+  CountsBatchResult,
+  CountsFrame,
+  CountsPlan,
+  CountsStageOutput,
   EngineName,
   FitOptions,
   PhysicsEngine,
@@ -21,6 +28,9 @@ import type {
   TwoColorBatchResult,
   WienResult,
 } from './types';
+
+/** The frames of the addon's counts batches: one typed array per frame, or one strided block (stridedFrames.ts). */
+type AddonFrames = ArrayLike<CountsFrame> | StridedFrames;
 
 /** The raw addon's exports (results without `engine`). */
 export interface NativeAddon {
@@ -66,14 +76,26 @@ export interface NativeAddon {
     opts?: SlidingTwoColorBatchOptions,
   ): TwoColorBatchResult;
   /** Present in builds since analyzeCountsBatch (optional: an older build still loads). */
-  analyzeCountsBatch?: PhysicsEngine['analyzeCountsBatch'];
-  analyzeCountsBatchSync?: PhysicsEngine['analyzeCountsBatchSync'];
+  analyzeCountsBatch?(
+    wl: Float64Array,
+    frames: AddonFrames,
+    plan: CountsPlan,
+    out: CountsBatchOutput,
+    opts?: CountsBatchOptions,
+  ): Promise<CountsBatchResult>;
+  analyzeCountsBatchSync?(
+    wl: Float64Array,
+    frames: AddonFrames,
+    plan: CountsPlan,
+    out: CountsBatchOutput,
+    opts?: CountsBatchOptions,
+  ): CountsBatchResult;
   /** out[i] = log(x[i]) by native/vlog.h in the loop of `variant` (tests only; present in builds since vlog.h). */
   vectorLog?(x: Float64Array, out: Float64Array, variant?: 'best' | 'avx512' | 'avx2' | 'generic'): void;
   /** out[i] = exp(x[i]) as the Planck pass computes it (native/vexp.h; tests only). */
   vectorExp?(x: Float64Array, out: Float64Array, variant?: 'best' | 'avx512' | 'avx2' | 'generic'): void;
   /** Present in builds since countsStageBatchSync. */
-  countsStageBatchSync?: PhysicsEngine['countsStageBatchSync'];
+  countsStageBatchSync?(wl: Float64Array, frames: AddonFrames, plan: CountsPlan, out: CountsStageOutput): Uint8Array;
   /** Present in builds since native/json_binding.cc (returns a Node Buffer). */
   formatFramesJson?: PhysicsEngine['formatFramesJson'];
   hardwareConcurrency: number;
@@ -161,14 +183,14 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
   if (typeof acb === 'function' && typeof acbs === 'function') {
     counts.analyzeCountsBatch = async (wl, frames, plan, o, opts) => {
       try {
-        return { ...(await acb(wl, frames, plan, o, opts)), engine: 'native' };
+        return { ...(await acb(wl, stridedFrames(frames) ?? frames, plan, o, opts)), engine: 'native' };
       } catch (e) {
         return rethrow(e);
       }
     };
     counts.analyzeCountsBatchSync = (wl, frames, plan, o, opts) => {
       try {
-        return { ...acbs(wl, frames, plan, o, opts), engine: 'native' };
+        return { ...acbs(wl, stridedFrames(frames) ?? frames, plan, o, opts), engine: 'native' };
       } catch (e) {
         return rethrow(e);
       }
@@ -178,7 +200,7 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
   if (typeof csb === 'function') {
     counts.countsStageBatchSync = (wl, frames, plan, o) => {
       try {
-        return csb(wl, frames, plan, o);
+        return csb(wl, stridedFrames(frames) ?? frames, plan, o);
       } catch (e) {
         return rethrow(e);
       }

@@ -27,7 +27,7 @@ export type {
   PhysicsEngine,
 } from './physics';
 export type { SpeFile, SpeInfo, SpeDataType } from './io/types';
-export type { FrameResult, FrameFlag, RoiResult, SpectrumView } from './analysis';
+export type { FrameResult, FrameFlag, RoiResult, SpectrumView, FrameBlock, FrameSink } from './analysis';
 
 export declare const getEngine: typeof Physics.getEngine;
 export declare const jsEngine: typeof Physics.jsEngine;

@@ -17,6 +17,7 @@ import { BufferPool, FRAME_SLOT } from './buffers';
 import { FramePreparer } from './stages';
 import { GainEstimator } from './gain';
 import { assembleResults, type LastFrame } from './results';
+import { FrameBlock } from './frameBlock';
 import {
   batchOptions,
   countsBatch,
@@ -42,6 +43,13 @@ export interface Analyzer {
     times: ArrayLike<number | null>,
     powers?: ArrayLike<number | null> | null,
   ): Promise<FrameResult[]>;
+  /** As analyzeBatch, the results in columns (no object per frame: what `analyze` writes its output from). */
+  analyzeBlock(
+    frames: ArrayLike<FrameData>,
+    indices: ArrayLike<number>,
+    times: ArrayLike<number | null>,
+    powers?: ArrayLike<number | null> | null,
+  ): Promise<FrameBlock>;
   /** The last analysed frame's spectrum (first ROI) with its fit, or null. */
   lastSpectrum(): SpectrumView | null;
   /** The noise model in use (gain is fixed after the first frames when estimated). */
@@ -99,17 +107,21 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
       times: [time],
       powers: [power],
     };
-    return ctx.finish(outcome)[0];
+    return ctx.finish(outcome).frame(0);
   }
 
-  async function analyzeBatch(
+  async function analyzeBlock(
     frames: ArrayLike<FrameData>,
     indices: ArrayLike<number>,
     times: ArrayLike<number | null>,
     powers: ArrayLike<number | null> | null = null,
-  ): Promise<FrameResult[]> {
+  ): Promise<FrameBlock> {
     if (frames.length === 0) {
-      return [];
+      return new FrameBlock(
+        0,
+        plans.map((plan) => plan.roi.name),
+        engine,
+      );
     }
     const input: BatchInput = { frames, indices, times, powers };
     const slot = pool.acquire();
@@ -126,6 +138,15 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     }
   }
 
+  async function analyzeBatch(
+    frames: ArrayLike<FrameData>,
+    indices: ArrayLike<number>,
+    times: ArrayLike<number | null>,
+    powers: ArrayLike<number | null> | null = null,
+  ): Promise<FrameResult[]> {
+    return (await analyzeBlock(frames, indices, times, powers)).toResults();
+  }
+
   function lastSpectrum(): SpectrumView | null {
     if (!last) {
       return null;
@@ -140,5 +161,14 @@ export function createAnalyzer(config: AnalyzerConfig): Analyzer {
     return { index: last.index, wavelength, radiance: last.radiance, fit, mask: last.mask };
   }
 
-  return { engine, rois: cfg.rois, ranges, analyzeFrame, analyzeBatch, lastSpectrum, noise: () => ({ ...noise }) };
+  return {
+    engine,
+    rois: cfg.rois,
+    ranges,
+    analyzeFrame,
+    analyzeBatch,
+    analyzeBlock,
+    lastSpectrum,
+    noise: () => ({ ...noise }),
+  };
 }

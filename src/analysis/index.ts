@@ -7,4 +7,5 @@ export { nearestIndex } from './nearest';
 export type { PowerLog } from './power';
 export { emissivityArray, compilePowerExpr } from './expr';
 export { analyzeFiles, analyzeFilesTo, parseRange } from './run';
+export { FrameBlock, flagNames } from './frameBlock';
 export type { AnalyzeOptions, AnalyzeOutput, AnalyzeSummary, FrameSink } from './run';

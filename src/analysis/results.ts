@@ -2,7 +2,8 @@
  * From the prepared buffers and the fits of a batch to one FrameResult per frame: the flags of the preparation,
  * the fit status, σT scaled by √(χ²/dof) where the noise model's scale is not known, and the weak test on σT.
  */
-import type { FrameFlag, FrameResult, RoiResult } from './types';
+import type { FrameFlag } from './types';
+import { FLAG_BIT, FrameBlock } from './frameBlock';
 import type { ResolvedConfig } from './config';
 import type { RoiPlan } from './plans';
 import type { Buffers } from './buffers';
@@ -41,9 +42,14 @@ interface FitValues {
   dof?: number;
   /** σT from the fit alone, before the misfit widening (the weak test looks at this one) */
   statisticalError?: number;
+  /** the flags the fit adds (FLAG_BIT bits) */
+  flags: number;
 }
 
-const NO_FIT: FitValues = { temperature: null, temperatureError: null, chi2: null, scale: NaN };
+/** No fit, for the reason `flag` gives. */
+function noFit(flag: FrameFlag): FitValues {
+  return { temperature: null, temperatureError: null, chi2: null, scale: NaN, flags: FLAG_BIT[flag] };
+}
 
 /** A frame's two-colour mean ± spread, or null where it has no valid pair. */
 function twoColorOf(result: TwoColorBatchResult | null, f: number): { mean: number; std: number } | null {
@@ -64,32 +70,28 @@ function scaledError(cfg: ResolvedConfig, error: number, chi2: number | null): n
 }
 
 /** The Planck batch fit of frame f, or the flag that says why there is none. */
-function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: FrameFlag[]): FitValues {
+function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number): FitValues {
   switch (fit.status[f]) {
     case FitStatus.Ok: {
       const temperature = fit.temperature[f];
       if (!(Number.isFinite(temperature) && temperature > 0)) {
-        flags.push('fit-failed');
-        return NO_FIT;
+        return noFit('fit-failed');
       }
       if (cfg.weights === 'none') {
         // unweighted: σT is already scaled by the residual variance; χ² is not in units of the noise
-        return { temperature, temperatureError: fit.temperatureError[f], chi2: null, scale: fit.scale[f] };
+        return { temperature, temperatureError: fit.temperatureError[f], chi2: null, scale: fit.scale[f], flags: 0 };
       }
       const chi2 = reducedChi2(fit.chi2[f], fit.dof[f]);
       // with variance given the engine reports the absolute σT: rescale when the gain is not known
       const temperatureError = scaledError(cfg, fit.temperatureError[f], chi2);
-      return { temperature, temperatureError, chi2, scale: fit.scale[f], dof: fit.dof[f] };
+      return { temperature, temperatureError, chi2, scale: fit.scale[f], dof: fit.dof[f], flags: 0 };
     }
     case FitStatus.InvalidData:
-      flags.push('corrupt');
-      return NO_FIT;
+      return noFit('corrupt');
     case FitStatus.TooFewPixels:
-      flags.push('weak');
-      return NO_FIT;
+      return noFit('weak');
     default:
-      flags.push('fit-failed');
-      return NO_FIT;
+      return noFit('fit-failed');
   }
 }
 
@@ -99,22 +101,12 @@ function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number, flags: F
  * an unweighted fit of the same pixels: σT² = σ²·χ²/dof + (T_weighted − T_unweighted)².
  * Far beyond (χ²/dof ≥ MISFIT_MIN_CHI2) the frame is flagged `misfit`.
  */
-function withMisfit(
-  cfg: ResolvedConfig,
-  plan: RoiPlan,
-  b: Buffers,
-  pi: number,
-  f: number,
-  values: FitValues,
-  flags: FrameFlag[],
-): FitValues {
-  const chi2 = values.chi2!;
-  if (!(chi2 > misfitChi2Threshold(values.dof!))) {
-    return values;
+function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, f: number, fit: FitValues): FitValues {
+  const chi2 = fit.chi2!;
+  if (!(chi2 > misfitChi2Threshold(fit.dof!))) {
+    return fit;
   }
-  if (chi2 >= MISFIT_MIN_CHI2) {
-    flags.push('misfit');
-  }
+  const values = chi2 >= MISFIT_MIN_CHI2 ? { ...fit, flags: fit.flags | FLAG_BIT.misfit } : fit;
   const nU = plan.used.length;
   const radiance = b.y[pi].subarray(f * nU, (f + 1) * nU);
   const mask = b.m[pi].subarray(f * nU, (f + 1) * nU);
@@ -142,134 +134,122 @@ function wienValues(
   variance: Float64Array,
   mask: Uint8Array,
   wavelength: Float64Array,
-  flags: FrameFlag[],
 ): FitValues {
   try {
     const fit = cfg.engine.fitWien(wavelength, radiance, cfg.weights === 'none' ? { mask } : { variance, mask });
     if (!(Number.isFinite(fit.temperature) && fit.temperature > 0)) {
-      flags.push('fit-failed');
-      return NO_FIT;
+      return noFit('fit-failed');
     }
     const chi2 = reducedChi2(fit.chi2, fit.dof);
     const temperatureError = scaledError(cfg, fit.temperatureError, chi2);
-    return { temperature: fit.temperature, temperatureError, chi2, scale: fit.scale };
+    return { temperature: fit.temperature, temperatureError, chi2, scale: fit.scale, flags: 0 };
   } catch {
-    flags.push('fit-failed');
-    return NO_FIT;
+    return noFit('fit-failed');
   }
 }
 
-/** One ROI of one frame: flags, temperature, σT, χ²/dof; the two-colour is returned for the frame's record. */
+/** The fit values of one ROI of one frame that passed the preparation's tests, by the configured method. */
+function fitValues(
+  cfg: ResolvedConfig,
+  plan: RoiPlan,
+  pi: number,
+  f: number,
+  batch: BatchOutcome,
+  twoColor: { mean: number; std: number } | null,
+): FitValues {
+  const b = batch.buffers;
+  const nU = plan.used.length;
+  if (cfg.method === 'two-color') {
+    return twoColor
+      ? { temperature: twoColor.mean, temperatureError: twoColor.std, chi2: null, scale: NaN, flags: 0 }
+      : noFit('fit-failed');
+  }
+  if (cfg.method === 'wien') {
+    const frame = (array: Float64Array) => array.subarray(f * nU, (f + 1) * nU);
+    const mask = b.m[pi].subarray(f * nU, (f + 1) * nU);
+    return wienValues(cfg, frame(b.y[pi]), frame(b.v[pi]), mask, plan.wl);
+  }
+  const values = planckValues(cfg, batch.fits[pi]!, f);
+  if (values.temperature !== null && values.chi2 !== null && values.dof !== undefined) {
+    return withMisfit(cfg, plan, b, pi, f, values);
+  }
+  return values;
+}
+
+/**
+ * One ROI of one frame into its slot of `out` (flags, temperature, σT, χ²/dof), and for the first ROI the frame's
+ * two-colour; returns the fit's scale (for the live spectrum view).
+ */
 function roiResult(
   cfg: ResolvedConfig,
   plan: RoiPlan,
   pi: number,
   f: number,
   batch: BatchOutcome,
-  nRois: number,
-): { result: RoiResult; twoColor: { mean: number; std: number } | null; scale: number } {
+  out: FrameBlock,
+): number {
   const b = batch.buffers;
-  const nU = plan.used.length;
-  const slot = f * nRois + pi;
-  const flags: FrameFlag[] = [];
+  const slot = f * out.nRois + pi;
   if (b.corrupt[slot]) {
-    return {
-      result: { temperature: null, temperatureError: null, chi2: null, flags: ['corrupt'] },
-      twoColor: null,
-      scale: NaN,
-    };
+    out.flags[slot] = FLAG_BIT.corrupt;
+    return NaN;
   }
-  if (b.sat[slot]) {
-    flags.push('saturated');
-  }
-  if (b.cosmic[slot]) {
-    flags.push('cosmic');
-  }
+  const prepared = (b.sat[slot] ? FLAG_BIT.saturated : 0) | (b.cosmic[slot] ? FLAG_BIT.cosmic : 0);
   if (b.weak[slot]) {
-    flags.push('weak');
-    return { result: { temperature: null, temperatureError: null, chi2: null, flags }, twoColor: null, scale: NaN };
+    out.flags[slot] = prepared | FLAG_BIT.weak;
+    return NaN;
   }
   const twoColor = twoColorOf(batch.twoColors[pi], f);
-  let values: FitValues;
-  if (cfg.method === 'two-color') {
-    values = twoColor ? { temperature: twoColor.mean, temperatureError: twoColor.std, chi2: null, scale: NaN } : NO_FIT;
-    if (!twoColor) {
-      flags.push('fit-failed');
-    }
-  } else if (cfg.method === 'wien') {
-    const frame = (array: Float64Array) => array.subarray(f * nU, (f + 1) * nU);
-    const mask = b.m[pi].subarray(f * nU, (f + 1) * nU);
-    values = wienValues(cfg, frame(b.y[pi]), frame(b.v[pi]), mask, plan.wl, flags);
-  } else {
-    values = planckValues(cfg, batch.fits[pi]!, f, flags);
-    if (values.temperature !== null && values.chi2 !== null && values.dof !== undefined) {
-      values = withMisfit(cfg, plan, b, pi, f, values, flags);
-    }
+  if (pi === 0 && twoColor) {
+    out.twoColorMean[f] = twoColor.mean;
+    out.twoColorStd[f] = twoColor.std;
   }
-  let { temperature, temperatureError } = values;
+  const values = fitValues(cfg, plan, pi, f, batch, twoColor);
+  let flags = prepared | values.flags;
+  const { temperature, temperatureError } = values;
   // weak means no signal to speak of: judged on the fit's own σT, not on the misfit's share of it
   const fitError = values.statisticalError ?? temperatureError;
   if (temperature !== null && fitError !== null && !(fitError <= WEAK_MAX_RELATIVE_ERROR * temperature)) {
-    flags.push('weak');
-    temperature = null;
-    temperatureError = null;
+    flags |= FLAG_BIT.weak;
+  } else if (temperature !== null) {
+    out.temperature[slot] = temperature;
+    out.temperatureError[slot] = temperatureError ?? NaN;
   }
-  if (temperature === null) {
-    temperatureError = null;
-  }
-  return { result: { temperature, temperatureError, chi2: values.chi2, flags }, twoColor, scale: values.scale };
+  out.chi2[slot] = values.chi2 ?? NaN;
+  out.flags[slot] = flags;
+  return values.scale;
 }
 
-/** The FrameResults of a batch; `keepLast` receives the batch's last frame of the first ROI. */
+/** The results of a batch, in columns; `keepLast` receives the batch's last frame of the first ROI. */
 export function assembleResults(
   cfg: ResolvedConfig,
   plans: readonly RoiPlan[],
   batch: BatchOutcome,
   keepLast: (last: LastFrame) => void,
-): FrameResult[] {
+): FrameBlock {
   const { n, buffers, indices, times, powers } = batch;
-  const nRois = plans.length;
-  const out: FrameResult[] = new Array(n);
+  const out = new FrameBlock(
+    n,
+    plans.map((plan) => plan.roi.name),
+    cfg.engine,
+  );
   for (let f = 0; f < n; f++) {
-    const perRoi: RoiResult[] = [];
-    let twoColor: { mean: number; std: number } | null = null;
-    for (let pi = 0; pi < nRois; pi++) {
-      const one = roiResult(cfg, plans[pi], pi, f, batch, nRois);
-      perRoi.push(one.result);
-      if (pi !== 0) {
-        continue;
-      }
-      twoColor = one.twoColor;
-      if (f === n - 1) {
+    out.index[f] = indices[f];
+    out.time[f] = times[f] ?? NaN;
+    out.setPower(f, powers ? (powers[f] ?? null) : null);
+    for (let pi = 0; pi < plans.length; pi++) {
+      const scale = roiResult(cfg, plans[pi], pi, f, batch, out);
+      if (pi === 0 && f === n - 1) {
         const nU = plans[0].used.length;
         keepLast({
-          temperature: one.result.temperature ?? NaN,
-          scale: one.scale,
+          temperature: out.temperature[f * plans.length],
+          scale,
           index: indices[f],
           radiance: Float64Array.from(buffers.y[0].subarray(f * nU, (f + 1) * nU)),
           mask: Uint8Array.from(buffers.m[0].subarray(f * nU, (f + 1) * nU)),
         });
       }
     }
-    const first = perRoi[0];
-    const power = powers ? (powers[f] ?? null) : null;
-    const frame: FrameResult = {
-      index: indices[f],
-      time: times[f] ?? null,
-      power: power !== null && Number.isFinite(power) ? power : null,
-      temperature: first.temperature,
-      temperatureError: first.temperatureError,
-      chi2: first.chi2,
-      flags: first.flags,
-      twoColor,
-    };
-    if (nRois > 1) {
-      frame.rois = {};
-      plans.forEach((plan, pi) => {
-        frame.rois![plan.roi.name] = perRoi[pi];
-      });
-    }
-    out[f] = frame;
   }
   return out;
 }

@@ -11,6 +11,7 @@
  */
 import { InputFileError } from '../errors';
 import type { FrameFlag, FrameResult } from './types';
+import { FrameBlock } from './frameBlock';
 
 /** The columns every results CSV has, in order. */
 export const RESULTS_CSV_COLUMNS = [
@@ -97,7 +98,9 @@ export class ResultsCsvWriter {
     // the header waits for the first frame, which names the ROIs
   }
 
-  frames(chunk: readonly ResultsCsvFrame[]): void {
+  /** The next frames: a block of the analysis (its objects are written) or frames as objects. */
+  frames(frames: FrameBlock | readonly ResultsCsvFrame[]): void {
+    const chunk = frames instanceof FrameBlock ? frames.toResults() : frames;
     if (chunk.length === 0) {
       return;
     }

@@ -7,7 +7,9 @@
  * to drain (a slow pipe does not make the pieces pile up); to a file, the pieces go out with synchronous writes.
  */
 import * as fs from 'fs';
+import { writeAllSync } from '../io/atomicFile';
 import type { FrameResult } from './types';
+import { FrameBlock } from './frameBlock';
 
 /** What the results JSON holds. */
 export interface ResultsJsonInput {
@@ -19,8 +21,11 @@ export interface ResultsJsonInput {
 /** Frames per piece: ~100 kB of text, big enough that the per-piece cost vanishes, small enough to stay in cache. */
 export const FRAMES_PER_PIECE = 500;
 
+/** A piece of the text: a string, or its UTF-8 bytes (the frames, formatted from their columns). */
+export type Piece = string | Uint8Array;
+
 /** Writes one piece of text; may return a promise (e.g. waiting for a stream's 'drain'), which is awaited. */
-export type PieceWriter = (text: string) => void | Promise<void>;
+export type PieceWriter = (piece: Piece) => void | Promise<void>;
 
 function checkFramesPerPiece(framesPerPiece: number): void {
   if (!(Number.isInteger(framesPerPiece) && framesPerPiece >= 1)) {
@@ -56,7 +61,7 @@ export function* resultsJsonPieces(
   results: ResultsJsonInput,
   framesPerPiece = FRAMES_PER_PIECE,
   extra: Readonly<Record<string, unknown>> = {},
-): Generator<string> {
+): Generator<Piece> {
   checkFramesPerPiece(framesPerPiece);
   yield headPiece(results.engine);
   const frames = results.frames;
@@ -92,8 +97,19 @@ export class ResultsJsonWriter {
     await this.write(headPiece(engine));
   }
 
-  async frames(chunk: readonly FrameResult[]): Promise<void> {
+  /** The next frames: a block (as the analysis gives them, written in one piece) or result objects. */
+  async frames(chunk: FrameBlock | readonly FrameResult[]): Promise<void> {
     this.expect('frames', 'frames');
+    if (chunk instanceof FrameBlock) {
+      // from the columns (FrameBlock.json: the engine's formatter, natively where the addon is loaded), each frame
+      // exactly its object's JSON.stringify; one piece (the analysis gives chunks of ~1,000 frames)
+      if (chunk.length > 0) {
+        const piece = chunk.json(this.written > 0);
+        this.written += chunk.length;
+        await this.write(piece);
+      }
+      return;
+    }
     for (let start = 0; start < chunk.length; start += this.framesPerPiece) {
       const piece = framesPiece(chunk.slice(start, start + this.framesPerPiece), this.written === 0);
       this.written += Math.min(this.framesPerPiece, chunk.length - start);
@@ -151,7 +167,7 @@ export function writeResultsJsonFile(results: ResultsJsonInput, file: string, fr
   const fd = fs.openSync(file, 'w');
   try {
     for (const piece of resultsJsonPieces(results, framesPerPiece)) {
-      fs.writeSync(fd, piece);
+      writeAllSync(fd, piece);
     }
   } finally {
     fs.closeSync(fd);

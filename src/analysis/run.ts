@@ -11,6 +11,7 @@ import { readPlainSpectra, readPowerLog, type PowerLog } from '../io/tables';
 import { ConfigError, DetectInputError, InputFileError, UsageError } from '../errors';
 import type { OfflineDetection } from '../detect';
 import type { FrameResult } from './types';
+import { flagNames, type FrameBlock } from './frameBlock';
 import type { PhysicsEngine } from '../physics/types';
 import {
   createAnalyzer,
@@ -76,12 +77,13 @@ export interface AnalyzeOutput {
 
 /**
  * Where analyzeFilesTo puts the frame results while the run goes on: `begin` once before the first frames (also for
- * a run without frames), then `frames` for every chunk in frame order, power already paired. A promise returned is
- * awaited before the run goes on (a slow output holds the run back instead of piling results up in memory).
+ * a run without frames), then `frames` for every chunk in frame order, power already paired, in columns
+ * (`chunk.toResults()` gives the objects). A promise returned is awaited before the run goes on (a slow output holds
+ * the run back instead of piling results up in memory).
  */
 export interface FrameSink {
   begin(engine: 'native' | 'js'): void | Promise<void>;
-  frames(chunk: readonly FrameResult[]): void | Promise<void>;
+  frames(chunk: FrameBlock): void | Promise<void>;
 }
 
 /** What analyzeFilesTo returns: everything of AnalyzeOutput but the frames, which went to the sink. */
@@ -150,17 +152,22 @@ export function checkClockOptions(options: Pick<AnalysisOptions, 'frameInterval'
 class EventFeed {
   constructor(private readonly detection: OfflineDetection) {}
 
-  add(frames: readonly FrameResult[]): void {
-    for (const f of frames) {
-      if (f.power === null || f.temperature === null) {
+  add(block: FrameBlock): void {
+    for (let f = 0; f < block.length; f++) {
+      const slot = f * block.nRois;
+      const power = block.power[f];
+      const temperature = block.temperature[slot];
+      if (Number.isNaN(power) || Number.isNaN(temperature)) {
         continue;
       }
+      const error = block.temperatureError[slot];
+      const flags = block.flags[slot];
       this.detection.push({
-        index: f.index,
-        power: f.power,
-        temperature: f.temperature,
-        temperatureError: f.temperatureError,
-        flags: f.flags,
+        index: block.index[f],
+        power,
+        temperature,
+        temperatureError: Number.isNaN(error) ? null : error,
+        ...(flags !== 0 ? { flags: flagNames(flags) } : {}),
       });
     }
   }
@@ -262,16 +269,16 @@ class RunPower {
     this.pairing = new PowerPairing(log);
   }
 
-  /** Sets `power` on each frame (null outside the log's span); a time log needs every frame's time. */
-  attach(frames: readonly FrameResult[], times: readonly (number | null)[], shot: string): void {
+  /** Sets the power of each frame (none outside the log's span); a time log needs every frame's time. */
+  attach(frames: FrameBlock, times: readonly (number | null)[], shot: string): void {
     const byFrame = this.log.kind === 'frame';
     if (!byFrame && times.some((t) => t === null)) {
       throw noFrameTimesError(shot, this.file);
     }
     for (let i = 0; i < frames.length; i++) {
-      const power = this.pairing.powerAt(byFrame ? frames[i].index : times[i]);
-      frames[i].power = Number.isFinite(power) ? power : null;
-      if (frames[i].power === null) {
+      const power = this.pairing.powerAt(byFrame ? frames.index[i] : times[i]);
+      frames.setPower(i, power);
+      if (Number.isNaN(frames.power[i])) {
         this.outside++;
       }
     }
@@ -324,7 +331,7 @@ class RunOutput {
   }
 
   /** The results of the next frames and their times. */
-  async accept(frames: FrameResult[], times: readonly (number | null)[]): Promise<void> {
+  async accept(frames: FrameBlock, times: readonly (number | null)[]): Promise<void> {
     this.power?.attach(frames, times, this.firstShot);
     this.events?.add(frames);
     await this.begin();
@@ -380,7 +387,7 @@ async function analyzePlainSpectra(options: AnalyzeOptions, output: RunOutput): 
     );
     const times = spectra.columns.map((_c, i) => clock.timeOf(base + i));
     options.onStart?.(spectra.columns.length);
-    const results = await analyzer.analyzeBatch(
+    const results = await analyzer.analyzeBlock(
       spectra.columns,
       spectra.columns.map((_c, i) => base + i),
       times,
@@ -537,7 +544,7 @@ function planChunks(files: SpeFile[], chunkFrames: number, options: AnalyzeOptio
 
 /** A chunk submitted to the analyzer: its results to come and its frames' times. */
 interface PendingChunk {
-  results: Promise<FrameResult[]>;
+  results: Promise<FrameBlock>;
   times: (number | null)[];
 }
 
@@ -559,7 +566,7 @@ async function streamChunks(
       indices.push(c.base + i);
       times.push(c.clock.timeOf(i));
     }
-    const results = analyzer.analyzeBatch(frameData, indices, times);
+    const results = analyzer.analyzeBlock(frameData, indices, times);
     results.catch(() => {
       /* handled where awaited */
     });
@@ -667,8 +674,8 @@ export async function analyzeFiles(options: AnalyzeOptions): Promise<AnalyzeOutp
   const sink: FrameSink = {
     begin: () => undefined,
     frames: (chunk) => {
-      for (const frame of chunk) {
-        frames.push(frame);
+      for (let f = 0; f < chunk.length; f++) {
+        frames.push(chunk.frame(f));
       }
     },
   };

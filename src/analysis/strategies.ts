@@ -8,7 +8,8 @@
  *  - noPlanckBatch: methods wien and two-color: everything prepared, then the two-colour off the event loop.
  * Each claims a buffer slot and frees it only once no native job writes into it any more.
  */
-import type { FrameData, FrameResult } from './types';
+import type { FrameData } from './types';
+import type { FrameBlock } from './frameBlock';
 import type { ResolvedConfig } from './config';
 import type { RoiPlan } from './plans';
 import type { Buffers, BufferPool } from './buffers';
@@ -38,7 +39,7 @@ export interface BatchContext {
   plans: readonly RoiPlan[];
   pool: BufferPool;
   preparer: FramePreparer;
-  finish(outcome: BatchOutcome): FrameResult[];
+  finish(outcome: BatchOutcome): FrameBlock;
 }
 
 /** Separation of the sliding two-colour pairs of a ROI (pixels of its compacted grid). */
@@ -162,7 +163,7 @@ function valuesOf<T>(settled: PromiseSettledResult<T>[]): T[] {
 }
 
 /** Preparation and fits of every ROI in the engine's analyzeCountsBatch (lamp-calibrated counts, gain known). */
-export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, slot: number): Promise<FrameResult[]> {
+export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, slot: number): Promise<FrameBlock> {
   const { cfg, plans } = ctx;
   const n = input.frames.length;
   const b = ctx.pool.get(n, slot);
@@ -206,7 +207,7 @@ export function countsBatch(
   input: BatchInput,
   slot: number,
   gainLocked: boolean,
-): Promise<FrameResult[]> {
+): Promise<FrameBlock> {
   if (!gainLocked) {
     const n = input.frames.length;
     checkFrames(ctx.cfg, input.frames, n);
@@ -219,7 +220,7 @@ export function countsBatch(
  * Planck in sub-batches: each is prepared and handed to the native fits (with the first ROI's two-colour in the
  * same pass) while the next is prepared; their buffers are still in the cache when a worker thread reads them.
  */
-export async function planckSubBatches(ctx: BatchContext, input: BatchInput, slot: number): Promise<FrameResult[]> {
+export async function planckSubBatches(ctx: BatchContext, input: BatchInput, slot: number): Promise<FrameBlock> {
   const { cfg, plans } = ctx;
   const n = input.frames.length;
   const parts: Promise<BatchResult[]>[] = [];
@@ -254,7 +255,7 @@ export async function planckSubBatches(ctx: BatchContext, input: BatchInput, slo
 }
 
 /** Methods wien and two-color: the whole batch prepared, the two-colour off the event loop, Wien per frame. */
-export async function noPlanckBatch(ctx: BatchContext, input: BatchInput, slot: number): Promise<FrameResult[]> {
+export async function noPlanckBatch(ctx: BatchContext, input: BatchInput, slot: number): Promise<FrameBlock> {
   const n = input.frames.length;
   const b = ctx.preparer.prepare(input.frames, n, slot);
   const fits = ctx.plans.map(() => null);

@@ -79,7 +79,7 @@ export function removeStaleTemporaries(outDir: string, names: ReadonlySet<string
 }
 
 /** The result JSON in pieces (no single string of a long shot): `analyze --json`'s text with the shot's keys after. */
-function writeResult(out: AnalyzeOutput, job: ShotJob, write: (text: string) => void): void {
+function writeResult(out: AnalyzeOutput, job: ShotJob, write: (piece: string | Uint8Array) => void): void {
   const extra = { meta: job.meta, analysis: job.analysis, warnings: out.warnings, pyrolive: job.version };
   for (const piece of resultsJsonPieces(out, 2000, extra)) {
     write(piece);

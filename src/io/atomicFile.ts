@@ -11,6 +11,15 @@ export function temporaryPath(target: string, pid = process.pid): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${pid}`);
 }
 
+/** Writes the whole of `piece` (a string as UTF-8, or bytes) to `fd`, looping over short writes. */
+export function writeAllSync(fd: number, piece: string | Uint8Array): void {
+  const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+  let done = 0;
+  while (done < bytes.length) {
+    done += fs.writeSync(fd, bytes, done, bytes.length - done);
+  }
+}
+
 export class AtomicFile {
   readonly temporary: string;
   private fd: number | null;
@@ -21,12 +30,12 @@ export class AtomicFile {
     this.fd = fs.openSync(this.temporary, 'w');
   }
 
-  /** Appends `text` (synchronously). */
-  write(text: string): void {
+  /** Appends `text` (a string, or bytes), synchronously. */
+  write(text: string | Uint8Array): void {
     if (this.fd === null) {
       throw new Error(`${this.target}: written after it was committed or aborted`);
     }
-    fs.writeSync(this.fd, text);
+    writeAllSync(this.fd, text);
   }
 
   /** Closes the temporary file (after an fsync when `durable`) and renames it onto the target. */
@@ -61,7 +70,10 @@ export class AtomicFile {
 }
 
 /** Writes `target` through a temporary file, fsync and a rename: readers see the old file, or the whole new one. */
-export function writeAtomically(target: string, writePieces: (write: (text: string) => void) => void): void {
+export function writeAtomically(
+  target: string,
+  writePieces: (write: (text: string | Uint8Array) => void) => void,
+): void {
   const file = new AtomicFile(target);
   try {
     writePieces((text) => file.write(text));

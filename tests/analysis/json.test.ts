@@ -4,6 +4,10 @@ import { toJson, writeJson } from '../../src/cli/commands/analyze';
 import type { AnalyzeOutput } from '../../src/analysis/run';
 import type { FrameResult } from '../../src/analysis/types';
 
+/** A piece of the results text as a string (the frames come as UTF-8 bytes). */
+const pieceText = (piece: string | Uint8Array): string =>
+  typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
+
 function output(n: number): AnalyzeOutput {
   const frames: FrameResult[] = Array.from({ length: n }, (_v, i) => ({
     index: i,
@@ -30,7 +34,7 @@ describe('writeJson', () => {
   it.each([0, 1, 5, 7, 23])('%i frames, pieces of 5: the same text as JSON.stringify, valid JSON', (n) => {
     const out = output(n);
     const parts: string[] = [];
-    writeJson(out, (t) => parts.push(t), 5);
+    writeJson(out, (t) => parts.push(pieceText(t)), 5);
     const text = parts.join('');
     expect(text).toBe(toJson(out));
     expect(text).toBe(JSON.stringify({ engine: out.engine, frames: out.frames, events: out.events }) + '\n');

@@ -11,6 +11,10 @@ import { ResultsCsvWriter, formatResultsCsv } from '../../src/analysis/resultsCs
 import type { FrameResult } from '../../src/analysis/types';
 import { AtomicFile, writeAtomically } from '../../src/io/atomicFile';
 
+/** A piece of the results text as a string (the frames come as UTF-8 bytes). */
+const pieceText = (piece: string | Uint8Array): string =>
+  typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-streamed-'));
 
 function frames(n: number, withRois: boolean): FrameResult[] {
@@ -55,7 +59,7 @@ describe('ResultsJsonWriter', () => {
     const all = frames(n, true);
     const parts: string[] = [];
     const writer = new ResultsJsonWriter((text) => {
-      parts.push(text);
+      parts.push(pieceText(text));
     }, 3);
     await writer.begin('native');
     for (const chunk of chunked(all, sizes)) {
@@ -63,14 +67,16 @@ describe('ResultsJsonWriter', () => {
     }
     await writer.end(events);
     expect(parts.join('')).toBe(JSON.stringify({ engine: 'native', frames: all, events }) + '\n');
-    expect(parts.join('')).toBe([...resultsJsonPieces({ engine: 'native', frames: all, events }, 4)].join(''));
+    expect(parts.join('')).toBe(
+      [...resultsJsonPieces({ engine: 'native', frames: all, events }, 4)].map(pieceText).join(''),
+    );
     expect(writer.frameCount).toBe(n);
   });
 
   it('resultsJsonPieces with further keys after the events (the beamtime result): one JSON.stringify', () => {
     const all = frames(9, false);
     const extra = { meta: { name: 'shot "7"', line: 3 }, warnings: ['é\u2028'], pyrolive: '0.1.0' };
-    const text = [...resultsJsonPieces({ engine: 'js', frames: all, events }, 4, extra)].join('');
+    const text = [...resultsJsonPieces({ engine: 'js', frames: all, events }, 4, extra)].map(pieceText).join('');
     expect(text).toBe(JSON.stringify({ engine: 'js', frames: all, events, ...extra }) + '\n');
   });
 
@@ -78,7 +84,7 @@ describe('ResultsJsonWriter', () => {
     const order: string[] = [];
     const writer = new ResultsJsonWriter(async (text) => {
       await new Promise((resolve) => setImmediate(resolve));
-      order.push(text);
+      order.push(pieceText(text));
     }, 2);
     await writer.begin('js');
     await writer.frames(frames(5, false));

@@ -14,7 +14,7 @@ import {
   type AnalyzeSummary,
 } from '../../analysis/run';
 import { formatResultsCsv, ResultsCsvWriter } from '../../analysis/resultsCsv';
-import { resultsJsonPieces, ResultsJsonWriter, streamPieceWriter } from '../../analysis/resultsJson';
+import { resultsJsonPieces, ResultsJsonWriter, streamPieceWriter, type Piece } from '../../analysis/resultsJson';
 import { AtomicFile } from '../../io/atomicFile';
 
 function fmt(x: number | null, digits: number): string {
@@ -29,7 +29,7 @@ export function toCsv(out: AnalyzeOutput): string {
  * The same text as toJson, written in pieces of `framesPerPiece` frames (no single string of the whole run: a
  * 20,000-frame run is ~4 MB of JSON).
  */
-export function writeJson(out: AnalyzeOutput, write: (text: string) => void, framesPerPiece = 2000): void {
+export function writeJson(out: AnalyzeOutput, write: (piece: Piece) => void, framesPerPiece = 2000): void {
   for (const piece of resultsJsonPieces(out, framesPerPiece)) {
     write(piece);
   }
@@ -184,7 +184,7 @@ async function writeOutFile(options: AnalyzeOptions, file: string): Promise<Anal
   } catch (e) {
     throw new InputFileError(file, `cannot write (${(e as Error).message})`);
   }
-  const write = (text: string): void => {
+  const write = (text: Piece): void => {
     try {
       target.write(text);
     } catch (e) {

@@ -149,6 +149,9 @@ export function checkClockOptions(options: Pick<AnalysisOptions, 'frameInterval'
  * The slope-change events of a run's power–temperature curve (frames with both), by src/detect's offline detection:
  * each chunk's points are pushed while the next chunks are being fitted; the offline refinement runs at the end.
  */
+/** The flags of a frame without any: one shared empty list, never changed (every point pushed has the same shape). */
+const NO_FLAGS: string[] = [];
+
 class EventFeed {
   constructor(private readonly detection: OfflineDetection) {}
 
@@ -167,7 +170,7 @@ class EventFeed {
         power,
         temperature,
         temperatureError: Number.isNaN(error) ? null : error,
-        ...(flags !== 0 ? { flags: flagNames(flags) } : {}),
+        flags: flags !== 0 ? flagNames(flags) : NO_FLAGS,
       });
     }
   }

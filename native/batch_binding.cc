@@ -570,7 +570,9 @@ double inOrderSum(const double* values, size_t n) {
 // corrupt) of every frame, on the calling thread (~1 µs a frame: less than handing it to the pool, whose threads
 // are busy with the previous chunk's fits), into out.sig and out.mask (nFrames × pixels each) and, when given,
 // each frame's in-order total of its row sums into out.totals (nFrames); returns the frames' flag bits
-// (PREP_SATURATED | PREP_CORRUPT) as a Uint8Array.
+// (PREP_SATURATED | PREP_CORRUPT) as a Uint8Array. Without out.sig and out.mask (both absent), only the totals and
+// the flags: the row sums of one frame at a time in a scratch buffer (what the gain's choice of the brightest frames
+// needs, without writing nFrames × pixels).
 Napi::Value CountsStageBatchSync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -581,13 +583,6 @@ Napi::Value CountsStageBatchSync(const Napi::CallbackInfo& info) {
       typeFail("out must be an object");
     }
     Napi::Object out = info[3].As<Napi::Object>();
-    F64Out sig = asF64Out(out.Get("sig"), "out.sig");
-    U8Out mask = asU8Out(out.Get("mask"), "out.mask");
-    const double total = static_cast<double>(views.size()) * static_cast<double>(n);
-    if (static_cast<double>(sig.length) != total || static_cast<double>(mask.length) != total) {
-      argFail("out.sig and out.mask must have nFrames × pixels = " +
-              std::to_string(static_cast<unsigned long long>(total)) + " elements");
-    }
     double* totals = nullptr;
     Napi::Value totalsValue = out.Get("totals");
     if (!absent(totalsValue)) {
@@ -597,10 +592,33 @@ Napi::Value CountsStageBatchSync(const Napi::CallbackInfo& info) {
       }
       totals = totalsView.data;
     }
+    Napi::Value sigValue = out.Get("sig");
+    Napi::Value maskValue = out.Get("mask");
+    const bool totalsOnly = absent(sigValue) && absent(maskValue);
+    std::vector<double> sigScratch;
+    std::vector<uint8_t> maskScratch;
+    F64Out sig{nullptr, 0};
+    U8Out mask{nullptr, 0};
+    if (totalsOnly) {
+      if (totals == nullptr) {
+        typeFail("out.totals must be given when out.sig and out.mask are not");
+      }
+      sigScratch.assign(n, 0.0);
+      maskScratch.assign(n, 0);
+    } else {
+      sig = asF64Out(sigValue, "out.sig");
+      mask = asU8Out(maskValue, "out.mask");
+      const double total = static_cast<double>(views.size()) * static_cast<double>(n);
+      if (static_cast<double>(sig.length) != total || static_cast<double>(mask.length) != total) {
+        argFail("out.sig and out.mask must have nFrames × pixels = " +
+                std::to_string(static_cast<unsigned long long>(total)) + " elements");
+      }
+    }
     Napi::Uint8Array flags = Napi::Uint8Array::New(env, views.size());
     for (size_t f = 0; f < views.size(); f++) {
-      double* frameSig = sig.data + f * n;
-      flags[f] = countsStageFrame(plan, views[f], frameSig, mask.data + f * n);
+      double* frameSig = totalsOnly ? sigScratch.data() : sig.data + f * n;
+      uint8_t* frameMask = totalsOnly ? maskScratch.data() : mask.data + f * n;
+      flags[f] = countsStageFrame(plan, views[f], frameSig, frameMask);
       if (totals != nullptr) {
         totals[f] = inOrderSum(frameSig, n);
       }

@@ -113,9 +113,15 @@ export class GainEstimator {
 
   /**
    * Tries an estimate from the row sums of stage 1 (b.sig of n frames; `totals`: the first ROI's per-frame totals of
-   * them in pixel order, when stage 1 gave them); updates the plans' noise terms.
+   * them in pixel order, when stage 1 gave them); updates the plans' noise terms. `signalsOf`, when given, computes
+   * the first ROI's row sums of the picked frames (frame j's from j · pixels) instead of reading them from b.sig.
    */
-  update(n: number, b: Buffers, totals: Float64Array | null = null): void {
+  update(
+    n: number,
+    b: Buffers,
+    totals: Float64Array | null = null,
+    signalsOf: ((picked: readonly number[]) => Float64Array) | null = null,
+  ): void {
     if (this.lockedNow) {
       return;
     }
@@ -126,8 +132,10 @@ export class GainEstimator {
       this.giveUpAfterTooManyAttempts();
       return;
     }
-    const signals = new Float64Array(picked.length * nU);
-    picked.forEach((frame, j) => signals.set(b.sig[0].subarray(frame * nU, (frame + 1) * nU), j * nU));
+    const signals = signalsOf ? signalsOf(picked) : new Float64Array(picked.length * nU);
+    if (!signalsOf) {
+      picked.forEach((frame, j) => signals.set(b.sig[0].subarray(frame * nU, (frame + 1) * nU), j * nU));
+    }
     if (this.cfg.noiseModel === 'estimate') {
       this.updateNoiseLine(signals, picked.length);
       return;

@@ -36,6 +36,11 @@ const RADIANCE_MIN_RELATIVE_SIGMA = 1e-4;
 /** Median absolute deviation → σ of a normal, and the √1.5 of a second difference. */
 const MAD_TO_SIGMA_OF_SECOND_DIFFERENCE = 1 / 0.6745 / Math.sqrt(1.5);
 
+/** The first n frames as an array (the frames themselves when they are one). */
+function frameList(frames: ArrayLike<FrameData>, n: number): FrameData[] {
+  return Array.isArray(frames) && frames.length === n ? (frames as FrameData[]) : Array.from(frames).slice(0, n);
+}
+
 /** Flags set by stage 1 (countsStage) and stage 2 (radianceStage). */
 const STAGE1_BITS = PREP_SATURATED | PREP_CORRUPT;
 const STAGE2_BITS = PREP_COSMIC | PREP_WEAK;
@@ -204,6 +209,48 @@ export class FramePreparer {
   }
 
   /**
+   * The gain attempt of a batch that the engine then prepares whole (analyzeCountsBatch): the engine's stage 1 of the
+   * first ROI gives each frame's total and flags only, and the row sums of the brightest frames alone are computed
+   * for the estimate — the values countAndEstimate's b.sig holds for them, without writing the whole batch's row
+   * sums (~6 MB for 1,024 frames). countAndEstimate when the engine has no countsStageBatchSync or refuses.
+   */
+  estimateBeforeEngine(frames: ArrayLike<FrameData>, n: number, b: Buffers): void {
+    const engine = this.cfg.engine;
+    const plan = this.plans[0];
+    const list = frameList(frames, n);
+    const totals = new Float64Array(n);
+    let bits: Uint8Array;
+    try {
+      if (!engine.countsStageBatchSync) {
+        this.countAndEstimate(frames, n, b);
+        return;
+      }
+      bits = engine.countsStageBatchSync(plan.wl, list, plan.cp, { totals });
+    } catch (e) {
+      if (e instanceof FitArgumentError) {
+        this.countAndEstimate(frames, n, b);
+        return;
+      }
+      throw e;
+    }
+    const nRois = this.plans.length;
+    for (let f = 0; f < n; f++) {
+      decodePrepFlags(bits[f], b, f * nRois, STAGE1_BITS);
+    }
+    this.gain.update(n, b, totals, (picked) => {
+      const nU = plan.used.length;
+      const out = { sig: new Float64Array(picked.length * nU), mask: new Uint8Array(picked.length * nU) };
+      engine.countsStageBatchSync!(
+        plan.wl,
+        picked.map((f) => list[f]),
+        plan.cp,
+        out,
+      );
+      return out.sig;
+    });
+  }
+
+  /**
    * Stage 1 of ROI pi for frames 0..n−1 in the engine's countsStageBatchSync (the native twin of countsStage: the
    * same row sums, masks and flags, ~2.5× faster; with `totals`, each frame's in-order total of its row sums too),
    * when the engine has one. False when it has none or refuses the arguments (it also checks that the plan's terms
@@ -222,8 +269,7 @@ export class FramePreparer {
     }
     const plan = this.plans[pi];
     const nU = plan.used.length;
-    const list =
-      Array.isArray(frames) && frames.length === n ? (frames as FrameData[]) : Array.from(frames).slice(0, n);
+    const list = frameList(frames, n);
     const out = {
       sig: b.sig[pi].subarray(0, n * nU),
       mask: b.m[pi].subarray(0, n * nU),

@@ -196,8 +196,8 @@ export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, sl
 
 /**
  * Lamp-calibrated counts with noise weights and an engine with analyzeCountsBatch: nativeCountsBatch. While the
- * gain is still to be estimated, stage 1 first runs here on every frame and the gain is tried on the batch's row
- * sums (its brightest frames); the batch is then prepared natively with the noise terms that attempt left in the
+ * gain is still to be estimated, the gain is first tried here on the row sums of the batch's brightest frames
+ * (FramePreparer.estimateBeforeEngine); the batch is then prepared natively with the noise terms that attempt left in the
  * plans (estimated, or still the assumed ones), exactly as the TypeScript stages would prepare it. Everything up
  * to the native calls runs before the first await (the live path relies on the gain being settled when
  * analyzeBatch returns).
@@ -211,7 +211,7 @@ export function countsBatch(
   if (!gainLocked) {
     const n = input.frames.length;
     checkFrames(ctx.cfg, input.frames, n);
-    ctx.preparer.countAndEstimate(input.frames, n, ctx.pool.get(n, slot));
+    ctx.preparer.estimateBeforeEngine(input.frames, n, ctx.pool.get(n, slot));
   }
   return nativeCountsBatch(ctx, input, slot);
 }

@@ -640,7 +640,8 @@ export async function analyzeCountsBatch(
 /**
  * Stage 1 of the preparation (src/quality/prepare.ts countsStage) of every frame into out.sig and out.mask (frame
  * f from f·pixels) and, when given, each frame's in-order total of its row sums into out.totals; the frames'
- * PREP_SATURATED | PREP_CORRUPT bits. The twin of the addon's countsStageBatchSync.
+ * PREP_SATURATED | PREP_CORRUPT bits. Without out.sig and out.mask, the totals and bits only (one frame's row sums
+ * at a time in a scratch buffer). The twin of the addon's countsStageBatchSync.
  */
 export function countsStageBatchSync(
   wl: Float64Array,
@@ -653,23 +654,28 @@ export function countsStageBatchSync(
     fail('out must be an object');
   }
   const n = plan.used.length;
-  const total = frames.length * n;
-  const sig = asF64(out.sig, 'out.sig');
-  const mask = asU8(out.mask, 'out.mask');
-  if (sig.length !== total || mask.length !== total) {
-    fail(`out.sig and out.mask must have nFrames × pixels = ${total} elements`);
-  }
   const totals = out.totals === undefined || out.totals === null ? null : asF64(out.totals, 'out.totals');
   if (totals !== null && totals.length !== frames.length) {
     fail(`out.totals must have nFrames = ${frames.length} elements`);
   }
+  const totalsOnly = out.sig == null && out.mask == null;
+  if (totalsOnly && totals === null) {
+    fail('out.totals must be given when out.sig and out.mask are not');
+  }
+  const total = frames.length * n;
+  const sig = totalsOnly ? new Float64Array(n) : asF64(out.sig, 'out.sig');
+  const mask = totalsOnly ? new Uint8Array(n) : asU8(out.mask, 'out.mask');
+  if (!totalsOnly && (sig.length !== total || mask.length !== total)) {
+    fail(`out.sig and out.mask must have nFrames × pixels = ${total} elements`);
+  }
   const flags = new Uint8Array(frames.length);
   for (let f = 0; f < frames.length; f++) {
-    flags[f] = countsStage(plan, frames[f], sig, f * n, mask, f * n);
+    const at = totalsOnly ? 0 : f * n;
+    flags[f] = countsStage(plan, frames[f], sig, at, mask, at);
     if (totals !== null) {
       let sum = 0;
       for (let k = 0; k < n; k++) {
-        sum += sig[f * n + k];
+        sum += sig[at + k];
       }
       totals[f] = sum;
     }

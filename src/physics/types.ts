@@ -217,12 +217,15 @@ export interface CountsBatchOutput {
   mask: Uint8Array;
 }
 
-/** Where countsStageBatchSync writes stage 1 of the preparation (nFrames × pixels each, frame f from f·pixels). */
+/**
+ * Where countsStageBatchSync writes stage 1 of the preparation (nFrames × pixels each, frame f from f·pixels).
+ * Without sig and mask (both absent), only the totals (then required) and the flags.
+ */
 export interface CountsStageOutput {
   /** Row sums minus the dark, per used pixel. */
-  sig: Float64Array;
+  sig?: Float64Array;
   /** 1 where a raw pixel of the ROI is saturated, else 0. */
-  mask: Uint8Array;
+  mask?: Uint8Array;
   /** Optional (nFrames): each frame's row sums added in pixel order from 0. */
   totals?: Float64Array;
 }

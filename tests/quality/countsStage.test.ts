@@ -114,6 +114,26 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('%s count
     expect(differing).toBe(-1);
   });
 
+  it.each(Object.entries(ROIS))(
+    '%s: totals only (no sig, no mask): the same totals and flags',
+    (_roi, { wl, plan }) => {
+      const nU = wl.length;
+      const full = {
+        sig: new Float64Array(frames.length * nU),
+        mask: new Uint8Array(frames.length * nU),
+        totals: new Float64Array(frames.length),
+      };
+      const fullFlags = Array.from(engine.countsStageBatchSync!(wl, frames, plan, full));
+      const only = { totals: new Float64Array(frames.length).fill(7) };
+      expect(Array.from(engine.countsStageBatchSync!(wl, frames, plan, only))).toEqual(fullFlags);
+      expect(only.totals.every((total, f) => Object.is(total, full.totals[f]))).toBe(true);
+      expect(() => engine.countsStageBatchSync!(wl, frames, plan, {})).toThrow(/out\.totals must be given/);
+      expect(() => engine.countsStageBatchSync!(wl, frames, plan, { totals: only.totals, sig: full.sig })).toThrow(
+        FitArgumentError,
+      );
+    },
+  );
+
   it('row sums, saturation and corrupt flags as computed by hand', () => {
     const { wl, plan } = ROIS['rows 1–2, scattered pixels'];
     const nU = wl.length;

@@ -8,7 +8,19 @@
 const path = require('path');
 
 const ROOT = path.join(__dirname, '..');
-const { getEngine, jsEngine, FRAME_FLAG_ORDER } = require(path.join(ROOT, 'dist', 'physics'));
+const { getEngine, jsEngine } = require(path.join(ROOT, 'dist', 'physics'));
+const { FrameBlock } = require(path.join(ROOT, 'dist', 'analysis', 'frameBlock.js'));
+const COLUMNS = [
+  'index',
+  'time',
+  'power',
+  'temperature',
+  'temperatureError',
+  'chi2',
+  'flags',
+  'twoColorMean',
+  'twoColorStd',
+];
 const { machine } = require('./peer');
 
 const quick = process.argv.includes('--quick');
@@ -49,38 +61,14 @@ function batch(nRois) {
   return input;
 }
 
+/** The frame objects of the columns, as the analyzer's FrameBlock gives them (FrameBlock.toResults). */
 function objects(input) {
-  const flagList = (bits) => FRAME_FLAG_ORDER.filter((_n, k) => (bits >> k) & 1);
-  const names = input.roiKeys ? input.roiKeys.map((k) => JSON.parse(k)) : null;
-  const out = new Array(input.n);
-  for (let f = 0; f < input.n; f++) {
-    const s = f * input.nRois;
-    const mean = input.twoColorMean[f];
-    const frame = {
-      index: input.index[f],
-      time: input.time[f],
-      power: input.power[f],
-      temperature: input.temperature[s],
-      temperatureError: input.temperatureError[s],
-      chi2: input.chi2[s],
-      flags: flagList(input.flags[s]),
-      twoColor: Number.isFinite(mean) ? { mean, std: input.twoColorStd[f] } : null,
-    };
-    if (names) {
-      const rois = {};
-      names.forEach((name, r) => {
-        rois[name] = {
-          temperature: input.temperature[s + r],
-          temperatureError: input.temperatureError[s + r],
-          chi2: input.chi2[s + r],
-          flags: flagList(input.flags[s + r]),
-        };
-      });
-      frame.rois = rois;
-    }
-    out[f] = frame;
+  const names = input.roiKeys ? input.roiKeys.map((key) => JSON.parse(key)) : ['all'];
+  const block = new FrameBlock(input.n, names);
+  for (const column of COLUMNS) {
+    block[column].set(input[column]);
   }
-  return out;
+  return block.toResults();
 }
 
 function median(fn) {

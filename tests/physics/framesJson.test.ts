@@ -14,6 +14,7 @@ import {
   type FramesJsonInput,
   type PhysicsEngine,
 } from '../../src/physics';
+import { randomBits } from '../support/randomBits';
 
 const hasNative = nativeAvailable() && typeof getEngine('native').formatFramesJson === 'function';
 if (!hasNative) {
@@ -169,19 +170,6 @@ describe.each(engines)('formatFramesJson (%s engine) = JSON.stringify of the fra
     expect(bytes.length).toBe(0);
   });
 });
-
-/** A deterministic stream of 64-bit patterns (xorshift64*). */
-function randomBits(count: number, seed: bigint): BigUint64Array {
-  const bits = new BigUint64Array(count);
-  let state = seed;
-  for (let i = 0; i < count; i++) {
-    state ^= state >> 12n;
-    state ^= (state << 25n) & 0xffffffffffffffffn;
-    state ^= state >> 27n;
-    bits[i] = (state * 0x2545f4914f6cdd1dn) & 0xffffffffffffffffn;
-  }
-  return bits;
-}
 
 /** The next double up (toward +Infinity) or down. */
 function nextAfter(x: number, up: boolean): number {

@@ -4,22 +4,10 @@
 // (AVX-512, AVX2, generic) this processor can run.
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/physics';
+import { randomBits } from '../support/randomBits';
 
 const addon = loadNative().addon;
 const vectorLog = addon?.vectorLog;
-
-/** A deterministic stream of 64-bit patterns (xorshift64*), as doubles. */
-function randomDoubles(count: number, seed: bigint): Float64Array {
-  const bits = new BigUint64Array(count);
-  let state = seed;
-  for (let i = 0; i < count; i++) {
-    state ^= state >> 12n;
-    state ^= (state << 25n) & 0xffffffffffffffffn;
-    state ^= state >> 27n;
-    bits[i] = (state * 0x2545f4914f6cdd1dn) & 0xffffffffffffffffn;
-  }
-  return new Float64Array(bits.buffer);
-}
 
 /** Values in [lo, hi) spread evenly on a log scale (lo > 0). */
 function logSpaced(count: number, lo: number, hi: number): Float64Array {
@@ -110,7 +98,7 @@ describe.skipIf(!vectorLog)('native vlog.h against Math.log', () => {
   });
 
   it.each(variants)('%s: 2^20 random bit patterns (every exponent, negatives, NaNs) equal Math.log', (variant) => {
-    const x = randomDoubles(1 << 20, 0x9e3779b97f4a7c15n);
+    const x = new Float64Array(randomBits(1 << 20, 0x9e3779b97f4a7c15n).buffer);
     expect(mismatches(x, variant).length).toBe(0);
   });
 

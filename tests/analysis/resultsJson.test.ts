@@ -18,6 +18,7 @@ import {
 import type { FrameResult } from '../../src/analysis/types';
 import { simulateShot, writeShot } from '../../src/sim/shot';
 import { BIN, ROOT, ensureBuilt } from '../support/build';
+import { calibrationArgs } from '../support/shotFiles';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-results-json-'));
 
@@ -121,19 +122,7 @@ describe('pyrolive analyze writes the streamed JSON', () => {
   }, 240_000);
 
   it('--json on a pipe and --out results.json: the same bytes, equal to analyzeFiles in-process', async () => {
-    const base = [
-      files.shot,
-      '--calibration',
-      files.lamp,
-      '--lamp-temperature',
-      '2800',
-      '--background',
-      files.dark,
-      '--power',
-      files.power,
-      '--range',
-      '570:830',
-    ];
+    const base = [files.shot, ...calibrationArgs(files), '--power', files.power, '--range', '570:830'];
     const piped = spawnSync(process.execPath, [BIN, 'analyze', ...base, '--json'], {
       encoding: 'utf8',
       maxBuffer: 1 << 28,

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { simulateShot, writeShot } from '../../src/sim/shot';
 import { writeSpe } from '../../src/io/speWriter';
 import { planckRadiance } from '../../src/sim/spectrum';
+import { calibrationArgs, twoSidedShot } from '../support/shotFiles';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-analyze-'));
 
@@ -22,19 +23,7 @@ let sim: ReturnType<typeof simulateShot>;
 
 beforeAll(() => {
   ensureBuilt();
-  sim = simulateShot({
-    frames: FRAMES,
-    seed: 17,
-    rows: 8,
-    upstream: true,
-    downstreamRows: [1, 3],
-    upstreamRows: [5, 6],
-    cosmicRate: 0.08,
-    saturateFrame: 7,
-    frameInterval: 0.01,
-    powerStart: 10,
-    powerEnd: 40,
-  });
+  sim = simulateShot(twoSidedShot({ frames: FRAMES, seed: 17, cosmicRate: 0.08, saturateFrame: 7 }));
   files = writeShot(sim, path.join(tmp, 'shot')).files;
   truth = fs
     .readFileSync(files.truth, 'utf8')
@@ -160,21 +149,7 @@ describe('pyrolive analyze on a simulated shot (lamp, dark, power log)', () => {
   });
 
   it('several shot files are one run: indices and times continue', () => {
-    const r = run([
-      files.shot,
-      files.shot,
-      '--calibration',
-      files.lamp,
-      '--lamp-temperature',
-      '2800',
-      '--background',
-      files.dark,
-      '--rows',
-      '1:3',
-      '--gain',
-      '2',
-      '--json',
-    ]);
+    const r = run([files.shot, files.shot, ...calibrationArgs(files), '--rows', '1:3', '--gain', '2', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.frames.length).toBe(2 * FRAMES);
@@ -212,21 +187,7 @@ describe('pyrolive analyze on a simulated shot (lamp, dark, power log)', () => {
       frames,
       exposureTime: 0.008,
     });
-    const args = [
-      '--calibration',
-      files.lamp,
-      '--lamp-temperature',
-      '2800',
-      '--background',
-      files.dark,
-      '--rows',
-      '1:3',
-      '--gain',
-      '2',
-      '--saturation',
-      '65535',
-      '--json',
-    ];
+    const args = [...calibrationArgs(files), '--rows', '1:3', '--gain', '2', '--saturation', '65535', '--json'];
     const a = JSON.parse(run([f32, ...args]).out);
     const b = JSON.parse(run([u16, ...args]).out);
     expect(a.frames.length).toBe(12);
@@ -537,20 +498,7 @@ describe('inputs: missing files first, frame timing, power-log units and spans, 
       frames: counts,
     });
     const log = write('power_t.csv', 'time_s,power_W\n0,1\n0.1,2\n0.2,3\n0.3,4\n0.4,5\n0.5,6\n');
-    const args = [
-      shot,
-      '--calibration',
-      files.lamp,
-      '--lamp-temperature',
-      '2800',
-      '--background',
-      files.dark,
-      '--rows',
-      '1:3',
-      '--power',
-      log,
-      '--json',
-    ];
+    const args = [shot, ...calibrationArgs(files), '--rows', '1:3', '--power', log, '--json'];
     const refused = run(args);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/--frame-interval is needed: .*untimed\.spe has no frame times/);

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt } from '../support/build';
 import { simulateShot, writeShot } from '../../src/sim/shot';
 import { loadShot } from '../../src/cli/commands/report';
+import { calibrationArgs, twoSidedShot } from '../support/shotFiles';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-report-formats-'));
 const FRAMES = 80;
@@ -24,12 +25,7 @@ function run(args: string[]) {
 const analyzeArgs = () => [
   'analyze',
   files.shot,
-  '--calibration',
-  files.lamp,
-  '--lamp-temperature',
-  '2800',
-  '--background',
-  files.dark,
+  ...calibrationArgs(files),
   '--power',
   files.power,
   '--roi',
@@ -61,18 +57,7 @@ function seriesSize(html: string, chartId: string, name: string): number {
 
 beforeAll(() => {
   ensureBuilt();
-  const sim = simulateShot({
-    frames: FRAMES,
-    seed: 23,
-    rows: 8,
-    upstream: true,
-    downstreamRows: [1, 3],
-    upstreamRows: [5, 6],
-    cosmicRate: 0,
-    frameInterval: 0.01,
-    powerStart: 10,
-    powerEnd: 40,
-  });
+  const sim = simulateShot(twoSidedShot({ frames: FRAMES, seed: 23, cosmicRate: 0 }));
   files = writeShot(sim, path.join(tmp, 'shot')).files;
 }, 240_000);
 

@@ -2,8 +2,8 @@
  * The live pipeline: a source → stamp runs → record → fit (single or batch) → pair with power → detect →
  * LiveMessages, packaged as the LiveSource the server broadcasts (src/server/protocol.ts).
  *
- *   source ─┬─ frames ── fitFrames ── pairPower(power) ─┬─ results ─ toLiveMessages ─ messages
- *  ingest ──┘  power ──────────────────────────┘        └─ DetectorFeeder (per run) ─ events ─┘
+ *   source ─┬─ frames ── fitFrames ── withNearestPower(power) ─┬─ results ─ toLiveMessages ─ messages
+ *  ingest ──┘  power ──────────────────────────┘               └─ DetectorFeeder (per run) ─ events ─┘
  *
  * - Every frame is fitted and recorded; nothing upstream of the display is ever dropped. Ingesting a power
  *   reading is a synchronous hand-off that never blocks.
@@ -18,7 +18,7 @@ import type { LiveEvent, LiveMessage, SourceStatus } from '../protocol';
 import type { LiveSource } from '../server/protocol';
 import type { DetectorOptions } from '../detect/types';
 import { fitFrames, type FitFramesOptions } from './fitFrames';
-import { pairPower } from './pairPower';
+import { withNearestPower } from './pairPower';
 import { stampRuns, type StampedItem } from './runs';
 import { toLiveMessages, type PipelineEvent, type ToLiveMessagesOptions } from './toLiveMessages';
 import { createIngest, type IngestClock } from './ingest';
@@ -315,7 +315,7 @@ function fittedAndPaired(
   return frames$.pipe(
     fitFrames(config.analyzer, { onError: (message) => warn(`fit: ${message}`), syncUpTo: 16, ...(config.fit ?? {}) }),
     map((result) => ({ run: result.frame.run, time: result.frame.time, r: result })),
-    pairPower(power$, { maxWaitMs: config.pairWaitMs ?? 50 }),
+    withNearestPower(power$, { maxWaitMs: config.pairWaitMs ?? 50 }),
   );
 }
 

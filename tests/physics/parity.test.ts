@@ -1,6 +1,6 @@
 // Native vs TypeScript on random spectra, and batch vs single fits.
 import { describe, expect, it } from 'vitest';
-import { FIT_STATUS, getEngine, jsEngine, PhysicsEngine } from '../../src/physics';
+import { FitStatus, getEngine, jsEngine, PhysicsEngine } from '../../src/physics';
 import { defaultWavelengths, planckRadiance } from '../../src/sim/spectrum';
 import { Rng } from '../../src/sim/rng';
 import { rel } from '../support/spectra';
@@ -155,7 +155,7 @@ describe.each([
           mask: m.length === n ? m : m.subarray(f * n, (f + 1) * n),
         });
         for (const b of [sync, a1, a2]) {
-          expect(b.status[f]).toBe(FIT_STATUS.Ok);
+          expect(b.status[f]).toBe(FitStatus.Ok);
           expect(b.temperature[f]).toBe(single.temperature);
           expect(b.temperatureError[f]).toBe(single.temperatureError);
           expect(b.scale[f]).toBe(single.scale);
@@ -182,11 +182,11 @@ describe.each([
       eng.fitPlanckBatchSync(wl, fr, nF, { variance: va, mask }),
       await eng.fitPlanckBatch(wl, fr, nF, { variance: va, mask }),
     ]) {
-      expect(b.status[3]).toBe(FIT_STATUS.InvalidData);
+      expect(b.status[3]).toBe(FitStatus.InvalidData);
       expect(Number.isNaN(b.temperature[3])).toBe(true);
-      expect(b.status[7]).toBe(FIT_STATUS.InvalidData);
-      expect(b.status[9]).toBe(FIT_STATUS.TooFewPixels);
-      expect(b.status[5]).toBe(FIT_STATUS.Ok);
+      expect(b.status[7]).toBe(FitStatus.InvalidData);
+      expect(b.status[9]).toBe(FitStatus.TooFewPixels);
+      expect(b.status[5]).toBe(FitStatus.Ok);
       for (let f = 0; f < nF; f++) {
         if (f === 3 || f === 7 || f === 9) {
           continue;
@@ -235,6 +235,6 @@ it('the native batch runs off the event loop (timers fire while it works)', asyn
   setImmediate(tick);
   const r = await native.fitPlanckBatch(wl, frames, nF, { mask: cases[0].mask, threads: 1 });
   running = false;
-  expect(r.status.every((s) => s === FIT_STATUS.Ok)).toBe(true);
+  expect(r.status.every((s) => s === FitStatus.Ok)).toBe(true);
   expect(ticks).toBeGreaterThan(2);
 });

@@ -552,11 +552,51 @@ interface PendingChunk {
 }
 
 /**
+ * The reads of a run's chunks, one ahead: while chunk k is prepared and chunk k−1 fitted, chunk k+1 is read on a
+ * libuv thread. The first read can start before the analyzer is built (it then overlaps loading the calibration).
+ * A read left in flight by an error of the run is never an unhandled rejection.
+ */
+class ChunkReads {
+  private reading: Promise<FrameData[]> | null = null;
+  private nextToRead = 0;
+
+  constructor(private readonly chunks: readonly Chunk[]) {}
+
+  /** Starts reading the first chunk (once). */
+  start(): void {
+    if (this.nextToRead === 0) {
+      this.readNext();
+    }
+  }
+
+  /** The frames of the next chunk in order; starts reading the one after. */
+  async next(): Promise<FrameData[]> {
+    this.start();
+    const frameData = await (this.reading as Promise<FrameData[]>);
+    this.readNext();
+    return frameData;
+  }
+
+  private readNext(): void {
+    const chunk = this.chunks[this.nextToRead++];
+    if (!chunk) {
+      this.reading = null;
+      return;
+    }
+    this.reading = chunk.reader.readAsync(chunk.from, chunk.to);
+    this.reading.catch(() => {
+      /* handled where awaited */
+    });
+  }
+}
+
+/**
  * Streams the chunks through the analyzer: chunk k+1 is read on a libuv thread while chunk k is prepared here and
  * chunk k−1 is fitted by the native workers; each chunk's results go to the output as soon as they are done.
  */
 async function streamChunks(
   chunks: Chunk[],
+  reads: ChunkReads,
   analyzer: Analyzer,
   total: number,
   options: AnalyzeOptions,
@@ -582,22 +622,9 @@ async function streamChunks(
     await output.accept(await pending.results, pending.times);
     options.onProgress?.(output.frameCount, total);
   };
-  const readChunk = (c: Chunk | undefined): Promise<FrameData[]> | null => {
-    if (!c) {
-      return null;
-    }
-    const read = c.reader.readAsync(c.from, c.to);
-    read.catch(() => {
-      /* handled where awaited; a read left in flight by an error of the run is not an unhandled rejection */
-    });
-    return read;
-  };
-  let reading = readChunk(chunks[0]);
   let pending: PendingChunk | null = null;
-  for (let k = 0; k < chunks.length; k++) {
-    const frameData = await (reading as Promise<FrameData[]>);
-    reading = readChunk(chunks[k + 1]);
-    const next = submit(chunks[k], frameData);
+  for (const chunk of chunks) {
+    const next = submit(chunk, await reads.next());
     await collect(pending);
     pending = next;
   }
@@ -610,13 +637,16 @@ async function analyzeCounts(options: AnalyzeOptions, warnings: string[], output
   const readers: ChunkReader[] = [];
   try {
     openInputs(options.shots, files, warnings);
+    const chunkFrames = Math.max(1, Math.floor(options.chunkFrames ?? 1024));
+    const chunks = planChunks(files, chunkFrames, options, readers);
+    const reads = new ChunkReads(chunks);
+    reads.start(); // the first chunk is read while the calibration loads
     const analyzer = analyzerForCounts(files[0], options, warnings);
     output.describe(analyzer);
     output.firstShot = files[0].path;
     const total = files.reduce((sum, f) => sum + f.frames, 0);
     options.onStart?.(total);
-    const chunkFrames = Math.max(1, Math.floor(options.chunkFrames ?? 1024));
-    await streamChunks(planChunks(files, chunkFrames, options, readers), analyzer, total, options, output);
+    await streamChunks(chunks, reads, analyzer, total, options, output);
     output.noise = analyzer.noise();
   } finally {
     for (const r of readers) {

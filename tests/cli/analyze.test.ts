@@ -391,6 +391,13 @@ describe('pyrolive analyze: bad input is one line naming the file, exit ≠ 0, n
       [files.shot, '--calibration', files.lamp, '--lamp-temperature', '2800', '--background', narrow],
       /narrow\.spe: the dark is 1000 pixels wide/,
     );
+    // the shot's first chunk is being read while the calibration loads: a lamp that fails leaves that read behind
+    const truncatedLamp = path.join(tmp, 'truncated-lamp.spe');
+    fs.writeFileSync(truncatedLamp, fs.readFileSync(files.lamp).subarray(0, 3000));
+    expectOneLine(
+      [files.shot, '--calibration', truncatedLamp, '--lamp-temperature', '2800', '--chunk', '4'],
+      /truncated-lamp\.spe: too short for an SPE file/,
+    );
   });
 
   it('fit range outside the data, rows out of range, bad expressions, bad options', () => {

@@ -287,6 +287,16 @@ function assembleNative(
   return firstScale;
 }
 
+/** Each frame's index, time and power (a small loop of its own: the optimising compiler's work stays small). */
+function frameColumns(batch: BatchOutcome, out: FrameBlock): void {
+  const { n, indices, times, powers } = batch;
+  for (let f = 0; f < n; f++) {
+    out.index[f] = indices[f];
+    out.time[f] = times[f] ?? NaN;
+    out.setPower(f, powers ? (powers[f] ?? null) : null);
+  }
+}
+
 /** A block's columns that the native assembly writes. */
 function columnsOf(out: FrameBlock): Omit<AssembleCountsOutput, 'scale'> {
   const { temperature, temperatureError, chi2, flags, twoColorMean, twoColorStd } = out;
@@ -324,11 +334,7 @@ export function assembleResults(
     batch.fits.every((fit) => fit !== null)
   ) {
     const scale = assembleNative(cfg, assemble, plans, batch, out);
-    for (let f = 0; f < n; f++) {
-      out.index[f] = indices[f];
-      out.time[f] = times[f] ?? NaN;
-      out.setPower(f, powers ? (powers[f] ?? null) : null);
-    }
+    frameColumns(batch, out);
     if (n > 0) {
       keep(n - 1, scale[n - 1]);
     }

@@ -12,6 +12,8 @@ void exportSingle(Napi::Env env, Napi::Object exports);
 void exportBatch(Napi::Env env, Napi::Object exports);
 // formatFramesJson: a batch of frame results in columns as their JSON text (json_binding.cc).
 void exportJson(Napi::Env env, Napi::Object exports);
+// assembleCountsResults: the per-frame result assembly of one ROI of a Planck batch (assemble.cc).
+void exportAssemble(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding
 }  // namespace pyro

@@ -1,13 +1,22 @@
 /**
  * From the prepared buffers and the fits of a batch to one FrameResult per frame: the flags of the preparation,
  * the fit status, σT scaled by √(χ²/dof) where the noise model's scale is not known, and the weak test on σT.
+ * For method planck on an engine with assembleCountsResults (the native one) each ROI is assembled natively
+ * (native/assemble.cc), bit-identical to the functions here, which stay its twin (and serve the other engines and
+ * methods): no per-frame JavaScript for V8 to compile in every process.
  */
 import type { FrameFlag } from './types';
 import { FLAG_BIT, FrameBlock } from './frameBlock';
 import type { ResolvedConfig } from './config';
 import type { RoiPlan } from './plans';
 import type { Buffers } from './buffers';
-import type { BatchResult, TwoColorBatchResult } from '../physics/types';
+import type {
+  AssembleCountsInput,
+  AssembleCountsOutput,
+  BatchResult,
+  PhysicsEngine,
+  TwoColorBatchResult,
+} from '../physics/types';
 import { FitStatus } from '../physics/types';
 import { MISFIT_MIN_CHI2, misfitChi2Threshold, WEAK_MAX_RELATIVE_ERROR } from '../quality/flags';
 
@@ -220,6 +229,80 @@ function roiResult(
   return values.scale;
 }
 
+/** misfitChi2Threshold(dof) for dof 0..nU, per pixel count (the native assembly's table: the formula stays here). */
+const misfitThresholds = new Map<number, Float64Array>();
+
+function misfitThresholdTable(nU: number): Float64Array {
+  let table = misfitThresholds.get(nU);
+  if (!table) {
+    table = Float64Array.from({ length: nU + 1 }, (_v, dof) => misfitChi2Threshold(dof));
+    misfitThresholds.set(nU, table);
+  }
+  return table;
+}
+
+/**
+ * Method planck on an engine with assembleCountsResults: each ROI's slots filled natively (the same rules as
+ * roiResult, bit for bit); returns the first ROI's fit scale per frame.
+ */
+function assembleNative(
+  cfg: ResolvedConfig,
+  assemble: NonNullable<PhysicsEngine['assembleCountsResults']>,
+  plans: readonly RoiPlan[],
+  batch: BatchOutcome,
+  out: FrameBlock,
+): Float64Array {
+  const { n, buffers: b } = batch;
+  const firstScale = new Float64Array(n);
+  const scale = plans.length > 1 ? new Float64Array(n) : firstScale;
+  for (let pi = 0; pi < plans.length; pi++) {
+    const fit = batch.fits[pi]!;
+    const twoColor = batch.twoColors[pi] ?? null;
+    const input: AssembleCountsInput = {
+      wavelengthNm: plans[pi].wl,
+      radiance: b.y[pi],
+      mask: b.m[pi],
+      n,
+      nRois: plans.length,
+      roi: pi,
+      sat: b.sat,
+      cosmic: b.cosmic,
+      corrupt: b.corrupt,
+      weak: b.weak,
+      status: fit.status,
+      temperature: fit.temperature,
+      temperatureError: fit.temperatureError,
+      chi2: fit.chi2,
+      dof: fit.dof,
+      scale: fit.scale,
+      twoColor,
+      weights: cfg.weights,
+      scaleByChi2: cfg.scaleByChi2,
+      weakMaxRelativeError: WEAK_MAX_RELATIVE_ERROR,
+      misfitMinChi2: MISFIT_MIN_CHI2,
+      misfitThreshold: misfitThresholdTable(plans[pi].used.length),
+    };
+    assemble(input, { ...columnsOf(out), scale: pi === 0 ? firstScale : scale });
+  }
+  return firstScale;
+}
+
+/** Each frame's index, time and power (a small loop of its own: the optimising compiler's work stays small). */
+function frameColumns(batch: BatchOutcome, out: FrameBlock): void {
+  const { n, indices, times, powers } = batch;
+  for (let f = 0; f < n; f++) {
+    out.index[f] = indices[f];
+    out.time[f] = times[f] ?? NaN;
+    out.setPower(f, powers ? (powers[f] ?? null) : null);
+  }
+}
+
+/** A block's columns that the native assembly writes. */
+function columnsOf(out: FrameBlock): Omit<AssembleCountsOutput, 'scale'> {
+  const { temperature, temperatureError, chi2, flags, twoColorMean, twoColorStd } = out;
+  return { temperature, temperatureError, chi2, flags, twoColorMean, twoColorStd };
+}
+
 /** The results of a batch, in columns; `keepLast` receives the batch's last frame of the first ROI. */
 export function assembleResults(
   cfg: ResolvedConfig,
@@ -233,6 +316,30 @@ export function assembleResults(
     plans.map((plan) => plan.roi.name),
     cfg.engine,
   );
+  const keep = (frame: number, scale: number) => {
+    const nU = plans[0].used.length;
+    keepLast({
+      temperature: out.temperature[frame * plans.length],
+      scale,
+      index: indices[frame],
+      radiance: Float64Array.from(buffers.y[0].subarray(frame * nU, (frame + 1) * nU)),
+      mask: Uint8Array.from(buffers.m[0].subarray(frame * nU, (frame + 1) * nU)),
+    });
+  };
+  const assemble = cfg.engine.assembleCountsResults;
+  if (
+    cfg.method === 'planck' &&
+    assemble &&
+    batch.fits.length === plans.length &&
+    batch.fits.every((fit) => fit !== null)
+  ) {
+    const scale = assembleNative(cfg, assemble, plans, batch, out);
+    frameColumns(batch, out);
+    if (n > 0) {
+      keep(n - 1, scale[n - 1]);
+    }
+    return out;
+  }
   for (let f = 0; f < n; f++) {
     out.index[f] = indices[f];
     out.time[f] = times[f] ?? NaN;
@@ -240,14 +347,7 @@ export function assembleResults(
     for (let pi = 0; pi < plans.length; pi++) {
       const scale = roiResult(cfg, plans[pi], pi, f, batch, out);
       if (pi === 0 && f === n - 1) {
-        const nU = plans[0].used.length;
-        keepLast({
-          temperature: out.temperature[f * plans.length],
-          scale,
-          index: indices[f],
-          radiance: Float64Array.from(buffers.y[0].subarray(f * nU, (f + 1) * nU)),
-          mask: Uint8Array.from(buffers.m[0].subarray(f * nU, (f + 1) * nU)),
-        });
+        keep(f, scale);
       }
     }
   }

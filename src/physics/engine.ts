@@ -10,6 +10,8 @@ import { FitArgumentError, UsageError } from '../errors';
 import { jsEngine } from './jsEngine';
 import { stridedFrames, type StridedFrames } from './stridedFrames';
 import type {
+  AssembleCountsInput,
+  AssembleCountsOutput,
   BatchOptions,
   BatchResult,
   CountsBatchOptions,
@@ -98,6 +100,8 @@ export interface NativeAddon {
   countsStageBatchSync?(wl: Float64Array, frames: AddonFrames, plan: CountsPlan, out: CountsStageOutput): Uint8Array;
   /** Present in builds since native/json_binding.cc (returns a Node Buffer). */
   formatFramesJson?: PhysicsEngine['formatFramesJson'];
+  /** Present in builds since native/assemble.cc. */
+  assembleCountsResults?(input: AssembleCountsInput, out: AssembleCountsOutput): void;
   hardwareConcurrency: number;
 }
 
@@ -176,7 +180,11 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
   const out = new Float64Array(7);
   const counts: Pick<
     PhysicsEngine,
-    'analyzeCountsBatch' | 'analyzeCountsBatchSync' | 'countsStageBatchSync' | 'formatFramesJson'
+    | 'analyzeCountsBatch'
+    | 'analyzeCountsBatchSync'
+    | 'countsStageBatchSync'
+    | 'formatFramesJson'
+    | 'assembleCountsResults'
   > = {};
   const acb = addon.analyzeCountsBatch;
   const acbs = addon.analyzeCountsBatchSync;
@@ -213,6 +221,16 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
         return ffj(input);
       } catch (e) {
         return rethrow(e);
+      }
+    };
+  }
+  const acr = addon.assembleCountsResults;
+  if (typeof acr === 'function') {
+    counts.assembleCountsResults = (input, output) => {
+      try {
+        acr(input, output);
+      } catch (e) {
+        rethrow(e);
       }
     };
   }

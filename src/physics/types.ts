@@ -171,6 +171,13 @@ export interface PhysicsEngine extends CountsBatchEngine {
    * writes for the equivalent frame objects (see FramesJsonInput). Invalid input throws FitArgumentError.
    */
   formatFramesJson?(input: FramesJsonInput): Uint8Array;
+  /**
+   * Optional (the native engine; its twin is src/analysis/results.ts, which the analyzer runs without it): the
+   * per-frame results of one ROI of a Planck batch into `out`, on the calling thread, bit-identical to the
+   * TypeScript assembly (flags, fit status, χ²/dof, σT scaled and widened by the misfit refit, the weak test, the
+   * two-colour). Invalid input throws FitArgumentError.
+   */
+  assembleCountsResults?(input: AssembleCountsInput, out: AssembleCountsOutput): void;
 }
 
 /**
@@ -204,6 +211,64 @@ export interface FramesJsonInput {
   /** Start the text with ',' (the frames continue an array already begun) */
   leadingComma: boolean;
 }
+/**
+ * The inputs of assembleCountsResults: one ROI (`roi` of `nRois`) of a Planck batch of `n` frames — the prepared
+ * frames, the preparation's per-slot flag bytes (slot f · nRois + roi), the batch fit and two-colour of that ROI,
+ * and the rules' settings (the constants and the misfit threshold per dof as src/quality/flags.ts defines them).
+ * The arrays may be longer than needed (buffers sized for a larger batch): only the first values are read.
+ */
+export interface AssembleCountsInput {
+  /** The ROI's used pixels (nU), as the batch was fitted on. */
+  wavelengthNm: Float64Array;
+  /** The prepared frames (frame f from f · nU): the unweighted refit of a misfit frame fits these. */
+  radiance: Float64Array;
+  mask: Uint8Array;
+  n: number;
+  nRois: number;
+  roi: number;
+  /** The preparation's flags per slot (nonzero = set). */
+  sat: Uint8Array;
+  cosmic: Uint8Array;
+  corrupt: Uint8Array;
+  weak: Uint8Array;
+  /** The batch fit of this ROI (BatchResult's columns, n frames). */
+  status: Uint8Array;
+  temperature: Float64Array;
+  temperatureError: Float64Array;
+  chi2: Float64Array;
+  dof: Int32Array;
+  scale: Float64Array;
+  /** The ROI's sliding two-colour (its columns), or null. */
+  twoColor: Pick<TwoColorBatchResult, 'mean' | 'std' | 'count'> | null;
+  weights: 'noise' | 'none';
+  /** Scale σT by √(χ²/dof) (weighted fits). */
+  scaleByChi2: boolean;
+  /** WEAK_MAX_RELATIVE_ERROR: σT above this fraction of T is weak. */
+  weakMaxRelativeError: number;
+  /** MISFIT_MIN_CHI2: χ²/dof from which a frame is flagged misfit. */
+  misfitMinChi2: number;
+  /** misfitChi2Threshold(dof) at index dof, for dof 0..nU (length ≥ nU + 1). */
+  misfitThreshold: Float64Array;
+}
+
+/**
+ * Where assembleCountsResults writes (a FrameBlock's columns and the fits' scale): every value of the ROI's slots
+ * f · nRois + roi (NaN where there is none), for roi 0 twoColorMean/Std[f], and scale[f] (NaN without a fit).
+ */
+export interface AssembleCountsOutput {
+  /** n · nRois */
+  temperature: Float64Array;
+  temperatureError: Float64Array;
+  chi2: Float64Array;
+  /** n · nRois; bit k = FRAME_FLAG_ORDER[k] */
+  flags: Uint8Array;
+  /** n (written by roi 0 only) */
+  twoColorMean: Float64Array;
+  twoColorStd: Float64Array;
+  /** n: the fit's scale (the live spectrum view) */
+  scale: Float64Array;
+}
+
 /** The frame flags in the order they appear in a frame's "flags" array; bit k of FramesJsonInput.flags = entry k. */
 export const FRAME_FLAG_ORDER = ['saturated', 'cosmic', 'corrupt', 'misfit', 'fit-failed', 'weak'] as const;
 

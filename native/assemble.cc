@@ -12,20 +12,13 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "frameFlags.h"
 
 namespace pyro {
 namespace binding {
 
 namespace {
 
-// The bits of a FrameBlock's flags column: bit k = FRAME_FLAG_ORDER[k] (src/physics/types.ts; json_binding.cc's
-// kFlagNames lists them in the same order).
-constexpr uint8_t kSaturated = 1 << 0;
-constexpr uint8_t kCosmic = 1 << 1;
-constexpr uint8_t kCorrupt = 1 << 2;
-constexpr uint8_t kMisfit = 1 << 3;
-constexpr uint8_t kFitFailed = 1 << 4;
-constexpr uint8_t kWeak = 1 << 5;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kMaxSafeInteger = 9007199254740991.0;

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "frameFlags.h"
 #include "jsonText.h"
 
 namespace pyro {
@@ -19,8 +20,6 @@ namespace binding {
 namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
-constexpr int kFlagCount = 6;  // FRAME_FLAG_ORDER's length (types.ts)
-const char* const kFlagNames[kFlagCount] = {"saturated", "cosmic", "corrupt", "misfit", "fit-failed", "weak"};
 
 // The "flags" array's text for each combination of the 6 bits: "[]", "[\"saturated\"]", ...
 struct FlagTexts {

@@ -310,7 +310,7 @@ export function assembleResults(
   batch: BatchOutcome,
   keepLast: (last: LastFrame) => void,
 ): FrameBlock {
-  const { n, buffers, indices, times, powers } = batch;
+  const { n, buffers, indices } = batch;
   const out = new FrameBlock(
     n,
     plans.map((plan) => plan.roi.name),
@@ -340,10 +340,8 @@ export function assembleResults(
     }
     return out;
   }
+  frameColumns(batch, out);
   for (let f = 0; f < n; f++) {
-    out.index[f] = indices[f];
-    out.time[f] = times[f] ?? NaN;
-    out.setPower(f, powers ? (powers[f] ?? null) : null);
     for (let pi = 0; pi < plans.length; pi++) {
       const scale = roiResult(cfg, plans[pi], pi, f, batch, out);
       if (pi === 0 && f === n - 1) {

@@ -19,7 +19,6 @@ namespace binding {
 
 namespace {
 
-
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 

@@ -119,7 +119,6 @@ export function estimateGain(
   lamp?: { signal: Float64Array; frames: number; readVar: number } | null,
 ): number | null {
   const n = response.length;
-  const ratios: number[] = [];
   const readVar = rows * readNoise * readNoise;
   // the response comes from a lamp with its own shot noise: var(h)·R² also holds S²·var(R)/R², with
   // var(R)/R² = (L/g + readVarLamp) / (frames·L²) for lamp counts L — linear in 1/g like the rest
@@ -134,6 +133,34 @@ export function estimateGain(
       }
     }
   }
+  const ratios = new Float64Array(nFrames * n);
+  const count = gainRatios(signal, nFrames, response, readVar, lampA, lampB, ratios);
+  if (count < 50) {
+    return null;
+  }
+  const invGain = median(ratios.subarray(0, count));
+  if (!(invGain > 0) || !Number.isFinite(invGain)) {
+    return null;
+  }
+  return 1 / invGain;
+}
+
+/**
+ * estimateGain's per-pixel estimates of 1/gain into `out` (in frame and pixel order); returns how many. A loop of
+ * its own: the batches that are too faint return before the median, and a function that first runs the median later
+ * would be optimised again whole.
+ */
+function gainRatios(
+  signal: Float64Array,
+  nFrames: number,
+  response: Float64Array,
+  readVar: number,
+  lampA: Float64Array,
+  lampB: Float64Array,
+  out: Float64Array,
+): number {
+  const n = response.length;
+  let count = 0;
   for (let f = 0; f < nFrames; f++) {
     const o = f * n;
     for (let k = 2; k < n - 2; k++) {
@@ -159,17 +186,10 @@ export function estimateGain(
       // E[h²]·R² ≈ 1.5·var(S) when the response and the signal vary slowly from pixel to pixel
       const q = (h * r1 * (h * r1)) / 1.5;
       // median(q) = var(S) = S/g + readVar: collect the per-pixel estimate scaled back from the χ²₁ median
-      ratios.push((q / CHI2_1_MEDIAN - readVar - level * level * lampB[k]) / (level + level * level * lampA[k]));
+      out[count++] = (q / CHI2_1_MEDIAN - readVar - level * level * lampB[k]) / (level + level * level * lampA[k]);
     }
   }
-  if (ratios.length < 50) {
-    return null;
-  }
-  const invGain = median(ratios);
-  if (!(invGain > 0) || !Number.isFinite(invGain)) {
-    return null;
-  }
-  return 1 / invGain;
+  return count;
 }
 
 /** Variance of a row sum as a straight line in its level: var(S) = readVar + invGain · max(S, 0). */

@@ -27,25 +27,8 @@ export function flagNames(bits: number): FrameFlag[] {
   return names;
 }
 
-/** The bit set of a list of flags (unknown names are a bug of the caller). */
-export function flagBits(flags: readonly FrameFlag[]): number {
-  let bits = 0;
-  for (const flag of flags) {
-    const bit = FLAG_BIT[flag];
-    if (bit === undefined) {
-      throw new Error(`unknown frame flag "${String(flag)}"`);
-    }
-    bits |= bit;
-  }
-  return bits;
-}
-
 function orNull(x: number): number | null {
   return Number.isNaN(x) ? null : x;
-}
-
-function nanIfNull(x: number | null | undefined): number {
-  return x === null || x === undefined ? NaN : x;
 }
 
 export class FrameBlock {
@@ -85,14 +68,6 @@ export class FrameBlock {
     this.flags = new Uint8Array(slots);
     this.twoColorMean = new Float64Array(length).fill(NaN);
     this.twoColorStd = new Float64Array(length).fill(NaN);
-  }
-
-  /** The block of finished FrameResults (e.g. the beamtime's, or a test's), ROIs as the first frame names them. */
-  static fromResults(frames: readonly FrameResult[], engine?: Pick<PhysicsEngine, 'formatFramesJson'>): FrameBlock {
-    const names = frames.length > 0 && frames[0].rois ? Object.keys(frames[0].rois) : ['all'];
-    const block = new FrameBlock(frames.length, names.length > 0 ? names : ['all'], engine);
-    frames.forEach((frame, f) => block.setFrame(f, frame));
-    return block;
   }
 
   /** The power of frame f: a number (null or non-finite: none). */
@@ -179,29 +154,5 @@ export class FrameBlock {
       chi2: orNull(this.chi2[slot]),
       flags: flagNames(this.flags[slot]),
     };
-  }
-
-  private setFrame(f: number, frame: FrameResult): void {
-    this.index[f] = frame.index;
-    this.time[f] = nanIfNull(frame.time);
-    this.setPower(f, frame.power);
-    this.setRoi(f * this.nRois, frame);
-    if (frame.twoColor) {
-      this.twoColorMean[f] = frame.twoColor.mean;
-      this.twoColorStd[f] = frame.twoColor.std;
-    }
-    for (let r = 1; r < this.nRois; r++) {
-      const roi = frame.rois?.[this.roiNames[r]];
-      if (roi) {
-        this.setRoi(f * this.nRois + r, roi);
-      }
-    }
-  }
-
-  private setRoi(slot: number, roi: RoiResult): void {
-    this.temperature[slot] = nanIfNull(roi.temperature);
-    this.temperatureError[slot] = nanIfNull(roi.temperatureError);
-    this.chi2[slot] = nanIfNull(roi.chi2);
-    this.flags[slot] = flagBits(roi.flags);
   }
 }

@@ -61,7 +61,7 @@ export function* resultsJsonPieces(
   results: ResultsJsonInput,
   framesPerPiece = FRAMES_PER_PIECE,
   extra: Readonly<Record<string, unknown>> = {},
-): Generator<Piece> {
+): Generator<string> {
   checkFramesPerPiece(framesPerPiece);
   yield headPiece(results.engine);
   const frames = results.frames;

@@ -97,6 +97,29 @@ bool absent(const Napi::Value& value) { return value.IsUndefined() || value.IsNu
 
 bool isInteger(double value) { return std::isfinite(value) && value == std::floor(value); }
 
+double numberField(const Napi::Object& object, const char* name, const std::string& label, const char* what) {
+  Napi::Value value = object.Get(name);
+  if (!value.IsNumber()) {
+    typeFail(label + " must be " + what);
+  }
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+size_t integerField(const Napi::Object& object, const char* name, const std::string& label, double lo, double hi,
+                    const char* typeWhat) {
+  const std::string range = label + " must be an integer in [" + std::to_string(static_cast<long long>(lo)) + ", " +
+                            std::to_string(static_cast<long long>(hi)) + "]";
+  Napi::Value value = object.Get(name);
+  if (!value.IsNumber()) {
+    typeFail(typeWhat != nullptr ? label + " must be " + typeWhat : range);
+  }
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!isInteger(number) || number < lo || number > hi) {
+    argFail(range);
+  }
+  return static_cast<size_t>(number);
+}
+
 void initKeys(Napi::Env env) {
   auto* keys = new Keys();
   Napi::Array names = Napi::Array::New(env, kKeyCount);

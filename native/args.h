@@ -79,6 +79,14 @@ U8Out asU8Out(const Napi::Value& value, const char* name);
 bool absent(const Napi::Value& value);
 bool isInteger(double value);
 
+// object[name] as a number; `label` is how messages name the field (e.g. "plan.saturation"): TypeError
+// "<label> must be <what>" when it is not a number.
+double numberField(const Napi::Object& object, const char* name, const std::string& label, const char* what);
+// object[name] as an integer in [lo, hi]: TypeError "<label> must be <typeWhat>" when it is not a number (without
+// typeWhat, the range message below), RangeError "<label> must be an integer in [lo, hi]" when it is out of range.
+size_t integerField(const Napi::Object& object, const char* name, const std::string& label, double lo, double hi,
+                    const char* typeWhat = nullptr);
+
 // Creates the option-name keys of this environment (called once, from Init).
 void initKeys(Napi::Env env);
 // options[name], with the name's key created once per environment.

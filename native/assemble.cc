@@ -51,26 +51,11 @@ void atLeast(size_t length, double need, const std::string& name, const char* wh
 }
 
 double numberOf(const Napi::Object& object, const char* name, const char* what) {
-  Napi::Value value = object.Get(name);
-  if (!value.IsNumber()) {
-    typeFail(std::string("input.") + name + " must be " + what);
-  }
-  return value.As<Napi::Number>().DoubleValue();
+  return numberField(object, name, std::string("input.") + name, what);
 }
 
 size_t countOf(const Napi::Object& object, const char* name, double lo, double hi) {
-  const std::string message = std::string("input.") + name + " must be an integer in [" +
-                              std::to_string(static_cast<long long>(lo)) + ", " +
-                              std::to_string(static_cast<long long>(hi)) + "]";
-  Napi::Value value = object.Get(name);
-  if (!value.IsNumber()) {
-    typeFail(message);
-  }
-  const double number = value.As<Napi::Number>().DoubleValue();
-  if (!isInteger(number) || number < lo || number > hi) {
-    argFail(message);
-  }
-  return static_cast<size_t>(number);
+  return integerField(object, name, std::string("input.") + name, lo, hi);
 }
 
 struct Input {

@@ -263,21 +263,14 @@ std::unique_ptr<BatchJob> twoColorBatchArgs(const Napi::CallbackInfo& info, std:
 // analyzeCountsBatch(wl, frames, plan, out, opts?): raw counts → prepared radiance/variance/mask (into out) →
 // Planck fit (+ sliding two-colour) per frame, on the worker threads. See src/quality/prepare.ts for the plan.
 
-double numberField(const Napi::Object& object, const char* name, const char* what) {
-  Napi::Value value = object.Get(name);
-  if (!value.IsNumber()) {
-    typeFail(std::string("plan.") + name + " must be " + what);
-  }
-  return value.As<Napi::Number>().DoubleValue();
+// plan[name] as a number (TypeError "plan.<name> must be <what>").
+double planNumber(const Napi::Object& object, const char* name, const char* what) {
+  return numberField(object, name, std::string("plan.") + name, what);
 }
 
+// plan[name] as an integer in [lo, hi].
 size_t indexField(const Napi::Object& object, const char* name, double lo, double hi) {
-  const double number = numberField(object, name, "an integer");
-  if (!isInteger(number) || number < lo || number > hi) {
-    argFail(std::string("plan.") + name + " must be an integer in [" + std::to_string(static_cast<long long>(lo)) +
-            ", " + std::to_string(static_cast<long long>(hi)) + "]");
-  }
-  return static_cast<size_t>(number);
+  return integerField(object, name, std::string("plan.") + name, lo, hi, "an integer");
 }
 
 const double* planF64(const Napi::Object& object, const char* name, size_t n, std::vector<Napi::Value>* keep) {
@@ -401,15 +394,15 @@ size_t readPlan(const Napi::Value& planValue, size_t n, PrepPlan& plan, std::vec
   plan.invDen = planF64(object, "invDen", n, keep);
   plan.invDen2 = planF64(object, "invDen2", n, keep);
   plan.relVarDen = planF64(object, "relVarDen", n, keep);
-  plan.saturation = numberField(object, "saturation", "a number");
+  plan.saturation = planNumber(object, "saturation", "a number");
   if (std::isnan(plan.saturation)) {
     argFail("plan.saturation must be a number (Infinity: none)");
   }
-  plan.invGain = numberField(object, "invGain", "a number");
+  plan.invGain = planNumber(object, "invGain", "a number");
   if (!std::isfinite(plan.invGain) || !(plan.invGain > 0)) {
     argFail("plan.invGain must be finite and > 0");
   }
-  plan.readVar = numberField(object, "readVar", "a number");
+  plan.readVar = planNumber(object, "readVar", "a number");
   if (!std::isfinite(plan.readVar) || !(plan.readVar >= 0)) {
     argFail("plan.readVar must be finite and >= 0");
   }
@@ -457,20 +450,9 @@ void readStridedFrames(const Napi::Object& frames, size_t width, size_t height, 
     typeFail("frames.data must be a Float64/Float32/Int32/Uint32/Int16/Uint16/Uint8Array");
   }
   const size_t frameLength = width * height;
-  const auto integerField = [&](const char* name, double lo) -> size_t {
-    Napi::Value value = frames.Get(name);
-    if (!value.IsNumber()) {
-      typeFail(std::string("frames.") + name + " must be a number");
-    }
-    const double number = value.As<Napi::Number>().DoubleValue();
-    if (!isInteger(number) || number < lo || number > kMaxInt32) {
-      argFail(std::string("frames.") + name + " must be an integer in [" + std::to_string(static_cast<long long>(lo)) +
-              ", " + std::to_string(static_cast<long long>(kMaxInt32)) + "]");
-    }
-    return static_cast<size_t>(number);
-  };
-  const size_t count = integerField("count", 0);
-  const size_t stride = integerField("stride", static_cast<double>(frameLength));
+  const size_t count = integerField(frames, "count", "frames.count", 0, kMaxInt32, "a number");
+  const size_t stride =
+      integerField(frames, "stride", "frames.stride", static_cast<double>(frameLength), kMaxInt32, "a number");
   if (count > 0 && static_cast<double>(count - 1) * static_cast<double>(stride) + static_cast<double>(frameLength) >
                        static_cast<double>(length)) {
     argFail("frames.data has " + std::to_string(length) + " values, fewer than " + std::to_string(count) +

@@ -1,31 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createAnalyzer, type AnalyzerConfig } from '../../src/analysis/analyzer';
 import { greybodyLampRadiance } from '../../src/calibration/lamp';
-import { estimateReadNoise } from '../../src/quality/noise';
 import { PyroliveError } from '../../src/errors';
 import { planckRadiance } from '../../src/sim/spectrum';
-import { makeShot, meanOf, stats, type TestShot } from '../support/simShot';
+import { countsConfig, makeShot, meanOf, stats, type TestShot } from '../support/simShot';
 import { refFitPlanck } from '../support/refEngine';
 import { testEngine } from '../support/testEngine';
 
 const engine = testEngine();
 
 function config(s: TestShot, extra: Partial<AnalyzerConfig> = {}): AnalyzerConfig {
-  return {
-    wavelength: s.wavelength,
-    width: s.width,
-    height: s.height,
-    engine,
-    dataType: 'uint16',
-    lamp: {
-      counts: meanOf(s.lamp),
-      frames: s.lamp.length,
-      radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
-    },
-    dark: { counts: meanOf(s.dark), frames: s.dark.length },
-    readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
-    ...extra,
-  };
+  return countsConfig(s, engine, extra);
 }
 const idx = (n: number) => Array.from({ length: n }, (_, i) => i);
 const nulls = (n: number) => Array.from({ length: n }, () => null);

@@ -6,14 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { createAnalyzer, type AnalyzerConfig } from '../../src/analysis/analyzer';
 import { FLAG_BIT, type FrameBlock } from '../../src/analysis/frameBlock';
-import { greybodyLampRadiance } from '../../src/calibration/lamp';
 import { FitArgumentError } from '../../src/errors';
 import { loadNative } from '../../src/physics/engine';
 import { getEngine, nativeAvailable } from '../../src/physics';
 import type { AssembleCountsInput, AssembleCountsOutput, PhysicsEngine } from '../../src/physics/types';
-import { estimateReadNoise } from '../../src/quality/noise';
 import { misfitChi2Threshold } from '../../src/quality/flags';
-import { makeShot, meanOf, type TestShot } from '../support/simShot';
+import { countsConfig, makeShot, meanOf, type TestShot } from '../support/simShot';
 
 const available = nativeAvailable();
 if (!available) {
@@ -53,19 +51,7 @@ function damagedFrames(s: TestShot): Float64Array[] {
 }
 
 function config(s: TestShot, engine: PhysicsEngine, extra: Partial<AnalyzerConfig>): AnalyzerConfig {
-  return {
-    wavelength: s.wavelength,
-    width: s.width,
-    height: s.height,
-    engine,
-    dataType: 'uint16',
-    lamp: {
-      counts: meanOf(s.lamp),
-      frames: s.lamp.length,
-      radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
-    },
-    dark: { counts: meanOf(s.dark), frames: s.dark.length },
-    readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
+  return countsConfig(s, engine, {
     gain: 2,
     range: [560, 840],
     rois: [
@@ -73,7 +59,7 @@ function config(s: TestShot, engine: PhysicsEngine, extra: Partial<AnalyzerConfi
       { name: 'bottom', first: 1, last: 1 },
     ],
     ...extra,
-  };
+  });
 }
 
 function expectSameColumns(actual: FrameBlock, expected: FrameBlock): void {

@@ -3,31 +3,14 @@
 // views (as the SPE chunk reader hands them over) instead of Float64Array copies.
 import { describe, expect, it } from 'vitest';
 import { createAnalyzer, type AnalyzerConfig } from '../../src/analysis/analyzer';
-import { greybodyLampRadiance } from '../../src/calibration/lamp';
-import { estimateReadNoise } from '../../src/quality/noise';
-import { makeShot, meanOf, type TestShot } from '../support/simShot';
+import { countsConfig, makeShot, type TestShot } from '../support/simShot';
 import { testEngine } from '../support/testEngine';
 
 const engine = testEngine();
 const shot = makeShot({ frames: 300, seed: 23, width: 400, cosmics: (f) => (f % 37 === 5 ? 2 : 0) });
 
 function config(s: TestShot, extra: Partial<AnalyzerConfig> = {}): AnalyzerConfig {
-  return {
-    wavelength: s.wavelength,
-    width: s.width,
-    height: s.height,
-    engine,
-    dataType: 'uint16',
-    lamp: {
-      counts: meanOf(s.lamp),
-      frames: s.lamp.length,
-      radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
-    },
-    dark: { counts: meanOf(s.dark), frames: s.dark.length },
-    readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
-    gain: 2,
-    ...extra,
-  };
+  return countsConfig(s, engine, { gain: 2, ...extra });
 }
 
 describe('batch path: same results however the frames are batched or typed', () => {

@@ -7,9 +7,8 @@ import { FLAG_BIT, FrameBlock, flagNames } from '../../src/analysis/frameBlock';
 import { createAnalyzer } from '../../src/analysis/analyzer';
 import type { FrameResult } from '../../src/analysis/types';
 import type { PhysicsEngine } from '../../src/physics/types';
-import { greybodyLampRadiance } from '../../src/calibration/lamp';
 import { getEngine, jsEngine, nativeAvailable } from '../../src/physics';
-import { makeShot, meanOf } from '../support/simShot';
+import { countsConfig, makeShot } from '../support/simShot';
 
 const engines: PhysicsEngine[] = [jsEngine, ...(nativeAvailable() ? [getEngine('native')] : [])];
 if (!nativeAvailable()) {
@@ -136,24 +135,15 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('FrameBlo
       }
       return copy;
     });
-    const analyzer = createAnalyzer({
-      wavelength: shot.wavelength,
-      width: shot.width,
-      height: shot.height,
-      engine,
-      dataType: 'uint16',
-      lamp: {
-        counts: meanOf(shot.lamp),
-        frames: shot.lamp.length,
-        radiance: greybodyLampRadiance(shot.wavelength, shot.lampTemperature),
-      },
-      dark: { counts: meanOf(shot.dark), frames: shot.dark.length },
-      rois: [
-        { name: 'up', first: 0, last: 1 },
-        { name: 'down', first: 2, last: 3 },
-      ],
-      gain: shot.gain,
-    });
+    const analyzer = createAnalyzer(
+      countsConfig(shot, engine, {
+        rois: [
+          { name: 'up', first: 0, last: 1 },
+          { name: 'down', first: 2, last: 3 },
+        ],
+        gain: shot.gain,
+      }),
+    );
     const indices = frames.map((_f, i) => 100 + i);
     const times = frames.map((_f, i) => (i % 5 === 0 ? null : i * 0.01));
     const block = await analyzer.analyzeBlock(frames, indices, times);

@@ -7,9 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createAnalyzer, type AnalyzerConfig } from '../../src/analysis/analyzer';
 import type { FrameResult } from '../../src/analysis/types';
 import type { PhysicsEngine } from '../../src/physics/types';
-import { greybodyLampRadiance } from '../../src/calibration/lamp';
-import { estimateReadNoise } from '../../src/quality/noise';
-import { makeShot, meanOf, type TestShot } from '../support/simShot';
+import { countsConfig, makeShot, type TestShot } from '../support/simShot';
 import { getEngine, jsEngine, nativeAvailable } from '../../src/physics';
 
 // the engines with analyzeCountsBatch: the TypeScript one, and the native addon where it is built
@@ -20,21 +18,7 @@ const faint = makeShot({ frames: 2000, seed: 31, width: 400, level: 30 });
 const bright = makeShot({ frames: 64, seed: 32, width: 400, level: 8000, cosmics: (f) => (f % 41 === 3 ? 1 : 0) });
 
 function config(s: TestShot, withEngine: PhysicsEngine): AnalyzerConfig {
-  return {
-    wavelength: s.wavelength,
-    width: s.width,
-    height: s.height,
-    engine: withEngine,
-    dataType: 'uint16',
-    lamp: {
-      counts: meanOf(s.lamp),
-      frames: s.lamp.length,
-      radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
-    },
-    dark: { counts: meanOf(s.dark), frames: s.dark.length },
-    readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
-    gain: null,
-  };
+  return countsConfig(s, withEngine, { gain: null });
 }
 
 const indices = (s: TestShot, base: number) => s.frames.map((_f, i) => base + i);

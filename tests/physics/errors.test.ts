@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FitArgumentError, UsageError, isPyroliveError } from '../../src/errors';
 import { createEngineSelector, wrapNative, type NativeAddon } from '../../src/physics/engine';
 import { getEngine, jsEngine, nativeAvailable } from '../../src/physics';
+import { thrownBy } from '../support/thrown';
 
 /** An addon whose every function throws (or, for the async batches, rejects with) `error`. */
 function failingAddon(error: unknown): NativeAddon {
@@ -28,16 +29,6 @@ function failingAddon(error: unknown): NativeAddon {
     analyzeCountsBatchSync: fail,
     hardwareConcurrency: 1,
   };
-}
-
-/** What `call` throws (undefined if it returns). */
-function thrownBy(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 
 const wl = Float64Array.from([600, 650, 700, 750]);

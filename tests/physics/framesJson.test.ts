@@ -15,6 +15,7 @@ import {
   type PhysicsEngine,
 } from '../../src/physics';
 import { randomBits } from '../support/randomBits';
+import { thrownBy } from '../support/thrown';
 
 const hasNative = nativeAvailable() && typeof getEngine('native').formatFramesJson === 'function';
 if (!hasNative) {
@@ -377,16 +378,6 @@ const BAD: [string, unknown, RegExp][] = [
     /^input\.flags must be a Uint8Array$/,
   ],
 ];
-
-/** What `call` throws (undefined if it returns). */
-function thrownBy(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 describe('formatFramesJson: bad input', () => {
   it.each(BAD)('%s: FitArgumentError naming the problem, the same from both engines', (_what, input, message) => {

@@ -4,6 +4,10 @@
  */
 import { Rng } from '../../src/sim/rng';
 import { defaultResponse, defaultWavelengths, planckRadiance, simulateSpectrum } from '../../src/sim/spectrum';
+import type { AnalyzerConfig } from '../../src/analysis/analyzer';
+import type { PhysicsEngine } from '../../src/physics/types';
+import { greybodyLampRadiance } from '../../src/calibration/lamp';
+import { estimateReadNoise } from '../../src/quality/noise';
 
 export interface TestShot {
   wavelength: Float64Array;
@@ -118,4 +122,26 @@ export function stats(a: number[]): { mean: number; std: number; median: number 
   const b = [...a].sort((x, y) => x - y);
   const median = b.length % 2 ? b[b.length >> 1] : 0.5 * (b[b.length / 2 - 1] + b[b.length / 2]);
   return { mean, std, median };
+}
+
+/**
+ * The analyzer config of a test shot's raw counts (uint16): its lamp (a greybody at the shot's lamp temperature)
+ * and its dark, with the read noise from the dark frames; `extra` sets or overrides the rest (gain, range, ROIs …).
+ */
+export function countsConfig(s: TestShot, engine: PhysicsEngine, extra: Partial<AnalyzerConfig> = {}): AnalyzerConfig {
+  return {
+    wavelength: s.wavelength,
+    width: s.width,
+    height: s.height,
+    engine,
+    dataType: 'uint16',
+    lamp: {
+      counts: meanOf(s.lamp),
+      frames: s.lamp.length,
+      radiance: greybodyLampRadiance(s.wavelength, s.lampTemperature),
+    },
+    dark: { counts: meanOf(s.dark), frames: s.dark.length },
+    readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
+    ...extra,
+  };
 }

@@ -273,13 +273,13 @@ class RunPower {
   }
 
   /** Sets the power of each frame (none outside the log's span); a time log needs every frame's time. */
-  attach(frames: FrameBlock, times: readonly (number | null)[], shot: string): void {
+  attach(frames: FrameBlock, shot: string): void {
     const byFrame = this.log.kind === 'frame';
-    if (!byFrame && times.some((t) => t === null)) {
+    if (!byFrame && frames.time.some((t) => Number.isNaN(t))) {
       throw noFrameTimesError(shot, this.file);
     }
     for (let i = 0; i < frames.length; i++) {
-      const power = this.pairing.powerAt(byFrame ? frames.index[i] : times[i]);
+      const power = this.pairing.powerAt(byFrame ? frames.index[i] : frames.time[i]);
       frames.setPower(i, power);
       if (Number.isNaN(frames.power[i])) {
         this.outside++;
@@ -333,9 +333,9 @@ class RunOutput {
     this.rois = analyzer.rois.map((r) => r.name);
   }
 
-  /** The results of the next frames and their times. */
-  async accept(frames: FrameBlock, times: readonly (number | null)[]): Promise<void> {
-    this.power?.attach(frames, times, this.firstShot);
+  /** The results of the next frames. */
+  async accept(frames: FrameBlock): Promise<void> {
+    this.power?.attach(frames, this.firstShot);
     this.events?.add(frames);
     await this.begin();
     await this.sink.frames(frames);
@@ -395,7 +395,7 @@ async function analyzePlainSpectra(options: AnalyzeOptions, output: RunOutput): 
       spectra.columns.map((_c, i) => base + i),
       times,
     );
-    await output.accept(results, times);
+    await output.accept(results);
     base += spectra.columns.length;
   }
 }
@@ -545,12 +545,6 @@ function planChunks(files: SpeFile[], chunkFrames: number, options: AnalyzeOptio
   return chunks;
 }
 
-/** A chunk submitted to the analyzer: its results to come and its frames' times. */
-interface PendingChunk {
-  results: Promise<FrameBlock>;
-  times: (number | null)[];
-}
-
 /**
  * The reads of a run's chunks, one ahead: while chunk k is prepared and chunk k−1 fitted, chunk k+1 is read on a
  * libuv thread. The first read can start before the analyzer is built (it then overlaps loading the calibration).
@@ -602,7 +596,7 @@ async function streamChunks(
   options: AnalyzeOptions,
   output: RunOutput,
 ): Promise<void> {
-  const submit = (c: Chunk, frameData: FrameData[]): PendingChunk => {
+  const submit = (c: Chunk, frameData: FrameData[]): Promise<FrameBlock> => {
     const indices: number[] = [];
     const times: (number | null)[] = [];
     for (let i = c.from; i < c.to; i++) {
@@ -613,16 +607,16 @@ async function streamChunks(
     results.catch(() => {
       /* handled where awaited */
     });
-    return { results, times };
+    return results;
   };
-  const collect = async (pending: PendingChunk | null): Promise<void> => {
+  const collect = async (pending: Promise<FrameBlock> | null): Promise<void> => {
     if (!pending) {
       return;
     }
-    await output.accept(await pending.results, pending.times);
+    await output.accept(await pending);
     options.onProgress?.(output.frameCount, total);
   };
-  let pending: PendingChunk | null = null;
+  let pending: Promise<FrameBlock> | null = null;
   for (const chunk of chunks) {
     const next = submit(chunk, await reads.next());
     await collect(pending);

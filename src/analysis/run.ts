@@ -597,12 +597,14 @@ async function streamChunks(
   output: RunOutput,
 ): Promise<void> {
   const submit = (c: Chunk, frameData: FrameData[]): Promise<FrameBlock> => {
-    const indices: number[] = [];
-    const times: (number | null)[] = [];
-    for (let i = c.from; i < c.to; i++) {
-      indices.push(c.base + i);
-      times.push(c.clock.timeOf(i));
+    const count = c.to - c.from;
+    const indices = new Float64Array(count);
+    for (let k = 0; k < count; k++) {
+      indices[k] = c.base + c.from + k;
     }
+    // (NaN: no time, as null; the block keeps times as numbers, NaN for none)
+    const times = new Float64Array(count);
+    c.clock.timesInto(c.from, c.to, times);
     const results = analyzer.analyzeBlock(frameData, indices, times);
     results.catch(() => {
       /* handled where awaited */

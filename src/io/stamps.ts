@@ -146,6 +146,15 @@ export class SpeFrameStamps implements FrameStamps {
     this.known.fill(1, first, end);
   }
 
+  into(from: number, count: number, out: Float64Array): void {
+    const known = this.known;
+    const times = this.times;
+    for (let k = 0; k < count; k++) {
+      const i = from + k;
+      out[k] = i >= 0 && i < this.frames && known[i] === 1 ? times[i] : this.at(i);
+    }
+  }
+
   all(): Float64Array {
     for (let i = 0; i < this.frames; i++) {
       this.at(i);

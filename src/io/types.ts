@@ -117,6 +117,8 @@ export interface FrameStamps {
   takeFromBlock(from: number, count: number, block: Uint8Array, length: number): void;
   /** Every frame's stamp (reads those not yet known). */
   all(): Float64Array;
+  /** The stamps of frames from..from+count−1 into out[0..count), as at(i) gives them (one call for a chunk). */
+  into(from: number, count: number, out: Float64Array): void;
 }
 
 /** One per-frame metadata item of a 3.0 MetaBlock (e.g. TimeStamp ExposureStarted, FrameTrackingNumber). */

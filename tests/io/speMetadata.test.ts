@@ -124,6 +124,26 @@ describe('frame clock precedence: given interval > time stamps > FrameRate > exp
     expect([none.source, none.timeOf(1), none.interval]).toEqual(['none', null, null]);
   });
 
+  it("timesInto gives a run of frames' times as timeOf gives them one by one (NaN for none), for every source", () => {
+    const files = [
+      { frames: 3, frameTimes: Float64Array.from([10, NaN, 11.5]), exposureTime: 0.1, frameRate: 100 },
+      { frames: 3, frameTimes: null, exposureTime: 0.1, frameRate: 100 },
+      { frames: 3, frameTimes: null, exposureTime: 0.1 },
+      { frames: 3, frameTimes: null, exposureTime: null, frameRate: null },
+    ];
+    const sources = [];
+    for (const file of files) {
+      for (const options of [{ timeOffset: 2 }, { frameInterval: 0.3 }]) {
+        const clock = frameClock(file, options);
+        sources.push(clock.source);
+        const out = new Float64Array(2).fill(-1);
+        clock.timesInto(1, 3, out);
+        expect(Array.from(out)).toEqual([1, 2].map((i) => clock.timeOf(i) ?? NaN));
+      }
+    }
+    expect(new Set(sources)).toEqual(new Set(['timestamps', 'frameRate', 'exposure', 'none', 'frameInterval']));
+  });
+
   it('per-frame ExposureStarted stamps in a byte-built file (resolution 1 MHz) give the clock', () => {
     const meta =
       '<MetaFormat><MetaBlock id="1"><TimeStamp event="ExposureStarted" type="Int64" bitDepth="64" ' +

@@ -127,6 +127,10 @@ describe('per-frame time stamps on demand', () => {
     unread.close();
     fs.rmSync(file);
     expect(Array.from({ length: frames }, (_v, i) => clock.timeOf(i))).toEqual(expected);
+    // a chunk's times in one call: the same values (frames 5..18 of the 50)
+    const chunkTimes = new Float64Array(14);
+    clock.timesInto(5, 19, chunkTimes);
+    expect(Array.from(chunkTimes)).toEqual(expected.slice(5, 19));
     // the control: a clock whose frames were never read now finds nothing to read
     expect([unreadClock.timeOf(0), unreadClock.timeOf(frames - 1), unreadClock.timeOf(20)]).toEqual([
       10,
@@ -150,6 +154,10 @@ describe('per-frame time stamps on demand', () => {
         0.5,
         null,
       ]);
+      // in one call: NaN where timeOf gives null
+      const times = new Float64Array(3);
+      clock.timesInto(0, 3, times);
+      expect(Array.from(times)).toEqual([0, 0.5, NaN]);
       const frames = reader.read(0, 3);
       expect(frames.map((f) => Array.from(f))).toEqual([
         [0, 1, 2],

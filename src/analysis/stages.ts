@@ -66,6 +66,40 @@ export function decodePrepFlags(bits: number, b: Buffers, slot: number, decided 
 }
 
 /** Throws unless every frame has height × width values. */
+/**
+ * decodePrepFlags of frames 0..n−1 of ROI `roi` (slot f·nRois + roi) from one byte of bits per frame: one loop per
+ * flag decided, with the same store for every frame whatever its bits (a flag first seen late in a shot does not
+ * send the optimised loop back to the interpreter).
+ */
+export function decodePrepFlagsOf(
+  bits: Uint8Array,
+  n: number,
+  b: Buffers,
+  nRois: number,
+  roi: number,
+  decided = ALL_BITS,
+): void {
+  const columns: [number, Uint8Array][] = [
+    [PREP_SATURATED, b.sat],
+    [PREP_COSMIC, b.cosmic],
+    [PREP_CORRUPT, b.corrupt],
+    [PREP_WEAK, b.weak],
+  ];
+  for (const [flag, column] of columns) {
+    if (decided & flag) {
+      decodeFlag(bits, n, flag, column, nRois, roi);
+    }
+  }
+}
+
+/** column[f·nRois + roi] = 1 where frame f's bits hold `flag`, else 0. */
+function decodeFlag(bits: Uint8Array, n: number, flag: number, column: Uint8Array, nRois: number, roi: number): void {
+  const shift = Math.log2(flag);
+  for (let f = 0; f < n; f++) {
+    column[f * nRois + roi] = (bits[f] >> shift) & 1;
+  }
+}
+
 export function checkFrames(cfg: ResolvedConfig, frames: ArrayLike<FrameData>, n: number): void {
   for (let f = 0; f < n; f++) {
     const counts = frames[f];
@@ -233,10 +267,7 @@ export class FramePreparer {
       }
       throw e;
     }
-    const nRois = this.plans.length;
-    for (let f = 0; f < n; f++) {
-      decodePrepFlags(bits[f], b, f * nRois, STAGE1_BITS);
-    }
+    decodePrepFlagsOf(bits, n, b, this.plans.length, 0, STAGE1_BITS);
     this.gain.update(n, b, totals, (picked) => {
       const nU = plan.used.length;
       const out = { sig: new Float64Array(picked.length * nU), mask: new Uint8Array(picked.length * nU) };
@@ -284,10 +315,7 @@ export class FramePreparer {
       }
       throw e;
     }
-    const nRois = this.plans.length;
-    for (let f = 0; f < n; f++) {
-      decodePrepFlags(bits[f], b, f * nRois + pi, STAGE1_BITS);
-    }
+    decodePrepFlagsOf(bits, n, b, this.plans.length, pi, STAGE1_BITS);
     return true;
   }
 

@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './config';
 import type { RoiPlan } from './plans';
 import type { Buffers, BufferPool } from './buffers';
 import type { FramePreparer } from './stages';
-import { checkFrames, decodePrepFlags } from './stages';
+import { checkFrames, decodePrepFlagsOf } from './stages';
 import type { BatchOutcome } from './results';
 import type { BatchOptions, BatchResult, TwoColorBatchResult } from '../physics/types';
 
@@ -186,11 +186,7 @@ export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, sl
   );
   // (all settled: no native job still writes into the buffers when the slot is freed)
   const fits = valuesOf(settled);
-  fits.forEach((fit, pi) => {
-    for (let f = 0; f < n; f++) {
-      decodePrepFlags(fit.flags[f], b, f * plans.length + pi);
-    }
-  });
+  fits.forEach((fit, pi) => decodePrepFlagsOf(fit.flags, n, b, plans.length, pi));
   return ctx.finish({ n, buffers: b, fits, twoColors: twoColors(ctx, n, b, fits), ...input });
 }
 

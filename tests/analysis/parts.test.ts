@@ -1,10 +1,14 @@
 /**
  * The named parts of createAnalyzer, tested alone (no engine runs): resolveConfig (checks naming config fields,
- * defaults, the noise model), buildRoiPlans (pixels, response, range ends), applyNoise (noise terms of the plans).
+ * defaults, the noise model), buildRoiPlans (pixels, response, range ends), applyNoise (noise terms of the plans),
+ * decodePrepFlagsOf (the preparation's flag bits into the buffers' flag bytes).
  */
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/analysis/config';
 import { applyNoise, buildRoiPlans } from '../../src/analysis/plans';
+import { BufferPool } from '../../src/analysis/buffers';
+import { decodePrepFlags, decodePrepFlagsOf } from '../../src/analysis/stages';
+import { PREP_COSMIC, PREP_WEAK } from '../../src/quality/prepare';
 import type { AnalyzerConfig } from '../../src/analysis/types';
 import { ConfigError } from '../../src/errors';
 import { jsEngine } from '../../src/physics';
@@ -96,5 +100,31 @@ describe('buildRoiPlans and applyNoise', () => {
     expect(plans[0].relVarDen[0]).toBeCloseTo((1000 + 18) / 3 / 4e6, 15);
     applyNoise(plans, { gain: 2, readNoise: 0, gainSource: 'given', readNoiseSource: 'assumed' }, cfg);
     expect(plans[0].cp.readVar).toBeCloseTo(2 / 12, 15);
+  });
+});
+
+describe('decodePrepFlagsOf', () => {
+  it('writes each frame’s flag bytes of one ROI as decodePrepFlags does frame by frame, other slots untouched', () => {
+    const n = 64;
+    const nRois = 2;
+    // every combination of the four bits, in a shuffled order, some frames with bits set late
+    const bits = Uint8Array.from({ length: n }, (_v, f) => (f * 7 + 3) % 16);
+    const plans = buildRoiPlans(resolveConfig(config()));
+    const one = new BufferPool(plans).get(n * nRois, 0);
+    const batch = new BufferPool(plans).get(n * nRois, 0);
+    for (const b of [one, batch]) {
+      for (const column of [b.sat, b.cosmic, b.corrupt, b.weak]) {
+        column.fill(7);
+      }
+    }
+    for (let f = 0; f < n; f++) {
+      decodePrepFlags(bits[f], one, f * nRois + 1, PREP_COSMIC | PREP_WEAK);
+    }
+    decodePrepFlagsOf(bits, n, batch, nRois, 1, PREP_COSMIC | PREP_WEAK);
+    for (const key of ['sat', 'cosmic', 'corrupt', 'weak'] as const) {
+      expect(Array.from(batch[key])).toEqual(Array.from(one[key]));
+    }
+    // hand-checked: frame 1 has bits 10 = cosmic | weak; slot 0 (the other ROI) and sat/corrupt are left as they were
+    expect([batch.cosmic[3], batch.weak[3], batch.sat[3], batch.cosmic[2]]).toEqual([1, 1, 7, 7]);
   });
 });

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import { InputFileError } from '../errors';
 import { readTextFile } from './textFile';
 import { parseColumnHeader, toSI, type ColumnHeader } from './columns';
+import { plainRows } from './plainRows';
 
 export interface ParsedTable {
   /** Header names (from the header line), or null when the file has none. */
@@ -53,6 +54,8 @@ interface TableDialect {
 
 const DECIMAL_COMMA_NUMBER = /^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$/;
 const DECIMAL_POINT_NUMBER = /^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$|^[-+]?\d+\.(?:[eE][-+]?\d+)?$/;
+/** The dialect of most tables: decimal points, commas may separate cells. */
+const DECIMAL_POINT: TableDialect = { decimalComma: false };
 /** Cell separators when commas are decimal marks. */
 const SPLIT_DECIMAL_COMMA = /\s*[;\t]\s*|\s+/;
 
@@ -68,12 +71,11 @@ function splitCells(line: string, dialect: TableDialect): string[] {
 }
 
 /**
- * Decimal commas: when the first data line separates its cells with `;`, tabs or blanks and holds a number with
- * a comma (`500,00<TAB>38,710`, `0,5;12,3`, `0,5 12,3`). Refused with one line, as ambiguous: decimal points and
- * decimal commas mixed, or a number like `1.234,5`.
+ * Whether the first data line says the cells are separated by commas (its numbers then have decimal points): it
+ * has no other separator (`;`, a tab, blanks between cells), or a cell with a comma that is not a decimal-comma
+ * number. Refused with one line, as ambiguous: a number like `1.234,5` beside other separators.
  */
-function detectDialect(dataLines: string[], file: string, firstLineNo: number): TableDialect {
-  const first = dataLines[0];
+function separatesWithCommas(first: string, file: string, firstLineNo: number): boolean {
   const otherSeparator = /[;\t]/.test(first) || /\S\s+\S/.test(first);
   const tokens = first.split(SPLIT_DECIMAL_COMMA).filter((t) => t !== '');
   const thousands = tokens.find((t) => /\d\.\d+,\d/.test(t) || /\d,\d+\.\d/.test(t));
@@ -84,9 +86,17 @@ function detectDialect(dataLines: string[], file: string, firstLineNo: number): 
         'separator?): ambiguous, write plain numbers',
     );
   }
-  const commaSeparated = !otherSeparator || tokens.some((t) => t.includes(',') && !DECIMAL_COMMA_NUMBER.test(t));
-  if (commaSeparated) {
-    return { decimalComma: false };
+  return !otherSeparator || tokens.some((t) => t.includes(',') && !DECIMAL_COMMA_NUMBER.test(t));
+}
+
+/**
+ * Decimal commas: when the first data line separates its cells with `;`, tabs or blanks and holds a number with
+ * a comma (`500,00<TAB>38,710`, `0,5;12,3`, `0,5 12,3`). Refused with one line, as ambiguous: decimal points and
+ * decimal commas mixed, or a number like `1.234,5`.
+ */
+function detectDialect(dataLines: string[], file: string, firstLineNo: number): TableDialect {
+  if (separatesWithCommas(dataLines[0], file, firstLineNo)) {
+    return DECIMAL_POINT;
   }
   const dialect = { decimalComma: true };
   let commas = 0;
@@ -125,6 +135,105 @@ function parseCell(cell: string, dialect: TableDialect): number {
 
 /** Parse table text. `file` names the source in error messages. */
 export function parseTable(text: string, file: string, minColumns = 2): ParsedTable {
+  return plainTable(text, file, minColumns) ?? generalTable(text, file, minColumns);
+}
+
+/**
+ * The header cells of a table's first line, or null when it is a data line (every cell a number). A header with
+ * `,` `;` or tabs is split on those only, so that `Time (ms),Power (mW)` keeps its units.
+ */
+function headerCells(first: string): string[] | null {
+  const hasHeader = first.split(SPLIT).some((c) => c !== '' && !Number.isFinite(Number(c.replace(/^"(.*)"$/, '$1'))));
+  if (!hasHeader) {
+    return null;
+  }
+  const headerSplit = /[,;\t]/.test(first) ? /\s*[,;\t]\s*/ : SPLIT;
+  return first.split(headerSplit).map((c) => c.replace(/^"(.*)"$/, '$1').trim());
+}
+
+/**
+ * The header as the table keeps it for `ncol` columns: as written, cut to ncol, or dropped when it names fewer
+ * columns (refused when the counts suggest decimal commas read as separators).
+ */
+function fitHeader(
+  header: string[] | null,
+  ncol: number,
+  dialect: TableDialect,
+  file: string,
+  firstDataLineNo: number,
+): string[] | null {
+  if (!header || header.length === ncol) {
+    return header;
+  }
+  if (!dialect.decimalComma && header.length < ncol && ncol % header.length === 0) {
+    throw new InputFileError(
+      file,
+      `the header names ${header.length} column(s) but line ${firstDataLineNo} has ${ncol} ` +
+        'comma-separated values: decimal commas? ambiguous, separate the columns with ";" or a tab',
+    );
+  }
+  // tolerate a header with a different count only when it cannot be mapped: drop it
+  return header.length > ncol ? header.slice(0, ncol) : null;
+}
+
+/** A line of a table: its text without blanks around, its 1-based number and where it starts in the text. */
+interface SourceLine {
+  text: string;
+  lineNo: number;
+  start: number;
+}
+
+/** The first `count` lines of the text that are not blank (lines end with \n, a \r before it is dropped). */
+function firstLines(text: string, count: number): SourceLine[] {
+  const found: SourceLine[] = [];
+  let start = 0;
+  let lineNo = 1;
+  while (start < text.length && found.length < count) {
+    const newline = text.indexOf('\n', start);
+    const stop = newline < 0 ? text.length : newline;
+    const line = text.slice(start, stop).trim();
+    if (line !== '') {
+      found.push({ text: line, lineNo, start });
+    }
+    start = stop + 1;
+    lineNo++;
+  }
+  return found;
+}
+
+/**
+ * A table without comments or quotes whose numbers have decimal points and whose data lines are plain
+ * (src/io/plainRows.ts), read without a string per line; null for any other table (generalTable reads it). The same
+ * result as generalTable where both read it (tests/io/plainRows.test.ts compares them).
+ */
+function plainTable(text: string, file: string, minColumns: number): ParsedTable | null {
+  if (/[#"]|\r(?!\n)/.test(text)) {
+    return null;
+  }
+  const head = firstLines(text, 2);
+  if (head.length === 0) {
+    return null;
+  }
+  const header = headerCells(head[0].text);
+  const first = header ? head[1] : head[0];
+  // decimal points: no comma anywhere (generalTable's dialect then finds no decimal comma), or the first data line
+  // separates its cells with commas
+  if (first === undefined || (text.includes(',') && !separatesWithCommas(first.text, file, first.lineNo))) {
+    return null;
+  }
+  const ncol = splitCells(first.text, DECIMAL_POINT).length;
+  if (ncol < minColumns) {
+    return null;
+  }
+  const rows = plainRows(text, first.start, first.lineNo, ncol);
+  if (rows === null) {
+    return null;
+  }
+  return { header: fitHeader(header, ncol, DECIMAL_POINT, file, first.lineNo), ...rows };
+}
+
+/** Any table: comment-stripped lines, a header if the first line has one, the dialect, every row checked. */
+function generalTable(text: string, file: string, minColumns: number): ParsedTable {
   const rawLines = text.split(/\r\n|\r|\n/);
   const content: { text: string; lineNo: number }[] = [];
   for (let ln = 0; ln < rawLines.length; ln++) {
@@ -136,14 +245,8 @@ export function parseTable(text: string, file: string, minColumns = 2): ParsedTa
   if (content.length === 0) {
     throw new InputFileError(file, 'no data lines (only comments or blank lines)');
   }
-  // a first line with any cell that is not a number is the header; a header with `,` `;` or tabs is split on those
-  // only, so that `Time (ms),Power (mW)` keeps its units
-  const headerSplit = /[,;\t]/.test(content[0].text) ? /\s*[,;\t]\s*/ : SPLIT;
-  const looseCells = content[0].text.split(headerSplit).map((c) => c.replace(/^"(.*)"$/, '$1').trim());
-  const hasHeader = content[0].text
-    .split(SPLIT)
-    .some((c) => c !== '' && !Number.isFinite(Number(c.replace(/^"(.*)"$/, '$1'))));
-  const dataLines = hasHeader ? content.slice(1) : content;
+  const header = headerCells(content[0].text);
+  const dataLines = header ? content.slice(1) : content;
   if (dataLines.length === 0) {
     throw new InputFileError(file, 'a header but no data lines');
   }
@@ -152,25 +255,17 @@ export function parseTable(text: string, file: string, minColumns = 2): ParsedTa
     file,
     dataLines[0].lineNo,
   );
-  let header: string[] | null = hasHeader ? looseCells : null;
   const rows = readRows(dataLines, dialect, file, minColumns);
   const ncol = rows[0].length;
-  if (header && header.length !== ncol) {
-    if (!dialect.decimalComma && header.length < ncol && ncol % header.length === 0) {
-      throw new InputFileError(
-        file,
-        `the header names ${header.length} column(s) but line ${dataLines[0].lineNo} has ${ncol} ` +
-          'comma-separated values: decimal commas? ambiguous, separate the columns with ";" or a tab',
-      );
-    }
-    // tolerate a header with a different count only when it cannot be mapped: drop it
-    header = header.length > ncol ? header.slice(0, ncol) : null;
-  }
   const columns: Float64Array[] = [];
   for (let c = 0; c < ncol; c++) {
     columns.push(Float64Array.from(rows, (r) => r[c]));
   }
-  return { header, columns, lines: dataLines.map((l) => l.lineNo) };
+  return {
+    header: fitHeader(header, ncol, dialect, file, dataLines[0].lineNo),
+    columns,
+    lines: dataLines.map((l) => l.lineNo),
+  };
 }
 
 /** The numbers of every data line; all lines must have as many cells as the first. */
@@ -319,6 +414,16 @@ function powerLogPowers(
   return { values: values.map((v) => toSI(v, power)), unit: 'W' };
 }
 
+/** Whether the values never decrease. */
+function inOrder(values: Float64Array): boolean {
+  for (let i = 1; i < values.length; i++) {
+    if (values[i] < values[i - 1]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
  * A laser power log: a time or frame column and a power column, named by the header (`time_s`, `Time (ms)`,
  * `t_us`, `frame`, `index`; `power_W`, `Power (mW)`, `power_percent` …, see src/io/columns.ts), in any order;
@@ -332,8 +437,18 @@ export function parsePowerLog(text: string, file: string, options: PowerLogOptio
   const kind: 'time' | 'frame' = key.quantity === 'frame' ? 'frame' : 'time';
   const keys = powerLogKeys(t, key, keyCol, file);
   const powers = powerLogPowers(t, power, powerCol, file, options);
-  const order = Array.from(keys, (_v, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
   const names: [string, string] = [t.header?.[keyCol] ?? 'time_s', t.header?.[powerCol] ?? 'power_W'];
+  if (inOrder(keys)) {
+    // (a log is written in time order: the stable sort below would keep it as it is)
+    return {
+      kind,
+      key: Float64Array.from(keys),
+      power: Float64Array.from(powers.values),
+      names,
+      powerUnit: powers.unit,
+    };
+  }
+  const order = Array.from(keys, (_v, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
   return {
     kind,
     key: Float64Array.from(order, (i) => keys[i]),

@@ -65,7 +65,6 @@ export function decodePrepFlags(bits: number, b: Buffers, slot: number, decided 
   }
 }
 
-/** Throws unless every frame has height × width values. */
 /**
  * decodePrepFlags of frames 0..n−1 of ROI `roi` (slot f·nRois + roi) from one byte of bits per frame: one loop per
  * flag decided, with the same store for every frame whatever its bits (a flag first seen late in a shot does not
@@ -100,6 +99,7 @@ function decodeFlag(bits: Uint8Array, n: number, flag: number, column: Uint8Arra
   }
 }
 
+/** Throws unless every frame has height × width values. */
 export function checkFrames(cfg: ResolvedConfig, frames: ArrayLike<FrameData>, n: number): void {
   for (let f = 0; f < n; f++) {
     const counts = frames[f];

@@ -309,17 +309,6 @@ function choleskyOf(A: Float64Array, q: number): Float64Array | null {
   return L;
 }
 
-/** inner(S, col, hinge) for a hinge column `hinge` (the same expressions, without the dispatch on both kinds). */
-function innerWithHinge(S: Sums, col: Col, hinge: Col): number {
-  const s = S.s;
-  const n1 = S.n1;
-  if (col.a >= 0) {
-    return s[(col.a + 1) * n1 + hinge.j] - hinge.kap * s[col.a * n1 + hinge.j];
-  }
-  const J = col.j > hinge.j ? col.j : hinge.j;
-  return s[2 * n1 + J] - (col.kap + hinge.kap) * s[n1 + J] + col.kap * hinge.kap * s[J];
-}
-
 /** Residual sum of squares of the fit of the prefix columns plus `cand`, from the prefix's factor: the same
  * arithmetic, in the same order, as fitCols(S, [...prefix, cand], pre).rss (the factor's last row is a forward
  * substitution), without the solve for β. −1 when that fit would be singular. */
@@ -335,7 +324,9 @@ function candidateRss(pre: Prefix, cand: Col): number {
   const row = pre.row;
   let dsum = acc;
   for (let j = 0; j < q; j++) {
-    let v = innerWithHinge(S, cols[j], cand);
+    // the generic inner(): its every branch (power and hinge columns) runs from the first scan on, while a branch
+    // for fixed kinks alone would first run after the first confirmation and throw the optimised code away there
+    let v = inner(S, cols[j], cand);
     for (let k = 0; k < j; k++) {
       v -= row[k] * L[j * q + k];
     }
@@ -706,7 +697,9 @@ interface BestHinge {
 function candidateLevels(d: HingeData, starts: number[], fixedX: Float64Array, o: HingeScanOptions): number[] {
   const n = d.n;
   const L = starts.length;
-  const lastFixed = fixedX.length ? fixedX[fixedX.length - 1] : -Infinity;
+  // at(-1) runs at every scan, with or without fixed kinks: an expression reached only once the first kink is confirmed
+  // has no type feedback, and the optimised code would be thrown away there
+  const lastFixed = fixedX.at(-1) ?? -Infinity;
   const cands: number[] = [];
   for (let l = 0; l + 1 < L; l++) {
     const xk = d.x[starts[l]];
@@ -850,8 +843,10 @@ function reweight(d: HingeData, w: Float64Array, best: BestHinge, o: HingeScanOp
     }
     if (nw !== w[i]) {
       changed = true;
-      w[i] = nw;
     }
+    // stored unconditionally: a store first reached when a weight changes (late in a stream) has no type feedback,
+    // and the optimised reweight would be thrown away there
+    w[i] = nw;
   }
   return changed;
 }

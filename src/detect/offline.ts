@@ -374,7 +374,7 @@ export function offlineFit(
         for (let i = 0; i < D.n; i++) {
           res[i] = (D.y[i] - predict(sol.beta, kap, x0, D.x[i])) * Math.sqrt(D.w0[i]);
         }
-        const s = madSigma(res);
+        const s = madSigma(res, res.length);
         if (!(s > 0)) {
           break;
         }
@@ -557,7 +557,7 @@ export function offlineFit(
       lastIndex: pts[Math.min(leg.end, pts.length) - 1].index,
       points: D.n,
       outliers,
-      sigma: madSigma(res),
+      sigma: madSigma(res, res.length),
       breakpoints,
       segments,
     });

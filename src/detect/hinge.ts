@@ -627,12 +627,20 @@ export function scanHinge(d: HingeData, options: HingeScanOptions): HingeFit | n
   if (!best) {
     return null;
   }
-  const out = summarize(d, best.S, best.kap, best.j, best.fit, best.cols, w, o.quadratic);
-  const jk = o.jackknife ?? 0;
-  if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
-    out.z = Math.sign(out.z) * leaveOutZ(d, w, best, jk, Math.abs(out.z), o.jackknifeStop ?? -Infinity);
-  }
+  const out = summarize(d, best, w, o);
+  // written at every scan, not only after a leave-out check: a field first changed late in a stream loses its
+  // "constant" status then, and the optimised code that relied on it (summarize) would be thrown away
+  out.z = leaveOutChecked(d, w, best, o, out.zFull);
   return out;
+}
+
+/** The z of the best fit after the leave-out check (when asked for and |zFull| ≥ jackknifeFrom), else zFull. */
+function leaveOutChecked(d: HingeData, w: Float64Array, best: BestHinge, o: HingeScanOptions, zFull: number): number {
+  const jk = o.jackknife ?? 0;
+  if (jk > 0 && Math.abs(zFull) >= (o.jackknifeFrom ?? 0)) {
+    return Math.sign(zFull) * leaveOutZ(d, w, best, jk, Math.abs(zFull), o.jackknifeStop ?? -Infinity);
+  }
+  return zFull;
 }
 
 /** The options with every field present (defaults filled in), in one order: one hidden class for the scan's
@@ -682,14 +690,27 @@ function uniformOptions(options: HingeScanOptions): HingeScanOptions {
 }
 
 /** The best candidate of a scan: sums, kink (centred units), first index beyond it, kept fit and columns, and the
- * first index of the segment it was searched in. */
-interface BestHinge {
-  S: Sums;
-  kap: number;
-  j: number;
-  fit: PointFit;
-  cols: Col[];
-  segStart: number;
+ * first index of the segment it was searched in. One class for every best fit (found, refitted, refined), with j
+ * always a small integer and kap a fraction from the start (a kink at u = 0 would store a small integer first): one
+ * hidden class whose fields never change representation, so the optimised reweight is not thrown away ("wrong map")
+ * when a refined best fit first reaches it. */
+class BestHinge {
+  kap = 0.5;
+  readonly j: number;
+
+  constructor(
+    readonly S: Sums,
+    kap: number,
+    j: number,
+    readonly fit: PointFit,
+    readonly cols: Col[],
+    readonly segStart: number,
+  ) {
+    this.kap = kap;
+    // j | 0: an index read back from an array of doubles (refineBetweenLevels' intervals) is a heap number, and the
+    // optimised summarize, which copies j into a small-integer field, would be thrown away ("not a Smi")
+    this.j = j | 0;
+  }
 }
 
 /** Levels (indices into starts) that may hold a kink: beyond the last fixed kink, within [lo, hi], with enough
@@ -756,7 +777,7 @@ function robustFit(
     if (!f) {
       return null;
     }
-    best = { S, kap: bestCandidate.kap, j: bestCandidate.j, fit: keep(f), cols, segStart };
+    best = new BestHinge(S, bestCandidate.kap, bestCandidate.j, keep(f), cols, segStart);
     const changed = reweight(d, w, best, o);
     if (changed === null || !changed) {
       break;
@@ -766,7 +787,7 @@ function robustFit(
       const S2 = buildSums(d, w);
       const f2 = fitCols(S2, best.cols);
       if (f2 && S2.nPos > best.cols.length) {
-        best = { ...best, S: S2, fit: keep(f2) };
+        best = new BestHinge(S2, best.kap, best.j, keep(f2), best.cols, best.segStart);
       }
     }
   }
@@ -900,7 +921,7 @@ function refineBetweenLevels(
       const cols = base.concat(fixedCols, hg(r.k, j)); // built as in robustFit: one array class
       const f = fitCols(S, cols);
       if (f) {
-        best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
+        best = new BestHinge(S, r.k, j, keep(f), cols, segStart);
       }
     }
   }
@@ -981,16 +1002,12 @@ function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number 
   return v;
 }
 
-function summarize(
-  d: HingeData,
-  S: Sums,
-  kap: number,
-  j: number,
-  f: PointFit,
-  cols: Col[],
-  w: Float64Array,
-  quadratic: boolean,
-): HingeFit {
+/** The fit's figures in x units (z before the leave-out check). */
+function summarize(d: HingeData, best: BestHinge, w: Float64Array, o: HingeScanOptions): HingeFit {
+  const S = best.S;
+  const kap = best.kap;
+  const f = best.fit;
+  const quadratic = o.quadratic;
   const p = f.p;
   const inv = invertMatrix(f.A, p) ?? new Float64Array(p * p);
   const dof = Math.max(f.nPos - p, 1);
@@ -1005,9 +1022,8 @@ function summarize(
   if (quadratic) {
     gb[2] = 2 * kap;
   }
-  for (let k = quadratic ? 3 : 2; k < ch; k++) {
-    gb[k] = 1;
-  }
+  // fill(), not a loop whose body first runs once a kink is fixed (no type feedback before: a deopt there)
+  gb.fill(1, quadratic ? 3 : 2, ch);
   const ga = new Float64Array(gb);
   ga[ch] = 1;
   const quad = (g: Float64Array) => {
@@ -1026,9 +1042,9 @@ function summarize(
   const xs = S.xs;
   let rejected = 0;
   for (let i = 0; i < d.n; i++) {
-    if (w[i] === 0) {
-      rejected++;
-    }
+    // counted without a branch: an increment first reached at the first rejected point has no type feedback, and
+    // the optimised summarize would be thrown away there
+    rejected += w[i] === 0 ? 1 : 0;
   }
   const z = tToZ(t, dof);
   return {
@@ -1039,13 +1055,13 @@ function summarize(
     slopeAfter: (sb + c) / xs,
     slopeBeforeError: Math.sqrt(quad(gb)) / xs,
     slopeAfterError: Math.sqrt(quad(ga)) / xs,
-    yAtKink: predictAt(S, cols, f.beta, kap),
+    yAtKink: predictAt(S, best.cols, f.beta, kap),
     t,
     dof,
     z,
     zFull: z,
     sigma: Math.sqrt(s2),
-    firstAfter: j,
+    firstAfter: best.j,
     w,
     rejected,
   };

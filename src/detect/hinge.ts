@@ -1002,6 +1002,19 @@ function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number 
   return v;
 }
 
+/** max(gᵀ C g, 0) · s2 for the p×p matrix C (row-major): the variance of a linear combination g of the fitted
+ * coefficients. A function of its own, not a closure over C, p and s2 (a smaller graph for the optimising compiler
+ * where summarize inlines it). */
+function scaledQuadraticForm(g: Float64Array, C: Float64Array, p: number, s2: number): number {
+  let v = 0;
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b < p; b++) {
+      v += g[a] * C[a * p + b] * g[b];
+    }
+  }
+  return Math.max(v, 0) * s2;
+}
+
 /** The fit's figures in x units (z before the leave-out check). */
 function summarize(d: HingeData, best: BestHinge, w: Float64Array, o: HingeScanOptions): HingeFit {
   const S = best.S;
@@ -1026,15 +1039,6 @@ function summarize(d: HingeData, best: BestHinge, w: Float64Array, o: HingeScanO
   gb.fill(1, quadratic ? 3 : 2, ch);
   const ga = new Float64Array(gb);
   ga[ch] = 1;
-  const quad = (g: Float64Array) => {
-    let v = 0;
-    for (let a = 0; a < p; a++) {
-      for (let b = 0; b < p; b++) {
-        v += g[a] * inv[a * p + b] * g[b];
-      }
-    }
-    return Math.max(v, 0) * s2;
-  };
   let sb = 0;
   for (let k = 0; k < p; k++) {
     sb += gb[k] * f.beta[k];
@@ -1053,8 +1057,8 @@ function summarize(d: HingeData, best: BestHinge, w: Float64Array, o: HingeScanO
     slopeChangeError: Math.sqrt(Math.max(varC, 0)) / xs,
     slopeBefore: sb / xs,
     slopeAfter: (sb + c) / xs,
-    slopeBeforeError: Math.sqrt(quad(gb)) / xs,
-    slopeAfterError: Math.sqrt(quad(ga)) / xs,
+    slopeBeforeError: Math.sqrt(scaledQuadraticForm(gb, inv, p, s2)) / xs,
+    slopeAfterError: Math.sqrt(scaledQuadraticForm(ga, inv, p, s2)) / xs,
     yAtKink: predictAt(S, best.cols, f.beta, kap),
     t,
     dof,

@@ -120,6 +120,18 @@ function sumsBuffers(n: number): SumsBuffers {
   return SUMS_BUFFERS[sumsTurn];
 }
 
+/** Grows the sums' buffers (both turns) to n points ahead of scans of more points than the online data has (the
+ * offline fit's legs): the growth then happens here, not inside optimised code that has never taken that branch
+ * (which would be thrown away there). */
+export function reserveSums(n: number): void {
+  for (let turn = 0; turn < SUMS_BUFFERS.length; turn++) {
+    const capacity = SUMS_BUFFERS[turn].u.length;
+    if (capacity < n) {
+      SUMS_BUFFERS[turn] = sumsBuffersOf(Math.max(n, 2 * capacity));
+    }
+  }
+}
+
 function sumsBuffersOf(capacity: number): SumsBuffers {
   return {
     u: new Float64Array(capacity),

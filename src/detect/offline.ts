@@ -546,12 +546,15 @@ export function offlineFit(
     }
     const m = kap.length;
     let outliers = 0;
-    const res: number[] = [];
+    // the kept points' residuals in a typed array, as every other caller of madSigma passes them (an array of
+    // numbers here threw the optimised madSigma away: "wrong map")
+    const res = new Float64Array(D.n);
+    let kept = 0;
     for (let i = 0; i < D.n; i++) {
       if (!(w[i] > 0)) {
         outliers++;
       } else {
-        res.push(D.y[i] - predict(sol.beta, kap, x0, D.x[i]));
+        res[kept++] = D.y[i] - predict(sol.beta, kap, x0, D.x[i]);
       }
     }
     fitLegs.push({
@@ -560,7 +563,7 @@ export function offlineFit(
       lastIndex: pts[Math.min(leg.end, pts.length) - 1].index,
       points: D.n,
       outliers,
-      sigma: madSigma(res, res.length),
+      sigma: madSigma(res, kept),
       breakpoints,
       segments,
     });

@@ -647,10 +647,17 @@ export function scanHinge(d: HingeData, options: HingeScanOptions): HingeFit | n
 }
 
 /** The z of the best fit after the leave-out check (when asked for and |zFull| ≥ jackknifeFrom), else zFull. */
-function leaveOutChecked(d: HingeData, w: Float64Array, best: BestHinge, o: HingeScanOptions, zFull: number): number {
-  const jk = o.jackknife ?? 0;
-  if (jk > 0 && Math.abs(zFull) >= (o.jackknifeFrom ?? 0)) {
-    return Math.sign(zFull) * leaveOutZ(d, w, best, jk, Math.abs(zFull), o.jackknifeStop ?? -Infinity);
+function leaveOutChecked(
+  data: HingeData,
+  weights: Float64Array,
+  best: BestHinge,
+  options: HingeScanOptions,
+  zFull: number,
+): number {
+  const jk = options.jackknife ?? 0;
+  if (jk > 0 && Math.abs(zFull) >= (options.jackknifeFrom ?? 0)) {
+    const stop = options.jackknifeStop ?? -Infinity;
+    return Math.sign(zFull) * leaveOutZ(data, weights, best, jk, Math.abs(zFull), stop);
   }
   return zFull;
 }
@@ -1014,25 +1021,25 @@ function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number 
   return v;
 }
 
-/** max(gᵀ C g, 0) · s2 for the p×p matrix C (row-major): the variance of a linear combination g of the fitted
- * coefficients. A function of its own, not a closure over C, p and s2 (a smaller graph for the optimising compiler
- * where summarize inlines it). */
-function scaledQuadraticForm(g: Float64Array, C: Float64Array, p: number, s2: number): number {
+/** max(gᵀ C g, 0) · s2 for the size×size matrix C (row-major): the variance of a linear combination g of the
+ * fitted coefficients. A function of its own, not a closure over C, size and s2 (a smaller graph for the optimising
+ * compiler where summarize inlines it). */
+function scaledQuadraticForm(combination: Float64Array, covariance: Float64Array, size: number, s2: number): number {
   let v = 0;
-  for (let a = 0; a < p; a++) {
-    for (let b = 0; b < p; b++) {
-      v += g[a] * C[a * p + b] * g[b];
+  for (let a = 0; a < size; a++) {
+    for (let b = 0; b < size; b++) {
+      v += combination[a] * covariance[a * size + b] * combination[b];
     }
   }
   return Math.max(v, 0) * s2;
 }
 
 /** The fit's figures in x units (z before the leave-out check). */
-function summarize(d: HingeData, best: BestHinge, w: Float64Array, o: HingeScanOptions): HingeFit {
+function summarize(d: HingeData, best: BestHinge, w: Float64Array, options: HingeScanOptions): HingeFit {
   const S = best.S;
   const kap = best.kap;
   const f = best.fit;
-  const quadratic = o.quadratic;
+  const quadratic = options.quadratic;
   const p = f.p;
   const inv = invertMatrix(f.A, p) ?? new Float64Array(p * p);
   const dof = Math.max(f.nPos - p, 1);

@@ -120,6 +120,18 @@ function sumsBuffers(n: number): SumsBuffers {
   return SUMS_BUFFERS[sumsTurn];
 }
 
+/** Grows the sums' buffers (both turns) to n points ahead of scans of more points than the online data has (the
+ * offline fit's legs): the growth then happens here, not inside optimised code that has never taken that branch
+ * (which would be thrown away there). */
+export function reserveSums(n: number): void {
+  for (let turn = 0; turn < SUMS_BUFFERS.length; turn++) {
+    const capacity = SUMS_BUFFERS[turn].u.length;
+    if (capacity < n) {
+      SUMS_BUFFERS[turn] = sumsBuffersOf(Math.max(n, 2 * capacity));
+    }
+  }
+}
+
 function sumsBuffersOf(capacity: number): SumsBuffers {
   return {
     u: new Float64Array(capacity),
@@ -309,17 +321,6 @@ function choleskyOf(A: Float64Array, q: number): Float64Array | null {
   return L;
 }
 
-/** inner(S, col, hinge) for a hinge column `hinge` (the same expressions, without the dispatch on both kinds). */
-function innerWithHinge(S: Sums, col: Col, hinge: Col): number {
-  const s = S.s;
-  const n1 = S.n1;
-  if (col.a >= 0) {
-    return s[(col.a + 1) * n1 + hinge.j] - hinge.kap * s[col.a * n1 + hinge.j];
-  }
-  const J = col.j > hinge.j ? col.j : hinge.j;
-  return s[2 * n1 + J] - (col.kap + hinge.kap) * s[n1 + J] + col.kap * hinge.kap * s[J];
-}
-
 /** Residual sum of squares of the fit of the prefix columns plus `cand`, from the prefix's factor: the same
  * arithmetic, in the same order, as fitCols(S, [...prefix, cand], pre).rss (the factor's last row is a forward
  * substitution), without the solve for β. −1 when that fit would be singular. */
@@ -335,7 +336,9 @@ function candidateRss(pre: Prefix, cand: Col): number {
   const row = pre.row;
   let dsum = acc;
   for (let j = 0; j < q; j++) {
-    let v = innerWithHinge(S, cols[j], cand);
+    // the generic inner(): its every branch (power and hinge columns) runs from the first scan on, while a branch
+    // for fixed kinks alone would first run after the first confirmation and throw the optimised code away there
+    let v = inner(S, cols[j], cand);
     for (let k = 0; k < j; k++) {
       v -= row[k] * L[j * q + k];
     }
@@ -636,12 +639,27 @@ export function scanHinge(d: HingeData, options: HingeScanOptions): HingeFit | n
   if (!best) {
     return null;
   }
-  const out = summarize(d, best.S, best.kap, best.j, best.fit, best.cols, w, o.quadratic);
-  const jk = o.jackknife ?? 0;
-  if (jk > 0 && Math.abs(out.z) >= (o.jackknifeFrom ?? 0)) {
-    out.z = Math.sign(out.z) * leaveOutZ(d, w, best, jk, Math.abs(out.z), o.jackknifeStop ?? -Infinity);
-  }
+  const out = summarize(d, best, w, o);
+  // written at every scan, not only after a leave-out check: a field first changed late in a stream loses its
+  // "constant" status then, and the optimised code that relied on it (summarize) would be thrown away
+  out.z = leaveOutChecked(d, w, best, o, out.zFull);
   return out;
+}
+
+/** The z of the best fit after the leave-out check (when asked for and |zFull| ≥ jackknifeFrom), else zFull. */
+function leaveOutChecked(
+  data: HingeData,
+  weights: Float64Array,
+  best: BestHinge,
+  options: HingeScanOptions,
+  zFull: number,
+): number {
+  const jk = options.jackknife ?? 0;
+  if (jk > 0 && Math.abs(zFull) >= (options.jackknifeFrom ?? 0)) {
+    const stop = options.jackknifeStop ?? -Infinity;
+    return Math.sign(zFull) * leaveOutZ(data, weights, best, jk, Math.abs(zFull), stop);
+  }
+  return zFull;
 }
 
 /** The options with every field present (defaults filled in), in one order: one hidden class for the scan's
@@ -691,14 +709,27 @@ function uniformOptions(options: HingeScanOptions): HingeScanOptions {
 }
 
 /** The best candidate of a scan: sums, kink (centred units), first index beyond it, kept fit and columns, and the
- * first index of the segment it was searched in. */
-interface BestHinge {
-  S: Sums;
-  kap: number;
-  j: number;
-  fit: PointFit;
-  cols: Col[];
-  segStart: number;
+ * first index of the segment it was searched in. One class for every best fit (found, refitted, refined), with j
+ * always a small integer and kap a fraction from the start (a kink at u = 0 would store a small integer first): one
+ * hidden class whose fields never change representation, so the optimised reweight is not thrown away ("wrong map")
+ * when a refined best fit first reaches it. */
+class BestHinge {
+  kap = 0.5;
+  readonly j: number;
+
+  constructor(
+    readonly S: Sums,
+    kap: number,
+    j: number,
+    readonly fit: PointFit,
+    readonly cols: Col[],
+    readonly segStart: number,
+  ) {
+    this.kap = kap;
+    // j | 0: an index read back from an array of doubles (refineBetweenLevels' intervals) is a heap number, and the
+    // optimised summarize, which copies j into a small-integer field, would be thrown away ("not a Smi")
+    this.j = j | 0;
+  }
 }
 
 /** Levels (indices into starts) that may hold a kink: beyond the last fixed kink, within [lo, hi], with enough
@@ -706,7 +737,9 @@ interface BestHinge {
 function candidateLevels(d: HingeData, starts: number[], fixedX: Float64Array, o: HingeScanOptions): number[] {
   const n = d.n;
   const L = starts.length;
-  const lastFixed = fixedX.length ? fixedX[fixedX.length - 1] : -Infinity;
+  // at(-1) runs at every scan, with or without fixed kinks: an expression reached only once the first kink is confirmed
+  // has no type feedback, and the optimised code would be thrown away there
+  const lastFixed = fixedX.at(-1) ?? -Infinity;
   const cands: number[] = [];
   for (let l = 0; l + 1 < L; l++) {
     const xk = d.x[starts[l]];
@@ -763,7 +796,7 @@ function robustFit(
     if (!f) {
       return null;
     }
-    best = { S, kap: bestCandidate.kap, j: bestCandidate.j, fit: keep(f), cols, segStart };
+    best = new BestHinge(S, bestCandidate.kap, bestCandidate.j, keep(f), cols, segStart);
     const changed = reweight(d, w, best, o);
     if (changed === null || !changed) {
       break;
@@ -773,7 +806,7 @@ function robustFit(
       const S2 = buildSums(d, w);
       const f2 = fitCols(S2, best.cols);
       if (f2 && S2.nPos > best.cols.length) {
-        best = { ...best, S: S2, fit: keep(f2) };
+        best = new BestHinge(S2, best.kap, best.j, keep(f2), best.cols, best.segStart);
       }
     }
   }
@@ -850,8 +883,10 @@ function reweight(d: HingeData, w: Float64Array, best: BestHinge, o: HingeScanOp
     }
     if (nw !== w[i]) {
       changed = true;
-      w[i] = nw;
     }
+    // stored unconditionally: a store first reached when a weight changes (late in a stream) has no type feedback,
+    // and the optimised reweight would be thrown away there
+    w[i] = nw;
   }
   return changed;
 }
@@ -905,7 +940,7 @@ function refineBetweenLevels(
       const cols = base.concat(fixedCols, hg(r.k, j)); // built as in robustFit: one array class
       const f = fitCols(S, cols);
       if (f) {
-        best = { S, kap: r.k, j, fit: keep(f), cols, segStart };
+        best = new BestHinge(S, r.k, j, keep(f), cols, segStart);
       }
     }
   }
@@ -986,16 +1021,25 @@ function predictAt(S: Sums, cols: Col[], beta: Float64Array, u: number): number 
   return v;
 }
 
-function summarize(
-  d: HingeData,
-  S: Sums,
-  kap: number,
-  j: number,
-  f: PointFit,
-  cols: Col[],
-  w: Float64Array,
-  quadratic: boolean,
-): HingeFit {
+/** max(gᵀ C g, 0) · s2 for the size×size matrix C (row-major): the variance of a linear combination g of the
+ * fitted coefficients. A function of its own, not a closure over C, size and s2 (a smaller graph for the optimising
+ * compiler where summarize inlines it). */
+function scaledQuadraticForm(combination: Float64Array, covariance: Float64Array, size: number, s2: number): number {
+  let v = 0;
+  for (let a = 0; a < size; a++) {
+    for (let b = 0; b < size; b++) {
+      v += combination[a] * covariance[a * size + b] * combination[b];
+    }
+  }
+  return Math.max(v, 0) * s2;
+}
+
+/** The fit's figures in x units (z before the leave-out check). */
+function summarize(d: HingeData, best: BestHinge, w: Float64Array, options: HingeScanOptions): HingeFit {
+  const S = best.S;
+  const kap = best.kap;
+  const f = best.fit;
+  const quadratic = options.quadratic;
   const p = f.p;
   const inv = invertMatrix(f.A, p) ?? new Float64Array(p * p);
   const dof = Math.max(f.nPos - p, 1);
@@ -1010,20 +1054,10 @@ function summarize(
   if (quadratic) {
     gb[2] = 2 * kap;
   }
-  for (let k = quadratic ? 3 : 2; k < ch; k++) {
-    gb[k] = 1;
-  }
+  // fill(), not a loop whose body first runs once a kink is fixed (no type feedback before: a deopt there)
+  gb.fill(1, quadratic ? 3 : 2, ch);
   const ga = new Float64Array(gb);
   ga[ch] = 1;
-  const quad = (g: Float64Array) => {
-    let v = 0;
-    for (let a = 0; a < p; a++) {
-      for (let b = 0; b < p; b++) {
-        v += g[a] * inv[a * p + b] * g[b];
-      }
-    }
-    return Math.max(v, 0) * s2;
-  };
   let sb = 0;
   for (let k = 0; k < p; k++) {
     sb += gb[k] * f.beta[k];
@@ -1031,9 +1065,9 @@ function summarize(
   const xs = S.xs;
   let rejected = 0;
   for (let i = 0; i < d.n; i++) {
-    if (w[i] === 0) {
-      rejected++;
-    }
+    // counted without a branch: an increment first reached at the first rejected point has no type feedback, and
+    // the optimised summarize would be thrown away there
+    rejected += w[i] === 0 ? 1 : 0;
   }
   const z = tToZ(t, dof);
   return {
@@ -1042,15 +1076,15 @@ function summarize(
     slopeChangeError: Math.sqrt(Math.max(varC, 0)) / xs,
     slopeBefore: sb / xs,
     slopeAfter: (sb + c) / xs,
-    slopeBeforeError: Math.sqrt(quad(gb)) / xs,
-    slopeAfterError: Math.sqrt(quad(ga)) / xs,
-    yAtKink: predictAt(S, cols, f.beta, kap),
+    slopeBeforeError: Math.sqrt(scaledQuadraticForm(gb, inv, p, s2)) / xs,
+    slopeAfterError: Math.sqrt(scaledQuadraticForm(ga, inv, p, s2)) / xs,
+    yAtKink: predictAt(S, best.cols, f.beta, kap),
     t,
     dof,
     z,
     zFull: z,
     sigma: Math.sqrt(s2),
-    firstAfter: j,
+    firstAfter: best.j,
     w,
     rejected,
   };

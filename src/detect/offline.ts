@@ -7,8 +7,8 @@
  */
 import type { ResolvedDetectorOptions, SlopeEvent, OfflineFit, FitLeg, FitSegment, FitBreakpoint } from './types';
 import type { StoredPoint, Leg } from './detector';
-import { hingeZAt, levelStarts } from './hinge';
-import { firstAbove, golden, madSigma, invertMatrix } from './stats';
+import { hingeZAt, levelStarts, reserveSums } from './hinge';
+import { firstAbove, golden, madSigma, invertMatrix, reserveMadScratch } from './stats';
 
 /** Offline re-test: a kink whose whole-curve significance falls below this (σ; p ≈ 0.05 two-sided) is no
  * longer supported by the data and is retracted. Lower than the online threshold on purpose: the online threshold
@@ -240,13 +240,12 @@ function predict(beta: Float64Array, kap: number[], x0: number, x: number): numb
   return v;
 }
 
-/** Re-place breakpoint j by a scan over levels within ±radius, then golden section between levels. */
+/** Re-place breakpoint j by a scan over levels within ±radius, then golden section between levels, on the sums S
+ * of the leg under the current weights. */
 function optimiseKink(
-  D: LegData,
-  w: Float64Array,
+  S: SegSums,
   kap: number[],
   j: number,
-  x0: number,
   levels: number[],
   radius: number,
   minSide: number,
@@ -255,7 +254,6 @@ function optimiseKink(
   const lo = j > 0 ? kap[j - 1] : -Infinity;
   const hi = j + 1 < kap.length ? kap[j + 1] : Infinity;
   // allowed: at least minSide points strictly between neighbours
-  const S = segSums(D, w, x0);
   const ok = (k: number) =>
     k - lo >= sep && hi - k >= sep && countBetween(S, lo, k) >= minSide && countBetween(S, k, hi) >= minSide;
   const cand = levels.filter((l) => l > lo && l < hi && Math.abs(l - kap[j]) <= radius && ok(l));
@@ -318,6 +316,9 @@ export function offlineFit(
   const endWithdrawn = new Set<number>();
   for (const leg of legs) {
     const D = legData(pts, leg);
+    // the leg may hold more points than the online scans ever saw: their scratch grows now, outside optimised code
+    reserveSums(D.n);
+    reserveMadScratch(D.n);
     if (D.n < 3) {
       continue;
     }
@@ -361,9 +362,11 @@ export function offlineFit(
       w = new Float64Array(D.w0);
       sol = null;
       for (let it = 0; it < 4; it++) {
+        // the sums depend on the weights only: one set for every re-placement until the weights change
+        const sums = segSums(D, w, x0);
         for (let pass = 0; pass < 2; pass++) {
           for (let j = 0; j < kap.length; j++) {
-            optimiseKink(D, w, kap, j, x0, levels, radius, 3, minSep);
+            optimiseKink(sums, kap, j, levels, radius, 3, minSep);
           }
         }
         sol = solveSegmented(D, w, kap, x0);
@@ -374,7 +377,7 @@ export function offlineFit(
         for (let i = 0; i < D.n; i++) {
           res[i] = (D.y[i] - predict(sol.beta, kap, x0, D.x[i])) * Math.sqrt(D.w0[i]);
         }
-        const s = madSigma(res);
+        const s = madSigma(res, res.length);
         if (!(s > 0)) {
           break;
         }
@@ -543,12 +546,15 @@ export function offlineFit(
     }
     const m = kap.length;
     let outliers = 0;
-    const res: number[] = [];
+    // the kept points' residuals in a typed array, as every other caller of madSigma passes them (an array of
+    // numbers here threw the optimised madSigma away: "wrong map")
+    const res = new Float64Array(D.n);
+    let kept = 0;
     for (let i = 0; i < D.n; i++) {
       if (!(w[i] > 0)) {
         outliers++;
       } else {
-        res.push(D.y[i] - predict(sol.beta, kap, x0, D.x[i]));
+        res[kept++] = D.y[i] - predict(sol.beta, kap, x0, D.x[i]);
       }
     }
     fitLegs.push({
@@ -557,7 +563,7 @@ export function offlineFit(
       lastIndex: pts[Math.min(leg.end, pts.length) - 1].index,
       points: D.n,
       outliers,
-      sigma: madSigma(res),
+      sigma: madSigma(res, kept),
       breakpoints,
       segments,
     });

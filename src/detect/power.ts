@@ -53,7 +53,7 @@ export class PowerReadings {
 
   /** The power noise σP (W) from the last 256 changes between distinct consecutive readings, estimated now. */
   get currentNoise(): number {
-    return readingNoise(this.changes, Math.min(this.changeCount, NOISE_READINGS));
+    return this.estimateNoise();
   }
 
   /** Takes the power of the next usable frame (frames paired to the same reading repeat it). */
@@ -70,6 +70,10 @@ export class PowerReadings {
     // about binWidth / 2 would otherwise flip the state from frame to frame, mixing bins with single frames)
     const meanStep = this.stepCount >= 10 ? this.meanStep() : Infinity;
     this.dense = meanStep < (this.dense ? this.binWidth : this.binWidth / 2);
+  }
+
+  private estimateNoise(): number {
+    return readingNoise(this.changes, Math.min(this.changeCount, NOISE_READINGS));
   }
 
   /** Keeps the last DENSITY_FRAMES steps and their running sum (re-summed in full each time the ring wraps, so
@@ -99,7 +103,10 @@ export class PowerReadings {
       this.changes[this.changeCount++ & (NOISE_READINGS - 1)] = power - lastPower;
       const count = this.changeCount;
       if (count >= 8 && count % (count <= 32 ? 8 : count <= NOISE_READINGS ? 32 : 128) === 0) {
-        this.noise = this.currentNoise;
+        // a method call, not the getter: the optimising compiler sees that this call is rare (1 reading in 8 to 128)
+        // and leaves it out of the per-frame code (a getter it would inline, with both selections, at every level
+        // of the per-frame calls: push, the detector's push, the feed)
+        this.noise = this.estimateNoise();
         this.smoothing = smoothingFor(this.noise, this.binWidth);
       }
     }

@@ -74,6 +74,14 @@ export function medianInPlace(a: Float64Array, n: number): number {
 
 let madScratch = new Float64Array(256);
 
+/** Grows madSigma's scratch to n values ahead of a call with more residuals than the online data has (see
+ * reserveSums in hinge.ts: the growth then happens outside the optimised madSigma). */
+export function reserveMadScratch(n: number): void {
+  if (madScratch.length < n) {
+    madScratch = new Float64Array(Math.max(n, 2 * madScratch.length));
+  }
+}
+
 /** Robust σ: 1.4826 × median |x| (x are residuals, already centred by a fit). */
 export function madSigma(residuals: ArrayLike<number>, n = residuals.length): number {
   if (n === 0) {

@@ -156,21 +156,20 @@ class EventFeed {
   constructor(private readonly detection: OfflineDetection) {}
 
   add(block: FrameBlock): void {
-    for (let f = 0; f < block.length; f++) {
-      const slot = f * block.nRois;
-      const power = block.power[f];
-      const temperature = block.temperature[slot];
-      if (Number.isNaN(power) || Number.isNaN(temperature)) {
+    // the columns read once, before the loop (no property read of the block in the per-point code)
+    const { length, nRois, index, power, temperature, temperatureError, flags } = block;
+    for (let f = 0; f < length; f++) {
+      const slot = f * nRois;
+      if (Number.isNaN(power[f]) || Number.isNaN(temperature[slot])) {
         continue;
       }
-      const error = block.temperatureError[slot];
-      const flags = block.flags[slot];
+      const error = temperatureError[slot];
       this.detection.push({
-        index: block.index[f],
-        power,
-        temperature,
+        index: index[f],
+        power: power[f],
+        temperature: temperature[slot],
         temperatureError: Number.isNaN(error) ? null : error,
-        flags: flags !== 0 ? flagNames(flags) : NO_FLAGS,
+        flags: flags[slot] !== 0 ? flagNames(flags[slot]) : NO_FLAGS,
       });
     }
   }

@@ -116,26 +116,43 @@ __attribute__((always_inline)) inline bool strongSignal(const double* sig, const
 
 }  // namespace
 
-void boxSmooth(const double* s, size_t n, size_t h, double* out) {
+namespace {
+
+// Mean of s[k−h..k+h] cut to [0, n) (an end pixel's window), summed in pixel order.
+double partialMean(const double* s, size_t n, size_t h, size_t k) {
+  const size_t lo = k > h ? k - h : 0;
+  const size_t hi = std::min(n - 1, k + h);
   double acc = 0;
-  double cnt = 0;
-  const size_t head = std::min(h, n);
-  for (size_t k = 0; k < head; k++) { acc += s[k]; cnt++; }
-  size_t k = 0;
-  for (; k < n && k < h + 1; k++) {
-    if (k + h < n) { acc += s[k + h]; cnt++; }
-    out[k] = acc / cnt;
+  for (size_t j = lo; j <= hi; j++) {
+    acc += s[j];
   }
-  const double inv = 1.0 / static_cast<double>(2 * h + 1);
-  for (; k + h < n; k++) {
-    acc += s[k + h] - s[k - h - 1];
+  return acc / static_cast<double>(hi - lo + 1);
+}
+
+// The mean over 2·kHalf+1 pixels (fewer at the ends) of s[0..n) into out[0..n) (the TypeScript boxSmooth). Each
+// interior mean is summed directly in pixel order: a running sum's chain of dependent additions over the whole row
+// would not vectorise (and it drifts).
+template <size_t kHalf>
+__attribute__((always_inline)) inline void boxSmooth(const double* s, size_t n, double* out) {
+  const double inv = 1.0 / static_cast<double>(2 * kHalf + 1);
+  size_t k = 0;
+  for (; k < n && k < kHalf; k++) {
+    out[k] = partialMean(s, n, kHalf, k);
+  }
+  for (; k + kHalf < n; k++) {
+    const double* window = s + (k - kHalf);
+    double acc = window[0];
+    for (size_t j = 1; j <= 2 * kHalf; j++) {
+      acc += window[j];
+    }
     out[k] = acc * inv;
   }
   for (; k < n; k++) {
-    acc -= s[k - h - 1]; cnt--;
-    out[k] = acc / cnt;
+    out[k] = partialMean(s, n, kHalf, k);
   }
 }
+
+}  // namespace
 
 namespace {
 
@@ -226,7 +243,7 @@ __attribute__((always_inline)) inline uint8_t prepareKernel(const PrepPlan& p, c
   double* smooth = sc.smooth;
   double* sigma = sc.sigma;
   double* varC = sc.varC;
-  boxSmooth(sig, nU, kSmoothHalf, smooth);
+  boxSmooth<kSmoothHalf>(sig, nU, smooth);
   const double invG = p.invGain, readVar = p.readVar;
   const double* invDen = p.invDen;
   const double* invDen2 = p.invDen2;

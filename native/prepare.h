@@ -50,6 +50,4 @@ void prefetchCounts(const PrepPlan& p, const CountsView& c);
 // Spike mask (maskCosmics of src/quality/flags.ts, sigma at offset 0); returns the number of spikes.
 size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor);
 
-void boxSmooth(const double* s, size_t n, size_t h, double* out);
-
 }  // namespace pyro

@@ -90,6 +90,21 @@ describe.skipIf(!nativeAvailable())('native preparation: bit-identical to the Ty
     expect(result.flags[4] & PREP_COSMIC).toBe(PREP_COSMIC);
   });
 
+  // ROIs narrower than the smoothing window (2·SMOOTH_HALF + 1 = 5 pixels) or barely wider: only end windows or one
+  // interior window, where the twins' box means take their other path
+  it.each([1, 2, 3, 4, 5, 6, 7])('%i pixels: bit-identical', (nU) => {
+    const { wl, plan } = roiPlan(1, 2, range(100, 100 + nU));
+    const expected = outputs(frames.length * nU);
+    const expectedFlags = new Uint8Array(frames.length);
+    prepareCountsBatch(plan, frames, frames.length, expected.radiance, expected.variance, expected.mask, expectedFlags);
+    const out = outputs(frames.length * nU);
+    const result = native!.analyzeCountsBatchSync!(wl, frames, plan, out);
+    expect(Array.from(result.flags)).toEqual(Array.from(expectedFlags));
+    expect(firstDifference(out.radiance, expected.radiance)).toBe(-1);
+    expect(firstDifference(out.variance, expected.variance)).toBe(-1);
+    expect(firstDifference(out.mask, expected.mask)).toBe(-1);
+  });
+
   it('the weak test on both sides of its threshold', () => {
     const { wl, plan } = ROIS['rows 1–2, every pixel'];
     const nU = wl.length;

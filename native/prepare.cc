@@ -156,28 +156,32 @@ __attribute__((always_inline)) inline void boxSmooth(const double* s, size_t n, 
 
 namespace {
 
-// Whether any interior pixel (3 ≤ k < n − 3) passes the first screen of cosmicMask: one loop without control flow
-// (vectorised); the common frame without a spike then skips the interior in the scalar loop.
-__attribute__((always_inline)) inline bool anyInteriorCandidate(const double* s, const double* sigma, size_t n,
-                                                                double sigmaFloor, double kIn) {
+// Whether any interior pixel (3 ≤ k < n − 3) may pass the first screen of cosmicKernel, d > kIn·√varC: one loop
+// without control flow or square root (vectorised); the common frame without a spike then skips the interior in the
+// scalar loop. The test d > 0 and d² > kIn²·varC·(1 − 1e-9) is looser than the screen by far more than the rounding
+// of either side (a few 2^-53), so it never misses a pixel the screen takes: a d whose square would lose precision
+// to underflow is taken, as is one whose square overflows to +Inf.
+__attribute__((always_inline)) inline bool anyInteriorCandidate(const double* s, const double* varC, size_t n,
+                                                                double kIn) {
+  const double kIn2 = kIn * kIn * (1 - 1e-9);
   unsigned any = 0;
   for (size_t k = 3; k + 3 < n; k++) {
-    const double sg = std::max(sigma[k], sigmaFloor);
     const double d = s[k] - 0.5 * (s[k - 3] + s[k + 3]);
-    any |= static_cast<unsigned>(d > kIn * sg);
+    any |= static_cast<unsigned>((d > 0) & ((d < 0x1p-500) | (d * d > kIn2 * varC[k])));
   }
   return any != 0;
 }
 
-__attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const double* sigma, uint8_t* mask,
-                                                          size_t n, double sigmaFloor) {
+// maskCosmics of src/quality/flags.ts with sigmaFloor 0 and σ = √varC, taken only for the pixels tested.
+__attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const double* varC, uint8_t* mask,
+                                                          size_t n) {
   size_t found = 0;
   long lastMarked = -10;
   const double kIn = kCosmicScreenSigma * std::sqrt(1.5);
   const double kEdge = kCosmicScreenSigma * std::sqrt(6.0);
   const long ln = static_cast<long>(n);
   // no interior candidate: only the three pixels at each end are tested (the interior ones would all be skipped)
-  const long skipFrom = anyInteriorCandidate(s, sigma, n, sigmaFloor, kIn) ? ln : 3;
+  const long skipFrom = anyInteriorCandidate(s, varC, n, kIn) ? ln : 3;
   const long skipTo = std::max(skipFrom, ln - 3);
   double win[2 * kCosmicMedianHalf];
   for (long k = 0; k < ln; k++) {
@@ -186,7 +190,7 @@ __attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const
       if (k >= ln) break;
     }
     const double v = s[k];
-    const double sg = std::max(sigma[k], sigmaFloor);
+    const double sg = std::sqrt(varC[k]);
     if (k >= 3 && k + 3 < ln) {
       const double d = v - 0.5 * (s[k - 3] + s[k + 3]);
       if (!(d > kIn * sg)) continue;
@@ -220,10 +224,6 @@ __attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const
 
 }  // namespace
 
-size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor) {
-  return cosmicKernel(s, sigma, mask, n, sigmaFloor);
-}
-
 namespace {
 
 // Stages 1–2 of one frame (see prepareCountsFrame), compiled once per vector unit (simd.h).
@@ -241,7 +241,6 @@ __attribute__((always_inline)) inline uint8_t prepareKernel(const PrepPlan& p, c
     return f1;
   }
   double* smooth = sc.smooth;
-  double* sigma = sc.sigma;
   double* varC = sc.varC;
   boxSmooth<kSmoothHalf>(sig, nU, smooth);
   const double invG = p.invGain, readVar = p.readVar;
@@ -254,12 +253,11 @@ __attribute__((always_inline)) inline uint8_t prepareKernel(const PrepPlan& p, c
     const double sm = smooth[k] > 0 ? smooth[k] : 0;
     const double vc = sm * invG + readVar;
     varC[k] = vc;
-    sigma[k] = std::sqrt(vc);
     y[k] = sig[k] * invDen[k];
     v[k] = (vc + sm * sm * relVarDen[k]) * invDen2[k];
   }
   uint8_t flags = f1;
-  if (cosmicKernel(sig, sigma, mask, nU, 0) > 0) flags |= PrepCosmic;
+  if (cosmicKernel(sig, varC, mask, nU) > 0) flags |= PrepCosmic;
   if (!strongSignal(sig, varC, mask, nU)) flags |= PrepWeak;
   return flags;
 }

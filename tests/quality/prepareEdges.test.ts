@@ -105,6 +105,58 @@ describe.skipIf(!nativeAvailable())('native preparation: bit-identical to the Ty
     expect(firstDifference(out.mask, expected.mask)).toBe(-1);
   });
 
+  it('the cosmic screen on both sides of its threshold (the native pre-screen takes no square root)', () => {
+    const { wl, plan } = ROIS['rows 1–2, every pixel'];
+    const nU = wl.length;
+    const spikeAt = 150;
+    const withSpike = (height: number): Float64Array => {
+      const frame = Float64Array.from(frames[7]);
+      frame[width + spikeAt] += height;
+      return frame;
+    };
+    const cosmicWith = (height: number): boolean => {
+      const o = outputs(nU);
+      return (
+        (prepareCountsFrame(plan, withSpike(height), o.radiance, o.variance, o.mask, 0, prepScratch(nU)) &
+          PREP_COSMIC) !==
+        0
+      );
+    };
+    // bisection on the spike's height to the last double the screen rejects and the first it takes
+    let clean = 0;
+    let spiky = 30000;
+    expect(cosmicWith(clean)).toBe(false);
+    expect(cosmicWith(spiky)).toBe(true);
+    while (true) {
+      const middle = clean + (spiky - clean) / 2;
+      if (middle === clean || middle === spiky) {
+        break;
+      }
+      if (cosmicWith(middle)) {
+        spiky = middle;
+      } else {
+        clean = middle;
+      }
+    }
+    for (const height of [clean, spiky]) {
+      const frame = withSpike(height);
+      const expected = outputs(nU);
+      const expectedFlags = prepareCountsFrame(
+        plan,
+        frame,
+        expected.radiance,
+        expected.variance,
+        expected.mask,
+        0,
+        prepScratch(nU),
+      );
+      const out = outputs(nU);
+      const result = native!.analyzeCountsBatchSync!(wl, [frame], plan, out);
+      expect(result.flags[0]).toBe(expectedFlags);
+      expect(firstDifference(out.mask, expected.mask)).toBe(-1);
+    }
+  });
+
   it('the weak test on both sides of its threshold', () => {
     const { wl, plan } = ROIS['rows 1–2, every pixel'];
     const nU = wl.length;

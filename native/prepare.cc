@@ -26,11 +26,13 @@ __attribute__((always_inline)) inline uint8_t countsStage(const PrepPlan& p, con
   if (p.contiguous) {
     // the used pixels are one run: row-major loops over contiguous counts (vectorised)
     const size_t base = static_cast<size_t>(p.used[0]);
+    const T* firstRow = counts + p.first * width + base;
     for (size_t k = 0; k < nU; k++) {
-      sig[k] = 0;
-      mask[k] = 0;
+      const double v = static_cast<double>(firstRow[k]);
+      sig[k] = 0.0 + v;  // as the twin's sum from 0 (a count of −0 gives +0)
+      mask[k] = static_cast<uint8_t>(v >= saturation);
     }
-    for (size_t r = p.first; r <= p.last; r++) {
+    for (size_t r = p.first + 1; r <= p.last; r++) {
       const T* row = counts + r * width + base;
       for (size_t k = 0; k < nU; k++) {
         const double v = static_cast<double>(row[k]);

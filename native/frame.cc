@@ -159,8 +159,24 @@ template <bool kMasked, bool kVectorLog>
 __attribute__((always_inline)) inline bool logRatios(const double* y, const uint8_t* mask, const double* a, size_t n,
                                                      double* z) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (size_t i = 0; i < n; i++) {
-    z[i] = kVectorLog ? vlog::log(y[i] / a[i]) : std::log(y[i] / a[i]);
+  if (kVectorLog) {
+    // vlog's general case for all; its full log again only in a frame where some y > 0 needs another case (a z of
+    // y ≤ 0 or NaN is replaced by NaN below)
+    unsigned redo = 0;
+    for (size_t i = 0; i < n; i++) {
+      bool exact;
+      z[i] = vlog::logCommon(y[i] / a[i], exact);
+      redo |= static_cast<unsigned>((y[i] > 0) & !exact);
+    }
+    if (redo != 0) {
+      for (size_t i = 0; i < n; i++) {
+        z[i] = vlog::log(y[i] / a[i]);
+      }
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      z[i] = std::log(y[i] / a[i]);
+    }
   }
   unsigned bad = 0;
   for (size_t i = 0; i < n; i++) {

@@ -26,11 +26,13 @@ __attribute__((always_inline)) inline uint8_t countsStage(const PrepPlan& p, con
   if (p.contiguous) {
     // the used pixels are one run: row-major loops over contiguous counts (vectorised)
     const size_t base = static_cast<size_t>(p.used[0]);
+    const T* firstRow = counts + p.first * width + base;
     for (size_t k = 0; k < nU; k++) {
-      sig[k] = 0;
-      mask[k] = 0;
+      const double v = static_cast<double>(firstRow[k]);
+      sig[k] = 0.0 + v;  // as the twin's sum from 0 (a count of −0 gives +0)
+      mask[k] = static_cast<uint8_t>(v >= saturation);
     }
-    for (size_t r = p.first; r <= p.last; r++) {
+    for (size_t r = p.first + 1; r <= p.last; r++) {
       const T* row = counts + r * width + base;
       for (size_t k = 0; k < nU; k++) {
         const double v = static_cast<double>(row[k]);
@@ -85,25 +87,43 @@ __attribute__((always_inline)) inline uint8_t countsStageOf(const PrepPlan& p, c
   return 0;
 }
 
-// Whether sSum > kWeakMinSnr·√vSum, sSum and vSum summed over the unmasked pixels in pixel order (the TypeScript
-// twin's order). The sums are first taken in any order (vectorised): either order's error is at most γ·Σ|terms|,
-// γ ≈ (n−1)·2^-53 (Higham, Accuracy and Stability of Numerical Algorithms, §4.2), so when the two sides differ by
-// more than 4(n+2)·2^-53·(Σ|s| + kWeakMinSnr·√vSum) — twice those bounds — both orders give the same answer;
-// only a borderline frame has its sums taken again in order.
-__attribute__((always_inline)) inline bool strongSignal(const double* sig, const double* varC, const uint8_t* mask,
-                                                        size_t n) {
+// Sums over the unmasked pixels of the row sums, of their magnitudes and of their variances, in any order.
+struct SignalSums {
+  double sig = 0, magnitude = 0, variance = 0;
+};
+
+__attribute__((always_inline)) inline void addSignal(SignalSums& sums, double sig, double varC, uint8_t mask) {
+  const bool keep = mask == 0;
+  sums.sig += keep ? sig : 0.0;
+  sums.magnitude += keep ? std::fabs(sig) : 0.0;
+  sums.variance += keep ? varC : 0.0;
+}
+
+__attribute__((always_inline)) inline SignalSums signalSums(const double* sig, const double* varC, const uint8_t* mask,
+                                                           size_t n) {
   double s = 0, a = 0, v = 0;
 #pragma omp simd reduction(+ : s, a, v)
   for (size_t k = 0; k < n; k++) {
-    const bool keep = mask[k] == 0;
-    s += keep ? sig[k] : 0.0;
-    a += keep ? std::fabs(sig[k]) : 0.0;
-    v += keep ? varC[k] : 0.0;
+    SignalSums one;
+    addSignal(one, sig[k], varC[k], mask[k]);
+    s += one.sig;
+    a += one.magnitude;
+    v += one.variance;
   }
-  const double threshold = kWeakMinSnr * std::sqrt(v);
-  const double bound = 4.0 * static_cast<double>(n + 2) * 0x1p-53 * (a + threshold);
-  if (s - threshold > bound) return true;
-  if (threshold - s > bound) return false;
+  return {s, a, v};
+}
+
+// Whether sSum > kWeakMinSnr·√vSum, sSum and vSum summed over the unmasked pixels in pixel order (the TypeScript
+// twin's order), given the sums in any order (vectorised): either order's error is at most γ·Σ|terms|,
+// γ ≈ (n−1)·2^-53 (Higham, Accuracy and Stability of Numerical Algorithms, §4.2), so when the two sides differ by
+// more than 4(n+2)·2^-53·(Σ|s| + kWeakMinSnr·√vSum) — twice those bounds — both orders give the same answer;
+// only a borderline frame has its sums taken again in order.
+__attribute__((always_inline)) inline bool strongSignal(const SignalSums& sums, const double* sig, const double* varC,
+                                                        const uint8_t* mask, size_t n) {
+  const double threshold = kWeakMinSnr * std::sqrt(sums.variance);
+  const double bound = 4.0 * static_cast<double>(n + 2) * 0x1p-53 * (sums.magnitude + threshold);
+  if (sums.sig - threshold > bound) return true;
+  if (threshold - sums.sig > bound) return false;
   double sSum = 0, vSum = 0;
   for (size_t k = 0; k < n; k++) {
     if (mask[k] == 0) {
@@ -116,51 +136,72 @@ __attribute__((always_inline)) inline bool strongSignal(const double* sig, const
 
 }  // namespace
 
-void boxSmooth(const double* s, size_t n, size_t h, double* out) {
+namespace {
+
+// Mean of s[k−h..k+h] cut to [0, n) (an end pixel's window), summed in pixel order.
+double partialMean(const double* s, size_t n, size_t h, size_t k) {
+  const size_t lo = k > h ? k - h : 0;
+  const size_t hi = std::min(n - 1, k + h);
   double acc = 0;
-  double cnt = 0;
-  const size_t head = std::min(h, n);
-  for (size_t k = 0; k < head; k++) { acc += s[k]; cnt++; }
-  size_t k = 0;
-  for (; k < n && k < h + 1; k++) {
-    if (k + h < n) { acc += s[k + h]; cnt++; }
-    out[k] = acc / cnt;
+  for (size_t j = lo; j <= hi; j++) {
+    acc += s[j];
   }
-  const double inv = 1.0 / static_cast<double>(2 * h + 1);
-  for (; k + h < n; k++) {
-    acc += s[k + h] - s[k - h - 1];
+  return acc / static_cast<double>(hi - lo + 1);
+}
+
+// The mean over 2·kHalf+1 pixels (fewer at the ends) of s[0..n) into out[0..n) (the TypeScript boxSmooth). Each
+// interior mean is summed directly in pixel order: a running sum's chain of dependent additions over the whole row
+// would not vectorise (and it drifts).
+template <size_t kHalf>
+__attribute__((always_inline)) inline void boxSmooth(const double* s, size_t n, double* out) {
+  const double inv = 1.0 / static_cast<double>(2 * kHalf + 1);
+  size_t k = 0;
+  for (; k < n && k < kHalf; k++) {
+    out[k] = partialMean(s, n, kHalf, k);
+  }
+  for (; k + kHalf < n; k++) {
+    const double* window = s + (k - kHalf);
+    double acc = window[0];
+    for (size_t j = 1; j <= 2 * kHalf; j++) {
+      acc += window[j];
+    }
     out[k] = acc * inv;
   }
   for (; k < n; k++) {
-    acc -= s[k - h - 1]; cnt--;
-    out[k] = acc / cnt;
+    out[k] = partialMean(s, n, kHalf, k);
   }
 }
 
+}  // namespace
+
 namespace {
 
-// Whether any interior pixel (3 ≤ k < n − 3) passes the first screen of cosmicMask: one loop without control flow
-// (vectorised); the common frame without a spike then skips the interior in the scalar loop.
-__attribute__((always_inline)) inline bool anyInteriorCandidate(const double* s, const double* sigma, size_t n,
-                                                                double sigmaFloor, double kIn) {
+// Whether any interior pixel (3 ≤ k < n − 3) may pass the first screen of cosmicKernel, d > kIn·√varC: one loop
+// without control flow or square root (vectorised); the common frame without a spike then skips the interior in the
+// scalar loop. The test d > 0 and d² > kIn²·varC·(1 − 1e-9) is looser than the screen by far more than the rounding
+// of either side (a few 2^-53), so it never misses a pixel the screen takes: a d whose square would lose precision
+// to underflow is taken, as is one whose square overflows to +Inf.
+__attribute__((always_inline)) inline bool anyInteriorCandidate(const double* s, const double* varC, size_t n,
+                                                                double kIn) {
+  const double kIn2 = kIn * kIn * (1 - 1e-9);
   unsigned any = 0;
   for (size_t k = 3; k + 3 < n; k++) {
-    const double sg = std::max(sigma[k], sigmaFloor);
     const double d = s[k] - 0.5 * (s[k - 3] + s[k + 3]);
-    any |= static_cast<unsigned>(d > kIn * sg);
+    any |= static_cast<unsigned>((d > 0) & ((d < 0x1p-500) | (d * d > kIn2 * varC[k])));
   }
   return any != 0;
 }
 
-__attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const double* sigma, uint8_t* mask,
-                                                          size_t n, double sigmaFloor) {
+// maskCosmics of src/quality/flags.ts with sigmaFloor 0 and σ = √varC, taken only for the pixels tested.
+__attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const double* varC, uint8_t* mask,
+                                                          size_t n) {
   size_t found = 0;
   long lastMarked = -10;
   const double kIn = kCosmicScreenSigma * std::sqrt(1.5);
   const double kEdge = kCosmicScreenSigma * std::sqrt(6.0);
   const long ln = static_cast<long>(n);
   // no interior candidate: only the three pixels at each end are tested (the interior ones would all be skipped)
-  const long skipFrom = anyInteriorCandidate(s, sigma, n, sigmaFloor, kIn) ? ln : 3;
+  const long skipFrom = anyInteriorCandidate(s, varC, n, kIn) ? ln : 3;
   const long skipTo = std::max(skipFrom, ln - 3);
   double win[2 * kCosmicMedianHalf];
   for (long k = 0; k < ln; k++) {
@@ -169,7 +210,7 @@ __attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const
       if (k >= ln) break;
     }
     const double v = s[k];
-    const double sg = std::max(sigma[k], sigmaFloor);
+    const double sg = std::sqrt(varC[k]);
     if (k >= 3 && k + 3 < ln) {
       const double d = v - 0.5 * (s[k - 3] + s[k + 3]);
       if (!(d > kIn * sg)) continue;
@@ -203,10 +244,6 @@ __attribute__((always_inline)) inline size_t cosmicKernel(const double* s, const
 
 }  // namespace
 
-size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor) {
-  return cosmicKernel(s, sigma, mask, n, sigmaFloor);
-}
-
 namespace {
 
 // Stages 1–2 of one frame (see prepareCountsFrame), compiled once per vector unit (simd.h).
@@ -224,26 +261,36 @@ __attribute__((always_inline)) inline uint8_t prepareKernel(const PrepPlan& p, c
     return f1;
   }
   double* smooth = sc.smooth;
-  double* sigma = sc.sigma;
   double* varC = sc.varC;
-  boxSmooth(sig, nU, kSmoothHalf, smooth);
+  boxSmooth<kSmoothHalf>(sig, nU, smooth);
   const double invG = p.invGain, readVar = p.readVar;
   const double* invDen = p.invDen;
   const double* invDen2 = p.invDen2;
   const double* relVarDen = p.relVarDen;
-  // (distinct buffers: the pragma spares the compiler the overlap checks of eight pointers, which it gives up on)
-#pragma omp simd
+  // The weak test's sums over the pixels unmasked so far are taken in the same loop (they hold unless the cosmic
+  // test masks more). (distinct buffers: the pragma spares the compiler the overlap checks of eight pointers, which it
+  // gives up on; simdlen 8, one vector of doubles: measured a little faster than the compiler's own choice here)
+  double sumSig = 0, sumMagnitude = 0, sumVariance = 0;
+#pragma omp simd simdlen(8) reduction(+ : sumSig, sumMagnitude, sumVariance)
   for (size_t k = 0; k < nU; k++) {
     const double sm = smooth[k] > 0 ? smooth[k] : 0;
     const double vc = sm * invG + readVar;
     varC[k] = vc;
-    sigma[k] = std::sqrt(vc);
     y[k] = sig[k] * invDen[k];
     v[k] = (vc + sm * sm * relVarDen[k]) * invDen2[k];
+    SignalSums one;
+    addSignal(one, sig[k], vc, mask[k]);
+    sumSig += one.sig;
+    sumMagnitude += one.magnitude;
+    sumVariance += one.variance;
   }
   uint8_t flags = f1;
-  if (cosmicKernel(sig, sigma, mask, nU, 0) > 0) flags |= PrepCosmic;
-  if (!strongSignal(sig, varC, mask, nU)) flags |= PrepWeak;
+  SignalSums sums{sumSig, sumMagnitude, sumVariance};
+  if (cosmicKernel(sig, varC, mask, nU) > 0) {
+    flags |= PrepCosmic;
+    sums = signalSums(sig, varC, mask, nU);
+  }
+  if (!strongSignal(sums, sig, varC, mask, nU)) flags |= PrepWeak;
   return flags;
 }
 

@@ -28,7 +28,8 @@ struct PrepPlan {
   double saturation = 0, invGain = 1, readVar = 0;
 };
 
-// Scratch of one thread: sig, smooth, sigma, varC (nU each).
+// Scratch of one thread: sig, smooth, sigma, varC (nU each). sigma is no longer used: the cosmic screen takes
+// σ = √varC only at the pixels it tests.
 struct PrepScratch {
   double* sig;
   double* smooth;
@@ -46,10 +47,5 @@ uint8_t countsStageFrame(const PrepPlan& p, const CountsView& c, double* sig, ui
 // Asks the processor to bring a frame's counts of the ROI into the cache (a contiguous ROI only; a hint, nothing
 // read): called a frame ahead, their loads no longer wait for memory.
 void prefetchCounts(const PrepPlan& p, const CountsView& c);
-
-// Spike mask (maskCosmics of src/quality/flags.ts, sigma at offset 0); returns the number of spikes.
-size_t cosmicMask(const double* s, const double* sigma, uint8_t* mask, size_t n, double sigmaFloor);
-
-void boxSmooth(const double* s, size_t n, size_t h, double* out);
 
 }  // namespace pyro

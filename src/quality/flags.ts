@@ -36,7 +36,7 @@ export const COSMIC_MEDIAN_HALF = 4;
  * Sets mask[k] = 1 on spike pixels (other entries untouched); returns the number of spike pixels found
  * (before dilation). `sigmaFloor` bounds σ from below (e.g. a robust scatter of the whole spectrum).
  * Offsets: s from sOff, mask from mOff, sigma from sigmaOff (default sOff). `win`: optional scratch of ≥ 8 doubles.
- * The native twin is cosmicMask in native/prepare.cc (same loops and order).
+ * The native twin is cosmicKernel in native/prepare.cc (same loops and order; sigmaFloor 0, σ = √varC).
  */
 export function maskCosmics(
   s: Float64Array,

@@ -67,32 +67,37 @@ export function prepScratch(nU: number): PrepScratch {
   };
 }
 
-/** Running mean over 2·h+1 pixels (fewer at the ends) of s[off..off+n) into out[0..n). */
-export function boxSmooth(s: Float64Array, off: number, n: number, h: number, out: Float64Array): void {
+/** Mean of s[off+k−h..off+k+h] cut to [off, off+n) (an end pixel's window), summed in pixel order. */
+function partialMean(s: Float64Array, off: number, n: number, h: number, k: number): number {
+  const lo = Math.max(0, k - h);
+  const hi = Math.min(n - 1, k + h);
   let acc = 0;
-  let cnt = 0;
-  const head = Math.min(h, n);
-  for (let k = 0; k < head; k++) {
-    acc += s[off + k];
-    cnt++;
+  for (let j = lo; j <= hi; j++) {
+    acc += s[off + j];
   }
-  let k = 0;
-  for (; k < n && k - h - 1 < 0; k++) {
-    if (k + h < n) {
-      acc += s[off + k + h];
-      cnt++;
-    }
-    out[k] = acc / cnt;
-  }
+  return acc / (hi - lo + 1);
+}
+
+/**
+ * Mean over 2·h+1 pixels (fewer at the ends) of s[off..off+n) into out[0..n). Each interior mean is summed directly
+ * in pixel order, as in the native twin (where a running sum's chain of dependent additions would not vectorise,
+ * and it drifts).
+ */
+export function boxSmooth(s: Float64Array, off: number, n: number, h: number, out: Float64Array): void {
   const inv = 1 / (2 * h + 1);
+  let k = 0;
+  for (; k < n && k < h; k++) {
+    out[k] = partialMean(s, off, n, h, k);
+  }
   for (; k + h < n; k++) {
-    acc += s[off + k + h] - s[off + k - h - 1];
+    let acc = s[off + k - h];
+    for (let j = k - h + 1; j <= k + h; j++) {
+      acc += s[off + j];
+    }
     out[k] = acc * inv;
   }
   for (; k < n; k++) {
-    acc -= s[off + k - h - 1];
-    cnt--;
-    out[k] = acc / cnt;
+    out[k] = partialMean(s, off, n, h, k);
   }
 }
 

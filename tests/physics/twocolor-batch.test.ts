@@ -2,7 +2,8 @@
 // agreement with the single-frame slidingTwoColor, native vs TypeScript parity, bad frames, invalid arguments.
 import { describe, expect, it } from 'vitest';
 import { FitArgumentError } from '../../src/errors';
-import { getEngine, jsEngine, PhysicsEngine } from '../../src/physics';
+import { getEngine, jsEngine, loadNative, PhysicsEngine } from '../../src/physics';
+import { buildGrid } from '../../src/physics/core';
 import { Rng } from '../../src/sim/rng';
 import { engines, exactPlanck, exactWien, grid, maskOutside, rel } from '../support/spectra';
 
@@ -224,3 +225,57 @@ describe('native vs TypeScript parity of the batch two-colour on noisy spectra',
     expect(worst).toBeLessThan(1e-12);
   });
 });
+
+/**
+ * Whether the native two-colour takes vlog.h's log (Math.log's double): in its AVX2 and AVX-512 variants, not in the
+ * generic one (libm's log, which can differ in the last bit).
+ */
+function twoColorTakesVlog(): boolean {
+  const vectorLog = loadNative().addon?.vectorLog;
+  if (vectorLog === undefined || process.env.PYROLIVE_SIMD === 'generic') {
+    return false;
+  }
+  try {
+    vectorLog(new Float64Array(1), new Float64Array(1), 'avx2');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!twoColorTakesVlog())(
+  'native vs TypeScript: one pair per frame, bit-identical in every case of the log',
+  () => {
+    // The native two-colour takes vlog.h's general case for every pixel and its full log again only for a frame where
+    // some y/a needs another case: within 2^-20 of a power of two (fdlibm's short series), subnormal, or 0 by underflow.
+    // With one pair a frame's mean is that pair's T, so each case's log is checked to the last bit.
+    it('y/a near powers of two, subnormal, underflowing to 0', () => {
+      const wl = Float64Array.from([600, 700]);
+      const { a } = buildGrid(wl);
+      const ordinary = 0.37 * 2 ** -20 * a[1]; // the other pixel's y: general case
+      const pairs = [
+        ...[
+          2 ** -40,
+          2 ** -40 * (1 + 1e-7),
+          2 ** -40 * (1 - 3e-8),
+          2 ** -41 * (1 + 5e-9),
+          2 ** -1000 * (1 + 1e-7),
+          1e-310, // subnormal
+          0.3 * 2 ** -40, // general case: the frame needs no second pass
+        ].map((ratio) => [ratio * a[0], ordinary]),
+        // y/a within 2^-20 of 1 (the short series' log, which differs from the general case's in the last bit here),
+        // the other pixel just above that range: T ≈ 10⁹ K, its last bits carry the difference (found by a search)
+        [1531689642089081, 708660729767129],
+        [1531692336076253.5, 708660452971613.25],
+      ];
+      const frames = Float64Array.from([...pairs.flat(), Number.MIN_VALUE, ordinary]); // last: y/a = 0, T = 0 not kept
+      const nF = pairs.length + 1;
+      const expected = jsEngine.slidingTwoColorBatchSync(wl, frames, nF, 1);
+      const got = native.slidingTwoColorBatchSync(wl, frames, nF, 1);
+      expect(Array.from(expected.count)).toEqual([...pairs.map(() => 1), 0]);
+      pairs.forEach((_pair, f) => expect(got.mean[f]).toBe(expected.mean[f]));
+      expect(Array.from(got.count)).toEqual(Array.from(expected.count));
+      expect(got.mean[pairs.length]).toBeNaN();
+    });
+  },
+);

@@ -72,11 +72,18 @@ function roiPlan(first: number, last: number, used: number[]): { wl: Float64Arra
   };
 }
 
+/** The plan without a dark: its dark sums all +0. */
+function withoutDark({ wl, plan }: { wl: Float64Array; plan: CountsPlan }): { wl: Float64Array; plan: CountsPlan } {
+  return { wl, plan: { ...plan, darkSum: new Float64Array(wl.length) } };
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_v, i) => from + i);
 const ROIS = {
   'all rows, contiguous pixels': roiPlan(0, 3, range(20, 280)),
   'rows 1–2, scattered pixels': roiPlan(1, 2, [...range(0, 120).filter((px) => px % 3 !== 1), 299, 150, 40, 200]),
   'row 2 alone, contiguous pixels': roiPlan(2, 2, range(0, width)),
+  // a dark sum of +0 (no dark): the sums of −0 counts must start from +0 (0 + v), or −0 − 0 leaves −0
+  'rows 1–2, contiguous pixels, no dark': withoutDark(roiPlan(1, 2, range(10, 290))),
 };
 
 /** countsStage (the TypeScript twin) frame by frame. */

@@ -90,10 +90,81 @@ describe.skipIf(!nativeAvailable())('native preparation: bit-identical to the Ty
     expect(result.flags[4] & PREP_COSMIC).toBe(PREP_COSMIC);
   });
 
-  it('the weak test on both sides of its threshold', () => {
+  // ROIs narrower than the smoothing window (2·SMOOTH_HALF + 1 = 5 pixels) or barely wider: only end windows or one
+  // interior window, where the twins' box means take their other path
+  it.each([1, 2, 3, 4, 5, 6, 7])('%i pixels: bit-identical', (nU) => {
+    const { wl, plan } = roiPlan(1, 2, range(100, 100 + nU));
+    const expected = outputs(frames.length * nU);
+    const expectedFlags = new Uint8Array(frames.length);
+    prepareCountsBatch(plan, frames, frames.length, expected.radiance, expected.variance, expected.mask, expectedFlags);
+    const out = outputs(frames.length * nU);
+    const result = native!.analyzeCountsBatchSync!(wl, frames, plan, out);
+    expect(Array.from(result.flags)).toEqual(Array.from(expectedFlags));
+    expect(firstDifference(out.radiance, expected.radiance)).toBe(-1);
+    expect(firstDifference(out.variance, expected.variance)).toBe(-1);
+    expect(firstDifference(out.mask, expected.mask)).toBe(-1);
+  });
+
+  it('the cosmic screen on both sides of its threshold (the native pre-screen takes no square root)', () => {
     const { wl, plan } = ROIS['rows 1–2, every pixel'];
     const nU = wl.length;
-    const frame = frames[7];
+    const spikeAt = 150;
+    const withSpike = (height: number): Float64Array => {
+      const frame = Float64Array.from(frames[7]);
+      frame[width + spikeAt] += height;
+      return frame;
+    };
+    const cosmicWith = (height: number): boolean => {
+      const o = outputs(nU);
+      return (
+        (prepareCountsFrame(plan, withSpike(height), o.radiance, o.variance, o.mask, 0, prepScratch(nU)) &
+          PREP_COSMIC) !==
+        0
+      );
+    };
+    // bisection on the spike's height to the last double the screen rejects and the first it takes
+    let clean = 0;
+    let spiky = 30000;
+    expect(cosmicWith(clean)).toBe(false);
+    expect(cosmicWith(spiky)).toBe(true);
+    while (true) {
+      const middle = clean + (spiky - clean) / 2;
+      if (middle === clean || middle === spiky) {
+        break;
+      }
+      if (cosmicWith(middle)) {
+        spiky = middle;
+      } else {
+        clean = middle;
+      }
+    }
+    for (const height of [clean, spiky]) {
+      const frame = withSpike(height);
+      const expected = outputs(nU);
+      const expectedFlags = prepareCountsFrame(
+        plan,
+        frame,
+        expected.radiance,
+        expected.variance,
+        expected.mask,
+        0,
+        prepScratch(nU),
+      );
+      const out = outputs(nU);
+      const result = native!.analyzeCountsBatchSync!(wl, [frame], plan, out);
+      expect(result.flags[0]).toBe(expectedFlags);
+      expect(firstDifference(out.mask, expected.mask)).toBe(-1);
+    }
+  });
+
+  // the native sums of a frame without a spike come from the variance loop, those of a frame with one are taken
+  // again after the cosmic test's mask (near the threshold the noise of frame 7 passes for spikes)
+  it.each([
+    ['frame 7', frames[7], true],
+    ['a flat frame', new Float64Array(width * height).fill(700), false],
+  ] as const)('the weak test on both sides of its threshold (%s)', (_name, frame, spiky) => {
+    const { wl, plan } = ROIS['rows 1–2, every pixel'];
+    const nU = wl.length;
     const weakWith = (darkShift: number): boolean => {
       const shifted = { ...plan, darkSum: plan.darkSum.map((v) => v + darkShift) };
       const o = outputs(nU);
@@ -122,6 +193,7 @@ describe.skipIf(!nativeAvailable())('native preparation: bit-identical to the Ty
       const shifted = { ...plan, darkSum: plan.darkSum.map((v) => v + shift) };
       const result = native!.analyzeCountsBatchSync!(wl, [frame], shifted, outputs(nU));
       expect((result.flags[0] & PREP_WEAK) !== 0).toBe(expectedWeak);
+      expect((result.flags[0] & PREP_COSMIC) !== 0).toBe(spiky);
     }
   });
 });

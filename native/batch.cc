@@ -31,9 +31,9 @@ struct WorkerScratch {
       t.resize(nPix);
     }
     if (prepare) {
-      prepBuffer.resize(4 * nPix);
+      prepBuffer.resize(3 * nPix);
       double* base = prepBuffer.data();
-      prep = PrepScratch{base, base + nPix, base + 2 * nPix, base + 3 * nPix};
+      prep = PrepScratch{base, base + nPix, base + 2 * nPix};
     }
   }
 };

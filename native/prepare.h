@@ -28,12 +28,11 @@ struct PrepPlan {
   double saturation = 0, invGain = 1, readVar = 0;
 };
 
-// Scratch of one thread: sig, smooth, sigma, varC (nU each). sigma is no longer used: the cosmic screen takes
-// σ = √varC only at the pixels it tests.
+// Scratch of one thread: sig, smooth, varC (nU each). (No σ per pixel: the cosmic screen takes σ = √varC only at
+// the pixels it tests.)
 struct PrepScratch {
   double* sig;
   double* smooth;
-  double* sigma;
   double* varC;
 };
 

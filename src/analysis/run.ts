@@ -314,15 +314,36 @@ class RunOutput {
   /** The first shot file (for messages). */
   firstShot: string;
   frameCount = 0;
+  /** The power pairing and the event feed of a run with a power log (once loaded). */
+  power: RunPower | null = null;
+  events: EventFeed | null = null;
   private begun = false;
+  private loaded = false;
 
   constructor(
     private readonly sink: FrameSink,
-    readonly power: RunPower | null,
-    readonly events: EventFeed | null,
+    private readonly powerOptions: Pick<AnalyzeOptions, 'power' | 'powerExpr'>,
     shots: readonly string[],
   ) {
     this.firstShot = shots[0];
+  }
+
+  /**
+   * Reads the power log and loads the event detection, once: when the first frames are done rather than before the
+   * first batch, so that both happen while the native workers fit the next chunk (a 10,000-line log and src/detect
+   * take ~12 ms of the main thread). Before any output: a log that cannot be read still stops the run with nothing
+   * written.
+   */
+  async load(): Promise<void> {
+    if (this.loaded) {
+      return;
+    }
+    this.loaded = true;
+    const log = loadPowerLog(this.powerOptions);
+    if (log) {
+      this.power = new RunPower(log, this.powerOptions.power as string);
+      this.events = await eventFeedFor(log);
+    }
   }
 
   /** Takes what the analyzer says of itself (engine, fitted ranges, ROI names). */
@@ -334,6 +355,7 @@ class RunOutput {
 
   /** The results of the next frames. */
   async accept(frames: FrameBlock): Promise<void> {
+    await this.load();
     this.power?.attach(frames, this.firstShot);
     this.events?.add(frames);
     await this.begin();
@@ -674,18 +696,14 @@ export function noFrameTimesError(shot: string, powerLog: string): ConfigError {
 export async function analyzeFilesTo(options: AnalyzeOptions, sink: FrameSink): Promise<AnalyzeSummary> {
   checkRunOptions(options);
   const warnings: string[] = [];
-  const powerLog = loadPowerLog(options);
-  const output = new RunOutput(
-    sink,
-    powerLog ? new RunPower(powerLog, options.power as string) : null,
-    await eventFeedFor(powerLog),
-    options.shots,
-  );
+  const output = new RunOutput(sink, options, options.shots);
   if (options.calibration) {
     await analyzeCounts(options, warnings, output);
   } else {
     await analyzePlainSpectra(options, output);
   }
+  // (a run without frames reads its power log here)
+  await output.load();
   await output.begin();
   const powerWarning = output.power?.warning();
   if (powerWarning) {

@@ -492,6 +492,21 @@ describe('inputs: missing files first, frame timing, power-log units and spans, 
     expect(r.err).toMatch(/power_pct\.csv: power column "power_percent" is a percentage, not watts/);
   });
 
+  it('a power log that cannot be read stops the run before any output (it is read at the first fitted frames)', () => {
+    const log = write('power_bad.csv', 'time_s,power_W\n0,10\n0.5,x\n1,12\n');
+    const onStdout = run([...base(), '--power', log, '--json', '--chunk', '16']);
+    expect([onStdout.code, onStdout.out, onStdout.err.trim()]).toEqual([
+      1,
+      '',
+      `pyrolive: ${log}: line 3: "x" is not a number`,
+    ]);
+    const outFile = write('kept_bad_log.json', 'OLD');
+    const toFile = run([...base(), '--power', log, '--out', outFile, '--chunk', '16']);
+    expect(toFile.code).toBe(1);
+    expect(fs.readFileSync(outFile, 'utf8')).toBe('OLD');
+    expect(fs.readdirSync(path.dirname(outFile)).filter((name) => name.includes('kept_bad_log.json.tmp-'))).toEqual([]);
+  });
+
   it('a shot without time stamps or exposure: a time log needs --frame-interval; --time-offset shifts the frames', () => {
     const n = 6;
     const w = sim.wavelength.length;

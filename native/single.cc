@@ -25,15 +25,28 @@ struct SingleArgs {
   double tolerance = kDefaultTolerance;
 };
 
+// The first two arguments of every single-spectrum call: the wavelengths' grid and a radiance of its length.
+struct GridRadiance {
+  const Grid* grid;
+  F64 y;
+};
+
+GridRadiance gridRadiance(const Napi::CallbackInfo& info) {
+  const Grid& grid = gridFor(info[0]);
+  F64 y = asF64(info[1], "radiance");
+  checkLength(y.length, grid.wl.size(), "radiance");
+  return {&grid, y};
+}
+
 // (wavelengths, radiance, options?) with options.variance, options.mask and, with fitOptions, maxIterations and
 // tolerance.
 SingleArgs singleArgs(const Napi::CallbackInfo& info, bool fitOptions) {
   Napi::Env env = info.Env();
   SingleArgs args;
-  args.grid = &gridFor(info[0]);
+  const GridRadiance first = gridRadiance(info);
+  args.grid = first.grid;
+  args.y = first.y;
   const size_t n = args.grid->wl.size();
-  args.y = asF64(info[1], "radiance");
-  checkLength(args.y.length, n, "radiance");
   Napi::Object options = optionsObject(info, 2, env);
   Napi::Value varianceValue = getOpt(options, "variance");
   if (!absent(varianceValue)) {
@@ -177,10 +190,9 @@ size_t pixelIndex(const Napi::Value& value, const char* name, size_t n) {
 Napi::Value TwoColor(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    const Grid& grid = gridFor(info[0]);
+    const auto [gridPointer, y] = gridRadiance(info);
+    const Grid& grid = *gridPointer;
     const size_t n = grid.wl.size();
-    F64 y = asF64(info[1], "radiance");
-    checkLength(y.length, n, "radiance");
     const size_t i = pixelIndex(info[2], "i", n);
     const size_t j = pixelIndex(info[3], "j", n);
     if (i == j) {
@@ -243,10 +255,9 @@ size_t separationArgument(const Napi::Value& value, size_t n) {
 Napi::Value SlidingTwoColor(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    const Grid& grid = gridFor(info[0]);
+    const auto [gridPointer, y] = gridRadiance(info);
+    const Grid& grid = *gridPointer;
     const size_t n = grid.wl.size();
-    F64 y = asF64(info[1], "radiance");
-    checkLength(y.length, n, "radiance");
     const size_t separation = separationArgument(info[2], n);
     Napi::Object options = optionsObject(info, 3, env);
     const uint8_t* mask = nullptr;

@@ -72,6 +72,27 @@ const outputs = (n: number) => ({
 const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   Array.from(a).findIndex((v, i) => !Object.is(v, b[i]));
 
+/**
+ * Bisection of a predicate false at `below` and true at `above` (both checked) down to adjacent doubles: the last
+ * value where it is false and the first where it is true.
+ */
+function edgeOf(predicate: (x: number) => boolean, below: number, above: number): [number, number] {
+  expect(predicate(below)).toBe(false);
+  expect(predicate(above)).toBe(true);
+  let lo = below;
+  let hi = above;
+  while (true) {
+    const middle = lo + (hi - lo) / 2;
+    if (middle === lo || middle === hi) {
+      return [lo, hi];
+    }
+    if (predicate(middle)) {
+      hi = middle;
+    } else {
+      lo = middle;
+    }
+  }
+}
 describe.skipIf(!nativeAvailable())('native preparation: bit-identical to the TypeScript twin', () => {
   const native = nativeAvailable() ? getEngine('native') : null;
 
@@ -122,22 +143,8 @@ describe.skipIf(!nativeAvailable())('native preparation: bit-identical to the Ty
         0
       );
     };
-    // bisection on the spike's height to the last double the screen rejects and the first it takes
-    let clean = 0;
-    let spiky = 30000;
-    expect(cosmicWith(clean)).toBe(false);
-    expect(cosmicWith(spiky)).toBe(true);
-    while (true) {
-      const middle = clean + (spiky - clean) / 2;
-      if (middle === clean || middle === spiky) {
-        break;
-      }
-      if (cosmicWith(middle)) {
-        spiky = middle;
-      } else {
-        clean = middle;
-      }
-    }
+    // the last spike height the screen rejects and the first it takes
+    const [clean, spiky] = edgeOf(cosmicWith, 0, 30000);
     for (const height of [clean, spiky]) {
       const frame = withSpike(height);
       const expected = outputs(nU);
@@ -170,22 +177,8 @@ describe.skipIf(!nativeAvailable())('native preparation: bit-identical to the Ty
       const o = outputs(nU);
       return (prepareCountsFrame(shifted, frame, o.radiance, o.variance, o.mask, 0, prepScratch(nU)) & PREP_WEAK) !== 0;
     };
-    // bisection on a dark offset to the last double where the frame is not weak and the first where it is
-    let strong = 0;
-    let weak = 20000;
-    expect(weakWith(strong)).toBe(false);
-    expect(weakWith(weak)).toBe(true);
-    while (true) {
-      const middle = strong + (weak - strong) / 2;
-      if (middle === strong || middle === weak) {
-        break;
-      }
-      if (weakWith(middle)) {
-        weak = middle;
-      } else {
-        strong = middle;
-      }
-    }
+    // the last dark offset where the frame is not weak and the first where it is
+    const [strong, weak] = edgeOf(weakWith, 0, 20000);
     for (const [shift, expectedWeak] of [
       [strong, false],
       [weak, true],

@@ -1,7 +1,7 @@
 /**
  * The data lines of a plain numeric table read in one pass over the text, with no string or array per line: what
- * src/io/tables.ts tries first (a 10,000-line power log in ~1 ms where the general reader, a split and a few regular
- * expressions per line, takes ~25 ms cold, most of it garbage collection, before the first frame can be fitted).
+ * src/io/tables.ts tries first (the bench's 10,000-line power log loads in ~10 ms cold, where the general reader, a
+ * split and a few regular expressions per line, takes ~25 ms, most of it garbage collection).
  *
  * Plain: cells of the characters JavaScript writes decimal numbers with (0–9 . + - e E), separated by blanks and
  * tabs with at most one comma or semicolon between two cells; lines end with \n or \r\n; blank lines are skipped.

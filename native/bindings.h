@@ -14,6 +14,8 @@ void exportBatch(Napi::Env env, Napi::Object exports);
 void exportJson(Napi::Env env, Napi::Object exports);
 // assembleCountsResults: the per-frame result assembly of one ROI of a Planck batch (assemble.cc).
 void exportAssemble(Napi::Env env, Napi::Object exports);
+// gainRatios: the per-pixel 1/gain estimates of the gain's first batches (gain.cc).
+void exportGain(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding
 }  // namespace pyro

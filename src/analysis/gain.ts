@@ -12,6 +12,34 @@ const MAX_ATTEMPTS = 64;
 /** Brightest frames of a batch used for the estimate. */
 const FRAMES_USED = 32;
 
+/**
+ * The frames f < n with the largest positive totals[f], at most `keep`, brightest first, ties in frame order (what a
+ * stable sort of the candidates by total gives); frames with skip[f · stride] set are left out. Kept sorted while the
+ * frames are scanned, without an object per frame: this runs cold on the main thread for a run's first batches.
+ */
+export function brightestOf(totals: Float64Array, n: number, skip: Uint8Array, stride: number, keep: number): number[] {
+  const frames = new Int32Array(keep);
+  const sums = new Float64Array(keep);
+  let size = 0;
+  for (let f = 0; f < n; f++) {
+    const sum = totals[f];
+    if (skip[f * stride] || !(sum > 0) || (size === keep && !(sum > sums[keep - 1]))) {
+      continue;
+    }
+    // after every kept frame at least as bright (ties stay in frame order); the dimmest drops out when full
+    let at = size < keep ? size : keep - 1;
+    while (at > 0 && sums[at - 1] < sum) {
+      frames[at] = frames[at - 1];
+      sums[at] = sums[at - 1];
+      at--;
+    }
+    frames[at] = f;
+    sums[at] = sum;
+    size = Math.min(size + 1, keep);
+  }
+  return Array.from(frames.subarray(0, size));
+}
+
 export class GainEstimator {
   private lockedNow: boolean;
   private attempts = 0;
@@ -31,31 +59,23 @@ export class GainEstimator {
 
   /**
    * The brightest non-corrupt frames of the first ROI (by the total of its row sums, added in pixel order: given in
-   * `totals` by the engine's stage 1, else summed here), at most FRAMES_USED; ties in frame order.
+   * `totals` by the engine's stage 1, else summed here), at most FRAMES_USED.
    */
   private brightestFrames(n: number, b: Buffers, totals: Float64Array | null): number[] {
     const nRois = this.plans.length;
-    const nU = this.plans[0].used.length;
-    const sig = b.sig[0];
-    const candidates: { frame: number; sum: number }[] = [];
-    for (let f = 0; f < n; f++) {
-      if (b.corrupt[f * nRois]) {
-        continue;
-      }
-      let sum = 0;
-      if (totals !== null) {
-        sum = totals[f];
-      } else {
+    if (totals === null) {
+      const nU = this.plans[0].used.length;
+      const sig = b.sig[0];
+      totals = new Float64Array(n);
+      for (let f = 0; f < n; f++) {
+        let sum = 0;
         for (let k = 0; k < nU; k++) {
           sum += sig[f * nU + k];
         }
-      }
-      if (sum > 0) {
-        candidates.push({ frame: f, sum });
+        totals[f] = sum;
       }
     }
-    candidates.sort((a, c) => c.sum - a.sum);
-    return candidates.slice(0, FRAMES_USED).map((c) => c.frame);
+    return brightestOf(totals, n, b.corrupt, nRois, FRAMES_USED);
   }
 
   private giveUpAfterTooManyAttempts(): void {
@@ -152,7 +172,15 @@ export class GainEstimator {
             readVar: plan.rows * readVar1 * (1 + (nDark ? Math.max(1, lamp.frames) / nDark : 0)),
           }
         : null;
-    const gain = estimateGain(signals, picked.length, plan.den, plan.rows, noise.readNoise, lampNoise);
+    const gain = estimateGain(
+      signals,
+      picked.length,
+      plan.den,
+      plan.rows,
+      noise.readNoise,
+      lampNoise,
+      this.cfg.engine.gainRatios,
+    );
     // keep trying on later batches while the frames are too faint to show shot noise (gain 1 meanwhile; σT is
     // scaled by √(χ²/dof) anyway)
     if (gain !== null) {

@@ -102,6 +102,8 @@ export interface NativeAddon {
   formatFramesJson?: PhysicsEngine['formatFramesJson'];
   /** Present in builds since native/assemble.cc. */
   assembleCountsResults?(input: AssembleCountsInput, out: AssembleCountsOutput): void;
+  /** Present in builds since native/gain.cc. */
+  gainRatios?: PhysicsEngine['gainRatios'];
   hardwareConcurrency: number;
 }
 
@@ -185,6 +187,7 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
     | 'countsStageBatchSync'
     | 'formatFramesJson'
     | 'assembleCountsResults'
+    | 'gainRatios'
   > = {};
   const acb = addon.analyzeCountsBatch;
   const acbs = addon.analyzeCountsBatchSync;
@@ -219,6 +222,16 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
     counts.formatFramesJson = (input) => {
       try {
         return ffj(input);
+      } catch (e) {
+        return rethrow(e);
+      }
+    };
+  }
+  const gr = addon.gainRatios;
+  if (typeof gr === 'function') {
+    counts.gainRatios = (signal, nFrames, response, readVar, lampA, lampB, out) => {
+      try {
+        return gr(signal, nFrames, response, readVar, lampA, lampB, out);
       } catch (e) {
         return rethrow(e);
       }

@@ -22,6 +22,7 @@ import type {
   FramesJsonInput,
 } from './types';
 import { countsStage, prepareCountsBatch, type CountsFrame, type CountsPlan } from '../quality/prepare';
+import { gainRatios } from '../quality/noise';
 
 export const DEFAULT_MAX_ITERATIONS = 50;
 export const DEFAULT_TOLERANCE = 1e-10;
@@ -838,5 +839,6 @@ export const jsEngine: PhysicsEngine = {
   analyzeCountsBatch,
   analyzeCountsBatchSync,
   countsStageBatchSync,
+  gainRatios,
   formatFramesJson,
 };

@@ -309,6 +309,7 @@ export interface CountsBatchResult extends BatchResult {
  *  analyzeCountsBatchSync(wl, frames, plan, out, opts?) → CountsBatchResult
  *  countsStageBatchSync(wl, frames, plan, out)          → Uint8Array of PREP_SATURATED | PREP_CORRUPT per frame
  *    (stage 1 alone: src/quality/prepare.ts countsStage of every frame, on the calling thread)
+ *  gainRatios(signal, nFrames, response, readVar, lampA, lampB, out) → count (src/quality/noise.ts gainRatios)
  * wl: the compacted wavelengths of the used pixels (plan.used); frames: one typed array of raw counts per frame.
  */
 export interface CountsBatchEngine {
@@ -332,6 +333,8 @@ export interface CountsBatchEngine {
     plan: import('../quality/prepare').CountsPlan,
     out: CountsStageOutput,
   ): Uint8Array;
+  /** The gain estimate's per-pixel ratios (src/quality/noise.ts gainRatios, whose arguments and result it takes). */
+  gainRatios?: import('../quality/noise').GainRatios;
 }
 
 // the radiation constants live with Planck's law (planck.ts); re-exported here for the engines' imports

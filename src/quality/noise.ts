@@ -108,7 +108,8 @@ export function estimateReadNoise(frames: Float64Array[], width: number, height:
  * (counts per radiance unit, per pixel, length n) is `response`; `rows` rows were summed, each with read noise
  * `readNoise`; `lamp` (dark-subtracted lamp row sums averaged over `frames`, per pixel) accounts for the noise
  * the lamp puts into the response. Uses pixels whose three neighbours have positive, finite signal. Returns null when there are
- * too few usable pixels or no detectable shot noise.
+ * too few usable pixels or no detectable shot noise. `ratiosOf` computes the per-pixel estimates (an engine's twin
+ * of gainRatios).
  */
 export function estimateGain(
   signal: Float64Array,
@@ -117,6 +118,7 @@ export function estimateGain(
   rows: number,
   readNoise: number,
   lamp?: { signal: Float64Array; frames: number; readVar: number } | null,
+  ratiosOf: GainRatios = gainRatios,
 ): number | null {
   const n = response.length;
   const readVar = rows * readNoise * readNoise;
@@ -134,7 +136,7 @@ export function estimateGain(
     }
   }
   const ratios = new Float64Array(nFrames * n);
-  const count = gainRatios(signal, nFrames, response, readVar, lampA, lampB, ratios);
+  const count = ratiosOf(signal, nFrames, response, readVar, lampA, lampB, ratios);
   if (count < 50) {
     return null;
   }
@@ -146,11 +148,23 @@ export function estimateGain(
 }
 
 /**
- * estimateGain's per-pixel estimates of 1/gain into `out` (in frame and pixel order); returns how many. A loop of
- * its own: the batches that are too faint return before the median, and a function that first runs the median later
- * would be optimised again whole.
+ * estimateGain's per-pixel estimates of 1/gain into `out` (in frame and pixel order; `out` holds nFrames × pixels);
+ * returns how many. `lampA`, `lampB`: the lamp's share of the variance per pixel (zero without a lamp). The native
+ * engine has a twin (native/gain.cc: the same doubles), which the analyzer passes to estimateGain: this loop runs cold
+ * on the main thread for each of a run's first batches.
  */
-function gainRatios(
+export type GainRatios = (
+  signal: Float64Array,
+  nFrames: number,
+  response: Float64Array,
+  readVar: number,
+  lampA: Float64Array,
+  lampB: Float64Array,
+  out: Float64Array,
+) => number;
+
+/** The TypeScript GainRatios. A loop of its own: the batches that are too faint return before the median. */
+export function gainRatios(
   signal: Float64Array,
   nFrames: number,
   response: Float64Array,

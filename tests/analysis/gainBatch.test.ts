@@ -51,6 +51,7 @@ describe('batches that estimate the gain, on the counts path (analyzeCountsBatch
         analyzeCountsBatch: undefined,
         analyzeCountsBatchSync: undefined,
         countsStageBatchSync: undefined,
+        gainRatios: undefined,
       };
       // stage 1 of the gain batches in the TypeScript stages (an engine without countsStageBatchSync)
       const tsStage1: PhysicsEngine = { ...engine, countsStageBatchSync: undefined };

@@ -260,7 +260,8 @@ describe.skipIf(!available)('assembleCountsResults: argument validation', () => 
   const typeErrors: [string, (c: ReturnType<typeof valid>) => unknown[]][] = [
     ['input not an object', (c) => [42, c.out]],
     ['out not an object', (c) => [c.input, null]],
-    ['radiance not a Float64Array', (c) => [{ ...c.input, radiance: Array.from(c.input.radiance) }, c.out]],
+    ['radiance not a Float64Array', (c) => [{ ...c.input, radiance: Array.from(c.input.radiance!) }, c.out]],
+    ['unweightedTemperature not a Float64Array', (c) => [{ ...c.input, unweightedTemperature: [1, 2, 3] }, c.out]],
     ['mask not a Uint8Array', (c) => [{ ...c.input, mask: new Int8Array(n * nU) }, c.out]],
     ['dof not an Int32Array', (c) => [{ ...c.input, dof: new Float64Array(n) }, c.out]],
     ['n not a number', (c) => [{ ...c.input, n: '3' }, c.out]],
@@ -286,6 +287,11 @@ describe.skipIf(!available)('assembleCountsResults: argument validation', () => 
       'radiance short',
       (c) => [{ ...c.input, radiance: new Float64Array(n * nU - 1) }, c.out],
       /input\.radiance length/,
+    ],
+    [
+      'unweightedTemperature short',
+      (c) => [{ ...c.input, radiance: undefined, unweightedTemperature: new Float64Array(n - 1) }, c.out],
+      /input\.unweightedTemperature length/,
     ],
     ['sat short', (c) => [{ ...c.input, sat: new Uint8Array(n * nRois - 1) }, c.out], /input\.sat length/],
     ['status short', (c) => [{ ...c.input, status: new Uint8Array(n - 1) }, c.out], /input\.status length/],
@@ -318,12 +324,29 @@ describe.skipIf(!available)('assembleCountsResults: argument validation', () => 
     const { input, out } = valid();
     input.chi2.fill(3 * 1000);
     input.scaleByChi2 = false;
-    input.mask[1] = 7;
+    input.mask![1] = 7;
     input.radiance = Float64Array.from({ length: n * nU }, (_v, i) => 1 + (i % nU));
     engine.assembleCountsResults!(input, out);
     // frame 0: χ²/dof = 1000 ≥ 10 → misfit; its refit throws (mask[1] = 7) → σT not widened
     expect(out.flags[1]).toBe(FLAG_BIT.misfit);
     expect(out.temperatureError[1]).toBe(5);
     expect(out.chi2[1]).toBe(1000);
+  });
+
+  it('the refits given (unweightedTemperature): used instead of refitting; NaN is a refit that failed', () => {
+    const { input, out } = valid();
+    input.chi2.fill(3 * 1000);
+    input.scaleByChi2 = false;
+    // no prepared frames: they stayed on the workers, which refitted frames 0 and 2 (frame 1's refit failed)
+    delete input.radiance;
+    delete input.mask;
+    input.unweightedTemperature = Float64Array.from([1990, NaN, 2003]);
+    engine.assembleCountsResults!(input, out);
+    // χ²/dof = 1000 ≥ 10 → misfit; σT² = 5² + (T − T_unweighted)²
+    expect([out.flags[1], out.flags[3], out.flags[5]]).toEqual([FLAG_BIT.misfit, FLAG_BIT.misfit, FLAG_BIT.misfit]);
+    expect(out.temperatureError[1]).toBe(Math.sqrt(5 ** 2 + 10 * 10));
+    expect(out.temperatureError[3]).toBe(5);
+    expect(out.temperatureError[5]).toBe(Math.sqrt(5 ** 2 + 3 * 3));
+    expect(Array.from(out.temperature)).toEqual([0, 2000, 0, 2000, 0, 2000]);
   });
 });

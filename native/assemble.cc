@@ -61,6 +61,9 @@ size_t countOf(const Napi::Object& object, const char* name, double lo, double h
 struct Input {
   const Grid* grid = nullptr;
   size_t nU = 0, n = 0, nRois = 0, roi = 0;
+  // the misfit refits' temperatures (hasUnweighted), or the prepared frames to refit
+  bool hasUnweighted = false;
+  F64 unweighted;
   F64 radiance;
   U8 mask, sat, cosmic, corrupt, weak, status;
   F64 temperature, temperatureError, chi2, scale;
@@ -93,10 +96,17 @@ Input readInput(const Napi::Object& in) {
   const double n = static_cast<double>(r.n);
   const double frameValues = n * static_cast<double>(r.nU);
   const double slots = n * static_cast<double>(r.nRois);
-  r.radiance = asF64(in.Get("radiance"), "input.radiance");
-  atLeast(r.radiance.length, frameValues, "input.radiance", "n × pixels");
-  r.mask = asU8(in.Get("mask"), "input.mask");
-  atLeast(r.mask.length, frameValues, "input.mask", "n × pixels");
+  Napi::Value unweighted = in.Get("unweightedTemperature");
+  r.hasUnweighted = !absent(unweighted);
+  if (r.hasUnweighted) {
+    r.unweighted = asF64(unweighted, "input.unweightedTemperature");
+    atLeast(r.unweighted.length, n, "input.unweightedTemperature", "n");
+  } else {
+    r.radiance = asF64(in.Get("radiance"), "input.radiance");
+    atLeast(r.radiance.length, frameValues, "input.radiance", "n × pixels");
+    r.mask = asU8(in.Get("mask"), "input.mask");
+    atLeast(r.mask.length, frameValues, "input.mask", "n × pixels");
+  }
   struct SlotBytes {
     const char* name;
     U8* to;
@@ -213,14 +223,6 @@ Values noFit(uint8_t flag) {
   return v;
 }
 
-// Math.max(0, x): NaN stays NaN, −0 and negatives give +0.
-double maxZero(double x) {
-  if (std::isnan(x)) {
-    return x;
-  }
-  return x > 0 ? x : 0.0;
-}
-
 // results.ts planckValues.
 Values planckValues(const Input& in, size_t f) {
   switch (in.status.data[f]) {
@@ -239,7 +241,7 @@ Values planckValues(const Input& in, size_t f) {
       }
       const int dof = in.dof.data[f];
       v.hasChi2 = dof > 0;
-      v.chi2 = v.hasChi2 ? maxZero(in.chi2.data[f] / static_cast<double>(dof)) : kNaN;
+      v.chi2 = v.hasChi2 ? reducedChi2(in.chi2.data[f], dof) : kNaN;
       const double error = in.temperatureError.data[f];
       v.temperatureError = in.scaleByChi2 && v.hasChi2 ? error * std::sqrt(v.chi2) : error;
       v.hasDof = true;
@@ -255,35 +257,19 @@ Values planckValues(const Input& in, size_t f) {
   }
 }
 
-// The temperature engine.fitPlanck(wl, radiance, {mask}) returns (unweighted, the addon's single fit with its
-// defaults), or false where it throws (bad mask value, non-finite radiance, too few pixels).
-bool unweightedTemperature(const Input& in, size_t f, Scratch& scratch, std::vector<uint32_t>& idx,
-                           std::vector<double>& ca, std::vector<double>& cb, double& temperature) {
-  const double* y = in.radiance.data + f * in.nU;
-  const uint8_t* mask = in.mask.data + f * in.nU;
-  for (size_t i = 0; i < in.nU; i++) {
-    if (mask[i] > 1) {
-      return false;
-    }
+// The unweighted refit's temperature of frame f: the one the batch's workers computed (input.unweightedTemperature:
+// NaN where they did not refit or the refit failed, which withMisfit treats alike), else a refit here of the
+// prepared radiance and mask; false where that refit fails.
+bool unweightedOf(const Input& in, size_t f, RefitScratch& refit, double& temperature) {
+  if (in.hasUnweighted) {
+    temperature = in.unweighted.data[f];
+    return true;
   }
-  usedPixels(*in.grid, mask, idx, ca, cb);
-  FrameFit r = fitFrame(y, nullptr, idx.data(), idx.size(), ca.data(), cb.data(), kDefaultMaxIterations,
-                        kDefaultTolerance, scratch);
-  if (r.status == InvalidData || r.status == TooFewPixels) {
-    return false;
-  }
-  temperature = r.fit.temperature;
-  return true;
+  return unweightedTemperature(*in.grid, in.radiance.data + f * in.nU, in.mask.data + f * in.nU, refit, temperature);
 }
 
-struct Refit {
-  Scratch scratch;
-  std::vector<uint32_t> idx;
-  std::vector<double> ca, cb;
-};
-
 // results.ts withMisfit.
-Values withMisfit(const Input& in, size_t f, const Values& fit, Refit& refit) {
+Values withMisfit(const Input& in, size_t f, const Values& fit, RefitScratch& refit) {
   const double chi2 = fit.chi2;
   if (!(chi2 > in.misfitThreshold.data[fit.dof < 0 ? 0 : fit.dof])) {
     return fit;
@@ -293,7 +279,7 @@ Values withMisfit(const Input& in, size_t f, const Values& fit, Refit& refit) {
     values.flags = static_cast<uint8_t>(values.flags | kMisfit);
   }
   double unweighted = 0;
-  if (!unweightedTemperature(in, f, refit.scratch, refit.idx, refit.ca, refit.cb, unweighted)) {
+  if (!unweightedOf(in, f, refit, unweighted)) {
     return values;
   }
   if (!std::isfinite(unweighted)) {
@@ -309,7 +295,7 @@ Values withMisfit(const Input& in, size_t f, const Values& fit, Refit& refit) {
 
 // results.ts roiResult for method 'planck'.
 void assemble(const Input& in, const Output& out) {
-  Refit refit;
+  RefitScratch refit;
   const bool first = in.roi == 0;
   for (size_t f = 0; f < in.n; f++) {
     const size_t slot = f * in.nRois + in.roi;

@@ -14,9 +14,6 @@
 
 namespace pyro {
 
-namespace {
-
-// Scratch of one worker thread.
 struct WorkerScratch {
   Scratch fit;
   std::vector<uint32_t> idx;  // used pixels of the current frame (per-frame masks)
@@ -24,8 +21,12 @@ struct WorkerScratch {
   std::vector<double> z, t;  // sliding two-colour
   std::vector<double> prepBuffer;
   PrepScratch prep{};
+  // the prepared frame when the job keeps it here (no prepOut): radiance and variance, mask
+  std::vector<double> frameBuffer;
+  std::vector<uint8_t> frameMask;
+  RefitScratch refit;  // the misfit refits
 
-  WorkerScratch(size_t nPix, bool twoColor, bool prepare) {
+  WorkerScratch(size_t nPix, bool twoColor, bool prepare, bool keepFrame) {
     if (twoColor) {
       z.resize(nPix);
       t.resize(nPix);
@@ -35,10 +36,12 @@ struct WorkerScratch {
       double* base = prepBuffer.data();
       prep = PrepScratch{base, base + nPix, base + 2 * nPix};
     }
+    if (keepFrame) {
+      frameBuffer.resize(2 * nPix);
+      frameMask.resize(nPix);
+    }
   }
 };
-
-}  // namespace
 
 void BatchJob::allocateOutputs() {
   const double nan = std::nan("");
@@ -58,6 +61,11 @@ void BatchJob::allocateOutputs() {
   }
   if (prep) {
     flags.assign(nFrames, 0);
+    lastRadiance.assign(nFrames > 0 ? nPix : 0, nan);
+    lastMask.assign(nFrames > 0 ? nPix : 0, 0);
+  }
+  if (misfitThreshold != nullptr) {
+    unweighted.assign(nFrames, nan);
   }
 }
 
@@ -188,8 +196,68 @@ void BatchJob::workSafely() {
   }
 }
 
+BatchJob::FrameView BatchJob::frameView(size_t f, size_t end, WorkerScratch& scratch) {
+  const size_t offset = f * nPix;
+  if (!prep) {
+    const uint8_t* frameMask = mask == nullptr ? nullptr : (maskPerFrame ? mask + offset : mask);
+    return FrameView{frames + offset, var != nullptr ? var + offset : nullptr, frameMask};
+  }
+  if (f + 1 < end) {
+    prefetchCounts(plan, counts[f + 1]);
+  }
+  const bool kept = prepOut.radiance == nullptr;
+  double* y = kept ? scratch.frameBuffer.data() : prepOut.radiance + offset;
+  double* v = kept ? scratch.frameBuffer.data() + nPix : prepOut.variance + offset;
+  uint8_t* m = kept ? scratch.frameMask.data() : prepOut.mask + offset;
+  flags[f] = prepareCountsFrame(plan, counts[f], y, v, m, scratch.prep);
+  if (f + 1 == nFrames) {
+    std::copy(y, y + nPix, lastRadiance.begin());
+    std::copy(m, m + nPix, lastMask.begin());
+  }
+  return FrameView{y, v, m};
+}
+
+void BatchJob::fitOne(size_t f, const FrameView& view, WorkerScratch& scratch) {
+  // a frame without a masked pixel is fitted in place (no compaction: the common case of per-frame masks)
+  const uint32_t* usedIdx = sharedIdx.data();
+  const double* usedA = sharedA.data();
+  const double* usedB = sharedB.data();
+  size_t usedCount = sharedIdx.size();
+  if (maskPerFrame ? !anyMasked(view.mask, nPix) : sharedAll) {
+    usedIdx = nullptr;
+    usedA = grid->a.data();
+    usedB = grid->b.data();
+    usedCount = nPix;
+  } else if (maskPerFrame) {
+    usedPixels(*grid, view.mask, scratch.idx, scratch.ca, scratch.cb);
+    usedIdx = scratch.idx.data();
+    usedA = scratch.ca.data();
+    usedB = scratch.cb.data();
+    usedCount = scratch.idx.size();
+  }
+  FrameFit r =
+      fitFrame(view.y, view.var, usedIdx, usedCount, usedA, usedB, maxIterations, tolerance, scratch.fit);
+  status[f] = r.status;
+  if (r.status == Ok || r.status == NotConverged) {
+    T[f] = r.fit.temperature;
+    sT[f] = r.fit.temperatureError;
+    scale[f] = r.fit.scale;
+    chi2[f] = r.fit.chi2;
+    dof[f] = r.fit.dof;
+    iterations[f] = r.fit.iterations;
+  }
+  // the refit assemble would do, while the frame is still here (assemble then reads `unweighted`)
+  if (misfitThreshold != nullptr &&
+      beyondMisfitThreshold(r.status, T[f], chi2[f], dof[f], misfitThreshold, misfitThresholdLength)) {
+    double temperature = 0;
+    if (unweightedTemperature(*grid, view.y, view.mask, scratch.refit, temperature)) {
+      unweighted[f] = temperature;
+    }
+  }
+}
+
 void BatchJob::work() {
-  WorkerScratch scratch(nPix, tcSep > 0, prep);
+  WorkerScratch scratch(nPix, tcSep > 0, prep, prep && prepOut.radiance == nullptr);
   for (;;) {
     const size_t start = next.fetch_add(kChunk);
     if (start >= nFrames) {
@@ -197,56 +265,18 @@ void BatchJob::work() {
     }
     const size_t end = std::min(nFrames, start + kChunk);
     for (size_t f = start; f < end; f++) {
-      const size_t offset = f * nPix;
-      if (prep) {
-        if (f + 1 < end) {
-          prefetchCounts(plan, counts[f + 1]);
-        }
-        flags[f] = prepareCountsFrame(plan, counts[f], prepOut.radiance + offset, prepOut.variance + offset,
-                                      prepOut.mask + offset, scratch.prep);
-      }
-      const uint8_t* frameMask = mask == nullptr ? nullptr : (maskPerFrame ? mask + offset : mask);
+      const FrameView view = frameView(f, end, scratch);
       if (tcSep > 0) {
         // two-colour first, while the frame's data come into the cache for the fit
         TwoColorOut tc;
-        if (slidingTwoColorFrame(frames + offset, frameMask, *grid, tcSep, scratch.z.data(), scratch.t.data(), tc,
-                                 false)) {
+        if (slidingTwoColorFrame(view.y, view.mask, *grid, tcSep, scratch.z.data(), scratch.t.data(), tc, false)) {
           tcMean[f] = tc.mean;
           tcStd[f] = tc.sd;
           tcCount[f] = static_cast<int32_t>(tc.count);
         }
       }
-      if (!planck) {
-        continue;
-      }
-      // a frame without a masked pixel is fitted in place (no compaction: the common case of per-frame masks)
-      const uint32_t* usedIdx = sharedIdx.data();
-      const double* usedA = sharedA.data();
-      const double* usedB = sharedB.data();
-      size_t usedCount = sharedIdx.size();
-      if (maskPerFrame ? !anyMasked(frameMask, nPix) : sharedAll) {
-        usedIdx = nullptr;
-        usedA = grid->a.data();
-        usedB = grid->b.data();
-        usedCount = nPix;
-      } else if (maskPerFrame) {
-        usedPixels(*grid, frameMask, scratch.idx, scratch.ca, scratch.cb);
-        usedIdx = scratch.idx.data();
-        usedA = scratch.ca.data();
-        usedB = scratch.cb.data();
-        usedCount = scratch.idx.size();
-      }
-      const double* frameVar = var != nullptr ? var + offset : nullptr;
-      FrameFit r = fitFrame(frames + offset, frameVar, usedIdx, usedCount, usedA, usedB, maxIterations, tolerance,
-                            scratch.fit);
-      status[f] = r.status;
-      if (r.status == Ok || r.status == NotConverged) {
-        T[f] = r.fit.temperature;
-        sT[f] = r.fit.temperatureError;
-        scale[f] = r.fit.scale;
-        chi2[f] = r.fit.chi2;
-        dof[f] = r.fit.dof;
-        iterations[f] = r.fit.iterations;
+      if (planck) {
+        fitOne(f, view, scratch);
       }
     }
   }

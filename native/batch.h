@@ -14,12 +14,16 @@
 
 namespace pyro {
 
-// Where analyzeCountsBatch writes each prepared frame (nFrames × nPix each; the caller's buffers, validated).
+// Where analyzeCountsBatch writes each prepared frame (nFrames × nPix each; the caller's buffers, validated), or
+// all null: each frame is prepared into its worker's scratch and stays there.
 struct PrepOutput {
   double* radiance = nullptr;
   double* variance = nullptr;
   uint8_t* mask = nullptr;
 };
+
+// The scratch of one worker thread (batch.cc).
+struct WorkerScratch;
 
 struct BatchJob {
   std::shared_ptr<Grid> grid;
@@ -35,12 +39,16 @@ struct BatchJob {
   int threads = 1;
   bool planck = true;  // false: sliding two-colour only (slidingTwoColorBatch)
   size_t tcSep = 0;    // > 0: sliding two-colour at this separation, in the same pass over each frame
-  // analyzeCountsBatch: each frame of raw counts is prepared into prepOut first; frames/var/mask then point at
-  // the same buffers (read back by the fit)
+  // analyzeCountsBatch: each frame of raw counts is prepared first, into prepOut when given (frames/var/mask then
+  // point at the same buffers, read back by the fit), else into the worker's scratch (frames/var/mask null)
   bool prep = false;
   PrepPlan plan;
   std::vector<CountsView> counts;
   PrepOutput prepOut;
+  // analyzeCountsBatch, optional: misfitChi2Threshold per dof (index 0..misfitThresholdLength−1). A frame whose
+  // weighted fit is beyond it (beyondMisfitThreshold) is refitted unweighted on its worker, into `unweighted`.
+  const double* misfitThreshold = nullptr;
+  size_t misfitThresholdLength = 0;
   // outputs
   std::vector<uint8_t> flags;
   std::vector<double> T, sT, scale, chi2;
@@ -48,6 +56,12 @@ struct BatchJob {
   std::vector<uint8_t> status;
   std::vector<double> tcMean, tcStd;
   std::vector<int32_t> tcCount;
+  // (misfitThreshold given) per frame the unweighted refit's temperature; NaN where the frame needed none or the
+  // refit failed (assemble.cc's unweightedTemperature returning false)
+  std::vector<double> unweighted;
+  // (prep) the last frame's prepared radiance and mask (nPix each; empty without frames): the live spectrum
+  std::vector<double> lastRadiance;
+  std::vector<uint8_t> lastMask;
 
   // Runs the job and returns when every frame is done (start, then finish). With threads = 1, on the calling
   // thread; with more, on `threads` threads of one persistent pool shared by every batch of the process, which
@@ -72,7 +86,15 @@ struct BatchJob {
   int active = 0;
   bool finished = false;
   bool pooled = false;
+  // One frame's data as the fit reads them.
+  struct FrameView {
+    const double* y;
+    const double* var;
+    const uint8_t* mask;
+  };
   void allocateOutputs();
+  FrameView frameView(size_t f, size_t end, WorkerScratch& scratch);
+  void fitOne(size_t f, const FrameView& view, WorkerScratch& scratch);
   bool exhausted() const { return next.load() >= nFrames; }
   // Takes chunks until none is left; an exception (bad_alloc) marks the job failed and ends its chunks.
   void workSafely();

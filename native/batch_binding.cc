@@ -70,6 +70,11 @@ Napi::Object batchResult(Napi::Env env, const BatchJob& job) {
   }
   if (job.prep) {
     out.Set("flags", uint8Array(env, job.flags, n));
+    out.Set("lastRadiance", float64Array(env, job.lastRadiance, job.lastRadiance.size()));
+    out.Set("lastMask", uint8Array(env, job.lastMask, job.lastMask.size()));
+  }
+  if (job.misfitThreshold != nullptr) {
+    out.Set("unweightedTemperature", float64Array(env, job.unweighted, n));
   }
   return out;
 }
@@ -469,16 +474,40 @@ void readStridedFrames(const Napi::Object& frames, size_t width, size_t height, 
   }
 }
 
-// out.radiance, out.variance, out.mask: where the prepared frames are written, then read by the fit.
+// out.misfitThreshold, when given: misfitChi2Threshold per dof, for dof 0..pixels at least (a fit of n pixels has
+// dof ≤ n − 2; the table results.ts misfitThresholdTable builds).
+void readMisfitThreshold(const Napi::Value& value, BatchJob& job, std::vector<Napi::Value>* keep) {
+  if (absent(value)) {
+    return;
+  }
+  F64 table = asF64(value, "out.misfitThreshold");
+  if (table.length < job.nPix + 1) {
+    argFail("out.misfitThreshold length " + std::to_string(table.length) + " is less than pixels + 1 = " +
+            std::to_string(job.nPix + 1));
+  }
+  job.misfitThreshold = table.data;
+  job.misfitThresholdLength = table.length;
+  if (keep) {
+    keep->push_back(value);
+  }
+}
+
+// out.radiance, out.variance, out.mask: where the prepared frames are written, then read by the fit; all three
+// absent: the frames stay on the workers. out.misfitThreshold (optional): the misfit refits on the workers.
 void readPrepOutput(const Napi::Value& outValue, BatchJob& job, std::vector<Napi::Value>* keep) {
   if (!outValue.IsObject() || outValue.IsArray() || outValue.IsTypedArray()) {
     typeFail("out must be an object");
   }
   Napi::Object object = outValue.As<Napi::Object>();
-  const double total = static_cast<double>(job.nFrames) * static_cast<double>(job.nPix);
+  readMisfitThreshold(object.Get("misfitThreshold"), job, keep);
+  job.maskPerFrame = true;
   Napi::Value radianceValue = object.Get("radiance");
   Napi::Value varianceValue = object.Get("variance");
   Napi::Value maskValue = object.Get("mask");
+  if (absent(radianceValue) && absent(varianceValue) && absent(maskValue)) {
+    return;
+  }
+  const double total = static_cast<double>(job.nFrames) * static_cast<double>(job.nPix);
   F64Out radiance = asF64Out(radianceValue, "out.radiance");
   F64Out variance = asF64Out(varianceValue, "out.variance");
   U8Out mask = asU8Out(maskValue, "out.mask");
@@ -497,7 +526,6 @@ void readPrepOutput(const Napi::Value& outValue, BatchJob& job, std::vector<Napi
   job.frames = radiance.data;
   job.var = variance.data;
   job.mask = mask.data;
-  job.maskPerFrame = true;
 }
 
 // (wl, frames, plan) of analyzeCountsBatch and countsStageBatchSync: the used pixels' count (wl's length), the

@@ -38,6 +38,42 @@ bool anyMasked(const uint8_t* mask, size_t n) {
   return any != 0;
 }
 
+bool unweightedTemperature(const Grid& g, const double* y, const uint8_t* mask, RefitScratch& s, double& temperature) {
+  const size_t n = g.wl.size();
+  for (size_t i = 0; i < n; i++) {
+    if (mask[i] > 1) {
+      return false;
+    }
+  }
+  usedPixels(g, mask, s.idx, s.ca, s.cb);
+  FrameFit r = fitFrame(y, nullptr, s.idx.data(), s.idx.size(), s.ca.data(), s.cb.data(), kDefaultMaxIterations,
+                        kDefaultTolerance, s.fit);
+  if (r.status == InvalidData || r.status == TooFewPixels) {
+    return false;
+  }
+  temperature = r.fit.temperature;
+  return true;
+}
+
+double reducedChi2(double chi2, int dof) {
+  const double reduced = chi2 / static_cast<double>(dof);
+  if (std::isnan(reduced)) {
+    return reduced;
+  }
+  return reduced > 0 ? reduced : 0.0;  // Math.max(0, x): −0 and negatives give +0
+}
+
+bool beyondMisfitThreshold(Status status, double temperature, double chi2, int dof, const double* threshold,
+                           size_t thresholdLength) {
+  if (status != Ok || !(std::isfinite(temperature) && temperature > 0)) {
+    return false;
+  }
+  if (dof <= 0 || static_cast<size_t>(dof) >= thresholdLength) {
+    return false;
+  }
+  return reducedChi2(chi2, dof) > threshold[dof];
+}
+
 namespace {
 
 constexpr double kMaxFinite = std::numeric_limits<double>::max();

@@ -33,6 +33,28 @@ bool anyMasked(const uint8_t* mask, size_t n);
 void usedPixels(const Grid& g, const uint8_t* mask, std::vector<uint32_t>& idx, std::vector<double>& ca,
                 std::vector<double>& cb);
 
+// The compaction and fit scratch of one unweighted refit (unweightedTemperature).
+struct RefitScratch {
+  Scratch fit;
+  std::vector<uint32_t> idx;
+  std::vector<double> ca, cb;
+};
+
+// The temperature the single unweighted fit fitPlanck(wl, y, {mask}) returns with its defaults (the misfit refit
+// of src/analysis/results.ts withMisfit), or false where that fit throws (a mask value other than 0 or 1, a
+// non-finite y of a used pixel, too few pixels). y and mask: the grid's pixels. Never throws but bad_alloc.
+bool unweightedTemperature(const Grid& g, const double* y, const uint8_t* mask, RefitScratch& s, double& temperature);
+
+// results.ts reducedChi2 for dof > 0: max(0, χ²/dof), NaN staying NaN (a perfect fit's rounding can make χ² a
+// hair negative).
+double reducedChi2(double chi2, int dof);
+
+// Whether the misfit refit applies to a weighted batch fit (results.ts planckValues, then withMisfit's test): a
+// temperature (status Ok, finite and > 0), dof > 0 and χ²/dof beyond threshold[dof] (thresholdLength entries; a
+// dof beyond the table: false).
+bool beyondMisfitThreshold(Status status, double temperature, double chi2, int dof, const double* threshold,
+                           size_t thresholdLength);
+
 // Sliding two-colour of one frame: every pair (i, i+sep) of pixels with mask 0 (all when mask is null) and
 // y > 0 gives T = (b_j − b_i) / (z_i − z_j), z = ln(y/a) (vlog.h's log in the AVX2/AVX-512 variants: the same
 // double as Math.log; libm's in the generic one); the finite T > 0 are kept. mean = Σt/count, sd = sqrt(Σ(t − mean)²/(count − 1)) (0 for one pair); NaN for both when count is 0.

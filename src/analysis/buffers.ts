@@ -1,25 +1,76 @@
 /**
  * The analyzer's reusable buffers: three sets, two alternating for batches (one is prepared while the other is
- * fitted) and one for analyzeFrame. Each set grows to the largest batch seen and is then reused.
+ * fitted) and one for analyzeFrame. Each set grows to the largest batch seen and is then reused. The per-pixel
+ * arrays (y, v, m, sig: ~6 MB each per ROI for 1,024 frames of 700 px) are allocated at their first use: a batch
+ * prepared and fitted on the engine's workers (analyzeCountsBatch, whose prepared frames stay there) never touches
+ * them, and external memory that large would push V8 into a full mark-compact.
  */
 import { UsageError } from '../errors';
 import type { RoiPlan } from './plans';
 
 /** One buffer set: per ROI, cap frames × used pixels; per frame and ROI, the flag bytes (slot f·nRois + roi). */
 export interface Buffers {
-  cap: number;
+  readonly cap: number;
   /** radiance */
-  y: Float64Array[];
+  readonly y: Float64Array[];
   /** variance of the radiance */
-  v: Float64Array[];
+  readonly v: Float64Array[];
   /** mask (1 = pixel not fitted) */
-  m: Uint8Array[];
+  readonly m: Uint8Array[];
   /** dark-subtracted row sums (while the gain is estimated) */
-  sig: Float64Array[];
-  sat: Uint8Array;
-  cosmic: Uint8Array;
-  corrupt: Uint8Array;
-  weak: Uint8Array;
+  readonly sig: Float64Array[];
+  readonly sat: Uint8Array;
+  readonly cosmic: Uint8Array;
+  readonly corrupt: Uint8Array;
+  readonly weak: Uint8Array;
+}
+
+/** A buffer set whose per-pixel arrays are allocated when first read. */
+class LazyBuffers implements Buffers {
+  readonly sat: Uint8Array;
+  readonly cosmic: Uint8Array;
+  readonly corrupt: Uint8Array;
+  readonly weak: Uint8Array;
+  private radiance: Float64Array[] | null = null;
+  private variance: Float64Array[] | null = null;
+  private masks: Uint8Array[] | null = null;
+  private rowSums: Float64Array[] | null = null;
+
+  /** cap frames of pixels[r] used pixels for ROI r */
+  constructor(
+    readonly cap: number,
+    private readonly pixels: readonly number[],
+  ) {
+    const slots = cap * pixels.length;
+    this.sat = new Uint8Array(slots);
+    this.cosmic = new Uint8Array(slots);
+    this.corrupt = new Uint8Array(slots);
+    this.weak = new Uint8Array(slots);
+  }
+
+  get y(): Float64Array[] {
+    this.radiance ??= this.perRoi((length) => new Float64Array(length));
+    return this.radiance;
+  }
+
+  get v(): Float64Array[] {
+    this.variance ??= this.perRoi((length) => new Float64Array(length));
+    return this.variance;
+  }
+
+  get m(): Uint8Array[] {
+    this.masks ??= this.perRoi((length) => new Uint8Array(length));
+    return this.masks;
+  }
+
+  get sig(): Float64Array[] {
+    this.rowSums ??= this.perRoi((length) => new Float64Array(length));
+    return this.rowSums;
+  }
+
+  private perRoi<T>(make: (length: number) => T): T[] {
+    return this.pixels.map((nU) => make(this.cap * nU));
+  }
 }
 
 /** The slot of analyzeFrame's buffers (batches use 0 and 1). */
@@ -37,20 +88,10 @@ export class BufferPool {
     if (old && old.cap >= n) {
       return old;
     }
-    const cap = Math.max(n, old ? old.cap : 0);
-    const nRois = this.plans.length;
-    const perRoi = <T>(make: (length: number) => T): T[] => this.plans.map((plan) => make(cap * plan.used.length));
-    const fresh: Buffers = {
-      cap,
-      y: perRoi((length) => new Float64Array(length)),
-      v: perRoi((length) => new Float64Array(length)),
-      m: perRoi((length) => new Uint8Array(length)),
-      sig: perRoi((length) => new Float64Array(length)),
-      sat: new Uint8Array(cap * nRois),
-      cosmic: new Uint8Array(cap * nRois),
-      corrupt: new Uint8Array(cap * nRois),
-      weak: new Uint8Array(cap * nRois),
-    };
+    const fresh = new LazyBuffers(
+      Math.max(n, old ? old.cap : 0),
+      this.plans.map((plan) => plan.used.length),
+    );
     this.sets[slot] = fresh;
     return fresh;
   }

@@ -3,7 +3,9 @@
  * the fit status, σT scaled by √(χ²/dof) where the noise model's scale is not known, and the weak test on σT.
  * For method planck on an engine with assembleCountsResults (the native one) each ROI is assembled natively
  * (native/assemble.cc), bit-identical to the functions here, which stay its twin (and serve the other engines and
- * methods): no per-frame JavaScript for V8 to compile in every process.
+ * methods): no per-frame JavaScript for V8 to compile in every process. On the counts path (analyzeCountsBatch)
+ * the prepared frames stay on the engine's workers: what is read of them here — the misfit refits and the last
+ * frame's spectrum — comes back with the fits (BatchOutcome.kept).
  */
 import type { FrameFlag } from './types';
 import { FLAG_BIT, FrameBlock } from './frameBlock';
@@ -14,6 +16,7 @@ import type {
   AssembleCountsInput,
   AssembleCountsOutput,
   BatchResult,
+  CountsBatchResult,
   PhysicsEngine,
   TwoColorBatchResult,
 } from '../physics/types';
@@ -29,10 +32,18 @@ export interface LastFrame {
   mask: Uint8Array;
 }
 
+/**
+ * What the engine's workers kept of a ROI's prepared frames (analyzeCountsBatch without buffers: the buffers' y, v
+ * and m then hold nothing of the batch): the misfit refits' temperatures and the last frame's spectrum.
+ */
+export type KeptFrames = Required<Pick<CountsBatchResult, 'unweightedTemperature' | 'lastRadiance' | 'lastMask'>>;
+
 /** A batch's inputs to the result assembly. */
 export interface BatchOutcome {
   n: number;
   buffers: Buffers;
+  /** Per ROI, when the prepared frames stayed on the engine's workers (else the buffers hold them). */
+  kept?: readonly KeptFrames[];
   /** Planck batch fits per ROI (null for methods wien and two-color). */
   fits: (BatchResult | null)[];
   /** Sliding two-colour per ROI where computed. */
@@ -110,21 +121,20 @@ function planckValues(cfg: ResolvedConfig, fit: BatchResult, f: number): FitValu
  * an unweighted fit of the same pixels: σT² = σ²·χ²/dof + (T_weighted − T_unweighted)².
  * Far beyond (χ²/dof ≥ MISFIT_MIN_CHI2) the frame is flagged `misfit`.
  */
-function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, f: number, fit: FitValues): FitValues {
+function withMisfit(
+  cfg: ResolvedConfig,
+  plan: RoiPlan,
+  batch: BatchOutcome,
+  pi: number,
+  f: number,
+  fit: FitValues,
+): FitValues {
   const chi2 = fit.chi2!;
   if (!(chi2 > misfitChi2Threshold(fit.dof!))) {
     return fit;
   }
   const values = chi2 >= MISFIT_MIN_CHI2 ? { ...fit, flags: fit.flags | FLAG_BIT.misfit } : fit;
-  const nU = plan.used.length;
-  const radiance = b.y[pi].subarray(f * nU, (f + 1) * nU);
-  const mask = b.m[pi].subarray(f * nU, (f + 1) * nU);
-  let unweighted: number;
-  try {
-    unweighted = cfg.engine.fitPlanck(plan.wl, radiance, { mask }).temperature;
-  } catch {
-    return values;
-  }
+  const unweighted = unweightedOf(cfg, plan, batch, pi, f);
   if (!Number.isFinite(unweighted) || values.temperatureError === null) {
     return values;
   }
@@ -134,6 +144,25 @@ function withMisfit(cfg: ResolvedConfig, plan: RoiPlan, b: Buffers, pi: number, 
     temperatureError: Math.sqrt(values.temperatureError ** 2 + shift * shift),
     statisticalError: values.temperatureError,
   };
+}
+
+/**
+ * The unweighted refit's temperature of frame f: the one the engine's workers computed when they kept the frames
+ * (NaN where it failed), else a refit of the prepared radiance and mask (NaN where it throws).
+ */
+function unweightedOf(cfg: ResolvedConfig, plan: RoiPlan, batch: BatchOutcome, pi: number, f: number): number {
+  const kept = batch.kept?.[pi];
+  if (kept) {
+    return kept.unweightedTemperature[f];
+  }
+  const nU = plan.used.length;
+  const radiance = batch.buffers.y[pi].subarray(f * nU, (f + 1) * nU);
+  const mask = batch.buffers.m[pi].subarray(f * nU, (f + 1) * nU);
+  try {
+    return cfg.engine.fitPlanck(plan.wl, radiance, { mask }).temperature;
+  } catch {
+    return NaN;
+  }
 }
 
 /** The Wien fit of one frame's radiance (method wien). */
@@ -180,7 +209,7 @@ function fitValues(
   }
   const values = planckValues(cfg, batch.fits[pi]!, f);
   if (values.temperature !== null && values.chi2 !== null && values.dof !== undefined) {
-    return withMisfit(cfg, plan, b, pi, f, values);
+    return withMisfit(cfg, plan, batch, pi, f, values);
   }
   return values;
 }
@@ -229,10 +258,13 @@ function roiResult(
   return values.scale;
 }
 
-/** misfitChi2Threshold(dof) for dof 0..nU, per pixel count (the native assembly's table: the formula stays here). */
+/**
+ * misfitChi2Threshold(dof) for dof 0..nU, per pixel count (the native assembly's and analyzeCountsBatch's table:
+ * the formula stays in src/quality/flags.ts).
+ */
 const misfitThresholds = new Map<number, Float64Array>();
 
-function misfitThresholdTable(nU: number): Float64Array {
+export function misfitThresholdTable(nU: number): Float64Array {
   let table = misfitThresholds.get(nU);
   if (!table) {
     table = Float64Array.from({ length: nU + 1 }, (_v, dof) => misfitChi2Threshold(dof));
@@ -258,10 +290,12 @@ function assembleNative(
   for (let pi = 0; pi < plans.length; pi++) {
     const fit = batch.fits[pi]!;
     const twoColor = batch.twoColors[pi] ?? null;
+    const kept = batch.kept?.[pi];
+    // the refits the workers did, or the prepared frames to refit (read only when given: the buffers are lazy)
+    const frames = kept ? { unweightedTemperature: kept.unweightedTemperature } : { radiance: b.y[pi], mask: b.m[pi] };
     const input: AssembleCountsInput = {
       wavelengthNm: plans[pi].wl,
-      radiance: b.y[pi],
-      mask: b.m[pi],
+      ...frames,
       n,
       nRois: plans.length,
       roi: pi,
@@ -316,14 +350,16 @@ export function assembleResults(
     plans.map((plan) => plan.roi.name),
     cfg.engine,
   );
+  // (always the batch's last frame: what the workers keep when they keep the frames)
   const keep = (frame: number, scale: number) => {
     const nU = plans[0].used.length;
+    const kept = batch.kept?.[0];
     keepLast({
       temperature: out.temperature[frame * plans.length],
       scale,
       index: indices[frame],
-      radiance: Float64Array.from(buffers.y[0].subarray(frame * nU, (frame + 1) * nU)),
-      mask: Uint8Array.from(buffers.m[0].subarray(frame * nU, (frame + 1) * nU)),
+      radiance: kept ? kept.lastRadiance : Float64Array.from(buffers.y[0].subarray(frame * nU, (frame + 1) * nU)),
+      mask: kept ? kept.lastMask : Uint8Array.from(buffers.m[0].subarray(frame * nU, (frame + 1) * nU)),
     });
   };
   const assemble = cfg.engine.assembleCountsResults;

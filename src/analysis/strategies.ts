@@ -15,8 +15,8 @@ import type { RoiPlan } from './plans';
 import type { Buffers, BufferPool } from './buffers';
 import type { FramePreparer } from './stages';
 import { checkFrames, decodePrepFlagsOf } from './stages';
-import type { BatchOutcome } from './results';
-import type { BatchOptions, BatchResult, TwoColorBatchResult } from '../physics/types';
+import { misfitThresholdTable, type BatchOutcome, type KeptFrames } from './results';
+import type { BatchOptions, BatchResult, CountsBatchResult, TwoColorBatchResult } from '../physics/types';
 
 /**
  * Frames per native batch call within analyzeBatch: small enough that a sub-batch's radiance, variance and mask
@@ -162,7 +162,11 @@ function valuesOf<T>(settled: PromiseSettledResult<T>[]): T[] {
   });
 }
 
-/** Preparation and fits of every ROI in the engine's analyzeCountsBatch (lamp-calibrated counts, gain known). */
+/**
+ * Preparation and fits of every ROI in the engine's analyzeCountsBatch (lamp-calibrated counts, gain known). The
+ * prepared frames stay on the engine's workers, which also do the misfit refits there (the buffers' y, v and m are
+ * not even allocated); each ROI's result brings back what the assembly reads of them (KeptFrames).
+ */
 export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, slot: number): Promise<FrameBlock> {
   const { cfg, plans } = ctx;
   const n = input.frames.length;
@@ -171,12 +175,7 @@ export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, sl
   const list = Array.isArray(input.frames) ? (input.frames as FrameData[]) : Array.from(input.frames);
   const settled = await Promise.allSettled(
     plans.map((plan, pi) => {
-      const nU = plan.used.length;
-      const out = {
-        radiance: b.y[pi].subarray(0, n * nU),
-        variance: b.v[pi].subarray(0, n * nU),
-        mask: b.m[pi].subarray(0, n * nU),
-      };
+      const out = { misfitThreshold: misfitThresholdTable(plan.used.length) };
       const options = {
         threads: cfg.threads,
         twoColorSeparation: wantsTwoColor(ctx, pi) ? separationOf(ctx, pi) : undefined,
@@ -187,7 +186,14 @@ export async function nativeCountsBatch(ctx: BatchContext, input: BatchInput, sl
   // (all settled: no native job still writes into the buffers when the slot is freed)
   const fits = valuesOf(settled);
   fits.forEach((fit, pi) => decodePrepFlagsOf(fit.flags, n, b, plans.length, pi));
-  return ctx.finish({ n, buffers: b, fits, twoColors: twoColors(ctx, n, b, fits), ...input });
+  const kept = fits.map(keptFrames);
+  return ctx.finish({ n, buffers: b, fits, kept, twoColors: twoColors(ctx, n, b, fits), ...input });
+}
+
+/** What analyzeCountsBatch returns of the frames it kept (asked with a misfitThreshold, it gives the refits). */
+function keptFrames(fit: CountsBatchResult): KeptFrames {
+  const { unweightedTemperature, lastRadiance, lastMask } = fit;
+  return { unweightedTemperature: unweightedTemperature!, lastRadiance, lastMask };
 }
 
 /**

@@ -588,12 +588,26 @@ function countsInputArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan:
   }
 }
 
-/** Checks analyzeCountsBatch's arguments (the addon's messages). */
-function countsArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: CountsPlan, out: CountsBatchOutput): void {
+/** Checks analyzeCountsBatch's arguments (the addon's messages); the prepared frames' buffers, or null (none). */
+function countsArgs(
+  wl: Float64Array,
+  frames: ArrayLike<CountsFrame>,
+  plan: CountsPlan,
+  out: CountsBatchOutput,
+): PreparedFrames | null {
   countsInputArgs(wl, frames, plan);
   const n = plan.used.length;
   if (typeof out !== 'object' || out === null || Array.isArray(out) || ArrayBuffer.isView(out)) {
     fail('out must be an object');
+  }
+  if (!absent(out.misfitThreshold)) {
+    const table = asF64(out.misfitThreshold, 'out.misfitThreshold');
+    if (table.length < n + 1) {
+      fail(`out.misfitThreshold length ${table.length} is less than pixels + 1 = ${n + 1}`);
+    }
+  }
+  if (absent(out.radiance) && absent(out.variance) && absent(out.mask)) {
+    return null;
   }
   const total = frames.length * n;
   const y = asF64(out.radiance, 'out.radiance');
@@ -602,6 +616,52 @@ function countsArgs(wl: Float64Array, frames: ArrayLike<CountsFrame>, plan: Coun
   if (y.length !== total || v.length !== total || m.length !== total) {
     fail(`out.radiance, out.variance and out.mask must have nFrames × pixels = ${total} elements`);
   }
+  return { radiance: y, variance: v, mask: m };
+}
+
+/** Prepared frames (nFrames × pixels each). */
+type PreparedFrames = Required<Pick<CountsBatchOutput, 'radiance' | 'variance' | 'mask'>>;
+
+/**
+ * Whether the misfit refit applies to a weighted batch fit (native/frame.cc beyondMisfitThreshold, the test of
+ * src/analysis/results.ts planckValues then withMisfit): a temperature, dof > 0 and max(0, χ²/dof) beyond
+ * threshold[dof].
+ */
+function beyondMisfitThreshold(fit: BatchResult, f: number, threshold: Float64Array): boolean {
+  const temperature = fit.temperature[f];
+  const dof = fit.dof[f];
+  if (fit.status[f] !== FitStatus.Ok || !(Number.isFinite(temperature) && temperature > 0)) {
+    return false;
+  }
+  if (dof <= 0 || dof >= threshold.length) {
+    return false;
+  }
+  return Math.max(0, fit.chi2[f] / dof) > threshold[dof];
+}
+
+/** Per frame, the unweighted refit's temperature where the frame is beyond the misfit threshold (else NaN). */
+function misfitRefits(
+  wl: Float64Array,
+  prepared: PreparedFrames,
+  fit: BatchResult,
+  threshold: Float64Array,
+): Float64Array {
+  const nU = wl.length;
+  const n = fit.temperature.length;
+  const unweighted = new Float64Array(n).fill(NaN);
+  for (let f = 0; f < n; f++) {
+    if (!beyondMisfitThreshold(fit, f, threshold)) {
+      continue;
+    }
+    const radiance = prepared.radiance.subarray(f * nU, (f + 1) * nU);
+    const mask = prepared.mask.subarray(f * nU, (f + 1) * nU);
+    try {
+      unweighted[f] = fitPlanck(wl, radiance, { mask }).temperature;
+    } catch {
+      // a refit that throws: NaN, as the addon's
+    }
+  }
+  return unweighted;
 }
 
 /** Raw counts of one ROI → prepared radiance/variance/mask (src/quality/prepare.ts) → Planck batch. */
@@ -612,20 +672,39 @@ export function analyzeCountsBatchSync(
   out: CountsBatchOutput,
   opts?: CountsBatchOptions,
 ): CountsBatchResult {
-  countsArgs(wl, frames, plan, out);
+  const given = countsArgs(wl, frames, plan, out);
   const o = optionsObject(opts);
   const n = frames.length;
+  const nU = plan.used.length;
+  // without buffers given, the prepared frames are this call's own (the addon keeps them on its workers)
+  const prepared = given ?? {
+    radiance: new Float64Array(n * nU),
+    variance: new Float64Array(n * nU),
+    mask: new Uint8Array(n * nU),
+  };
   const flags = new Uint8Array(n);
-  prepareCountsBatch(plan, frames, n, out.radiance, out.variance, out.mask, flags);
-  const r = fitPlanckBatchSync(wl, out.radiance, n, {
-    variance: out.variance,
-    mask: out.mask,
+  prepareCountsBatch(plan, frames, n, prepared.radiance, prepared.variance, prepared.mask, flags);
+  const r = fitPlanckBatchSync(wl, prepared.radiance, n, {
+    variance: prepared.variance,
+    // (no frames: no mask, which the batch fit would take for a shared one of the wrong length; the addon's empty
+    // result)
+    mask: n > 0 ? prepared.mask : undefined,
     threads: o.threads as number | undefined,
     maxIterations: o.maxIterations as number | undefined,
     tolerance: o.tolerance as number | undefined,
     twoColorSeparation: o.twoColorSeparation as number | undefined,
   });
-  return { ...r, flags };
+  const last = n > 0 ? (n - 1) * nU : 0;
+  const result: CountsBatchResult = {
+    ...r,
+    flags,
+    lastRadiance: prepared.radiance.slice(last, n > 0 ? last + nU : 0),
+    lastMask: prepared.mask.slice(last, n > 0 ? last + nU : 0),
+  };
+  if (!absent(out.misfitThreshold)) {
+    result.unweightedTemperature = misfitRefits(wl, prepared, r, out.misfitThreshold!);
+  }
+  return result;
 }
 
 export async function analyzeCountsBatch(

@@ -220,9 +220,17 @@ export interface FramesJsonInput {
 export interface AssembleCountsInput {
   /** The ROI's used pixels (nU), as the batch was fitted on. */
   wavelengthNm: Float64Array;
-  /** The prepared frames (frame f from f · nU): the unweighted refit of a misfit frame fits these. */
-  radiance: Float64Array;
-  mask: Uint8Array;
+  /**
+   * The prepared frames (frame f from f · nU): the unweighted refit of a misfit frame fits these. Not read (may be
+   * absent) when unweightedTemperature is given.
+   */
+  radiance?: Float64Array;
+  mask?: Uint8Array;
+  /**
+   * The refits already done (analyzeCountsBatch's unweightedTemperature, n frames): used instead of refitting the
+   * radiance; NaN is a refit that failed (or was not needed).
+   */
+  unweightedTemperature?: Float64Array;
   n: number;
   nRois: number;
   roi: number;
@@ -275,11 +283,19 @@ export const FRAME_FLAG_ORDER = ['saturated', 'cosmic', 'corrupt', 'misfit', 'fi
 /** Plan of the per-frame preparation of raw counts (src/quality/prepare.ts, the TypeScript twin of the native one). */
 export type { CountsPlan, CountsFrame } from '../quality/prepare';
 
-/** Where analyzeCountsBatch writes the prepared frames (nFrames × pixels each, frame f from f·pixels). */
+/**
+ * Where analyzeCountsBatch writes the prepared frames (nFrames × pixels each, frame f from f·pixels): radiance,
+ * variance and mask, all three or none (none: each frame is prepared into its worker's scratch and stays there).
+ * With misfitThreshold (misfitChi2Threshold at index dof, for dof 0..pixels at least), each frame whose weighted fit
+ * is beyond it — a temperature (status Ok, finite, > 0), dof > 0 and max(0, χ²/dof) > misfitThreshold[dof], the
+ * test of the misfit refit in src/analysis/results.ts — is refitted unweighted where it was prepared, into the
+ * result's unweightedTemperature.
+ */
 export interface CountsBatchOutput {
-  radiance: Float64Array;
-  variance: Float64Array;
-  mask: Uint8Array;
+  radiance?: Float64Array;
+  variance?: Float64Array;
+  mask?: Uint8Array;
+  misfitThreshold?: Float64Array;
 }
 
 /**
@@ -301,6 +317,14 @@ export type CountsBatchOptions = Omit<BatchOptions, 'mask' | 'variance'>;
 /** The fits of analyzeCountsBatch, and per frame the preparation's flag bits (PREP_* of src/quality/prepare.ts). */
 export interface CountsBatchResult extends BatchResult {
   flags: Uint8Array;
+  /** The last frame's prepared radiance and mask (pixels each; empty without frames): the live spectrum. */
+  lastRadiance: Float64Array;
+  lastMask: Uint8Array;
+  /**
+   * With out.misfitThreshold: per frame the temperature of the unweighted refit fitPlanck(wl, radiance, {mask})
+   * (the single fit's defaults); NaN where the frame is not beyond the threshold or that fit throws.
+   */
+  unweightedTemperature?: Float64Array;
 }
 
 /**

@@ -2,7 +2,10 @@
 // against its TypeScript twin (src/analysis/results.ts roiResult, which the analyzer runs on an engine without the
 // method): every column bit-identical (Object.is per element, flags equal) on simulated shots with saturated,
 // cosmic, weak and corrupt frames, two ROIs, both weights, σT scaled by √(χ²/dof) or not, and misfit frames
-// (a dark that is too low leaves a bias in the counts) whose σT the unweighted refit widens.
+// (a dark that is too low leaves a bias in the counts) whose σT the unweighted refit widens. On the counts path the
+// prepared frames stay on the engine's workers, which do the misfit refits there: both assemblies read those, and
+// are also compared with the path that prepares into the analyzer's buffers and refits from them
+// (planckSubBatches, an engine without analyzeCountsBatch).
 import { describe, expect, it } from 'vitest';
 import { createAnalyzer, type AnalyzerConfig } from '../../src/analysis/analyzer';
 import { FLAG_BIT, type FrameBlock } from '../../src/analysis/frameBlock';
@@ -125,18 +128,32 @@ describe.skipIf(!available)('assembleCountsResults: the native assembly of Planc
   const engine = available ? getEngine('native') : (null as unknown as PhysicsEngine);
   const frames = damagedFrames(shot);
 
-  /** The engine without the native assembly, counting the misfit refits (fitPlanck) of the TypeScript twin. */
-  function twinOf(): { twin: PhysicsEngine; refits: () => number } {
+  /** `changes` on the engine, counting the refits (fitPlanck) made on the JavaScript thread. */
+  function counted(changes: Partial<PhysicsEngine>): { twin: PhysicsEngine; refits: () => number } {
     let refits = 0;
     const twin: PhysicsEngine = {
       ...engine,
-      assembleCountsResults: undefined,
+      ...changes,
       fitPlanck: (wl, y, opts) => {
         refits++;
         return engine.fitPlanck(wl, y, opts);
       },
     };
     return { twin, refits: () => refits };
+  }
+
+  /** The engine without the native assembly (the TypeScript twin assembles). */
+  function twinOf(): { twin: PhysicsEngine; refits: () => number } {
+    return counted({ assembleCountsResults: undefined });
+  }
+
+  /** Neither the native assembly nor analyzeCountsBatch: prepared into the buffers, refitted from them. */
+  function buffersPath(): { twin: PhysicsEngine; refits: () => number } {
+    return counted({
+      assembleCountsResults: undefined,
+      analyzeCountsBatch: undefined,
+      analyzeCountsBatchSync: undefined,
+    });
   }
 
   it('the engine has it', () => {
@@ -151,6 +168,8 @@ describe.skipIf(!available)('assembleCountsResults: the native assembly of Planc
     expect(native.last).not.toBeNull();
     expect(native.last!.index).toBe(ts.last!.index);
     expect(Array.from(native.last!.fit)).toEqual(Array.from(ts.last!.fit));
+    expect(Array.from(native.last!.radiance)).toEqual(Array.from(ts.last!.radiance));
+    expect(Array.from(native.last!.mask)).toEqual(Array.from(ts.last!.mask));
     expect(native.last!.fit.some((v) => Number.isFinite(v))).toBe(true);
     const all = native.blocks.flatMap((block) => Array.from(block.flags));
     for (const flag of ['saturated', 'cosmic', 'corrupt', 'weak'] as const) {
@@ -169,14 +188,34 @@ describe.skipIf(!available)('assembleCountsResults: the native assembly of Planc
     ['σT not scaled', false],
   ] as const)('misfit frames (bias left in), %s: flagged and widened alike', async (_name, scaleByChi2) => {
     const extra = { ...lowDark(40), weights: 'noise' as const, scaleByChi2 };
-    const { twin, refits } = twinOf();
-    const native = await analyze(engine, frames, extra);
-    const ts = await analyze(twin, frames, extra);
+    // what the counts path hands analyzeCountsBatch to write into: no buffers for the prepared frames
+    const outs: string[][] = [];
+    const onWorkers = counted({
+      analyzeCountsBatch: (wl, list, plan, out, opts) => {
+        outs.push(Object.keys(out));
+        return engine.analyzeCountsBatch!(wl, list, plan, out, opts);
+      },
+    });
+    const twin = twinOf();
+    const buffers = buffersPath();
+    const native = await analyze(onWorkers.twin, frames, extra);
+    const ts = await analyze(twin.twin, frames, extra);
+    const reference = await analyze(buffers.twin, frames, extra);
     native.blocks.forEach((block, k) => expectSameColumns(block, ts.blocks[k]));
-    // the misfit path ran: frames flagged, and refits that widened σT (the twin's refits are engine.fitPlanck)
+    native.blocks.forEach((block, k) => expectSameColumns(block, reference.blocks[k]));
+    // the misfit path ran: frames flagged, and refits that widened σT; the refits were made on the workers on the
+    // counts path, from the buffers on the other (engine.fitPlanck)
     const misfit = native.blocks.flatMap((block) => Array.from(block.flags)).filter((b) => b & FLAG_BIT.misfit);
     expect(misfit.length).toBeGreaterThan(10);
-    expect(refits()).toBeGreaterThan(misfit.length);
+    expect(buffers.refits()).toBeGreaterThan(misfit.length);
+    expect(onWorkers.refits()).toBe(0);
+    expect(outs.length).toBeGreaterThan(0);
+    expect(new Set(outs.map((keys) => keys.join()))).toEqual(new Set(['misfitThreshold']));
+    expect(twin.refits()).toBe(0);
+    // the live spectrum: the last frame's prepared radiance and mask, whichever path prepared it
+    expect(Array.from(native.last!.radiance)).toEqual(Array.from(reference.last!.radiance));
+    expect(Array.from(native.last!.mask)).toEqual(Array.from(reference.last!.mask));
+    expect(native.last!.radiance.some((y) => y > 0)).toBe(true);
     // and not every frame: the rest of the rules are compared too
     expect(misfit.length).toBeLessThan(2 * FRAMES);
     // a widened σT exceeds the fit's own: the unweighted refit moved T by more than σ for some frame
@@ -260,7 +299,8 @@ describe.skipIf(!available)('assembleCountsResults: argument validation', () => 
   const typeErrors: [string, (c: ReturnType<typeof valid>) => unknown[]][] = [
     ['input not an object', (c) => [42, c.out]],
     ['out not an object', (c) => [c.input, null]],
-    ['radiance not a Float64Array', (c) => [{ ...c.input, radiance: Array.from(c.input.radiance) }, c.out]],
+    ['radiance not a Float64Array', (c) => [{ ...c.input, radiance: Array.from(c.input.radiance!) }, c.out]],
+    ['unweightedTemperature not a Float64Array', (c) => [{ ...c.input, unweightedTemperature: [1, 2, 3] }, c.out]],
     ['mask not a Uint8Array', (c) => [{ ...c.input, mask: new Int8Array(n * nU) }, c.out]],
     ['dof not an Int32Array', (c) => [{ ...c.input, dof: new Float64Array(n) }, c.out]],
     ['n not a number', (c) => [{ ...c.input, n: '3' }, c.out]],
@@ -286,6 +326,11 @@ describe.skipIf(!available)('assembleCountsResults: argument validation', () => 
       'radiance short',
       (c) => [{ ...c.input, radiance: new Float64Array(n * nU - 1) }, c.out],
       /input\.radiance length/,
+    ],
+    [
+      'unweightedTemperature short',
+      (c) => [{ ...c.input, radiance: undefined, unweightedTemperature: new Float64Array(n - 1) }, c.out],
+      /input\.unweightedTemperature length/,
     ],
     ['sat short', (c) => [{ ...c.input, sat: new Uint8Array(n * nRois - 1) }, c.out], /input\.sat length/],
     ['status short', (c) => [{ ...c.input, status: new Uint8Array(n - 1) }, c.out], /input\.status length/],
@@ -318,12 +363,29 @@ describe.skipIf(!available)('assembleCountsResults: argument validation', () => 
     const { input, out } = valid();
     input.chi2.fill(3 * 1000);
     input.scaleByChi2 = false;
-    input.mask[1] = 7;
+    input.mask![1] = 7;
     input.radiance = Float64Array.from({ length: n * nU }, (_v, i) => 1 + (i % nU));
     engine.assembleCountsResults!(input, out);
     // frame 0: χ²/dof = 1000 ≥ 10 → misfit; its refit throws (mask[1] = 7) → σT not widened
     expect(out.flags[1]).toBe(FLAG_BIT.misfit);
     expect(out.temperatureError[1]).toBe(5);
     expect(out.chi2[1]).toBe(1000);
+  });
+
+  it('the refits given (unweightedTemperature): used instead of refitting; NaN is a refit that failed', () => {
+    const { input, out } = valid();
+    input.chi2.fill(3 * 1000);
+    input.scaleByChi2 = false;
+    // no prepared frames: they stayed on the workers, which refitted frames 0 and 2 (frame 1's refit failed)
+    delete input.radiance;
+    delete input.mask;
+    input.unweightedTemperature = Float64Array.from([1990, NaN, 2003]);
+    engine.assembleCountsResults!(input, out);
+    // χ²/dof = 1000 ≥ 10 → misfit; σT² = 5² + (T − T_unweighted)²
+    expect([out.flags[1], out.flags[3], out.flags[5]]).toEqual([FLAG_BIT.misfit, FLAG_BIT.misfit, FLAG_BIT.misfit]);
+    expect(out.temperatureError[1]).toBe(Math.sqrt(5 ** 2 + 10 * 10));
+    expect(out.temperatureError[3]).toBe(5);
+    expect(out.temperatureError[5]).toBe(Math.sqrt(5 ** 2 + 3 * 3));
+    expect(Array.from(out.temperature)).toEqual([0, 2000, 0, 2000, 0, 2000]);
   });
 });

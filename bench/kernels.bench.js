@@ -3,8 +3,10 @@
 // CPU per frame of the native worker kernels on the bench shot (bench/analyze.bench.js generates it): the real
 // analyzeCountsBatch inputs of a few chunks are captured from one analyzeFiles run, then each kernel is timed on
 // one thread (the *Sync entry points run on the calling thread):
-//  - all: analyzeCountsBatchSync as the analyzer calls it (preparation + Planck fit + sliding two-colour),
-//  - no two-colour: the same without twoColorSeparation; preparation = that − fit,
+//  - all: analyzeCountsBatchSync as the analyzer calls it (preparation + Planck fit + sliding two-colour, the
+//    prepared frames kept on the worker, the misfit refits made there),
+//  - the same into buffers (radiance, variance and mask written out, as before the frames were kept),
+//  - no two-colour: the buffers call without twoColorSeparation; preparation = that − fit,
 //  - fit: fitPlanckBatchSync on the prepared frames (noise weights, per-frame masks),
 //  - two-colour: slidingTwoColorBatchSync on the prepared frames,
 //  - stage 1: the row sums alone (countsStageBatchSync when the engine has it, and the TypeScript countsStage).
@@ -55,6 +57,7 @@ async function capture() {
           wl: wl.slice(),
           frames: Array.from(frames, (frame) => frame.slice()),
           plan: copyPlan(plan),
+          kept: { ...out },
           options: { ...options },
         });
       }
@@ -118,6 +121,10 @@ async function main() {
   const rows = [
     [
       'all (prep + fit + two-colour)',
+      (call) => native.analyzeCountsBatchSync(call.wl, call.frames, call.plan, call.kept, call.options),
+    ],
+    [
+      'all, into buffers',
       (call) => native.analyzeCountsBatchSync(call.wl, call.frames, call.plan, call.out, call.options),
     ],
     [

@@ -26,8 +26,9 @@ import {
 } from './types';
 import { HingeData, HingeFit, HingeScanOptions, scanHinge } from './hinge';
 import { offlineFit } from './offline';
-import { invertMatrix, medianInPlace } from './stats';
+import { invertMatrix } from './stats';
 import { PowerReadings } from './power';
+import { OpenBin } from './bin';
 import { UsageError } from '../errors';
 
 /** Minimum kink separation in units of the power noise σP (see kinkSeparation). */
@@ -153,7 +154,7 @@ export class SlopeChangeDetector {
   private lastIndex = -Infinity;
   /** The open bin: frames of one power step (while the smoothed power stays within binWidth of its value when the
    * bin opened: `start`). */
-  private bin: { start: number; P: number[]; T: number[]; W: number[] } | null = null;
+  private bin = new OpenBin();
   /** The open bin has frames not yet in its stored point (see push). */
   private binStale = false;
   private frames = 0;
@@ -244,7 +245,7 @@ export class SlopeChangeDetector {
       return this.mergeIntoOpenBin(point, weight);
     }
     this.summariseBin();
-    this.bin = { start: this.readings.smoothed, P: [point.power], T: [point.temperature], W: [weight] };
+    this.bin.open(this.readings.smoothed, point.power, point.temperature, weight);
     const ordinal = this.pts.length;
     const leg = this.legFor(point.power, ordinal);
     this.pts.push({ index, power: point.power, temperature: point.temperature, weight, frames: 1, leg: leg.id });
@@ -292,20 +293,18 @@ export class SlopeChangeDetector {
     const binWidth = this.options.binWidth;
     const bin = this.bin;
     const readings = this.readings;
-    return bin !== null && readings.dense && binWidth > 0 && Math.abs(readings.smoothed - bin.start) < binWidth;
+    return bin.frames > 0 && readings.dense && binWidth > 0 && Math.abs(readings.smoothed - bin.start) < binWidth;
   }
 
   /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is 64, 256, …. */
   private mergeIntoOpenBin(point: DetectPoint, weight: number): DetectorUpdate[] {
-    const bin = this.bin!;
-    bin.P.push(point.power);
-    bin.T.push(point.temperature);
-    bin.W.push(weight);
+    const bin = this.bin;
+    bin.add(point.power, point.temperature, weight);
     // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches 64,
     // 256, 1024, … (each time the error of its median has halved twice), not at every frame; a bin still open
     // when the next one starts (or at finish) is summarised then. So a power step of k frames costs O(log k)
     // analyses instead of k.
-    const frames = bin.P.length;
+    const frames = bin.frames;
     this.binStale = true;
     if (!reanalyseAt(frames)) {
       return [];
@@ -804,13 +803,13 @@ export class SlopeChangeDetector {
 
   /** Brings the open bin's stored point up to date with all its frames. */
   private summariseBin(): void {
-    if (!this.binStale || !this.bin) {
+    if (!this.binStale || this.bin.frames === 0) {
       this.binStale = false;
       return;
     }
     this.binStale = false;
     const q = this.pts[this.pts.length - 1];
-    Object.assign(q, binSummary(this.bin));
+    Object.assign(q, this.bin.summary());
     const leg = this.legs[this.legs.length - 1];
     if (leg.direction !== 0 && leg.direction * q.power >= leg.extreme) {
       leg.extreme = leg.direction * q.power;
@@ -874,40 +873,6 @@ export function substantial(s1: number, s2: number, minRel: number): boolean {
     return true;
   }
   return Math.abs(s2 - s1) >= minRel * Math.max(Math.abs(s1), Math.abs(s2));
-}
-
-/** Representative of a bin of frames at one power step: mean power; temperature = weighted mean for one or
- * two frames, median for three or more (robust to an outlier frame); weight = Σ weights × the efficiency of
- * that estimator (median: ≈ 0.637 + 0.36/k of the mean's). */
-let binScratch = new Float64Array(256);
-
-function binSummary(b: { P: number[]; T: number[]; W: number[] }): {
-  power: number;
-  temperature: number;
-  weight: number;
-  frames: number;
-} {
-  const k = b.P.length;
-  let sw = 0;
-  let sp = 0;
-  let st = 0;
-  for (let i = 0; i < k; i++) {
-    sw += b.W[i];
-    sp += b.P[i];
-    st += b.W[i] * b.T[i];
-  }
-  if (k <= 2) {
-    return { power: sp / k, temperature: st / sw, weight: sw, frames: k };
-  }
-  // the median by selection (the same value sorting gives) on a scratch copy
-  if (binScratch.length < k) {
-    binScratch = new Float64Array(Math.max(k, 2 * binScratch.length));
-  }
-  for (let i = 0; i < k; i++) {
-    binScratch[i] = b.T[i];
-  }
-  const med = medianInPlace(binScratch, k);
-  return { power: sp / k, temperature: med, weight: sw * Math.min(1, 0.637 + 0.36 / k), frames: k };
 }
 
 /** 1σ of the kink position of a line + hinge fit: delta method, σκ ≈ σ_y-intercept-shift / |Δslope| using the

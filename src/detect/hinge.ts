@@ -382,14 +382,9 @@ function ensureCap(p: number): void {
 /** A copy of a fit that outlives the next fit (fitCols returns the shared scratch). */
 function keep(f: PointFit): PointFit {
   const p = f.p;
-  const beta = new Float64Array(p);
-  const A = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    beta[i] = f.beta[i];
-  }
-  for (let i = 0; i < p * p; i++) {
-    A[i] = f.A[i];
-  }
+  // copied by slice() (a builtin), not by loops: keep, called once per scan, is then never optimised
+  const beta = f.beta.slice(0, p);
+  const A = f.A.slice(0, p * p);
   return { rss: f.rss, beta, p, nPos: f.nPos, schur: f.schur, A };
 }
 
@@ -1034,6 +1029,18 @@ function scaledQuadraticForm(combination: Float64Array, covariance: Float64Array
   return Math.max(v, 0) * s2;
 }
 
+/** How many of w[0..n) are 0 (rejected points). Counted without a branch: an increment first reached at the first
+ * rejected point would have no type feedback, and the optimised code would be thrown away there. A function of its
+ * own so that summarize has no loop over the points: called once per scan, it then never runs long enough to be
+ * optimised (a ~13 ms compile, for a function that takes microseconds per scan). */
+function zerosIn(w: Float64Array, n: number): number {
+  let zeros = 0;
+  for (let i = 0; i < n; i++) {
+    zeros += w[i] === 0 ? 1 : 0;
+  }
+  return zeros;
+}
+
 /** The fit's figures in x units (z before the leave-out check). */
 function summarize(d: HingeData, best: BestHinge, w: Float64Array, options: HingeScanOptions): HingeFit {
   const S = best.S;
@@ -1063,12 +1070,7 @@ function summarize(d: HingeData, best: BestHinge, w: Float64Array, options: Hing
     sb += gb[k] * f.beta[k];
   }
   const xs = S.xs;
-  let rejected = 0;
-  for (let i = 0; i < d.n; i++) {
-    // counted without a branch: an increment first reached at the first rejected point has no type feedback, and
-    // the optimised summarize would be thrown away there
-    rejected += w[i] === 0 ? 1 : 0;
-  }
+  const rejected = zerosIn(w, d.n);
   const z = tToZ(t, dof);
   return {
     kappa: S.xc + kap * xs,

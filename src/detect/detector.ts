@@ -241,9 +241,10 @@ export class SlopeChangeDetector {
    * error, not below minTemperature; else it is skipped and counted), its power reading, and the open bin that takes
    * it while the smoothed power stays within binWidth of its value when the bin opened — not a call per step.
    * Why (issue 12, the cold cost of `analyze --power`): every frame runs it, so each small helper was optimised on
-   * its own and then again inlined into this function, into OfflineDetection.push and into the caller's loop; a
-   * function of more than 460 bytes of bytecode is not inlined by V8, so the path is now optimised once. The rare
-   * steps (a point skipped, a bin opened or re-analysed) are calls.
+   * its own and then again inlined into this function, into OfflineDetection.push and into the caller's loop. Now
+   * the helpers are gone, and this function with what it inlines (the power readings' push, the bin's add: ~1 100
+   * bytes of bytecode, above V8's budget of 920 for inlining) is optimised once and called, not inlined again
+   * (`node --trace-turbo-inlining`). The rare steps (a point skipped, a bin opened or re-analysed) are calls.
    */
   push(point: DetectPoint): DetectorUpdate[] {
     const index = point.index;

@@ -240,11 +240,11 @@ export class SlopeChangeDetector {
    * The whole per-frame path is this one function — is the point usable (not flagged bad, finite values, a positive
    * error, not below minTemperature; else it is skipped and counted), its power reading, and the open bin that takes
    * it while the smoothed power stays within binWidth of its value when the bin opened — not a call per step.
-   * Why (issue 12, the cold cost of `analyze --power`): every frame runs it, so each small helper was optimised on
-   * its own and then again inlined into this function, into OfflineDetection.push and into the caller's loop. Now
-   * the helpers are gone, and this function with what it inlines (the power readings' push, the bin's add: ~1 100
-   * bytes of bytecode, above V8's budget of 920 for inlining) is optimised once and called, not inlined again
-   * (`node --trace-turbo-inlining`). The rare steps (a point skipped, a bin opened or re-analysed) are calls.
+   * Why (issue 12, the cold cost of `analyze --power`): every frame runs it, so each small helper it called
+   * (usableWeight, skipReason, belongsToOpenBin, mergeIntoOpenBin) was optimised on its own and then again inlined
+   * here; now only the rare steps (a point skipped, a bin opened or re-analysed) are calls. (Whether a caller's
+   * loop inlines this function again depends on V8's inlining budgets and the order of compiles: with the helpers
+   * of the power readings inlined it is not, `node --trace-turbo-inlining`.)
    */
   push(point: DetectPoint): DetectorUpdate[] {
     const index = point.index;

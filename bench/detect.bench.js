@@ -144,21 +144,29 @@ function threadTimes() {
 }
 
 /** One measurement in this (fresh) process: `cold` times the first detectOffline call, `warm` the median of 7 calls
- * after 3 warm-up calls. Prints one JSON line. */
+ * after 3 warm-up calls. The call is made as detectOffline makes it, and as `analyze` feeds the detection: an
+ * OfflineDetection, every point pushed, then finish() (timed on its own: the offline fit at the end of a run).
+ * Prints one JSON line. */
 function shotChild(file, dist, mode) {
   const points = shotPoints(file);
-  const { detectOffline } = require(path.join(dist, 'detect'));
+  const { OfflineDetection } = require(path.join(dist, 'detect'));
   const time = () => {
     const cpu0 = process.cpuUsage();
     const thread0 = threadTimes();
     const t0 = process.hrtime.bigint();
-    const result = detectOffline(points);
+    const detection = new OfflineDetection();
+    for (let i = 0; i < points.length; i++) {
+      detection.push(points[i]);
+    }
+    const t1 = process.hrtime.bigint();
+    const result = detection.finish();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const finishMs = Number(process.hrtime.bigint() - t1) / 1e6;
     const thread1 = threadTimes();
     const cpu = process.cpuUsage(cpu0);
     const mainCpuMs = thread1.cpuMs - thread0.cpuMs;
     const mainWaitMs = thread1.waitMs - thread0.waitMs;
-    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, mainWaitMs, result };
+    return { ms, finishMs, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, mainWaitMs, result };
   };
   let run = time();
   if (mode === 'warm') {
@@ -181,6 +189,7 @@ function shotChild(file, dist, mode) {
   }));
   const line = {
     ms: run.ms,
+    finishMs: run.finishMs,
     cpuMs: run.cpuMs,
     mainCpuMs: run.mainCpuMs,
     mainWaitMs: run.mainWaitMs,
@@ -216,6 +225,7 @@ function shotBench(argv) {
   const load0 = os.loadavg()[0];
   const samples = builds.map(() => ({
     cold: [],
+    coldFinish: [],
     coldCpu: [],
     coldMainCpu: [],
     coldMainWait: [],
@@ -232,6 +242,7 @@ function shotBench(argv) {
         const line = JSON.parse(child.stdout.trim().split('\n').pop());
         samples[b][mode].push(line.ms);
         if (mode === 'cold') {
+          samples[b].coldFinish.push(line.finishMs);
           samples[b].coldCpu.push(line.cpuMs);
           samples[b].coldMainCpu.push(line.mainCpuMs);
           samples[b].coldMainWait.push(line.mainWaitMs);
@@ -256,7 +267,10 @@ function shotBench(argv) {
       .join('; ');
     console.log(`${dist}: ${last.points} frames → ${last.bins} bins; ${events || 'no events'}`);
     const list = (v) => v.map((t) => t.toFixed(0)).join(' ');
-    console.log(`  cold ${median(s.cold).toFixed(0)} ms (CPU ${median(s.coldCpu).toFixed(0)} ms) [${list(s.cold)}]`);
+    console.log(
+      `  cold ${median(s.cold).toFixed(0)} ms (CPU ${median(s.coldCpu).toFixed(0)} ms) [${list(s.cold)}], ` +
+        `of which finish() ${median(s.coldFinish).toFixed(0)} ms [${list(s.coldFinish)}]`,
+    );
     console.log(
       `    main thread: CPU ${median(s.coldMainCpu).toFixed(0)} ms [${list(s.coldMainCpu)}], ` +
         `waiting for a core ${median(s.coldMainWait).toFixed(0)} ms [${list(s.coldMainWait)}]`,

@@ -26,14 +26,20 @@ import {
 } from './types';
 import { HingeData, HingeFit, HingeScanOptions, scanHinge } from './hinge';
 import { offlineFit } from './offline';
-import { invertMatrix, medianInPlace } from './stats';
+import { invertMatrix } from './stats';
 import { PowerReadings } from './power';
+import { OpenBin } from './bin';
 import { UsageError } from '../errors';
 
 /** Minimum kink separation in units of the power noise σP (see kinkSeparation). */
 export const SEPARATION_SIGMAS = 11;
 
 const BAD_FLAGS = new Set(['corrupt', 'fit-failed', 'weak', 'saturated']);
+
+/** A flag that makes a frame unusable (a function defined once, not a closure per point). */
+function isBadFlag(flag: string): boolean {
+  return BAD_FLAGS.has(flag);
+}
 
 /** A usable point as stored by the detector. */
 export interface StoredPoint {
@@ -153,7 +159,7 @@ export class SlopeChangeDetector {
   private lastIndex = -Infinity;
   /** The open bin: frames of one power step (while the smoothed power stays within binWidth of its value when the
    * bin opened: `start`). */
-  private bin: { start: number; P: number[]; T: number[]; W: number[] } | null = null;
+  private bin = new OpenBin();
   /** The open bin has frames not yet in its stored point (see push). */
   private binStale = false;
   private frames = 0;
@@ -228,90 +234,87 @@ export class SlopeChangeDetector {
     return Math.max(this.options.powerResolution, SEPARATION_SIGMAS * this.readings.noise);
   }
 
-  /** Feed one point; returns new or refined events (empty most of the time). */
+  /**
+   * Feed one point; returns new or refined events (empty most of the time).
+   *
+   * The whole per-frame path is this one function — is the point usable (not flagged bad, finite values, a positive
+   * error, not below minTemperature; else it is skipped and counted), its power reading, and the open bin that takes
+   * it while the smoothed power stays within binWidth of its value when the bin opened — not a call per step.
+   * Why (issue 12, the cold cost of `analyze --power`): every frame runs it, so each small helper it called
+   * (usableWeight, skipReason, belongsToOpenBin, mergeIntoOpenBin) was optimised on its own and then again inlined
+   * here; now only the rare steps (a point skipped, a bin opened or re-analysed) are calls. (Whether a caller's
+   * loop inlines this function again depends on V8's inlining budgets and the order of compiles: with the helpers
+   * of the power readings inlined it is not, `node --trace-turbo-inlining`.)
+   */
   push(point: DetectPoint): DetectorUpdate[] {
     const index = point.index;
     if (Number.isFinite(index)) {
       this.lastIndex = index;
     }
-    const weight = this.usableWeight(point);
-    if (weight === null) {
-      return [];
+    const flags = point.flags;
+    if (flags && flags.length > 0 && flags.some(isBadFlag)) {
+      return this.skipPoint('flagged');
     }
-    this.frames++;
-    this.readings.push(point.power);
-    if (this.belongsToOpenBin()) {
-      return this.mergeIntoOpenBin(point, weight);
-    }
-    this.summariseBin();
-    this.bin = { start: this.readings.smoothed, P: [point.power], T: [point.temperature], W: [weight] };
-    const ordinal = this.pts.length;
-    const leg = this.legFor(point.power, ordinal);
-    this.pts.push({ index, power: point.power, temperature: point.temperature, weight, frames: 1, leg: leg.id });
-    leg.end = ordinal + 1;
-    raiseExtreme(leg, point.power, ordinal);
-    return this.analyse(leg, index, true);
-  }
-
-  /** The point's relative weight (1/σ², 1 without an error), or null when it is skipped (counted in `skipped`). */
-  private usableWeight(point: DetectPoint): number | null {
-    const reason = this.skipReason(point);
-    if (reason !== null) {
-      this.skip.total++;
-      this.skip[reason]++;
-      return null;
-    }
+    const power = point.power;
+    const temperature = point.temperature;
     const error = point.temperatureError;
-    return error !== undefined && error !== null ? 1 / (error * error) : 1;
-  }
-
-  /** Why a point is not usable: a bad flag, a non-finite value (or a non-positive error), too cold; null if usable. */
-  private skipReason(point: DetectPoint): Exclude<keyof SkipCounts, 'total'> | null {
-    if (point.flags && point.flags.length > 0 && point.flags.some((flag) => BAD_FLAGS.has(flag))) {
-      return 'flagged';
-    }
-    const error = point.temperatureError;
+    const hasError = error !== undefined && error !== null;
     if (
-      !Number.isFinite(point.power) ||
-      !Number.isFinite(point.temperature) ||
-      !Number.isFinite(point.index) ||
-      (error !== undefined && error !== null && !(Number.isFinite(error) && error > 0))
+      !Number.isFinite(power) ||
+      !Number.isFinite(temperature) ||
+      !Number.isFinite(index) ||
+      (hasError && !(Number.isFinite(error) && error > 0))
     ) {
-      return 'nonFinite';
+      return this.skipPoint('nonFinite');
     }
-    if (point.temperature < this.options.minTemperature) {
-      return 'belowMinTemperature';
+    if (temperature < this.options.minTemperature) {
+      return this.skipPoint('belowMinTemperature');
     }
-    return null;
-  }
-
-  /** Whether the frame just taken is of the open bin's power step: dense data only, while the smoothed power stays
-   * within binWidth of its value when the bin opened (with exact readings: the frame's power within binWidth of
-   * the bin's first frame's). Smoothing over a few readings keeps read-back jitter from splitting a step. */
-  private belongsToOpenBin(): boolean {
-    const binWidth = this.options.binWidth;
-    const bin = this.bin;
+    // relative weight 1/σ², 1 without an error
+    const weight = hasError ? 1 / (error * error) : 1;
+    this.frames++;
     const readings = this.readings;
-    return bin !== null && readings.dense && binWidth > 0 && Math.abs(readings.smoothed - bin.start) < binWidth;
+    readings.push(power);
+    // dense data only: with exact readings the smoothed power is the frame's own, so a bin is then a power step of
+    // frames within binWidth of its first; smoothing over a few readings keeps read-back jitter from splitting one
+    const bin = this.bin;
+    const binWidth = this.options.binWidth;
+    if (bin.frames > 0 && readings.dense && binWidth > 0 && Math.abs(readings.smoothed - bin.start) < binWidth) {
+      bin.add(power, temperature, weight);
+      this.binStale = true;
+      // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches 64,
+      // 256, 1024, … (each time the error of its median has halved twice), not at every frame; a bin still open
+      // when the next one starts (or at finish) is summarised then. So a power step of k frames costs O(log k)
+      // analyses instead of k.
+      return reanalyseAt(bin.frames) ? this.reanalyseOpenBin(index) : [];
+    }
+    return this.openBin(index, power, temperature, weight);
   }
 
-  /** Adds a frame to the open bin (the last stored point) and re-runs the analysis when its count is 64, 256, …. */
-  private mergeIntoOpenBin(point: DetectPoint, weight: number): DetectorUpdate[] {
-    const bin = this.bin!;
-    bin.P.push(point.power);
-    bin.T.push(point.temperature);
-    bin.W.push(weight);
-    // Bounded work per frame: the bin is re-summarised and the analysis re-run when its frame count reaches 64,
-    // 256, 1024, … (each time the error of its median has halved twice), not at every frame; a bin still open
-    // when the next one starts (or at finish) is summarised then. So a power step of k frames costs O(log k)
-    // analyses instead of k.
-    const frames = bin.P.length;
-    this.binStale = true;
-    if (!reanalyseAt(frames)) {
-      return [];
-    }
+  /** Counts a point that is not usable: a bad flag, a non-finite value (or a non-positive error), too cold. */
+  private skipPoint(reason: Exclude<keyof SkipCounts, 'total'>): DetectorUpdate[] {
+    this.skip.total++;
+    this.skip[reason]++;
+    return [];
+  }
+
+  /** Re-runs the analysis on the open bin, brought up to date with all its frames (no kink re-placement). */
+  private reanalyseOpenBin(index: number): DetectorUpdate[] {
     this.summariseBin();
-    return this.analyse(this.legs[this.legs.length - 1], point.index, false);
+    return this.analyse(this.legs[this.legs.length - 1], index, false);
+  }
+
+  /** A frame that starts a new bin: the open one is completed, the frame stored as the next analysis point (on its
+   * leg) and the analysis run. */
+  private openBin(index: number, power: number, temperature: number, weight: number): DetectorUpdate[] {
+    this.summariseBin();
+    this.bin.open(this.readings.smoothed, power, temperature, weight);
+    const ordinal = this.pts.length;
+    const leg = this.legFor(power, ordinal);
+    this.pts.push({ index, power, temperature, weight, frames: 1, leg: leg.id });
+    leg.end = ordinal + 1;
+    raiseExtreme(leg, power, ordinal);
+    return this.analyse(leg, index, true);
   }
 
   /** The kink test on the leg (once its direction is known), then (with `refineKinks`: when a point is stored, not
@@ -804,13 +807,13 @@ export class SlopeChangeDetector {
 
   /** Brings the open bin's stored point up to date with all its frames. */
   private summariseBin(): void {
-    if (!this.binStale || !this.bin) {
+    if (!this.binStale || this.bin.frames === 0) {
       this.binStale = false;
       return;
     }
     this.binStale = false;
     const q = this.pts[this.pts.length - 1];
-    Object.assign(q, binSummary(this.bin));
+    Object.assign(q, this.bin.summary());
     const leg = this.legs[this.legs.length - 1];
     if (leg.direction !== 0 && leg.direction * q.power >= leg.extreme) {
       leg.extreme = leg.direction * q.power;
@@ -874,40 +877,6 @@ export function substantial(s1: number, s2: number, minRel: number): boolean {
     return true;
   }
   return Math.abs(s2 - s1) >= minRel * Math.max(Math.abs(s1), Math.abs(s2));
-}
-
-/** Representative of a bin of frames at one power step: mean power; temperature = weighted mean for one or
- * two frames, median for three or more (robust to an outlier frame); weight = Σ weights × the efficiency of
- * that estimator (median: ≈ 0.637 + 0.36/k of the mean's). */
-let binScratch = new Float64Array(256);
-
-function binSummary(b: { P: number[]; T: number[]; W: number[] }): {
-  power: number;
-  temperature: number;
-  weight: number;
-  frames: number;
-} {
-  const k = b.P.length;
-  let sw = 0;
-  let sp = 0;
-  let st = 0;
-  for (let i = 0; i < k; i++) {
-    sw += b.W[i];
-    sp += b.P[i];
-    st += b.W[i] * b.T[i];
-  }
-  if (k <= 2) {
-    return { power: sp / k, temperature: st / sw, weight: sw, frames: k };
-  }
-  // the median by selection (the same value sorting gives) on a scratch copy
-  if (binScratch.length < k) {
-    binScratch = new Float64Array(Math.max(k, 2 * binScratch.length));
-  }
-  for (let i = 0; i < k; i++) {
-    binScratch[i] = b.T[i];
-  }
-  const med = medianInPlace(binScratch, k);
-  return { power: sp / k, temperature: med, weight: sw * Math.min(1, 0.637 + 0.36 / k), frames: k };
 }
 
 /** 1σ of the kink position of a line + hinge fit: delta method, σκ ≈ σ_y-intercept-shift / |Δslope| using the

@@ -382,14 +382,9 @@ function ensureCap(p: number): void {
 /** A copy of a fit that outlives the next fit (fitCols returns the shared scratch). */
 function keep(f: PointFit): PointFit {
   const p = f.p;
-  const beta = new Float64Array(p);
-  const A = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    beta[i] = f.beta[i];
-  }
-  for (let i = 0; i < p * p; i++) {
-    A[i] = f.A[i];
-  }
+  // copied by slice() (a builtin), not by loops: keep, called once per scan, is then never optimised
+  const beta = f.beta.slice(0, p);
+  const A = f.A.slice(0, p * p);
   return { rss: f.rss, beta, p, nPos: f.nPos, schur: f.schur, A };
 }
 
@@ -495,6 +490,77 @@ function solveScratch(p: number, syy: number, nPos: number): PointFit | null {
 function fitCols(S: Sums, cols: Col[], pre?: Prefix): PointFit | null {
   normalEquations(S, cols, pre);
   return solveScratch(cols.length, S.syy, S.nPos);
+}
+
+/**
+ * The fit of the prefix columns plus `cand` from the prefix's Cholesky factor: fitCols(S, [...prefix, cand], pre)
+ * to the bit (the same operations in the same order: the factor's leading block is choleskyOf's, its last row and
+ * the last z are candidateRss's), without assembling the normal equations again and factorising them in full.
+ * Returns the shared scratch fit (null if singular), as fitCols. Why: robustFit fits its best candidate at every
+ * pass (~670 fits on the bench shot); through fitCols, normalEquations and solveScratch were both optimised for it,
+ * while their other callers (re-placement, refits, leave-out fits) are too rare for that: one optimised function
+ * instead of two, and less work per fit.
+ */
+function fitWithPrefix(pre: Prefix, cand: Col): PointFit | null {
+  const S = pre.S;
+  const L = pre.L;
+  const cols = pre.cols;
+  const q = cols.length;
+  const p = q + 1;
+  const acc = inner(S, cand, cand);
+  if (!L || !(Math.max(pre.scale, acc) > 0)) {
+    return null;
+  }
+  ensureCap(p);
+  // the normal equations (kept with the fit: summarize inverts them) and the factor's last row
+  const A = sA;
+  const row = sZ;
+  let dsum = acc;
+  for (let j = 0; j < q; j++) {
+    for (let c = 0; c < q; c++) {
+      A[j * p + c] = pre.A[j * q + c];
+    }
+    const v0 = inner(S, cols[j], cand);
+    A[j * p + q] = v0;
+    A[q * p + j] = v0;
+    let v = v0;
+    for (let k = 0; k < j; k++) {
+      v -= row[k] * L[j * q + k];
+    }
+    row[j] = v / L[j * q + j];
+  }
+  A[q * p + q] = acc;
+  for (let k = 0; k < q; k++) {
+    dsum -= row[k] * row[k];
+  }
+  if (!(dsum > 1e-12 * Math.max(acc, 1e-300))) {
+    return null;
+  }
+  const last = Math.sqrt(dsum);
+  let v = innerY(S, cand);
+  for (let k = 0; k < q; k++) {
+    v -= row[k] * pre.z[k];
+  }
+  const zLast = v / last;
+  // back substitution, in solveScratch's order: rows k > i of column i, k ascending (the last row last)
+  const beta = sBeta;
+  beta[q] = zLast / last;
+  for (let i = q - 1; i >= 0; i--) {
+    let b = pre.z[i];
+    for (let k = i + 1; k < q; k++) {
+      b -= L[k * q + i] * beta[k];
+    }
+    b -= row[i] * beta[q];
+    beta[i] = b / L[i * q + i];
+  }
+  const out = SCRATCH;
+  out.rss = Math.max(S.syy - (pre.fit + zLast * zLast), 0);
+  out.beta = beta;
+  out.p = p;
+  out.nPos = S.nPos;
+  out.schur = last * last;
+  out.A = A;
+  return out;
 }
 
 /** Normal equations of a fit, saved so that leave-out fits start from them without recomputing the sums. */
@@ -791,8 +857,9 @@ function robustFit(
       return null;
     }
     // the best candidate's fit, kept (recomputed: identical arithmetic)
-    const cols: Col[] = leading.concat(hg(bestCandidate.kap, bestCandidate.j));
-    const f = fitCols(S, cols, pre);
+    const cand = hg(bestCandidate.kap, bestCandidate.j);
+    const cols: Col[] = leading.concat(cand);
+    const f = fitWithPrefix(pre, cand);
     if (!f) {
       return null;
     }
@@ -1034,6 +1101,18 @@ function scaledQuadraticForm(combination: Float64Array, covariance: Float64Array
   return Math.max(v, 0) * s2;
 }
 
+/** How many of w[0..n) are 0 (rejected points). Counted without a branch: an increment first reached at the first
+ * rejected point would have no type feedback, and the optimised code would be thrown away there. A function of its
+ * own so that summarize has no loop over the points: called once per scan, it then never runs long enough to be
+ * optimised (a ~13 ms compile, for a function that takes microseconds per scan). */
+function zerosIn(w: Float64Array, n: number): number {
+  let zeros = 0;
+  for (let i = 0; i < n; i++) {
+    zeros += w[i] === 0 ? 1 : 0;
+  }
+  return zeros;
+}
+
 /** The fit's figures in x units (z before the leave-out check). */
 function summarize(d: HingeData, best: BestHinge, w: Float64Array, options: HingeScanOptions): HingeFit {
   const S = best.S;
@@ -1063,12 +1142,7 @@ function summarize(d: HingeData, best: BestHinge, w: Float64Array, options: Hing
     sb += gb[k] * f.beta[k];
   }
   const xs = S.xs;
-  let rejected = 0;
-  for (let i = 0; i < d.n; i++) {
-    // counted without a branch: an increment first reached at the first rejected point has no type feedback, and
-    // the optimised summarize would be thrown away there
-    rejected += w[i] === 0 ? 1 : 0;
-  }
+  const rejected = zerosIn(w, d.n);
   const z = tToZ(t, dof);
   return {
     kappa: S.xc + kap * xs,

@@ -56,19 +56,55 @@ export class PowerReadings {
     return this.estimateNoise();
   }
 
-  /** Takes the power of the next usable frame (frames paired to the same reading repeat it). */
+  /**
+   * Takes the power of the next usable frame (frames paired to the same reading repeat it).
+   *
+   * One function for the per-frame work, the steps' ring and the smoothed power inline, not helpers: each helper,
+   * run at every frame, was optimised on its own and then again inlined here and in the detector's push (issue 12,
+   * the cold cost of `analyze --power`). Only the noise re-estimate (1 reading in 8 to 128) is a call.
+   */
   push(power: number): void {
     const lastPower = this.lastPower;
-    if (Number.isFinite(lastPower)) {
-      this.addStep(Math.abs(power - lastPower));
+    const hasLast = Number.isFinite(lastPower);
+    if (hasLast) {
+      // the last DENSITY_FRAMES steps and their running sum, re-summed in full each time the ring wraps (so that
+      // rounding does not accumulate)
+      const step = Math.abs(power - lastPower);
+      const slot = this.stepCount % DENSITY_FRAMES;
+      this.stepSum += step - (this.stepCount >= DENSITY_FRAMES ? this.steps[slot] : 0);
+      this.steps[slot] = step;
+      this.stepCount++;
+      if (slot === DENSITY_FRAMES - 1) {
+        let sum = 0;
+        for (let k = 0; k < DENSITY_FRAMES; k++) {
+          sum += this.steps[k];
+        }
+        this.stepSum = sum;
+      }
     }
     if (!(power === lastPower)) {
-      this.newReading(power, lastPower);
+      // a new reading: the changes between readings (for σP) and the smoothed power
+      this.recent[this.readingCount++ % MAX_SMOOTHING] = power;
+      if (hasLast) {
+        this.changes[this.changeCount++ & (NOISE_READINGS - 1)] = power - lastPower;
+        const count = this.changeCount;
+        // σP and the smoothing re-estimated every 8 changes up to 32, every 32 up to 256, then every 128
+        if (count >= 8 && count % (count <= 32 ? 8 : count <= NOISE_READINGS ? 32 : 128) === 0) {
+          this.reestimateNoise();
+        }
+      }
+      const averaged = Math.min(this.smoothing, this.readingCount);
+      let sum = 0;
+      for (let k = 1; k <= averaged; k++) {
+        sum += this.recent[(this.readingCount - k) % MAX_SMOOTHING];
+      }
+      this.smoothed = sum / averaged;
     }
     this.lastPower = power;
-    // hysteresis: dense from a mean step below binWidth / 2, no longer dense above binWidth (read-back noise of
-    // about binWidth / 2 would otherwise flip the state from frame to frame, mixing bins with single frames)
-    const meanStep = this.stepCount >= 10 ? this.meanStep() : Infinity;
+    // hysteresis: dense from a mean step below binWidth / 2 (the mean |ΔP| over the last DENSITY_FRAMES frames), no
+    // longer dense above binWidth (read-back noise of about binWidth / 2 would otherwise flip the state from frame
+    // to frame, mixing bins with single frames)
+    const meanStep = this.stepCount >= 10 ? this.stepSum / Math.min(this.stepCount, DENSITY_FRAMES) : Infinity;
     this.dense = meanStep < (this.dense ? this.binWidth : this.binWidth / 2);
   }
 
@@ -76,46 +112,11 @@ export class PowerReadings {
     return readingNoise(this.changes, Math.min(this.changeCount, NOISE_READINGS));
   }
 
-  /** Keeps the last DENSITY_FRAMES steps and their running sum (re-summed in full each time the ring wraps, so
-   * that rounding does not accumulate). */
-  private addStep(step: number): void {
-    const slot = this.stepCount % DENSITY_FRAMES;
-    this.stepSum += step - (this.stepCount >= DENSITY_FRAMES ? this.steps[slot] : 0);
-    this.steps[slot] = step;
-    this.stepCount++;
-    if (slot === DENSITY_FRAMES - 1) {
-      let sum = 0;
-      for (let k = 0; k < DENSITY_FRAMES; k++) {
-        sum += this.steps[k];
-      }
-      this.stepSum = sum;
-    }
-  }
-
-  /** Mean |ΔP| over the last DENSITY_FRAMES frames. */
-  private meanStep(): number {
-    return this.stepSum / Math.min(this.stepCount, DENSITY_FRAMES);
-  }
-
-  private newReading(power: number, lastPower: number): void {
-    this.recent[this.readingCount++ % MAX_SMOOTHING] = power;
-    if (Number.isFinite(lastPower)) {
-      this.changes[this.changeCount++ & (NOISE_READINGS - 1)] = power - lastPower;
-      const count = this.changeCount;
-      if (count >= 8 && count % (count <= 32 ? 8 : count <= NOISE_READINGS ? 32 : 128) === 0) {
-        // a method call, not the getter: the optimising compiler sees that this call is rare (1 reading in 8 to 128)
-        // and leaves it out of the per-frame code (a getter it would inline, with both selections, at every level
-        // of the per-frame calls: push, the detector's push, the feed)
-        this.noise = this.estimateNoise();
-        this.smoothing = smoothingFor(this.noise, this.binWidth);
-      }
-    }
-    const averaged = Math.min(this.smoothing, this.readingCount);
-    let sum = 0;
-    for (let k = 1; k <= averaged; k++) {
-      sum += this.recent[(this.readingCount - k) % MAX_SMOOTHING];
-    }
-    this.smoothed = sum / averaged;
+  /** σP and the smoothing from the changes kept. A method of its own, called from push: the optimising compiler sees
+   * that the call is rare (1 reading in 8 to 128) and leaves it, with both selections, out of the per-frame code. */
+  private reestimateNoise(): void {
+    this.noise = this.estimateNoise();
+    this.smoothing = smoothingFor(this.noise, this.binWidth);
   }
 }
 

@@ -1048,9 +1048,8 @@ class SpeReader implements SpeFile {
     const count = rows * w;
     const src = pixelsOf(this.scratch, this.dataType, count);
     if (!sum) {
-      for (let k = 0; k < count; k++) {
-        out[k] = src[k];
-      }
+      // a typed array's set converts in the builtin (the lamp's and dark's frames are read here, cold)
+      out.set(src);
     } else {
       for (let r = 0; r < rows; r++) {
         const base = r * w;

@@ -19,6 +19,8 @@ export function meanFrames(file: SpeFile, keep = 0): { mean: Float64Array; frame
   const n = file.width * file.height;
   const mean = new Float64Array(n);
   const kept: Float64Array[] = [];
+  // integer counts are always finite: the check (a loop per pixel, cold, before the first fit) is for float data
+  const mayBeNonFinite = file.dataType === 'float32' || file.dataType === 'float64';
   let used = 0;
   for (let i = 0; i < file.frames; i++) {
     let fr: Float64Array;
@@ -28,7 +30,7 @@ export function meanFrames(file: SpeFile, keep = 0): { mean: Float64Array; frame
       continue;
     }
     let ok = true;
-    for (let p = 0; p < n; p++) {
+    for (let p = 0; mayBeNonFinite && p < n; p++) {
       if (!Number.isFinite(fr[p])) {
         ok = false;
         break;

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { greybodyLampRadiance, tableLampRadiance, tungstenEmissivity } from '../../src/calibration/lamp';
 import { parseRoi, parseRowRange, sumRows, validateRois } from '../../src/calibration/rows';
 import { UsageError } from '../../src/errors';
+import { meanFrames } from '../../src/calibration';
+import { openSpe } from '../../src/io/spe';
+import { encode, header, writeFile } from '../support/speBytes';
 
 describe('lamp radiance', () => {
   it('greybody: Planck with c1 = 2hc², c2 = hc/k (checked against a value worked out by hand)', () => {
@@ -84,5 +87,46 @@ describe('rows and ROIs', () => {
     const f = Float64Array.from([1, 2, 3, 10, 20, 30, 100, 200, 300]);
     expect(Array.from(sumRows(f, 3, 1, 2))).toEqual([110, 220, 330]);
     expect(Array.from(sumRows(f, 3, 0, 0))).toEqual([1, 2, 3]);
+  });
+});
+
+describe('meanFrames', () => {
+  // 2.x files of 3 frames × 4 pixels (header fields only), the values chosen by hand
+  const frames = [
+    [1, 2, 3, 4],
+    [3, 4, 5, 6],
+    [5, 9, 7, 8],
+  ];
+
+  it('integer counts: the mean of every frame, and the first `keep` frames kept', () => {
+    const file = openSpe(
+      writeFile(
+        'mean-uint16.spe',
+        header({ xdim: 4, ydim: 1, datatype: 3, frames: 3 }),
+        encode('uint16', frames.flat()),
+      ),
+    );
+    try {
+      const m = meanFrames(file, 2);
+      expect(Array.from(m.mean)).toEqual([3, 5, 5, 6]);
+      expect(m.frames).toBe(3);
+      expect(m.kept.map((f) => Array.from(f))).toEqual(frames.slice(0, 2));
+    } finally {
+      file.close();
+    }
+  });
+
+  it('float counts: a frame holding NaN or Infinity is left out of the mean', () => {
+    const values = [...frames[0], 1, NaN, 1, 1, ...frames[1], Infinity, 0, 0, 0, ...frames[2]];
+    const file = openSpe(
+      writeFile('mean-float32.spe', header({ xdim: 4, ydim: 1, datatype: 0, frames: 5 }), encode('float32', values)),
+    );
+    try {
+      const m = meanFrames(file);
+      expect(Array.from(m.mean)).toEqual([3, 5, 5, 6]);
+      expect(m.frames).toBe(3);
+    } finally {
+      file.close();
+    }
   });
 });

@@ -130,6 +130,9 @@ const REQUIRED = [
   'fitPlanckBatchSync',
   'slidingTwoColorBatch',
   'slidingTwoColorBatchSync',
+  // not used without it, but a build without it predates analyzeCountsBatch keeping the prepared frames on its
+  // workers, which the analyzer now relies on: such a build is stale, and reported so
+  'gainRatios',
 ];
 
 /** Tries to load the addon from `root` (default: this package). Never throws. */

@@ -149,21 +149,11 @@ export function estimateGain(
 
 /**
  * estimateGain's per-pixel estimates of 1/gain into `out` (in frame and pixel order; `out` holds nFrames × pixels);
- * returns how many. `lampA`, `lampB`: the lamp's share of the variance per pixel (zero without a lamp). The native
- * engine has a twin (native/gain.cc: the same doubles), which the analyzer passes to estimateGain: this loop runs cold
- * on the main thread for each of a run's first batches.
+ * returns how many. `lampA`, `lampB`: the lamp's share of the variance per pixel (zero without a lamp). A loop of its
+ * own: the batches that are too faint return before the median. The native engine has a twin (native/gain.cc: the
+ * same doubles), which the analyzer passes to estimateGain: this loop runs cold on the main thread for each of a
+ * run's first batches.
  */
-export type GainRatios = (
-  signal: Float64Array,
-  nFrames: number,
-  response: Float64Array,
-  readVar: number,
-  lampA: Float64Array,
-  lampB: Float64Array,
-  out: Float64Array,
-) => number;
-
-/** The TypeScript GainRatios. A loop of its own: the batches that are too faint return before the median. */
 export function gainRatios(
   signal: Float64Array,
   nFrames: number,
@@ -205,6 +195,9 @@ export function gainRatios(
   }
   return count;
 }
+
+/** gainRatios' arguments and result: what an engine's twin of it takes and returns. */
+export type GainRatios = typeof gainRatios;
 
 /** Variance of a row sum as a straight line in its level: var(S) = readVar + invGain · max(S, 0). */
 export interface NoiseLine {

@@ -9,14 +9,13 @@
 import { describe, expect, it } from 'vitest';
 import { FitArgumentError } from '../../src/errors';
 import { getEngine, jsEngine, nativeAvailable } from '../../src/physics';
-import type { BatchResult, CountsBatchResult, CountsPlan, PhysicsEngine } from '../../src/physics';
+import type { BatchResult, CountsBatchResult, PhysicsEngine } from '../../src/physics';
 import { FitStatus } from '../../src/physics/types';
 import { misfitChi2Threshold } from '../../src/quality/flags';
-import { planckRadiance } from '../../src/sim/spectrum';
-import { makeShot, meanOf } from '../support/simShot';
+import { countsPlanOf, makeShot } from '../support/simShot';
 
 const shot = makeShot({ seed: 91, frames: 150, width: 400, level: 4000, cosmics: (f) => (f % 11 === 4 ? 2 : 0) });
-const { width, height, wavelength } = shot;
+const { width } = shot;
 const BIAS = 40; // counts a pixel the dark is too low by
 
 /** The shot as uint16 counts, one frame corrupt (NaN: float64) and one saturated. */
@@ -33,50 +32,8 @@ const frames = shot.frames.map((frame, f) => {
   return counts;
 });
 
-/** The plan of the used pixels in 570–830 nm, with the dark BIAS counts too low. */
-function plan(): { wl: Float64Array; p: CountsPlan } {
-  const dark = meanOf(shot.dark).map((d) => d - BIAS);
-  const lamp = meanOf(shot.lamp);
-  const idx: number[] = [];
-  for (let i = 0; i < width; i++) {
-    if (wavelength[i] >= 570 && wavelength[i] <= 830) {
-      idx.push(i);
-    }
-  }
-  const nU = idx.length;
-  const darkSum = new Float64Array(nU);
-  const invDen = new Float64Array(nU);
-  const relVarDen = new Float64Array(nU);
-  idx.forEach((px, k) => {
-    let lampSum = 0;
-    for (let r = 0; r < height; r++) {
-      darkSum[k] += dark[r * width + px];
-      lampSum += lamp[r * width + px];
-    }
-    const signal = lampSum - darkSum[k];
-    invDen[k] = planckRadiance(wavelength[px], shot.lampTemperature) / signal;
-    relVarDen[k] = signal / shot.gain / shot.lamp.length / (signal * signal);
-  });
-  return {
-    wl: Float64Array.from(idx, (i) => wavelength[i]),
-    p: {
-      width,
-      height,
-      first: 0,
-      last: height - 1,
-      used: Int32Array.from(idx),
-      darkSum,
-      invDen,
-      invDen2: invDen.map((x) => x * x),
-      relVarDen,
-      saturation: 65535,
-      invGain: 1 / shot.gain,
-      readVar: height * shot.readNoise ** 2,
-    },
-  };
-}
-
-const { wl, p } = plan();
+// the plan of the pixels in 570–830 nm, with the dark BIAS counts too low
+const { wl, p } = countsPlanOf(shot, { darkBias: BIAS });
 const nU = wl.length;
 const n = frames.length;
 const misfitThreshold = Float64Array.from({ length: nU + 1 }, (_v, dof) => misfitChi2Threshold(dof));

@@ -10,7 +10,7 @@ import type { CountsPlan, CountsBatchResult, PhysicsEngine } from '../../src/phy
 import { PREP_COSMIC, PREP_CORRUPT, PREP_SATURATED, PREP_WEAK, prepareCountsBatch } from '../../src/quality/prepare';
 import { createAnalyzer } from '../../src/analysis';
 import { planckRadiance } from '../../src/sim/spectrum';
-import { makeShot, meanOf } from '../support/simShot';
+import { countsPlanOf, makeShot, meanOf } from '../support/simShot';
 
 const shot = makeShot({ seed: 61, frames: 24, cosmics: (f) => (f % 5 === 1 ? 3 : 0), level: 12000 });
 const { width, height, wavelength } = shot;
@@ -36,52 +36,7 @@ const frames = shot.frames.map((fr, f) => {
   return u;
 });
 
-function plan(): { wl: Float64Array; p: CountsPlan } {
-  const dark = meanOf(shot.dark);
-  const lamp = meanOf(shot.lamp);
-  const idx: number[] = [];
-  for (let i = 0; i < width; i++) {
-    if (wavelength[i] >= 570 && wavelength[i] <= 830) {
-      idx.push(i);
-    }
-  }
-  const nU = idx.length;
-  const used = Int32Array.from(idx);
-  const darkSum = new Float64Array(nU);
-  const invDen = new Float64Array(nU);
-  const invDen2 = new Float64Array(nU);
-  const relVarDen = new Float64Array(nU);
-  idx.forEach((px, k) => {
-    let l = 0;
-    for (let r = 0; r < height; r++) {
-      darkSum[k] += dark[r * width + px];
-      l += lamp[r * width + px];
-    }
-    l -= darkSum[k];
-    invDen[k] = planckRadiance(wavelength[px], shot.lampTemperature) / l;
-    invDen2[k] = invDen[k] * invDen[k];
-    relVarDen[k] = l / shot.gain / shot.lamp.length / (l * l);
-  });
-  return {
-    wl: Float64Array.from(idx, (i) => wavelength[i]),
-    p: {
-      width,
-      height,
-      first: 0,
-      last: height - 1,
-      used,
-      darkSum,
-      invDen,
-      invDen2,
-      relVarDen,
-      saturation: 65535,
-      invGain: 1 / shot.gain,
-      readVar: height * shot.readNoise ** 2 * 1.1,
-    },
-  };
-}
-
-const { wl, p } = plan();
+const { wl, p } = countsPlanOf(shot, { readVarFactor: 1.1 });
 const nU = wl.length;
 const outBuf = () => ({
   radiance: new Float64Array(frames.length * nU),

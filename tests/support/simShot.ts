@@ -5,7 +5,7 @@
 import { Rng } from '../../src/sim/rng';
 import { defaultResponse, defaultWavelengths, planckRadiance, simulateSpectrum } from '../../src/sim/spectrum';
 import type { AnalyzerConfig } from '../../src/analysis/analyzer';
-import type { PhysicsEngine } from '../../src/physics/types';
+import type { CountsPlan, PhysicsEngine } from '../../src/physics/types';
 import { greybodyLampRadiance } from '../../src/calibration/lamp';
 import { estimateReadNoise } from '../../src/quality/noise';
 
@@ -143,5 +143,56 @@ export function countsConfig(s: TestShot, engine: PhysicsEngine, extra: Partial<
     dark: { counts: meanOf(s.dark), frames: s.dark.length },
     readNoiseFromDark: estimateReadNoise(s.dark, s.width, s.height),
     ...extra,
+  };
+}
+
+/**
+ * The counts plan (src/quality/prepare.ts) of a test shot's pixels in 570–830 nm, over all its rows: its mean dark
+ * minus `darkBias` counts (a dark too low leaves a bias in the counts), its mean lamp at the shot's lamp temperature,
+ * gain and read noise (the read variance times `readVarFactor`); with the wavelengths of those pixels.
+ */
+export function countsPlanOf(
+  shot: TestShot,
+  { darkBias = 0, readVarFactor = 1 }: { darkBias?: number; readVarFactor?: number } = {},
+): { wl: Float64Array; p: CountsPlan } {
+  const { width, height, wavelength } = shot;
+  const dark = meanOf(shot.dark).map((d) => d - darkBias);
+  const lamp = meanOf(shot.lamp);
+  const idx: number[] = [];
+  for (let i = 0; i < width; i++) {
+    if (wavelength[i] >= 570 && wavelength[i] <= 830) {
+      idx.push(i);
+    }
+  }
+  const nU = idx.length;
+  const darkSum = new Float64Array(nU);
+  const invDen = new Float64Array(nU);
+  const relVarDen = new Float64Array(nU);
+  idx.forEach((px, k) => {
+    let lampSum = 0;
+    for (let r = 0; r < height; r++) {
+      darkSum[k] += dark[r * width + px];
+      lampSum += lamp[r * width + px];
+    }
+    const signal = lampSum - darkSum[k];
+    invDen[k] = planckRadiance(wavelength[px], shot.lampTemperature) / signal;
+    relVarDen[k] = signal / shot.gain / shot.lamp.length / (signal * signal);
+  });
+  return {
+    wl: Float64Array.from(idx, (i) => wavelength[i]),
+    p: {
+      width,
+      height,
+      first: 0,
+      last: height - 1,
+      used: Int32Array.from(idx),
+      darkSum,
+      invDen,
+      invDen2: invDen.map((x) => x * x),
+      relVarDen,
+      saturation: 65535,
+      invGain: 1 / shot.gain,
+      readVar: height * shot.readNoise ** 2 * readVarFactor,
+    },
   };
 }

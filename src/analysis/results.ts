@@ -21,7 +21,7 @@ import type {
   TwoColorBatchResult,
 } from '../physics/types';
 import { FitStatus } from '../physics/types';
-import { MISFIT_MIN_CHI2, misfitChi2Threshold, WEAK_MAX_RELATIVE_ERROR } from '../quality/flags';
+import { MISFIT_MIN_CHI2, misfitChi2Threshold, reducedChi2, WEAK_MAX_RELATIVE_ERROR } from '../quality/flags';
 
 /** The last analysed frame of the first ROI, kept for the live spectrum view. */
 export interface LastFrame {
@@ -77,11 +77,6 @@ function twoColorOf(result: TwoColorBatchResult | null, f: number): { mean: numb
     return null;
   }
   return { mean: result.mean[f], std: Number.isFinite(result.std[f]) ? result.std[f] : 0 };
-}
-
-/** Reduced χ², or null without degrees of freedom (≥ 0: a perfect fit's rounding can make χ² a hair negative). */
-function reducedChi2(chi2: number, dof: number): number | null {
-  return dof > 0 ? Math.max(0, chi2 / dof) : null;
 }
 
 /** Scales σT by √(χ²/dof) when the configuration asks for it. */

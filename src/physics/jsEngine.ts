@@ -23,6 +23,7 @@ import type {
 } from './types';
 import { countsStage, prepareCountsBatch, type CountsFrame, type CountsPlan } from '../quality/prepare';
 import { gainRatios } from '../quality/noise';
+import { reducedChi2 } from '../quality/flags';
 
 export const DEFAULT_MAX_ITERATIONS = 50;
 export const DEFAULT_TOLERANCE = 1e-10;
@@ -624,7 +625,7 @@ type PreparedFrames = Required<Pick<CountsBatchOutput, 'radiance' | 'variance' |
 
 /**
  * Whether the misfit refit applies to a weighted batch fit (native/frame.cc beyondMisfitThreshold, the test of
- * src/analysis/results.ts planckValues then withMisfit): a temperature, dof > 0 and max(0, χ²/dof) beyond
+ * src/analysis/results.ts planckValues then withMisfit): a temperature, dof > 0 and the reduced χ² beyond
  * threshold[dof].
  */
 function beyondMisfitThreshold(fit: BatchResult, f: number, threshold: Float64Array): boolean {
@@ -633,10 +634,11 @@ function beyondMisfitThreshold(fit: BatchResult, f: number, threshold: Float64Ar
   if (fit.status[f] !== FitStatus.Ok || !(Number.isFinite(temperature) && temperature > 0)) {
     return false;
   }
-  if (dof <= 0 || dof >= threshold.length) {
+  if (dof >= threshold.length) {
     return false;
   }
-  return Math.max(0, fit.chi2[f] / dof) > threshold[dof];
+  const chi2 = reducedChi2(fit.chi2[f], dof);
+  return chi2 !== null && chi2 > threshold[dof];
 }
 
 /** Per frame, the unweighted refit's temperature where the frame is beyond the misfit threshold (else NaN). */

@@ -114,3 +114,11 @@ export const MISFIT_MIN_CHI2 = 10;
 export function misfitChi2Threshold(dof: number): number {
   return 1 + 3.1 * Math.sqrt(2 / Math.max(1, dof));
 }
+
+/**
+ * Reduced χ², or null without degrees of freedom (≥ 0: a perfect fit's rounding can make χ² a hair negative): what
+ * the misfit test compares with misfitChi2Threshold (native/frame.cc reducedChi2 is its twin).
+ */
+export function reducedChi2(chi2: number, dof: number): number | null {
+  return dof > 0 ? Math.max(0, chi2 / dof) : null;
+}

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-// Thin launcher: the CLI lives in dist/cli (compiled from src/cli by `npm run build`).
+// Thin launcher: the CLI lives in dist/cli (compiled from src/cli by `npm run build`); dist/cli/launch.js loads it
+// from its bundle and code cache when the build made them (src/cli/launch.ts says why), else from the modules.
 let main;
 try {
-  ({ main } = require('../dist/cli/index.js'));
+  ({ main } = require('../dist/cli/launch.js').loadCli());
 } catch (err) {
-  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/index.js')) {
+  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/launch.js')) {
     process.stderr.write('pyrolive: not built yet: run `npm install` (or `npm run build`) in the checkout first\n');
     process.exit(1);
   }

@@ -240,7 +240,8 @@ class WorkerPool {
 }
 
 function defaultWorkerScript(): string {
-  const script = path.join(__dirname, 'worker.js');
+  // (from dist/beamtime, or from the command line's bundle in dist/cli: src/cli/launch.ts)
+  const script = path.resolve(__dirname, '..', 'beamtime', 'worker.js');
   if (!fs.existsSync(script)) {
     throw new ConfigError('jobs', `above 1 needs the built package (no ${script}: run npm run build)`);
   }

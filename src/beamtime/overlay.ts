@@ -36,7 +36,7 @@ function temperatureOffset(unit: string | null, file: string): number {
   if (unit === null || unit === 'K' || unit === 'k') {
     return 0;
   }
-  if (/^(°?C|degC|celsius)$/i.test(unit)) {
+  if (/^(\u00b0?C|degC|celsius)$/i.test(unit)) {
     return 273.15;
   }
   throw new InputFileError(file, `unknown temperature unit "${unit}" (use K or °C)`);

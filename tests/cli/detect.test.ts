@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync, execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Rng } from '../../src/sim/rng';
+import { ensureBuilt } from '../support/build';
 
 const root = path.resolve(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'pyrolive.js');
@@ -26,20 +27,7 @@ function curve(seed = 4): Array<{ P: number; T: number }> {
 }
 
 beforeAll(() => {
-  const built = ['dist/cli/index.js', 'dist/cli/commands/detect.js', 'dist/detect/index.js'].every((f) =>
-    fs.existsSync(path.join(root, f)),
-  );
-  const stale =
-    built &&
-    fs.statSync(path.join(root, 'dist/cli/commands/detect.js')).mtimeMs <
-      fs.statSync(path.join(root, 'src/cli/commands/detect.ts')).mtimeMs;
-  if (!built || stale) {
-    execFileSync(
-      process.execPath,
-      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
-      { stdio: 'inherit' },
-    );
-  }
+  ensureBuilt();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolive-detect-'));
   const c = curve();
   // columns in a different order plus an extra one

@@ -2,6 +2,11 @@
  * Lazy start-up: `pyrolive --version` loads no command and not even commander; `pyrolive --help` lists every
  * command from src/cli/commandSummaries.ts without loading them, and that list is exactly what commander prints
  * with every command loaded; `require('pyrolive')` loads only the error classes until an export is used.
+ *
+ * The command line normally runs from its bundle (src/cli/launch.ts), one file in which each module still starts on
+ * its first require: the module-by-module checks run on the modules (PYROLIVE_NO_BUNDLE=1), which a build without
+ * the bundle falls back to; the bundle's own checks are that it is what runs and that it leaves the optional
+ * packages (RxJS, the server's) unloaded.
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -11,10 +16,11 @@ import { BIN, ROOT, ensureBuilt } from '../support/build';
 beforeAll(() => ensureBuilt());
 
 /** Runs node with `code` and returns the printed JSON of the module paths it had loaded (under ROOT) at exit. */
-function loadedBy(code: string, args: string[] = []): { stdout: string; modules: string[] } {
+function loadedBy(code: string, bundle = false): { stdout: string; modules: string[] } {
   const report =
     "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));";
-  const r = spawnSync(process.execPath, ['-e', `${report}\n${code}`, '--', ...args], { cwd: ROOT, encoding: 'utf8' });
+  const env = { ...process.env, PYROLIVE_NO_BUNDLE: bundle ? '' : '1' };
+  const r = spawnSync(process.execPath, ['-e', `${report}\n${code}`], { cwd: ROOT, encoding: 'utf8', env });
   expect(r.status, r.stderr).toBe(0);
   const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
   const modules = (JSON.parse(line!.slice(7)) as string[]).map((m) => path.relative(ROOT, m));
@@ -55,6 +61,26 @@ describe('start-up loads what the command line needs', () => {
     const commands = modules.filter((m) => m.startsWith(path.join('dist', 'cli', 'commands')));
     expect(commands).toEqual([path.join('dist', 'cli', 'commands', 'analyze.js')]);
     expect(modules.some((m) => m.includes(`node_modules${path.sep}rxjs`))).toBe(false);
+  });
+});
+
+describe('start-up from the bundle', () => {
+  it('`pyrolive analyze` runs from the bundle, without RxJS or the server', () => {
+    const { stdout, modules } = loadedBy(runCli('["analyze", "--help"]'), true);
+    expect(stdout).toMatch(/^Usage: pyrolive analyze/);
+    expect(modules).toContain(path.join('dist', 'cli', 'launch.js'));
+    // (the bundle is run by launch.js, not require()d: it is in no module cache, and the modules are not loaded)
+    expect(modules).not.toContain(path.join('dist', 'cli', 'index.js'));
+    expect(modules.filter((m) => m.startsWith(path.join('dist', 'cli', 'commands')))).toEqual([]);
+    expect(modules.some((m) => m.includes(`node_modules${path.sep}rxjs`))).toBe(false);
+    expect(modules.some((m) => m.includes(`node_modules${path.sep}ws`))).toBe(false);
+  });
+
+  it('--version loads no package', () => {
+    const { version } = require(path.join(ROOT, 'package.json')) as { version: string };
+    const { stdout, modules } = loadedBy(runCli('["--version"]'), true);
+    expect(stdout).toBe(`${version}\n`);
+    expect(modules.filter((m) => m.includes('node_modules'))).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * For tests that run the built CLI in a child process: builds dist/ (`npm run build:ts`) when it is missing or
- * older than any source file. `npm install` / `npm ci` build it already; this keeps a developer's edit-and-test
+ * For tests that run the built CLI in a child process: builds dist/ (`npm run build:ts`: tsc, then the command
+ * line's bundle and code cache, scripts/build-cli.js) when the bundle is missing or older than any source file. `npm install` / `npm ci` build it already; this keeps a developer's edit-and-test
  * loop honest. A lock directory keeps parallel test files from building at the same time.
  */
 import { spawnSync } from 'child_process';
@@ -19,7 +19,8 @@ function newest(dir: string): number {
 }
 
 export function ensureBuilt(): void {
-  const out = path.join(ROOT, 'dist/cli/index.js');
+  // (written after tsc's output: when it is fresh, so is dist)
+  const out = path.join(ROOT, 'dist/cli/bundle.js');
   const stale = () => !fs.existsSync(out) || fs.statSync(out).mtimeMs < newest(path.join(ROOT, 'src'));
   const lock = path.join(os.tmpdir(), 'pyrolive-build-ts.lock');
   for (let k = 0; k < 600 && stale(); k++) {

@@ -1,5 +1,5 @@
-// Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F; AVX2
-// with FMA; else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with
+// Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F, or for the
+// preparation AVX-512 with BW/VL/DQ; AVX2 with FMA; else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with
 // a target attribute, so the same source (same operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
 // No a·b + c is contracted into an FMA (-ffp-contract=off): only vexp.h's expFma uses FMA, explicitly.
 // PYROLIVE_SIMD=avx2 or generic (read once, when the addon is loaded) caps the choice: to test the narrower
@@ -14,6 +14,10 @@
 #define PYRO_X86_VARIANTS 1
 #define PYRO_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define PYRO_TARGET_AVX512 __attribute__((target("avx512f")))
+// AVX-512 with its byte/word, vector-length and double/quadword extensions (every AVX-512 processor since Skylake-SP
+// but the Xeon Phi): for kernels that mix byte masks with doubles, which AVX-512F alone vectorises 2 doubles at a time
+// (it has no byte operations on 512-bit registers). Chosen by chooseVariantBw.
+#define PYRO_TARGET_AVX512BW __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 #else
 #define PYRO_X86_VARIANTS 0
 #endif
@@ -48,6 +52,11 @@ inline bool hasAvx512() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f");
 }
+inline bool hasAvx512Bw() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
 inline bool hasAvx2Fma() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -58,6 +67,19 @@ Function chooseVariant(Function avx512, Function avx2, Function generic) {
   const int cap = kSimdCap;
   if (cap >= 2 && hasAvx512()) {
     return avx512;
+  }
+  if (cap >= 1 && hasAvx2Fma()) {
+    return avx2;
+  }
+  return generic;
+}
+
+// As chooseVariant, for kernels whose widest variant is compiled with PYRO_TARGET_AVX512BW.
+template <typename Function>
+Function chooseVariantBw(Function avx512bw, Function avx2, Function generic) {
+  const int cap = kSimdCap;
+  if (cap >= 2 && hasAvx512Bw()) {
+    return avx512bw;
   }
   if (cap >= 1 && hasAvx2Fma()) {
     return avx2;

@@ -286,7 +286,7 @@ PYRO_TARGET_AVX2 bool twoColorAvx2(const double* y, const uint8_t* mask, const d
                                    size_t sep, double* z, double* t, TwoColorOut& out) {
   return twoColorKernel<true>(y, mask, a, b, n, sep, z, t, out);
 }
-PYRO_TARGET_AVX512 bool twoColorAvx512(const double* y, const uint8_t* mask, const double* a, const double* b,
+PYRO_TARGET_AVX512BW bool twoColorAvx512(const double* y, const uint8_t* mask, const double* a, const double* b,
                                        size_t n, size_t sep, double* z, double* t, TwoColorOut& out) {
   return twoColorKernel<true>(y, mask, a, b, n, sep, z, t, out);
 }
@@ -328,7 +328,7 @@ bool logArray(const double* x, double* out, size_t n, SimdVariant variant) {
 bool slidingTwoColorFrame(const double* y, const uint8_t* mask, const Grid& g, size_t sep, double* z, double* t,
                           TwoColorOut& out, bool keepPairs) {
 #if PYRO_X86_VARIANTS
-  static const TwoColorKernel kernel = chooseVariant<TwoColorKernel>(twoColorAvx512, twoColorAvx2, twoColorGeneric);
+  static const TwoColorKernel kernel = chooseVariantBw<TwoColorKernel>(twoColorAvx512, twoColorAvx2, twoColorGeneric);
 #else
   static const TwoColorKernel kernel = twoColorGeneric;
 #endif

@@ -1,6 +1,7 @@
 // Kernels compiled for several vector units, one chosen at load: the widest this processor has (AVX-512F, or for the
-// preparation and the two-colour AVX-512 with BW/VL/DQ; AVX2 with FMA; else the generic build). Each kernel is an always_inline function; its variants are thin wrappers with
-// a target attribute, so the same source (same operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
+// preparation and the two-colour AVX-512 with BW/VL/DQ; AVX2 with FMA; else the generic build). Each kernel is an
+// always_inline function; its variants are thin wrappers with a target attribute, so the same source (same
+// operations, no fast-math) is vectorised 8, 4 or 2 doubles at a time.
 // No a·b + c is contracted into an FMA (-ffp-contract=off): only vexp.h's expFma uses FMA, explicitly.
 // PYROLIVE_SIMD=avx2 or generic (read once, when the addon is loaded) caps the choice: to test the narrower
 // variants on a wider processor (tests/physics, tests/quality pass with each).

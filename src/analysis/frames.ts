@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { decodePixels, pixelView } from '../io/spe';
 import type { SpeFile } from '../io/types';
+import { markStrided } from '../physics/stridedFrames';
 import type { FrameData } from './analyzer';
 
 const LE = os.endianness() === 'LE';
@@ -167,20 +168,33 @@ export class ChunkReader {
     this.file.stamps?.takeFromBlock(from, count, geo.bytes, geo.total);
   }
 
-  /** Typed-array views of the frames of a block read whole (decoded copies where unaligned), into out. */
+  /**
+   * Typed-array views of the frames of a block read whole (decoded copies where unaligned), into out. When every
+   * frame is a view, the frames are declared strided (src/physics/stridedFrames.ts): the analyzer and the engine
+   * then take the block as one array without looking at each frame.
+   */
   private viewBlock(count: number, out: FrameData[], pool: Float64Array[], bytes: Buffer): FrameData[] {
     const f = this.file;
     const bpp = f.bytesPerPixel;
     const stride = f.frameStride;
     const ab = bytes.buffer;
     const base = bytes.byteOffset;
+    if (base % bpp === 0 && stride % bpp === 0) {
+      for (let k = 0; k < count; k++) {
+        out[k] = pixelView(ab, base + k * stride, f.dataType, this.n); // a view: no copy, no conversion
+      }
+      const strideValues = stride / bpp;
+      const data = pixelView(ab, base, f.dataType, (count - 1) * strideValues + this.n);
+      markStrided(out, { data, stride: strideValues, count }, this.n);
+      return out;
+    }
     for (let k = 0; k < count; k++) {
       const off = base + k * stride;
       if (off % bpp !== 0) {
         this.grow(pool, k + 1);
         out[k] = decodePixels(ab, off, f.dataType, this.n, pool[k]);
       } else {
-        out[k] = pixelView(ab, off, f.dataType, this.n); // a view: no copy, no conversion (the analyzer reads the values as numbers)
+        out[k] = pixelView(ab, off, f.dataType, this.n);
       }
     }
     return out;

@@ -606,6 +606,18 @@ class ChunkReads {
 }
 
 /**
+ * The run-wide indices first, first + 1, … of a chunk's `count` frames. A function of its own: its loop makes V8
+ * optimise it, and optimising the small loop alone costs far less than optimising `submit` with everything it calls.
+ */
+function chunkIndices(first: number, count: number): Float64Array {
+  const indices = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    indices[k] = first + k;
+  }
+  return indices;
+}
+
+/**
  * Streams the chunks through the analyzer: chunk k+1 is read on a libuv thread while chunk k is prepared here and
  * chunk k−1 is fitted by the native workers; each chunk's results go to the output as soon as they are done.
  */
@@ -619,10 +631,7 @@ async function streamChunks(
 ): Promise<void> {
   const submit = (c: Chunk, frameData: FrameData[]): Promise<FrameBlock> => {
     const count = c.to - c.from;
-    const indices = new Float64Array(count);
-    for (let k = 0; k < count; k++) {
-      indices[k] = c.base + c.from + k;
-    }
+    const indices = chunkIndices(c.base + c.from, count);
     // (NaN: no time, as null; the block keeps times as numbers, NaN for none)
     const times = new Float64Array(count);
     c.clock.timesInto(c.from, c.to, times);

@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChunkReader } from '../../src/analysis/frames';
+import { declaredFrameLength, stridedFrames } from '../../src/physics/stridedFrames';
 import { openSpe } from '../../src/io/spe';
 import { writeSpe } from '../../src/io/speWriter';
 
@@ -41,6 +42,20 @@ describe('ChunkReader', () => {
       all.forEach((fr, k) => expect(Array.from(fr)).toEqual(Array.from(frameValues(k + 2))));
       // the views of a call stay valid across the next call (two alternating blocks)
       expect(Array.from(a[0])).toEqual(Array.from(frameValues(2)));
+      // frames declared strided (every one a view): the declared block holds exactly them
+      for (const frames of [a, b]) {
+        if (declaredFrameLength(frames) !== null) {
+          const block = stridedFrames(frames)!;
+          expect(declaredFrameLength(frames)).toBe(W * H);
+          frames.forEach((fr, k) => {
+            const inBlock = block.data.subarray(k * block.stride, k * block.stride + W * H);
+            expect(Array.from(inBlock)).toEqual(Array.from(fr));
+          });
+        }
+      }
+      if (dataType === 'uint16') {
+        expect(declaredFrameLength(b)).toBe(W * H); // two-byte values at any stride of whole values: views
+      }
     } finally {
       r.close();
       spe.close();

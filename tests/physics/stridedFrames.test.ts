@@ -5,7 +5,7 @@
  * the same frames as separate copies), anything else must stay a list, and a bad block is a JS error, never a crash.
  */
 import { describe, expect, it } from 'vitest';
-import { stridedFrames } from '../../src/physics/stridedFrames';
+import { declaredFrameLength, markStrided, stridedFrames } from '../../src/physics/stridedFrames';
 import { getEngine, loadNative, nativeAvailable } from '../../src/physics';
 import type { CountsFrame, CountsPlan } from '../../src/physics';
 
@@ -120,5 +120,25 @@ describe.skipIf(!nativeAvailable())('native counts batches given a strided block
       expect(() => call(wl, frames, plan, out)).toThrow(kind);
       expect(() => call(wl, frames, plan, out)).toThrow(message);
     }
+  });
+});
+
+describe('frames declared strided by their producer (markStrided)', () => {
+  it('give the declared block without being looked at, and their frame length', () => {
+    const { views } = chunk();
+    const declaredBlock = { data: views[0], stride: 1, count: COUNT }; // (not what the views are: proves no look)
+    const frames = views.slice();
+    markStrided(frames, declaredBlock, frameLength);
+    expect(stridedFrames(frames)).toBe(declaredBlock);
+    expect(declaredFrameLength(frames)).toBe(frameLength);
+  });
+
+  it('an array of another length than declared, or never declared, is looked at as before', () => {
+    const { views } = chunk();
+    const frames = views.slice();
+    markStrided(frames, { data: views[0], stride: 1, count: COUNT + 1 }, frameLength);
+    expect(declaredFrameLength(frames)).toBeNull();
+    expect(stridedFrames(frames)!.stride).toBe(frameLength + GAP);
+    expect(declaredFrameLength(views)).toBeNull();
   });
 });

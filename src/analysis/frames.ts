@@ -30,6 +30,8 @@ export class ChunkReader {
   private readonly blocks: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)];
   private fd: number | null = null;
   private readonly pools: Float64Array[][] = [[], [], []];
+  /** each block's frame views, made once per block buffer (viewsOf) */
+  private readonly frameViews = new WeakMap<Buffer, FrameData[]>();
   private which = 0;
 
   constructor(
@@ -180,13 +182,11 @@ export class ChunkReader {
     const ab = bytes.buffer;
     const base = bytes.byteOffset;
     if (base % bpp === 0 && stride % bpp === 0) {
-      for (let k = 0; k < count; k++) {
-        out[k] = pixelView(ab, base + k * stride, f.dataType, this.n); // a view: no copy, no conversion
-      }
+      const frames = this.viewsOf(bytes, count);
       const strideValues = stride / bpp;
       const data = pixelView(ab, base, f.dataType, (count - 1) * strideValues + this.n);
-      markStrided(out, { data, stride: strideValues, count }, this.n);
-      return out;
+      markStrided(frames, { data, stride: strideValues, count }, this.n);
+      return frames;
     }
     for (let k = 0; k < count; k++) {
       const off = base + k * stride;
@@ -198,6 +198,24 @@ export class ChunkReader {
       }
     }
     return out;
+  }
+
+  /**
+   * The views of the first `count` frames of an aligned block, in a new array. The views of a block are made once
+   * (a block's frames always lie at the same places in it): ~3 × 1,024 views for a shot of any length instead of one
+   * per frame, and no loop per chunk for V8 to optimise.
+   */
+  private viewsOf(bytes: Buffer, count: number): FrameData[] {
+    let views = this.frameViews.get(bytes);
+    if (views === undefined) {
+      views = [];
+      this.frameViews.set(bytes, views);
+    }
+    const f = this.file;
+    for (let k = views.length; k < count; k++) {
+      views.push(pixelView(bytes.buffer, bytes.byteOffset + k * f.frameStride, f.dataType, this.n));
+    }
+    return views.slice(0, count);
   }
 
   /** Decoded frames are needed only for unaligned or unreadable blocks: allocated on first use. */

@@ -62,6 +62,40 @@ describe('ChunkReader', () => {
     }
   });
 
+  it('the blocks rotate and grow: every read gives its own frames (views made once per block buffer)', async () => {
+    const file = path.join(dir, 'rotate.spe');
+    writeSpe(file, {
+      width: W,
+      height: H,
+      dataType: 'uint16',
+      frames: Array.from({ length: N }, (_v, f) => frameValues(f)),
+    });
+    const spe = openSpe(file);
+    const r = new ChunkReader(spe, 4);
+    try {
+      // sizes that make blocks grow after their views were made, over more reads than there are blocks
+      const spans: [number, number][] = [
+        [0, 1],
+        [1, 3],
+        [3, 4],
+        [4, 8],
+        [0, 4],
+        [2, 9],
+        [5, 10],
+        [0, 2],
+      ];
+      for (const [from, to] of spans) {
+        const frames = from % 2 === 0 ? r.read(from, to) : await r.readAsync(from, to);
+        expect(frames.length).toBe(to - from);
+        frames.forEach((fr, k) => expect(Array.from(fr)).toEqual(Array.from(frameValues(from + k))));
+        expect(declaredFrameLength(frames)).toBe(W * H);
+      }
+    } finally {
+      r.close();
+      spe.close();
+    }
+  });
+
   it('a block cut short by the end of the file: frame by frame, the missing frames NaN', async () => {
     const file = path.join(dir, 'cut.spe');
     writeSpe(file, { width: W, height: H, frames: Array.from({ length: N }, (_v, f) => frameValues(f)) });

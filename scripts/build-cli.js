@@ -41,6 +41,8 @@ const built = require('esbuild').buildSync({
   minifyWhitespace: true,
   charset: 'ascii',
   external: [...external, '*.node'],
+  // commander loads child_process at start-up for a feature pyrolive does not use: loaded on first use instead
+  alias: { 'node:child_process': path.join(__dirname, 'lazy-child-process.js') },
   logLevel: 'warning',
 });
 // the first line identifies the text, and the code cache is saved with the same id (src/cli/launch.ts)

@@ -16,15 +16,20 @@ import { BIN, ROOT, ensureBuilt } from '../support/build';
 beforeAll(() => ensureBuilt());
 
 /** Runs node with `code` and returns the printed JSON of the module paths it had loaded (under ROOT) at exit. */
-function loadedBy(code: string, bundle = false): { stdout: string; modules: string[] } {
+function loadedBy(code: string, bundle = false): { stdout: string; modules: string[]; builtins: string[] } {
   const report =
-    "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));";
+    "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n' + " +
+    "'BUILTINS ' + JSON.stringify(process.moduleLoadList) + '\\n'));";
   const env = { ...process.env, PYROLIVE_NO_BUNDLE: bundle ? '' : '1' };
   const r = spawnSync(process.execPath, ['-e', `${report}\n${code}`], { cwd: ROOT, encoding: 'utf8', env });
   expect(r.status, r.stderr).toBe(0);
   const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
   const modules = (JSON.parse(line!.slice(7)) as string[]).map((m) => path.relative(ROOT, m));
-  return { stdout: r.stdout, modules };
+  const builtinsLine = r.stderr.split('\n').find((l) => l.startsWith('BUILTINS '));
+  const builtins = (JSON.parse(builtinsLine!.slice(9)) as string[])
+    .filter((m) => m.startsWith('NativeModule '))
+    .map((m) => m.slice('NativeModule '.length));
+  return { stdout: r.stdout, modules, builtins };
 }
 
 const runCli = (argv: string) =>
@@ -65,8 +70,10 @@ describe('start-up loads what the command line needs', () => {
 });
 
 describe('start-up from the bundle', () => {
-  it('`pyrolive analyze` runs from the bundle, without RxJS or the server', () => {
-    const { stdout, modules } = loadedBy(runCli('["analyze", "--help"]'), true);
+  it('`pyrolive analyze` runs from the bundle, without RxJS, the server or child_process', () => {
+    const { stdout, modules, builtins } = loadedBy(runCli('["analyze", "--help"]'), true);
+    // (commander's child_process is loaded on first use: scripts/lazy-child-process.js)
+    expect(builtins).not.toContain('child_process');
     expect(stdout).toMatch(/^Usage: pyrolive analyze/);
     expect(modules).toContain(path.join('dist', 'cli', 'launch.js'));
     // (the bundle is run by launch.js, not require()d: it is in no module cache, and the modules are not loaded)

@@ -7,18 +7,19 @@
  * (scripts/build-cli.js) bundles dist/cli/index.js and everything it imports but the heavy optional packages into
  * dist/cli/bundle.js, runs a warm-up analysis on a small simulated shot and saves the bytecode V8 compiled by then
  * (vm.Script's createCachedData after the run) as dist/cli/bundle.cache. Loading the two skips the module search and
- * most of the compiling: `analyze` on the bench shot starts fitting ~15–20 ms sooner (docs/speed.md, "Start-up").
+ * most of the compiling: `analyze` on the bench shot starts fitting ~15–20 ms sooner (docs/speed.md, "One bundle
+ * and V8's code cache of a warm-up run").
  * Node 22 has this built in (module.enableCompileCache); Node 20 does not.
  *
  * The bundle is the same program: the bundler only concatenates the compiled modules, each still initialised on
  * its first require. It lives in dist/cli so that every module's `__dirname`-relative path (the addon, the web page)
  * resolves as from its own file, two levels under the package root.
  *
- * Safety: V8 checks a code cache against its own version and flags and the source's length only, so the bundle's first
- * line carries the SHA-1 of its text, the cache begins with the same, and a cache is used only with its bundle. The bundle is used only when
- * it is at least as new as dist/cli/index.js (a `tsc` run alone leaves it stale: the modules are then loaded).
- * PYROLIVE_NO_BUNDLE=1 loads the modules always (for tests of the modules' own lazy loading, and for debugging
- * with the modules' source maps).
+ * Safety: V8 checks a code cache against its own version and flags and the source's length only, so the bundle's
+ * first line carries the SHA-1 of its text, the cache begins with the same, and a cache is used only with its
+ * bundle. The bundle is used only when it is at least as new as dist/cli/index.js (a `tsc` run alone leaves it
+ * stale: the modules are then loaded). PYROLIVE_NO_BUNDLE=1 loads the modules always (for tests of the modules' own
+ * lazy loading, and for debugging with the modules' source maps).
  */
 import * as fs from 'fs';
 import Module from 'module';
@@ -144,11 +145,22 @@ export function saveCodeCache(loaded: LoadedBundle, paths: BundlePaths): number 
   return file.length;
 }
 
-/** The command line: the bundle when it is there and fresh (and not turned off), else the modules. */
-export function loadCli(): CliEntry {
-  const paths = bundlePaths();
-  if (process.env.PYROLIVE_NO_BUNDLE !== '1' && bundleIsFresh(paths)) {
-    return loadBundle(paths).exports;
+/**
+ * The command line from `paths`: the bundle when `useBundle` and it is there and fresh, else `modules()`. A bundle
+ * that cannot be loaded (a damaged file) costs only speed: the modules are the same program.
+ */
+export function cliFrom(paths: BundlePaths, modules: () => CliEntry, useBundle = true): CliEntry {
+  if (useBundle && bundleIsFresh(paths)) {
+    try {
+      return loadBundle(paths).exports;
+    } catch {
+      // (e.g. a truncated bundle: a SyntaxError before any of its code ran)
+    }
   }
-  return require('./index') as CliEntry;
+  return modules();
+}
+
+/** The package's command line (see the file comment). */
+export function loadCli(): CliEntry {
+  return cliFrom(bundlePaths(), () => require('./index') as CliEntry, process.env.PYROLIVE_NO_BUNDLE !== '1');
 }

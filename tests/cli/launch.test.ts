@@ -14,6 +14,7 @@ import {
   bundleIdOf,
   bundleIsFresh,
   bundlePaths,
+  cliFrom,
   codeCacheFile,
   codeCacheFor,
   loadBundle,
@@ -96,6 +97,26 @@ describe('a bundle', () => {
       fs.writeFileSync(paths.bundle, withId(idB, body));
       expect(loadBundle(paths).cacheUsed).toBe(false);
     });
+  });
+});
+
+describe('the command line chosen', () => {
+  it('is the bundle when fresh and wanted, else the modules; a damaged bundle falls back to the modules', () => {
+    const folder = fs.mkdtempSync(path.join(dir, 'choose-'));
+    const paths = bundlePaths(folder);
+    const modules = { main: async () => undefined };
+    fs.writeFileSync(paths.entry, '');
+    fs.writeFileSync(paths.bundle, withId(idA, 'exports.main = async () => undefined; exports.fromBundle = true;'));
+    fs.utimesSync(paths.entry, 1000, 1000);
+    fs.utimesSync(paths.bundle, 2000, 2000);
+    expect(cliFrom(paths, () => modules)).toHaveProperty('fromBundle', true);
+    expect(cliFrom(paths, () => modules, false)).toBe(modules);
+    fs.writeFileSync(paths.bundle, withId(idA, 'exports.main = async () => { return (')); // cut short
+    fs.utimesSync(paths.bundle, 2000, 2000);
+    expect(cliFrom(paths, () => modules)).toBe(modules);
+    fs.writeFileSync(paths.bundle, withId(idA, 'exports.main = async () => undefined; exports.fromBundle = true;'));
+    fs.utimesSync(paths.bundle, 500, 500); // older than the modules
+    expect(cliFrom(paths, () => modules)).toBe(modules);
   });
 });
 

@@ -160,7 +160,12 @@ export function cliFrom(paths: BundlePaths, modules: () => CliEntry, useBundle =
   return modules();
 }
 
-/** The package's command line (see the file comment). */
-export function loadCli(): CliEntry {
-  return cliFrom(bundlePaths(), () => require('./index') as CliEntry, process.env.PYROLIVE_NO_BUNDLE !== '1');
+/**
+ * The package's command line (see the file comment) for `argv`. `pyrolive --version` alone loads dist/cli/index.js
+ * only, which prints it without loading anything else: reading the bundle and its cache would cost ~3 ms more.
+ */
+export function loadCli(argv: readonly string[] = process.argv): CliEntry {
+  const versionOnly = argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V');
+  const useBundle = process.env.PYROLIVE_NO_BUNDLE !== '1' && !versionOnly;
+  return cliFrom(bundlePaths(), () => require('./index') as CliEntry, useBundle);
 }

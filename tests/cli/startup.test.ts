@@ -83,10 +83,11 @@ describe('start-up from the bundle', () => {
     expect(modules.some((m) => m.includes(`node_modules${path.sep}ws`))).toBe(false);
   });
 
-  it('--version loads no package', () => {
+  it('--version alone skips the bundle (the small index module prints it) and loads no package', () => {
     const { version } = require(path.join(ROOT, 'package.json')) as { version: string };
     const { stdout, modules } = loadedBy(runCli('["--version"]'), true);
     expect(stdout).toBe(`${version}\n`);
+    expect(modules).toContain(path.join('dist', 'cli', 'index.js'));
     expect(modules.filter((m) => m.includes('node_modules'))).toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ function usableReadings(log: PowerLog): { keys: Float64Array; powers: Float64Arr
 }
 
 /** Median spacing of sorted keys (0 for fewer than two). */
-function medianSpacing(keys: Float64Array): number {
+export function medianSpacing(keys: Float64Array): number {
   if (keys.length < 2) {
     return 0;
   }

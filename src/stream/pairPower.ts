@@ -10,10 +10,17 @@
  * — at most `maxWaitMs` — for a reading at or after t, then goes with the best it has. Items are released in
  * arrival order (a later item never overtakes an earlier one). No waiting when the run has no reading at all yet
  * (no power source, or not started) or once power$ has completed. An item with no time gets null.
+ *
+ * Once a run's readings are complete (power$ completed, or a reading of a later run arrived: a replayed log that
+ * ended), an item of that run outside their span gets null, as `pyrolive analyze` pairs (pairPowerLog's span: the
+ * first to the last reading, widened by their median spacing): a log that stops early gives no power to later
+ * frames, never its last value held. While readings may still come, an item waits as above and then goes with the
+ * nearest it has.
  * State is per subscription.
  */
 import { asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { nearestIndex } from '../analysis/nearest';
+import { medianSpacing } from '../analysis/power';
 import type { PowerReading } from './types';
 
 export interface PairPowerOptions {
@@ -32,9 +39,14 @@ export interface Pairable {
 class ReadingBuffer {
   time: number[] = [];
   power: number[] = [];
+  /** no more readings of this run will come */
+  complete = false;
+  /** the span of the readings once complete (pairPowerLog's), computed when first needed */
+  private span: [number, number] | null = null;
   constructor(private readonly max: number) {}
 
   add(t: number, p: number): void {
+    this.span = null;
     const { time, power } = this;
     let i = time.length;
     if (i === 0 || time[i - 1] <= t) {
@@ -68,8 +80,24 @@ class ReadingBuffer {
   }
 
   nearest(t: number): number | null {
+    if (this.complete && this.outsideSpan(t)) {
+      return null;
+    }
     const index = nearestIndex(this.time, t);
     return index < 0 ? null : this.power[index];
+  }
+
+  /** Whether t lies outside the readings' span: first − m to last + m, m their median spacing (pairPowerLog's). */
+  private outsideSpan(t: number): boolean {
+    const time = this.time;
+    if (time.length === 0) {
+      return true;
+    }
+    if (this.span === null) {
+      const margin = medianSpacing(Float64Array.from(time));
+      this.span = [time[0] - margin, time[time.length - 1] + margin];
+    }
+    return t < this.span[0] || t > this.span[1];
   }
 }
 
@@ -85,6 +113,8 @@ export function withNearestPower<T extends Pairable>(
       const runs = new Map<number, ReadingBuffer>();
       const pending: { item: T; deadline: number }[] = [];
       let powerDone = false;
+      /** power$ itself has completed (powerDone is also set when the items end) */
+      let powerComplete = false;
       let sourceDone = false;
       let timer: Subscription | null = null;
       let timerAt = Infinity;
@@ -94,6 +124,7 @@ export function withNearestPower<T extends Pairable>(
         let b = runs.get(run);
         if (!b) {
           b = new ReadingBuffer(maxReadings);
+          b.complete = powerComplete;
           runs.set(run, b);
         }
         return b;
@@ -113,7 +144,7 @@ export function withNearestPower<T extends Pairable>(
           return true;
         }
         const b = runs.get(item.run);
-        if (!b || b.time.length === 0) {
+        if (!b || b.time.length === 0 || b.complete) {
           return true;
         }
         return b.last >= item.time || now >= deadline;
@@ -158,6 +189,12 @@ export function withNearestPower<T extends Pairable>(
             return;
           }
           buffer(r.run).add(r.time, r.power);
+          // a reading of a later run: the earlier runs' logs are complete
+          for (const [run, b] of runs) {
+            if (run < r.run) {
+              b.complete = true;
+            }
+          }
           if (pending.length > 0) {
             release();
           }
@@ -165,6 +202,10 @@ export function withNearestPower<T extends Pairable>(
         error: (e) => subscriber.error(e),
         complete: () => {
           powerDone = true;
+          powerComplete = true;
+          for (const b of runs.values()) {
+            b.complete = true;
+          }
           if (pending.length > 0) {
             release();
           }

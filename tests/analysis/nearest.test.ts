@@ -55,24 +55,25 @@ describe('nearestIndex', () => {
   });
 });
 
-describe('both power pairings pick the nearest reading', () => {
+describe('both power pairings pick the nearest reading, and none outside a complete log', () => {
   const key = Float64Array.from([0, 0.5, 1.5, 2, 3.5]);
   const power = Float64Array.from([10, 11, 12, 13, 14]);
   const at = [-1, 0.25, 0.7, 1, 1.75, 2.2, 2.75, 9];
   const expected = at.map((t) => power[bruteNearest(key, t)]);
+  // the span: first to last reading ± the median spacing (0.75 s)
+  const inSpan = at.map((t, i) => (t >= -0.75 && t <= 3.5 + 0.75 ? expected[i] : NaN));
 
-  it('pairPowerLog over a time log (NaN outside the span: first to last reading ± the median spacing, 0.75 s)', () => {
-    const inSpan = at.map((t, i) => (t >= -0.75 && t <= 3.5 + 0.75 ? expected[i] : NaN));
+  it('pairPowerLog over a time log (NaN outside the span)', () => {
     expect(Array.from(pairPowerLog(at, { kind: 'time', key, power }))).toEqual(inSpan);
   });
 
-  it('withNearestPower once every reading is in', () => {
+  it('withNearestPower once every reading is in (null outside the span, as pairPowerLog)', () => {
     const power$ = new Subject<PowerReading>();
     const frames$ = new Subject<{ run: number; time: number | null }>();
-    const paired: number[] = [];
+    const paired: (number | null)[] = [];
     frames$.pipe(withNearestPower(power$), toArray()).subscribe((items) => {
       for (const { power: value } of items) {
-        paired.push(value as number);
+        paired.push(value);
       }
     });
     key.forEach((time, i) => power$.next({ run: 0, time, power: power[i] }));
@@ -81,6 +82,7 @@ describe('both power pairings pick the nearest reading', () => {
       frames$.next({ run: 0, time });
     }
     frames$.complete();
-    expect(paired).toEqual(expected);
+    expect(paired).toEqual(inSpan.map((value) => (Number.isNaN(value) ? null : value)));
+    expect(paired.filter((value) => value === null)).toHaveLength(2); // t = −1 and 9
   });
 });

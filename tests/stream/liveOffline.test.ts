@@ -37,13 +37,13 @@ function calibration() {
   return { calibration: written.files.lamp, lampTemperature, background: written.files.dark, engine: getEngine() };
 }
 
-async function live(loop: boolean, runs: number): Promise<LiveMessage[]> {
+async function live(loop: boolean, runs: number, power = written.files.power): Promise<LiveMessage[]> {
   const spe = openSpe(written.files.shot);
   const geometry = geometryOf(spe);
   spe.close();
   const { analyzer } = buildAnalyzer(calibration(), geometry, written.files.shot);
   await primeAnalyzer(analyzer, firstChunkOf(written.files.shot));
-  const source = replay(written.files.shot, written.files.power, { rate: 20_000, loop });
+  const source = replay(written.files.shot, power, { rate: 20_000, loop });
   const pipeline = createLivePipeline({ source, sourceName: 'replay', analyzer: liveAnalyzer(analyzer) });
   const messages: LiveMessage[] = [];
   let resets = 0;
@@ -76,6 +76,22 @@ describe('live = offline', () => {
       expect(finals[k].slopeAfter).toBeCloseTo(expected[k].slopeAfter, 6);
       expect(finals[k].significance).toBeCloseTo(expected[k].significance, 4);
     }
+  });
+
+  test('a power log that stops early: the same power per frame, none after its end (never the last value held)', async () => {
+    const lines = fs.readFileSync(written.files.power, 'utf8').trim().split('\n');
+    const rows = lines.slice(1);
+    const part = path.join(dir, 'power-part.csv');
+    fs.writeFileSync(part, [lines[0], ...rows.slice(0, Math.floor(rows.length * 0.6))].join('\n') + '\n');
+    const offline = await analyzeFiles({ shots: [written.files.shot], power: part, ...calibration() });
+    const frames = framesOf(await live(false, Infinity, part));
+    expect(frames).toHaveLength(offline.frames.length);
+    frames.forEach((f, i) => expect(f.power).toBe(offline.frames[i].power));
+    // about the 60 % of the shot the log covers, then none
+    const withPower = offline.frames.filter((f) => f.power !== null).length;
+    expect(withPower / offline.frames.length).toBeGreaterThan(0.5);
+    expect(withPower / offline.frames.length).toBeLessThan(0.7);
+    expect(offline.frames[offline.frames.length - 1].power).toBeNull();
   });
 
   test("a watched folder: the same T, σ and χ²/dof as analyze of the file (noise model from the file's first frames)", async () => {

@@ -212,6 +212,36 @@ describe('pairPower', () => {
     });
   });
 
+  test('a complete log (power$ ended): no power outside its span (first/last reading ± their median spacing)', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, hot, expectObservable }) => {
+      // readings at 1, 2, 3 s (spacing 1): the span is 0 to 4 s; power$ completes before the frames come
+      const power = hot('(xyz|)', { x: rd(1, 10), y: rd(2, 20), z: rd(3, 30) });
+      const src = cold('-a-b-c-d|', { a: it('a', -0.5), b: it('b', 0.2), c: it('c', 3.9), d: it('d', 4.5) });
+      expectObservable(src.pipe(pairPower(power, { maxWaitMs: 50, scheduler: ts }), pairOut())).toBe('-a-b-c-d|', {
+        a: 'a=null',
+        b: 'b=10',
+        c: 'c=30',
+        d: 'd=null',
+      });
+    });
+  });
+
+  test("a later run's reading completes the earlier run: its frames past the span go at once, with no power", () => {
+    const ts = newScheduler();
+    ts.run(({ cold, hot, expectObservable }) => {
+      // run 0: readings at 0, 1, 2 (span −1 to 3); then run 1 starts; power$ never ends
+      const power = hot('(xyz)w', { x: rd(0, 10), y: rd(1, 20), z: rd(2, 30), w: rd(0, 99, 1) });
+      // after the run-1 reading (frame 5): a (t=2.5) is inside the span, b (t=8) past it, and neither waits (both
+      // would wait 50 ms for a later reading of run 0 before it)
+      const src = cold('------a-b|', { a: it('a', 2.5), b: it('b', 8) });
+      expectObservable(src.pipe(pairPower(power, { maxWaitMs: 50, scheduler: ts }), pairOut())).toBe('------a-b|', {
+        a: 'a=30',
+        b: 'b=null',
+      });
+    });
+  });
+
   test('readings of runs ahead of the frames are kept until those frames come (the fit lags several runs behind)', () => {
     const ts = newScheduler();
     ts.run(({ cold, hot, expectObservable }) => {

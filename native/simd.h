@@ -63,11 +63,12 @@ inline bool hasAvx2Fma() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+// The variant to use: the widest whose unit this processor has (`hasWidest` for the widest one), within the cap.
 template <typename Function>
-Function chooseVariant(Function avx512, Function avx2, Function generic) {
+Function chooseVariantOf(bool hasWidest, Function widest, Function avx2, Function generic) {
   const int cap = kSimdCap;
-  if (cap >= 2 && hasAvx512()) {
-    return avx512;
+  if (cap >= 2 && hasWidest) {
+    return widest;
   }
   if (cap >= 1 && hasAvx2Fma()) {
     return avx2;
@@ -75,17 +76,15 @@ Function chooseVariant(Function avx512, Function avx2, Function generic) {
   return generic;
 }
 
+template <typename Function>
+Function chooseVariant(Function avx512, Function avx2, Function generic) {
+  return chooseVariantOf(hasAvx512(), avx512, avx2, generic);
+}
+
 // As chooseVariant, for kernels whose widest variant is compiled with PYRO_TARGET_AVX512BW.
 template <typename Function>
 Function chooseVariantBw(Function avx512bw, Function avx2, Function generic) {
-  const int cap = kSimdCap;
-  if (cap >= 2 && hasAvx512Bw()) {
-    return avx512bw;
-  }
-  if (cap >= 1 && hasAvx2Fma()) {
-    return avx2;
-  }
-  return generic;
+  return chooseVariantOf(hasAvx512Bw(), avx512bw, avx2, generic);
 }
 #endif
 

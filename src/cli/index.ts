@@ -87,7 +87,8 @@ Examples:
   $ pyrolive demo                                           # what \`npm start\` runs
 
 Engine: native C++ by default; PYROLIVE_ENGINE=js forces the TypeScript engine.
-Set PYROLIVE_DEBUG=1 to see stack traces of unexpected errors.`,
+Set PYROLIVE_DEBUG=1 to see stack traces of unexpected errors (with PYROLIVE_NO_BUNDLE=1 as well, they name the
+source modules instead of the bundle dist/cli/bundle.js).`,
   );
   return program;
 }

@@ -5,7 +5,7 @@
       "sources": [
         "native/addon.cc", "native/args.cc", "native/single.cc", "native/batch.cc", "native/batch_binding.cc",
         "native/fit.cc", "native/frame.cc", "native/prepare.cc", "native/json_binding.cc",
-        "native/assemble.cc", "native/gain.cc"
+        "native/assemble.cc", "native/gain.cc", "native/calibration.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pyro::binding::exportJson(env, exports);
   pyro::binding::exportAssemble(env, exports);
   pyro::binding::exportGain(env, exports);
+  pyro::binding::exportCalibration(env, exports);
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;
 }

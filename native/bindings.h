@@ -16,6 +16,8 @@ void exportJson(Napi::Env env, Napi::Object exports);
 void exportAssemble(Napi::Env env, Napi::Object exports);
 // gainRatios: the per-pixel 1/gain estimates of the gain's first batches (gain.cc).
 void exportGain(Napi::Env env, Napi::Object exports);
+// addFrame, pixelVariances: the calibration's loops over the dark's and the lamp's frames (calibration.cc).
+void exportCalibration(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding
 }  // namespace pyro

@@ -13,6 +13,7 @@ import type { OfflineDetection } from '../detect';
 import type { FrameResult } from './types';
 import { flagNames, type FrameBlock } from './frameBlock';
 import type { PhysicsEngine } from '../physics/types';
+import { getEngine } from '../physics/engine';
 import {
   createAnalyzer,
   type Analyzer,
@@ -493,7 +494,10 @@ export function countsAnalyzerConfig(
 export function analyzerForCounts(first: SpeFile, options: AnalysisOptions, warnings: string[]): Analyzer {
   const wavelength = shotWavelength(first);
   const rois = roisFromOptions(options, first.height);
+  // (the engine the analyzer will use: its native twins of the calibration's loops, when it has them)
+  const engine = options.engine ?? getEngine();
   const cal = loadCalibration(first, {
+    kernels: { addFrame: engine.addFrame, pixelVariances: engine.pixelVariances },
     lampPath: options.calibration as string,
     lampTemperature: options.lampTemperature,
     lampSpectrum: options.lampSpectrum,

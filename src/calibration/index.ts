@@ -8,14 +8,40 @@ import { openFrames } from '../io/open';
 import { readLampTable } from '../io/tables';
 import { InputFileError, UsageError } from '../errors';
 import { greybodyLampRadiance, tableLampRadiance } from './lamp';
-import { estimateReadNoise } from '../quality/noise';
+import { estimateReadNoise, type PixelVariances } from '../quality/noise';
 import type { DarkInput, LampInput } from '../analysis/types';
 
 export * from './lamp';
 export * from './rows';
 
-/** Mean of all readable, finite frames of an SPE file (height × width); also returns up to `keep` frames. */
-export function meanFrames(file: SpeFile, keep = 0): { mean: Float64Array; frames: number; kept: Float64Array[] } {
+/** sum[p] += frame[p] for p < count: meanFrames' sum, a frame at a time. The addon's addFrame is its twin. */
+export function addFrame(sum: Float64Array, frame: Float64Array, count: number): void {
+  for (let p = 0; p < count; p++) {
+    sum[p] += frame[p];
+  }
+}
+
+/** addFrame's arguments and result: what an engine's twin of it takes and returns. */
+export type AddFrame = typeof addFrame;
+
+/**
+ * The calibration's loops over the dark's and the lamp's frames that an engine may run natively (the addon's
+ * addFrame and pixelVariances, native/calibration.cc: the same doubles); the TypeScript twins where it does not.
+ */
+export interface CalibrationKernels {
+  addFrame?: AddFrame;
+  pixelVariances?: PixelVariances;
+}
+
+/**
+ * Mean of all readable, finite frames of an SPE file (height × width); also returns up to `keep` frames. `add`
+ * sums a frame into the running sum (addFrame or an engine's twin).
+ */
+export function meanFrames(
+  file: SpeFile,
+  keep = 0,
+  add: AddFrame = addFrame,
+): { mean: Float64Array; frames: number; kept: Float64Array[] } {
   const n = file.width * file.height;
   const mean = new Float64Array(n);
   const kept: Float64Array[] = [];
@@ -39,9 +65,7 @@ export function meanFrames(file: SpeFile, keep = 0): { mean: Float64Array; frame
     if (!ok) {
       continue;
     }
-    for (let p = 0; p < n; p++) {
-      mean[p] += fr[p];
-    }
+    add(mean, fr, n);
     if (kept.length < keep) {
       kept.push(fr);
     }
@@ -64,6 +88,8 @@ export interface CalibrationOptions {
   tungsten?: boolean;
   /** Dark SPE path (--background). */
   darkPath?: string | null;
+  /** native twins of the loops over the frames (an engine's), else the TypeScript ones */
+  kernels?: CalibrationKernels;
 }
 
 export interface LoadedCalibration {
@@ -150,9 +176,9 @@ export function loadCalibration(shot: SpeFile, o: CalibrationOptions): LoadedCal
     const d = openFrames(o.darkPath);
     try {
       checkSameShape(shot, d, 'the dark');
-      const m = meanFrames(d, 64);
+      const m = meanFrames(d, 64, o.kernels?.addFrame);
       dark = { counts: m.mean, frames: m.frames, file: d.path };
-      readNoise = estimateReadNoise(m.kept, d.width, d.height);
+      readNoise = estimateReadNoise(m.kept, d.width, d.height, o.kernels?.pixelVariances);
     } finally {
       d.close();
     }
@@ -172,7 +198,7 @@ export function loadCalibration(shot: SpeFile, o: CalibrationOptions): LoadedCal
         );
       }
     }
-    const m = meanFrames(l);
+    const m = meanFrames(l, 0, o.kernels?.addFrame);
     lamp = { counts: m.mean, frames: m.frames, radiance, file: l.path, radianceFile: o.lampSpectrum ?? undefined };
   } finally {
     l.close();

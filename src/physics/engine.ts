@@ -104,6 +104,9 @@ export interface NativeAddon {
   assembleCountsResults?(input: AssembleCountsInput, out: AssembleCountsOutput): void;
   /** Present in builds since native/gain.cc. */
   gainRatios?: PhysicsEngine['gainRatios'];
+  /** Present in builds since native/calibration.cc (optional: the calibration has TypeScript twins). */
+  addFrame?: PhysicsEngine['addFrame'];
+  pixelVariances?: PhysicsEngine['pixelVariances'];
   hardwareConcurrency: number;
 }
 
@@ -191,6 +194,8 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
     | 'formatFramesJson'
     | 'assembleCountsResults'
     | 'gainRatios'
+    | 'addFrame'
+    | 'pixelVariances'
   > = {};
   const acb = addon.analyzeCountsBatch;
   const acbs = addon.analyzeCountsBatchSync;
@@ -235,6 +240,26 @@ export function wrapNative(addon: NativeAddon): PhysicsEngine {
     counts.gainRatios = (signal, nFrames, response, readVar, lampA, lampB, out) => {
       try {
         return gr(signal, nFrames, response, readVar, lampA, lampB, out);
+      } catch (e) {
+        return rethrow(e);
+      }
+    };
+  }
+  const af = addon.addFrame;
+  if (typeof af === 'function') {
+    counts.addFrame = (sum, frame, count) => {
+      try {
+        af(sum, frame, count);
+      } catch (e) {
+        rethrow(e);
+      }
+    };
+  }
+  const pv = addon.pixelVariances;
+  if (typeof pv === 'function') {
+    counts.pixelVariances = (frames, count, out) => {
+      try {
+        return pv(frames, count, out);
       } catch (e) {
         return rethrow(e);
       }

@@ -334,6 +334,8 @@ export interface CountsBatchResult extends BatchResult {
  *  countsStageBatchSync(wl, frames, plan, out)          → Uint8Array of PREP_SATURATED | PREP_CORRUPT per frame
  *    (stage 1 alone: src/quality/prepare.ts countsStage of every frame, on the calling thread)
  *  gainRatios(signal, nFrames, response, readVar, lampA, lampB, out) → count (src/quality/noise.ts gainRatios)
+ *  addFrame(sum, frame, count), pixelVariances(frames, count, out) → m: the calibration's loops (native only; the
+ *    TypeScript twins are in src/calibration and src/quality/noise.ts)
  * wl: the compacted wavelengths of the used pixels (plan.used); frames: one typed array of raw counts per frame.
  */
 export interface CountsBatchEngine {
@@ -359,6 +361,10 @@ export interface CountsBatchEngine {
   ): Uint8Array;
   /** The gain estimate's per-pixel ratios (src/quality/noise.ts gainRatios, whose arguments and result it takes). */
   gainRatios?: import('../quality/noise').GainRatios;
+  /** sum[p] += frame[p] for p < count (src/calibration/index.ts addFrame: the calibration's frame sums). */
+  addFrame?(sum: Float64Array, frame: Float64Array, count: number): void;
+  /** The dark's between-frame pixel variances (src/quality/noise.ts pixelVariances, whose arguments it takes). */
+  pixelVariances?: import('../quality/noise').PixelVariances;
 }
 
 // the radiation constants live with Planck's law (planck.ts); re-exported here for the engines' imports

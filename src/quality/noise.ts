@@ -38,49 +38,70 @@ export function median(values: ArrayLike<number>): number {
 const CHI2_1_MEDIAN = 0.454936423119572;
 
 /**
- * Read noise (counts rms per pixel) from dark frames (each height×width, row-major). With ≥ 2 frames:
- * the median over pixels of the between-frame sample variance (corrected for the χ² median bias);
- * with 1 frame: the MAD of the pixel-to-pixel second difference along each row. Non-finite pixels are skipped.
- * Returns null when nothing can be estimated (width < 3 and one frame).
+ * The between-frame sample variance of each pixel p < count whose value is finite in every frame, in pixel order, into
+ * out[0..m); returns m. Per pixel: the sum over the frames in order (from 0), its mean, then the sum of the squared
+ * deviations in order, over n − 1. The addon's pixelVariances (native/calibration.cc) is its twin, term for term.
  */
-export function estimateReadNoise(frames: Float64Array[], width: number, height: number): number | null {
+export function pixelVariances(frames: readonly Float64Array[], count: number, out: Float64Array): number {
+  const n = frames.length;
+  let m = 0;
+  for (let p = 0; p < count; p++) {
+    let s = 0;
+    let ok = true;
+    for (let f = 0; f < n; f++) {
+      const x = frames[f][p];
+      if (!Number.isFinite(x)) {
+        ok = false;
+        break;
+      }
+      s += x;
+    }
+    if (!ok) {
+      continue;
+    }
+    const mean = s / n;
+    let s2 = 0;
+    for (let f = 0; f < n; f++) {
+      const d = frames[f][p] - mean;
+      s2 += d * d;
+    }
+    out[m++] = s2 / (n - 1);
+  }
+  return m;
+}
+
+/** pixelVariances' arguments and result: what an engine's twin of it takes and returns. */
+export type PixelVariances = typeof pixelVariances;
+
+/**
+ * Read noise (counts rms per pixel) from dark frames (each height×width, row-major). With ≥ 2 frames:
+ * the median over pixels of the between-frame sample variance (corrected for the χ² median bias;
+ * `variancesOf` computes them: pixelVariances or an engine's twin); with 1 frame: the MAD of the pixel-to-pixel
+ * second difference along each row. Non-finite pixels are skipped. Returns null when nothing can be estimated
+ * (width < 3 and one frame).
+ */
+export function estimateReadNoise(
+  frames: Float64Array[],
+  width: number,
+  height: number,
+  variancesOf: PixelVariances = pixelVariances,
+): number | null {
   const n = frames.length;
   if (n === 0) {
     return null;
   }
   const npx = width * height;
   if (n >= 2) {
-    const v: number[] = [];
-    for (let p = 0; p < npx; p++) {
-      let s = 0;
-      let s2 = 0;
-      let ok = true;
-      for (let f = 0; f < n; f++) {
-        const x = frames[f][p];
-        if (!Number.isFinite(x)) {
-          ok = false;
-          break;
-        }
-        s += x;
-      }
-      if (!ok) {
-        continue;
-      }
-      const m = s / n;
-      for (let f = 0; f < n; f++) {
-        const d = frames[f][p] - m;
-        s2 += d * d;
-      }
-      v.push(s2 / (n - 1));
-    }
-    if (v.length === 0) {
+    const v = new Float64Array(npx);
+    const m = variancesOf(frames, npx, v);
+    if (m === 0) {
       return null;
     }
     // sample variance ~ σ²·χ²_{n−1}/(n−1): mean of the central values is close to σ² for hot-pixel-free data;
     // use the median corrected by the median of χ²_{n−1}/(n−1) (Wilson–Hilferty approximation)
     const k = n - 1;
     const chiMed = (k * Math.pow(1 - 2 / (9 * k), 3)) / k;
-    return Math.sqrt(median(v) / chiMed);
+    return Math.sqrt(median(v.subarray(0, m)) / chiMed);
   }
   if (width < 3) {
     return null;

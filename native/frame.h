@@ -45,7 +45,7 @@ struct RefitScratch {
 // non-finite y of a used pixel, too few pixels). y and mask: the grid's pixels. Never throws but bad_alloc.
 bool unweightedTemperature(const Grid& g, const double* y, const uint8_t* mask, RefitScratch& s, double& temperature);
 
-// results.ts reducedChi2 for dof > 0: max(0, χ²/dof), NaN staying NaN (a perfect fit's rounding can make χ² a
+// src/quality/flags.ts reducedChi2 for dof > 0: max(0, χ²/dof), NaN staying NaN (a perfect fit's rounding can make χ² a
 // hair negative).
 double reducedChi2(double chi2, int dof);
 

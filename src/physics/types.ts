@@ -328,7 +328,8 @@ export interface CountsBatchResult extends BatchResult {
 }
 
 /**
- * Optional engine methods (both engines have them; an engine without them is still a PhysicsEngine):
+ * Optional engine methods (both engines have them but addFrame and pixelVariances, which only the native one has;
+ * an engine without them is still a PhysicsEngine):
  *  analyzeCountsBatch(wl, frames, plan, out, opts?)     → Promise<CountsBatchResult>  (raw counts of one ROI → prepare → fit)
  *  analyzeCountsBatchSync(wl, frames, plan, out, opts?) → CountsBatchResult
  *  countsStageBatchSync(wl, frames, plan, out)          → Uint8Array of PREP_SATURATED | PREP_CORRUPT per frame
